@@ -1,0 +1,142 @@
+/// Turns the per-partition builders of one column into a single finished `Column`:
+/// agrees on one type across partitions, re-reads text where needed, merges dictionaries,
+/// concatenates values and packs integers into their narrowest width.
+enum CSVColumnAssembler {
+    /// The kind every partition must end up with for a column.
+    static func unifiedKind(_ kinds: [ColumnBuilder.Kind]) -> ColumnBuilder.Kind {
+        kinds.reduce(.unknown, CSVSniffer.widen)
+    }
+
+    /// Builds the column from builders that already share one kind.
+    static func assemble(_ builders: [ColumnBuilder]) -> Column {
+        let kind = builders.first?.kind ?? .unknown
+        let total = builders.reduce(0) { $0 + $1.rows }
+        let validity = concatenateValidity(builders, total: total)
+        switch kind {
+        case .unknown:
+            return Column(type: .text, values: .text(codes: PackedIntegers.pack([Int64](repeating: 0, count: total)), dictionary: .empty),
+                          validity: Validity(allNull: total))
+        case .decimal:
+            var values = [Double]()
+            values.reserveCapacity(total)
+            for b in builders { values.append(contentsOf: UnsafeBufferPointer(start: b.doubles.base, count: b.rows)) }
+            if let validity {
+                for i in 0..<total where !validity.isValid(i) { values[i] = 0 }
+            }
+            return Column(type: .decimal, values: .doubles(values), validity: validity)
+        case .bool:
+            let values = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+                var k = 0
+                for b in builders {
+                    for i in 0..<b.rows { buffer[k] = UInt8(truncatingIfNeeded: b.ints[i]); k += 1 }
+                }
+                initialized = total
+            }
+            return Column(type: .bool, values: .bools(values), validity: validity)
+        case .int, .date, .timestamp:
+            var type = kind.dataType
+            let parts = builders.map { UnsafeBufferPointer(start: UnsafePointer($0.ints.base), count: $0.rows) }
+            let anyValue = builders.contains { $0.rows > $0.nullCount }
+            if kind == .int, anyValue, builders.allSatisfy({ $0.allCompactDates || $0.rows == $0.nullCount }) {
+                // Every value is an 8-digit YYYYMMDD date: read the column as dates.
+                for b in builders {
+                    for i in 0..<b.rows where b.isValid(i) {
+                        let v = b.ints[i]
+                        b.ints[i] = CivilCalendar.days(year: v / 10_000, month: v / 100 % 100, day: v % 100)
+                    }
+                }
+                type = .date
+            }
+            let scales: [Int64] = type == .timestamp ? [CivilCalendar.microsPerSecond, 1000] : []
+            let packed = PackedIntegers.pack(parts: parts, validity: validity, scales: scales)
+            return Column(type: type, values: .integers(packed), validity: validity)
+        case .text:
+            if builders.contains(where: { $0.text.isDeferred }) {
+                return assembleDeferredText(builders, total: total, validity: validity)
+            }
+            let global = builders[0]
+            var codeParts: [[UInt32]] = []
+            for b in builders.dropFirst() { codeParts.append(global.text.absorbDictionary(of: b.text)) }
+            let dictionary = global.text.finishDictionary()
+            let codes = packCodes(builders, mappings: codeParts, total: total, dictionarySize: dictionary.count, validity: validity)
+            return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)
+        }
+    }
+
+    /// Codes of all partitions, translated into the merged dictionary, in the narrowest width.
+    private static func packCodes(
+        _ builders: [ColumnBuilder], mappings: [[UInt32]], total: Int, dictionarySize: Int, validity: Validity?
+    ) -> PackedIntegers {
+        func fill<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+                var k = 0
+                for (index, b) in builders.enumerated() {
+                    if index == 0 {
+                        for i in 0..<b.rows { buffer[k] = T(truncatingIfNeeded: b.text.code(i)); k += 1 }
+                    } else {
+                        mappings[index - 1].withUnsafeBufferPointer { map in
+                            for i in 0..<b.rows {
+                                // Null rows hold placeholder 0, which may not exist in an empty map.
+                                let code = Int(b.text.code(i))
+                                buffer[k] = code < map.count ? T(truncatingIfNeeded: map[code]) : 0
+                                k += 1
+                            }
+                        }
+                    }
+                }
+                initialized = total
+            }
+        }
+        if dictionarySize <= 256 { return PackedIntegers(base: 0, scale: 1, storage: .u8(fill(UInt8.self))) }
+        if dictionarySize <= 65_536 { return PackedIntegers(base: 0, scale: 1, storage: .u16(fill(UInt16.self))) }
+        return PackedIntegers(base: 0, scale: 1, storage: .u32(fill(UInt32.self)))
+    }
+
+    /// A text column with many distinct values: the dictionary is built in one go, in parallel.
+    private static func assembleDeferredText(_ builders: [ColumnBuilder], total: Int, validity: Validity?) -> Column {
+        let texts = PartitionedDictionaryBuilder.Texts(count: total)
+        defer { texts.release() }
+        var first = 0
+        var firsts: [Int] = []
+        for b in builders {
+            firsts.append(first)
+            first += b.rows
+        }
+        let out = UncheckedBox(texts)
+        _ = Parallel.map(builders.count) { k in
+            let b = builders[k]
+            var row = firsts[k]
+            for i in 0..<b.rows {
+                let (pointer, length) = b.text.text(i)
+                out.value.pointers[row] = pointer
+                out.value.lengths[row] = Int32(truncatingIfNeeded: length)
+                row += 1
+            }
+        }
+        let (codes, dictionary) = PartitionedDictionaryBuilder.build(texts, validity: validity)
+        return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)
+    }
+
+    /// The partitions' bitmaps end to end; nil when no row is null.
+    static func concatenateValidity(_ builders: [ColumnBuilder], total: Int) -> Validity? {
+        if builders.allSatisfy({ $0.nullCount == 0 }) { return nil }
+        var words = [UInt64](repeating: 0, count: (total + 63) >> 6)
+        var offset = 0
+        for b in builders {
+            let source = b.validWords.base
+            let shift = UInt64(offset & 63)
+            var w = offset >> 6
+            let sourceWords = (b.rows + 63) >> 6
+            for i in 0..<sourceWords {
+                var word = source[i]
+                if i == sourceWords - 1, b.rows & 63 != 0 { word &= (1 << UInt64(b.rows & 63)) - 1 }
+                words[w] |= word << shift
+                if shift != 0, w + 1 < words.count { words[w + 1] |= word >> (64 - shift) }
+                w += 1
+            }
+            offset += b.rows
+        }
+        return Validity(words: words, count: total)
+    }
+}
+

@@ -1,0 +1,199 @@
+/// A problem with one row: where it is in the file and what is wrong.
+struct RowProblem {
+    /// Byte offset of the row's first byte, and of the problem itself.
+    var rowStart: Int
+    var offset: Int
+    /// Index of the table column involved, when one is.
+    var field: Int?
+    var message: String
+    var hint: String?
+}
+
+/// What parsing one byte range of the file produced.
+final class PartitionResult {
+    let builders: [ColumnBuilder]
+    var rows = 0
+    /// Offset just past the last row parsed (the next partition must start exactly there).
+    var endOffset = 0
+    var fatal: RowProblem?
+    var skipped: [RowProblem] = []
+    var skippedCount = 0
+    /// Row starts of rows skipped for a bad value (not for their shape), to skip on re-reads.
+    var skippedValueRows: Set<Int> = []
+    var cancelled = false
+
+    init(builders: [ColumnBuilder]) { self.builders = builders }
+}
+
+/// Parses a byte range of rows into fresh column builders.
+struct CSVPartitionParser {
+    let tokenizer: CSVTokenizer
+    let columnCount: Int
+    let columnNames: [String]
+    let forcedTypes: [DataType?]
+    let settings: FieldSettings
+    let tolerant: Bool
+    let cancel: CancellationToken?
+    let progress: LoadProgress?
+
+    static let maxRecordedSkips = 100
+    private static let checkInterval = 1 << 15
+
+    func parse(from start: Int, to stop: Int) -> PartitionResult {
+        let expectedRows = estimateRows(start, stop)
+        let builders = (0..<columnCount).map {
+            ColumnBuilder(
+                forced: forcedTypes[$0], settings: settings, expectedRows: expectedRows,
+                fileBase: tokenizer.base, fileEnd: tokenizer.end)
+        }
+        let result = PartitionResult(builders: builders)
+        var batch = RowBatch(columnCount: columnCount, base: tokenizer.base, end: tokenizer.end)
+        var p = start
+        var lastReported = start
+        var rowsSinceCheck = 0
+        while p < stop, result.fatal == nil {
+            batch.reset()
+            // Tokenize up to a batch of rows; rows of the wrong shape are set aside here.
+            while p < stop, !batch.isFull {
+                let rowStart = p
+                var n = 0
+                let (next, status) = tokenizer.parseRow(
+                    at: p, fields: batch.nextRowFields, fieldStride: RowBatch.capacity, fieldCount: &n, scratch: &batch.scratch)
+                p = next
+                switch status {
+                case .ok:
+                    if n == columnCount {
+                        batch.rowStarts[batch.count] = rowStart
+                        batch.count += 1
+                        continue
+                    }
+                    let problem = RowProblem(
+                        rowStart: rowStart, offset: rowStart, field: nil,
+                        message: "expected \(columnCount) fields, found \(n)",
+                        hint: n > columnCount ? "is a field with a delimiter in it missing its quotes?" : nil)
+                    if !record(problem, in: result) { break }
+                case .blank:
+                    continue
+                case .unclosedQuote(let offset):
+                    result.fatal = RowProblem(
+                        rowStart: rowStart, offset: offset, field: nil,
+                        message: "unclosed quote: the quoted field starting here never ends",
+                        hint: "a field that contains the quote character must be quoted and the quote doubled (\"\")")
+                case .badCharacterAfterQuote(let offset):
+                    let problem = RowProblem(
+                        rowStart: rowStart, offset: offset, field: min(n, columnCount - 1),
+                        message: "unexpected character after a closing quote",
+                        hint: "inside a quoted field, write a quote as two quotes (\"\")")
+                    _ = record(problem, in: result)
+                }
+                if result.fatal != nil { break }
+            }
+            if result.fatal != nil { break }
+            appendBatch(&batch, to: result)
+            rowsSinceCheck += batch.count
+            if rowsSinceCheck >= Self.checkInterval {
+                progress?.add(bytes: p - lastReported, rows: rowsSinceCheck)
+                lastReported = p
+                rowsSinceCheck = 0
+                if cancel?.isCancelled == true {
+                    result.cancelled = true
+                    break
+                }
+            }
+        }
+        progress?.add(bytes: p - lastReported, rows: rowsSinceCheck)
+        result.rows = builders.first?.rows ?? 0
+        result.endOffset = p
+        return result
+    }
+
+    /// Hands a batch to the builders column by column. A value that does not fit stops the
+    /// load, or (tolerant mode) takes its row out of the batch, which is then appended again.
+    private func appendBatch(_ batch: inout RowBatch, to result: PartitionResult) {
+        let builders = result.builders
+        let rowsBefore = builders.first?.rows ?? 0
+        retry: while true {
+            for c in 0..<columnCount {
+                guard let (row, outcome) = builders[c].appendBatch(batch, column: c) else { continue }
+                let f = batch.field(row: row, column: c)
+                let pointer = batch.pointer(f)
+                let rowStart = batch.rowStarts[row]
+                let problem: RowProblem
+                switch outcome {
+                case .invalidUTF8:
+                    let bad = UTF8Validation.firstInvalidOffset(pointer, f.count) ?? 0
+                    problem = RowProblem(
+                        rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset + bad, field: c,
+                        message: "invalid UTF-8 in text",
+                        hint: "kpiq reads UTF-8; convert the file first (for example with iconv)")
+                default:
+                    let value = String(decoding: UnsafeBufferPointer(start: pointer, count: min(f.count, 60)), as: UTF8.self)
+                    let type = forcedTypes[c]?.name ?? "?"
+                    problem = RowProblem(
+                        rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset, field: c,
+                        message: "`\(value)` is not a valid \(type)",
+                        hint: "the column's type is forced to \(type) by `types (...)`; remove that or add `on_error skip`")
+                }
+                for builder in builders { builder.truncate(toRows: rowsBefore) }
+                guard record(problem, in: result) else { return }
+                result.skippedValueRows.insert(rowStart)
+                batch.remove(row: row)
+                continue retry
+            }
+            return
+        }
+    }
+
+    /// Records a bad row. Returns true when parsing goes on (tolerant mode).
+    private func record(_ problem: RowProblem, in result: PartitionResult) -> Bool {
+        guard tolerant else {
+            result.fatal = problem
+            return false
+        }
+        result.skippedCount += 1
+        if result.skipped.count < Self.maxRecordedSkips { result.skipped.append(problem) }
+        return true
+    }
+
+    private func estimateRows(_ start: Int, _ stop: Int) -> Int {
+        let sample = min(stop - start, 1 << 16)
+        guard sample > 0 else { return 16 }
+        var newlines = 0
+        for k in 0..<sample where tokenizer.base[start + k] == 10 { newlines += 1 }
+        guard newlines > 0 else { return 16 }
+        return Int(Double(stop - start) / Double(sample) * Double(newlines) * 1.05) + 16
+    }
+
+    /// Re-reads the texts of rows `0..<textFromRow` of the given columns (whose builders were
+    /// promoted to text after those rows were parsed as another type).
+    func rereadText(_ result: PartitionResult, columns: [Int], from start: Int) {
+        let capacity = columnCount + 1
+        let fields = UnsafeMutablePointer<FieldRef>.allocate(capacity: capacity)
+        var scratch = GrowableBuffer<UInt8>(capacity: 1024)
+        defer {
+            fields.deallocate()
+            scratch.release()
+        }
+        let limits = columns.map { result.builders[$0].textFromRow ?? 0 }
+        let needed = limits.max() ?? 0
+        var p = start
+        var row = 0
+        while row < needed, p < result.endOffset {
+            let rowStart = p
+            var n = 0
+            scratch.removeAll()
+            let (next, status) = tokenizer.parseRow(at: p, fields: fields, fieldCount: &n, scratch: &scratch)
+            p = next
+            guard status == .ok, n == columnCount, !result.skippedValueRows.contains(rowStart) else { continue }
+            for (k, c) in columns.enumerated() where row < limits[k] {
+                let builder = result.builders[c]
+                guard builder.isValid(row) else { continue }
+                let f = fields[c]
+                let pointer = f.inScratch ? UnsafePointer(scratch.base) + f.offset : tokenizer.base + f.offset
+                builder.fillText(row: row, pointer, f.count)
+            }
+            row += 1
+        }
+        for c in columns { result.builders[c].finishTextFill() }
+    }
+}

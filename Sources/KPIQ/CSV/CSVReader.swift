@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// Loads a delimited text file into a `Table`, in parallel, straight into typed columns.
+///
+/// 1. Map the file; skip a UTF-8 byte-order mark; detect the delimiter and header if not given.
+/// 2. Cut the data into one range per core at row starts. A cut is a guess (a newline inside a
+///    quoted field looks like a row end), checked afterwards: each range must end exactly where
+///    the next one began, or the next one is parsed again from the right place.
+/// 3. Parse each range into per-column builders that infer types over every value.
+/// 4. Agree on each column's type across ranges, re-read text where a range had guessed a
+///    narrower type, merge dictionaries and pack integers.
+/// Nothing is returned unless the whole file loaded (or, in `on_error skip` mode, every bad
+/// row was set aside and reported).
+public enum CSVReader {
+    public static func load(
+        path: String, options: CSVOptions = CSVOptions(),
+        cancel: CancellationToken? = nil, progress: LoadProgress? = nil
+    ) throws -> (table: Table, report: LoadReport) {
+        let started = DispatchTime.now()
+        var phases: [(name: String, seconds: Double)] = []
+        var phaseStart = started
+        func phase(_ name: String) {
+            let now = DispatchTime.now()
+            phases.append((name, Double(now.uptimeNanoseconds - phaseStart.uptimeNanoseconds) / 1e9))
+            phaseStart = now
+        }
+        let file = try MappedFile(path: path)
+        progress?.start(totalBytes: file.count)
+        var start = 0
+        if file.count >= 3, file.base[0] == 0xEF, file.base[1] == 0xBB, file.base[2] == 0xBF { start = 3 }
+        guard file.count > start else {
+            throw LoadError(path: path, message: "the file is empty", hint: "a CSV file needs at least a header line")
+        }
+        let settings = FieldSettings(options: options)
+        let sniffer = CSVSniffer(base: file.base, start: start, end: sampleEnd(file, from: start), quote: options.quote)
+        let delimiter = options.delimiter ?? sniffer.detectDelimiter()
+        let hasHeader = options.header ?? sniffer.detectHeader(delimiter, settings: settings)
+
+        // Header (or the first row's field count when there is none).
+        let probe = CSVTokenizer(base: file.base, end: file.count, delimiter: delimiter, quote: options.quote, capacity: 1 << 16)
+        var names: [String] = []
+        var dataStart = start
+        var warnings: [String] = []
+        do {
+            let fields = UnsafeMutablePointer<FieldRef>.allocate(capacity: 1 << 16)
+            var scratch = GrowableBuffer<UInt8>(capacity: 1024)
+            defer { fields.deallocate(); scratch.release() }
+            var p = start
+            var n = 0
+            var status = CSVTokenizer.RowStatus.blank
+            var next = p
+            while p < file.count {
+                scratch.removeAll()
+                (next, status) = probe.parseRow(at: p, fields: fields, fieldCount: &n, scratch: &scratch)
+                if status != .blank { break }
+                p = next
+            }
+            if case .unclosedQuote(let offset) = status {
+                let (line, column) = file.location(of: offset)
+                throw LoadError(path: path, line: line, column: column, message: "unclosed quote: the quoted field starting here never ends")
+            }
+            if n > 1 << 16 { throw LoadError(path: path, line: 1, message: "too many columns (\(n)); at most 65536") }
+            if hasHeader {
+                for k in 0..<n {
+                    let f = fields[k]
+                    let pointer = f.inScratch ? UnsafePointer(scratch.base) + f.offset : file.base + f.offset
+                    guard UTF8Validation.isValid(pointer, f.count) else {
+                        let (line, column) = file.location(of: f.offset)
+                        throw LoadError(path: path, line: line, column: column, message: "invalid UTF-8 in the header")
+                    }
+                    names.append(String(decoding: UnsafeBufferPointer(start: pointer, count: f.count), as: UTF8.self))
+                }
+                dataStart = next
+            } else {
+                names = (1...max(n, 1)).map { "col\($0)" }
+                dataStart = p
+            }
+        }
+        if let given = options.columnNames {
+            guard given.count == names.count else {
+                throw LoadError(path: path, message: "`names` lists \(given.count) columns but the file has \(names.count)")
+            }
+            names = given
+        }
+        names = uniqueNames(names, warnings: &warnings)
+
+        // Forced types must name real columns.
+        var forced = [DataType?](repeating: nil, count: names.count)
+        for (name, type) in options.types.sorted(by: { $0.key < $1.key }) {
+            guard let index = names.firstIndex(of: name) else {
+                let suggestion = EditDistance.closest(to: name, among: names)
+                throw LoadError(path: path, message: "`types` names column `\(name)`, which the file does not have",
+                                hint: suggestion.map { "did you mean `\($0)`?" } ?? "columns: " + names.joined(separator: ", "))
+            }
+            forced[index] = type
+        }
+
+        // Parse the ranges in parallel.
+        let tokenizer = CSVTokenizer(base: file.base, end: file.count, delimiter: delimiter, quote: options.quote, capacity: names.count + 1)
+        let parser = CSVPartitionParser(
+            tokenizer: tokenizer, columnCount: names.count, columnNames: names, forcedTypes: forced,
+            settings: settings, tolerant: options.onError == .skip, cancel: cancel, progress: progress)
+        let dataBytes = file.count - dataStart
+        let partitionCount = dataBytes < (1 << 20) ? 1 : Parallel.threadCount
+        var cuts = [dataStart]
+        for k in 1..<partitionCount {
+            let nominal = dataStart + dataBytes / partitionCount * k
+            cuts.append(max(cuts.last!, tokenizer.nextRowStart(after: nominal)))
+        }
+        cuts.append(file.count)
+        phase("sniff")
+        var results = Parallel.map(partitionCount) { k in parser.parse(from: cuts[k], to: cuts[k + 1]) }
+        phase("parse")
+        if cancel?.isCancelled == true || results.contains(where: { $0.cancelled }) { throw Cancelled() }
+
+        // A range that did not end where the next began means the cut fell inside a quoted
+        // field: parse the next range again from where the previous one really ended.
+        var starts = Array(cuts.dropLast())
+        for k in 1..<partitionCount where results[k - 1].fatal == nil {
+            let actualStart = results[k - 1].endOffset
+            if actualStart != starts[k] {
+                starts[k] = actualStart
+                results[k] = parser.parse(from: actualStart, to: max(actualStart, cuts[k + 1]))
+            }
+        }
+
+        // The first fatal problem in file order stops the load.
+        for result in results {
+            if let problem = result.fatal {
+                throw loadError(problem, file: file, names: names)
+            }
+            if result.cancelled { throw Cancelled() }
+        }
+
+        // One kind per column across ranges; re-read text where needed.
+        for c in 0..<names.count {
+            let kind = CSVColumnAssembler.unifiedKind(results.map { $0.builders[c].kind })
+            for result in results { result.builders[c].convert(to: kind) }
+        }
+        _ = Parallel.map(results.count) { k in
+            let result = results[k]
+            let pending = (0..<names.count).filter { result.builders[$0].textFromRow != nil }
+            if !pending.isEmpty { parser.rereadText(result, columns: pending, from: starts[k]) }
+        }
+        if cancel?.isCancelled == true { throw Cancelled() }
+        phase("unify")
+
+        // Columns with many distinct strings build their dictionaries on all cores, one at a
+        // time; the other columns are assembled side by side.
+        let deferred = (0..<names.count).filter { c in results.contains { $0.builders[c].text.isDeferred } }
+        var assembled = [Column?](repeating: nil, count: names.count)
+        for c in deferred { assembled[c] = CSVColumnAssembler.assemble(results.map { $0.builders[c] }) }
+        let rest = (0..<names.count).filter { assembled[$0] == nil }
+        for (c, column) in zip(rest, Parallel.map(rest.count) { k in CSVColumnAssembler.assemble(results.map { $0.builders[rest[k]] }) }) {
+            assembled[c] = column
+        }
+        let columns = assembled.map { $0! }
+        phase("assemble")
+        let table = Table(names: names, columns: columns, rowCount: results.reduce(0) { $0 + $1.rows })
+
+        var report = LoadReport(
+            path: path, bytes: file.count, rows: table.rowCount, delimiter: delimiter, header: hasHeader,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+        report.warnings = warnings
+        report.phases = phases
+        report.skippedCount = results.reduce(0) { $0 + $1.skippedCount }
+        for problem in results.flatMap(\.skipped).prefix(CSVPartitionParser.maxRecordedSkips) {
+            let (line, _) = file.location(of: problem.rowStart)
+            report.skipped.append(SkippedRow(line: line, reason: problem.message))
+        }
+        return (table, report)
+    }
+
+    /// End of the part of the file used to detect the dialect: about 256 KB, cut after a newline.
+    private static func sampleEnd(_ file: MappedFile, from start: Int) -> Int {
+        let limit = min(file.count, start + (1 << 18))
+        if limit == file.count { return limit }
+        var p = limit
+        while p > start, file.base[p - 1] != 10 { p -= 1 }
+        return p > start ? p : limit
+    }
+
+    private static func loadError(_ problem: RowProblem, file: MappedFile, names: [String]) -> LoadError {
+        let (line, column) = file.location(of: problem.offset)
+        return LoadError(
+            path: file.path, line: line, column: column, field: problem.field.map { names[$0] },
+            message: problem.message, hint: problem.hint)
+    }
+
+    /// Empty names become `colN`; repeated ones get `_2`, `_3`... (with a warning).
+    static func uniqueNames(_ names: [String], warnings: inout [String]) -> [String] {
+        var seen = Set<String>()
+        var result: [String] = []
+        for (index, raw) in names.enumerated() {
+            var name = raw.isEmpty ? "col\(index + 1)" : raw
+            if seen.contains(name) {
+                var k = 2
+                while seen.contains("\(name)_\(k)") { k += 1 }
+                warnings.append("column name `\(name)` appears more than once; column \(index + 1) is named `\(name)_\(k)`")
+                name = "\(name)_\(k)"
+            }
+            seen.insert(name)
+            result.append(name)
+        }
+        return result
+    }
+}

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where one field of the current row is: in the file, or (for a quoted field with `""`
+/// escapes) in the row's scratch buffer after unescaping.
+struct FieldRef {
+    var offset: Int
+    var length: Int32
+    var quoted: Bool
+    var inScratch: Bool
+
+    init(offset: Int, count: Int, quoted: Bool, inScratch: Bool) {
+        self.offset = offset
+        self.length = Int32(truncatingIfNeeded: count)
+        self.quoted = quoted
+        self.inScratch = inScratch
+    }
+
+    var count: Int { Int(length) }
+}
+
+/// Splits rows into fields per RFC 4180 (or by whitespace, or by fixed widths), without
+/// copying fields except quoted ones that contain escaped quotes.
+struct CSVTokenizer {
+    enum RowStatus: Equatable {
+        case ok
+        /// A line with nothing on it; skipped.
+        case blank
+        /// A closing quote followed by something other than a delimiter or line end.
+        case badCharacterAfterQuote(offset: Int)
+        /// A quote that never closes before the end of the file.
+        case unclosedQuote(offset: Int)
+    }
+
+    let base: UnsafePointer<UInt8>
+    /// Offset one past the last byte of the file.
+    let end: Int
+    let delimiter: CSVOptions.Delimiter
+    let quote: UInt8
+    /// Fields beyond this many are counted but not recorded.
+    let capacity: Int
+
+    private static let newline = UInt8(ascii: "\n")
+    private static let newlineSplat: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+
+    /// High bit set in each byte of `x` that is zero (exact for the lowest such byte, which is
+    /// the only one used).
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 {
+        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+    }
+    private static let carriageReturn = UInt8(ascii: "\r")
+
+    /// Parses the row starting at `start`. Fills `fields` (room for `capacity`), sets
+    /// `fieldCount` to the number of fields found, and returns the offset of the next row.
+    /// Unescaped quoted fields are appended to `scratch`, which the caller empties.
+    @inline(__always)
+    func parseRow(
+        at start: Int, fields: UnsafeMutablePointer<FieldRef>, fieldStride: Int = 1, fieldCount: inout Int,
+        scratch: inout GrowableBuffer<UInt8>
+    ) -> (next: Int, status: RowStatus) {
+        switch delimiter {
+        case .byte(let d):
+            return parseDelimitedRow(at: start, delimiter: d, fields: fields, stride: fieldStride, fieldCount: &fieldCount, scratch: &scratch)
+        case .whitespace:
+            return parseWhitespaceRow(at: start, fields: fields, stride: fieldStride, fieldCount: &fieldCount)
+        case .widths(let widths):
+            return parseFixedWidthRow(at: start, widths: widths, fields: fields, stride: fieldStride, fieldCount: &fieldCount)
+        }
+    }
+
+    @inline(__always)
+    private func parseDelimitedRow(
+        at start: Int, delimiter d: UInt8, fields: UnsafeMutablePointer<FieldRef>, stride: Int, fieldCount: inout Int,
+        scratch: inout GrowableBuffer<UInt8>
+    ) -> (next: Int, status: RowStatus) {
+        let base = self.base, end = self.end, quote = self.quote, capacity = self.capacity
+        let nl = Self.newline, cr = Self.carriageReturn
+        var p = start
+        var n = 0
+        while true {
+            var field: FieldRef
+            if p < end, base[p] == quote {
+                let opening = p
+                p += 1
+                var segment = p
+                var inScratch = false
+                var scratchStart = 0
+                while true {
+                    guard let found = memchr(base + p, Int32(quote), end - p) else {
+                        fieldCount = n
+                        return (end, .unclosedQuote(offset: opening))
+                    }
+                    let q = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                    if q + 1 < end, base[q + 1] == quote {
+                        if !inScratch { inScratch = true; scratchStart = scratch.count }
+                        scratch.append(contentsOf: base + segment, count: q + 1 - segment)
+                        p = q + 2
+                        segment = p
+                        continue
+                    }
+                    if inScratch {
+                        scratch.append(contentsOf: base + segment, count: q - segment)
+                        field = FieldRef(offset: scratchStart, count: scratch.count - scratchStart, quoted: true, inScratch: true)
+                    } else {
+                        field = FieldRef(offset: segment, count: q - segment, quoted: true, inScratch: false)
+                    }
+                    p = q + 1
+                    break
+                }
+                if p < end {
+                    let c = base[p]
+                    if c == cr, p + 1 < end, base[p + 1] == nl {
+                        p += 1
+                    } else if c == cr, p + 1 == end {
+                        p += 1
+                    } else if c != d, c != nl {
+                        fieldCount = n
+                        return (skipToLineEnd(from: p), .badCharacterAfterQuote(offset: p))
+                    }
+                }
+            } else {
+                let fieldStart = p
+                // Eight bytes at a time: the lowest byte equal to the delimiter or a newline.
+                let delimiterSplat = UInt64(d) &* 0x0101_0101_0101_0101
+                var found = false
+                while p + 8 <= end {
+                    let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                    let hits = Self.zeroBytes(word ^ delimiterSplat) | Self.zeroBytes(word ^ Self.newlineSplat)
+                    if hits != 0 {
+                        p += hits.trailingZeroBitCount >> 3
+                        found = true
+                        break
+                    }
+                    p += 8
+                }
+                if !found {
+                    while p < end {
+                        let c = base[p]
+                        if c == d || c == nl { break }
+                        p += 1
+                    }
+                }
+                var length = p - fieldStart
+                if length > 0, base[fieldStart + length - 1] == cr, p == end || base[p] == nl { length -= 1 }
+                field = FieldRef(offset: fieldStart, count: length, quoted: false, inScratch: false)
+            }
+            if n < capacity { fields[n * stride] = field }
+            n += 1
+            if p >= end {
+                fieldCount = n
+                return (end, n == 1 && field.count == 0 && !field.quoted ? .blank : .ok)
+            }
+            if base[p] == d {
+                p += 1
+                if p == end {
+                    // A delimiter right before the end of the file: one more, empty, field.
+                    if n < capacity { fields[n * stride] = FieldRef(offset: p, count: 0, quoted: false, inScratch: false) }
+                    fieldCount = n + 1
+                    return (end, .ok)
+                }
+                continue
+            }
+            // Newline.
+            fieldCount = n
+            return (p + 1, n == 1 && field.count == 0 && !field.quoted ? .blank : .ok)
+        }
+    }
+
+    /// Offset after the next newline (or the end), for resynchronising after a bad row.
+    func skipToLineEnd(from offset: Int) -> Int {
+        guard offset < end, let found = memchr(base + offset, Int32(Self.newline), end - offset) else { return end }
+        return UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+    }
+
+    /// Fields separated by runs of spaces and tabs; leading and trailing ones ignored.
+    @inline(__always)
+    private func parseWhitespaceRow(
+        at start: Int, fields: UnsafeMutablePointer<FieldRef>, stride: Int, fieldCount: inout Int
+    ) -> (next: Int, status: RowStatus) {
+        let lineEnd = skipToLineEnd(from: start)
+        var stop = lineEnd
+        if stop > start, base[stop - 1] == Self.newline { stop -= 1 }
+        if stop > start, base[stop - 1] == Self.carriageReturn { stop -= 1 }
+        var p = start
+        var n = 0
+        while true {
+            while p < stop, base[p] == 32 || base[p] == 9 { p += 1 }
+            if p >= stop { break }
+            let fieldStart = p
+            while p < stop, base[p] != 32, base[p] != 9 { p += 1 }
+            if n < capacity { fields[n * stride] = FieldRef(offset: fieldStart, count: p - fieldStart, quoted: false, inScratch: false) }
+            n += 1
+        }
+        fieldCount = n
+        return (lineEnd, n == 0 ? .blank : .ok)
+    }
+
+    /// Fields cut at fixed byte widths, each trimmed of spaces.
+    private func parseFixedWidthRow(
+        at start: Int, widths: [Int], fields: UnsafeMutablePointer<FieldRef>, stride: Int, fieldCount: inout Int
+    ) -> (next: Int, status: RowStatus) {
+        let lineEnd = skipToLineEnd(from: start)
+        var stop = lineEnd
+        if stop > start, base[stop - 1] == Self.newline { stop -= 1 }
+        if stop > start, base[stop - 1] == Self.carriageReturn { stop -= 1 }
+        if stop == start { fieldCount = 0; return (lineEnd, .blank) }
+        var p = start
+        var n = 0
+        for width in widths {
+            let upper = min(stop, p + width)
+            var a = min(p, stop), b = upper
+            while a < b, base[a] == 32 || base[a] == 9 { a += 1 }
+            while b > a, base[b - 1] == 32 || base[b - 1] == 9 { b -= 1 }
+            if n < capacity { fields[n * stride] = FieldRef(offset: a, count: b - a, quoted: false, inScratch: false) }
+            n += 1
+            p = upper
+        }
+        // Text beyond the last width makes the row ragged.
+        var rest = p
+        while rest < stop, base[rest] == 32 || base[rest] == 9 { rest += 1 }
+        fieldCount = rest < stop ? n + 1 : n
+        return (lineEnd, .ok)
+    }
+
+    /// Offset of the row containing `offset`'s successor: the first row start at or after
+    /// `offset`, assuming `offset` is not inside a quoted field (checked by the reader).
+    func nextRowStart(after offset: Int) -> Int {
+        if offset <= 0 { return 0 }
+        return skipToLineEnd(from: offset - 1)
+    }
+}

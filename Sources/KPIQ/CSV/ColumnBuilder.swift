@@ -1,0 +1,418 @@
+/// Appends one column's field texts straight into typed buffers, inferring the type as it goes.
+///
+/// Inference walks up a small lattice and never guesses from a sample: every value is checked.
+///   unknown -> bool | int | decimal | date | timestamp | text
+///   int -> decimal (on a value with a fraction or exponent), date -> timestamp,
+///   and anything -> text when a value fits neither.
+/// A promotion to text cannot convert the values already parsed back into their original
+/// text, so it records `textFromRow`; the loader re-reads those rows from the file.
+final class ColumnBuilder {
+    enum Kind: UInt8, Comparable {
+        case unknown, bool, int, decimal, date, timestamp, text
+
+        static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
+
+        var dataType: DataType {
+            switch self {
+            case .unknown, .text: return .text
+            case .bool: return .bool
+            case .int: return .int
+            case .decimal: return .decimal
+            case .date: return .date
+            case .timestamp: return .timestamp
+            }
+        }
+
+        init(_ type: DataType) {
+            switch type {
+            case .bool: self = .bool
+            case .int: self = .int
+            case .decimal: self = .decimal
+            case .date: self = .date
+            case .timestamp: self = .timestamp
+            case .text: self = .text
+            }
+        }
+    }
+
+    enum Outcome {
+        case ok
+        /// The value does not fit the column's forced type.
+        case mismatch
+        case invalidUTF8
+    }
+
+    let forced: DataType?
+    let settings: FieldSettings
+    private(set) var kind: Kind
+    private(set) var rows = 0
+    /// int values, bools (0/1), dates (days), timestamps (microseconds).
+    var ints = GrowableBuffer<Int64>()
+    var doubles = GrowableBuffer<Double>()
+    var text: TextColumnStore
+    /// Validity bitmap words (1 = value present).
+    var validWords = GrowableBuffer<UInt64>()
+    private(set) var nullCount = 0
+    /// Every int so far was an 8-digit `YYYYMMDD` date: such a column is read as dates.
+    private(set) var allCompactDates = true
+    /// Rows before this one hold placeholders and must be re-read as text.
+    private(set) var textFromRow: Int?
+
+    init(forced: DataType?, settings: FieldSettings, expectedRows: Int, fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
+        self.forced = forced
+        self.settings = settings
+        self.kind = forced.map(Kind.init) ?? .unknown
+        let reserve = max(16, expectedRows)
+        text = TextColumnStore(fileBase: fileBase, fileEnd: fileEnd, expectedRows: kind == .text ? reserve : 16)
+        switch kind {
+        case .decimal: doubles.reserve(reserve)
+        case .text, .unknown: break
+        default: ints.reserve(reserve)
+        }
+        validWords.reserve(reserve / 64 + 1)
+    }
+
+    deinit {
+        ints.release()
+        doubles.release()
+        validWords.release()
+    }
+
+    // MARK: - Appending
+
+    @inline(__always)
+    private func pushValidity(_ valid: Bool) {
+        if rows & 63 == 0 { validWords.append(0) }
+        if valid {
+            validWords[rows >> 6] |= 1 << UInt64(rows & 63)
+        } else {
+            nullCount += 1
+        }
+    }
+
+    @inline(__always)
+    func appendNull() {
+        switch kind {
+        case .unknown: break
+        case .decimal: doubles.append(0)
+        case .text: text.appendPlaceholder()
+        default: ints.append(0)
+        }
+        pushValidity(false)
+        rows += 1
+    }
+
+    /// Appends one field. `quoted` fields are never null markers unless empty.
+    @inline(__always)
+    func append(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> Outcome {
+        if n == 0 || (!quoted && settings.hasExtraNullMarkers && settings.isNullMarker(p, n)) {
+            appendNull()
+            return .ok
+        }
+        let outcome: Outcome
+        switch kind {
+        case .int: outcome = appendInt(p, n)
+        case .text: outcome = appendText(p, n)
+        case .timestamp: outcome = appendTimestamp(p, n)
+        case .decimal: outcome = appendDecimal(p, n)
+        case .date: outcome = appendDate(p, n)
+        case .bool: outcome = appendBool(p, n)
+        case .unknown: outcome = appendFirst(p, n)
+        }
+        if case .ok = outcome {
+            pushValidity(true)
+            rows += 1
+        }
+        return outcome
+    }
+
+    @inline(__always)
+    private func appendInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        var v: Int64 = 0
+        if FieldParsing.parseInt(p, n, &v) {
+            ints.append(v)
+            if allCompactDates {
+                var days: Int64 = 0
+                allCompactDates = forced == nil && FieldParsing.parseCompactDate(p, n, &days) && p[0] != 43 && p[0] != 45
+            }
+            return .ok
+        }
+        if forced == .int { return .mismatch }
+        var d: Double = 0
+        if FieldParsing.parseDouble(p, n, &d) {
+            promoteIntToDecimal()
+            doubles.append(d)
+            return .ok
+        }
+        return promoteToText(p, n)
+    }
+
+    @inline(__always)
+    private func appendDecimal(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        var d: Double = 0
+        if FieldParsing.parseDouble(p, n, &d) {
+            doubles.append(d)
+            return .ok
+        }
+        if forced == .decimal { return .mismatch }
+        return promoteToText(p, n)
+    }
+
+    @inline(__always)
+    private func appendBool(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        var b = false
+        if forced == .bool {
+            guard FieldParsing.parseLooseBool(p, n, &b) else { return .mismatch }
+        } else if !FieldParsing.parseBool(p, n, &b) {
+            return promoteToText(p, n)
+        }
+        ints.append(b ? 1 : 0)
+        return .ok
+    }
+
+    @inline(__always)
+    private func appendDate(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        var days: Int64 = 0
+        if FieldParsing.parseISODate(p, n, &days) {
+            ints.append(days)
+            return .ok
+        }
+        if let micros = settings.parseWithFormats(p, n, wantTime: false) {
+            ints.append(CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay))
+            return .ok
+        }
+        if forced == .date {
+            if FieldParsing.parseCompactDate(p, n, &days) {
+                ints.append(days)
+                return .ok
+            }
+            return .mismatch
+        }
+        var micros: Int64 = 0
+        if FieldParsing.parseISOTimestamp(p, n, &micros) || settings.parseWithFormats(p, n, wantTime: true).map({ micros = $0 }) != nil {
+            promoteDateToTimestamp()
+            ints.append(micros)
+            return .ok
+        }
+        return promoteToText(p, n)
+    }
+
+    @inline(__always)
+    private func appendTimestamp(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        var micros: Int64 = 0
+        if FieldParsing.parseISOTimestamp(p, n, &micros) {
+            ints.append(micros)
+            return .ok
+        }
+        var days: Int64 = 0
+        if FieldParsing.parseISODate(p, n, &days) {
+            ints.append(days * CivilCalendar.microsPerDay)
+            return .ok
+        }
+        if let parsed = settings.parseWithFormats(p, n, wantTime: true) ?? settings.parseWithFormats(p, n, wantTime: false) {
+            ints.append(parsed)
+            return .ok
+        }
+        if forced == .timestamp { return .mismatch }
+        return promoteToText(p, n)
+    }
+
+    @inline(__always)
+    private func appendText(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        text.append(p, n) ? .ok : .invalidUTF8
+    }
+
+    /// The first non-null value decides the starting type.
+    private func appendFirst(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        var v: Int64 = 0
+        var d: Double = 0
+        var b = false
+        if FieldParsing.parseInt(p, n, &v) {
+            becomeTyped(.int)
+            return appendInt(p, n)
+        } else if FieldParsing.parseDouble(p, n, &d) {
+            becomeTyped(.decimal)
+        } else if FieldParsing.parseBool(p, n, &b) {
+            becomeTyped(.bool)
+        } else if FieldParsing.parseISODate(p, n, &v) || settings.parseWithFormats(p, n, wantTime: false) != nil {
+            becomeTyped(.date)
+        } else if FieldParsing.parseISOTimestamp(p, n, &v) || settings.parseWithFormats(p, n, wantTime: true) != nil {
+            becomeTyped(.timestamp)
+        } else {
+            becomeTyped(.text)
+        }
+        switch kind {
+        case .decimal: return appendDecimal(p, n)
+        case .bool: return appendBool(p, n)
+        case .date: return appendDate(p, n)
+        case .timestamp: return appendTimestamp(p, n)
+        default: return appendText(p, n)
+        }
+    }
+
+    // MARK: - Batches
+
+    /// Appends column `column` of the batch's rows `from..<batch.count`. Returns the batch
+    /// row of the first value that does not fit, with why, after appending the rows before it.
+    func appendBatch(_ batch: borrowing RowBatch, column: Int, from first: Int = 0) -> (row: Int, outcome: Outcome)? {
+        var r = first
+        while r < batch.count {
+            if kind == .text {
+                return appendTextBatch(batch, column: column, from: r)
+            }
+            let f = batch.field(row: r, column: column)
+            let outcome = append(batch.pointer(f), f.count, quoted: f.quoted)
+            if case .ok = outcome {} else { return (r, outcome) }
+            r += 1
+        }
+        return nil
+    }
+
+    /// Text values of a batch: keys first, then probes that prefetch a few rows ahead, so the
+    /// cache misses of a large dictionary overlap instead of queueing.
+    private func appendTextBatch(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+        let count = batch.count - first
+        let distance = 8
+        return withUnsafeTemporaryAllocation(of: StringInterner.Key.self, capacity: count) { keys in
+            for k in 0..<count {
+                let f = batch.field(row: first + k, column: column)
+                keys[k] = batch.canOverread(f)
+                    ? StringInterner.keyOverreading(batch.pointer(f), f.count)
+                    : StringInterner.key(batch.pointer(f), f.count)
+            }
+            for k in 0..<min(distance, count) { text.prefetch(keys[k]) }
+            for k in 0..<count {
+                if k + distance < count { text.prefetch(keys[k + distance]) }
+                let f = batch.field(row: first + k, column: column)
+                let p = batch.pointer(f)
+                let n = f.count
+                if n == 0 || (!f.quoted && settings.hasExtraNullMarkers && settings.isNullMarker(p, n)) {
+                    appendNull()
+                    continue
+                }
+                if !text.append(key: keys[k], p, n) { return (first + k, .invalidUTF8) }
+                pushValidity(true)
+                rows += 1
+            }
+            return nil
+        }
+    }
+
+    // MARK: - Promotions
+
+    /// Leaves `unknown` (all rows so far null) for a concrete kind, with placeholders for those rows.
+    private func becomeTyped(_ newKind: Kind) {
+        kind = newKind
+        switch newKind {
+        case .decimal: for _ in 0..<rows { doubles.append(0) }
+        case .text: text.reset(placeholders: rows)
+        default: for _ in 0..<rows { ints.append(0) }
+        }
+    }
+
+    private func promoteIntToDecimal() {
+        doubles.reserve(max(ints.capacity, 16))
+        for i in 0..<ints.count { doubles.append(Double(ints[i])) }
+        ints.removeAll()
+        kind = .decimal
+    }
+
+    private func promoteDateToTimestamp() {
+        for i in 0..<ints.count { ints[i] = ints[i] &* CivilCalendar.microsPerDay }
+        kind = .timestamp
+    }
+
+    private func promoteToText(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        textFromRow = rows
+        ints.removeAll()
+        doubles.removeAll()
+        kind = .text
+        text.reset(placeholders: rows)
+        return appendText(p, n)
+    }
+
+    /// Switches a typed column to text before re-reading all of it (another partition of the
+    /// file turned text, so this one must hold text as well).
+    func resetAsText() {
+        ints.removeAll()
+        doubles.removeAll()
+        kind = .text
+        textFromRow = rows
+        text.reset(placeholders: rows)
+    }
+
+    /// Converts the values to a wider kind decided across partitions (int -> decimal,
+    /// date -> timestamp, unknown -> anything). Text is handled by `resetAsText`.
+    func convert(to target: Kind) {
+        if target == kind { return }
+        switch (kind, target) {
+        case (.unknown, _): becomeTyped(target)
+        case (.int, .decimal): promoteIntToDecimal()
+        case (.date, .timestamp): promoteDateToTimestamp()
+        default: resetAsText()
+        }
+    }
+
+    /// Replaces the placeholder of row `row` (below `textFromRow`) with its re-read text.
+    func fillText(row: Int, _ p: UnsafePointer<UInt8>, _ n: Int) {
+        text.fill(row: row, p, n)
+    }
+
+    /// The re-read finished: codes are final.
+    func finishTextFill() { textFromRow = nil }
+
+    /// Forgets rows after `count` (a row skipped in tolerant mode).
+    func truncate(toRows count: Int) {
+        guard count < rows else { return }
+        for r in count..<rows where !isValid(r) { nullCount -= 1 }
+        rows = count
+        ints.truncate(to: count)
+        doubles.truncate(to: count)
+        text.truncate(to: count)
+        validWords.truncate(to: (count + 63) >> 6)
+        if count & 63 != 0 { validWords[count >> 6] &= (1 << UInt64(count & 63)) - 1 }
+    }
+
+    @inline(__always)
+    func isValid(_ row: Int) -> Bool { (validWords[row >> 6] >> UInt64(row & 63)) & 1 == 1 }
+}
+
+/// Per-load settings the builders share: null markers and user formats.
+struct FieldSettings {
+    let extraNullMarkers: [[UInt8]]
+    let dateFormats: [DateFormat]
+    let timestampFormats: [DateFormat]
+
+    var hasExtraNullMarkers: Bool { !extraNullMarkers.isEmpty }
+
+    init(options: CSVOptions) {
+        extraNullMarkers = options.nullMarkers.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        dateFormats = options.formats.filter { !$0.hasTime }
+        timestampFormats = options.formats.filter { $0.hasTime }
+    }
+
+    @inline(__always)
+    func isNullMarker(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        for marker in extraNullMarkers where marker.count == n {
+            if marker.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) == 0 }) { return true }
+        }
+        return false
+    }
+
+    /// Microseconds of the first user format of the wanted kind that matches.
+    @inline(__always)
+    func parseWithFormats(_ p: UnsafePointer<UInt8>, _ n: Int, wantTime: Bool) -> Int64? {
+        let formats = wantTime ? timestampFormats : dateFormats
+        if formats.isEmpty { return nil }
+        for format in formats {
+            if let micros = format.parse(p, n) { return micros }
+        }
+        return nil
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

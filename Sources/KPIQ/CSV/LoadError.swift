@@ -1,0 +1,53 @@
+/// Why a file could not be loaded, with the place in the file when there is one.
+public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    /// 1-based physical line and column (in bytes) of the problem, when known.
+    public var line: Int?
+    public var column: Int?
+    /// The column of the table the problem is in, when known.
+    public var field: String?
+    public var message: String
+    public var hint: String?
+
+    public init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String, hint: String? = nil) {
+        self.path = path
+        self.line = line
+        self.column = column
+        self.field = field
+        self.message = message
+        self.hint = hint
+    }
+
+    /// `path:line:column: message` as compilers print it.
+    public var description: String {
+        var location = path
+        if let line { location += ":\(line)" }
+        if let column { location += ":\(column)" }
+        var text = "\(location): \(message)"
+        if let field { text += " (column `\(field)`)" }
+        return text
+    }
+}
+
+/// One row left out by the tolerant (`on_error skip`) mode.
+public struct SkippedRow: Sendable, Equatable {
+    public var line: Int
+    public var reason: String
+}
+
+/// What a load did besides producing the table.
+public struct LoadReport: Sendable {
+    public var path: String
+    public var bytes: Int
+    public var rows: Int
+    public var delimiter: CSVOptions.Delimiter
+    public var header: Bool
+    public var seconds: Double
+    /// Rows left out in `on_error skip` mode (the first hundred, with `skippedCount` the total).
+    public var skipped: [SkippedRow] = []
+    public var skippedCount: Int = 0
+    /// Remarks on things adjusted silently (duplicate column names renamed, ...).
+    public var warnings: [String] = []
+    /// Seconds spent in each phase of the load, in order (for profiling).
+    public var phases: [(name: String, seconds: Double)] = []
+}

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file's bytes in memory: memory-mapped when it is a regular file, read whole otherwise
+/// (pipes, /dev/stdin). Unmapped when released.
+final class MappedFile {
+    let path: String
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    private let mapped: Bool
+
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw LoadError(path: path, message: "cannot open file: \(reason.lowercased())")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw LoadError(path: path, message: "cannot read file: \(String(cString: strerror(errno)).lowercased())")
+        }
+        let mode = info.st_mode & S_IFMT
+        if mode == S_IFDIR {
+            throw LoadError(path: path, message: "is a directory, not a file")
+        }
+        if mode == S_IFREG {
+            count = Int(info.st_size)
+            if count == 0 {
+                base = UnsafePointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
+                mapped = false
+                return
+            }
+            guard let address = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+                throw LoadError(path: path, message: "cannot map file: \(String(cString: strerror(errno)).lowercased())")
+            }
+            _ = madvise(address, count, MADV_SEQUENTIAL)
+            base = UnsafePointer(address.assumingMemoryBound(to: UInt8.self))
+            mapped = true
+            return
+        }
+        // Not a regular file: read until end of input.
+        var buffer = GrowableBuffer<UInt8>(capacity: 1 << 16)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                buffer.release()
+                throw LoadError(path: path, message: "cannot read: \(String(cString: strerror(errno)).lowercased())")
+            }
+            if n == 0 { break }
+            chunk.withUnsafeBufferPointer { buffer.append(contentsOf: $0.baseAddress!, count: n) }
+        }
+        count = buffer.count
+        base = UnsafePointer(buffer.base)
+        mapped = false
+    }
+
+    deinit {
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else {
+            UnsafeMutablePointer(mutating: base).deallocate()
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    func location(of offset: Int) -> (line: Int, column: Int) {
+        let target = min(max(offset, 0), count)
+        var line = 1
+        var lineStart = 0
+        var p = 0
+        while p < target {
+            guard let found = memchr(base + p, 10, target - p) else { break }
+            let q = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+            line += 1
+            lineStart = q + 1
+            p = q + 1
+        }
+        var column = 1
+        var k = lineStart
+        while k < target {
+            if base[k] & 0xC0 != 0x80 { column += 1 }
+            k += 1
+        }
+        return (line, column)
+    }
+}

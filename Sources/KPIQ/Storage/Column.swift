@@ -1,0 +1,90 @@
+/// A typed, contiguous column with an optional null bitmap.
+public struct Column: Sendable {
+    /// The physical buffers; which case goes with which `DataType` is fixed (see `DataType`).
+    public enum Values: Sendable {
+        /// int, date (days) and timestamp (microseconds).
+        case integers(PackedIntegers)
+        case doubles([Double])
+        /// 0 or 1 per row.
+        case bools([UInt8])
+        case text(codes: PackedIntegers, dictionary: StringDictionary)
+    }
+
+    public let type: DataType
+    public let values: Values
+    /// Nil when no row is null.
+    public let validity: Validity?
+
+    public init(type: DataType, values: Values, validity: Validity?) {
+        self.type = type
+        self.values = values
+        self.validity = validity?.simplified
+        precondition(validity == nil || validity!.count == count, "validity length mismatch")
+    }
+
+    public var count: Int {
+        switch values {
+        case .integers(let p): return p.count
+        case .doubles(let a): return a.count
+        case .bools(let a): return a.count
+        case .text(let codes, _): return codes.count
+        }
+    }
+
+    public var nullCount: Int { validity?.nullCount ?? 0 }
+
+    @inline(__always)
+    public func isNull(_ i: Int) -> Bool { !(validity?.isValid(i) ?? true) }
+
+    /// Bytes held by the column (values, bitmap and its own dictionary).
+    public var byteCount: Int {
+        let bitmap = (validity?.words.count ?? 0) * 8
+        switch values {
+        case .integers(let p): return p.byteCount + bitmap
+        case .doubles(let a): return a.count * 8 + bitmap
+        case .bools(let a): return a.count + bitmap
+        case .text(let codes, let dictionary): return codes.byteCount + dictionary.byteCount + bitmap
+        }
+    }
+
+    /// The dictionary of a text column.
+    public var dictionary: StringDictionary? {
+        if case .text(_, let dictionary) = values { return dictionary }
+        return nil
+    }
+
+    /// The value at row `i` (for rendering and tests).
+    public func scalar(at i: Int) -> Scalar {
+        if isNull(i) { return .null }
+        switch values {
+        case .integers(let p):
+            switch type {
+            case .date: return .date(p[i])
+            case .timestamp: return .timestamp(p[i])
+            default: return .int(p[i])
+            }
+        case .doubles(let a): return .decimal(a[i])
+        case .bools(let a): return .bool(a[i] != 0)
+        case .text(let codes, let dictionary): return .text(dictionary.string(Int(codes[i])))
+        }
+    }
+
+    /// The rows at `indices`, in that order.
+    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Column {
+        let validity = self.validity?.gather(indices)
+        switch values {
+        case .integers(let p):
+            return Column(type: type, values: .integers(p.gather(indices)), validity: validity)
+        case .doubles(let a):
+            return Column(type: type, values: .doubles(indices.map { a[Int($0)] }), validity: validity)
+        case .bools(let a):
+            return Column(type: type, values: .bools(indices.map { a[Int($0)] }), validity: validity)
+        case .text(let codes, let dictionary):
+            return Column(type: type, values: .text(codes: codes.gather(indices), dictionary: dictionary), validity: validity)
+        }
+    }
+
+    public func gather(_ indices: [Int32]) -> Column {
+        indices.withUnsafeBufferPointer { gather($0) }
+    }
+}

@@ -1,0 +1,41 @@
+/// A loaded (or computed) table under a name, with what kpiq knows about it.
+public struct Dataset: Sendable {
+    public var name: String
+    public var table: Table
+    /// The column `show ... over` and `during` use for this dataset's metrics.
+    public var timeColumn: String?
+    /// Where the data came from (a file path, or the query that produced it).
+    public var origin: String
+
+    public init(name: String, table: Table, timeColumn: String? = nil, origin: String) {
+        self.name = name
+        self.table = table
+        self.timeColumn = timeColumn
+        self.origin = origin
+    }
+}
+
+/// The datasets of a session, in the order they were added.
+public struct Catalog: Sendable {
+    private var order: [String] = []
+    private var byName: [String: Dataset] = [:]
+
+    public init() {}
+
+    public var names: [String] { order }
+
+    public var datasets: [Dataset] { order.map { byName[$0]! } }
+
+    public subscript(name: String) -> Dataset? { byName[name] }
+
+    /// Adds or replaces a dataset (a replaced one keeps its place in the order).
+    public mutating func put(_ dataset: Dataset) {
+        if byName[dataset.name] == nil { order.append(dataset.name) }
+        byName[dataset.name] = dataset
+    }
+
+    public mutating func remove(_ name: String) {
+        byName[name] = nil
+        order.removeAll { $0 == name }
+    }
+}

@@ -1,0 +1,143 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The distinct strings of a text column, in first-seen order; rows hold codes into it.
+///
+/// Immutable once built and shared by every column derived from the original (filters,
+/// sorts and gathers keep codes, so equality is a code comparison). Two caches are built on
+/// first use: a hash index for looking strings up (literals, joins) and the sort rank of each
+/// code (ordering by text without decoding strings per row).
+public final class StringDictionary: Sendable {
+    let bytes: [UInt8]
+    let offsets: [Int]
+    private let caches = Mutex(Caches())
+
+    private struct Caches {
+        var index: LookupIndex?
+        var ranks: [UInt32]?
+    }
+
+    /// Open-addressing table of `code + 1` by string hash.
+    private struct LookupIndex {
+        var slots: [UInt32]
+        var mask: Int
+    }
+
+    init(bytes: [UInt8], offsets: [Int]) {
+        precondition(!offsets.isEmpty && offsets[0] == 0)
+        self.bytes = bytes
+        self.offsets = offsets
+    }
+
+    /// A dictionary of the given strings, in order (duplicates are kept as separate codes).
+    public convenience init(strings: [String]) {
+        var bytes: [UInt8] = []
+        var offsets = [0]
+        for string in strings {
+            bytes.append(contentsOf: string.utf8)
+            offsets.append(bytes.count)
+        }
+        self.init(bytes: bytes, offsets: offsets)
+    }
+
+    public static let empty = StringDictionary(bytes: [], offsets: [0])
+
+    public var count: Int { offsets.count - 1 }
+
+    /// Bytes held: string bytes, offsets, and whatever caches were built.
+    public var byteCount: Int {
+        let cached = caches.withLock { ($0.index?.slots.count ?? 0) * 4 + ($0.ranks?.count ?? 0) * 4 }
+        return bytes.count + offsets.count * 8 + cached
+    }
+
+    public func string(_ code: Int) -> String {
+        bytes.withUnsafeBufferPointer { all in
+            String(decoding: UnsafeBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]), as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of `code`.
+    public func withBytes<R>(_ code: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]))
+        }
+    }
+
+    public func byteLength(_ code: Int) -> Int { offsets[code + 1] - offsets[code] }
+
+    /// The code of `string`, or nil when it does not occur.
+    public func code(of string: String) -> Int? {
+        var copy = string
+        return copy.withUTF8 { utf8 in
+            code(ofBytes: UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    /// The code of a byte string, or nil when it does not occur.
+    public func code(ofBytes target: UnsafeRawBufferPointer) -> Int? {
+        let start = target.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+        let h = ByteHash.hash(start, target.count)
+        return caches.withLock { caches -> Int? in
+            if caches.index == nil { caches.index = buildIndex() }
+            let index = caches.index!
+            var slot = Int(truncatingIfNeeded: h) & index.mask
+            return bytes.withUnsafeBytes { all -> Int? in
+                while true {
+                    let entry = index.slots[slot]
+                    if entry == 0 { return nil }
+                    let code = Int(entry) - 1
+                    let lower = offsets[code], upper = offsets[code + 1]
+                    if upper - lower == target.count,
+                        target.count == 0 || memcmp(all.baseAddress! + lower, start, target.count) == 0
+                    {
+                        return code
+                    }
+                    slot = (slot + 1) & index.mask
+                }
+            }
+        }
+    }
+
+    private func buildIndex() -> LookupIndex {
+        var size = 16
+        while size < count * 2 { size <<= 1 }
+        var slots = [UInt32](repeating: 0, count: size)
+        let mask = size - 1
+        bytes.withUnsafeBytes { all in
+            let base = all.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+            for code in 0..<count {
+                let h = ByteHash.hash(base + offsets[code], offsets[code + 1] - offsets[code])
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+                slots[slot] = UInt32(truncatingIfNeeded: code + 1)
+            }
+        }
+        return LookupIndex(slots: slots, mask: mask)
+    }
+
+    /// `ranks[code]` is the position of the code's string in byte-wise (code point) order.
+    public var sortRanks: [UInt32] {
+        caches.withLock { caches in
+            if let ranks = caches.ranks { return ranks }
+            let order = bytes.withUnsafeBytes { all -> [Int] in
+                let base = all.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                return (0..<count).sorted { a, b in
+                    let la = offsets[a + 1] - offsets[a], lb = offsets[b + 1] - offsets[b]
+                    let c = memcmp(base + offsets[a], base + offsets[b], min(la, lb))
+                    return c != 0 ? c < 0 : la < lb
+                }
+            }
+            var ranks = [UInt32](repeating: 0, count: count)
+            for (rank, code) in order.enumerated() { ranks[code] = UInt32(rank) }
+            caches.ranks = ranks
+            return ranks
+        }
+    }
+
+    /// All strings, in code order (for small dictionaries: schema display, tests).
+    public var strings: [String] { (0..<count).map(string) }
+}

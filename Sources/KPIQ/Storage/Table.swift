@@ -1,0 +1,58 @@
+/// A named set of equal-length columns.
+public struct Table: Sendable {
+    public let names: [String]
+    public let columns: [Column]
+    public let rowCount: Int
+
+    public init(names: [String], columns: [Column]) {
+        precondition(names.count == columns.count, "one name per column")
+        let rows = columns.first?.count ?? 0
+        precondition(columns.allSatisfy { $0.count == rows }, "columns of unequal length")
+        self.names = names
+        self.columns = columns
+        self.rowCount = rows
+    }
+
+    /// A table with the given columns but no rows in any of them.
+    public init(names: [String], columns: [Column], rowCount: Int) {
+        precondition(names.count == columns.count, "one name per column")
+        precondition(columns.allSatisfy { $0.count == rowCount }, "columns of unequal length")
+        self.names = names
+        self.columns = columns
+        self.rowCount = rowCount
+    }
+
+    public var columnCount: Int { columns.count }
+
+    public var types: [DataType] { columns.map(\.type) }
+
+    /// Index of the column named exactly `name`.
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
+
+    public func column(named name: String) -> Column? { index(of: name).map { columns[$0] } }
+
+    /// Bytes held by all columns (dictionaries shared between columns are counted once).
+    public var byteCount: Int {
+        var seen = Set<ObjectIdentifier>()
+        var total = 0
+        for column in columns {
+            if let dictionary = column.dictionary {
+                let alreadyCounted = !seen.insert(ObjectIdentifier(dictionary)).inserted
+                total += column.byteCount - (alreadyCounted ? dictionary.byteCount : 0)
+            } else {
+                total += column.byteCount
+            }
+        }
+        return total
+    }
+
+    /// Row `i` as scalars (rendering and tests only).
+    public func row(_ i: Int) -> [Scalar] { columns.map { $0.scalar(at: i) } }
+
+    /// The rows at `indices`, in that order.
+    public func gather(_ indices: [Int32]) -> Table {
+        indices.withUnsafeBufferPointer { buffer in
+            Table(names: names, columns: columns.map { $0.gather(buffer) }, rowCount: indices.count)
+        }
+    }
+}

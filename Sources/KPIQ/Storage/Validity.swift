@@ -1,0 +1,74 @@
+/// A null bitmap: bit `i` is 1 when row `i` holds a value, 0 when it is null.
+///
+/// Columns without nulls carry no bitmap at all (`Column.validity == nil`), so kernels can
+/// take the fast path without testing bits.
+public struct Validity: Sendable, Equatable {
+    public private(set) var words: [UInt64]
+    public let count: Int
+
+    /// A bitmap with every row valid.
+    public init(allValid count: Int) {
+        self.count = count
+        var words = [UInt64](repeating: ~0, count: (count + 63) >> 6)
+        if count & 63 != 0, !words.isEmpty { words[words.count - 1] = (1 << UInt64(count & 63)) - 1 }
+        self.words = words
+    }
+
+    /// A bitmap with every row null.
+    public init(allNull count: Int) {
+        self.count = count
+        self.words = [UInt64](repeating: 0, count: (count + 63) >> 6)
+    }
+
+    public init(words: [UInt64], count: Int) {
+        precondition(words.count == (count + 63) >> 6)
+        self.words = words
+        self.count = count
+    }
+
+    /// Builds a bitmap from per-row flags (true = valid).
+    public init(flags: some Collection<Bool>) {
+        self.init(allNull: flags.count)
+        for (i, valid) in flags.enumerated() where valid { setValid(i) }
+    }
+
+    @inline(__always)
+    public func isValid(_ i: Int) -> Bool { (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 }
+
+    @inline(__always)
+    public mutating func setValid(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
+
+    @inline(__always)
+    public mutating func setNull(_ i: Int) { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+
+    public var nullCount: Int {
+        var valid = 0
+        for word in words { valid += word.nonzeroBitCount }
+        return count - valid
+    }
+
+    /// Nil when every row is valid, so the fast paths apply.
+    public var simplified: Validity? { nullCount == 0 ? nil : self }
+
+    /// The bitmap of rows `indices` (in that order).
+    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Validity {
+        var result = Validity(allNull: indices.count)
+        for (k, i) in indices.enumerated() where isValid(Int(i)) { result.setValid(k) }
+        return result
+    }
+
+    /// Appends another bitmap's bits after this one's.
+    public static func concatenate(_ parts: [(validity: Validity?, count: Int)]) -> Validity? {
+        if parts.allSatisfy({ $0.validity == nil }) { return nil }
+        let total = parts.reduce(0) { $0 + $1.count }
+        var result = Validity(allValid: total)
+        var offset = 0
+        for part in parts {
+            if let validity = part.validity {
+                for i in 0..<part.count where !validity.isValid(i) { result.setNull(offset + i) }
+            }
+            offset += part.count
+        }
+        return result
+    }
+}

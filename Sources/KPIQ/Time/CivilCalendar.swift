@@ -1,0 +1,105 @@
+/// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01),
+/// after Howard Hinnant's `days_from_civil` / `civil_from_days`.
+public enum CivilCalendar {
+    public static let microsPerSecond: Int64 = 1_000_000
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    /// Day number of a calendar date. `month` is 1...12, `day` 1...31 (not validated here).
+    @inline(__always)
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Calendar date of a day number.
+    @inline(__always)
+    public static func civil(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    public static func isLeapYear(_ year: Int64) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: return isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// True when year/month/day name a real date (within years 1...9999).
+    public static func isValid(year: Int64, month: Int64, day: Int64) -> Bool {
+        year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1
+            && day <= daysInMonth(year: year, month: month)
+    }
+
+    /// ISO weekday of a day number: Monday = 1 ... Sunday = 7.
+    @inline(__always)
+    public static func isoWeekday(_ days: Int64) -> Int64 {
+        // 1970-01-01 was a Thursday (4).
+        let w = (days + 3) % 7
+        return (w < 0 ? w + 7 : w) + 1
+    }
+
+    /// Floor division that rounds toward negative infinity.
+    @inline(__always)
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// Adds calendar months, clamping the day to the end of the target month (Jan 31 + 1 month = Feb 28/29).
+    public static func addMonths(days: Int64, months: Int64) -> Int64 {
+        let (y, m, d) = civil(days)
+        let total = y * 12 + (m - 1) + months
+        let year = floorDiv(total, 12)
+        let month = total - year * 12 + 1
+        return Self.days(year: year, month: month, day: min(d, daysInMonth(year: year, month: month)))
+    }
+
+    /// `YYYY-MM-DD`.
+    public static func formatDate(_ days: Int64) -> String {
+        let (y, m, d) = civil(days)
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` with `.ffffff` only when there are fractional seconds;
+    /// `separator` is the character between date and time (`T` for ISO 8601 output).
+    public static func formatTimestamp(_ micros: Int64, separator: Character = " ") -> String {
+        let days = floorDiv(micros, microsPerDay)
+        let inDay = micros - days * microsPerDay
+        let seconds = inDay / microsPerSecond
+        let fraction = inDay % microsPerSecond
+        var text = formatDate(days) + String(separator)
+        text += pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
+        if fraction != 0 {
+            var digits = pad(fraction, 6)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text
+    }
+
+    static func pad(_ value: Int64, _ width: Int) -> String {
+        let negative = value < 0
+        var digits = String(negative ? -value : value)
+        while digits.count < width { digits = "0" + digits }
+        return negative ? "-" + digits : digits
+    }
+}
