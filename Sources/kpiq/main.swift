@@ -1,15 +1,39 @@
-import KPIQ
-import Dispatch
-for path in CommandLine.arguments.dropFirst() {
-    do {
-        let t0 = DispatchTime.now()
-        let (table, report) = try CSVReader.load(path: path)
-        let dt = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
-        print(report.phases.map { "\($0.name)=\(Int($0.seconds * 1000))ms" }.joined(separator: " ")); print(path, table.rowCount, "rows", dt, Double(report.bytes) / dt / 1e6, "MB/s", "mem", table.byteCount / 1_000_000, "MB", report.delimiter, report.header)
-        for (name, column) in zip(table.names, table.columns) {
-            print("  ", name, column.type, column.nullCount, column.byteCount, column.dictionary?.count ?? -1, (0..<min(3, table.rowCount)).map { column.scalar(at: $0).description })
-        }
-    } catch {
-        print("ERROR", error)
+import ArgumentParser
+import KPIQShell
+
+/// The `kpiq` command: the shell with no arguments, scripts and `-c` statements otherwise.
+struct KPIQCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kpiq",
+        abstract: "A query language and shell for marketing KPIs over CSV exports.",
+        discussion: """
+            With no FILE and no -c, opens the interactive shell (or, when standard input is not a
+            terminal, runs it as a script). Scripts stop at the first error.
+            Exit status: 0 success, 1 an error in a statement, 2 bad arguments or unreadable
+            script, 130 interrupted.
+            """,
+        version: KPIQVersion.description)
+
+    @Option(name: [.customShort("c"), .customLong("command")], help: "Statements to run (repeatable, run in order).")
+    var commands: [String] = []
+
+    @Option(name: .long, help: "Output format: table, csv, json, markdown or line.")
+    var format: String = "table"
+
+    @Option(name: .long, help: "The date `today` and relative ranges count from (YYYY-MM-DD).")
+    var asof: String?
+
+    @Option(name: .long, help: .hidden)
+    var bench: Int?
+
+    @Argument(help: "kpiq scripts to run, in order.")
+    var files: [String] = []
+
+    func run() throws {
+        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files)
+        let status = CommandLineRunner.run(options)
+        if status != 0 { throw ExitCode(status) }
     }
 }
+
+KPIQCommand.main()

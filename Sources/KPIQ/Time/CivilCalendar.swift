@@ -102,4 +102,14 @@ public enum CivilCalendar {
         while digits.count < width { digits = "0" + digits }
         return negative ? "-" + digits : digits
     }
+
+    /// The day number of `YYYY-MM-DD` text, or nil.
+    public static func parseDate(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        var day: Int64 = 0
+        let ok = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { FieldParsing.parseISODate($0, buffer.count, &day) } ?? false
+        }
+        return ok ? day : nil
+    }
 }

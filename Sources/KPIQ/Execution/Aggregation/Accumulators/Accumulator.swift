@@ -1,0 +1,220 @@
+/// The running state of one aggregate for every group, fed a batch at a time.
+///
+/// `update` gets each row's group, the argument's vector (nil for `count()`), and a mask
+/// (nil = every row; else 1 for rows the aggregate's `where` keeps). `merge` folds another
+/// thread's state in, `mapping[g]` telling which group here its group g is. `finish` builds
+/// the result column with groups in the order given.
+protocol Accumulator: AnyObject {
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?)
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int)
+    func finish(order: [Int]) -> Column
+}
+
+extension Array {
+    /// Grows to `count` elements, filling with `value`.
+    @inline(__always)
+    mutating func grow(to count: Int, with value: Element) {
+        if self.count < count { append(contentsOf: repeatElement(value, count: count - self.count)) }
+    }
+}
+
+/// Rows an aggregate reads: masked in by the filter and, when it has an argument, not null.
+@inline(__always)
+func included(_ i: Int, _ mask: [UInt8]?, _ valid: [UInt8]?) -> Bool {
+    (mask.map { $0[i] != 0 } ?? true) && (valid.map { $0[i] != 0 } ?? true)
+}
+
+/// `count()`, `count(*)`, `count(x)`: rows (with x not null).
+final class CountAccumulator: Accumulator {
+    private var counts: [Int64] = []
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        counts.grow(to: groupCount, with: 0)
+        let valid = argument?.validityForCombine
+        if let argument, case .constant(let scalar) = argument.values, scalar.isNull { return }
+        counts.withUnsafeMutableBufferPointer { counts in
+            if mask == nil, valid == nil {
+                for g in groups { counts[Int(g)] &+= 1 }
+            } else {
+                for i in 0..<groups.count where included(i, mask, valid) { counts[Int(groups[i])] &+= 1 }
+            }
+        }
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! CountAccumulator
+        counts.grow(to: groupCount, with: 0)
+        for (g, c) in other.counts.enumerated() { counts[Int(mapping[g])] += c }
+    }
+
+    func finish(order: [Int]) -> Column {
+        counts.grow(to: (order.max() ?? -1) + 1, with: 0)
+        return Column(type: .int, values: .integers(PackedIntegers.pack(order.map { counts[$0] })), validity: nil)
+    }
+}
+
+/// `sum(x)`: integers stay integers (an overflow makes the group's sum null); decimals are
+/// added with Neumaier's compensation, so the result does not depend on the order of rows.
+final class SumAccumulator: Accumulator {
+    private let isInteger: Bool
+    private var ints: [Int64] = []
+    private var overflowed: [Bool] = []
+    private var sums: [Double] = []
+    private var compensations: [Double] = []
+    private var has: [Bool] = []
+
+    init(type: DataType) { isInteger = type != .decimal }
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        has.grow(to: groupCount, with: false)
+        guard let argument, let x = NumericOperand(argument) else { return }
+        let valid = argument.validityForCombine
+        if isInteger {
+            ints.grow(to: groupCount, with: 0)
+            overflowed.grow(to: groupCount, with: false)
+            for i in 0..<groups.count where included(i, mask, valid) {
+                let g = Int(groups[i])
+                let (s, o) = ints[g].addingReportingOverflow(x.int(i))
+                ints[g] = s
+                if o { overflowed[g] = true }
+                has[g] = true
+            }
+        } else {
+            sums.grow(to: groupCount, with: 0)
+            compensations.grow(to: groupCount, with: 0)
+            for i in 0..<groups.count where included(i, mask, valid) {
+                let g = Int(groups[i])
+                Self.add(x.double(i), to: &sums[g], &compensations[g])
+                has[g] = true
+            }
+        }
+    }
+
+    /// Neumaier's compensated addition.
+    @inline(__always)
+    static func add(_ v: Double, to sum: inout Double, _ compensation: inout Double) {
+        let t = sum + v
+        if abs(sum) >= abs(v) { compensation += (sum - t) + v } else { compensation += (v - t) + sum }
+        sum = t
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! SumAccumulator
+        has.grow(to: groupCount, with: false)
+        ints.grow(to: groupCount, with: 0)
+        overflowed.grow(to: groupCount, with: false)
+        sums.grow(to: groupCount, with: 0)
+        compensations.grow(to: groupCount, with: 0)
+        for g in 0..<other.has.count where other.has[g] {
+            let target = Int(mapping[g])
+            has[target] = true
+            if isInteger {
+                let (s, o) = ints[target].addingReportingOverflow(other.ints[g])
+                ints[target] = s
+                if o || other.overflowed[g] { overflowed[target] = true }
+            } else {
+                Self.add(other.sums[g], to: &sums[target], &compensations[target])
+                compensations[target] += other.compensations[g]
+            }
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        let groups = (order.max() ?? -1) + 1
+        has.grow(to: groups, with: false)
+        if isInteger {
+            ints.grow(to: groups, with: 0)
+            overflowed.grow(to: groups, with: false)
+            return ColumnFactory.ints(order.map { has[$0] && !overflowed[$0] ? ints[$0] : nil })
+        }
+        sums.grow(to: groups, with: 0)
+        compensations.grow(to: groups, with: 0)
+        return ColumnFactory.doubles(order.map { has[$0] ? sums[$0] + compensations[$0] : nil })
+    }
+}
+
+/// `mean(x)` / `avg(x)`: compensated sum over count, as a decimal.
+final class MeanAccumulator: Accumulator {
+    private var sums: [Double] = []
+    private var compensations: [Double] = []
+    private var counts: [Int64] = []
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        sums.grow(to: groupCount, with: 0)
+        compensations.grow(to: groupCount, with: 0)
+        counts.grow(to: groupCount, with: 0)
+        guard let argument, let x = NumericOperand(argument) else { return }
+        let valid = argument.validityForCombine
+        for i in 0..<groups.count where included(i, mask, valid) {
+            let g = Int(groups[i])
+            SumAccumulator.add(x.double(i), to: &sums[g], &compensations[g])
+            counts[g] += 1
+        }
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! MeanAccumulator
+        sums.grow(to: groupCount, with: 0)
+        compensations.grow(to: groupCount, with: 0)
+        counts.grow(to: groupCount, with: 0)
+        for g in 0..<other.counts.count where other.counts[g] > 0 {
+            let t = Int(mapping[g])
+            SumAccumulator.add(other.sums[g], to: &sums[t], &compensations[t])
+            compensations[t] += other.compensations[g]
+            counts[t] += other.counts[g]
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        let groups = (order.max() ?? -1) + 1
+        counts.grow(to: groups, with: 0)
+        sums.grow(to: groups, with: 0)
+        compensations.grow(to: groups, with: 0)
+        return ColumnFactory.doubles(order.map { counts[$0] > 0 ? (sums[$0] + compensations[$0]) / Double(counts[$0]) : nil })
+    }
+}
+
+/// `stddev(x)`: sample standard deviation (Welford), null below two values.
+final class StddevAccumulator: Accumulator {
+    private var counts: [Double] = []
+    private var means: [Double] = []
+    private var m2: [Double] = []
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        counts.grow(to: groupCount, with: 0)
+        means.grow(to: groupCount, with: 0)
+        m2.grow(to: groupCount, with: 0)
+        guard let argument, let x = NumericOperand(argument) else { return }
+        let valid = argument.validityForCombine
+        for i in 0..<groups.count where included(i, mask, valid) {
+            let g = Int(groups[i])
+            let v = x.double(i)
+            counts[g] += 1
+            let delta = v - means[g]
+            means[g] += delta / counts[g]
+            m2[g] += delta * (v - means[g])
+        }
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! StddevAccumulator
+        counts.grow(to: groupCount, with: 0)
+        means.grow(to: groupCount, with: 0)
+        m2.grow(to: groupCount, with: 0)
+        for g in 0..<other.counts.count where other.counts[g] > 0 {
+            let t = Int(mapping[g])
+            let n = counts[t] + other.counts[g]
+            let delta = other.means[g] - means[t]
+            m2[t] += other.m2[g] + delta * delta * counts[t] * other.counts[g] / n
+            means[t] += delta * other.counts[g] / n
+            counts[t] = n
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        let groups = (order.max() ?? -1) + 1
+        counts.grow(to: groups, with: 0)
+        m2.grow(to: groups, with: 0)
+        return ColumnFactory.doubles(order.map { counts[$0] > 1 ? (m2[$0] / (counts[$0] - 1)).squareRoot() : nil })
+    }
+}

@@ -1,0 +1,217 @@
+/// `count_distinct(x)`: exact. Each group keeps its distinct values as words (dictionary codes
+/// for text) in a small hash set, which turns into a bitmap over the dictionary once that is
+/// smaller: counting distinct visitors per source is then setting bits, not hashing strings.
+final class CountDistinctAccumulator: Accumulator {
+    private let encoder: KeyComponents
+    private var sets: [DistinctSet] = []
+    private var words: [UInt64] = []
+    private var nulls: [UInt8] = []
+
+    init(type: DataType, stableText: Bool) {
+        encoder = KeyComponents(type: type, stableText: stableText)
+    }
+
+    private var bitmapLimit: Int? {
+        guard encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary else { return nil }
+        return dictionary.count
+    }
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        sets.grow(to: groupCount, with: DistinctSet())
+        guard let argument else { return }
+        encoder.encode(argument, into: &words, nulls: &nulls)
+        if let translation = encoder.takeTranslation() {
+            for g in 0..<sets.count { sets[g].translate(translation) }
+        }
+        let universe = bitmapLimit
+        for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
+            sets[Int(groups[i])].insert(words[i], universe: universe)
+        }
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! CountDistinctAccumulator
+        sets.grow(to: groupCount, with: DistinctSet())
+        for g in 0..<other.sets.count {
+            other.sets[g].forEach { word in
+                let translated = encoder.translate(word, from: other.encoder)
+                if let translation = encoder.takeTranslation() {
+                    for k in 0..<sets.count { sets[k].translate(translation) }
+                }
+                sets[Int(mapping[g])].insert(translated, universe: bitmapLimit)
+            }
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        ColumnFactory.ints(order.map { Int64($0 < sets.count ? sets[$0].count : 0) })
+    }
+}
+
+/// A set of 64-bit words: open addressing while small, a bitmap when the values are codes
+/// below a known bound and the bitmap would take less room.
+struct DistinctSet {
+    private var slots: [UInt64] = []
+    private var used: [Bool] = []
+    private var bitmap: [UInt64]?
+    private(set) var count = 0
+
+    init() {}
+
+    mutating func insert(_ word: UInt64, universe: Int?) {
+        if bitmap != nil {
+            let bit = Int(word)
+            let w = bit >> 6, b = UInt64(1) << UInt64(bit & 63)
+            if w >= bitmap!.count { bitmap!.grow(to: w + 1, with: 0) }
+            if bitmap![w] & b == 0 {
+                bitmap![w] |= b
+                count += 1
+            }
+            return
+        }
+        if slots.isEmpty {
+            slots = [UInt64](repeating: 0, count: 8)
+            used = [Bool](repeating: false, count: 8)
+        }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: ByteHash.mix(word)) & mask
+        while used[slot] {
+            if slots[slot] == word { return }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = word
+        used[slot] = true
+        count += 1
+        if count * 2 > slots.count {
+            // Bitmap once it is smaller than the hash set would become.
+            if let universe, (universe + 63) / 64 <= slots.count * 2 {
+                toBitmap(universe)
+            } else {
+                rehash(slots.count * 2)
+            }
+        }
+    }
+
+    private mutating func rehash(_ size: Int) {
+        let old = slots, oldUsed = used
+        slots = [UInt64](repeating: 0, count: size)
+        used = [Bool](repeating: false, count: size)
+        let mask = size - 1
+        for k in 0..<old.count where oldUsed[k] {
+            var slot = Int(truncatingIfNeeded: ByteHash.mix(old[k])) & mask
+            while used[slot] { slot = (slot + 1) & mask }
+            slots[slot] = old[k]
+            used[slot] = true
+        }
+    }
+
+    private mutating func toBitmap(_ universe: Int) {
+        var bits = [UInt64](repeating: 0, count: (universe + 63) / 64)
+        for k in 0..<slots.count where used[k] {
+            let bit = Int(slots[k])
+            if bit >> 6 >= bits.count { bits.grow(to: (bit >> 6) + 1, with: 0) }
+            bits[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        bitmap = bits
+        slots = []
+        used = []
+    }
+
+    func forEach(_ body: (UInt64) -> Void) {
+        if let bitmap {
+            for (w, word) in bitmap.enumerated() where word != 0 {
+                var rest = word
+                while rest != 0 {
+                    let b = rest.trailingZeroBitCount
+                    body(UInt64(w * 64 + b))
+                    rest &= rest - 1
+                }
+            }
+        } else {
+            for k in 0..<slots.count where used[k] { body(slots[k]) }
+        }
+    }
+
+    /// Rewrites every word through a translation (dictionary codes to string ids).
+    mutating func translate(_ translation: [UInt64: UInt64]) {
+        var fresh = DistinctSet()
+        forEach { fresh.insert(translation[$0] ?? $0, universe: nil) }
+        self = fresh
+    }
+}
+
+/// `median(x)` and `percentile(x, p)`: exact, by selection over each group's values, with
+/// linear interpolation between neighbours (as `quantile_cont` in SQL engines).
+final class QuantileAccumulator: Accumulator {
+    private let fraction: Double
+    private let type: DataType
+    private var values: [[Double]] = []
+
+    init(fraction: Double, type: DataType) {
+        self.fraction = fraction
+        self.type = type
+    }
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        values.grow(to: groupCount, with: [])
+        guard let argument, let x = NumericOperand(argument) else { return }
+        let valid = argument.validityForCombine
+        for i in 0..<groups.count where included(i, mask, valid) {
+            values[Int(groups[i])].append(x.double(i))
+        }
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! QuantileAccumulator
+        values.grow(to: groupCount, with: [])
+        for g in 0..<other.values.count where !other.values[g].isEmpty {
+            values[Int(mapping[g])].append(contentsOf: other.values[g])
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        let results: [Double?] = order.map { g in
+            guard g < values.count, !values[g].isEmpty else { return nil }
+            return Self.quantile(&values[g], fraction)
+        }
+        switch type {
+        case .date, .timestamp:
+            return ColumnFactory.ints(results.map { $0.map { Int64($0.rounded()) } }, type: type)
+        default:
+            return ColumnFactory.doubles(results)
+        }
+    }
+
+    /// The interpolated quantile; reorders `values`.
+    static func quantile(_ values: inout [Double], _ fraction: Double) -> Double {
+        let position = fraction * Double(values.count - 1)
+        let lower = Int(position.rounded(.down))
+        let upper = min(values.count - 1, lower + 1)
+        let low = select(&values, lower)
+        if upper == lower || position == Double(lower) { return low }
+        // The next value up is the minimum of the part above `lower`.
+        var high = Double.infinity
+        for k in (lower + 1)..<values.count where values[k] < high { high = values[k] }
+        return low + (high - low) * (position - Double(lower))
+    }
+
+    /// Quickselect: puts the k-th smallest at index k (and smaller ones before it).
+    static func select(_ a: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let pivot = a[(lo + hi) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { break }
+        }
+        return a[k]
+    }
+}

@@ -1,0 +1,68 @@
+/// Groups a pipeline's rows and folds each group's aggregates (one sink per worker thread;
+/// `table(from:)` merges them).
+final class AggregateSink: BatchSink {
+    struct Spec {
+        let function: AggregateFunction
+        let argument: (any PhysicalExpression)?
+        let order: (any PhysicalExpression)?
+        let filter: (any PhysicalExpression)?
+        let makeAccumulator: () -> any Accumulator
+    }
+
+    let keyExpressions: [any PhysicalExpression]
+    let specs: [Spec]
+    let indexer: GroupIndexer
+    let accumulators: [any Accumulator]
+
+    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec]) {
+        keyExpressions = keys.map(\.expression)
+        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) })
+        self.specs = specs
+        accumulators = specs.map { $0.makeAccumulator() }
+    }
+
+    func consume(_ batch: Batch, morsel: Int) throws {
+        let keys = try keyExpressions.map { try $0.evaluate(batch) }
+        let rows = batch.rowNumbers
+        let groups = indexer.groups(for: keys, rowNumbers: rows)
+        let groupCount = indexer.count
+        for (spec, accumulator) in zip(specs, accumulators) {
+            var mask: [UInt8]?
+            if let filter = spec.filter {
+                let result = BoolOperand(try filter.evaluate(batch))
+                mask = (0..<batch.count).map { i in
+                    let (value, valid) = result[i]
+                    return valid && value != 0 ? 1 : 0
+                }
+            }
+            let argument = try spec.argument?.evaluate(batch)
+            let order = try spec.order?.evaluate(batch)
+            if let firstLast = accumulator as? FirstLastAccumulator { firstLast.batchRows = rows }
+            accumulator.update(groups: groups, groupCount: groupCount, argument: argument, order: order, mask: mask)
+        }
+    }
+
+    /// Merges the sinks and builds the result: key columns then one column per aggregate,
+    /// groups in order of first appearance. Without keys there is always exactly one row.
+    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String]) -> Table {
+        let first = sinks[0]
+        for other in sinks.dropFirst() {
+            let mapping = first.indexer.absorb(other.indexer)
+            for (mine, theirs) in zip(first.accumulators, other.accumulators) {
+                mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
+            }
+        }
+        var order = (0..<first.indexer.count).sorted { first.indexer.firstRows[$0] < first.indexer.firstRows[$1] }
+        if first.keyExpressions.isEmpty, order.isEmpty {
+            // An aggregate over no rows: one row (count 0, other aggregates null).
+            order = [0]
+            for accumulator in first.accumulators {
+                accumulator.update(groups: [], groupCount: 1, argument: nil, order: nil, mask: nil)
+            }
+        }
+        var columns: [Column] = []
+        for k in 0..<first.keyExpressions.count { columns.append(first.indexer.keyColumn(k, order: order)) }
+        for accumulator in first.accumulators { columns.append(accumulator.finish(order: order)) }
+        return Table(names: keyNames + aggregateNames, columns: columns, rowCount: order.count)
+    }
+}

@@ -1,0 +1,117 @@
+/// A batch of rows flowing through the scan part of a pipeline (filters and projections).
+///
+/// It refers to rows of a stored table (a contiguous range, or a list after a filter) and
+/// holds, per column of the current schema, either "column i of the table" (decoded only when
+/// an expression reads it) or a vector computed by an earlier step.
+public final class Batch {
+    public enum Rows {
+        case range(start: Int, count: Int)
+        case indices([Int32])
+    }
+
+    public enum Slot {
+        case stored(Int)
+        case computed(Vector)
+    }
+
+    public let table: Table
+    public private(set) var rows: Rows
+    public var slots: [Slot]
+    /// Decoded stored columns, by table column index (valid for the current `rows`).
+    private var decoded: [Int: Vector] = [:]
+
+    public init(table: Table, start: Int, count: Int) {
+        self.table = table
+        self.rows = .range(start: start, count: count)
+        self.slots = (0..<table.columnCount).map { .stored($0) }
+    }
+
+    public var count: Int {
+        switch rows {
+        case .range(_, let count): return count
+        case .indices(let indices): return indices.count
+        }
+    }
+
+    /// Row numbers in the table of this batch's rows.
+    public var rowNumbers: [Int32] {
+        switch rows {
+        case .range(let start, let count): return (0..<count).map { Int32(start + $0) }
+        case .indices(let indices): return indices
+        }
+    }
+
+    /// The vector of schema column `index`.
+    public func vector(_ index: Int) -> Vector {
+        switch slots[index] {
+        case .computed(let vector): return vector
+        case .stored(let column):
+            if let vector = decoded[column] { return vector }
+            let vector = Batch.decode(table.columns[column], rows)
+            decoded[column] = vector
+            return vector
+        }
+    }
+
+    /// Keeps only the rows at `positions` (ascending positions within the batch).
+    public func keep(_ positions: [Int32]) {
+        if positions.count == count { return }
+        switch rows {
+        case .range(let start, _): rows = .indices(positions.map { Int32(start) + $0 })
+        case .indices(let indices): rows = .indices(positions.map { indices[Int($0)] })
+        }
+        decoded = [:]
+        for k in 0..<slots.count {
+            if case .computed(let vector) = slots[k] { slots[k] = .computed(vector.compacted(positions)) }
+        }
+    }
+
+    /// Decodes rows of a stored column into a flat vector.
+    static func decode(_ column: Column, _ rows: Rows) -> Vector {
+        let n: Int
+        switch rows {
+        case .range(_, let count): n = count
+        case .indices(let indices): n = indices.count
+        }
+        var valid: [UInt8]?
+        if let validity = column.validity {
+            valid = [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
+                switch rows {
+                case .range(let start, _):
+                    for k in 0..<n { buffer[k] = validity.isValid(start + k) ? 1 : 0 }
+                case .indices(let indices):
+                    for k in 0..<n { buffer[k] = validity.isValid(Int(indices[k])) ? 1 : 0 }
+                }
+                initialized = n
+            }
+        }
+        func decodeIntegers(_ packed: PackedIntegers) -> [Int64] {
+            [Int64](unsafeUninitializedCapacity: n) { buffer, initialized in
+                if n > 0 {
+                    switch rows {
+                    case .range(let start, _): packed.decode(from: start, count: n, into: buffer.baseAddress!)
+                    case .indices(let indices):
+                        indices.withUnsafeBufferPointer { packed.decode(indices: $0.baseAddress!, count: n, into: buffer.baseAddress!) }
+                    }
+                }
+                initialized = n
+            }
+        }
+        func gather<T>(_ array: [T]) -> [T] {
+            switch rows {
+            case .range(let start, _): return Array(array[start..<(start + n)])
+            case .indices(let indices): return indices.map { array[Int($0)] }
+            }
+        }
+        switch column.values {
+        case .integers(let packed):
+            return Vector(type: column.type, values: .ints(decodeIntegers(packed)), valid: valid, count: n)
+        case .doubles(let array):
+            return Vector(type: .decimal, values: .doubles(gather(array)), valid: valid, count: n)
+        case .bools(let array):
+            return Vector(type: .bool, values: .bools(gather(array)), valid: valid, count: n)
+        case .text(let codes, let dictionary):
+            return Vector(type: .text, values: .text(codes: decodeIntegers(codes), dictionary: dictionary), valid: valid, count: n)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// Runs a logical plan to a table.
+///
+/// Streaming parts (filters and projections over one input) run as a `ScanPipeline` on all
+/// cores into a sink; aggregation, sorting, joins and unions are the points where a whole
+/// input is gathered first.
+public struct Executor {
+    public let cancel: CancellationToken?
+
+    public init(cancel: CancellationToken? = nil) {
+        self.cancel = cancel
+    }
+
+    public func run(_ plan: LogicalPlan) throws -> Table {
+        try cancel?.check()
+        switch plan {
+        case .scan(_, let table):
+            return table
+        case .filter, .project:
+            let (source, steps) = try chain(plan)
+            if steps.isEmpty { return source.renamed(plan.schema.names) }
+            if let projected = Self.passThrough(source, steps) { return projected.renamed(plan.schema.names) }
+            let pipeline = ScanPipeline(table: source, steps: steps)
+            let schema = plan.schema
+            let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema) }, cancel: cancel)
+            return MaterializeSink.table(sinks, schema: schema)
+        case .aggregate(let input, let keys, let aggregates, let schema):
+            let (source, steps) = try chain(input)
+            let pipeline = ScanPipeline(table: source, steps: steps)
+            let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
+            let specs = aggregates.map(Self.aggregateSpec)
+            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs) }, cancel: cancel)
+            let names = schema.names
+            return AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)))
+        case .sort(let input, let keys):
+            return try Sorter.sort(try run(input), keys: keys, limit: nil, cancel: cancel)
+        case .limit(let input, let count, let offset):
+            if case .sort(let sortInput, let keys) = input {
+                let sorted = try Sorter.sort(try run(sortInput), keys: keys, limit: count + offset, cancel: cancel)
+                return TableOperations.slice(sorted, offset: offset, count: count)
+            }
+            return TableOperations.slice(try run(input), offset: offset, count: count)
+        case .join(let left, let right, let spec, let schema):
+            return try HashJoin.join(try run(left), try run(right), spec: spec, names: schema.names, cancel: cancel)
+        case .union(let left, let right, let schema):
+            return TableOperations.concatenate(try run(left), try run(right), names: schema.names)
+        }
+    }
+
+    /// Splits off the filters and projections above the nearest non-streaming node, which is
+    /// run to a table first.
+    private func chain(_ plan: LogicalPlan) throws -> (Table, [ScanPipeline.Step]) {
+        var steps: [ScanPipeline.Step] = []
+        var node = plan
+        while true {
+            switch node {
+            case .filter(let input, let condition):
+                steps.append(.filter(PhysicalExpressions.build(condition)))
+                node = input
+            case .project(let input, let expressions, _):
+                steps.append(.project(expressions.map { expression in
+                    if case .column(let index) = expression.kind { return .pass(index) }
+                    return .compute(PhysicalExpressions.build(expression))
+                }))
+                node = input
+            default:
+                return (try run(node), steps.reversed())
+            }
+        }
+    }
+
+    /// A projection that only picks columns needs no batches.
+    private static func passThrough(_ table: Table, _ steps: [ScanPipeline.Step]) -> Table? {
+        guard steps.count == 1, case .project(let items) = steps[0] else { return nil }
+        var columns: [Column] = []
+        for item in items {
+            guard case .pass(let index) = item else { return nil }
+            columns.append(table.columns[index])
+        }
+        return Table(names: [], columns: [], rowCount: 0).withColumns(columns, rowCount: table.rowCount)
+    }
+
+    static func aggregateSpec(_ aggregate: BoundAggregate) -> AggregateSink.Spec {
+        let argumentType = aggregate.argument?.type ?? .int
+        let fraction = aggregate.fraction ?? 0.5
+        let orderType = aggregate.orderBy?.type ?? .int
+        let make: () -> any Accumulator
+        switch aggregate.function {
+        case .count: make = { CountAccumulator() }
+        case .countDistinct: make = { CountDistinctAccumulator(type: argumentType, stableText: true) }
+        case .sum: make = { SumAccumulator(type: argumentType) }
+        case .mean: make = { MeanAccumulator() }
+        case .stddev: make = { StddevAccumulator() }
+        case .min: make = { MinMaxAccumulator(isMin: true, type: argumentType) }
+        case .max: make = { MinMaxAccumulator(isMin: false, type: argumentType) }
+        case .median, .percentile: make = { QuantileAccumulator(fraction: fraction, type: argumentType) }
+        case .first: make = { FirstLastAccumulator(isFirst: true, type: argumentType, orderType: orderType) }
+        case .last: make = { FirstLastAccumulator(isFirst: false, type: argumentType, orderType: orderType) }
+        }
+        return AggregateSink.Spec(
+            function: aggregate.function, argument: aggregate.argument.map(PhysicalExpressions.build),
+            order: aggregate.orderBy.map(PhysicalExpressions.build), filter: aggregate.filter.map(PhysicalExpressions.build),
+            makeAccumulator: make)
+    }
+}
+
+extension Table {
+    /// The same rows with other columns (names filled in by the caller's schema).
+    func withColumns(_ columns: [Column], rowCount: Int) -> Table {
+        Table(names: columns.indices.map { "c\($0)" }, columns: columns, rowCount: rowCount)
+    }
+
+    /// The table with its columns renamed.
+    public func renamed(_ names: [String]) -> Table {
+        Table(names: names, columns: columns, rowCount: rowCount)
+    }
+}

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `+ - * / %` on numbers (and `date - date`, `timestamp - timestamp`).
+///
+/// Integer overflow and division by zero give null, never a trap; `/` always gives a decimal,
+/// so `leads / visitors` is a ratio and not a truncated integer.
+struct ArithmeticExpression: PhysicalExpression {
+    let op: BinaryOperator
+    let left: any PhysicalExpression
+    let right: any PhysicalExpression
+    let type: DataType?
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try left.evaluate(batch)
+        let b = try right.evaluate(batch)
+        let n = batch.count
+        var valid = Vector.combine(a.validityForCombine, b.validityForCombine, count: n)
+        guard let x = NumericOperand(a), let y = NumericOperand(b) else {
+            return .constant(.null, type: type, count: n)
+        }
+        // Differences of two times: days (whole for dates, fractional for timestamps).
+        if op == .subtract, a.type == b.type, a.type == .date || a.type == .timestamp {
+            if a.type == .date {
+                return integerResult(x, y, n, &valid) { $0.subtractingReportingOverflow($1) }
+            }
+            return doubleResult(x, y, n, &valid) { (Double($0) - Double($1)) / Double(CivilCalendar.microsPerDay) }
+        }
+        if type == .date, op == .add || op == .subtract {
+            // date +/- whole days
+            return integerResult(x, y, n, &valid, type: .date) {
+                op == .add ? $0.addingReportingOverflow($1) : $0.subtractingReportingOverflow($1)
+            }
+        }
+        if type == .int, x.isInteger, y.isInteger {
+            switch op {
+            case .add: return integerResult(x, y, n, &valid) { $0.addingReportingOverflow($1) }
+            case .subtract: return integerResult(x, y, n, &valid) { $0.subtractingReportingOverflow($1) }
+            case .multiply: return integerResult(x, y, n, &valid) { $0.multipliedReportingOverflow(by: $1) }
+            case .modulo:
+                return integerResult(x, y, n, &valid) { b, c in c == 0 ? (0, true) : b.remainderReportingOverflow(dividingBy: c) }
+            default: break
+            }
+        }
+        switch op {
+        case .add: return doubleResult(x, y, n, &valid) { $0 + $1 }
+        case .subtract: return doubleResult(x, y, n, &valid) { $0 - $1 }
+        case .multiply: return doubleResult(x, y, n, &valid) { $0 * $1 }
+        case .divide: return doubleResult(x, y, n, &valid) { $1 == 0 ? .nan : $0 / $1 }
+        case .modulo: return doubleResult(x, y, n, &valid) { $1 == 0 ? .nan : fmod($0, $1) }
+        default: return .constant(.null, type: type, count: n)
+        }
+    }
+
+    /// Integer kernel: an overflow makes the row null.
+    @inline(__always)
+    private func integerResult(
+        _ x: NumericOperand, _ y: NumericOperand, _ n: Int, _ valid: inout [UInt8]?, type: DataType = .int,
+        _ f: (Int64, Int64) -> (partialValue: Int64, overflow: Bool)
+    ) -> Vector {
+        var overflowed: [Int]?
+        let values = [Int64](unsafeUninitializedCapacity: n) { buffer, initialized in
+            for i in 0..<n {
+                let (v, o) = f(x.int(i), y.int(i))
+                buffer[i] = v
+                if o { overflowed = (overflowed ?? []) + [i] }
+            }
+            initialized = n
+        }
+        if let overflowed {
+            var flags = valid ?? [UInt8](repeating: 1, count: n)
+            for i in overflowed { flags[i] = 0 }
+            valid = flags
+        }
+        return Vector(type: type, values: .ints(values), valid: valid, count: n)
+    }
+
+    /// Double kernel: a result that is not a finite number (x / 0, overflow) makes the row null.
+    @inline(__always)
+    private func doubleResult(
+        _ x: NumericOperand, _ y: NumericOperand, _ n: Int, _ valid: inout [UInt8]?, _ f: (Double, Double) -> Double
+    ) -> Vector {
+        var anyInvalid = false
+        let values = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+            for i in 0..<n {
+                let v = f(x.double(i), y.double(i))
+                buffer[i] = v
+                if !v.isFinite { anyInvalid = true }
+            }
+            initialized = n
+        }
+        if anyInvalid {
+            var flags = valid ?? [UInt8](repeating: 1, count: n)
+            for i in 0..<n where !values[i].isFinite { flags[i] = 0 }
+            valid = flags
+        }
+        return Vector(type: .decimal, values: .doubles(values), valid: valid, count: n)
+    }
+}

@@ -1,0 +1,227 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Physical implementations of the scalar functions. The binder has checked argument counts
+/// and types, and that the extra arguments of text functions are constants.
+enum FunctionExpressions {
+    static func build(_ function: ScalarFunction, arguments: [BoundExpression], type: DataType?) -> any PhysicalExpression {
+        let built = arguments.map(PhysicalExpressions.build)
+        let constants = arguments.map { $0.constantValue }
+        func text(_ k: Int) -> String {
+            if case .text(let s)? = constants[k] { return s }
+            return constants[k]?.description ?? ""
+        }
+        func integer(_ k: Int) -> Int64 {
+            switch constants[k] {
+            case .int(let v)?: return v
+            case .decimal(let v)?: return Int64(v)
+            default: return 0
+            }
+        }
+        switch function {
+        case .lower: return DictionaryMapExpression(operand: built[0], type: .text) { .text($0.lowercased()) }
+        case .upper: return DictionaryMapExpression(operand: built[0], type: .text) { .text($0.uppercased()) }
+        case .trim:
+            return DictionaryMapExpression(operand: built[0], type: .text) { s in
+                .text(String(s.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()))
+            }
+        case .length: return DictionaryMapExpression(operand: built[0], type: .int) { .int(Int64($0.count)) }
+        case .contains: return TextPredicateExpression(operand: built[0], predicate: .contains(text(1)), negated: false)
+        case .startsWith: return TextPredicateExpression(operand: built[0], predicate: .startsWith(text(1)), negated: false)
+        case .endsWith: return TextPredicateExpression(operand: built[0], predicate: .endsWith(text(1)), negated: false)
+        case .replace:
+            let old = text(1), new = text(2)
+            return DictionaryMapExpression(operand: built[0], type: .text) { .text(old.isEmpty ? $0 : $0.replacing(old, with: new)) }
+        case .splitPart:
+            let separator = text(1), index = Int(integer(2))
+            return DictionaryMapExpression(operand: built[0], type: .text) { s in
+                let pieces = separator.isEmpty ? [Substring(s)] : s.split(separator: separator, omittingEmptySubsequences: false)
+                let k = index > 0 ? index - 1 : pieces.count + index
+                return k >= 0 && k < pieces.count ? .text(String(pieces[k])) : .text("")
+            }
+        case .substr:
+            let start = Int(integer(1)), length = arguments.count > 2 ? Int(integer(2)) : Int.max
+            return DictionaryMapExpression(operand: built[0], type: .text) { s in
+                let characters = Array(s)
+                let from = max(0, start - 1)
+                guard from < characters.count, length > 0 else { return .text("") }
+                let to = length == Int.max ? characters.count : min(characters.count, from + length)
+                return .text(String(characters[from..<to]))
+            }
+        case .coalesce:
+            return CoalesceExpression(arguments: built, type: type)
+        case .nullif:
+            return NullIfExpression(value: built[0], other: built[1], type: type)
+        case .greatest, .least:
+            return ExtremeExpression(arguments: built, greatest: function == .greatest, type: type)
+        case .abs:
+            return NumericMapExpression(operand: built[0], type: type, integer: { $0 == .min ? nil : Swift.abs($0) }, double: { Swift.abs($0) })
+        case .round:
+            let digits = arguments.count > 1 ? integer(1) : 0
+            let scale = pow(10.0, Double(digits))
+            return NumericMapExpression(operand: built[0], type: type, integer: { $0 }, double: { ($0 * scale).rounded(.toNearestOrAwayFromZero) / scale })
+        case .floor: return NumericMapExpression(operand: built[0], type: type, integer: { $0 }, double: { $0.rounded(.down) })
+        case .ceil: return NumericMapExpression(operand: built[0], type: type, integer: { $0 }, double: { $0.rounded(.up) })
+        case .sqrt: return NumericMapExpression(operand: built[0], type: .decimal, integer: nil, double: { $0 < 0 ? .nan : $0.squareRoot() })
+        case .ln: return NumericMapExpression(operand: built[0], type: .decimal, integer: nil, double: { $0 <= 0 ? .nan : log($0) })
+        case .exp: return NumericMapExpression(operand: built[0], type: .decimal, integer: nil, double: { Darwin_exp($0) })
+        case .power:
+            return ArithmeticPowerExpression(base: built[0], exponent: built[1])
+        case .day, .week, .month, .quarter, .year:
+            let grain = function.truncationGrain!
+            return IntegerMapExpression(operand: built[0], type: .date) { value, inputType in
+                CalendarMath.truncate(CalendarMath.dayNumber(value, type: inputType), to: grain)
+            }
+        case .datePart:
+            let unit = text(0).lowercased()
+            return IntegerMapExpression(operand: built[1], type: .int) { value, inputType in
+                CalendarMath.part(unit, value, type: inputType)
+            }
+        case .weekday:
+            return IntegerMapExpression(operand: built[0], type: .int) { CalendarMath.part("dow", $0, type: $1) }
+        case .hour:
+            return IntegerMapExpression(operand: built[0], type: .int) { CalendarMath.part("hour", $0, type: $1) }
+        case .dateDiff:
+            let operandType: DataType = arguments[1].type == .timestamp || arguments[2].type == .timestamp ? .timestamp : .date
+            return DateDiffExpression(unit: text(0).lowercased(), start: built[1], end: built[2], operandType: operandType)
+        }
+    }
+}
+
+@inline(__always)
+func Darwin_exp(_ x: Double) -> Double { exp(x) }
+
+/// A numeric function of one argument; non-finite results become null.
+struct NumericMapExpression: PhysicalExpression {
+    let operand: any PhysicalExpression
+    let type: DataType?
+    /// Integer version (nil: convert to decimal first); returns nil for null.
+    let integer: (@Sendable (Int64) -> Int64?)?
+    let double: @Sendable (Double) -> Double
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try operand.evaluate(batch)
+        let n = batch.count
+        guard let x = NumericOperand(a) else { return .constant(.null, type: type, count: n) }
+        var valid = a.validityForCombine
+        func invalidate(_ i: Int) {
+            if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+            valid![i] = 0
+        }
+        if type == .int, x.isInteger, let integer {
+            var out = [Int64](repeating: 0, count: n)
+            for i in 0..<n {
+                if let r = integer(x.int(i)) { out[i] = r } else { invalidate(i) }
+            }
+            return Vector(type: .int, values: .ints(out), valid: valid, count: n)
+        }
+        var out = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let r = double(x.double(i))
+            if r.isFinite { out[i] = r } else { invalidate(i) }
+        }
+        return Vector(type: .decimal, values: .doubles(out), valid: valid, count: n)
+    }
+}
+
+/// `power(x, y)`.
+struct ArithmeticPowerExpression: PhysicalExpression {
+    let base: any PhysicalExpression
+    let exponent: any PhysicalExpression
+    var type: DataType? { .decimal }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try base.evaluate(batch), b = try exponent.evaluate(batch)
+        let n = batch.count
+        guard let x = NumericOperand(a), let y = NumericOperand(b) else { return .constant(.null, type: .decimal, count: n) }
+        var valid = Vector.combine(a.validityForCombine, b.validityForCombine, count: n)
+        var out = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let r = pow(x.double(i), y.double(i))
+            if r.isFinite {
+                out[i] = r
+            } else {
+                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                valid![i] = 0
+            }
+        }
+        return Vector(type: .decimal, values: .doubles(out), valid: valid, count: n)
+    }
+}
+
+/// `nullif(a, b)`: null where a = b, else a.
+struct NullIfExpression: PhysicalExpression {
+    let value: any PhysicalExpression
+    let other: any PhysicalExpression
+    let type: DataType?
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        var a = try value.evaluate(batch).flattened()
+        let equal = try ComparisonExpression(op: .equal, left: ConstantVector(a), right: other).evaluate(batch)
+        let eq = BoolOperand(equal)
+        var valid = a.valid ?? [UInt8](repeating: 1, count: batch.count)
+        for i in 0..<batch.count where eq[i].1 && eq[i].0 != 0 { valid[i] = 0 }
+        a.valid = valid
+        return a
+    }
+}
+
+/// Wraps an already computed vector as an expression.
+struct ConstantVector: PhysicalExpression {
+    let vector: Vector
+    init(_ vector: Vector) { self.vector = vector }
+    var type: DataType? { vector.type }
+    func evaluate(_ batch: Batch) throws -> Vector { vector }
+}
+
+/// `greatest` / `least`, ignoring nulls (null only when all are null).
+struct ExtremeExpression: PhysicalExpression {
+    let arguments: [any PhysicalExpression]
+    let greatest: Bool
+    let type: DataType?
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let n = batch.count
+        let vectors = try arguments.map { try $0.evaluate(batch) }
+        var choice = [Int](repeating: -1, count: n)
+        for (k, vector) in vectors.enumerated() {
+            for i in 0..<n where vector.isValid(i) {
+                if choice[i] < 0 {
+                    choice[i] = k
+                } else if let order = ComparisonExpression.compareScalars(vector.scalar(at: i), vectors[choice[i]].scalar(at: i)),
+                    greatest ? order > 0 : order < 0
+                {
+                    choice[i] = k
+                }
+            }
+        }
+        let sources = vectors + [.constant(.null, type: type, count: n)]
+        return CaseExpression.select(sources, choice: choice.map { $0 < 0 ? vectors.count : $0 }, type: type, count: n)
+    }
+}
+
+/// `a || b || ...` and `concat(...)`: text joined; null when any part is null.
+struct ConcatExpression: PhysicalExpression {
+    let parts: [any PhysicalExpression]
+    var type: DataType? { .text }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let vectors = try parts.map { try $0.evaluate(batch) }
+        var builder = TextVectorBuilder(capacity: batch.count)
+        rows: for i in 0..<batch.count {
+            var text = ""
+            for vector in vectors {
+                guard let piece = vector.text(at: i) else {
+                    builder.appendNull()
+                    continue rows
+                }
+                text += piece
+            }
+            builder.append(text)
+        }
+        return builder.vector()
+    }
+}

@@ -1,0 +1,98 @@
+/// `and` / `or` with SQL's three-valued logic: `false and null` is false, `true or null` is
+/// true, otherwise null wins.
+struct LogicalExpression: PhysicalExpression {
+    let isAnd: Bool
+    let left: any PhysicalExpression
+    let right: any PhysicalExpression
+    var type: DataType? { .bool }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = BoolOperand(try left.evaluate(batch))
+        let b = BoolOperand(try right.evaluate(batch))
+        let n = batch.count
+        var anyNull = false
+        var valid = [UInt8](repeating: 1, count: n)
+        let values = [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
+            for i in 0..<n {
+                let (x, xv) = a[i], (y, yv) = b[i]
+                let value: UInt8
+                let isValid: Bool
+                if isAnd {
+                    if (xv && x == 0) || (yv && y == 0) { value = 0; isValid = true } else if xv && yv { value = 1; isValid = true } else { value = 0; isValid = false }
+                } else {
+                    if (xv && x != 0) || (yv && y != 0) { value = 1; isValid = true } else if xv && yv { value = 0; isValid = true } else { value = 0; isValid = false }
+                }
+                buffer[i] = value
+                if !isValid { valid[i] = 0; anyNull = true }
+            }
+            initialized = n
+        }
+        return Vector(type: .bool, values: .bools(values), valid: anyNull ? valid : nil, count: n)
+    }
+}
+
+/// Read access to a boolean vector: (value, isValid) per row.
+struct BoolOperand {
+    let vector: Vector
+    let constant: (UInt8, Bool)?
+
+    init(_ vector: Vector) {
+        self.vector = vector
+        if case .constant(let scalar) = vector.values {
+            switch scalar {
+            case .bool(let b): constant = (b ? 1 : 0, true)
+            case .int(let v): constant = (v != 0 ? 1 : 0, true)
+            default: constant = (0, false)
+            }
+        } else {
+            constant = nil
+        }
+    }
+
+    @inline(__always)
+    subscript(i: Int) -> (UInt8, Bool) {
+        if let constant { return constant }
+        let valid = vector.valid.map { $0[i] != 0 } ?? true
+        switch vector.values {
+        case .bools(let a): return (a[i], valid)
+        case .ints(let a): return (a[i] != 0 ? 1 : 0, valid)
+        case .doubles(let a): return (a[i] != 0 ? 1 : 0, valid)
+        default: return (0, false)
+        }
+    }
+}
+
+/// `not x` (null stays null).
+struct NotExpression: PhysicalExpression {
+    let operand: any PhysicalExpression
+    var type: DataType? { .bool }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try operand.evaluate(batch)
+        if case .constant(let scalar) = a.values {
+            if case .bool(let b) = scalar { return .constant(.bool(!b), type: .bool, count: batch.count) }
+            return .constant(.null, type: .bool, count: batch.count)
+        }
+        let x = BoolOperand(a)
+        let values = (0..<batch.count).map { x[$0].0 == 0 ? UInt8(1) : 0 }
+        return Vector(type: .bool, values: .bools(values), valid: a.valid, count: batch.count)
+    }
+}
+
+/// `x is [not] null`: never null itself.
+struct IsNullExpression: PhysicalExpression {
+    let operand: any PhysicalExpression
+    let negated: Bool
+    var type: DataType? { .bool }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try operand.evaluate(batch)
+        let n = batch.count
+        if case .constant(let scalar) = a.values {
+            return .constant(.bool(scalar.isNull != negated), type: .bool, count: n)
+        }
+        guard let valid = a.valid else { return .constant(.bool(negated), type: .bool, count: n) }
+        let values = valid.map { ($0 == 0) != negated ? UInt8(1) : 0 }
+        return Vector(type: .bool, values: .bools(values), valid: nil, count: n)
+    }
+}

@@ -1,0 +1,70 @@
+/// A numeric input of a kernel: a batch of values or one constant, as integers or doubles.
+enum NumericOperand {
+    case ints([Int64])
+    case doubles([Double])
+    case int(Int64)
+    case double(Double)
+
+    /// The vector's values (bools count as 0/1); nil for a null constant.
+    init?(_ vector: Vector) {
+        switch vector.values {
+        case .ints(let a): self = .ints(a)
+        case .doubles(let a): self = .doubles(a)
+        case .bools(let a): self = .ints(a.map { Int64($0) })
+        case .text: return nil
+        case .constant(let scalar):
+            switch scalar {
+            case .int(let v), .date(let v), .timestamp(let v): self = .int(v)
+            case .decimal(let v): self = .double(v)
+            case .bool(let b): self = .int(b ? 1 : 0)
+            default: return nil
+            }
+        }
+    }
+
+    var isInteger: Bool {
+        switch self {
+        case .ints, .int: return true
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    func int(_ i: Int) -> Int64 {
+        switch self {
+        case .ints(let a): return a[i]
+        case .int(let v): return v
+        case .doubles(let a): return Int64(a[i])
+        case .double(let v): return Int64(v)
+        }
+    }
+
+    @inline(__always)
+    func double(_ i: Int) -> Double {
+        switch self {
+        case .ints(let a): return Double(a[i])
+        case .int(let v): return Double(v)
+        case .doubles(let a): return a[i]
+        case .double(let v): return v
+        }
+    }
+
+    /// All values as doubles (flat).
+    func doubles(count: Int) -> [Double] {
+        switch self {
+        case .doubles(let a): return a
+        case .ints(let a): return a.map { Double($0) }
+        case .int(let v): return [Double](repeating: Double(v), count: count)
+        case .double(let v): return [Double](repeating: v, count: count)
+        }
+    }
+
+    func ints(count: Int) -> [Int64] {
+        switch self {
+        case .ints(let a): return a
+        case .doubles(let a): return a.map { $0.isFinite ? Int64($0) : 0 }
+        case .int(let v): return [Int64](repeating: v, count: count)
+        case .double(let v): return [Int64](repeating: v.isFinite ? Int64(v) : 0, count: count)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/// Calendar helpers shared by the time functions.
+enum CalendarMath {
+    /// The day number of a date or timestamp value.
+    @inline(__always)
+    static func dayNumber(_ value: Int64, type: DataType?) -> Int64 {
+        type == .timestamp ? CivilCalendar.floorDiv(value, CivilCalendar.microsPerDay) : value
+    }
+
+    /// The first day of the period holding `days`.
+    @inline(__always)
+    static func truncate(_ days: Int64, to grain: Grain) -> Int64 {
+        switch grain {
+        case .day: return days
+        case .week: return days - (CivilCalendar.isoWeekday(days) - 1)
+        case .month:
+            let (y, m, _) = CivilCalendar.civil(days)
+            return CivilCalendar.days(year: y, month: m, day: 1)
+        case .quarter:
+            let (y, m, _) = CivilCalendar.civil(days)
+            return CivilCalendar.days(year: y, month: (m - 1) / 3 * 3 + 1, day: 1)
+        case .year:
+            let (y, _, _) = CivilCalendar.civil(days)
+            return CivilCalendar.days(year: y, month: 1, day: 1)
+        }
+    }
+
+    /// The first day of the period after the one starting at `start`.
+    static func nextPeriod(_ start: Int64, _ grain: Grain) -> Int64 {
+        switch grain {
+        case .day: return start + 1
+        case .week: return start + 7
+        case .month: return CivilCalendar.addMonths(days: start, months: 1)
+        case .quarter: return CivilCalendar.addMonths(days: start, months: 3)
+        case .year: return CivilCalendar.addMonths(days: start, months: 12)
+        }
+    }
+
+    /// Moves a period start by `n` periods.
+    static func shiftPeriod(_ start: Int64, _ grain: Grain, by n: Int64) -> Int64 {
+        switch grain {
+        case .day: return start + n
+        case .week: return start + 7 * n
+        case .month: return CivilCalendar.addMonths(days: start, months: n)
+        case .quarter: return CivilCalendar.addMonths(days: start, months: 3 * n)
+        case .year: return CivilCalendar.addMonths(days: start, months: 12 * n)
+        }
+    }
+
+    /// ISO 8601 week number (weeks start on Monday; week 1 holds the year's first Thursday).
+    static func isoWeek(_ days: Int64) -> Int64 {
+        let thursday = days + (4 - CivilCalendar.isoWeekday(days))
+        let (y, _, _) = CivilCalendar.civil(thursday)
+        return (thursday - CivilCalendar.days(year: y, month: 1, day: 1)) / 7 + 1
+    }
+
+    static func part(_ unit: String, _ value: Int64, type: DataType?) -> Int64? {
+        let days = dayNumber(value, type: type)
+        let (y, m, d) = CivilCalendar.civil(days)
+        let inDay = type == .timestamp ? value - days * CivilCalendar.microsPerDay : 0
+        switch unit {
+        case "year": return y
+        case "quarter": return (m - 1) / 3 + 1
+        case "month": return m
+        case "week": return isoWeek(days)
+        case "day": return d
+        case "dow", "weekday": return CivilCalendar.isoWeekday(days)
+        case "doy": return days - CivilCalendar.days(year: y, month: 1, day: 1) + 1
+        case "hour": return inDay / 3_600_000_000
+        case "minute": return inDay / 60_000_000 % 60
+        case "second": return inDay / 1_000_000 % 60
+        default: return nil
+        }
+    }
+
+    /// Calendar boundaries crossed from `a` to `b` (days, months, ...), or whole units elapsed
+    /// for hours, minutes and seconds.
+    static func difference(_ unit: String, _ a: Int64, _ b: Int64, type: DataType?) -> Int64? {
+        let da = dayNumber(a, type: type), db = dayNumber(b, type: type)
+        let micros = type == .timestamp ? b - a : (b - a) * CivilCalendar.microsPerDay
+        switch unit {
+        case "day": return db - da
+        case "week": return (db - da) / 7
+        case "month", "quarter", "year":
+            let (ya, ma, _) = CivilCalendar.civil(da)
+            let (yb, mb, _) = CivilCalendar.civil(db)
+            if unit == "year" { return yb - ya }
+            let months = (yb * 12 + mb) - (ya * 12 + ma)
+            return unit == "month" ? months : ((yb * 12 + mb - 1) / 3) - ((ya * 12 + ma - 1) / 3)
+        case "hour": return micros / 3_600_000_000
+        case "minute": return micros / 60_000_000
+        case "second": return micros / 1_000_000
+        default: return nil
+        }
+    }
+}
+
+/// Applies a function to each value of an integer-backed (date, timestamp, int) vector.
+struct IntegerMapExpression: PhysicalExpression {
+    let operand: any PhysicalExpression
+    let type: DataType?
+    /// The result for one value; nil for null.
+    let function: @Sendable (Int64, DataType?) -> Int64?
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try operand.evaluate(batch)
+        let n = batch.count
+        let inputType = a.type
+        switch a.values {
+        case .constant(let scalar):
+            switch scalar {
+            case .int(let v), .date(let v), .timestamp(let v):
+                guard let r = function(v, inputType) else { return .constant(.null, type: type, count: n) }
+                return .constant(Self.scalar(r, type), type: type, count: n)
+            default: return .constant(.null, type: type, count: n)
+            }
+        case .ints(let values):
+            var valid = a.valid
+            var out = [Int64](repeating: 0, count: n)
+            for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
+                if let r = function(values[i], inputType) {
+                    out[i] = r
+                } else {
+                    if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                    valid![i] = 0
+                }
+            }
+            return Vector(type: type, values: .ints(out), valid: valid, count: n)
+        default:
+            return .constant(.null, type: type, count: n)
+        }
+    }
+
+    static func scalar(_ v: Int64, _ type: DataType?) -> Scalar {
+        switch type {
+        case .date?: return .date(v)
+        case .timestamp?: return .timestamp(v)
+        default: return .int(v)
+        }
+    }
+}
+
+/// `date_diff(unit, a, b)`.
+struct DateDiffExpression: PhysicalExpression {
+    let unit: String
+    let start: any PhysicalExpression
+    let end: any PhysicalExpression
+    /// The type both operands are compared in (timestamp when either is one).
+    let operandType: DataType
+    var type: DataType? { .int }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try start.evaluate(batch), b = try end.evaluate(batch)
+        let n = batch.count
+        let valid = Vector.combine(a.validityForCombine, b.validityForCombine, count: n)
+        guard let x = NumericOperand(a), let y = NumericOperand(b) else { return .constant(.null, type: .int, count: n) }
+        let toMicrosA: Int64 = a.type == .date && operandType == .timestamp ? CivilCalendar.microsPerDay : 1
+        let toMicrosB: Int64 = b.type == .date && operandType == .timestamp ? CivilCalendar.microsPerDay : 1
+        let values = (0..<n).map { i in
+            CalendarMath.difference(unit, x.int(i) * toMicrosA, y.int(i) * toMicrosB, type: operandType) ?? 0
+        }
+        return Vector(type: .int, values: .ints(values), valid: valid, count: n)
+    }
+}
+
+/// A date or timestamp moved by an interval (months first, then days, then time).
+struct ShiftExpression: PhysicalExpression {
+    let operand: any PhysicalExpression
+    let interval: Interval
+    let type: DataType?
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let interval = self.interval
+        let resultType = type
+        let mapper = IntegerMapExpression(operand: operand, type: type) { value, inputType in
+            if inputType == .timestamp || resultType == .timestamp {
+                var micros = inputType == .date ? value * CivilCalendar.microsPerDay : value
+                if interval.months != 0 {
+                    let days = CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay)
+                    let inDay = micros - days * CivilCalendar.microsPerDay
+                    micros = CivilCalendar.addMonths(days: days, months: interval.months) * CivilCalendar.microsPerDay + inDay
+                }
+                return micros + interval.days * CivilCalendar.microsPerDay + interval.micros
+            }
+            var days = value
+            if interval.months != 0 { days = CivilCalendar.addMonths(days: days, months: interval.months) }
+            return days + interval.days
+        }
+        return try mapper.evaluate(batch)
+    }
+}

@@ -1,0 +1,87 @@
+import Synchronization
+
+/// The part of a query that streams: rows of one table, in batches, through filters and
+/// projections, into a sink (an aggregation, or a table being built).
+///
+/// Runs morsel by morsel on all cores: each worker takes the next range of rows, pushes its
+/// batches through the steps into its own sink, and the sinks are merged at the end, so no
+/// lock is taken per batch.
+struct ScanPipeline {
+    enum Step {
+        case filter(any PhysicalExpression)
+        case project([ProjectionItem])
+    }
+
+    enum ProjectionItem {
+        /// Keeps a column of the current schema (no decoding).
+        case pass(Int)
+        case compute(any PhysicalExpression)
+    }
+
+    let table: Table
+    let steps: [Step]
+
+    static let morselRows = 1 << 16
+
+    /// Runs the pipeline; returns one sink per worker that ran, in worker order.
+    func run<S: BatchSink>(makeSink: () -> S, cancel: CancellationToken?) throws -> [S] {
+        let rows = table.rowCount
+        let morsels = max(1, (rows + Self.morselRows - 1) / Self.morselRows)
+        let workers = min(Parallel.threadCount, morsels)
+        let next = Atomic<Int>(0)
+        let sinks = (0..<workers).map { _ in makeSink() }
+        let boxedSinks = UncheckedBox(sinks)
+        try Parallel.map(workers) { worker in
+            let sink = boxedSinks.value[worker]
+            while true {
+                let morsel = next.add(1, ordering: .relaxed).oldValue
+                if morsel >= morsels { break }
+                if cancel?.isCancelled == true { throw Cancelled() }
+                let start = morsel * Self.morselRows
+                let end = min(rows, start + Self.morselRows)
+                var batchStart = start
+                repeat {
+                    let count = min(Vector.batchSize, end - batchStart)
+                    let batch = Batch(table: table, start: batchStart, count: count)
+                    if try process(batch) { try sink.consume(batch, morsel: morsel) }
+                    batchStart += count
+                } while batchStart < end
+            }
+        }
+        return sinks
+    }
+
+    /// Applies the steps; false when no row is left.
+    private func process(_ batch: Batch) throws -> Bool {
+        for step in steps {
+            switch step {
+            case .filter(let predicate):
+                let result = BoolOperand(try predicate.evaluate(batch))
+                var positions: [Int32] = []
+                positions.reserveCapacity(batch.count)
+                for i in 0..<batch.count {
+                    let (value, valid) = result[i]
+                    if valid, value != 0 { positions.append(Int32(i)) }
+                }
+                if positions.isEmpty { return false }
+                batch.keep(positions)
+            case .project(let items):
+                var slots: [Batch.Slot] = []
+                slots.reserveCapacity(items.count)
+                for item in items {
+                    switch item {
+                    case .pass(let index): slots.append(batch.slots[index])
+                    case .compute(let expression): slots.append(.computed(try expression.evaluate(batch)))
+                    }
+                }
+                batch.slots = slots
+            }
+        }
+        return true
+    }
+}
+
+/// Receives the batches that come out of a scan pipeline (one sink per worker thread).
+protocol BatchSink: AnyObject {
+    func consume(_ batch: Batch, morsel: Int) throws
+}

@@ -1,0 +1,111 @@
+/// Orders a table by key expressions: ascending or descending, nulls last unless asked
+/// otherwise, ties kept in input order. Text sorts by code point, through dictionary ranks
+/// (no string comparison per pair). With a limit, only the first rows are fully ordered.
+enum Sorter {
+    /// One key column, decoded once for comparing.
+    private struct Key {
+        enum Values {
+            case ints([Int64])
+            case doubles([Double])
+            case ranks([UInt32])
+        }
+
+        let values: Values
+        let valid: [UInt8]?
+        let descending: Bool
+        let nullsFirst: Bool
+
+        @inline(__always)
+        func compare(_ a: Int, _ b: Int) -> Int {
+            let va = valid.map { $0[a] != 0 } ?? true, vb = valid.map { $0[b] != 0 } ?? true
+            if !va || !vb {
+                if va == vb { return 0 }
+                // Nulls last (or first), whatever the direction.
+                return (!va) == nullsFirst ? -1 : 1
+            }
+            let order: Int
+            switch values {
+            case .ints(let x): order = x[a] < x[b] ? -1 : (x[a] == x[b] ? 0 : 1)
+            case .doubles(let x): order = x[a] < x[b] ? -1 : (x[a] == x[b] ? 0 : 1)
+            case .ranks(let x): order = x[a] < x[b] ? -1 : (x[a] == x[b] ? 0 : 1)
+            }
+            return descending ? -order : order
+        }
+    }
+
+    static func sort(_ table: Table, keys: [BoundSortKey], limit: Int?, cancel: CancellationToken?) throws -> Table {
+        let n = table.rowCount
+        if n <= 1 || keys.isEmpty { return limit.map { TableOperations.slice(table, offset: 0, count: $0) } ?? table }
+        // Evaluate the key expressions over the whole table.
+        let keySchema = Schema(fields: keys.enumerated().map { Schema.Field(name: "k\($0.offset)", type: $0.element.expression.type ?? .int) })
+        let keyPlan = LogicalPlan.project(.scan(name: "", table: table), keys.map(\.expression), keySchema)
+        let keyTable = try Executor(cancel: cancel).run(keyPlan)
+        let decoded = keys.enumerated().map { k, key -> Key in
+            let column = keyTable.columns[k]
+            let vector = Batch.decode(column, .range(start: 0, count: n))
+            let values: Key.Values
+            switch vector.values {
+            case .ints(let a): values = .ints(a)
+            case .doubles(let a): values = .doubles(a)
+            case .bools(let a): values = .ints(a.map { Int64($0) })
+            case .text(let codes, let dictionary):
+                let ranks = dictionary.sortRanks
+                values = .ranks(codes.map { ranks[Int($0)] })
+            case .constant: values = .ints([Int64](repeating: 0, count: n))
+            }
+            return Key(values: values, valid: vector.valid, descending: key.descending, nullsFirst: key.nullsFirst)
+        }
+        let before: (Int, Int) -> Bool = { a, b in
+            for key in decoded {
+                let c = key.compare(a, b)
+                if c != 0 { return c < 0 }
+            }
+            return a < b
+        }
+        var order: [Int]
+        if let limit, limit < n / 8 {
+            order = topK(n, limit, before)
+        } else {
+            order = Array(0..<n)
+            order.sort(by: before)
+            if let limit { order = Array(order.prefix(limit)) }
+        }
+        return table.gather(order.map { Int32($0) })
+    }
+
+    /// The `k` first rows in order, with a bounded max-heap: O(n log k).
+    private static func topK(_ n: Int, _ k: Int, _ before: (Int, Int) -> Bool) -> [Int] {
+        if k == 0 { return [] }
+        var heap: [Int] = []
+        heap.reserveCapacity(k + 1)
+        func siftUp(_ index: Int) {
+            var i = index
+            while i > 0 {
+                let parent = (i - 1) / 2
+                if before(heap[parent], heap[i]) { heap.swapAt(parent, i); i = parent } else { break }
+            }
+        }
+        func siftDown(_ index: Int) {
+            var i = index
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var largest = i
+                if l < heap.count, before(heap[largest], heap[l]) { largest = l }
+                if r < heap.count, before(heap[largest], heap[r]) { largest = r }
+                if largest == i { return }
+                heap.swapAt(i, largest)
+                i = largest
+            }
+        }
+        for row in 0..<n {
+            if heap.count < k {
+                heap.append(row)
+                siftUp(heap.count - 1)
+            } else if before(row, heap[0]) {
+                heap[0] = row
+                siftDown(0)
+            }
+        }
+        return heap.sorted(by: before)
+    }
+}

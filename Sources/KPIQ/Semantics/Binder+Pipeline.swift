@@ -1,0 +1,274 @@
+/// Pipelines: `from source | step | ...` to a logical plan.
+extension Binder {
+    public struct BoundPipeline: Sendable {
+        public var plan: LogicalPlan
+        public var chart: ChartRequest?
+    }
+
+    public func bind(_ pipeline: Pipeline) throws -> BoundPipeline {
+        var plan = try source(pipeline.source)
+        var chart: ChartRequest?
+        for step in pipeline.steps {
+            if chart != nil {
+                throw Diagnostic(.invalidStep, "`chart` must be the last step", at: step.span)
+            }
+            switch step.kind {
+            case .chart(let request):
+                let names = plan.schema.names
+                for column in [request.x].compactMap({ $0 }) + request.y where !names.contains(column) {
+                    throw Diagnostic(.unknownColumn, "unknown column `\(column)` in this result", at: step.span,
+                                     label: EditDistance.closest(to: column, among: names).map { "did you mean `\($0)`?" })
+                }
+                chart = request
+            default:
+                plan = try bind(step, on: plan)
+            }
+        }
+        return BoundPipeline(plan: plan, chart: chart)
+    }
+
+    func source(_ source: PipelineSource) throws -> LogicalPlan {
+        switch source {
+        case .dataset(let name):
+            let dataset = try dataset(name)
+            return .scan(name: dataset.name, table: dataset.table)
+        case .pipeline(let inner):
+            return try bind(inner).plan
+        }
+    }
+
+    private func bind(_ step: PipelineStep, on plan: LogicalPlan) throws -> LogicalPlan {
+        let schema = plan.schema
+        switch step.kind {
+        case .filter(let condition):
+            var binder = ExpressionBinder(binder: self, schema: schema)
+            let bound = try binder.condition(condition)
+            if case .constant(.bool(true)) = bound.kind { return plan }
+            return .filter(plan, bound)
+
+        case .derive(let items):
+            var expressions = schema.fields.indices.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) }
+            var fields = schema.fields
+            var seen = Set<String>()
+            for item in items {
+                let name = item.name!.name
+                guard seen.insert(name).inserted else {
+                    throw Diagnostic(.duplicateName, "`\(name)` is derived twice in this step", at: item.name!.span)
+                }
+                // Later items may use earlier ones: bind against the schema built so far.
+                let current = Schema(fields: fields, datasetName: schema.datasetName)
+                var binder = ExpressionBinder(binder: self, schema: current)
+                let bound = try binder.bind(item.expression)
+                let inlined = inline(bound, expressions)
+                let field = Schema.Field(name: name, type: bound.type ?? .int, origin: nil)
+                if let existing = fields.firstIndex(where: { $0.name == name }) {
+                    fields[existing] = field
+                    expressions[existing] = inlined
+                } else {
+                    fields.append(field)
+                    expressions.append(inlined)
+                }
+            }
+            return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
+
+        case .select(let items):
+            var expressions: [BoundExpression] = []
+            var fields: [Schema.Field] = []
+            for item in items {
+                var binder = ExpressionBinder(binder: self, schema: schema)
+                let bound = try binder.bind(item.expression)
+                let name = item.name?.name ?? defaultName(item.expression)
+                guard !fields.contains(where: { $0.name == name }) else {
+                    throw Diagnostic(.duplicateName, "two columns named `\(name)` in this `select`", at: item.span,
+                                     hints: ["rename one: `select new_name = \(name)`"])
+                }
+                var origin: (dataset: String, column: String)?
+                if let index = columnIndex(bound) { origin = schema.fields[index].origin }
+                fields.append(Schema.Field(name: name, type: bound.type ?? .int, origin: origin))
+                expressions.append(bound)
+            }
+            return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
+
+        case .exclude(let names):
+            var dropped = Set<Int>()
+            for name in names { dropped.insert(try Binder.column(name, in: schema)) }
+            let kept = schema.fields.indices.filter { !dropped.contains($0) }
+            guard !kept.isEmpty else { throw Diagnostic(.invalidStep, "this `select` leaves no column", at: step.span) }
+            return .project(plan, kept.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) },
+                            Schema(fields: kept.map { schema.fields[$0] }, datasetName: schema.datasetName))
+
+        case .aggregate(let keyItems, let valueItems):
+            return try aggregate(plan, keys: keyItems, values: valueItems, span: step.span)
+
+        case .sort(let keys):
+            var binder = ExpressionBinder(binder: self, schema: schema)
+            let bound = try keys.map { key in
+                BoundSortKey(expression: try binder.bind(key.expression), descending: key.descending, nullsFirst: key.nullsFirst ?? false)
+            }
+            return .sort(plan, bound)
+
+        case .limit(let count, let offset):
+            guard count >= 0, offset >= 0 else { throw Diagnostic(.invalidArgument, "the number of rows cannot be negative", at: step.span) }
+            return .limit(plan, count: Int(clamping: count), offset: Int(clamping: offset))
+
+        case .distinct(let items):
+            var input = plan
+            if !items.isEmpty {
+                input = try bind(PipelineStep(kind: .select(items), span: step.span), on: plan)
+            }
+            let s = input.schema
+            let keys = s.fields.indices.map { BoundExpression(.column($0), type: s.fields[$0].type, span: step.span) }
+            return .aggregate(input, keys: keys, aggregates: [], s)
+
+        case .join(let join):
+            return try bindJoin(join, on: plan, span: step.span)
+
+        case .union(let other):
+            let right = try source(other)
+            let rs = right.schema
+            guard Set(rs.names) == Set(schema.names), rs.names.count == schema.names.count else {
+                throw Diagnostic(.unionMismatch, "`union` needs the same columns on both sides", at: step.span,
+                                 hints: ["left: " + schema.names.joined(separator: ", "), "right: " + rs.names.joined(separator: ", ")])
+            }
+            var fields: [Schema.Field] = []
+            var rightExpressions: [BoundExpression] = []
+            var leftExpressions: [BoundExpression] = []
+            for (index, field) in schema.fields.enumerated() {
+                let r = rs.index(of: field.name)!
+                guard let type = Binder.unify(field.type, rs.fields[r].type), let unified = type else {
+                    throw Diagnostic(.unionMismatch, "column `\(field.name)` is \(field.type.name) on the left and \(rs.fields[r].type.name) on the right",
+                                     at: step.span)
+                }
+                fields.append(Schema.Field(name: field.name, type: unified))
+                leftExpressions.append(Self.converted(BoundExpression(.column(index), type: field.type, span: step.span), to: unified))
+                rightExpressions.append(Self.converted(BoundExpression(.column(r), type: rs.fields[r].type, span: step.span), to: unified))
+            }
+            let outSchema = Schema(fields: fields, datasetName: schema.datasetName)
+            return .union(.project(plan, leftExpressions, outSchema), .project(right, rightExpressions, outSchema), outSchema)
+
+        case .chart:
+            return plan
+        }
+    }
+
+    static func converted(_ expression: BoundExpression, to type: DataType) -> BoundExpression {
+        expression.type == type ? expression : BoundExpression(.cast(expression), type: type, span: expression.span)
+    }
+
+    private func columnIndex(_ expression: BoundExpression) -> Int? {
+        if case .column(let i) = expression.kind { return i }
+        return nil
+    }
+
+    /// Replaces references to derive-so-far columns with their expressions over the input.
+    private func inline(_ expression: BoundExpression, _ expressions: [BoundExpression]) -> BoundExpression {
+        substitute(expression) { expressions[$0] }
+    }
+
+    private func substitute(_ e: BoundExpression, _ replacement: (Int) -> BoundExpression) -> BoundExpression {
+        if case .column(let i) = e.kind { return replacement(i) }
+        var result = e
+        switch e.kind {
+        case .column, .constant: break
+        case .arithmetic(let op, let a, let b): result.kind = .arithmetic(op, substitute(a, replacement), substitute(b, replacement))
+        case .comparison(let op, let a, let b): result.kind = .comparison(op, substitute(a, replacement), substitute(b, replacement))
+        case .and(let a, let b): result.kind = .and(substitute(a, replacement), substitute(b, replacement))
+        case .or(let a, let b): result.kind = .or(substitute(a, replacement), substitute(b, replacement))
+        case .not(let a): result.kind = .not(substitute(a, replacement))
+        case .negate(let a): result.kind = .negate(substitute(a, replacement))
+        case .isNull(let a, let n): result.kind = .isNull(substitute(a, replacement), negated: n)
+        case .inList(let a, let items, let n): result.kind = .inList(substitute(a, replacement), items, negated: n)
+        case .like(let a, let p, let n): result.kind = .like(substitute(a, replacement), pattern: p, negated: n)
+        case .caseWhen(let clauses, let otherwise):
+            result.kind = .caseWhen(clauses.map { BoundWhen(condition: substitute($0.condition, replacement), result: substitute($0.result, replacement)) },
+                                    otherwise: otherwise.map { substitute($0, replacement) })
+        case .function(let f, let args): result.kind = .function(f, args.map { substitute($0, replacement) })
+        case .cast(let a): result.kind = .cast(substitute(a, replacement))
+        case .shift(let a, let interval): result.kind = .shift(substitute(a, replacement), interval)
+        case .concat(let args): result.kind = .concat(args.map { substitute($0, replacement) })
+        }
+        return result
+    }
+
+    /// `group keys | agg values` (or `agg values` alone).
+    private func aggregate(_ plan: LogicalPlan, keys keyItems: [NamedExpression], values: [NamedExpression], span: Span) throws -> LogicalPlan {
+        let schema = plan.schema
+        var rows = ExpressionBinder(binder: self, schema: schema)
+        var keys: [BoundExpression] = []
+        var keyFields: [Schema.Field] = []
+        for item in keyItems {
+            let bound = try rows.bind(item.expression)
+            let name = item.name?.name ?? defaultName(item.expression)
+            guard !keyFields.contains(where: { $0.name == name }) else {
+                throw Diagnostic(.duplicateName, "two group keys named `\(name)`", at: item.span)
+            }
+            var origin: (dataset: String, column: String)?
+            if case .column(let index) = bound.kind { origin = schema.fields[index].origin }
+            keys.append(bound)
+            keyFields.append(Schema.Field(name: name, type: bound.type ?? .text, origin: origin))
+        }
+        var collector = ExpressionBinder(binder: self, schema: schema, mode: .aggregates)
+        collector.keys = keys
+        collector.keyNames = keyFields.map(\.name)
+        var outputs: [BoundExpression] = []
+        var outputFields: [Schema.Field] = []
+        for item in values {
+            let bound = try collector.bind(item.expression)
+            let name = item.name?.name ?? defaultName(item.expression)
+            guard !keyFields.contains(where: { $0.name == name }), !outputFields.contains(where: { $0.name == name }) else {
+                throw Diagnostic(.duplicateName, "two columns named `\(name)` in this result", at: item.span,
+                                 hints: ["name it: `\(Identifier.quote(name + "_2")) = ...`"])
+            }
+            outputs.append(bound)
+            outputFields.append(Schema.Field(name: name, type: bound.type ?? .int))
+        }
+        let aggregates = collector.aggregates
+        let aggregateFields = aggregates.enumerated().map { Schema.Field(name: "_agg\($0.offset)", type: $0.element.type) }
+        let intermediate = Schema(fields: keyFields + aggregateFields, datasetName: schema.datasetName)
+        let aggregated = LogicalPlan.aggregate(plan, keys: keys, aggregates: aggregates, intermediate)
+        // Keys, then each value (usually a plain reference to one aggregate).
+        let projection = keyFields.indices.map { BoundExpression(.column($0), type: keyFields[$0].type, span: span) } + outputs
+        let finalSchema = Schema(fields: keyFields + outputFields, datasetName: schema.datasetName)
+        return .project(aggregated, projection, finalSchema)
+    }
+
+    private func bindJoin(_ join: JoinStep, on plan: LogicalPlan, span: Span) throws -> LogicalPlan {
+        let left = plan.schema
+        let rightPlan = try source(join.source)
+        let right = rightPlan.schema
+        var leftKeys: [Int] = []
+        var rightKeys: [Int] = []
+        for (l, r) in join.keys {
+            let li = try Binder.column(l, in: left)
+            let ri = try Binder.column(r, in: right)
+            let lt = left.fields[li].type, rt = right.fields[ri].type
+            guard Binder.unify(lt, rt) != nil else {
+                throw Diagnostic(.typeMismatch, "join keys differ in type: `\(l.name)` is \(lt.name), `\(r.name)` is \(rt.name)", at: l.span.to(r.span))
+            }
+            leftKeys.append(li)
+            rightKeys.append(ri)
+        }
+        let rightColumns = right.fields.indices.filter { !rightKeys.contains($0) }
+        var fields = left.fields
+        let suffix: String
+        switch join.source {
+        case .dataset(let name): suffix = name.name
+        case .pipeline: suffix = "right"
+        }
+        for index in rightColumns {
+            var field = right.fields[index]
+            if fields.contains(where: { $0.name == field.name }) {
+                var name = field.name + "_" + suffix
+                var k = 2
+                while fields.contains(where: { $0.name == name }) {
+                    name = field.name + "_" + suffix + "_\(k)"
+                    k += 1
+                }
+                field.name = name
+            }
+            fields.append(field)
+        }
+        let spec = JoinSpec(kind: join.kind, leftKeys: leftKeys, rightKeys: rightKeys, rightColumns: rightColumns)
+        return .join(left: plan, right: rightPlan, spec, Schema(fields: fields, datasetName: left.datasetName))
+    }
+}

@@ -1,0 +1,292 @@
+/// Binds expressions against one schema.
+///
+/// In `.rows` mode aggregates are refused. In `.aggregates` mode (the `agg` step) each
+/// aggregate call is bound against the input, collected, and replaced by a reference to its
+/// output column; a plain column is allowed only when it is a group key.
+struct ExpressionBinder {
+    enum Mode {
+        case rows
+        case aggregates
+    }
+
+    let binder: Binder
+    let schema: Schema
+    let mode: Mode
+    /// Aggregate mode: group keys (their bound expressions over the input), by position.
+    var keys: [BoundExpression] = []
+    var keyNames: [String] = []
+    /// Aggregate mode: aggregates found so far; output column `keys.count + i`.
+    var aggregates: [BoundAggregate] = []
+
+    init(binder: Binder, schema: Schema, mode: Mode = .rows) {
+        self.binder = binder
+        self.schema = schema
+        self.mode = mode
+    }
+
+    mutating func bind(_ expression: Expression) throws -> BoundExpression {
+        let span = expression.span
+        switch expression.kind {
+        case .literal(let literal):
+            return try Self.literal(literal, span: span)
+        case .star:
+            throw Diagnostic(.unexpectedToken, "`*` is only allowed as `count(*)`", at: span)
+        case .name(let parts):
+            return try name(parts, span: span)
+        case .unary(.negate, let operand):
+            let bound = try bind(operand)
+            guard bound.type == nil || bound.type!.isNumeric else {
+                throw Diagnostic(.typeMismatch, "cannot negate a value of type \(bound.type!.name)", at: span)
+            }
+            return fold(BoundExpression(.negate(bound), type: bound.type, span: span))
+        case .unary(.not, let operand):
+            return fold(BoundExpression(.not(try condition(operand)), type: .bool, span: span))
+        case .binary(let op, let a, let b):
+            return try binary(op, a, b, span: span)
+        case .call(let name, let arguments, let filter):
+            return try call(name, arguments, filter: filter, span: span)
+        case .isNull(let operand, let negated):
+            return BoundExpression(.isNull(try bind(operand), negated: negated), type: .bool, span: span)
+        case .inList(let operand, let items, let negated):
+            return try inList(operand, items, negated: negated, span: span)
+        case .between(let operand, let low, let high, let negated):
+            let x = try bind(operand)
+            let lower = try comparison(.greaterOrEqual, x, try bind(low), span: span)
+            let upper = try comparison(.lessOrEqual, x, try bind(high), span: span)
+            let both = BoundExpression(.and(lower, upper), type: .bool, span: span)
+            return negated ? BoundExpression(.not(both), type: .bool, span: span) : both
+        case .like(let operand, let pattern, let negated):
+            let x = try bind(operand)
+            guard x.type == .text || x.type == nil else {
+                throw Diagnostic(.typeMismatch, "`like` needs text, found \(x.type!.name)", at: operand.span)
+            }
+            guard case .constant(.text(let text)) = try bind(pattern).kind else {
+                throw Diagnostic(.invalidArgument, "the pattern of `like` must be a text constant", at: pattern.span,
+                                 hints: ["for example: page like \"/blog/%\""])
+            }
+            return fold(BoundExpression(.like(x, pattern: text, negated: negated), type: .bool, span: span))
+        case .caseWhen(let clauses, let otherwise):
+            return try caseWhen(clauses.map { ($0.condition, $0.result) }, otherwise: otherwise, span: span)
+        case .during(let operand, let range):
+            let x = try bind(operand)
+            guard x.type == .date || x.type == .timestamp else {
+                throw Diagnostic(.typeMismatch, "`during` needs a date or timestamp, found \(x.type?.name ?? "null")", at: operand.span)
+            }
+            let (start, end) = TimeRangeResolver.resolve(range, asOf: binder.asOf)
+            let low = Self.timeConstant(start, like: x.type!, span: range.span)
+            let high = Self.timeConstant(end, like: x.type!, span: range.span)
+            let lower = BoundExpression(.comparison(.greaterOrEqual, x, low), type: .bool, span: span)
+            let upper = BoundExpression(.comparison(.less, x, high), type: .bool, span: span)
+            return BoundExpression(.and(lower, upper), type: .bool, span: span)
+        }
+    }
+
+    static func timeConstant(_ day: Int64, like type: DataType, span: Span) -> BoundExpression {
+        type == .timestamp
+            ? BoundExpression(.constant(.timestamp(day * CivilCalendar.microsPerDay)), type: .timestamp, span: span)
+            : BoundExpression(.constant(.date(day)), type: .date, span: span)
+    }
+
+    static func literal(_ literal: Literal, span: Span) throws -> BoundExpression {
+        switch literal {
+        case .integer(let v): return BoundExpression(.constant(.int(v)), type: .int, span: span)
+        case .decimal(let v): return BoundExpression(.constant(.decimal(v)), type: .decimal, span: span)
+        case .string(let s): return BoundExpression(.constant(.text(s)), type: .text, span: span)
+        case .bool(let b): return BoundExpression(.constant(.bool(b)), type: .bool, span: span)
+        case .null: return BoundExpression(.constant(.null), type: nil, span: span)
+        case .date(let d): return BoundExpression(.constant(.date(d)), type: .date, span: span)
+        case .timestamp(let t): return BoundExpression(.constant(.timestamp(t)), type: .timestamp, span: span)
+        case .interval:
+            throw Diagnostic(.typeMismatch, "a length of time can only be added to or taken from a date or timestamp", at: span,
+                             hints: ["for example: ts >= today() - 30 days"])
+        }
+    }
+
+    private mutating func name(_ parts: [Identifier], span: Span) throws -> BoundExpression {
+        let index: Int
+        if parts.count == 1 {
+            index = try Binder.column(parts[0], in: schema)
+        } else if parts.count == 2 {
+            // `dataset.column`: a column of this input read from that dataset.
+            if let found = schema.fields.firstIndex(where: { $0.origin?.dataset == parts[0].name && $0.origin?.column == parts[1].name }) {
+                index = found
+            } else if schema.datasetName == parts[0].name || binder.catalog[parts[0].name] != nil {
+                index = try Binder.column(parts[1], in: schema)
+            } else {
+                _ = try binder.dataset(parts[0])
+                index = try Binder.column(parts[1], in: schema)
+            }
+        } else {
+            throw Diagnostic(.unknownColumn, "a name has at most two parts (`dataset.column`)", at: span)
+        }
+        let field = schema.fields[index]
+        let column = BoundExpression(.column(index), type: field.type, span: span)
+        if case .aggregates = mode {
+            if let k = keys.firstIndex(where: { if case .column(let i) = $0.kind { return i == index } else { return false } }) {
+                return BoundExpression(.column(k), type: field.type, span: span)
+            }
+            throw Diagnostic(.aggregateRequired, "column `\(field.name)` is neither a group key nor inside an aggregate", at: span,
+                             hints: ["group by it (`| group \(Identifier.quote(field.name)) | agg ...`) or aggregate it, e.g. `max(\(Identifier.quote(field.name)))`"])
+        }
+        return column
+    }
+
+    /// A boolean operand: numbers count as true when not zero (`where converted`).
+    mutating func condition(_ expression: Expression) throws -> BoundExpression {
+        let bound = try bind(expression)
+        switch bound.type {
+        case .bool?, nil: return bound
+        case .int?, .decimal?:
+            let zero = BoundExpression(.constant(.int(0)), type: .int, span: bound.span)
+            return BoundExpression(.comparison(.notEqual, bound, zero), type: .bool, span: bound.span)
+        case let type?:
+            throw Diagnostic(.typeMismatch, "expected a condition (bool), found \(type.name)", at: expression.span,
+                             hints: ["compare it with something, e.g. `\(Identifier.quote(expression.span == .none ? "x" : "x")) = ...`"])
+        }
+    }
+
+    private mutating func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span) throws -> BoundExpression {
+        switch op {
+        case .and, .or:
+            let x = try condition(a), y = try condition(b)
+            return fold(BoundExpression(op == .and ? .and(x, y) : .or(x, y), type: .bool, span: span))
+        case .concat:
+            let parts = [try bind(a), try bind(b)].flatMap { part -> [BoundExpression] in
+                if case .concat(let inner) = part.kind { return inner }
+                return [part]
+            }
+            return fold(BoundExpression(.concat(parts), type: .text, span: span))
+        case _ where op.isComparison:
+            return try comparison(op, try bind(a), try bind(b), span: span)
+        default:
+            // Intervals are only legal next to a date or timestamp.
+            if case .literal(.interval(let interval)) = b.kind, op == .add || op == .subtract {
+                return try shift(try bind(a), op == .add ? interval : -interval, span: span)
+            }
+            if case .literal(.interval(let interval)) = a.kind, op == .add {
+                return try shift(try bind(b), interval, span: span)
+            }
+            return try arithmetic(op, try bind(a), try bind(b), span: span)
+        }
+    }
+
+    private func shift(_ x: BoundExpression, _ interval: Interval, span: Span) throws -> BoundExpression {
+        guard x.type == .date || x.type == .timestamp else {
+            throw Diagnostic(.typeMismatch, "a length of time can only move a date or timestamp, not \(x.type?.name ?? "null")", at: x.span)
+        }
+        let type: DataType = x.type == .date && interval.micros == 0 ? .date : .timestamp
+        return fold(BoundExpression(.shift(x, interval), type: type, span: span))
+    }
+
+    private func arithmetic(_ op: BinaryOperator, _ x: BoundExpression, _ y: BoundExpression, span: Span) throws -> BoundExpression {
+        let type: DataType?
+        switch (x.type, y.type) {
+        case (nil, _), (_, nil):
+            type = x.type ?? y.type
+        case (.date?, .int?) where op == .add || op == .subtract, (.int?, .date?) where op == .add:
+            type = .date
+        case (.date?, .date?) where op == .subtract:
+            type = .int
+        case (.timestamp?, .timestamp?) where op == .subtract:
+            type = .decimal
+        case (let a?, let b?) where a.isNumeric && b.isNumeric:
+            type = op == .divide || a == .decimal || b == .decimal ? .decimal : .int
+        case (.bool?, let b?) where b.isNumeric, (let b?, .bool?) where b.isNumeric:
+            type = op == .divide || b == .decimal ? .decimal : .int
+        default:
+            throw Diagnostic(.typeMismatch, "cannot apply `\(op.rawValue)` to \(x.type!.name) and \(y.type!.name)", at: span,
+                             hints: x.type!.isTemporal || y.type!.isTemporal
+                                 ? ["for differences between times use date_diff(\"day\", start, end); add lengths of time like `+ 7 days`"] : [])
+        }
+        return fold(BoundExpression(.arithmetic(op, x, y), type: type, span: span))
+    }
+
+    /// Comparisons; a text constant next to a date or timestamp is read as one.
+    func comparison(_ op: BinaryOperator, _ x: BoundExpression, _ y: BoundExpression, span: Span) throws -> BoundExpression {
+        var x = x, y = y
+        if let coerced = Self.coerceTextConstant(y, toMatch: x) { y = coerced }
+        if let coerced = Self.coerceTextConstant(x, toMatch: y) { x = coerced }
+        let compatible: Bool
+        switch (x.type, y.type) {
+        case (nil, _), (_, nil): compatible = true
+        case (let a?, let b?):
+            compatible = a == b || (a.isNumeric && b.isNumeric) || (a.isTemporal && b.isTemporal)
+                || (a == .bool && b.isNumeric) || (b == .bool && a.isNumeric)
+        }
+        guard compatible else {
+            throw Diagnostic(.typeMismatch, "cannot compare \(x.type!.name) with \(y.type!.name)", at: span,
+                             hints: x.type == .text || y.type == .text ? ["convert one side: int(x), decimal(x), date(x) or text(x)"] : [])
+        }
+        return fold(BoundExpression(.comparison(op, x, y), type: .bool, span: span))
+    }
+
+    /// `"2024-03-01"` compared with a date column is the date 2024-03-01.
+    static func coerceTextConstant(_ constant: BoundExpression, toMatch other: BoundExpression) -> BoundExpression? {
+        guard case .constant(.text(let text)) = constant.kind, let target = other.type, target.isTemporal || target.isNumeric || target == .bool else {
+            return nil
+        }
+        let converted = CastExpression.convert(.text(text), to: target)
+        guard !converted.isNull else { return nil }
+        return BoundExpression(.constant(converted), type: target, span: constant.span)
+    }
+
+    private mutating func inList(_ operand: Expression, _ items: [Expression], negated: Bool, span: Span) throws -> BoundExpression {
+        let x = try bind(operand)
+        var constants: [Scalar] = []
+        var others: [BoundExpression] = []
+        for item in items {
+            var bound = try bind(item)
+            if let coerced = Self.coerceTextConstant(bound, toMatch: x) { bound = coerced }
+            if let value = bound.constantValue {
+                _ = try comparison(.equal, x, bound, span: item.span)
+                constants.append(value)
+            } else {
+                others.append(try comparison(.equal, x, bound, span: item.span))
+            }
+        }
+        var result = BoundExpression(.inList(x, constants, negated: false), type: .bool, span: span)
+        for other in others { result = BoundExpression(.or(result, other), type: .bool, span: span) }
+        return fold(negated ? BoundExpression(.not(result), type: .bool, span: span) : result)
+    }
+
+    mutating func caseWhen(_ clauses: [(Expression, Expression)], otherwise: Expression?, span: Span) throws -> BoundExpression {
+        var bound: [BoundWhen] = []
+        var type: DataType?
+        var first = true
+        for (condition, result) in clauses {
+            let c = try self.condition(condition)
+            let r = try bind(result)
+            guard let unified = Binder.unify(type, r.type) else {
+                throw Diagnostic(.typeMismatch, "the branches of this `case` mix \(type!.name) and \(r.type!.name)", at: result.span)
+            }
+            type = first ? r.type : unified
+            first = false
+            bound.append(BoundWhen(condition: c, result: r))
+        }
+        var otherwiseBound: BoundExpression?
+        if let otherwise {
+            let r = try bind(otherwise)
+            guard let unified = Binder.unify(type, r.type) else {
+                throw Diagnostic(.typeMismatch, "the branches of this `case` mix \(type!.name) and \(r.type!.name)", at: otherwise.span)
+            }
+            type = unified
+            otherwiseBound = r
+        }
+        return BoundExpression(.caseWhen(bound, otherwise: otherwiseBound), type: type, span: span)
+    }
+
+    /// Evaluates an expression whose inputs are all constants.
+    func fold(_ expression: BoundExpression) -> BoundExpression {
+        if case .constant = expression.kind { return expression }
+        if case .column = expression.kind { return expression }
+        var allConstant = true
+        expression.visit { node in
+            if case .column = node.kind { allConstant = false }
+        }
+        guard allConstant else { return expression }
+        let table = Table(names: [], columns: [], rowCount: 1)
+        let batch = Batch(table: table, start: 0, count: 1)
+        guard let vector = try? PhysicalExpressions.build(expression).evaluate(batch) else { return expression }
+        return BoundExpression(.constant(vector.scalar(at: 0)), type: expression.type, span: expression.span)
+    }
+}

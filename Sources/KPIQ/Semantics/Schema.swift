@@ -1,0 +1,41 @@
+/// The columns a pipeline step sees: names and types, in order, and for each column the
+/// dataset and column it was read from, when it is a plain stored column (metrics and
+/// relationships use that to find time columns and join paths).
+public struct Schema: Sendable {
+    public struct Field: Sendable {
+        public var name: String
+        public var type: DataType
+        /// `(dataset, column)` when the field is a stored column passed through unchanged.
+        public var origin: (dataset: String, column: String)?
+
+        public init(name: String, type: DataType, origin: (dataset: String, column: String)? = nil) {
+            self.name = name
+            self.type = type
+            self.origin = origin
+        }
+    }
+
+    public var fields: [Field]
+    /// The dataset the rows come from, for messages ("unknown column `x` in dataset `ads`").
+    public var datasetName: String?
+
+    public init(fields: [Field], datasetName: String? = nil) {
+        self.fields = fields
+        self.datasetName = datasetName
+    }
+
+    public init(table: Table, dataset: String) {
+        fields = zip(table.names, table.types).map { Field(name: $0, type: $1, origin: (dataset, $0)) }
+        datasetName = dataset
+    }
+
+    public var names: [String] { fields.map(\.name) }
+
+    public func index(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
+
+    /// An index for a name matched without regard to letter case, when exactly one column matches.
+    public func caseInsensitiveIndex(of name: String) -> Int? {
+        let matches = fields.indices.filter { fields[$0].name.lowercased() == name.lowercased() }
+        return matches.count == 1 ? matches[0] : nil
+    }
+}

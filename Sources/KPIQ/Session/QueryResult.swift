@@ -1,0 +1,65 @@
+/// How a number should read to a person; machine formats (CSV, JSON) ignore it.
+public enum ValueFormat: String, Sendable, CaseIterable {
+    /// Whole numbers with thousands separators.
+    case count
+    /// A ratio shown as 12.3%.
+    case percent
+    /// Two decimals with thousands separators.
+    case money
+    /// A length of time in days, one decimal.
+    case days
+    /// A general number.
+    case number
+
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "count", "integer": self = .count
+        case "percent", "percentage", "rate": self = .percent
+        case "money", "currency": self = .money
+        case "days", "duration": self = .days
+        case "number", "decimal": self = .number
+        default: return nil
+        }
+    }
+}
+
+/// A result to show: a typed table plus what helps render it.
+public struct QueryResult: Sendable {
+    public var table: Table
+    /// Per column: how to show numbers (nil: by type).
+    public var formats: [ValueFormat?]
+    /// A chart the query asked for (`| chart`).
+    public var chart: ChartRequest?
+    /// A line to print above the table (`show` results say what and when).
+    public var title: String?
+    /// Lines to print under the table (targets, partial periods, ...).
+    public var notes: [String]
+
+    public init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = []) {
+        self.table = table
+        self.formats = formats ?? [ValueFormat?](repeating: nil, count: table.columnCount)
+        self.chart = chart
+        self.title = title
+        self.notes = notes
+    }
+}
+
+/// What one statement produced.
+public enum StatementOutput: Sendable {
+    /// A table to show.
+    case result(QueryResult)
+    /// A short confirmation ("loaded `events`: 1,000,000 rows, 11 columns").
+    case message(String)
+}
+
+/// The outcome of running a piece of source: what each statement produced, in order, and
+/// the error that stopped it, if any (later statements did not run).
+public struct RunOutcome: Sendable {
+    public var outputs: [StatementOutput] = []
+    public var error: Diagnostic?
+    public var source: SourceText
+    /// Warnings from statements that ran (CSV quirks, ...).
+    public var warnings: [Diagnostic] = []
+    /// Wall time of each statement that ran, in seconds, in order.
+    public var timings: [Double] = []
+}

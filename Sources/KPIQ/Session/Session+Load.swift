@@ -1,0 +1,144 @@
+/// `load "file" as name [time col] [with (...)]`.
+extension Session {
+    /// Options `with (...)` accepts, with what each takes (for messages and `.help load`).
+    public static let loadOptions: [(name: String, help: String)] = [
+        ("delimiter", "\";\", \"\\t\", \"|\", \",\" or whitespace (runs of spaces)"),
+        ("header", "true or false"),
+        ("names", "(a, b, c): column names to use"),
+        ("nulls", "(\"\", \"NA\", \"null\"): texts read as null"),
+        ("types", "(column type, ...): force types (int, decimal, bool, date, timestamp, text)"),
+        ("dates", "\"%d/%m/%Y\": a date or timestamp format (strptime-like); also `formats (...)`"),
+        ("widths", "(6, 9, 3): fixed-width fields"),
+        ("quote", "\"'\": the quote character"),
+        ("on_error", "fail (default) or skip: skip bad rows and report them"),
+    ]
+
+    func executeLoad(_ load: LoadStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
+        let options = try Self.csvOptions(load.options)
+        let path = context.resolve(load.path)
+        let table: Table
+        let report: LoadReport
+        do {
+            (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
+        } catch let error as LoadError {
+            var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
+                                        file: error.line == nil ? nil : FileLocation(path: error.path, line: error.line, column: error.column, field: error.field))
+            if let hint = error.hint { diagnostic.hints.append(hint) }
+            if error.line == nil { diagnostic.message = "\(load.path): \(error.message)" }
+            if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
+            throw diagnostic
+        }
+        var timeColumn: String?
+        if let time = load.timeColumn {
+            let schema = Schema(table: table, dataset: load.name.name)
+            let index = try Binder.column(time, in: schema)
+            guard table.columns[index].type.isTemporal else {
+                throw Diagnostic(.typeMismatch, "the time column must be a date or timestamp; `\(time.name)` was read as \(table.columns[index].type.name)",
+                                 at: time.span, hints: ["force its type: `with (types (\(Identifier.quote(time.name)) timestamp))` or give its format with `dates \"...\"`"])
+            }
+            timeColumn = time.name
+        }
+        catalog.put(Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: path))
+        var warnings = report.warnings.map { Diagnostic(.loadWarning, $0, at: load.pathSpan, severity: .warning) }
+        if report.skippedCount > 0 {
+            let lines = report.skipped.prefix(10).map { "line \($0.line): \($0.reason)" }
+            warnings.append(Diagnostic(
+                .loadWarning, "skipped \(Self.count(report.skippedCount)) bad row\(report.skippedCount == 1 ? "" : "s") in \(load.path)",
+                at: load.pathSpan, hints: lines + (report.skippedCount > 10 ? ["... and \(report.skippedCount - 10) more"] : []),
+                severity: .warning))
+        }
+        let megabytes = Double(report.bytes) / 1e6
+        let seconds = report.seconds
+        let size = megabytes >= 10 ? "\(Int(megabytes.rounded())) MB" : "\(Double(Int(megabytes * 10)) / 10) MB"
+        let time = seconds >= 1 ? "\(Double(Int(seconds * 100)) / 100) s" : "\(Int((seconds * 1000).rounded())) ms"
+        return (.message("loaded `\(load.name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns (\(size) in \(time))"), warnings)
+    }
+
+    static func csvOptions(_ given: [LoadOption]) throws -> CSVOptions {
+        var options = CSVOptions()
+        var seen = Set<String>()
+        for option in given {
+            let name = option.name.name.lowercased()
+            guard seen.insert(name).inserted else {
+                throw Diagnostic(.unknownOption, "option `\(name)` is given twice", at: option.span)
+            }
+            func bad(_ expected: String) -> Diagnostic {
+                Diagnostic(.unknownOption, "option `\(name)` takes \(expected)", at: option.span)
+            }
+            switch name {
+            case "delimiter", "delim", "sep", "separator":
+                switch option.value {
+                case .string(let text) where text.utf8.count == 1:
+                    options.delimiter = .byte(text.utf8.first!)
+                case .string(let text) where text == "\\t" || text.lowercased() == "tab":
+                    options.delimiter = .byte(9)
+                case .string(let text) where text.lowercased() == "whitespace" || text == " ":
+                    options.delimiter = .whitespace
+                case .word(let word) where word.name.lowercased() == "whitespace":
+                    options.delimiter = .whitespace
+                case .word(let word) where word.name.lowercased() == "tab":
+                    options.delimiter = .byte(9)
+                default: throw bad("one character in quotes, or `whitespace`")
+                }
+            case "header":
+                guard case .bool(let b) = option.value else { throw bad("true or false") }
+                options.header = b
+            case "names":
+                switch option.value {
+                case .words(let words): options.columnNames = words.map(\.name)
+                case .strings(let strings): options.columnNames = strings
+                default: throw bad("a list of names: (a, b, c)")
+                }
+            case "nulls", "null":
+                switch option.value {
+                case .strings(let list): options.nullMarkers = list.isEmpty ? [""] : list
+                case .string(let one): options.nullMarkers = ["", one]
+                default: throw bad("a list of texts: (\"\", \"NA\")")
+                }
+            case "types":
+                guard case .pairs(let pairs) = option.value else { throw bad("pairs of column and type: (a int, b date)") }
+                for (column, typeName) in pairs {
+                    guard let type = DataType(name: typeName.name) else {
+                        throw Diagnostic(.unknownOption, "unknown type `\(typeName.name)`", at: typeName.span,
+                                         hints: ["types: int, decimal, bool, date, timestamp, text"])
+                    }
+                    options.types[column.name] = type
+                }
+            case "dates", "date_format", "formats", "timestamps", "format":
+                var patterns: [String] = []
+                switch option.value {
+                case .string(let one): patterns = [one]
+                case .strings(let list): patterns = list
+                default: throw bad("a format in quotes such as \"%d/%m/%Y\"")
+                }
+                for pattern in patterns {
+                    do {
+                        options.formats.append(try DateFormat(pattern))
+                    } catch DateFormat.FormatError.unknownDirective(let directive) {
+                        throw Diagnostic(.unknownOption, "unknown directive `\(directive)` in date format", at: option.span,
+                                         hints: ["directives: %Y %y %m %d %e %H %I %M %S %f %p %b %B %z %%"])
+                    }
+                }
+            case "widths":
+                guard case .integers(let widths) = option.value, !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else {
+                    throw bad("a list of positive widths: (6, 9, 3)")
+                }
+                options.delimiter = .widths(widths.map { Int($0) })
+            case "quote":
+                guard case .string(let text) = option.value, text.utf8.count == 1 else { throw bad("one character in quotes") }
+                options.quote = text.utf8.first!
+            case "on_error", "errors":
+                guard case .word(let word) = option.value, ["fail", "skip"].contains(word.name.lowercased()) else {
+                    throw bad("`fail` or `skip`")
+                }
+                options.onError = word.name.lowercased() == "skip" ? .skip : .fail
+            default:
+                var diagnostic = Diagnostic(.unknownOption, "unknown load option `\(option.name.name)`", at: option.name.span)
+                if let near = EditDistance.closest(to: name, among: loadOptions.map(\.name)) { diagnostic.label = "did you mean `\(near)`?" }
+                diagnostic.hints = ["options: " + loadOptions.map(\.name).joined(separator: ", ")]
+                throw diagnostic
+            }
+        }
+        return options
+    }
+}

@@ -1,0 +1,146 @@
+import Dispatch
+
+/// A kpiq session: the loaded datasets, metrics, targets and settings, and the one entry
+/// point that runs source text (a typed line, a `-c` argument or a whole script).
+///
+/// The engine does no terminal I/O: `run` returns what each statement produced and the
+/// diagnostic that stopped it. Only a successful statement changes the session, so an error
+/// never leaves half a dataset or a broken metric behind.
+public final class Session {
+    public internal(set) var catalog = Catalog()
+    public var settings = Settings()
+    /// The last table shown (for `.last`, `.export`, `export`).
+    public private(set) var lastResult: QueryResult?
+    /// KPI definitions: metrics, targets, relationships, library bindings.
+    public internal(set) var kpis = KPIState()
+
+    public init() {}
+
+    /// Runs every statement of `source` in order, stopping at the first error. Syntax is
+    /// checked for the whole text first, so a typo at the end stops a script before it runs.
+    /// Relative file paths are resolved against `baseDirectory` (a script's folder).
+    public func run(
+        _ source: SourceText, baseDirectory: String? = nil, cancel: CancellationToken? = nil,
+        progress: LoadProgress? = nil
+    ) -> RunOutcome {
+        var outcome = RunOutcome(source: source)
+        let parsed = Parser.parse(source)
+        if let first = parsed.diagnostics.first {
+            outcome.error = first
+            return outcome
+        }
+        for statement in parsed.statements {
+            let started = DispatchTime.now()
+            defer { outcome.timings.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
+            do {
+                try cancel?.check()
+                let context = StatementContext(source: source, baseDirectory: baseDirectory, cancel: cancel, progress: progress)
+                let (output, warnings) = try execute(statement, context)
+                outcome.warnings.append(contentsOf: warnings)
+                if let output {
+                    outcome.outputs.append(output)
+                    if case .result(let result) = output { lastResult = result }
+                }
+            } catch let diagnostic as Diagnostic {
+                outcome.error = diagnostic
+                return outcome
+            } catch is Cancelled {
+                outcome.error = Diagnostic(.cancelled, "cancelled", at: statement.span, hints: ["everything loaded before is still there"])
+                return outcome
+            } catch {
+                outcome.error = Diagnostic(.noResult, "\(error)", at: statement.span)
+                return outcome
+            }
+        }
+        return outcome
+    }
+
+    struct StatementContext {
+        let source: SourceText
+        let baseDirectory: String?
+        let cancel: CancellationToken?
+        let progress: LoadProgress?
+
+        func resolve(_ path: String) -> String {
+            guard let baseDirectory, !path.hasPrefix("/"), !path.hasPrefix("~") else { return path }
+            return baseDirectory + "/" + path
+        }
+    }
+
+    func binder(_ context: StatementContext) -> Binder {
+        Binder(catalog: catalog, asOf: settings.effectiveAsOf, source: context.source)
+    }
+
+    private func execute(_ statement: Statement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
+        switch statement.kind {
+        case .load(let load):
+            return try executeLoad(load, context)
+        case .query(let pipeline):
+            let bound = try binder(context).bind(pipeline)
+            let table = try Executor(cancel: context.cancel).run(bound.plan)
+            return (.result(QueryResult(table: table, chart: bound.chart)), [])
+        case .assign(let name, let pipeline):
+            let bound = try binder(context).bind(pipeline)
+            let table = try Executor(cancel: context.cancel).run(bound.plan)
+            // The time column carries over when it is kept unchanged.
+            let timeColumn = bound.plan.schema.fields.first { field in
+                guard let origin = field.origin, let dataset = catalog[origin.dataset] else { return false }
+                return dataset.timeColumn == origin.column
+            }?.name
+            catalog.put(Dataset(name: name.name, table: table, timeColumn: timeColumn, origin: "let \(name.name)"))
+            return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), [])
+        case .setTime(let datasetName, let column):
+            var dataset = try binder(context).dataset(datasetName)
+            let index = try Binder.column(column, in: Schema(table: dataset.table, dataset: dataset.name))
+            let type = dataset.table.columns[index].type
+            guard type.isTemporal else {
+                throw Diagnostic(.typeMismatch, "the time column must be a date or timestamp; `\(column.name)` is \(type.name)", at: column.span,
+                                 hints: ["convert it when loading: `with (types (\(column.name) date))`"])
+            }
+            dataset.timeColumn = column.name
+            catalog.put(dataset)
+            return (.message("time of `\(dataset.name)` is `\(column.name)`"), [])
+        case .asOf(let expression):
+            if let expression, case .literal(.date(let day)) = expression.kind {
+                settings.asOf = day
+                return (.message("as of \(CivilCalendar.formatDate(day))"), [])
+            }
+            settings.asOf = nil
+            return (.message("as of today (\(CivilCalendar.formatDate(settings.effectiveAsOf)))"), [])
+        case .drop(let name):
+            if catalog[name.name] != nil {
+                catalog.remove(name.name)
+                return (.message("dropped dataset `\(name.name)`"), [])
+            }
+            if kpis.metrics[name.name] != nil {
+                kpis.removeMetric(name.name)
+                return (.message("dropped metric `\(name.name)`"), [])
+            }
+            throw Diagnostic(.unknownDataset, "no dataset or metric named `\(name.name)`", at: name.span)
+        case .export(let path, let span):
+            guard let result = lastResult else {
+                throw Diagnostic(.noResult, "there is no result to export yet", at: statement.span, hints: ["run a query first"])
+            }
+            let target = context.resolve(path)
+            do {
+                try CSVWriter.write(result.table, to: target)
+            } catch let error as CSVWriter.WriteError {
+                throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
+            }
+            return (.message("exported \(Self.count(result.table.rowCount)) rows to \(path)"), [])
+        case .metric, .show, .target, .use, .funnel, .cohort, .relate:
+            return try executeKPI(statement, context)
+        }
+    }
+
+    /// 1234567 as "1,234,567".
+    static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}

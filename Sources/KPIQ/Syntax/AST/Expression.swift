@@ -1,0 +1,128 @@
+/// An expression as parsed, before names and types are resolved.
+public struct Expression: Sendable {
+    public indirect enum Kind: Sendable {
+        case literal(Literal)
+        /// `visitor_id`, `sessions.visitor_id`: one or two parts.
+        case name([Identifier])
+        case unary(UnaryOperator, Expression)
+        case binary(BinaryOperator, Expression, Expression)
+        /// A function or aggregate call; `filter` is `count() where converted = 1`.
+        case call(Identifier, [Expression], filter: Expression?)
+        /// `*` as the argument of `count(*)`.
+        case star
+        case isNull(Expression, negated: Bool)
+        case inList(Expression, [Expression], negated: Bool)
+        case between(Expression, Expression, Expression, negated: Bool)
+        case like(Expression, Expression, negated: Bool)
+        case caseWhen([WhenClause], otherwise: Expression?)
+        /// `ts during last 90 days`
+        case during(Expression, TimeRange)
+    }
+
+    public var kind: Kind
+    public var span: Span
+
+    public init(_ kind: Kind, span: Span) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+public struct WhenClause: Sendable {
+    public var condition: Expression
+    public var result: Expression
+}
+
+public enum UnaryOperator: String, Sendable {
+    case negate = "-"
+    case not
+}
+
+public enum BinaryOperator: String, Sendable, CaseIterable {
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case modulo = "%"
+    case equal = "="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case and
+    case or
+    /// `||`: text concatenation.
+    case concat = "||"
+
+    public var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return true
+        default: return false
+        }
+    }
+
+    public var isArithmetic: Bool {
+        switch self {
+        case .add, .subtract, .multiply, .divide, .modulo: return true
+        default: return false
+        }
+    }
+}
+
+/// A constant written in the query.
+public enum Literal: Sendable, Equatable {
+    case integer(Int64)
+    case decimal(Double)
+    case string(String)
+    case bool(Bool)
+    case null
+    /// Days since 1970-01-01.
+    case date(Int64)
+    /// Microseconds since 1970-01-01.
+    case timestamp(Int64)
+    case interval(Interval)
+}
+
+/// A length of time: calendar months, days and microseconds kept apart, so that
+/// `1 month` after January 31 is the end of February and `1 day` is always a calendar day.
+public struct Interval: Sendable, Equatable, Hashable {
+    public var months: Int64
+    public var days: Int64
+    public var micros: Int64
+
+    public init(months: Int64 = 0, days: Int64 = 0, micros: Int64 = 0) {
+        self.months = months
+        self.days = days
+        self.micros = micros
+    }
+
+    public static func * (interval: Interval, n: Int64) -> Interval {
+        Interval(months: interval.months * n, days: interval.days * n, micros: interval.micros * n)
+    }
+
+    public static prefix func - (interval: Interval) -> Interval { interval * -1 }
+
+    /// The interval of one `unit` (`day`, `weeks`, `month`...), or nil for another word.
+    public static func unit(_ word: String) -> Interval? {
+        switch word.lowercased() {
+        case "second", "seconds": return Interval(micros: 1_000_000)
+        case "minute", "minutes": return Interval(micros: 60_000_000)
+        case "hour", "hours": return Interval(micros: 3_600_000_000)
+        case "day", "days": return Interval(days: 1)
+        case "week", "weeks": return Interval(days: 7)
+        case "month", "months": return Interval(months: 1)
+        case "quarter", "quarters": return Interval(months: 3)
+        case "year", "years": return Interval(months: 12)
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if months != 0 { parts.append(months % 12 == 0 ? "\(months / 12) years" : "\(months) months") }
+        if days != 0 { parts.append(days % 7 == 0 && days != 0 ? "\(days / 7) weeks" : "\(days) days") }
+        if micros != 0 { parts.append("\(Double(micros) / 1e6) seconds") }
+        return parts.isEmpty ? "0 days" : parts.joined(separator: " ")
+    }
+}

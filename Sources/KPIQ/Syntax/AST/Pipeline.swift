@@ -1,0 +1,94 @@
+/// `from source | step | step ...`
+public struct Pipeline: Sendable {
+    public var source: PipelineSource
+    public var steps: [PipelineStep]
+    public var span: Span
+}
+
+/// Where a pipeline's rows come from: a dataset, or a pipeline in brackets.
+public indirect enum PipelineSource: Sendable {
+    case dataset(Identifier)
+    case pipeline(Pipeline)
+
+    public var span: Span {
+        switch self {
+        case .dataset(let name): return name.span
+        case .pipeline(let pipeline): return pipeline.span
+        }
+    }
+}
+
+public struct PipelineStep: Sendable {
+    public enum Kind: Sendable {
+        /// `where condition`
+        case filter(Expression)
+        /// `group keys | agg values` (an `agg` without `group` has no keys).
+        case aggregate(keys: [NamedExpression], values: [NamedExpression])
+        /// `derive name = expression, ...`
+        case derive([NamedExpression])
+        /// `select a, b, c = d`
+        case select([NamedExpression])
+        /// `select -a, -b`: every column but these.
+        case exclude([Identifier])
+        /// `sort a desc, b`
+        case sort([SortKey])
+        /// `top n` / `limit n [offset m]`
+        case limit(count: Int64, offset: Int64)
+        /// `distinct` (whole rows) or `distinct a, b`
+        case distinct([NamedExpression])
+        /// `join [left] other on key` / `on a = b`
+        case join(JoinStep)
+        /// `union other`
+        case union(PipelineSource)
+        /// `chart [bar|line] [x] [y]`
+        case chart(ChartRequest)
+    }
+
+    public var kind: Kind
+    public var span: Span
+}
+
+/// An expression with an optional name: `visitors = count_distinct(visitor_id)` or `source`.
+public struct NamedExpression: Sendable {
+    public var name: Identifier?
+    public var expression: Expression
+
+    public init(name: Identifier?, expression: Expression) {
+        self.name = name
+        self.expression = expression
+    }
+
+    public var span: Span { name.map { $0.span.to(expression.span) } ?? expression.span }
+}
+
+public struct SortKey: Sendable {
+    public var expression: Expression
+    public var descending: Bool
+    /// Nil: nulls last (the default, whatever the direction).
+    public var nullsFirst: Bool?
+}
+
+public struct JoinStep: Sendable {
+    public enum Kind: String, Sendable { case inner, left }
+
+    public var kind: Kind
+    public var source: PipelineSource
+    /// Pairs of (this side's column, the other side's column); the same name for `on key`.
+    public var keys: [(left: Identifier, right: Identifier)]
+}
+
+/// How the client should draw a result.
+public struct ChartRequest: Sendable, Equatable {
+    public enum Style: String, Sendable { case auto, bar, line }
+
+    public var style: Style
+    /// The column for categories or time, and the columns to plot (all numeric ones when empty).
+    public var x: String?
+    public var y: [String]
+
+    public init(style: Style, x: String?, y: [String]) {
+        self.style = style
+        self.x = x
+        self.y = y
+    }
+}

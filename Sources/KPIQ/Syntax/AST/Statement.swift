@@ -1,0 +1,135 @@
+/// One statement of a script or one line typed at the prompt, as parsed.
+public struct Statement: Sendable {
+    public enum Kind: Sendable {
+        case load(LoadStatement)
+        /// `from ... | ...`: runs and shows the result.
+        case query(Pipeline)
+        /// `let name = from ...`: keeps the result as a dataset.
+        case assign(name: Identifier, Pipeline)
+        case metric(MetricDefinition)
+        case show(ShowStatement)
+        case target(TargetStatement)
+        /// `set time sessions.ts`
+        case setTime(dataset: Identifier, column: Identifier)
+        /// `as of 2024-06-30` (or `as of today`).
+        case asOf(Expression?)
+        /// `relate contacts.campaign -> campaigns.campaign`
+        case relate(from: QualifiedName, to: QualifiedName)
+        case use(UseStatement)
+        case funnel(FunnelStatement)
+        case cohort(CohortStatement)
+        /// `export "file.csv"`: writes the last result.
+        case export(path: String, pathSpan: Span)
+        /// `drop name`: forgets a dataset or metric.
+        case drop(Identifier)
+    }
+
+    public var kind: Kind
+    public var span: Span
+
+    public init(_ kind: Kind, span: Span) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+/// `dataset.column`
+public struct QualifiedName: Sendable {
+    public var dataset: Identifier
+    public var column: Identifier
+    public var span: Span { dataset.span.to(column.span) }
+}
+
+/// `load "file.csv" as name [time column] [with (option value, ...)]`
+public struct LoadStatement: Sendable {
+    public var path: String
+    public var pathSpan: Span
+    public var name: Identifier
+    public var timeColumn: Identifier?
+    public var options: [LoadOption]
+}
+
+public struct LoadOption: Sendable {
+    public enum Value: Sendable {
+        case word(Identifier)
+        case string(String)
+        case integer(Int64)
+        case bool(Bool)
+        case strings([String])
+        case integers([Int64])
+        case words([Identifier])
+        /// `types (a int, b date)`
+        case pairs([(Identifier, Identifier)])
+    }
+
+    public var name: Identifier
+    public var value: Value
+    public var span: Span
+}
+
+/// `metric name = expression [as format]`
+public struct MetricDefinition: Sendable {
+    public var name: Identifier
+    public var expression: Expression
+    public var format: Identifier?
+    /// The source text of the expression, kept for `.metrics` and `.explain`.
+    public var text: String
+}
+
+/// `show m1, m2 by d1, d2 over month during 2024 vs previous year where ... sort ... top N`
+public struct ShowStatement: Sendable {
+    public var metrics: [NamedExpression]
+    public var dimensions: [NamedExpression]
+    public var grain: Grain?
+    public var grainSpan: Span?
+    public var range: TimeRange?
+    public var comparison: Comparison?
+    public var filter: Expression?
+    public var sort: [SortKey]
+    public var top: Int64?
+    /// `top 5 by source with other`: fold the rest into an `other` row.
+    public var withOther: Bool
+
+    public enum Comparison: Sendable, Equatable {
+        case previousPeriod
+        case previousYear
+    }
+}
+
+/// `target metric between 1% and 3% [for source = "paid"]`, `target metric >= 10%`
+public struct TargetStatement: Sendable {
+    public enum Bound: Sendable {
+        case between(Expression, Expression)
+        case atLeast(Expression)
+        case atMost(Expression)
+    }
+
+    public var metric: Identifier
+    public var bound: Bound
+    /// Limits the target to one value of a dimension.
+    public var scope: (dimension: Identifier, value: Expression)?
+}
+
+/// `use kpis [with sessions = web, contacts = crm]`
+public struct UseStatement: Sendable {
+    public var library: Identifier
+    public var bindings: [(role: Identifier, dataset: Identifier)]
+}
+
+/// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at by source within 90 days`
+public struct FunnelStatement: Sendable {
+    public var dataset: Identifier
+    public var steps: [Identifier]
+    public var dimensions: [Identifier]
+    public var within: Interval?
+    public var range: TimeRange?
+}
+
+/// `cohort orders: customer_id, order_date over month [measure sum(amount)]`
+public struct CohortStatement: Sendable {
+    public var dataset: Identifier
+    public var entity: Identifier
+    public var time: Identifier
+    public var grain: Grain
+    public var periods: Int64?
+}

@@ -1,0 +1,178 @@
+/// `from source | step | step ...`
+extension Parser {
+    static let stepWords = [
+        "where", "group", "agg", "derive", "select", "sort", "top", "limit", "distinct", "join", "union", "chart",
+    ]
+
+    mutating func pipeline() throws -> Pipeline {
+        let start = try expect(word: "from").span
+        let source = try pipelineSource()
+        var steps: [PipelineStep] = []
+        while current.isSymbol("|") {
+            advance()
+            steps.append(try step())
+        }
+        return Pipeline(source: source, steps: steps, span: start.to(Span(previousEnd, previousEnd)))
+    }
+
+    /// A pipeline, or one in brackets.
+    mutating func pipelineOrBracketed() throws -> Pipeline {
+        if current.isSymbol("(") {
+            advance()
+            let inner = try pipeline()
+            try expect(symbol: ")")
+            return inner
+        }
+        return try pipeline()
+    }
+
+    /// A dataset name, or `(from ...)`.
+    mutating func pipelineSource() throws -> PipelineSource {
+        if current.isSymbol("(") {
+            advance()
+            let inner = try pipeline()
+            try expect(symbol: ")")
+            return .pipeline(inner)
+        }
+        return .dataset(try identifier("a dataset name"))
+    }
+
+    mutating func step() throws -> PipelineStep {
+        let token = current
+        let start = token.span.start
+        guard token.kind == .identifier else { throw unexpected("a pipeline step (\(Self.stepWords.joined(separator: ", ")))") }
+        let word = token.text.lowercased()
+        let kind: PipelineStep.Kind
+        switch word {
+        case "where":
+            advance()
+            kind = .filter(try expression())
+        case "group":
+            advance()
+            let keys = try namedExpressions()
+            guard current.isSymbol("|"), peek().isWord("agg") else {
+                var diagnostic = unexpected("`| agg ...` after `group`")
+                diagnostic.hints = ["`group` says how to group; `agg` says what to compute: `| group source | agg visits = count()`"]
+                throw diagnostic
+            }
+            advance()
+            advance()
+            kind = .aggregate(keys: keys, values: try namedExpressions())
+        case "agg":
+            advance()
+            kind = .aggregate(keys: [], values: try namedExpressions())
+        case "derive":
+            advance()
+            var items: [NamedExpression] = []
+            repeat {
+                let name = try identifier("a name for the new column")
+                try expect(symbol: "=")
+                items.append(NamedExpression(name: name, expression: try expression()))
+            } while accept(symbol: ",")
+            kind = .derive(items)
+        case "select":
+            advance()
+            if current.isSymbol("-") {
+                var names: [Identifier] = []
+                repeat {
+                    try expect(symbol: "-")
+                    names.append(try identifier("a column name"))
+                } while accept(symbol: ",")
+                kind = .exclude(names)
+            } else {
+                kind = .select(try namedExpressions())
+            }
+        case "sort":
+            advance()
+            kind = .sort(try sortKeys())
+        case "top", "limit":
+            advance()
+            let count = try integer("a number of rows")
+            var offset: Int64 = 0
+            if accept(word: "offset") { offset = try integer("a number of rows to skip") }
+            kind = .limit(count: count, offset: offset)
+        case "distinct":
+            advance()
+            kind = .distinct(current.isSymbol("|") || atStatementEnd || current.isSymbol(")") ? [] : try namedExpressions())
+        case "join":
+            advance()
+            var joinKind = JoinStep.Kind.inner
+            if accept(word: "left") { joinKind = .left } else if accept(word: "inner") { joinKind = .inner }
+            let source = try pipelineSource()
+            try expect(word: "on")
+            var keys: [(Identifier, Identifier)] = []
+            repeat {
+                let left = try identifier("a column name")
+                if accept(symbol: "=") || accept(symbol: "==") {
+                    keys.append((left, try identifier("a column of the joined dataset")))
+                } else {
+                    keys.append((left, left))
+                }
+            } while accept(symbol: ",")
+            kind = .join(JoinStep(kind: joinKind, source: source, keys: keys))
+        case "union":
+            advance()
+            kind = .union(try pipelineSource())
+        case "chart":
+            advance()
+            var style = ChartRequest.Style.auto
+            if accept(word: "bar") { style = .bar } else if accept(word: "line") { style = .line }
+            var columns: [String] = []
+            while current.kind == .identifier || current.kind == .quotedIdentifier {
+                columns.append(try identifier().name)
+            }
+            kind = .chart(ChartRequest(style: style, x: columns.first, y: Array(columns.dropFirst())))
+        default:
+            var diagnostic = unexpected("a pipeline step")
+            if let near = EditDistance.closest(to: word, among: Self.stepWords) {
+                diagnostic.label = "did you mean `\(near)`?"
+            } else {
+                diagnostic.hints = ["steps: " + Self.stepWords.joined(separator: ", ")]
+            }
+            throw diagnostic
+        }
+        return PipelineStep(kind: kind, span: Span(start, previousEnd))
+    }
+
+    /// `name = expression` or `expression`, separated by commas.
+    mutating func namedExpressions() throws -> [NamedExpression] {
+        var items: [NamedExpression] = []
+        repeat { items.append(try namedExpression()) } while accept(symbol: ",")
+        return items
+    }
+
+    mutating func namedExpression() throws -> NamedExpression {
+        if current.kind == .identifier || current.kind == .quotedIdentifier, peek().isSymbol("="),
+            !ReservedWords.all.contains(current.text.lowercased()) || current.kind == .quotedIdentifier
+        {
+            let name = try identifier()
+            advance()
+            return NamedExpression(name: name, expression: try expression())
+        }
+        return NamedExpression(name: nil, expression: try expression())
+    }
+
+    mutating func sortKeys() throws -> [SortKey] {
+        var keys: [SortKey] = []
+        repeat {
+            let expression = try expression()
+            var descending = false
+            if accept(word: "desc") || accept(word: "descending") {
+                descending = true
+            } else if accept(word: "asc") || accept(word: "ascending") {
+                descending = false
+            }
+            var nullsFirst: Bool?
+            if accept(word: "nulls") {
+                if accept(word: "first") {
+                    nullsFirst = true
+                } else {
+                    try expect(word: "last")
+                    nullsFirst = false
+                }
+            }
+            keys.append(SortKey(expression: expression, descending: descending, nullsFirst: nullsFirst))
+        } while accept(symbol: ",")
+        return keys
+    }
+}

@@ -1,0 +1,288 @@
+/// Statements other than pipelines.
+extension Parser {
+    /// `load "path" as name [time column] [with (option value, ...)]`
+    mutating func loadStatement() throws -> LoadStatement {
+        try expect(word: "load")
+        let (path, pathSpan) = try string("a file path in quotes")
+        skipNewlines(before: ["as"])
+        try expect(word: "as")
+        let name = try identifier("a name for the dataset")
+        var timeColumn: Identifier?
+        var options: [LoadOption] = []
+        while true {
+            skipNewlines(before: ["time", "with"])
+            if accept(word: "time") {
+                timeColumn = try identifier("the time column")
+            } else if accept(word: "with") {
+                try expect(symbol: "(")
+                if !current.isSymbol(")") {
+                    repeat { options.append(try loadOption()) } while accept(symbol: ",")
+                }
+                try expect(symbol: ")")
+            } else {
+                break
+            }
+        }
+        return LoadStatement(path: path, pathSpan: pathSpan, name: name, timeColumn: timeColumn, options: options)
+    }
+
+    private mutating func loadOption() throws -> LoadOption {
+        let name = try identifier("an option name")
+        let start = name.span
+        let value: LoadOption.Value
+        let token = current
+        switch token.kind {
+        case .string:
+            advance()
+            value = .string(token.text)
+        case .integer:
+            value = .integer(try integer())
+        case .identifier where token.isWord("true") || token.isWord("false"):
+            advance()
+            value = .bool(token.isWord("true"))
+        case .identifier, .quotedIdentifier:
+            value = .word(try identifier())
+        case .symbol where token.text == "(":
+            advance()
+            value = try optionList()
+            try expect(symbol: ")")
+        default:
+            throw unexpected("a value for option `\(name.name)`")
+        }
+        return LoadOption(name: name, value: value, span: start.to(Span(previousEnd, previousEnd)))
+    }
+
+    /// `("a", "b")`, `(1, 2)`, `(a, b)` or `(a int, b date)`.
+    private mutating func optionList() throws -> LoadOption.Value {
+        switch current.kind {
+        case .string:
+            var items: [String] = []
+            repeat { items.append(try string().0) } while accept(symbol: ",")
+            return .strings(items)
+        case .integer:
+            var items: [Int64] = []
+            repeat { items.append(try integer()) } while accept(symbol: ",")
+            return .integers(items)
+        case .identifier, .quotedIdentifier:
+            var words: [Identifier] = []
+            var pairs: [(Identifier, Identifier)] = []
+            repeat {
+                let first = try identifier()
+                if current.kind == .identifier {
+                    pairs.append((first, try identifier("a type")))
+                } else {
+                    words.append(first)
+                }
+            } while accept(symbol: ",")
+            if !pairs.isEmpty, !words.isEmpty {
+                throw Diagnostic(.unexpectedToken, "mix of names and `name type` pairs in one list", at: words[0].span)
+            }
+            return pairs.isEmpty ? .words(words) : .pairs(pairs)
+        case .symbol where current.text == ")":
+            return .strings([])
+        default:
+            throw unexpected("a list of values")
+        }
+    }
+
+    /// `metric name = expression [as format]`
+    mutating func metricDefinition() throws -> MetricDefinition {
+        try expect(word: "metric")
+        let name = try identifier("a metric name")
+        try expect(symbol: "=")
+        let expression = try expression()
+        var format: Identifier?
+        if accept(word: "as") { format = try identifier("a format (count, percent, money, days, number)") }
+        return MetricDefinition(name: name, expression: expression, format: format, text: source.text(of: expression.span))
+    }
+
+    static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for"]
+
+    /// `show m, ... [by d, ...] [over grain] [during range] [vs previous period|year]
+    ///  [where condition] [sort key [desc], ...] [top n [with other]]`, clauses in any order.
+    mutating func showStatement() throws -> ShowStatement {
+        try expect(word: "show")
+        var statement = ShowStatement(
+            metrics: try namedExpressions(), dimensions: [], grain: nil, grainSpan: nil, range: nil, comparison: nil,
+            filter: nil, sort: [], top: nil, withOther: false)
+        var seen = Set<String>()
+        while true {
+            skipNewlines(before: Self.showClauses)
+            let token = current
+            guard token.kind == .identifier, Self.showClauses.contains(token.text.lowercased()) else { break }
+            let word = token.text.lowercased()
+            if seen.contains(word) {
+                throw Diagnostic(.unexpectedToken, "`\(word)` appears twice in this `show`", at: token.span)
+            }
+            seen.insert(word)
+            advance()
+            switch word {
+            case "by":
+                statement.dimensions = try namedExpressions()
+            case "over":
+                let grainToken = current
+                statement.grain = try grainWord()
+                statement.grainSpan = grainToken.span
+            case "during", "for":
+                statement.range = try timeRange()
+            case "vs":
+                _ = accept(word: "same")
+                if accept(word: "previous") || accept(word: "prior") || accept(word: "last") {
+                    if accept(word: "year") {
+                        statement.comparison = .previousYear
+                    } else {
+                        try expect(word: "period")
+                        statement.comparison = .previousPeriod
+                    }
+                } else {
+                    throw unexpected("`previous period` or `previous year`")
+                }
+            case "where":
+                statement.filter = try expression()
+            case "sort":
+                statement.sort = try sortKeys()
+            case "top":
+                statement.top = try integer("a number of rows")
+                if accept(word: "with") {
+                    try expect(word: "other")
+                    statement.withOther = true
+                }
+            default:
+                break
+            }
+        }
+        return statement
+    }
+
+    /// `target metric between a and b [for dimension = value]`, `target metric >= x`, `<= x`.
+    mutating func targetStatement() throws -> TargetStatement {
+        try expect(word: "target")
+        let metric = try identifier("a metric name")
+        let bound: TargetStatement.Bound
+        if accept(word: "between") {
+            let low = try expression()
+            guard case .binary(.and, let a, let b) = low.kind else {
+                // `between a and b` parses as one `and` expression above comparison level.
+                throw Diagnostic(.unexpectedToken, "expected `between LOW and HIGH`", at: low.span)
+            }
+            bound = .between(a, b)
+        } else if accept(symbol: ">=") || accept(symbol: ">") {
+            bound = .atLeast(try expression())
+        } else if accept(symbol: "<=") || accept(symbol: "<") {
+            bound = .atMost(try expression())
+        } else {
+            throw unexpected("`between`, `>=` or `<=`")
+        }
+        var scope: (Identifier, Expression)?
+        if accept(word: "for") {
+            let dimension = try identifier("a dimension")
+            try expect(symbol: "=")
+            scope = (dimension, try expression())
+        }
+        return TargetStatement(metric: metric, bound: bound, scope: scope)
+    }
+
+    /// `set time dataset.column`
+    mutating func setStatement() throws -> Statement.Kind {
+        try expect(word: "set")
+        try expect(word: "time")
+        let dataset = try identifier("a dataset name")
+        if !accept(symbol: ".") { _ = accept(word: "to") }
+        let column = try identifier("the time column")
+        return .setTime(dataset: dataset, column: column)
+    }
+
+    /// `as of DATE` / `as of today`
+    mutating func asOfStatement() throws -> Statement.Kind {
+        if accept(word: "asof") {
+        } else {
+            try expect(word: "as")
+            try expect(word: "of")
+        }
+        if accept(word: "today") { return .asOf(nil) }
+        let token = current
+        guard token.kind == .date else { throw unexpected("a date (YYYY-MM-DD) or `today`") }
+        advance()
+        return .asOf(Expression(.literal(.date(try Self.dateValue(token))), span: token.span))
+    }
+
+    /// `relate contacts.campaign -> campaigns.campaign`
+    mutating func relateStatement() throws -> Statement.Kind {
+        try expect(word: "relate")
+        let from = try qualifiedName()
+        try expect(symbol: "->")
+        let to = try qualifiedName()
+        return .relate(from: from, to: to)
+    }
+
+    mutating func qualifiedName() throws -> QualifiedName {
+        let dataset = try identifier("a dataset name")
+        try expect(symbol: ".")
+        return QualifiedName(dataset: dataset, column: try identifier("a column name"))
+    }
+
+    /// `use kpis [with role = dataset, ...]`
+    mutating func useStatement() throws -> UseStatement {
+        try expect(word: "use")
+        let library = try identifier("a library name (kpis)")
+        var bindings: [(Identifier, Identifier)] = []
+        if accept(word: "with") {
+            repeat {
+                let role = try identifier("a role (sessions, contacts, campaigns, deals, emails)")
+                try expect(symbol: "=")
+                bindings.append((role, try identifier("a dataset name")))
+            } while accept(symbol: ",")
+        }
+        return UseStatement(library: library, bindings: bindings)
+    }
+
+    /// `funnel dataset: a -> b -> c [by d, ...] [within N days] [during range]`
+    mutating func funnelStatement() throws -> FunnelStatement {
+        try expect(word: "funnel")
+        let dataset = try identifier("a dataset name")
+        try expect(symbol: ":")
+        var steps = [try identifier("a stage time column")]
+        while accept(symbol: "->") { steps.append(try identifier("a stage time column")) }
+        guard steps.count >= 2 else { throw unexpected("`->` and the next stage") }
+        var statement = FunnelStatement(dataset: dataset, steps: steps, dimensions: [], within: nil, range: nil)
+        while true {
+            skipNewlines(before: ["by", "within", "during"])
+            if accept(word: "by") {
+                repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
+            } else if accept(word: "within") {
+                let expression = try expression()
+                guard case .literal(.interval(let interval)) = expression.kind else {
+                    throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: expression.span)
+                }
+                statement.within = interval
+            } else if accept(word: "during") {
+                statement.range = try timeRange()
+            } else {
+                break
+            }
+        }
+        return statement
+    }
+
+    /// `cohort dataset: entity, time [over grain] [periods N]`
+    mutating func cohortStatement() throws -> CohortStatement {
+        try expect(word: "cohort")
+        let dataset = try identifier("a dataset name")
+        try expect(symbol: ":")
+        let entity = try identifier("the customer column")
+        try expect(symbol: ",")
+        let time = try identifier("the purchase time column")
+        var statement = CohortStatement(dataset: dataset, entity: entity, time: time, grain: .month, periods: nil)
+        while true {
+            skipNewlines(before: ["over", "periods"])
+            if accept(word: "over") {
+                statement.grain = try grainWord()
+            } else if accept(word: "periods") {
+                statement.periods = try integer()
+            } else {
+                break
+            }
+        }
+        return statement
+    }
+}

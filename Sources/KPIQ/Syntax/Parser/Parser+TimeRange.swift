@@ -1,0 +1,97 @@
+/// Calendar ranges after `during`:
+///   2024 | 2024-Q1 | 2024-03 | 2024-03-05 | 2024-01-01..2024-03-31
+///   | last N (days|weeks|months|quarters|years) | last (day|week|...) | this (week|month|...)
+///   | previous (week|month|...) | today | yesterday
+extension Parser {
+    mutating func timeRange() throws -> TimeRange {
+        let token = current
+        let start = token.span
+        switch token.kind {
+        case .date:
+            advance()
+            let from = try Self.dateValue(token)
+            if accept(symbol: "..") {
+                guard current.kind == .date else { throw unexpected("an end date (YYYY-MM-DD)") }
+                let endToken = advance()
+                let to = try Self.dateValue(endToken)
+                guard to >= from else {
+                    throw Diagnostic(.invalidRange, "the range ends before it starts", at: start.to(endToken.span))
+                }
+                return TimeRange(kind: .dates(from: from, to: to), span: start.to(endToken.span))
+            }
+            return TimeRange(kind: .day(from), span: start)
+        case .integer where token.text.count == 4:
+            advance()
+            let year = Int64(token.text)!
+            if current.isSymbol("-") {
+                let dash = current
+                let next = peek()
+                if next.kind == .integer, next.text.count <= 2, let month = Int64(next.text), dash.span.end == next.span.start {
+                    advance()
+                    advance()
+                    guard month >= 1, month <= 12 else {
+                        throw Diagnostic(.invalidRange, "month \(month) does not exist", at: next.span)
+                    }
+                    return TimeRange(kind: .month(year: year, month: month), span: start.to(next.span))
+                }
+                if next.kind == .identifier, next.text.count == 2, next.text.uppercased().hasPrefix("Q"),
+                    let q = Int64(next.text.dropFirst()), dash.span.end == next.span.start
+                {
+                    advance()
+                    advance()
+                    guard q >= 1, q <= 4 else { throw Diagnostic(.invalidRange, "quarter \(q) does not exist", at: next.span) }
+                    return TimeRange(kind: .quarter(year: year, quarter: q), span: start.to(next.span))
+                }
+            }
+            return TimeRange(kind: .year(year), span: start)
+        case .identifier:
+            switch token.text.lowercased() {
+            case "today":
+                advance()
+                return TimeRange(kind: .today, span: start)
+            case "yesterday":
+                advance()
+                return TimeRange(kind: .yesterday, span: start)
+            case "last", "past":
+                advance()
+                if current.kind == .integer {
+                    let n = try integer()
+                    let unit = try grainWord()
+                    guard n > 0 else { throw Diagnostic(.invalidRange, "`last` needs a number above zero", at: start) }
+                    return TimeRange(kind: .last(n, unit), span: start.to(Span(previousEnd, previousEnd)))
+                }
+                let unit = try grainWord()
+                return TimeRange(kind: .previous(unit), span: start.to(Span(previousEnd, previousEnd)))
+            case "this", "current":
+                advance()
+                return TimeRange(kind: .this(try grainWord()), span: start.to(Span(previousEnd, previousEnd)))
+            case "previous", "prior":
+                advance()
+                return TimeRange(kind: .previous(try grainWord()), span: start.to(Span(previousEnd, previousEnd)))
+            case "ytd":
+                advance()
+                return TimeRange(kind: .this(.year), span: start)
+            case "mtd":
+                advance()
+                return TimeRange(kind: .this(.month), span: start)
+            case "qtd":
+                advance()
+                return TimeRange(kind: .this(.quarter), span: start)
+            default: break
+            }
+        default: break
+        }
+        var diagnostic = unexpected("a time range")
+        diagnostic.hints = ["for example: 2024, 2024-Q1, 2024-03, 2024-01-01..2024-03-31, last 90 days, this month, previous quarter"]
+        throw diagnostic
+    }
+
+    /// `day`, `week`, `month`, `quarter` or `year` (singular or plural).
+    mutating func grainWord() throws -> Grain {
+        guard current.kind == .identifier, let grain = Grain(word: current.text) else {
+            throw unexpected("day, week, month, quarter or year")
+        }
+        advance()
+        return grain
+    }
+}

@@ -1,0 +1,211 @@
+import KPIQ
+
+/// The one-line commands that start with a dot: settings and descriptions of the session.
+public struct DotCommands {
+    public let context: ShellContext
+
+    public init(context: ShellContext) {
+        self.context = context
+    }
+
+    /// Every command with its arguments and a line of help.
+    public static let all: [(name: String, arguments: String, help: String)] = [
+        ("help", "[topic]", "this list, or help on a topic (load, pipelines, functions, metrics, show, formats)"),
+        ("datasets", "", "loaded datasets: rows, columns, memory"),
+        ("schema", "NAME", "columns of a dataset: type, nulls, distinct values, examples"),
+        ("metrics", "", "defined metrics with their formulas and formats"),
+        ("explain", "NAME", "a metric's definition, what it reads, and its plan"),
+        ("targets", "", "targets set with `target`"),
+        ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
+        ("mode", "table|csv|json|markdown|line", "how results are printed"),
+        ("timer", "on|off", "print the wall time of each statement"),
+        ("maxrows", "N", "rows shown before the middle of a result is left out"),
+        ("maxwidth", "N", "widest column, in characters, before text is cut"),
+        ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
+        ("last", "", "the whole last result, every row"),
+        ("export", "FILE", "write the last result to a CSV file"),
+        ("read", "FILE", "run a script file"),
+        ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
+        ("quit", "", "leave (also .exit, or Ctrl-D)"),
+    ]
+
+    /// Runs one command line (starting with `.`). Returns false on an error.
+    @discardableResult
+    public func run(_ line: String, lineNumber: Int = 1, scriptName: String = "input") -> Bool {
+        let words = Self.split(line)
+        guard let first = words.first else { return true }
+        let name = String(first.dropFirst()).lowercased()
+        let arguments = Array(words.dropFirst())
+        do {
+            try execute(name, arguments)
+            return true
+        } catch let failure as Failure {
+            context.errors.write("error: \(failure.message)\n" + (failure.hint.map { "help: \($0)\n" } ?? ""))
+            return false
+        } catch let diagnostic as Diagnostic {
+            context.report(diagnostic, source: nil)
+            return false
+        } catch {
+            context.errors.write("error: \(error)\n")
+            return false
+        }
+    }
+
+    struct Failure: Error {
+        let message: String
+        var hint: String?
+    }
+
+    /// Words of a command line; double quotes group words with spaces.
+    static func split(_ line: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var hasWord = false
+        for c in line {
+            if c == "\"" {
+                quoted.toggle()
+                hasWord = true
+            } else if c.isWhitespace, !quoted {
+                if hasWord { words.append(current) }
+                current = ""
+                hasWord = false
+            } else {
+                current.append(c)
+                hasWord = true
+            }
+        }
+        if hasWord { words.append(current) }
+        return words
+    }
+
+    private func require(_ arguments: [String], _ count: Int, _ usage: String) throws {
+        guard arguments.count == count else { throw Failure(message: "usage: \(usage)") }
+    }
+
+    private func execute(_ name: String, _ arguments: [String]) throws {
+        switch name {
+        case "help":
+            context.output.write(HelpText.text(topic: arguments.first))
+        case "datasets":
+            show(QueryResult(table: context.session.datasetsTable()))
+        case "schema":
+            if arguments.isEmpty {
+                for dataset in context.session.datasetNames {
+                    context.output.write("\(dataset)\n")
+                    show(QueryResult(table: try context.session.schemaTable(dataset)))
+                }
+            } else {
+                try require(arguments, 1, ".schema NAME")
+                show(QueryResult(table: try context.session.schemaTable(arguments[0])))
+            }
+        case "metrics":
+            show(QueryResult(table: context.session.metricsTable()))
+        case "explain":
+            try require(arguments, 1, ".explain METRIC")
+            context.output.write(try context.session.explain(arguments[0]))
+        case "targets":
+            show(QueryResult(table: context.session.targetsTable()))
+        case "asof":
+            if arguments.isEmpty {
+                context.output.write("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))\(context.session.settings.asOf == nil ? " (today)" : "")\n")
+                return
+            }
+            try require(arguments, 1, ".asof YYYY-MM-DD | today")
+            if arguments[0].lowercased() == "today" {
+                context.session.settings.asOf = nil
+            } else {
+                guard let day = CivilCalendar.parseDate(arguments[0]) else {
+                    throw Failure(message: "`\(arguments[0])` is not a date", hint: "write it YYYY-MM-DD")
+                }
+                context.session.settings.asOf = day
+            }
+            context.message("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))")
+        case "mode":
+            try require(arguments, 1, ".mode table|csv|json|markdown|line")
+            guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
+                throw Failure(message: "unknown mode `\(arguments[0])`", hint: "modes: " + OutputMode.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            context.mode = mode
+        case "timer":
+            try require(arguments, 1, ".timer on|off")
+            context.timer = try onOff(arguments[0])
+        case "maxrows", "maxwidth":
+            try require(arguments, 1, ".\(name) N")
+            guard let n = Int(arguments[0]), n > 0 else { throw Failure(message: "`\(arguments[0])` is not a positive number") }
+            if name == "maxrows" { context.maxRows = n } else { context.maxWidth = max(4, n) }
+        case "chart":
+            guard let result = context.session.lastResult else { throw Failure(message: "there is no result to chart yet", hint: "run a query first") }
+            var style = ChartRequest.Style.auto
+            var rest = arguments
+            if let first = rest.first, let s = ChartRequest.Style(rawValue: first.lowercased()) {
+                style = s
+                rest.removeFirst()
+            }
+            let request = ChartRequest(style: style, x: rest.first, y: Array(rest.dropFirst()))
+            do {
+                context.output.write(try ChartRenderer(width: min(context.terminalWidth ?? 80, 100), unicode: context.unicode).render(result, request: request))
+            } catch {
+                throw Failure(message: "\(error)")
+            }
+        case "last":
+            guard let result = context.session.lastResult else { throw Failure(message: "there is no result yet") }
+            let saved = context.maxRows
+            context.maxRows = Int.max
+            show(result)
+            context.maxRows = saved
+        case "export":
+            try require(arguments, 1, ".export FILE.csv")
+            guard let result = context.session.lastResult else { throw Failure(message: "there is no result to export yet", hint: "run a query first") }
+            do {
+                try CSVWriter.write(result.table, to: resolve(arguments[0]))
+            } catch let error as CSVWriter.WriteError {
+                throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
+            }
+            context.message("exported \(ValueFormatter.grouped(Int64(result.table.rowCount))) rows to \(arguments[0])")
+        case "read":
+            try require(arguments, 1, ".read FILE")
+            let path = resolve(arguments[0])
+            guard let text = FileText.read(path) else { throw Failure(message: "cannot read `\(arguments[0])`") }
+            let saved = context.baseDirectory
+            context.baseDirectory = FileText.directory(of: path)
+            defer { context.baseDirectory = saved }
+            if !SourceRunner(context: context).run(text, name: arguments[0]) { throw Failure(message: "`\(arguments[0])` stopped at the error above") }
+        case "output":
+            if arguments.isEmpty {
+                context.output = .standardOutput
+            } else {
+                try require(arguments, 1, ".output [FILE]")
+                do {
+                    context.output = try Output(path: resolve(arguments[0]))
+                } catch let error as Output.OutputError {
+                    throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
+                }
+            }
+        case "quit", "exit", "q":
+            context.quitRequested = true
+        default:
+            let names = Self.all.map(\.name)
+            var hint = "commands: " + names.map { "." + $0 }.joined(separator: " ")
+            if let near = EditDistance.closest(to: name, among: names) { hint = "did you mean `.\(near)`?" }
+            throw Failure(message: "unknown command `.\(name)`", hint: hint)
+        }
+    }
+
+    private func onOff(_ word: String) throws -> Bool {
+        switch word.lowercased() {
+        case "on", "true", "yes", "1": return true
+        case "off", "false", "no", "0": return false
+        default: throw Failure(message: "expected on or off, found `\(word)`")
+        }
+    }
+
+    private func resolve(_ path: String) -> String {
+        guard let base = context.baseDirectory, !path.hasPrefix("/") else { return path }
+        return base + "/" + path
+    }
+
+    private func show(_ result: QueryResult) {
+        context.output.write(context.render(result))
+    }
+}

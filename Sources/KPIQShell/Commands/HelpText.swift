@@ -1,0 +1,59 @@
+import KPIQ
+
+/// `.help` and `.help TOPIC`.
+enum HelpText {
+    static let topics: [String: String] = [
+        "load": """
+            load "FILE" as NAME [time COLUMN] [with (OPTION VALUE, ...)]
+              reads a CSV (or ;/tab/| separated, whitespace-separated or fixed-width) file.
+              Types are inferred from every value: int, decimal, bool (true/false), date
+              (YYYY-MM-DD, or YYYYMMDD when every value is one), timestamp (ISO 8601), text.
+            options:
+            """ + "\n" + Session.loadOptions.map { "  \($0.name): \($0.help)" }.joined(separator: "\n") + "\n",
+        "pipelines": """
+            from DATASET | STEP | STEP ...      (a line starting with | continues the pipeline)
+              where CONDITION
+              group KEY, ... | agg NAME = AGGREGATE, ...     (agg alone: one row)
+              derive NAME = EXPRESSION, ...
+              select COLUMN, NAME = EXPRESSION, ...   /   select -COLUMN, -COLUMN
+              sort KEY [asc|desc] [nulls first|last], ...
+              top N   /   limit N [offset M]
+              distinct [COLUMN, ...]
+              join [left] DATASET on KEY [= OTHER_KEY], ...
+              union DATASET
+              chart [bar|line] [X] [Y ...]
+            let NAME = from ...      keeps the result as a dataset
+            """,
+        "functions": """
+            aggregates: count(), count(x), count_distinct(x), sum, mean/avg, min, max, median,
+              percentile(x, 0.9), stddev, first(x[, by]), last(x[, by]);
+              a `where` after an aggregate filters its rows: count() where converted = 1
+            operators: + - * / % (x / 0 is null), = != < <= > >=, and or not, in (...),
+              between A and B, like "pat%", is [not] null, || (join texts),
+              ts during 2024-Q1 / last 90 days / this month
+            """ + "\n" + ScalarFunction.allCases.map { "  " + $0.signature }.joined(separator: "\n")
+            + "\n  if(condition, a, b), case when ... then ... else ... end, today()"
+            + "\n  int(x), decimal(x), text(x), bool(x), date(x), timestamp(x)\n",
+        "formats": """
+            Tables show numbers with thousands separators, metrics as their format says
+            (percent 12.3%, money 1,234.50, days 3.5), null as n/a. `.mode csv|json` prints raw
+            values at full precision with ISO dates, for other programs.
+            """,
+    ]
+
+    static func text(topic: String?) -> String {
+        if let topic {
+            if let text = topics[topic.lowercased()] { return text.hasSuffix("\n") ? text : text + "\n" }
+            return "no help on `\(topic)`; topics: " + topics.keys.sorted().joined(separator: ", ") + "\n"
+        }
+        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis, funnel, cohort, export, drop\n"
+        out += "Commands:\n"
+        let width = DotCommands.all.map { $0.name.count + $0.arguments.count + 2 }.max() ?? 0
+        for command in DotCommands.all {
+            let left = "." + command.name + (command.arguments.isEmpty ? "" : " " + command.arguments)
+            out += "  " + left + String(repeating: " ", count: max(1, width - left.count + 2)) + command.help + "\n"
+        }
+        out += "Topics: .help " + topics.keys.sorted().joined(separator: " | ") + "\n"
+        return out
+    }
+}

@@ -1,0 +1,89 @@
+import KPIQ
+
+/// Results for other programs (CSV, JSON) or documents (Markdown), and sqlite's `line` mode.
+/// CSV and JSON carry raw values at full precision: 0.1234567 (not 12.3%), ISO dates, and an
+/// empty field (CSV) or `null` (JSON) for null.
+public enum MachineFormats {
+    public static func csv(_ result: QueryResult) -> String {
+        CSVWriter.text(result.table)
+    }
+
+    /// One JSON array of row objects, on one line.
+    public static func json(_ result: QueryResult) -> String {
+        let table = result.table
+        var out = "["
+        for row in 0..<table.rowCount {
+            if row > 0 { out += "," }
+            out += "{"
+            for (c, column) in table.columns.enumerated() {
+                if c > 0 { out += "," }
+                out += jsonString(table.names[c]) + ":" + jsonValue(column.scalar(at: row))
+            }
+            out += "}"
+        }
+        return out + "]\n"
+    }
+
+    public static func jsonValue(_ value: Scalar) -> String {
+        switch value {
+        case .null: return "null"
+        case .int(let v): return String(v)
+        case .decimal(let v): return v.isFinite ? Scalar.formatDouble(v) : "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .text(let s): return jsonString(s)
+        case .date, .timestamp: return jsonString(value.description)
+        }
+    }
+
+    public static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A GitHub-flavoured Markdown table, with human formatting.
+    public static func markdown(_ result: QueryResult) -> String {
+        let table = result.table
+        func escape(_ s: String) -> String { s.replacing("|", with: "\\|") }
+        var out = "| " + table.names.map(escape).joined(separator: " | ") + " |\n"
+        out += "|" + table.columns.map { $0.type.isNumeric ? " ---: |" : " --- |" }.joined() + "\n"
+        for row in 0..<table.rowCount {
+            let cells = table.columns.indices.map { c in
+                escape(ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type, format: result.formats[c]))
+            }
+            out += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        return out
+    }
+
+    /// Each row as `name = value` lines, rows separated by a blank line.
+    public static func lines(_ result: QueryResult) -> String {
+        let table = result.table
+        let width = table.names.map(\.count).max() ?? 0
+        var out = ""
+        for row in 0..<table.rowCount {
+            if row > 0 { out += "\n" }
+            for (c, column) in table.columns.enumerated() {
+                let name = table.names[c]
+                let value = ValueFormatter.format(column.scalar(at: row), type: column.type, format: result.formats[c])
+                out += String(repeating: " ", count: width - name.count) + name + " = " + value + "\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,109 @@
+import KPIQ
+
+/// Draws a result as an aligned text table that fits the terminal:
+///
+///      source  | sessions | bounce_rate
+///     ---------+----------+-------------
+///      direct  |  176,990 |       36.2%
+///     (6 rows)
+///
+/// Numbers are right-aligned, text left; long text is cut with an ellipsis; when there are
+/// more rows than `maxRows`, the middle ones are left out with a line saying how many.
+public struct TableRenderer {
+    public var maxRows: Int
+    public var maxColumnWidth: Int
+    /// The terminal width; columns are narrowed (widest first) to fit. Nil: no limit.
+    public var terminalWidth: Int?
+    public var unicode: Bool
+
+    public init(maxRows: Int = 40, maxColumnWidth: Int = 40, terminalWidth: Int? = nil, unicode: Bool = true) {
+        self.maxRows = maxRows
+        self.maxColumnWidth = maxColumnWidth
+        self.terminalWidth = terminalWidth
+        self.unicode = unicode
+    }
+
+    public func render(_ result: QueryResult) -> String {
+        let table = result.table
+        var out = ""
+        if let title = result.title { out += title + "\n" }
+        let rows = visibleRows(table.rowCount)
+        let headers = table.names
+        var cells: [[String]] = rows.map { row in
+            guard let row else { return [] }
+            return table.columns.indices.map { c in
+                ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type, format: result.formats[c])
+            }
+        }
+        let rightAligned = table.columns.map { $0.type.isNumeric }
+        var widths = headers.map { displayWidth($0) }
+        for row in cells where !row.isEmpty {
+            for (c, cell) in row.enumerated() { widths[c] = max(widths[c], displayWidth(cell)) }
+        }
+        widths = widths.map { min($0, maxColumnWidth) }
+        fitToTerminal(&widths)
+        cells = cells.map { row in row.enumerated().map { truncate($0.element, to: widths[$0.offset]) } }
+        func line(_ values: [String], header: Bool) -> String {
+            var parts: [String] = []
+            for (c, value) in values.enumerated() {
+                let cell = truncate(value, to: widths[c])
+                let pad = String(repeating: " ", count: max(0, widths[c] - displayWidth(cell)))
+                parts.append(" " + (rightAligned[c] ? pad + cell : cell + pad) + " ")
+            }
+            return parts.joined(separator: "|").trailingSpacesRemoved
+        }
+        if headers.isEmpty {
+            out += "(no columns)\n"
+            return out
+        }
+        out += line(headers, header: true) + "\n"
+        out += widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "\n"
+        var hidden = 0
+        for (index, row) in rows.enumerated() {
+            if let row, index < cells.count, !cells[index].isEmpty {
+                _ = row
+                out += line(cells[index], header: false) + "\n"
+            } else {
+                hidden = table.rowCount - (rows.count - 1)
+                let marker = unicode ? "…" : "..."
+                out += " \(marker) \(ValueFormatter.grouped(Int64(hidden))) more row\(hidden == 1 ? "" : "s") \(marker)\n"
+            }
+        }
+        out += "(\(ValueFormatter.grouped(Int64(table.rowCount))) row\(table.rowCount == 1 ? "" : "s"))\n"
+        for note in result.notes { out += note + "\n" }
+        return out
+    }
+
+    /// Row numbers to show; nil marks where hidden rows are left out.
+    func visibleRows(_ count: Int) -> [Int?] {
+        guard count > maxRows, maxRows >= 2 else { return (0..<count).map { $0 } }
+        let head = (maxRows + 1) / 2
+        let tail = maxRows - head
+        return (0..<head).map { $0 } + [nil] + ((count - tail)..<count).map { $0 }
+    }
+
+    private func fitToTerminal(_ widths: inout [Int]) {
+        guard let terminalWidth else { return }
+        func total() -> Int { widths.reduce(0) { $0 + $1 + 3 } - 1 }
+        while total() > terminalWidth {
+            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 6 else { return }
+            widths[widest] -= 1
+        }
+    }
+
+    func truncate(_ text: String, to width: Int) -> String {
+        guard displayWidth(text) > width else { return text }
+        let ellipsis = unicode ? "…" : "~"
+        return String(text.prefix(max(0, width - 1))) + ellipsis
+    }
+
+    func displayWidth(_ text: String) -> Int { text.count }
+}
+
+extension String {
+    var trailingSpacesRemoved: String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,103 @@
+import KPIQ
+
+/// How values read to a person: thousands separators, percentages, two decimals for money,
+/// `n/a` for null. Machine formats do not use this (they print raw values).
+public enum ValueFormatter {
+    public static let nullText = "n/a"
+
+    public static func format(_ value: Scalar, type: DataType, format: ValueFormat?) -> String {
+        switch value {
+        case .null: return nullText
+        case .text(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .date(let d): return CivilCalendar.formatDate(d)
+        case .timestamp(let t): return CivilCalendar.formatTimestamp(t)
+        case .int(let v):
+            switch format {
+            case .percent?: return percent(Double(v))
+            case .money?: return grouped(Double(v), decimals: 2)
+            case .days?: return grouped(Double(v), decimals: 1)
+            default: return grouped(v)
+            }
+        case .decimal(let v):
+            switch format {
+            case .percent?: return percent(v)
+            case .money?: return grouped(v, decimals: 2)
+            case .days?: return grouped(v, decimals: 1)
+            case .count?: return grouped(v, decimals: 0)
+            default: return number(v)
+            }
+        }
+    }
+
+    /// 0.1234 as "12.3%".
+    public static func percent(_ v: Double) -> String {
+        grouped(v * 100, decimals: 1) + "%"
+    }
+
+    /// A decimal with as many digits as help: four significant below one, two above.
+    public static func number(_ v: Double) -> String {
+        if !v.isFinite { return nullText }
+        if v == v.rounded(), abs(v) < 1e15 { return grouped(Int64(v)) }
+        let magnitude = abs(v)
+        if magnitude < 1 {
+            // Four significant digits: 0.4373, 0.02029.
+            var decimals = 4
+            var m = magnitude
+            while m < 0.1, m > 0, decimals < 12 {
+                m *= 10
+                decimals += 1
+            }
+            return trimmed(fixed(v, decimals: decimals))
+        }
+        return grouped(v, decimals: 2)
+    }
+
+    /// 1234567 as "1,234,567".
+    public static func grouped(_ v: Int64) -> String {
+        let digits = String(v.magnitude)
+        var out = ""
+        out.reserveCapacity(digits.count + digits.count / 3 + 1)
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return v < 0 ? "-" + out : out
+    }
+
+    /// A decimal rounded half away from zero, with thousands separators.
+    public static func grouped(_ v: Double, decimals: Int) -> String {
+        if !v.isFinite { return nullText }
+        let text = fixed(v, decimals: decimals)
+        let negative = text.hasPrefix("-")
+        let body = negative ? String(text.dropFirst()) : text
+        let parts = body.split(separator: ".", maxSplits: 1)
+        let whole = Int64(parts[0]) ?? 0
+        var out = grouped(whole)
+        if parts.count > 1 { out += "." + parts[1] }
+        return negative && out.contains(where: { $0 != "0" && $0 != "." && $0 != "," }) ? "-" + out : out
+    }
+
+    /// Fixed-point text without thousands separators ("1234.50").
+    public static func fixed(_ v: Double, decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded(.toNearestOrAwayFromZero)
+        guard scaled < 9.0e18 else { return Scalar.formatDouble(v) }
+        let integer = Int64(scaled)
+        var digits = String(integer)
+        if decimals > 0 {
+            while digits.count <= decimals { digits = "0" + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
+        }
+        return (v < 0 && integer != 0 ? "-" : "") + digits
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        guard text.contains(".") else { return text }
+        var t = text
+        while t.hasSuffix("0") { t.removeLast() }
+        if t.hasSuffix(".") { t.removeLast() }
+        return t
+    }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KPIQ
+
+/// How results are printed.
+public enum OutputMode: String, CaseIterable, Sendable {
+    case table, csv, json, markdown, line
+
+    /// Formats for programs: messages go to standard error so the data stays clean.
+    var isMachine: Bool { self == .csv || self == .json }
+}
+
+/// The state of one kpiq process: the engine session plus how to show things.
+public final class ShellContext {
+    public let session = Session()
+    public var mode: OutputMode = .table
+    public var maxRows = 40
+    public var maxWidth = 40
+    public var timer = false
+    public var output: Output = .standardOutput
+    public let errors: Output = .standardError
+    /// True when the terminal's locale is UTF-8 (else charts and ellipses use ASCII).
+    public var unicode: Bool
+    /// Raised by Ctrl-C; the engine checks it between batches.
+    public let cancel = CancellationToken()
+    /// Set by `.quit`.
+    public var quitRequested = false
+    /// Folder for relative paths in `load`, `.read`, `export` (a script's own folder).
+    public var baseDirectory: String?
+
+    public init() {
+        unicode = ShellContext.localeIsUTF8()
+    }
+
+    static func localeIsUTF8() -> Bool {
+        for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+            if let value = getenv(name) {
+                let text = String(cString: value)
+                if text.isEmpty { continue }
+                return text.uppercased().contains("UTF-8") || text.uppercased().contains("UTF8")
+            }
+        }
+        return false
+    }
+
+    /// Columns of the terminal on standard output, if it is one.
+    public var terminalWidth: Int? {
+        guard output.isTerminal else { return nil }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return nil
+    }
+
+    /// A result as text in the current mode.
+    public func render(_ result: QueryResult) -> String {
+        switch mode {
+        case .table:
+            var text = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode).render(result)
+            if let chart = result.chart {
+                do {
+                    text += "\n" + (try ChartRenderer(width: min(terminalWidth ?? 80, 100), unicode: unicode).render(result, request: chart))
+                } catch {
+                    text += "(no chart: \(error))\n"
+                }
+            }
+            return text
+        case .csv: return MachineFormats.csv(result)
+        case .json: return MachineFormats.json(result)
+        case .markdown: return MachineFormats.markdown(result) + "\n"
+        case .line: return MachineFormats.lines(result)
+        }
+    }
+
+    /// Writes a confirmation ("loaded ...") where it belongs for the mode.
+    func message(_ text: String) {
+        if mode.isMachine { errors.write(text + "\n") } else { output.write(text + "\n") }
+    }
+
+    func report(_ diagnostic: Diagnostic, source: SourceText?) {
+        errors.write(DiagnosticRenderer.render(diagnostic, source: source))
+    }
+}

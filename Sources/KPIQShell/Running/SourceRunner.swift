@@ -1,0 +1,109 @@
+import Dispatch
+import KPIQ
+
+/// Runs kpiq text that may mix statements and dot commands (a script, piped input, a line
+/// typed at the prompt): splits it, checks all statements' syntax first, then runs each piece
+/// in order and prints results. Stops at the first error and says whether all went well.
+public struct SourceRunner {
+    public let context: ShellContext
+
+    public init(context: ShellContext) {
+        self.context = context
+    }
+
+    /// A piece of input: kpiq statements (with where they start) or one dot command.
+    enum Piece {
+        case statements(SourceText)
+        case command(String, line: Int)
+    }
+
+    /// Splits text into statements and dot commands. A line starting with `.` is a command
+    /// when the statements before it are complete (not inside brackets or a string).
+    static func pieces(_ text: String, name: String, firstLine: Int = 1) -> [Piece] {
+        var pieces: [Piece] = []
+        var pending: [Substring] = []
+        var pendingStart = firstLine
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        func flush() {
+            let body = pending.joined(separator: "\n")
+            if !body.allSatisfy({ $0.isWhitespace }) {
+                pieces.append(.statements(SourceText(name: name, text: body, firstLine: pendingStart)))
+            }
+            pending = []
+        }
+        for (offset, line) in lines.enumerated() {
+            let number = firstLine + offset
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix("."), trimmed.dropFirst().first?.isLetter == true,
+                InputCompleteness.isComplete(pending.joined(separator: "\n"))
+            {
+                flush()
+                pieces.append(.command(String(trimmed).trimmingTrailingWhitespace, line: number))
+                pendingStart = number + 1
+                continue
+            }
+            if pending.isEmpty { pendingStart = number }
+            pending.append(line)
+        }
+        flush()
+        return pieces
+    }
+
+    /// Runs `text`; returns false when something failed (the rest was not run).
+    @discardableResult
+    public func run(_ text: String, name: String, firstLine: Int = 1) -> Bool {
+        let pieces = Self.pieces(text, name: name, firstLine: firstLine)
+        // Syntax first: a typo at the end of a script stops it before anything runs.
+        for piece in pieces {
+            if case .statements(let source) = piece {
+                let parsed = Parser.parse(source)
+                if let first = parsed.diagnostics.first {
+                    context.report(first, source: source)
+                    return false
+                }
+            }
+        }
+        for piece in pieces {
+            switch piece {
+            case .statements(let source):
+                if !runStatements(source) { return false }
+            case .command(let line, let number):
+                if !DotCommands(context: context).run(line, lineNumber: number, scriptName: name) { return false }
+            }
+            if context.quitRequested { return true }
+        }
+        return true
+    }
+
+    /// Runs parsed statements and prints their outputs.
+    func runStatements(_ source: SourceText) -> Bool {
+        let progress = LoadProgress()
+        let indicator = context.errors.isTerminal && !context.mode.isMachine ? ProgressIndicator(progress: progress, output: context.errors) : nil
+        indicator?.start()
+        let outcome = context.session.run(source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: progress)
+        indicator?.stop()
+        for warning in outcome.warnings { context.report(warning, source: source) }
+        for (index, output) in outcome.outputs.enumerated() {
+            switch output {
+            case .result(let result): context.output.write(context.render(result))
+            case .message(let text): context.message(text)
+            }
+            if context.timer, index < outcome.timings.count {
+                context.message("Run Time: \(ValueFormatter.fixed(outcome.timings[index], decimals: 3)) s")
+            }
+        }
+        if let error = outcome.error {
+            context.report(error, source: source)
+            return false
+        }
+        return true
+    }
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var s = self
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return s
+    }
+}
