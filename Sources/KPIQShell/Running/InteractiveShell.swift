@@ -1,25 +1,67 @@
 import KPIQ
 
-/// The interactive prompt. (A plain line reader for now; line editing comes with libedit.)
+/// The interactive prompt on a terminal: line editing, history kept between sessions, Tab
+/// completion, multi-line statements, Ctrl-C to discard a line or stop a statement, Ctrl-D
+/// to leave. (When standard input is not a terminal, `CommandLineRunner` runs it as a script.)
 public struct InteractiveShell {
     public let context: ShellContext
+
+    static let prompt = "kpiq> "
+    /// Shown while a statement is unfinished; as wide as `prompt` so lines align.
+    static let continuationPrompt = " ...> "
 
     public init(context: ShellContext) {
         self.context = context
     }
 
     public func run() -> Int32 {
+        let dash = context.unicode ? "—" : "-"
+        context.output.write("\(KPIQVersion.description) \(dash) type .help for help, Ctrl-D to leave\n")
+        guard let history = CommandHistory(path: CommandHistory.defaultPath()),
+            let editor = LineEditor(program: "kpiq", history: history)
+        else {
+            context.errors.write("error: cannot start the line editor\n")
+            return 1
+        }
+        TerminalSignals.unblock()
         let runner = SourceRunner(context: context)
         var pending = ""
+        let session = context.session
+        editor.completion = { before in
+            let completer = Completer(vocabulary: SessionVocabulary(session: session))
+            return completer.complete(pending.isEmpty ? before : pending + "\n" + before)
+        }
         while !context.quitRequested {
-            context.output.write(pending.isEmpty ? "kpiq> " : "  ... ")
-            guard let line = readLine() else { break }
-            pending += (pending.isEmpty ? "" : "\n") + line
-            if !InputCompleteness.isComplete(pending) { continue }
-            context.cancel.reset()
-            runner.run(pending, name: "query")
-            pending = ""
+            switch editor.read(prompt: pending.isEmpty ? Self.prompt : Self.continuationPrompt) {
+            case .end:
+                // libedit has echoed `^D`; leave on a fresh line.
+                Output.standardOutput.write("\n")
+                return 0
+            case .cancelled:
+                pending = ""
+            case .line(let line):
+                if pending.isEmpty, line.allSatisfy(\.isWhitespace) { continue }
+                pending = pending.isEmpty ? line : pending + "\n" + line
+                guard Self.isFinished(pending) else { continue }
+                let statement = pending
+                pending = ""
+                history.add(statement)
+                // Ctrl-C while it runs raises the token (through the SIGINT handler); the
+                // terminal's signal keys are on outside the editor, and the token starts low.
+                TerminalSignals.ensureEnabled()
+                context.cancel.reset()
+                runner.run(statement, name: "input")
+                context.cancel.reset()
+            }
         }
         return 0
+    }
+
+    /// A dot command is one line; statements run once their brackets, strings and trailing
+    /// operators (`|`, `,`, `and`...) are closed.
+    static func isFinished(_ text: String) -> Bool {
+        let trimmed = text.drop { $0 == " " || $0 == "\t" }
+        if trimmed.hasPrefix("."), trimmed.dropFirst().first?.isLetter == true { return true }
+        return InputCompleteness.isComplete(text)
     }
 }

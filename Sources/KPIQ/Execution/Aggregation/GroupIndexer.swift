@@ -126,8 +126,10 @@ final class GroupIndexer {
         return g
     }
 
+    /// Rebuilds the hash table, at least twice as large as the number of groups.
     private func rehash() {
-        let size = table.count * 2
+        var size = max(64, table.count)
+        while size < count * 2 + 2 { size <<= 1 }
         table = [Int32](repeating: -1, count: size)
         mask = size - 1
         for g in 0..<count {

@@ -232,9 +232,14 @@ extension Parser {
 
     private mutating func caseExpression() throws -> Expression {
         let start = try expect(word: "case").span
+        // `case x when 1 then ...` compares x with each value; `case when c then ...` tests conditions.
+        let subject: Expression? = current.isWord("when") ? nil : try expression()
         var clauses: [WhenClause] = []
         while accept(word: "when") {
-            let condition = try expression()
+            var condition = try expression()
+            if let subject {
+                condition = Expression(.binary(.equal, subject, condition), span: condition.span)
+            }
             try expect(word: "then")
             clauses.append(WhenClause(condition: condition, result: try expression()))
         }

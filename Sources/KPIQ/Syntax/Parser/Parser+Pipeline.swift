@@ -1,6 +1,6 @@
 /// `from source | step | step ...`
 extension Parser {
-    static let stepWords = [
+    public static let stepWords = [
         "where", "group", "agg", "derive", "select", "sort", "top", "limit", "distinct", "join", "union", "chart",
     ]
 

@@ -165,7 +165,7 @@ public struct Parser {
 
     // MARK: - Statements
 
-    static let statementWords = [
+    public static let statementWords = [
         "load", "from", "let", "metric", "show", "target", "set", "as", "relate", "use", "funnel", "cohort",
         "export", "drop",
     ]

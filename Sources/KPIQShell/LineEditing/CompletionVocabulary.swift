@@ -1,0 +1,46 @@
+import KPIQ
+
+/// The names completion can offer: what is loaded and defined in the session, plus the
+/// language's fixed words. A protocol so completion can be tested without a session.
+public protocol CompletionVocabulary {
+    var datasetNames: [String] { get }
+    func columnNames(of dataset: String) -> [String]
+    var allColumnNames: [String] { get }
+    var metricNames: [String] { get }
+    /// Columns of the last result shown (for `.chart`).
+    var lastResultColumns: [String] { get }
+}
+
+extension CompletionVocabulary {
+    public var lastResultColumns: [String] { [] }
+}
+
+/// The vocabulary of a live session.
+public struct SessionVocabulary: CompletionVocabulary {
+    public let session: Session
+
+    public init(session: Session) {
+        self.session = session
+    }
+
+    public var datasetNames: [String] { session.datasetNames }
+    public func columnNames(of dataset: String) -> [String] { session.columnNames(of: dataset) }
+    public var allColumnNames: [String] { session.allColumnNames }
+    public var metricNames: [String] { session.kpis.metricOrder }
+    public var lastResultColumns: [String] { session.lastResult?.table.names ?? [] }
+}
+
+/// The language's fixed words, gathered from the engine so completion never drifts from it.
+enum LanguageWords {
+    static var statements: [String] { Parser.statementWords }
+    static var steps: [String] { Parser.stepWords }
+    static var functions: [String] {
+        var seen = Set<String>()
+        let all = ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue)
+            + ScalarFunction.specialNames.sorted()
+        return all.filter { seen.insert($0).inserted }
+    }
+    static let grains = ["day", "week", "month", "quarter", "year"]
+    static let joinKinds = ["left", "inner"]
+    static let sortDirections = ["asc", "desc"]
+}
