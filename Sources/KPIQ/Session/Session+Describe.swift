@@ -30,7 +30,8 @@ extension Session {
             while seen.count < 3, row < table.rowCount, row < 10_000 {
                 let value = column.scalar(at: row)
                 if !value.isNull {
-                    let text = value.description
+                    var text = value.description
+                    if case .timestamp(let t) = value { text = CivilCalendar.formatTimestamp(t) }
                     if !seen.contains(text) { seen.append(text) }
                 }
                 row += 1

@@ -21,8 +21,9 @@ extension Session {
         do {
             (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
         } catch let error as LoadError {
+            // Messages name the file as it was written in the statement.
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
-                                        file: error.line == nil ? nil : FileLocation(path: error.path, line: error.line, column: error.column, field: error.field))
+                                        file: error.line == nil ? nil : FileLocation(path: load.path, line: error.line, column: error.column, field: error.field))
             if let hint = error.hint { diagnostic.hints.append(hint) }
             if error.line == nil { diagnostic.message = "\(load.path): \(error.message)" }
             if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
@@ -38,7 +39,7 @@ extension Session {
             }
             timeColumn = time.name
         }
-        catalog.put(Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: path))
+        catalog.put(Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path))
         var warnings = report.warnings.map { Diagnostic(.loadWarning, $0, at: load.pathSpan, severity: .warning) }
         if report.skippedCount > 0 {
             let lines = report.skipped.prefix(10).map { "line \($0.line): \($0.reason)" }
@@ -47,11 +48,7 @@ extension Session {
                 at: load.pathSpan, hints: lines + (report.skippedCount > 10 ? ["... and \(report.skippedCount - 10) more"] : []),
                 severity: .warning))
         }
-        let megabytes = Double(report.bytes) / 1e6
-        let seconds = report.seconds
-        let size = megabytes >= 10 ? "\(Int(megabytes.rounded())) MB" : "\(Double(Int(megabytes * 10)) / 10) MB"
-        let time = seconds >= 1 ? "\(Double(Int(seconds * 100)) / 100) s" : "\(Int((seconds * 1000).rounded())) ms"
-        return (.message("loaded `\(load.name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns (\(size) in \(time))"), warnings)
+        return (.message("loaded `\(load.name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), warnings)
     }
 
     static func csvOptions(_ given: [LoadOption]) throws -> CSVOptions {

@@ -117,12 +117,12 @@ public struct ChartRenderer {
                 if cell >= 1 { text += levels[8] } else if cell > 0 { text += levels[max(1, Int((cell * 8).rounded()))] } else { text += " " }
             }
             let axis = row == height - 1 ? show(top, format, type) : (row == 0 ? show(bottom, format, type) : "")
-            out += " " + String(repeating: " ", count: axisWidth - axis.count) + axis + (unicode ? " ┤" : " |") + text + "\n"
+            out += (" " + String(repeating: " ", count: axisWidth - axis.count) + axis + (unicode ? " ┤" : " |") + text).trailingSpacesRemoved + "\n"
         }
         let first = labels.first ?? "", last = labels.last ?? ""
         let gap = max(1, buckets.count - first.count - last.count)
         out += " " + String(repeating: " ", count: axisWidth + 2) + first + String(repeating: " ", count: gap) + last + "\n"
-        out += " " + String(repeating: " ", count: axisWidth + 2) + sparkline(values) + "\n"
+        out += (" " + String(repeating: " ", count: axisWidth + 2) + sparkline(values)).trailingSpacesRemoved + "\n"
         return out
     }
 

@@ -62,9 +62,11 @@ public enum MachineFormats {
         func escape(_ s: String) -> String { s.replacing("|", with: "\\|") }
         var out = "| " + table.names.map(escape).joined(separator: " | ") + " |\n"
         out += "|" + table.columns.map { $0.type.isNumeric ? " ---: |" : " --- |" }.joined() + "\n"
+        let decimals = TableRenderer.columnDecimals(result, rows: Array(0..<table.rowCount))
         for row in 0..<table.rowCount {
             let cells = table.columns.indices.map { c in
-                escape(ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type, format: result.formats[c]))
+                escape(TableRenderer.cellText(ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type,
+                                                                    format: result.formats[c], decimals: decimals[c]), unicode: true))
             }
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
@@ -75,12 +77,13 @@ public enum MachineFormats {
     public static func lines(_ result: QueryResult) -> String {
         let table = result.table
         let width = table.names.map(\.count).max() ?? 0
+        let decimals = TableRenderer.columnDecimals(result, rows: Array(0..<table.rowCount))
         var out = ""
         for row in 0..<table.rowCount {
             if row > 0 { out += "\n" }
             for (c, column) in table.columns.enumerated() {
                 let name = table.names[c]
-                let value = ValueFormatter.format(column.scalar(at: row), type: column.type, format: result.formats[c])
+                let value = ValueFormatter.format(column.scalar(at: row), type: column.type, format: result.formats[c], decimals: decimals[c])
                 out += String(repeating: " ", count: width - name.count) + name + " = " + value + "\n"
             }
         }

@@ -29,10 +29,12 @@ public struct TableRenderer {
         if let title = result.title { out += title + "\n" }
         let rows = visibleRows(table.rowCount)
         let headers = table.names
+        let decimals = Self.columnDecimals(result, rows: rows.compactMap { $0 })
         var cells: [[String]] = rows.map { row in
             guard let row else { return [] }
             return table.columns.indices.map { c in
-                ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type, format: result.formats[c])
+                Self.cellText(ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type,
+                                                    format: result.formats[c], decimals: decimals[c]), unicode: unicode)
             }
         }
         let rightAligned = table.columns.map { $0.type.isNumeric }
@@ -72,6 +74,21 @@ public struct TableRenderer {
         out += "(\(ValueFormatter.grouped(Int64(table.rowCount))) row\(table.rowCount == 1 ? "" : "s"))\n"
         for note in result.notes { out += note + "\n" }
         return out
+    }
+
+    /// Decimal places per column (plain decimals only), from the rows shown.
+    static func columnDecimals(_ result: QueryResult, rows: [Int]) -> [Int?] {
+        result.table.columns.indices.map { c in
+            let column = result.table.columns[c]
+            guard column.type == .decimal, result.formats[c] == nil else { return nil }
+            return ValueFormatter.decimals(for: rows.compactMap { column.scalar(at: $0).doubleValue })
+        }
+    }
+
+    /// Text fit for one table cell: line breaks and tabs shown as escapes.
+    static func cellText(_ text: String, unicode: Bool) -> String {
+        guard text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) else { return text }
+        return text.replacing("\r\n", with: "\\n").replacing("\n", with: "\\n").replacing("\r", with: "\\r").replacing("\t", with: "\\t")
     }
 
     /// Row numbers to show; nil marks where hidden rows are left out.

@@ -5,6 +5,29 @@ import KPIQ
 public enum ValueFormatter {
     public static let nullText = "n/a"
 
+    /// Decimal places that show a decimal column's values consistently: none when all are
+    /// whole, two when any reaches 1, otherwise four significant digits of the smallest.
+    public static func decimals(for values: [Double]) -> Int {
+        let finite = values.filter { $0.isFinite }
+        guard finite.contains(where: { $0 != $0.rounded() }) else { return 0 }
+        let largest = finite.map { abs($0) }.max() ?? 0
+        if largest >= 1 { return 2 }
+        let smallest = finite.map { abs($0) }.filter { $0 > 0 }.min() ?? 1
+        var decimals = 4
+        var m = smallest
+        while m < 0.001, decimals < 10 {
+            m *= 10
+            decimals += 1
+        }
+        return decimals
+    }
+
+    /// `decimals`: places for a plain decimal (from `decimals(for:)`); nil picks per value.
+    public static func format(_ value: Scalar, type: DataType, format: ValueFormat?, decimals: Int?) -> String {
+        if case .decimal(let v) = value, format == nil, let decimals { return grouped(v, decimals: decimals) }
+        return self.format(value, type: type, format: format)
+    }
+
     public static func format(_ value: Scalar, type: DataType, format: ValueFormat?) -> String {
         switch value {
         case .null: return nullText

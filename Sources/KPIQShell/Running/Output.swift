@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Where text goes: a file descriptor (standard output, standard error, or a file opened
 /// by `.output`). Writes go straight to the descriptor, retrying short writes.
@@ -10,6 +11,8 @@ public final class Output: Sendable {
     public let descriptor: Int32
     private let ownsDescriptor: Bool
     public let path: String?
+    /// When set, text is kept here instead of written (tests, golden files).
+    private let captured: CaptureBuffer?
 
     public static let standardOutput = Output(descriptor: 1)
     public static let standardError = Output(descriptor: 2)
@@ -18,7 +21,19 @@ public final class Output: Sendable {
         self.descriptor = descriptor
         self.ownsDescriptor = false
         self.path = nil
+        self.captured = nil
     }
+
+    /// An output that keeps what is written, for `text`.
+    public init(capturing: Void) {
+        descriptor = -1
+        ownsDescriptor = false
+        path = nil
+        captured = CaptureBuffer()
+    }
+
+    /// What a capturing output received so far.
+    public var text: String { captured?.text ?? "" }
 
     /// Opens (creating or truncating) a file for writing.
     public init(path: String) throws {
@@ -27,6 +42,7 @@ public final class Output: Sendable {
         descriptor = fd
         ownsDescriptor = true
         self.path = path
+        captured = nil
     }
 
     deinit {
@@ -38,6 +54,10 @@ public final class Output: Sendable {
     }
 
     public func write(_ text: String) {
+        if let captured {
+            captured.append(text)
+            return
+        }
         var bytes = Array(text.utf8)
         var offset = 0
         bytes.withUnsafeMutableBytes { buffer in
@@ -53,5 +73,14 @@ public final class Output: Sendable {
         bytes.removeAll()
     }
 
-    public var isTerminal: Bool { isatty(descriptor) == 1 }
+    public var isTerminal: Bool { descriptor >= 0 && isatty(descriptor) == 1 }
+}
+
+/// Text kept by a capturing `Output`.
+final class CaptureBuffer: Sendable {
+    private let storage = Mutex("")
+
+    func append(_ text: String) { storage.withLock { $0 += text } }
+
+    var text: String { storage.withLock { $0 } }
 }

@@ -21,7 +21,7 @@ public final class ShellContext {
     public var maxWidth = 40
     public var timer = false
     public var output: Output = .standardOutput
-    public let errors: Output = .standardError
+    public var errors: Output = .standardError
     /// True when the terminal's locale is UTF-8 (else charts and ellipses use ASCII).
     public var unicode: Bool
     /// Raised by Ctrl-C; the engine checks it between batches.

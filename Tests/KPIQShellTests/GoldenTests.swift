@@ -1,0 +1,37 @@
+import Foundation
+import KPIQ
+import Testing
+@testable import KPIQShell
+
+/// Every golden file under Tests/Golden, and every example script with its expected output.
+@Suite struct GoldenTests {
+    static let goldenFiles = GoldenFiles.files(in: "Tests/Golden", suffix: ".test")
+    static let examples = GoldenFiles.files(in: "examples", suffix: ".kpi")
+
+    @Test("golden file", arguments: goldenFiles)
+    func golden(_ url: URL) throws {
+        let problems = try GoldenFiles.check(url)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n\n"))")
+    }
+
+    @Test func goldenFilesExist() {
+        #expect(Self.goldenFiles.count > 5)
+    }
+
+    /// `examples/NAME.kpi` prints exactly `examples/NAME.expected`.
+    @Test("example script", arguments: examples)
+    func example(_ url: URL) throws {
+        let expectedURL = url.deletingPathExtension().appendingPathExtension("expected")
+        let (context, transcript) = GoldenFiles.context(baseDirectory: url.deletingLastPathComponent().path)
+        let script = try String(contentsOf: url, encoding: .utf8)
+        let ok = SourceRunner(context: context).run(script, name: "examples/" + url.lastPathComponent)
+        let actual = GoldenFiles.trimmed(transcript.text) + "\n"
+        if GoldenFiles.updating {
+            try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(ok, "\(url.lastPathComponent) stopped with an error:\n\(actual)")
+        let expected = (try? String(contentsOf: expectedURL, encoding: .utf8)) ?? "(missing \(expectedURL.lastPathComponent))"
+        #expect(actual == expected, "\(url.lastPathComponent): output differs from \(expectedURL.lastPathComponent)\n--- actual\n\(actual)")
+    }
+}
