@@ -58,8 +58,9 @@ struct CSVSniffer {
         return (top.key, Double(top.value) / Double(counts.count))
     }
 
-    /// A header unless every first-row field parses as its column's type (as inferred from the
-    /// rows below it) — or has the typed look of data when there are no rows below.
+    /// A header when some column holds typed values (numbers, dates, booleans) below a text
+    /// first row; with only text columns, a header too (the common case); a single line is a
+    /// header unless it has typed fields.
     func detectHeader(_ delimiter: CSVOptions.Delimiter, settings: FieldSettings) -> Bool {
         let rows = sampleRows(delimiter)
         guard let first = rows.first else { return true }
@@ -76,9 +77,8 @@ struct CSVSniffer {
             }
             guard kind != .text, kind != .unknown else { continue }
             sawTypedColumn = true
-            let headerKind = Self.classify(first[column], settings)
-            if headerKind == .unknown { continue }
-            if Self.widen(kind, headerKind) != kind { return true }
+            // A name above typed values: text where numbers, dates or booleans follow.
+            if Self.classify(first[column], settings) == .text { return true }
         }
         // All columns are text below: a header is by far the common case.
         return !sawTypedColumn

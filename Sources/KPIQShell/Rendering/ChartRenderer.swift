@@ -96,7 +96,9 @@ public struct ChartRenderer {
     func line(name: String, labels: [String], values: [Double?], format: ValueFormat?, type: DataType) -> String {
         let present = values.compactMap { $0 }
         guard let low = present.min(), let high = present.max() else { return "\(name): no values\n" }
-        let top = high, bottom = min(0, low)
+        // The plot spans the data's own range (a trend is about change), down to zero only
+        // when values reach or cross it.
+        let top = high, bottom = low > 0 ? low - (high - low) / Double(height - 1) : min(0, low)
         let span = top - bottom
         let columns = min(values.count, max(10, width - 14))
         // Average values into `columns` buckets when there are more points than columns.
@@ -105,7 +107,8 @@ public struct ChartRenderer {
             let part = values[lower..<upper].compactMap { $0 }
             return part.isEmpty ? nil : part.reduce(0, +) / Double(part.count)
         }
-        let axisWidth = max(show(top, format, type).count, show(bottom, format, type).count)
+        let bottomLabel = show(low > 0 ? low : bottom, format, type)
+        let axisWidth = max(show(top, format, type).count, bottomLabel.count)
         var out = "\(name)\n"
         let levels = unicode ? ["", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] : ["", ".", ".", ":", ":", "|", "|", "#", "#"]
         for row in stride(from: height - 1, through: 0, by: -1) {
@@ -116,7 +119,7 @@ public struct ChartRenderer {
                 let cell = filled - Double(row)
                 if cell >= 1 { text += levels[8] } else if cell > 0 { text += levels[max(1, Int((cell * 8).rounded()))] } else { text += " " }
             }
-            let axis = row == height - 1 ? show(top, format, type) : (row == 0 ? show(bottom, format, type) : "")
+            let axis = row == height - 1 ? show(top, format, type) : (row == 0 ? bottomLabel : "")
             out += (" " + String(repeating: " ", count: axisWidth - axis.count) + axis + (unicode ? " ┤" : " |") + text).trailingSpacesRemoved + "\n"
         }
         let first = labels.first ?? "", last = labels.last ?? ""

@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+@testable import KPIQ
+
+/// The executor against answers computed directly in Swift, on data large enough for several
+/// morsels and both threads (so partial results are merged).
+@Suite struct ExecutionTests {
+    struct Row {
+        var id: Int
+        var visitor: String
+        var source: String?
+        var amount: Double?
+        var flag: Int
+        var day: Int64
+    }
+
+    static let rows: [Row] = {
+        var state: UInt64 = 42
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        let sources = ["organic", "paid", "direct", "email", "social"]
+        return (0..<200_000).map { i in
+            let r = next()
+            return Row(id: i, visitor: "v\(r % 50_000)", source: r % 17 == 0 ? nil : sources[Int(r % 5)],
+                       amount: r % 11 == 0 ? nil : Double(r % 1000) / 8, flag: Int(r % 3 == 0 ? 1 : 0),
+                       day: CivilCalendar.days(year: 2024, month: 1, day: 1) + Int64(r % 366))
+        }
+    }()
+
+    /// The rows as a CSV file, written once for the suite.
+    static let path: String = {
+        var text = "id,visitor,source,amount,flag,day\n"
+        for row in rows {
+            text += "\(row.id),\(row.visitor),\(row.source ?? ""),\(row.amount.map { Scalar.formatDouble($0) } ?? ""),\(row.flag),\(CivilCalendar.formatDate(row.day))\n"
+        }
+        return try! TestSupport.file(text)
+    }()
+
+    let session: Session
+
+    init() {
+        session = Session()
+        _ = session.run(SourceText(name: "t", text: "load \"\(Self.path)\" as t time day"))
+    }
+
+    func query(_ text: String) throws -> Table {
+        try TestSupport.run(text, session: session)!
+    }
+
+    @Test func groupCountsDistinctsAndSums() throws {
+        let table = try query("from t | group source | agg n = count(), visitors = count_distinct(visitor), total = sum(amount), converting = count_distinct(visitor) where flag = 1")
+        var expected: [String?: (Int, Set<String>, Double, Set<String>)] = [:]
+        for row in Self.rows {
+            var entry = expected[row.source] ?? (0, [], 0, [])
+            entry.0 += 1
+            entry.1.insert(row.visitor)
+            entry.2 += row.amount ?? 0
+            if row.flag == 1 { entry.3.insert(row.visitor) }
+            expected[row.source] = entry
+        }
+        #expect(table.rowCount == expected.count)
+        for r in 0..<table.rowCount {
+            let key: String? = { if case .text(let s) = table.columns[0].scalar(at: r) { return s } else { return nil } }()
+            let entry = expected[key]!
+            #expect(table.columns[1].scalar(at: r) == .int(Int64(entry.0)))
+            #expect(table.columns[2].scalar(at: r) == .int(Int64(entry.1.count)))
+            #expect(abs((table.columns[3].scalar(at: r).doubleValue ?? -1) - entry.2) < 1e-6)
+            #expect(table.columns[4].scalar(at: r) == .int(Int64(entry.3.count)))
+        }
+        // First-seen order: the group of row 0 comes first.
+        #expect(table.columns[0].scalar(at: 0) == Self.rows[0].source.map(Scalar.text) ?? .null)
+    }
+
+    @Test func groupByHighCardinalityTextKey() throws {
+        let table = try query("from t | group visitor | agg visits = count(), first_id = first(id, day) | sort visits desc, visitor | top 5")
+        var counts: [String: Int] = [:]
+        for row in Self.rows { counts[row.visitor, default: 0] += 1 }
+        let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5)
+        for (r, entry) in top.enumerated() {
+            #expect(table.columns[0].scalar(at: r) == .text(entry.key))
+            #expect(table.columns[1].scalar(at: r) == .int(Int64(entry.value)))
+        }
+    }
+
+    @Test func multiKeyGroupWithNulls() throws {
+        let table = try query("from t | group source, month = month(day), flag | agg n = count()")
+        var expected = Set<String>()
+        for row in Self.rows {
+            let (y, m, _) = CivilCalendar.civil(row.day)
+            expected.insert("\(row.source ?? "-")|\(y)-\(m)|\(row.flag)")
+        }
+        #expect(table.rowCount == expected.count)
+        let total = (0..<table.rowCount).reduce(Int64(0)) { sum, r in
+            if case .int(let n) = table.columns[3].scalar(at: r) { return sum + n }
+            return sum
+        }
+        #expect(total == Int64(Self.rows.count))
+    }
+
+    @Test func medianAndPercentileAreExact() throws {
+        let table = try query("from t | agg median = median(amount), p90 = percentile(amount, 0.9)")
+        let values = Self.rows.compactMap(\.amount).sorted()
+        func quantile(_ p: Double) -> Double {
+            let position = p * Double(values.count - 1)
+            let low = Int(position)
+            let high = min(values.count - 1, low + 1)
+            return values[low] + (values[high] - values[low]) * (position - Double(low))
+        }
+        #expect(abs((table.columns[0].scalar(at: 0).doubleValue ?? -1) - quantile(0.5)) < 1e-9)
+        #expect(abs((table.columns[1].scalar(at: 0).doubleValue ?? -1) - quantile(0.9)) < 1e-9)
+    }
+
+    @Test func filterThenSortWithLimit() throws {
+        let table = try query("from t | where amount > 120 and source != \"paid\" | sort amount desc, id | top 10 | select id, amount")
+        let expected = Self.rows.filter { ($0.amount ?? 0) > 120 && $0.source != nil && $0.source != "paid" }
+            .sorted { ($0.amount!, -$0.id) > ($1.amount!, -$1.id) }.prefix(10)
+        #expect(table.rowCount == 10)
+        for (r, row) in expected.enumerated() {
+            #expect(table.columns[0].scalar(at: r) == .int(Int64(row.id)))
+        }
+    }
+
+    @Test func joinAgainstAggregate() throws {
+        let table = try query("from t | join (from t | group visitor | agg visits = count()) on visitor | where visits >= 10 | agg rows = count(), visitors = count_distinct(visitor)")
+        var counts: [String: Int] = [:]
+        for row in Self.rows { counts[row.visitor, default: 0] += 1 }
+        let heavy = counts.filter { $0.value >= 10 }
+        #expect(table.columns[0].scalar(at: 0) == .int(Int64(heavy.values.reduce(0, +))))
+        #expect(table.columns[1].scalar(at: 0) == .int(Int64(heavy.count)))
+    }
+
+    @Test func resultsDoNotDependOnThreads() throws {
+        // The same query twice gives identical tables (order and values).
+        let a = try query("from t | group source, flag | agg n = count(), s = sum(amount), m = mean(amount)")
+        let b = try query("from t | group source, flag | agg n = count(), s = sum(amount), m = mean(amount)")
+        for r in 0..<a.rowCount { #expect(a.row(r) == b.row(r)) }
+    }
+
+    @Test func cancelledQueryThrows() throws {
+        let token = CancellationToken()
+        token.cancel()
+        let outcome = session.run(SourceText(name: "t", text: "from t | group visitor | agg n = count()"), cancel: token)
+        #expect(outcome.error?.code == .cancelled)
+        // The session still has its data.
+        #expect(session.catalog["t"]?.table.rowCount == Self.rows.count)
+    }
+}
+
+/// Expression kernels on small, hand-checked inputs.
+@Suite struct ExpressionTests {
+    func values(_ expression: String, _ data: String = "x,y,s\n1,2,a\n,3,b\n5,0,\n") throws -> [Scalar] {
+        let path = try TestSupport.file(data)
+        defer { TestSupport.remove(path) }
+        let table = try TestSupport.run("load \"\(path)\" as d\nfrom d | derive v = \(expression) | select v")!
+        return TestSupport.values(table, "v")
+    }
+
+    @Test func arithmeticWithNullsAndZero() throws {
+        #expect(try values("x + y") == [.int(3), .null, .int(5)])
+        #expect(try values("x / y") == [.decimal(0.5), .null, .null])
+        #expect(try values("x % y") == [.int(1), .null, .null])
+        #expect(try values("x * 1.5") == [.decimal(1.5), .null, .decimal(7.5)])
+    }
+
+    @Test func threeValuedLogic() throws {
+        #expect(try values("x > 2 and y > 1") == [.bool(false), .null, .bool(false)])
+        #expect(try values("x > 2 or y > 1") == [.bool(true), .bool(true), .bool(true)])
+        #expect(try values("not (x > 2)") == [.bool(true), .null, .bool(false)])
+        #expect(try values("x in (1, null)") == [.bool(true), .null, .null])
+    }
+
+    @Test func textComparesByCode() throws {
+        #expect(try values("s = \"a\"") == [.bool(true), .bool(false), .null])
+        #expect(try values("s < \"b\"") == [.bool(true), .bool(false), .null])
+        #expect(try values("s like \"_\"") == [.bool(true), .bool(true), .null])
+        #expect(try values("upper(s) || \"!\"") == [.text("A!"), .text("B!"), .null])
+    }
+
+    @Test func likePatterns() {
+        #expect(LikePattern("%demo%").matches("/demo/page"))
+        #expect(LikePattern("a_c").matches("abc"))
+        #expect(!LikePattern("a_c").matches("abbc"))
+        #expect(LikePattern("%").matches(""))
+        #expect(LikePattern("é%").matches("école"))
+        #expect(LikePattern("É%").matches("école") == false)
+        #expect(LikePattern("%ö").matches("Zö"))
+    }
+}

@@ -1,0 +1,20 @@
+# Sourced by setup.sh and test.sh: installs system and Python dependencies when missing.
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_libedit() {
+    if ! dpkg -s libedit-dev >/dev/null 2>&1; then
+        echo "installing libedit-dev (line editing for the shell)..." >&2
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libedit-dev >/dev/null
+    fi
+}
+
+install_pexpect() {
+    if ! python3 -c "import pexpect" >/dev/null 2>&1; then
+        echo "installing pexpect (drives the shell in a pseudo-terminal in the tests)..." >&2
+        python3 -m pip install -q pexpect || echo "warning: pexpect could not be installed; the shell's terminal tests will be skipped" >&2
+    fi
+}

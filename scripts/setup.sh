@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what kpiq needs on a fresh Debian machine with Swift, builds it, and runs the guided
+# tour over the bundled example data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/dependencies.sh
+install_libedit
+swift build -c release
+.build/release/kpiq examples/tour.kpi
