@@ -10,6 +10,8 @@ public enum ValueFormat: String, Sendable, CaseIterable {
     case days
     /// A general number.
     case number
+    /// Dates shown as the period they start: 2024-W05, 2024-03, 2024-Q1, 2024.
+    case week, month, quarter, year
 
     public init?(name: String) {
         switch name.lowercased() {

@@ -33,7 +33,14 @@ public enum ValueFormatter {
         case .null: return nullText
         case .text(let s): return s
         case .bool(let b): return b ? "true" : "false"
-        case .date(let d): return CivilCalendar.formatDate(d)
+        case .date(let d):
+            switch format {
+            case .week?: return periodLabel(d, .week)
+            case .month?: return periodLabel(d, .month)
+            case .quarter?: return periodLabel(d, .quarter)
+            case .year?: return periodLabel(d, .year)
+            default: return CivilCalendar.formatDate(d)
+            }
         case .timestamp(let t): return CivilCalendar.formatTimestamp(t)
         case .int(let v):
             switch format {
@@ -50,6 +57,24 @@ public enum ValueFormatter {
             case .count?: return grouped(v, decimals: 0)
             default: return number(v)
             }
+        }
+    }
+
+    /// A period's start as the period: 2024-W05, 2024-03, 2024-Q1, 2024.
+    public static func periodLabel(_ day: Int64, _ grain: Grain) -> String {
+        let (y, m, _) = CivilCalendar.civil(day)
+        switch grain {
+        case .day: return CivilCalendar.formatDate(day)
+        case .week:
+            // The ISO week's year is the year of its Thursday.
+            let thursday = day + 4 - Int64(((day + 3) % 7 + 7) % 7 + 1)
+            let (isoYear, _, _) = CivilCalendar.civil(thursday)
+            let jan1 = CivilCalendar.days(year: isoYear, month: 1, day: 1)
+            let week = (thursday - jan1) / 7 + 1
+            return "\(isoYear)-W" + (week < 10 ? "0" : "") + String(week)
+        case .month: return "\(y)-" + (m < 10 ? "0" : "") + String(m)
+        case .quarter: return "\(y)-Q\((m - 1) / 3 + 1)"
+        case .year: return String(y)
         }
     }
 

@@ -67,13 +67,24 @@ public struct LoadOption: Sendable {
     public var span: Span
 }
 
-/// `metric name = expression [as format]`
+/// `metric name = expression [as format] [time column]`
 public struct MetricDefinition: Sendable {
     public var name: Identifier
     public var expression: Expression
     public var format: Identifier?
+    /// Buckets the metric's rows by this column instead of its dataset's time column
+    /// (`metric mqls = count(contacts) where mql_at is not null time mql_at`).
+    public var timeColumn: Identifier?
     /// The source text of the expression, kept for `.metrics` and `.explain`.
     public var text: String
+
+    public init(name: Identifier, expression: Expression, format: Identifier?, timeColumn: Identifier?, text: String) {
+        self.name = name
+        self.expression = expression
+        self.format = format
+        self.timeColumn = timeColumn
+        self.text = text
+    }
 }
 
 /// `show m1, m2 by d1, d2 over month during 2024 vs previous year where ... sort ... top N`
@@ -110,10 +121,17 @@ public struct TargetStatement: Sendable {
     public var scope: (dimension: Identifier, value: Expression)?
 }
 
-/// `use kpis [with sessions = web, contacts = crm]`
+/// `use kpis [with sessions = web (visitor_id = vid), contacts = crm]`
 public struct UseStatement: Sendable {
+    public struct Binding: Sendable {
+        public var role: Identifier
+        public var dataset: Identifier
+        /// Column renames: the library's name, then the dataset's.
+        public var columns: [(role: Identifier, dataset: Identifier)]
+    }
+
     public var library: Identifier
-    public var bindings: [(role: Identifier, dataset: Identifier)]
+    public var bindings: [Binding]
 }
 
 /// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at by source within 90 days`

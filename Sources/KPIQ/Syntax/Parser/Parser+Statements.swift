@@ -85,15 +85,25 @@ extension Parser {
         }
     }
 
-    /// `metric name = expression [as format]`
+    /// `metric name = expression [as format] [time column]`
     mutating func metricDefinition() throws -> MetricDefinition {
         try expect(word: "metric")
         let name = try identifier("a metric name")
         try expect(symbol: "=")
         let expression = try expression()
         var format: Identifier?
-        if accept(word: "as") { format = try identifier("a format (count, percent, money, days, number)") }
-        return MetricDefinition(name: name, expression: expression, format: format, text: source.text(of: expression.span))
+        var time: Identifier?
+        while true {
+            skipNewlines(before: ["as", "time"])
+            if accept(word: "as") {
+                format = try identifier("a format (count, percent, money, days, number)")
+            } else if accept(word: "time") {
+                time = try identifier("the column that dates this metric's rows")
+            } else {
+                break
+            }
+        }
+        return MetricDefinition(name: name, expression: expression, format: format, timeColumn: time, text: source.text(of: expression.span))
     }
 
     static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for"]
@@ -118,7 +128,19 @@ extension Parser {
             advance()
             switch word {
             case "by":
-                statement.dimensions = try namedExpressions()
+                // Dimensions are column names (so `by source during 2024` reads as two clauses).
+                var dimensions: [NamedExpression] = []
+                repeat {
+                    var name: Identifier?
+                    if peek().isSymbol("=") {
+                        name = try identifier("a name for the dimension")
+                        advance()
+                    }
+                    var parts = [try identifier("a column to break the metrics down by")]
+                    if accept(symbol: ".") { parts.append(try identifier("a column name")) }
+                    dimensions.append(NamedExpression(name: name, expression: Expression(.name(parts), span: parts[0].span.to(parts.last!.span))))
+                } while accept(symbol: ",")
+                statement.dimensions = dimensions
             case "over":
                 let grainToken = current
                 statement.grain = try grainWord()
@@ -225,12 +247,22 @@ extension Parser {
     mutating func useStatement() throws -> UseStatement {
         try expect(word: "use")
         let library = try identifier("a library name (kpis)")
-        var bindings: [(Identifier, Identifier)] = []
+        var bindings: [UseStatement.Binding] = []
         if accept(word: "with") {
             repeat {
-                let role = try identifier("a role (sessions, contacts, campaigns, deals, emails)")
+                let role = try identifier("a role (sessions, contacts, campaigns, deals, emails, ads)")
                 try expect(symbol: "=")
-                bindings.append((role, try identifier("a dataset name")))
+                let dataset = try identifier("a dataset name")
+                var columns: [(Identifier, Identifier)] = []
+                if accept(symbol: "(") {
+                    repeat {
+                        let libraryName = try identifier("the library's column name")
+                        try expect(symbol: "=")
+                        columns.append((libraryName, try identifier("the dataset's column")))
+                    } while accept(symbol: ",")
+                    try expect(symbol: ")")
+                }
+                bindings.append(UseStatement.Binding(role: role, dataset: dataset, columns: columns))
             } while accept(symbol: ",")
         }
         return UseStatement(library: library, bindings: bindings)

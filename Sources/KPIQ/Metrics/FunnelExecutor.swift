@@ -1,0 +1,202 @@
+/// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at [by source] [within 90 days]`
+///
+/// Stages come from timestamp columns, as CRMs store them. A unit (row) has reached a stage
+/// when that stage or any later one has a timestamp (contacts that skipped MQL still count
+/// as MQLs once they are SQLs). With `within`, a stage counts only when reached within that
+/// time of entering the funnel, and a unit that has not converted yet but is still inside the
+/// window at the "as of" date is *open*: it is neither a conversion nor a loss, and step rates
+/// leave it out (converted / (entered - open)).
+struct FunnelExecutor {
+    let catalog: Catalog
+    let asOf: Int64
+    let cancel: CancellationToken?
+
+    func run(_ funnel: FunnelStatement) throws -> QueryResult {
+        guard let dataset = catalog[funnel.dataset.name] else {
+            _ = try Binder(catalog: catalog, asOf: asOf).dataset(funnel.dataset)
+            throw Diagnostic(.unknownDataset, "unknown dataset", at: funnel.dataset.span)
+        }
+        let table = dataset.table
+        let schema = Schema(table: table, dataset: dataset.name)
+        // Stage times in microseconds (dates at midnight).
+        var stages: [[Int64?]] = []
+        for step in funnel.steps {
+            let index = try Binder.column(step, in: schema)
+            let column = table.columns[index]
+            guard column.type.isTemporal else {
+                throw Diagnostic(.typeMismatch, "a funnel stage is a date or timestamp column; `\(step.name)` is \(column.type.name)", at: step.span)
+            }
+            stages.append((0..<table.rowCount).map { row in
+                switch column.scalar(at: row) {
+                case .date(let d): return d * CivilCalendar.microsPerDay
+                case .timestamp(let t): return t
+                default: return nil
+                }
+            })
+        }
+        let dimensionColumns = try funnel.dimensions.map { try Binder.column($0, in: schema) }
+        let window = funnel.within.map { ($0.days + $0.months * 30) * CivilCalendar.microsPerDay + $0.micros }
+        let range = funnel.range.map { TimeRangeResolver.resolve($0, asOf: asOf) }
+        let now = (asOf + 1) * CivilCalendar.microsPerDay
+        let stepCount = funnel.steps.count
+
+        struct Tally {
+            var entered = [Int](repeating: 0, count: 16)
+            var converted = [Int](repeating: 0, count: 16)
+            var open = [Int](repeating: 0, count: 16)
+            var days = [[Double]](repeating: [], count: 16)
+        }
+        var tallies: [[Scalar]: Tally] = [:]
+        var order: [[Scalar]] = []
+        for row in 0..<table.rowCount {
+            if row & 0xFFFF == 0 { try cancel?.check() }
+            guard let start = stages[0][row] else { continue }
+            if let range, start < range.start * CivilCalendar.microsPerDay || start >= range.end * CivilCalendar.microsPerDay { continue }
+            let key = dimensionColumns.map { table.columns[$0].scalar(at: row) }
+            if tallies[key] == nil {
+                tallies[key] = Tally()
+                order.append(key)
+            }
+            // Reached k: some stage at or after k has a time (within the window).
+            var reached = [Bool](repeating: false, count: stepCount)
+            var later = false
+            for k in stride(from: stepCount - 1, through: 0, by: -1) {
+                if let t = stages[k][row], window.map({ t - start <= $0 }) ?? true { later = true }
+                reached[k] = later
+            }
+            reached[0] = true
+            var tally = tallies[key]!
+            tally.entered[0] += 1
+            tally.converted[0] += 1
+            for k in 1..<stepCount where reached[k - 1] {
+                tally.entered[k] += 1
+                if reached[k] {
+                    tally.converted[k] += 1
+                    if let a = stages[k - 1][row], let b = stages[k][row], b >= a {
+                        tally.days[k].append(Double(b - a) / Double(CivilCalendar.microsPerDay))
+                    }
+                } else if let window, now - start < window {
+                    tally.open[k] += 1
+                }
+            }
+            tallies[key] = tally
+        }
+        let keys = ShowExecutor.orderedCombinations(order)
+        var rows: [(key: [Scalar], step: Int)] = []
+        for key in keys { for k in 0..<stepCount { rows.append((key, k)) } }
+        var columns: [Column] = []
+        var names: [String] = []
+        var formats: [ValueFormat?] = []
+        for (d, dimension) in funnel.dimensions.enumerated() {
+            names.append(dimension.name)
+            columns.append(ColumnFactory.scalars(rows.map { $0.key[d] }, type: table.columns[dimensionColumns[d]].type))
+            formats.append(nil)
+        }
+        names += ["step", "stage", "entered", "converted", "open", "step_rate", "overall_rate", "median_days"]
+        formats += [nil, nil, .count, .count, .count, .percent, .percent, .days]
+        columns.append(ColumnFactory.ints(rows.map { Int64($0.step + 1) }))
+        columns.append(ColumnFactory.text(rows.map { funnel.steps[$0.step].name }))
+        columns.append(ColumnFactory.ints(rows.map { Int64(tallies[$0.key]!.entered[$0.step]) }))
+        columns.append(ColumnFactory.ints(rows.map { Int64(tallies[$0.key]!.converted[$0.step]) }))
+        columns.append(ColumnFactory.ints(rows.map { Int64(tallies[$0.key]!.open[$0.step]) }))
+        columns.append(ColumnFactory.doubles(rows.map { row in
+            guard row.step > 0 else { return nil }
+            let t = tallies[row.key]!
+            let decided = t.entered[row.step] - t.open[row.step]
+            return decided > 0 ? Double(t.converted[row.step]) / Double(decided) : nil
+        }))
+        columns.append(ColumnFactory.doubles(rows.map { row in
+            let t = tallies[row.key]!
+            return t.entered[0] > 0 ? Double(t.converted[row.step]) / Double(t.entered[0]) : nil
+        }))
+        columns.append(ColumnFactory.doubles(rows.map { row in
+            var days = tallies[row.key]!.days[row.step]
+            return row.step == 0 || days.isEmpty ? nil : QuantileAccumulator.quantile(&days, 0.5)
+        }))
+        guard stepCount <= 16 else { throw Diagnostic(.invalidArgument, "a funnel has at most 16 stages") }
+        var title = "funnel \(dataset.name): " + funnel.steps.map(\.name).joined(separator: " -> ")
+        if !funnel.dimensions.isEmpty { title += " by " + funnel.dimensions.map(\.name).joined(separator: ", ") }
+        if let within = funnel.within { title += " within \(within.description)" }
+        var notes: [String] = []
+        if funnel.within != nil {
+            notes.append("open: not converted yet but still inside the window at \(CivilCalendar.formatDate(asOf)); step_rate = converted / (entered - open)")
+        }
+        return QueryResult(table: Table(names: names, columns: columns, rowCount: rows.count), formats: formats, title: title, notes: notes)
+    }
+}
+
+/// `cohort orders: customer_id, order_date [over month] [periods N]`
+///
+/// Customers are grouped by the period of their first purchase. For each cohort: its size,
+/// the repurchase rate (customers with two or more purchases / customers), and for period
+/// offsets 0..N the share of the cohort that bought in that period (retention; churn over a
+/// period is one minus the ratio of consecutive retention shares).
+struct CohortExecutor {
+    let catalog: Catalog
+    let asOf: Int64
+    let cancel: CancellationToken?
+
+    func run(_ cohort: CohortStatement) throws -> QueryResult {
+        guard let dataset = catalog[cohort.dataset.name] else {
+            _ = try Binder(catalog: catalog, asOf: asOf).dataset(cohort.dataset)
+            throw Diagnostic(.unknownDataset, "unknown dataset", at: cohort.dataset.span)
+        }
+        let table = dataset.table
+        let schema = Schema(table: table, dataset: dataset.name)
+        let entity = table.columns[try Binder.column(cohort.entity, in: schema)]
+        let timeIndex = try Binder.column(cohort.time, in: schema)
+        let time = table.columns[timeIndex]
+        guard time.type.isTemporal else {
+            throw Diagnostic(.typeMismatch, "the purchase time must be a date or timestamp; `\(cohort.time.name)` is \(time.type.name)", at: cohort.time.span)
+        }
+        let grain = cohort.grain
+        // Per customer: purchases count and the set of periods with a purchase.
+        var firstPeriod: [Scalar: Int64] = [:]
+        var purchases: [Scalar: Int] = [:]
+        var periodsOf: [Scalar: Set<Int64>] = [:]
+        for row in 0..<table.rowCount {
+            if row & 0xFFFF == 0 { try cancel?.check() }
+            let who = entity.scalar(at: row)
+            guard !who.isNull else { continue }
+            let day: Int64
+            switch time.scalar(at: row) {
+            case .date(let d): day = d
+            case .timestamp(let t): day = CivilCalendar.floorDiv(t, CivilCalendar.microsPerDay)
+            default: continue
+            }
+            let period = CalendarMath.truncate(day, to: grain)
+            firstPeriod[who] = min(firstPeriod[who] ?? period, period)
+            purchases[who, default: 0] += 1
+            periodsOf[who, default: []].insert(period)
+        }
+        var cohorts: [Int64: [Scalar]] = [:]
+        for (who, period) in firstPeriod { cohorts[period, default: []].append(who) }
+        let starts = cohorts.keys.sorted()
+        let lastPeriod = CalendarMath.truncate(asOf, to: grain)
+        let observedLast = periodsOf.values.flatMap { $0 }.max() ?? lastPeriod
+        let horizon = Int(cohort.periods ?? (grain == .month ? 12 : grain == .week ? 12 : grain == .quarter ? 8 : 4))
+        var names = [grain.rawValue, "customers", "repurchase_rate"]
+        var formats: [ValueFormat?] = [ValueFormat(grain: grain), .count, .percent]
+        var columns: [Column] = [
+            ColumnFactory.ints(starts.map { $0 }, type: .date),
+            ColumnFactory.ints(starts.map { Int64(cohorts[$0]!.count) }),
+            ColumnFactory.doubles(starts.map { start in
+                let members = cohorts[start]!
+                return Double(members.filter { purchases[$0]! >= 2 }.count) / Double(members.count)
+            }),
+        ]
+        for k in 0...horizon {
+            names.append("\(grain.rawValue.prefix(1))\(k)")
+            formats.append(.percent)
+            columns.append(ColumnFactory.doubles(starts.map { start in
+                let period = CalendarMath.shiftPeriod(start, grain, by: Int64(k))
+                guard period <= min(observedLast, lastPeriod) else { return nil }
+                let members = cohorts[start]!
+                return Double(members.filter { periodsOf[$0]!.contains(period) }.count) / Double(members.count)
+            }))
+        }
+        let title = "cohort \(dataset.name): \(cohort.entity.name) by first \(cohort.time.name) \(grain.rawValue); share buying k \(grain.rawValue)s later"
+        return QueryResult(table: Table(names: names, columns: columns, rowCount: starts.count), formats: formats, title: title,
+                           notes: ["churn between offsets k-1 and k is 1 - r(k)/r(k-1); an empty cell is a period after the data ends"])
+    }
+}

@@ -1,0 +1,338 @@
+/// Binds a metric's expression: aggregates become leaves on one dataset each, other
+/// metrics' names are expanded in place, and everything is checked against the datasets now,
+/// so a metric that names a missing dataset or column is refused when it is defined.
+struct MetricBinder {
+    let catalog: Catalog
+    /// Defined metrics, by name.
+    let metrics: [String: MetricDefinition]
+    /// Library metrics that may be bound on demand (with their role mapping applied).
+    let library: KPILibrary.Resolver?
+    let asOf: Int64
+    private(set) var leaves: [MetricLeaf] = []
+    private var expanding: [String] = []
+    /// Set while binding the aggregate inside `rolling(...)` or `cumulative(...)`.
+    private var leafKind = MetricLeaf.Kind.aggregate
+
+    init(catalog: Catalog, metrics: [String: MetricDefinition], library: KPILibrary.Resolver?, asOf: Int64) {
+        self.catalog = catalog
+        self.metrics = metrics
+        self.library = library
+        self.asOf = asOf
+    }
+
+    /// Binds a whole metric definition.
+    mutating func bindMetric(_ definition: MetricDefinition) throws -> BoundMetric {
+        let expression = try bind(definition.expression, time: definition.timeColumn)
+        var format = try definition.format.map { name -> ValueFormat in
+            guard let format = ValueFormat(name: name.name) else {
+                throw Diagnostic(.invalidMetric, "unknown format `\(name.name)`", at: name.span,
+                                 hints: ["formats: count, percent, money, days, number"])
+            }
+            return format
+        } ?? nil
+        let integer = isInteger(expression)
+        if format == nil { format = integer ? .count : .number }
+        return BoundMetric(name: definition.name.name, expression: expression, leaves: leaves, format: format!, isInteger: integer)
+    }
+
+    /// True when the value is always a whole number (counts and sums of integers).
+    func isInteger(_ e: MetricExpression) -> Bool {
+        switch e {
+        case .leaf(let i):
+            let leaf = leaves[i]
+            if leaf.function == .count || leaf.function == .countDistinct { return true }
+            return false
+        case .constant(let v): if case .int = v { return true } else { return false }
+        case .arithmetic(let op, let a, let b): return op != .divide && isInteger(a) && isInteger(b)
+        case .negate(let a): return isInteger(a)
+        default: return false
+        }
+    }
+
+    mutating func bind(_ e: Expression, time: Identifier?) throws -> MetricExpression {
+        switch e.kind {
+        case .literal(.integer(let v)): return .constant(.int(v))
+        case .literal(.decimal(let v)): return .constant(.decimal(v))
+        case .literal(.null): return .constant(.null)
+        case .literal:
+            throw Diagnostic(.invalidMetric, "a metric computes a number; this constant is not one", at: e.span)
+        case .unary(.negate, let a):
+            return .negate(try bind(a, time: time))
+        case .binary(let op, let a, let b) where op.isArithmetic:
+            return .arithmetic(op, try bind(a, time: time), try bind(b, time: time))
+        case .name(let parts) where parts.count == 1:
+            return try metricReference(parts[0])
+        case .name(let parts):
+            throw Diagnostic(.invalidMetric, "`\(parts.map(\.name).joined(separator: "."))` is a column; in a metric, columns go inside an aggregate",
+                             at: e.span, hints: ["for example sum(\(parts.map(\.name).joined(separator: "."))) or count_distinct(...)"])
+        case .call(let name, let arguments, let filter):
+            let lower = name.name.lowercased()
+            if let function = AggregateFunction(name: lower) {
+                return try aggregate(function, name: name, arguments, filter: filter, time: time, span: e.span)
+            }
+            if lower == "rolling" || lower == "cumulative" {
+                return try window(lower, name: name, arguments, time: time, span: e.span)
+            }
+            if lower == "share" {
+                guard arguments.count == 1, filter == nil else {
+                    throw Diagnostic(.wrongArgumentCount, "`share` takes one metric: share(visitors)", at: e.span)
+                }
+                return .share(try bind(arguments[0], time: time))
+            }
+            if let parametric = KPILibrary.parametric(lower) {
+                return try parametricMetric(parametric, name: name, arguments, span: e.span)
+            }
+            guard let function = ScalarFunction(name: lower),
+                [.coalesce, .nullif, .greatest, .least, .abs, .round, .floor, .ceil, .sqrt, .ln, .exp, .power].contains(function)
+            else {
+                var diagnostic = Diagnostic(.unknownFunction, "`\(name.name)` cannot be used in a metric", at: name.span,
+                                            hints: ["metrics combine aggregates (count, count_distinct, sum, mean, median, ...) with arithmetic"])
+                if ScalarFunction(name: lower) == nil, AggregateFunction(name: lower) == nil,
+                    let near = EditDistance.closest(to: lower, among: AggregateFunction.allCases.map(\.rawValue) + ["share", "avg"])
+                {
+                    diagnostic.message = "unknown function `\(name.name)`"
+                    diagnostic.label = "did you mean `\(near)`?"
+                }
+                throw diagnostic
+            }
+            if filter != nil { throw Diagnostic(.invalidArgument, "only aggregates take a `where` filter", at: e.span) }
+            return .function(function, try arguments.map { try bind($0, time: time) })
+        default:
+            throw Diagnostic(.invalidMetric, "a metric is made of aggregates, other metrics, numbers and arithmetic", at: e.span,
+                             hints: ["conditions go in an aggregate's filter: count(contacts) where stage = \"mql\""])
+        }
+    }
+
+    /// Another metric, by name: expanded into this one.
+    private mutating func metricReference(_ name: Identifier) throws -> MetricExpression {
+        if expanding.contains(name.name) {
+            throw Diagnostic(.invalidMetric, "metric `\(name.name)` refers to itself (\((expanding + [name.name]).joined(separator: " -> ")))", at: name.span)
+        }
+        let definition: MetricDefinition
+        if let defined = metrics[name.name] {
+            definition = defined
+        } else if let fromLibrary = try library?.definition(name.name, at: name.span) {
+            definition = fromLibrary
+        } else if catalog[name.name] != nil {
+            throw Diagnostic(.invalidMetric, "`\(name.name)` is a dataset; count its rows with count(\(name.name))", at: name.span)
+        } else {
+            var diagnostic = Diagnostic(.unknownMetric, "unknown metric `\(name.name)`", at: name.span)
+            let candidates = Array(metrics.keys) + KPILibrary.names
+            if let near = EditDistance.closest(to: name.name, among: candidates) {
+                diagnostic.label = "did you mean `\(near)`?"
+            } else {
+                diagnostic.hints = ["define it: metric \(name.name) = ..., or see .metrics"]
+            }
+            throw diagnostic
+        }
+        expanding.append(name.name)
+        defer { expanding.removeLast() }
+        return try bind(definition.expression, time: definition.timeColumn)
+    }
+
+    /// A library metric that takes a length of time: `active_contacts(90 days)`.
+    private mutating func parametricMetric(_ parametric: KPILibrary.Parametric, name: Identifier, _ arguments: [Expression], span: Span) throws -> MetricExpression {
+        guard arguments.count == 1, case .literal(.interval(let window)) = arguments[0].kind else {
+            throw Diagnostic(.invalidArgument, "`\(name.name)` takes a length of time: \(name.name)(90 days)", at: span)
+        }
+        guard let expression = try library?.parametricExpression(parametric, window: window) else {
+            throw Diagnostic(.unknownMetric, "`\(name.name)` needs the KPI library's datasets", at: span)
+        }
+        return try bind(expression, time: nil)
+    }
+
+    /// `rolling(aggregate, 90 days[, event_time])` and `cumulative(aggregate)`: one aggregate
+    /// whose rows are those of a window ending with each period (or everything before its end).
+    private mutating func window(_ kind: String, name: Identifier, _ arguments: [Expression], time: Identifier?, span: Span) throws -> MetricExpression {
+        let isRolling = kind == "rolling"
+        var time = time
+        if isRolling, arguments.count == 3, case .name(let parts) = arguments[2].kind, parts.count == 1 {
+            time = parts[0]
+        }
+        guard arguments.count == (isRolling ? 2 : 1) || (isRolling && arguments.count == 3), case .call(let inner, _, _) = arguments[0].kind,
+            AggregateFunction(name: inner.name) != nil
+        else {
+            throw Diagnostic(.invalidArgument, isRolling ? "rolling takes an aggregate and a length of time: rolling(count_distinct(x), 90 days)"
+                                                         : "cumulative takes one aggregate: cumulative(count(contacts))", at: span)
+        }
+        if isRolling {
+            guard case .literal(.interval(let window)) = arguments[1].kind else {
+                throw Diagnostic(.invalidArgument, "the window of rolling is a length of time such as 90 days", at: arguments[1].span)
+            }
+            leafKind = .rolling(window: window)
+        } else {
+            leafKind = .cumulative
+        }
+        defer { leafKind = .aggregate }
+        return try bind(arguments[0], time: time)
+    }
+
+    /// An aggregate call: its dataset, then its argument and filter checked on that dataset.
+    private mutating func aggregate(
+        _ function: AggregateFunction, name: Identifier, _ arguments: [Expression], filter: Expression?,
+        time: Identifier?, span: Span
+    ) throws -> MetricExpression {
+        var argument: Expression?
+        var datasetName: Identifier?
+        var fraction: Double?
+        let kind = leafKind
+        switch function {
+        case .count:
+            if let first = arguments.first {
+                if case .name(let parts) = first.kind, parts.count == 1, catalog[parts[0].name] != nil || library?.isRole(parts[0].name) == true {
+                    datasetName = parts[0]
+                } else if case .star = first.kind {
+                } else {
+                    argument = first
+                }
+            }
+            guard arguments.count <= 1 else { throw Diagnostic(.wrongArgumentCount, "`count` takes one argument", at: span) }
+        case .percentile:
+            guard arguments.count == 2, let p = Self.constantNumber(arguments[1]), p >= 0, p <= 1 else {
+                throw Diagnostic(.invalidArgument, "percentile takes a column and a fraction between 0 and 1", at: span)
+            }
+            argument = arguments[0]
+            fraction = p
+        case .first, .last:
+            throw Diagnostic(.invalidMetric, "`\(name.name)` is not available in metrics", at: span)
+        default:
+            guard arguments.count == 1 else {
+                throw Diagnostic(.wrongArgumentCount, "`\(name.name)` takes one argument", at: span)
+            }
+            argument = arguments[0]
+        }
+        if function == .median { fraction = 0.5 }
+        // The dataset: `count(ds)`, or the prefix of the argument's names.
+        var dataset: Dataset
+        if let datasetName {
+            dataset = try resolveDataset(datasetName)
+        } else if let argument {
+            dataset = try datasetOf(argument, in: name, span: span)
+        } else {
+            throw Diagnostic(.invalidMetric, "say which dataset to count: count(contacts)", at: span)
+        }
+        let unqualifiedArgument = try argument.map { try unqualify($0, dataset: dataset.name) }
+        let unqualifiedFilter = try filter.map { try unqualify($0, dataset: dataset.name) }
+        // Check names and types now, against the dataset.
+        let schema = Schema(table: dataset.table, dataset: dataset.name)
+        let binder = Binder(catalog: catalog, asOf: asOf)
+        var rows = ExpressionBinder(binder: binder, schema: schema)
+        let boundArgument = try unqualifiedArgument.map { try rows.bind($0) }
+        if let filter = unqualifiedFilter { _ = try rows.condition(filter) }
+        _ = try ExpressionBinder.aggregateType(function, argument: boundArgument, name: name)
+        var timeColumn = time.map { library?.columnName($0.name, dataset: dataset.name) ?? $0.name }
+        if let time, let timeName = timeColumn {
+            guard let index = schema.index(of: timeName) else {
+                _ = try Binder.column(Identifier(timeName, span: time.span), in: schema)
+                return .constant(.null)
+            }
+            guard schema.fields[index].type.isTemporal else {
+                throw Diagnostic(.typeMismatch, "`time` must name a date or timestamp column; `\(time.name)` is \(schema.fields[index].type.name)", at: time.span)
+            }
+        }
+        if case .rolling = kind, timeColumn == nil { timeColumn = dataset.timeColumn }
+        let leaf = MetricLeaf(
+            dataset: dataset.name, kind: kind, function: function, argument: unqualifiedArgument, filter: unqualifiedFilter,
+            fraction: fraction, timeColumn: timeColumn, span: span,
+            key: [dataset.name, "\(kind)", function.rawValue, unqualifiedArgument.map(ExpressionPrinter.text) ?? "*",
+                  unqualifiedFilter.map(ExpressionPrinter.text) ?? "", fraction.map { "\($0)" } ?? "", timeColumn ?? ""].joined(separator: "|"))
+        if let existing = leaves.firstIndex(where: { $0.key == leaf.key }) { return .leaf(existing) }
+        leaves.append(leaf)
+        return .leaf(leaves.count - 1)
+    }
+
+    static func constantNumber(_ e: Expression) -> Double? {
+        switch e.kind {
+        case .literal(.integer(let v)): return Double(v)
+        case .literal(.decimal(let v)): return v
+        default: return nil
+        }
+    }
+
+    private func resolveDataset(_ name: Identifier) throws -> Dataset {
+        let actual = library?.datasetName(forRole: name.name) ?? name.name
+        if let dataset = catalog[actual] { return dataset }
+        return try Binder(catalog: catalog, asOf: asOf).dataset(Identifier(actual, span: name.span))
+    }
+
+    /// The dataset an aggregate's argument reads: the prefix of its qualified names, or the one
+    /// dataset that has all its unqualified names.
+    private func datasetOf(_ argument: Expression, in function: Identifier, span: Span) throws -> Dataset {
+        var prefixes: [Identifier] = []
+        var bare: [Identifier] = []
+        func walk(_ e: Expression) {
+            switch e.kind {
+            case .name(let parts):
+                if parts.count == 2 { prefixes.append(parts[0]) } else { bare.append(parts[0]) }
+            case .unary(_, let a), .isNull(let a, _), .during(let a, _): walk(a)
+            case .binary(_, let a, let b), .like(let a, let b, _):
+                walk(a)
+                walk(b)
+            case .between(let a, let b, let c, _):
+                walk(a)
+                walk(b)
+                walk(c)
+            case .inList(let a, let items, _):
+                walk(a)
+                items.forEach(walk)
+            case .call(_, let args, let filter):
+                args.forEach(walk)
+                if let filter { walk(filter) }
+            case .caseWhen(let clauses, let otherwise):
+                for clause in clauses {
+                    walk(clause.condition)
+                    walk(clause.result)
+                }
+                if let otherwise { walk(otherwise) }
+            case .literal, .star: break
+            }
+        }
+        walk(argument)
+        if let first = prefixes.first {
+            for other in prefixes.dropFirst() where other.name != first.name {
+                throw Diagnostic(.invalidMetric, "one aggregate reads one dataset; this one names `\(first.name)` and `\(other.name)`", at: other.span,
+                                 hints: ["aggregate each dataset on its own and combine: sum(a.x) / count(b)"])
+            }
+            return try resolveDataset(first)
+        }
+        let candidates = catalog.datasets.filter { dataset in bare.allSatisfy { dataset.table.index(of: $0.name) != nil } }
+        if candidates.count == 1 { return candidates[0] }
+        let column = bare.first?.name ?? "?"
+        throw Diagnostic(.invalidMetric, candidates.isEmpty ? "no dataset has a column `\(column)`" : "several datasets have a column `\(column)`",
+                         at: bare.first?.span ?? span,
+                         hints: ["name the dataset: \(function.name)(\(candidates.first?.name ?? "dataset").\(column))"])
+    }
+
+    /// Removes the `dataset.` prefix of names (checking it is the leaf's dataset or its role).
+    private func unqualify(_ e: Expression, dataset: String) throws -> Expression {
+        func strip(_ e: Expression) throws -> Expression {
+            var out = e
+            switch e.kind {
+            case .name(let parts) where parts.count == 2:
+                let prefix = library?.datasetName(forRole: parts[0].name) ?? parts[0].name
+                guard prefix == dataset else {
+                    throw Diagnostic(.invalidMetric, "this aggregate reads `\(dataset)`, not `\(parts[0].name)`", at: parts[0].span)
+                }
+                let column = library?.columnName(parts[1].name, dataset: dataset) ?? parts[1].name
+                out.kind = .name([Identifier(column, span: parts[1].span)])
+            case .name(let parts):
+                let column = library?.columnName(parts[0].name, dataset: dataset) ?? parts[0].name
+                out.kind = .name([Identifier(column, span: parts[0].span)])
+            case .unary(let op, let a): out.kind = .unary(op, try strip(a))
+            case .binary(let op, let a, let b): out.kind = .binary(op, try strip(a), try strip(b))
+            case .call(let f, let args, let filter): out.kind = .call(f, try args.map(strip), filter: try filter.map(strip))
+            case .isNull(let a, let n): out.kind = .isNull(try strip(a), negated: n)
+            case .inList(let a, let items, let n): out.kind = .inList(try strip(a), try items.map(strip), negated: n)
+            case .between(let a, let b, let c, let n): out.kind = .between(try strip(a), try strip(b), try strip(c), negated: n)
+            case .like(let a, let b, let n): out.kind = .like(try strip(a), try strip(b), negated: n)
+            case .caseWhen(let clauses, let otherwise):
+                out.kind = .caseWhen(try clauses.map { WhenClause(condition: try strip($0.condition), result: try strip($0.result)) },
+                                     otherwise: try otherwise.map(strip))
+            case .during(let a, let range): out.kind = .during(try strip(a), range)
+            case .literal, .star: break
+            }
+            return out
+        }
+        return try strip(e)
+    }
+}

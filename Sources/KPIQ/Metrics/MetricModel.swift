@@ -1,0 +1,122 @@
+/// One aggregate a metric reads from one dataset: `count_distinct(sessions.visitor_id)`,
+/// `sum(campaigns.spend)`, `count(contacts) where customer_at is not null`.
+public struct MetricLeaf: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// Over the rows dated within the period (the usual case).
+        case aggregate
+        /// Distinct values of the argument with an event (the `time` column) within `window`
+        /// before the end of the period: `active_contacts(90 days)`.
+        case rolling(window: Interval)
+        /// Over every row dated before the end of the period (totals that accumulate, such as
+        /// the contacts in the base).
+        case cumulative
+    }
+
+    public var dataset: String
+    public var kind: Kind
+    public var function: AggregateFunction
+    /// Over the dataset's own columns (names without the dataset prefix).
+    public var argument: Expression?
+    public var filter: Expression?
+    public var fraction: Double?
+    /// The column that dates the rows; nil: the dataset's time column.
+    public var timeColumn: String?
+    /// Where it was written (for messages).
+    public var span: Span
+    /// A canonical text, equal for leaves that compute the same thing.
+    public var key: String
+
+    /// What an empty period gives: 0 for counts, null otherwise.
+    public var emptyValue: Scalar {
+        function == .count || function == .countDistinct ? .int(0) : .null
+    }
+}
+
+/// A metric's arithmetic over its leaves.
+public indirect enum MetricExpression: Sendable {
+    case leaf(Int)
+    case constant(Scalar)
+    case arithmetic(BinaryOperator, MetricExpression, MetricExpression)
+    case negate(MetricExpression)
+    case function(ScalarFunction, [MetricExpression])
+    /// `share(m)`: the value over the total of all rows in the same period.
+    case share(MetricExpression)
+
+    /// Leaf indexes it reads.
+    var leaves: [Int] {
+        switch self {
+        case .leaf(let i): return [i]
+        case .constant: return []
+        case .arithmetic(_, let a, let b): return a.leaves + b.leaves
+        case .negate(let a), .share(let a): return a.leaves
+        case .function(_, let args): return args.flatMap(\.leaves)
+        }
+    }
+
+    /// The same expression with leaf indexes renumbered.
+    func remapLeaves(_ map: (Int) -> Int) -> MetricExpression {
+        switch self {
+        case .leaf(let i): return .leaf(map(i))
+        case .constant: return self
+        case .arithmetic(let op, let a, let b): return .arithmetic(op, a.remapLeaves(map), b.remapLeaves(map))
+        case .negate(let a): return .negate(a.remapLeaves(map))
+        case .share(let a): return .share(a.remapLeaves(map))
+        case .function(let f, let args): return .function(f, args.map { $0.remapLeaves(map) })
+        }
+    }
+
+    var containsShare: Bool {
+        switch self {
+        case .share: return true
+        case .leaf, .constant: return false
+        case .arithmetic(_, let a, let b): return a.containsShare || b.containsShare
+        case .negate(let a): return a.containsShare
+        case .function(_, let args): return args.contains { $0.containsShare }
+        }
+    }
+}
+
+/// A metric ready to compute: its expression over its own leaves, and how to show it.
+public struct BoundMetric: Sendable {
+    public var name: String
+    public var expression: MetricExpression
+    public var leaves: [MetricLeaf]
+    public var format: ValueFormat
+    /// True when the value is a whole number (counts): shown and typed as int.
+    public var isInteger: Bool
+
+    /// Datasets it reads.
+    public var datasets: [String] {
+        var seen: [String] = []
+        for leaf in leaves where !seen.contains(leaf.dataset) { seen.append(leaf.dataset) }
+        return seen
+    }
+}
+
+/// `relate contacts.campaign -> campaigns.campaign`: each row of `from` points at one row of
+/// `to`, so `to`'s columns can be dimensions of `from`'s metrics.
+public struct Relationship: Sendable, Equatable {
+    public var fromDataset: String
+    public var fromColumn: String
+    public var toDataset: String
+    public var toColumn: String
+
+    public var description: String { "\(fromDataset).\(fromColumn) -> \(toDataset).\(toColumn)" }
+}
+
+/// `target metric between a and b [for dimension = value]`.
+public struct Target: Sendable {
+    public var metric: String
+    public var low: Double?
+    public var high: Double?
+    public var scope: (dimension: String, value: Scalar)?
+    public var text: String
+
+    /// "on target", "below" or "above"; nil for a null value.
+    public func status(_ value: Double?) -> String? {
+        guard let value else { return nil }
+        if let low, value < low { return "below" }
+        if let high, value > high { return "above" }
+        return "on target"
+    }
+}

@@ -1,0 +1,229 @@
+/// The KPI statements: metric, show, target, relate, use, funnel, cohort.
+extension Session {
+    func executeKPI(_ statement: Statement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
+        let asOf = settings.effectiveAsOf
+        switch statement.kind {
+        case .metric(let definition):
+            var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: asOf)
+            let bound = try binder.bindMetric(definition)
+            let replaced = kpis.metrics[definition.name.name] != nil
+            kpis.define(definition)
+            let datasets = bound.datasets.joined(separator: ", ")
+            return (.message("\(replaced ? "redefined" : "defined") metric `\(definition.name.name)` (\(bound.format.rawValue), reads \(datasets))"), [])
+
+        case .show(let show):
+            let result = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source).run(show)
+            return (.result(result), [])
+
+        case .target(let target):
+            let name = target.metric.name
+            guard kpis.metrics[name] != nil || KPILibrary.definition(name) != nil else {
+                var diagnostic = Diagnostic(.unknownMetric, "unknown metric `\(name)`", at: target.metric.span)
+                if let near = EditDistance.closest(to: name, among: kpis.metricOrder + KPILibrary.names) { diagnostic.label = "did you mean `\(near)`?" }
+                throw diagnostic
+            }
+            func number(_ e: Expression) throws -> Double {
+                var binder = ExpressionBinder(binder: binder(context), schema: Schema(fields: []))
+                guard let value = try binder.bind(e).constantValue?.doubleValue else {
+                    throw Diagnostic(.invalidArgument, "a target is a number: 3%, 0.25, 120", at: e.span)
+                }
+                return value
+            }
+            var low: Double?, high: Double?
+            let text: String
+            switch target.bound {
+            case .between(let a, let b):
+                low = try number(a)
+                high = try number(b)
+                guard low! <= high! else { throw Diagnostic(.invalidArgument, "the lower bound is above the upper one", at: statement.span) }
+                text = "between \(source(of: a, context)) and \(source(of: b, context))"
+            case .atLeast(let a):
+                low = try number(a)
+                text = ">= \(source(of: a, context))"
+            case .atMost(let a):
+                high = try number(a)
+                text = "<= \(source(of: a, context))"
+            }
+            var scope: (String, Scalar)?
+            var scopeText = ""
+            if let (dimension, value) = target.scope {
+                var binder = ExpressionBinder(binder: binder(context), schema: Schema(fields: []))
+                guard let constant = try binder.bind(value).constantValue else {
+                    throw Diagnostic(.invalidArgument, "a target's scope is one value: for source = \"paid\"", at: value.span)
+                }
+                scope = (dimension.name, constant)
+                scopeText = " for \(dimension.name) = \(source(of: value, context))"
+            }
+            kpis.targets.removeAll { $0.metric == name && $0.scope?.dimension == scope?.0 && $0.scope?.value == scope?.1 }
+            kpis.targets.append(Target(metric: name, low: low, high: high, scope: scope, text: text + scopeText))
+            return (.message("target: \(name) \(text)\(scopeText)"), [])
+
+        case .relate(let from, let to):
+            let a = try binder(context).dataset(from.dataset)
+            let b = try binder(context).dataset(to.dataset)
+            let fromIndex = try Binder.column(from.column, in: Schema(table: a.table, dataset: a.name))
+            let toIndex = try Binder.column(to.column, in: Schema(table: b.table, dataset: b.name))
+            guard Binder.unify(a.table.columns[fromIndex].type, b.table.columns[toIndex].type) != nil else {
+                throw Diagnostic(.typeMismatch, "`\(from.column.name)` is \(a.table.columns[fromIndex].type.name) but `\(to.column.name)` is \(b.table.columns[toIndex].type.name)",
+                                 at: from.span.to(to.span))
+            }
+            let column = b.table.columns[toIndex]
+            if Session.distinctCount(column) != Int64(b.table.rowCount - column.nullCount) {
+                throw Diagnostic(.invalidMetric, "`\(b.name).\(to.column.name)` has repeated values; a relationship must point at one row",
+                                 at: to.span, hints: ["relate to a column that identifies the rows of `\(b.name)`"])
+            }
+            let relation = Relationship(fromDataset: a.name, fromColumn: from.column.name, toDataset: b.name, toColumn: to.column.name)
+            kpis.relationships.removeAll { $0.fromDataset == relation.fromDataset && $0.fromColumn == relation.fromColumn }
+            kpis.relationships.append(relation)
+            return (.message("related \(relation.description)"), [])
+
+        case .use(let use):
+            return try executeUse(use, context)
+
+        case .funnel(let funnel):
+            let result = try FunnelExecutor(catalog: catalog, asOf: asOf, cancel: context.cancel).run(funnel)
+            return (.result(result), [])
+
+        case .cohort(let cohort):
+            let result = try CohortExecutor(catalog: catalog, asOf: asOf, cancel: context.cancel).run(cohort)
+            return (.result(result), [])
+
+        default:
+            throw Diagnostic(.unknownStatement, "not a KPI statement", at: statement.span)
+        }
+    }
+
+    private func source(of e: Expression, _ context: StatementContext) -> String {
+        context.source.text(of: e.span)
+    }
+
+    /// `use kpis [with role = dataset (column = column), ...]`: binds the library's roles and
+    /// defines every library metric whose datasets and columns exist.
+    private func executeUse(_ use: UseStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
+        guard use.library.name.lowercased() == "kpis" else {
+            throw Diagnostic(.unknownOption, "unknown library `\(use.library.name)`", at: use.library.span, hints: ["the standard library is `kpis`"])
+        }
+        var binding = kpis.binding
+        for entry in use.bindings {
+            guard KPILibrary.roles.contains(where: { $0.role == entry.role.name }) else {
+                var diagnostic = Diagnostic(.unknownOption, "the KPI library has no role `\(entry.role.name)`", at: entry.role.span,
+                                            hints: ["roles: " + KPILibrary.roles.map(\.role).joined(separator: ", ")])
+                if let near = EditDistance.closest(to: entry.role.name, among: KPILibrary.roles.map(\.role)) { diagnostic.label = "did you mean `\(near)`?" }
+                throw diagnostic
+            }
+            let dataset = try binder(context).dataset(entry.dataset)
+            binding.datasets[entry.role.name] = dataset.name
+            var renames: [String: String] = [:]
+            for (libraryColumn, datasetColumn) in entry.columns {
+                _ = try Binder.column(datasetColumn, in: Schema(table: dataset.table, dataset: dataset.name))
+                renames[libraryColumn.name] = datasetColumn.name
+            }
+            binding.columns[entry.role.name] = renames
+        }
+        kpis.binding = binding
+        // Define what binds; list what does not (and why).
+        var ready: [String] = []
+        var missing: [(String, String)] = []
+        for definition in KPILibrary.definitions {
+            let name = definition.name.name
+            if let existing = kpis.metrics[name], existing.text != definition.text {
+                continue  // the user's own definition wins
+            }
+            var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: settings.effectiveAsOf)
+            do {
+                _ = try binder.bindMetric(definition)
+                kpis.define(definition)
+                ready.append(name)
+            } catch let diagnostic as Diagnostic {
+                missing.append((name, diagnostic.message))
+            }
+        }
+        var message = "kpis: \(ready.count) metrics ready"
+        if !missing.isEmpty { message += ", \(missing.count) need other data (see .metrics)" }
+        kpis.unavailable = missing
+        return (.message(message), [])
+    }
+
+    // MARK: - Descriptions
+
+    /// One row per metric: name, formula, format, datasets read; then library metrics whose
+    /// data is missing, with why.
+    public func metricsTable() -> Table {
+        var names: [String] = []
+        var formulas: [String] = []
+        var formats: [String?] = []
+        var reads: [String?] = []
+        for name in kpis.metricOrder {
+            let definition = kpis.metrics[name]!
+            names.append(name)
+            formulas.append(definition.text + (definition.timeColumn.map { " (time \($0.name))" } ?? ""))
+            var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: settings.effectiveAsOf)
+            if let bound = try? binder.bindMetric(definition) {
+                formats.append(bound.format.rawValue)
+                reads.append(bound.datasets.joined(separator: ", "))
+            } else {
+                formats.append(definition.format?.name)
+                reads.append("(needs data that is not loaded)")
+            }
+        }
+        for (name, reason) in kpis.unavailable where kpis.metrics[name] == nil {
+            names.append(name)
+            formulas.append(KPILibrary.definition(name)?.text ?? "")
+            formats.append(KPILibrary.definition(name)?.format?.name)
+            reads.append("unavailable: " + reason)
+        }
+        return Table(names: ["metric", "formula", "format", "reads"], columns: [
+            ColumnFactory.text(names), ColumnFactory.text(formulas), ColumnFactory.text(formats), ColumnFactory.text(reads),
+        ], rowCount: names.count)
+    }
+
+    public func targetsTable() -> Table {
+        let targets = kpis.targets
+        return Table(names: ["metric", "target"], columns: [
+            ColumnFactory.text(targets.map(\.metric)), ColumnFactory.text(targets.map(\.text)),
+        ], rowCount: targets.count)
+    }
+
+    /// A metric's definition, the datasets and columns it reads, and the plan of its leaves.
+    public func explain(_ name: String) throws -> String {
+        guard let definition = kpis.metrics[name] ?? KPILibrary.definition(name) else {
+            var diagnostic = Diagnostic(.unknownMetric, "unknown metric `\(name)`")
+            if let near = EditDistance.closest(to: name, among: kpis.metricOrder + KPILibrary.names) { diagnostic.hints = ["did you mean `\(near)`?"] }
+            throw diagnostic
+        }
+        var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: settings.effectiveAsOf)
+        let bound = try binder.bindMetric(definition)
+        var out = "metric \(name) = \(definition.text)\n"
+        if kpis.metrics[name] == nil { out += "  (from the KPI library)\n" }
+        out += "  format: \(bound.format.rawValue)\n"
+        if let time = definition.timeColumn { out += "  dated by: \(time.name)\n" }
+        out += "  computed as: \(Self.describe(bound.expression, bound.leaves))\n"
+        out += "  reads:\n"
+        for (k, leaf) in bound.leaves.enumerated() {
+            let time = leaf.timeColumn ?? catalog[leaf.dataset]?.timeColumn ?? "(no time column)"
+            var line = "    [\(k)] \(leaf.function.rawValue)(\(leaf.argument.map(ExpressionPrinter.text) ?? "*"))"
+            if let filter = leaf.filter { line += " where \(ExpressionPrinter.text(filter))" }
+            line += " on \(leaf.dataset), dated by \(time)"
+            switch leaf.kind {
+            case .aggregate: break
+            case .rolling(let window): line += ", over the \(window.description) before each period's end"
+            case .cumulative: line += ", over everything before each period's end"
+            }
+            out += line + "\n"
+        }
+        out += "  plan: each dataset's leaves are aggregated by the `by` dimensions and the period of its own time column;\n"
+        out += "        the per-dataset results are lined up on (dimensions, period), empty periods filled, then the formula applied.\n"
+        return out
+    }
+
+    static func describe(_ e: MetricExpression, _ leaves: [MetricLeaf]) -> String {
+        switch e {
+        case .leaf(let i): return "[\(i)]"
+        case .constant(let v): return v.description
+        case .arithmetic(let op, let a, let b): return "(\(describe(a, leaves)) \(op.rawValue) \(describe(b, leaves)))"
+        case .negate(let a): return "-" + describe(a, leaves)
+        case .function(let f, let args): return f.rawValue + "(" + args.map { describe($0, leaves) }.joined(separator: ", ") + ")"
+        case .share(let a): return "share(" + describe(a, leaves) + ")"
+        }
+    }
+}
