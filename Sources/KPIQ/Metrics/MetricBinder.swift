@@ -22,6 +22,8 @@ struct MetricBinder {
 
     /// Binds a whole metric definition.
     mutating func bindMetric(_ definition: MetricDefinition) throws -> BoundMetric {
+        expanding = [definition.name.name]
+        defer { expanding = [] }
         let expression = try bind(definition.expression, time: definition.timeColumn)
         var format = try definition.format.map { name -> ValueFormat in
             guard let format = ValueFormat(name: name.name) else {

@@ -89,13 +89,11 @@ struct ShowExecutor {
             range = resolved
         }
         let calendar = show.grain.map { ShowCalendar(grain: $0, asOf: asOf) }
+        // Over periods, the earlier periods are computed with the rest (matched by calendar
+        // afterwards); a whole range is compared with a second run over the earlier range.
         var computeRange = range
-        if let comparison = show.comparison, let range {
-            if let calendar {
-                computeRange = (calendar.earlier(CalendarMath.truncate(range.start, to: calendar.grain), comparison), range.end)
-            } else {
-                computeRange = (Self.earlierRange(range, comparison).start, range.end)
-            }
+        if let comparison = show.comparison, let range, let calendar {
+            computeRange = (calendar.earlier(CalendarMath.truncate(range.start, to: calendar.grain), comparison), range.end)
         }
         if show.comparison != nil, show.grain == nil, range == nil {
             throw Diagnostic(.invalidArgument, "`vs` compares two periods: add `over month` (or another grain) or `during RANGE`",

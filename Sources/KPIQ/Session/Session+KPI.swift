@@ -4,7 +4,10 @@ extension Session {
         let asOf = settings.effectiveAsOf
         switch statement.kind {
         case .metric(let definition):
-            var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: asOf)
+            // Bind with the new definition in place, so a redefinition that loops is caught.
+            var metrics = kpis.metrics
+            metrics[definition.name.name] = definition
+            var binder = MetricBinder(catalog: catalog, metrics: metrics, library: kpis.resolver(catalog), asOf: asOf)
             let bound = try binder.bindMetric(definition)
             let replaced = kpis.metrics[definition.name.name] != nil
             kpis.define(definition)
