@@ -129,7 +129,19 @@ struct MetricBinder {
         }
         expanding.append(name.name)
         defer { expanding.removeLast() }
-        return try bind(definition.expression, time: definition.timeColumn)
+        do {
+            return try bind(definition.expression, time: definition.timeColumn)
+        } catch var diagnostic as Diagnostic {
+            // The definition's text is not this statement's: point at the name used here.
+            if diagnostic.span != name.span {
+                diagnostic.span = name.span
+                diagnostic.label = nil
+                if !diagnostic.message.hasPrefix("in metric") && !diagnostic.message.hasPrefix("metric `") {
+                    diagnostic.message = "in metric `\(name.name)`: " + diagnostic.message
+                }
+            }
+            throw diagnostic
+        }
     }
 
     /// A library metric that takes a length of time: `active_contacts(90 days)`.

@@ -58,7 +58,10 @@ struct ShowExecutor {
                     throw diagnostic
                 }
             } else {
-                let bound = try binder.bindMetric(definition)
+                var bound = try binder.bindMetric(definition)
+                if case .call(let function, _, _) = item.expression.kind, let parametric = KPILibrary.parametric(function.name) {
+                    bound.format = parametric == .activeContacts ? .count : .percent
+                }
                 outputs.append(Output(name: name, expression: bound.expression, format: bound.format, isInteger: bound.isInteger))
             }
         }
@@ -89,6 +92,11 @@ struct ShowExecutor {
             range = resolved
         }
         let calendar = show.grain.map { ShowCalendar(grain: $0, asOf: asOf) }
+        // Over periods, a range starts with a whole period (`last 6 weeks` over week: six whole
+        // weeks, the last one running).
+        if let calendar, let resolved = range {
+            range = (CalendarMath.truncate(resolved.start, to: calendar.grain), resolved.end)
+        }
         // Over periods, the earlier periods are computed with the rest (matched by calendar
         // afterwards); a whole range is compared with a second run over the earlier range.
         var computeRange = range
@@ -98,6 +106,19 @@ struct ShowExecutor {
         if show.comparison != nil, show.grain == nil, range == nil {
             throw Diagnostic(.invalidArgument, "`vs` compares two periods: add `over month` (or another grain) or `during RANGE`",
                              at: show.metrics.first?.span)
+        }
+        // Conditions on shown values (metrics, their targets) apply to the result; the others
+        // select the rows the metrics read.
+        let outputNames = Set(outputs.map(\.name) + outputs.flatMap { [$0.name + "_previous", $0.name + "_change", $0.name + "_change_pct", $0.name + "_target"] })
+        var rowFilter: Expression?
+        var resultFilter: Expression?
+        for conjunct in Self.conjuncts(show.filter) {
+            let names = Set(Self.columnNames(conjunct).map(\.name))
+            if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: outputNames) {
+                resultFilter = resultFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
+            } else {
+                rowFilter = rowFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
+            }
         }
         // Compute every leaf group.
         let needsTime = show.grain != nil || range != nil
@@ -148,7 +169,7 @@ struct ShowExecutor {
                 try cancel?.check()
                 let table = try computeGroup(
                     dataset: dataset, timeColumn: timeColumn, leaves: indexes.map { leaves[$0] }, dimensions: dimensions,
-                    grain: leaf.kind == .aggregate ? show.grain : nil, window: run.window, filter: show.filter, lookup: lookup)
+                    grain: leaf.kind == .aggregate ? show.grain : nil, window: run.window, filter: rowFilter, lookup: lookup)
                 for (k, index) in indexes.enumerated() {
                     leafTypes[index] = table.columns[dimensions.count + (leaf.kind == .aggregate && show.grain != nil ? 1 : 0) + k].type
                 }
@@ -220,7 +241,7 @@ struct ShowExecutor {
             }
         }
         return try assemble(show: show, outputs: outputs, dimensions: dimensions, rows: rows, current: current, previous: previous,
-                            calendar: calendar, periods: periods, range: range, combinations: combinations.count)
+                            calendar: calendar, periods: periods, range: range, combinations: combinations.count, resultFilter: resultFilter)
     }
 
     // MARK: - One leaf group
@@ -367,7 +388,7 @@ struct ShowExecutor {
 
     private func assemble(
         show: ShowStatement, outputs: [Output], dimensions: [Dimension], rows: [[Scalar]], current: [[Scalar]], previous: [[Scalar]]?,
-        calendar: ShowCalendar?, periods: [Int64], range: (start: Int64, end: Int64)?, combinations: Int
+        calendar: ShowCalendar?, periods: [Int64], range: (start: Int64, end: Int64)?, combinations: Int, resultFilter: Expression?
     ) throws -> QueryResult {
         var names: [String] = []
         var columns: [Column] = []
@@ -435,6 +456,12 @@ struct ShowExecutor {
             }
         }
         var table = Table(names: names, columns: columns, rowCount: rows.count)
+        if let resultFilter {
+            let schema = Schema(fields: zip(names, columns).map { Schema.Field(name: $0, type: $1.type) })
+            var binder = ExpressionBinder(binder: Binder(catalog: catalog, asOf: asOf, source: source), schema: schema)
+            let condition = try binder.condition(resultFilter)
+            table = try Executor(cancel: cancel).run(.filter(.scan(name: "", table: table), condition)).renamed(names)
+        }
         // Order: by dimensions then period unless sorted; then top N.
         if !show.sort.isEmpty || show.top != nil {
             let schema = Schema(fields: zip(names, columns).map { Schema.Field(name: $0, type: $1.type) })
@@ -456,7 +483,13 @@ struct ShowExecutor {
         if let calendar { title += " over " + calendar.grain.rawValue }
         if let range { title += ", " + CivilCalendar.formatDate(range.start) + " .. " + CivilCalendar.formatDate(range.end - 1) }
         if let comparison = show.comparison { title += comparison == .previousYear ? ", vs previous year" : ", vs previous period" }
-        return QueryResult(table: table, formats: formats, chart: nil, title: title, notes: notes)
+        if let chart = show.chart {
+            for column in [chart.x].compactMap({ $0 }) + chart.y where !names.contains(column) {
+                throw Diagnostic(.unknownColumn, "unknown column `\(column)` in this result", at: show.metrics.first?.span,
+                                 label: EditDistance.closest(to: column, among: names).map { "did you mean `\($0)`?" })
+            }
+        }
+        return QueryResult(table: table, formats: formats, chart: show.chart, title: title, notes: notes)
     }
 
     /// The first `top` rows (by dimension combination when over periods); with `other`, the
@@ -592,6 +625,13 @@ struct ShowExecutor {
         day -= window.days
         day -= (window.micros + CivilCalendar.microsPerDay - 1) / CivilCalendar.microsPerDay
         return day
+    }
+
+    /// The parts of an `and` chain.
+    static func conjuncts(_ e: Expression?) -> [Expression] {
+        guard let e else { return [] }
+        if case .binary(.and, let a, let b) = e.kind { return conjuncts(a) + conjuncts(b) }
+        return [e]
     }
 
     /// Column names an expression reads (plain names only).

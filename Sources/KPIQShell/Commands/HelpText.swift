@@ -34,6 +34,33 @@ enum HelpText {
             """ + "\n" + ScalarFunction.allCases.map { "  " + $0.signature }.joined(separator: "\n")
             + "\n  if(condition, a, b), case when ... then ... else ... end, today()"
             + "\n  int(x), decimal(x), text(x), bool(x), date(x), timestamp(x)\n",
+        "metrics": """
+            metric NAME = EXPRESSION [as count|percent|money|days|number] [time COLUMN]
+              EXPRESSION combines aggregates, each over one dataset (count(contacts),
+              count_distinct(sessions.visitor_id), sum(campaigns.spend) where ...), other metrics
+              by name, numbers and arithmetic: metric cpl = spend / leads as money.
+              `time COLUMN` dates the metric's rows by another column (mqls by mql_at).
+              rolling(AGGREGATE, 90 days[, event_time]) and cumulative(AGGREGATE) count over a
+              window ending with each period, or everything before its end.
+            use kpis [with ROLE = DATASET (library_column = column, ...), ...]
+              binds the standard library (roles: sessions, contacts, campaigns, deals, emails,
+              ads, social, ctas, forms, outbound); `.metrics` lists what is available.
+            relate DATASET.COLUMN -> OTHER.KEY   lets OTHER's columns be dimensions of DATASET.
+            target METRIC between A and B | >= X | <= X [for DIMENSION = VALUE]
+            """,
+        "show": """
+            show METRIC, ... [by COLUMN, ...] [over day|week|month|quarter|year] [during RANGE]
+                 [vs previous period|previous year] [where CONDITION] [sort KEY [desc], ...]
+                 [top N [with other]] [| chart [bar|line]]
+              Each metric is computed from its own datasets at the grain asked for, then lined up
+              on the dimensions and the period; ratios come from totals. `over` lists every
+              period (0 for counts, n/a for rates) and marks the running one partial. `vs` adds
+              the earlier value, the change and the change in percent, matched by calendar.
+              A `where` on shown metrics filters the result; on columns, the rows read.
+              share(METRIC) is each row's part of its period's total.
+            funnel DATASET: STAGE -> STAGE -> ... [by COLUMN] [within 90 days] [during RANGE]
+            cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N]
+            """,
         "formats": """
             Tables show numbers with thousands separators, metrics as their format says
             (percent 12.3%, money 1,234.50, days 3.5), null as n/a. `.mode csv|json` prints raw

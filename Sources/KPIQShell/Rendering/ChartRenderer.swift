@@ -43,7 +43,8 @@ public struct ChartRenderer {
         let isTime = xIndex >= 0 && table.columns[xIndex].type.isTemporal
         let style: ChartRequest.Style = request.style == .auto ? (isTime ? .line : .bar) : request.style
         let labels: [String] = (0..<table.rowCount).map { row in
-            xIndex < 0 ? String(row + 1) : ValueFormatter.format(table.columns[xIndex].scalar(at: row), type: table.columns[xIndex].type, format: nil)
+            xIndex < 0 ? String(row + 1) : ValueFormatter.format(table.columns[xIndex].scalar(at: row), type: table.columns[xIndex].type,
+                                                                 format: result.formats[xIndex])
         }
         var out = ""
         for y in yIndexes {

@@ -100,6 +100,8 @@ public struct ShowStatement: Sendable {
     public var top: Int64?
     /// `top 5 by source with other`: fold the rest into an `other` row.
     public var withOther: Bool
+    /// `| chart ...` after the clauses.
+    public var chart: ChartRequest?
 
     public enum Comparison: Sendable, Equatable {
         case previousPeriod

@@ -114,7 +114,7 @@ extension Parser {
         try expect(word: "show")
         var statement = ShowStatement(
             metrics: try namedExpressions(), dimensions: [], grain: nil, grainSpan: nil, range: nil, comparison: nil,
-            filter: nil, sort: [], top: nil, withOther: false)
+            filter: nil, sort: [], top: nil, withOther: false, chart: nil)
         var seen = Set<String>()
         while true {
             skipNewlines(before: Self.showClauses)
@@ -172,6 +172,12 @@ extension Parser {
             default:
                 break
             }
+        }
+        // `| chart ...` draws the result.
+        if current.isSymbol("|"), peek().isWord("chart") {
+            advance()
+            let step = try self.step()
+            if case .chart(let request) = step.kind { statement.chart = request }
         }
         return statement
     }
@@ -282,11 +288,13 @@ extension Parser {
             if accept(word: "by") {
                 repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
             } else if accept(word: "within") {
-                let expression = try expression()
-                guard case .literal(.interval(let interval)) = expression.kind else {
-                    throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: expression.span)
+                let start = current.span
+                let n = try integer("a length of time such as `90 days`")
+                guard current.kind == .identifier, let unit = Interval.unit(current.text) else {
+                    throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: start.to(current.span))
                 }
-                statement.within = interval
+                advance()
+                statement.within = unit * n
             } else if accept(word: "during") {
                 statement.range = try timeRange()
             } else {
