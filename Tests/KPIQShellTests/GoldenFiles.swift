@@ -114,6 +114,16 @@ enum GoldenFiles {
         return lines.joined(separator: "\n")
     }
 
+    /// A `# requires: PATH` line's path (relative to the file) when it does not exist.
+    static func missingRequirement(_ url: URL) throws -> String? {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for line in text.split(separator: "\n") where line.hasPrefix("# requires: ") {
+            let path = url.deletingLastPathComponent().appendingPathComponent(String(line.dropFirst(12))).standardized.path
+            if !FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
+    }
+
     /// Runs a golden file; returns problems found (empty when all blocks pass).
     static func check(_ url: URL) throws -> [String] {
         let text = try String(contentsOf: url, encoding: .utf8)

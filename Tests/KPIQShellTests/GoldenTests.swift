@@ -13,6 +13,10 @@ import Testing
 
     @Test("golden file", arguments: goldenFiles)
     func golden(_ url: URL) throws {
+        if let missing = try GoldenFiles.missingRequirement(url) {
+            print("skipping \(url.lastPathComponent): \(missing) is not present on this machine")
+            return
+        }
         let problems = try GoldenFiles.check(url)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n\n"))")
     }

@@ -30,11 +30,14 @@ public struct TableRenderer {
         let rows = visibleRows(table.rowCount)
         let headers = table.names
         let decimals = Self.columnDecimals(result, rows: rows.compactMap { $0 })
+        let labels = table.names.map(ValueFormatter.isLabelColumn)
         var cells: [[String]] = rows.map { row in
             guard let row else { return [] }
             return table.columns.indices.map { c in
-                Self.cellText(ValueFormatter.format(table.columns[c].scalar(at: row), type: table.columns[c].type,
-                                                    format: result.formats[c], decimals: decimals[c]), unicode: unicode)
+                let value = table.columns[c].scalar(at: row)
+                if case .int(let v) = value, result.formats[c] == nil, labels[c] { return String(v) }
+                return Self.cellText(ValueFormatter.format(value, type: table.columns[c].type,
+                                                           format: result.formats[c], decimals: decimals[c]), unicode: unicode)
             }
         }
         let rightAligned = table.columns.map { $0.type.isNumeric }

@@ -78,9 +78,29 @@ public enum ValueFormatter {
         }
     }
 
-    /// 0.1234 as "12.3%".
+    /// 0.1234 as "12.3%"; small shares keep two significant digits (0.00018 as "0.018%").
     public static func percent(_ v: Double) -> String {
-        grouped(v * 100, decimals: 1) + "%"
+        let p = abs(v * 100)
+        var decimals = 1
+        if p > 0, p < 1 {
+            var m = p
+            decimals = 1
+            while m < 10, decimals < 6 {
+                m *= 10
+                decimals += 1
+            }
+            decimals -= 1
+            decimals = max(1, decimals)
+        }
+        return grouped(v * 100, decimals: decimals) + "%"
+    }
+
+    /// Whole numbers in a column named like an identifier or a year (`ad_id`, `year`) are shown
+    /// without thousands separators: they are labels, not quantities.
+    public static func isLabelColumn(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower == "id" || lower.hasSuffix("_id") || lower.hasSuffix("id") && lower.count <= 4
+            || ["year", "yr", "code", "zip", "zipcode", "postcode"].contains(lower) || lower.hasSuffix("_year") || lower.hasSuffix("_code")
     }
 
     /// A decimal with as many digits as help: four significant below one, two above.
