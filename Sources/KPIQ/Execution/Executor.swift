@@ -28,7 +28,8 @@ public struct Executor {
             let pipeline = ScanPipeline(table: source, steps: steps)
             let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
             let specs = aggregates.map(Self.aggregateSpec)
-            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs) }, cancel: cancel)
+            let rows = source.rowCount
+            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
             let names = schema.names
             return AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)))
         case .sort(let input, let keys):

@@ -72,7 +72,7 @@ struct BenchmarkRunner {
             }
             let sorted = times.sorted()
             let median = sorted.isEmpty ? 0 : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
-            var line = "{\"kind\":\"query\",\"name\":\(MachineFormats.jsonString(section.name)),\"median_ms\":\(median),\"runs_ms\":["
+            var line = "{\"kind\":\"query\",\"name\":\(MachineFormats.jsonString(section.name)),\"median_ms\":\(median),\"min_ms\":\(sorted.first ?? 0),\"runs_ms\":["
             line += times.map { String($0) }.joined(separator: ",") + "]"
             if let result {
                 let table = result.table

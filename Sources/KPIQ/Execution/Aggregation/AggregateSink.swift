@@ -14,9 +14,9 @@ final class AggregateSink: BatchSink {
     let indexer: GroupIndexer
     let accumulators: [any Accumulator]
 
-    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec]) {
+    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec], expectedRows: Int) {
         keyExpressions = keys.map(\.expression)
-        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) })
+        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, expectedRows: expectedRows)
         self.specs = specs
         accumulators = specs.map { $0.makeAccumulator() }
     }
@@ -52,7 +52,7 @@ final class AggregateSink: BatchSink {
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
             }
         }
-        var order = (0..<first.indexer.count).sorted { first.indexer.firstRows[$0] < first.indexer.firstRows[$1] }
+        var order = first.indexer.orderedGroups()
         if first.keyExpressions.isEmpty, order.isEmpty {
             // An aggregate over no rows: one row (count 0, other aggregates null).
             order = [0]

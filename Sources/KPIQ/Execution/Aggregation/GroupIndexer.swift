@@ -1,21 +1,31 @@
 /// Gives each distinct key (one or more columns) a dense group number, batch by batch.
 ///
-/// A single text key from one dictionary is looked up directly by code (an array as long as
-/// the dictionary); any other key goes through an open-addressing hash table over the key's
-/// words. Groups remember the first row (global row number) they appeared in, so results
-/// can be listed in first-seen order whatever the thread scheduling.
+/// A single text key from one dictionary is grouped by code: the group number *is* the code
+/// (and the dictionary's size is the null group), so grouping ten million sessions by visitor
+/// costs nothing per row and two threads' groups line up without a merge. Groups that never
+/// see a row stay "dead" (no first row) and are left out of results. Any other key goes
+/// through an open-addressing hash table over the key's words, with each group's hash kept
+/// so growing the table never rehashes keys. Groups remember the first row (global row
+/// number) they appeared in, so results can be listed in first-seen order whatever the
+/// thread scheduling.
 final class GroupIndexer {
     let keys: [KeyComponents]
     /// Group g's key words: `words[g * width + k]`; bit k of `nullMasks[g]` is set when key k is null.
     private(set) var words: [UInt64] = []
     private(set) var nullMasks: [UInt64] = []
     private(set) var firstRows: [Int] = []
+    private var hashes: [UInt64] = []
     var count: Int { firstRows.count }
-    private var width: Int { keys.count }
+    private let width: Int
 
-    // Direct path: single stable text key.
-    private var byCode: [Int32] = []
-    private var nullGroup: Int32 = -1
+    /// The first row of a group that never saw one.
+    static let deadRow = Int.max
+
+    // Identity path: a single key of dictionary codes, group = code.
+    private var identityDictionary: StringDictionary?
+    /// Dictionaries much larger than the input are hashed instead (a filter may leave a few
+    /// rows of a column with millions of distinct values).
+    private let expectedRows: Int
     // Hash path.
     private var table: [Int32] = []
     private var mask = 0
@@ -23,30 +33,45 @@ final class GroupIndexer {
     private var scratchWords: [[UInt64]]
     private var scratchNulls: [[UInt8]]
 
-    init(keys: [KeyComponents]) {
+    init(keys: [KeyComponents], expectedRows: Int = Int.max / 4) {
         self.keys = keys
+        self.expectedRows = expectedRows
+        width = keys.count
         scratchWords = Array(repeating: [], count: keys.count)
         scratchNulls = Array(repeating: [], count: keys.count)
         table = [Int32](repeating: -1, count: 64)
         mask = 63
     }
 
-    /// Group numbers of a batch's rows, adding groups for new keys. `firstRow` is the global
-    /// row number of the batch's first row; `rowNumbers` (when given) the global row of each row.
+    /// The dictionary of a single-text-key indexer that can group by code.
+    private var codeDictionary: StringDictionary? {
+        guard width == 1, keys[0].type == .text, !keys[0].usesStrings, let dictionary = keys[0].dictionary else { return nil }
+        return dictionary.count <= 2 * expectedRows + 65_536 ? dictionary : nil
+    }
+
+    /// Group numbers of a batch's rows, adding groups for new keys; `rowNumbers` are the
+    /// rows' global numbers.
     func groups(for vectors: [Vector], rowNumbers: [Int32]) -> [Int32] {
         let n = rowNumbers.count
         if keys.isEmpty {
-            if count == 0 { addGroup(words: [], nullMask: 0, firstRow: Int(rowNumbers.first ?? 0)) }
+            if count == 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: Int(rowNumbers.first ?? 0)) }
             return [Int32](repeating: 0, count: n)
         }
         for k in 0..<width {
             keys[k].encode(vectors[k], into: &scratchWords[k], nulls: &scratchNulls[k])
             if let translation = keys[k].takeTranslation() { retranslate(key: k, translation) }
         }
-        if width == 1, keys[0].type == .text, !keys[0].usesStrings, let dictionary = keys[0].dictionary {
-            return directGroups(dictionarySize: dictionary.count, rowNumbers: rowNumbers)
-        }
+        if identityDictionary == nil, count == 0, let dictionary = codeDictionary { enterIdentityMode(dictionary) }
+        if identityDictionary != nil { return identityGroups(rowNumbers: rowNumbers) }
         var result = [Int32](repeating: 0, count: n)
+        if width == 1 {
+            let values = scratchWords[0], nulls = scratchNulls[0]
+            for i in 0..<n {
+                let isNull = nulls[i] != 0
+                result[i] = findOrAdd1(isNull ? 0 : values[i], nullMask: isNull ? 1 : 0, firstRow: Int(rowNumbers[i]))
+            }
+            return result
+        }
         var tuple = [UInt64](repeating: 0, count: width)
         for i in 0..<n {
             var nullMask: UInt64 = 0
@@ -63,116 +88,185 @@ final class GroupIndexer {
         return result
     }
 
-    private func directGroups(dictionarySize: Int, rowNumbers: [Int32]) -> [Int32] {
-        if byCode.count < dictionarySize { byCode.append(contentsOf: repeatElement(-1, count: dictionarySize - byCode.count)) }
+    /// One group per code, plus the null group, all dead until a row arrives.
+    private func enterIdentityMode(_ dictionary: StringDictionary) {
+        identityDictionary = dictionary
+        let size = dictionary.count
+        words = (0...size).map { UInt64($0) }
+        nullMasks = [UInt64](repeating: 0, count: size + 1)
+        nullMasks[size] = 1
+        firstRows = [Int](repeating: Self.deadRow, count: size + 1)
+        hashes = [UInt64](repeating: 0, count: size + 1)
+    }
+
+    private func identityGroups(rowNumbers: [Int32]) -> [Int32] {
         let codes = scratchWords[0], nulls = scratchNulls[0]
+        let nullGroup = Int32(count - 1)
         let n = rowNumbers.count
         var result = [Int32](repeating: 0, count: n)
-        byCode.withUnsafeMutableBufferPointer { byCode in
+        firstRows.withUnsafeMutableBufferPointer { firstRows in
             for i in 0..<n {
-                if nulls[i] != 0 {
-                    if nullGroup < 0 { nullGroup = addGroup(words: [0], nullMask: 1, firstRow: Int(rowNumbers[i])) }
-                    result[i] = nullGroup
-                    continue
-                }
-                let code = Int(codes[i])
-                var g = byCode[code]
-                if g < 0 {
-                    g = addGroup(words: [UInt64(code)], nullMask: 0, firstRow: Int(rowNumbers[i]))
-                    byCode[code] = g
-                }
+                let g = nulls[i] != 0 ? nullGroup : Int32(truncatingIfNeeded: codes[i])
                 result[i] = g
+                let row = Int(rowNumbers[i])
+                if row < firstRows[Int(g)] { firstRows[Int(g)] = row }
             }
         }
         return result
     }
 
+    /// Groups that saw rows, in order of their first row.
+    func orderedGroups() -> [Int] {
+        let live = (0..<count).filter { firstRows[$0] != Self.deadRow }
+        let order = RadixSort.order(byKeys: live.map { firstRows[$0] })
+        return order.map { live[$0] }
+    }
+
+    /// Adds a one-word group (no array built per group: millions of visitors are added here).
+    @inline(__always)
     @discardableResult
-    private func addGroup(words newWords: [UInt64], nullMask: UInt64, firstRow: Int) -> Int32 {
+    private func addGroup1(word: UInt64, nullMask: UInt64, hash: UInt64, firstRow: Int) -> Int32 {
+        let g = Int32(count)
+        words.append(word)
+        nullMasks.append(nullMask)
+        firstRows.append(firstRow)
+        hashes.append(hash)
+        return g
+    }
+
+    @discardableResult
+    private func addGroup(words newWords: [UInt64], nullMask: UInt64, hash: UInt64, firstRow: Int) -> Int32 {
         let g = Int32(count)
         words.append(contentsOf: newWords)
         nullMasks.append(nullMask)
         firstRows.append(firstRow)
+        hashes.append(hash)
         return g
     }
 
     @inline(__always)
-    private func hash(_ tuple: [UInt64], _ nullMask: UInt64) -> Int {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ nullMask
-        for w in tuple { h = ByteHash.mix(h ^ w) }
-        return Int(truncatingIfNeeded: h)
+    private static func hash1(_ word: UInt64, _ nullMask: UInt64) -> UInt64 {
+        ByteHash.mix(word &+ 0x9E37_79B9_7F4A_7C15 ^ (nullMask << 61))
     }
 
-    /// The group of a key tuple, added when new (or, with `firstRow` smaller, moved earlier).
-    func findOrAdd(_ tuple: [UInt64], nullMask: UInt64, firstRow: Int) -> Int32 {
-        var slot = hash(tuple, nullMask) & mask
+    @inline(__always)
+    private func hash(_ tuple: UnsafePointer<UInt64>, _ nullMask: UInt64) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ nullMask
+        for k in 0..<width { h = ByteHash.mix(h ^ tuple[k]) }
+        return h
+    }
+
+    /// One-word keys: the group of a word, added when new.
+    @inline(__always)
+    private func findOrAdd1(_ word: UInt64, nullMask: UInt64, firstRow: Int) -> Int32 {
+        let h = Self.hash1(word, nullMask)
+        var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let g = table[slot]
             if g < 0 { break }
-            if nullMasks[Int(g)] == nullMask {
-                var same = true
-                let base = Int(g) * width
-                for k in 0..<width where words[base + k] != tuple[k] { same = false; break }
-                if same {
-                    if firstRow < firstRows[Int(g)] { firstRows[Int(g)] = firstRow }
-                    return g
-                }
+            let group = Int(g)
+            if hashes[group] == h, words[group] == word, nullMasks[group] == nullMask {
+                if firstRow < firstRows[group] { firstRows[group] = firstRow }
+                return g
             }
             slot = (slot + 1) & mask
         }
-        let g = addGroup(words: tuple, nullMask: nullMask, firstRow: firstRow)
+        let g = addGroup1(word: word, nullMask: nullMask, hash: h, firstRow: firstRow)
         table[slot] = g
         if count * 2 > table.count { rehash() }
         return g
     }
 
-    /// Rebuilds the hash table, at least twice as large as the number of groups.
+    /// The group of a key tuple, added when new (or, with `firstRow` smaller, moved earlier).
+    func findOrAdd(_ tuple: [UInt64], nullMask: UInt64, firstRow: Int) -> Int32 {
+        if width == 1 { return findOrAdd1(tuple[0], nullMask: nullMask, firstRow: firstRow) }
+        let h = tuple.withUnsafeBufferPointer { hash($0.baseAddress!, nullMask) }
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let g = table[slot]
+            if g < 0 { break }
+            let group = Int(g)
+            if hashes[group] == h, nullMasks[group] == nullMask {
+                var same = true
+                let base = group * width
+                for k in 0..<width where words[base + k] != tuple[k] { same = false; break }
+                if same {
+                    if firstRow < firstRows[group] { firstRows[group] = firstRow }
+                    return g
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+        let g = addGroup(words: tuple, nullMask: nullMask, hash: h, firstRow: firstRow)
+        table[slot] = g
+        if count * 2 > table.count { rehash() }
+        return g
+    }
+
+    /// Rebuilds the hash table, at least twice as large as the number of groups, from the
+    /// hashes kept per group.
     private func rehash() {
         var size = max(64, table.count)
         while size < count * 2 + 2 { size <<= 1 }
         table = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for g in 0..<count {
-            let tuple = Array(words[(g * width)..<((g + 1) * width)])
-            var slot = hash(tuple, nullMasks[g]) & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(g)
+        table.withUnsafeMutableBufferPointer { table in
+            for g in 0..<count {
+                var slot = Int(truncatingIfNeeded: hashes[g]) & mask
+                while table[slot] >= 0 { slot = (slot + 1) & mask }
+                table[slot] = Int32(g)
+            }
         }
+    }
+
+    /// Leaves the identity path: every group (dead ones too, so numbers stay) goes into the
+    /// hash table.
+    private func leaveIdentityMode() {
+        identityDictionary = nil
+        for g in 0..<count {
+            hashes[g] = width == 1 ? Self.hash1(words[g], nullMasks[g])
+                : words.withUnsafeBufferPointer { hash($0.baseAddress! + g * width, nullMasks[g]) }
+        }
+        rehash()
     }
 
     /// Key `k` switched from dictionary codes to string ids: rewrite stored groups.
     private func retranslate(key k: Int, _ translation: [UInt64: UInt64]) {
         for g in 0..<count where nullMasks[g] & (1 << UInt64(k)) == 0 {
-            words[g * width + k] = translation[words[g * width + k]] ?? 0
+            words[g * width + k] = translation[words[g * width + k]] ?? UInt64.max - UInt64(g)
         }
-        byCode = []
-        nullGroup = -1
-        rehash()
+        leaveIdentityMode()
     }
 
     /// Adds another indexer's groups to this one; returns, for each of its groups, the
-    /// group it became here.
+    /// group it became here (-1 for its dead groups).
     func absorb(_ other: GroupIndexer) -> [Int32] {
         if keys.isEmpty {
-            if count == 0, other.count > 0 { addGroup(words: [], nullMask: 0, firstRow: other.firstRows[0]) }
+            if count == 0, other.count > 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: other.firstRows[0]) }
             if other.count > 0, other.firstRows[0] < firstRows[0] { firstRows[0] = other.firstRows[0] }
             return [Int32](repeating: 0, count: other.count)
         }
-        // Direct-path groups are not in the hash table yet.
-        if table.allSatisfy({ $0 < 0 }), count > 0 { rehash() }
-        var mapping = [Int32](repeating: 0, count: other.count)
+        // Both grouped by codes of the same dictionary: the same numbers, nothing to map.
+        if count == 0, let dictionary = other.identityDictionary, keys[0].dictionary == nil || keys[0].dictionary === dictionary {
+            keys[0].adopt(dictionary)
+            enterIdentityMode(dictionary)
+        }
+        if let mine = identityDictionary, let theirs = other.identityDictionary, mine === theirs {
+            for g in 0..<other.count where other.firstRows[g] < firstRows[g] { firstRows[g] = other.firstRows[g] }
+            return (0..<other.count).map { Int32($0) }
+        }
+        if identityDictionary != nil { leaveIdentityMode() }
+        var mapping = [Int32](repeating: -1, count: other.count)
         var tuple = [UInt64](repeating: 0, count: width)
-        for g in 0..<other.count {
-            let mask = other.nullMasks[g]
+        for g in 0..<other.count where other.firstRows[g] != Self.deadRow {
+            let nullMask = other.nullMasks[g]
             for k in 0..<width {
                 let word = other.words[g * width + k]
-                tuple[k] = mask & (1 << UInt64(k)) != 0 ? 0 : keys[k].translate(word, from: other.keys[k])
+                tuple[k] = nullMask & (1 << UInt64(k)) != 0 ? 0 : keys[k].translate(word, from: other.keys[k])
                 if let translation = keys[k].takeTranslation() { retranslate(key: k, translation) }
             }
-            mapping[g] = findOrAdd(tuple, nullMask: mask, firstRow: other.firstRows[g])
+            mapping[g] = findOrAdd(tuple, nullMask: nullMask, firstRow: other.firstRows[g])
         }
-        byCode = []
-        nullGroup = -1
         return mapping
     }
 

@@ -55,6 +55,11 @@ final class KeyComponents {
         return v.bitPattern
     }
 
+    /// Takes `dictionary` as this key's, when it has none yet (merging another thread's groups).
+    func adopt(_ d: StringDictionary) {
+        if dictionary == nil, !usesStrings { dictionary = d }
+    }
+
     func id(of text: String) -> UInt64 {
         if let id = ids[text] { return id }
         let id = UInt64(strings.count)

@@ -1,94 +1,145 @@
-/// Equi-join of two tables: a hash table over the right side's keys, probed with the left
-/// side's rows in order. Output rows follow the left side's order (then the right side's);
-/// a left join keeps unmatched left rows with nulls on the right.
+/// Equi-join of two tables: a hash table over the smaller side's keys, probed with the other
+/// side's rows. Output rows follow the left side's order (then the right side's); a left
+/// join keeps unmatched left rows with nulls on the right.
 ///
-/// Text keys are compared through the left dictionary: each right code is translated once
-/// (a right string absent on the left can never match), so probing compares integers.
+/// Text keys are compared as codes: the larger dictionary's used codes are translated once
+/// into the smaller one's (a string absent there can never match), so probing compares
+/// integers and no string is built per row.
 enum HashJoin {
     static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?) throws -> Table {
         let leftKeys = spec.leftKeys.map { Batch.decode(left.columns[$0], .range(start: 0, count: left.rowCount)) }
         let rightKeys = spec.rightKeys.map { Batch.decode(right.columns[$0], .range(start: 0, count: right.rowCount)) }
         let width = leftKeys.count
-        // Key words per side, aligned so equal keys give equal words.
         var leftWords: [[UInt64]] = []
         var rightWords: [[UInt64]] = []
-        var rightUsable = [Bool](repeating: true, count: right.rowCount)
         var leftUsable = [Bool](repeating: true, count: left.rowCount)
+        var rightUsable = [Bool](repeating: true, count: right.rowCount)
         for k in 0..<width {
-            let (l, r) = alignedWords(leftKeys[k], rightKeys[k], rightUsable: &rightUsable)
+            let (l, r) = alignedWords(leftKeys[k], rightKeys[k], leftUsable: &leftUsable, rightUsable: &rightUsable)
             leftWords.append(l)
             rightWords.append(r)
             for i in 0..<left.rowCount where !leftKeys[k].isValid(i) { leftUsable[i] = false }
             for i in 0..<right.rowCount where !rightKeys[k].isValid(i) { rightUsable[i] = false }
         }
-        // Build: buckets of right rows, chained.
+        try cancel?.check()
+        // Build on the smaller side, probe with the other.
+        let buildLeft = left.rowCount < right.rowCount
+        let (buildWords, buildUsable, buildCount) = buildLeft ? (leftWords, leftUsable, left.rowCount) : (rightWords, rightUsable, right.rowCount)
+        let (probeWords, probeUsable, probeCount) = buildLeft ? (rightWords, rightUsable, right.rowCount) : (leftWords, leftUsable, left.rowCount)
         var size = 16
-        while size < right.rowCount * 2 { size <<= 1 }
+        while size < buildCount * 2 { size <<= 1 }
         let mask = size - 1
         var heads = [Int32](repeating: -1, count: size)
-        var next = [Int32](repeating: -1, count: right.rowCount)
-        func hash(_ words: [[UInt64]], _ row: Int) -> Int {
+        var next = [Int32](repeating: -1, count: buildCount)
+        @inline(__always) func hash(_ words: [[UInt64]], _ row: Int) -> Int {
             var h: UInt64 = 0x9E37_79B9_7F4A_7C15
             for k in 0..<width { h = ByteHash.mix(h ^ words[k][row]) }
             return Int(truncatingIfNeeded: h) & mask
         }
         // Insert in reverse so each chain lists rows in ascending order.
-        for row in stride(from: right.rowCount - 1, through: 0, by: -1) where rightUsable[row] {
-            let b = hash(rightWords, row)
+        for row in stride(from: buildCount - 1, through: 0, by: -1) where buildUsable[row] {
+            let b = hash(buildWords, row)
             next[row] = heads[b]
             heads[b] = Int32(row)
         }
         try cancel?.check()
-        // Probe in parallel over ranges of left rows; concatenate in order.
-        let ranges = Parallel.ranges(left.rowCount, parts: left.rowCount < 100_000 ? 1 : Parallel.threadCount * 4)
+        // Probe in parallel over ranges of the probe side; pieces stay in probe order.
+        let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
         let pieces = try Parallel.map(ranges.count) { t -> ([Int32], [Int32]) in
-            var li: [Int32] = []
-            var ri: [Int32] = []
+            var probeRows: [Int32] = []
+            var buildRows: [Int32] = []
             for row in ranges[t] {
                 if row & 0xFFFF == 0 { try cancel?.check() }
-                var matched = false
-                if leftUsable[row] {
-                    var candidate = heads[hash(leftWords, row)]
-                    while candidate >= 0 {
-                        let c = Int(candidate)
-                        var equal = true
-                        for k in 0..<width where leftWords[k][row] != rightWords[k][c] { equal = false; break }
-                        if equal {
-                            li.append(Int32(row))
-                            ri.append(candidate)
-                            matched = true
-                        }
-                        candidate = next[c]
+                guard probeUsable[row] else { continue }
+                var candidate = heads[hash(probeWords, row)]
+                while candidate >= 0 {
+                    let c = Int(candidate)
+                    var equal = true
+                    for k in 0..<width where probeWords[k][row] != buildWords[k][c] { equal = false; break }
+                    if equal {
+                        probeRows.append(Int32(row))
+                        buildRows.append(candidate)
                     }
-                }
-                if !matched, spec.kind == .left {
-                    li.append(Int32(row))
-                    ri.append(-1)
+                    candidate = next[c]
                 }
             }
-            return (li, ri)
+            return (probeRows, buildRows)
         }
-        let leftIndices = pieces.flatMap(\.0)
-        let rightIndices = pieces.flatMap(\.1)
+        var leftIndices: [Int32]
+        var rightIndices: [Int32]
+        if buildLeft {
+            // Matches came in right order: regroup by left row (stable, so right order remains).
+            let matchedLeft = pieces.flatMap(\.1)
+            let matchedRight = pieces.flatMap(\.0)
+            var counts = [Int](repeating: 0, count: left.rowCount + 1)
+            for l in matchedLeft { counts[Int(l) + 1] += 1 }
+            var unmatched = 0
+            if spec.kind == .left {
+                for l in 0..<left.rowCount where counts[l + 1] == 0 {
+                    counts[l + 1] = 1
+                    unmatched += 1
+                }
+            }
+            for l in 0..<left.rowCount { counts[l + 1] += counts[l] }
+            let total = counts[left.rowCount]
+            leftIndices = [Int32](repeating: 0, count: total)
+            rightIndices = [Int32](repeating: -1, count: total)
+            var cursor = counts
+            for (l, r) in zip(matchedLeft, matchedRight) {
+                let at = cursor[Int(l)]
+                leftIndices[at] = l
+                rightIndices[at] = r
+                cursor[Int(l)] += 1
+            }
+            if spec.kind == .left {
+                for l in 0..<left.rowCount where cursor[l] < counts[l + 1] {
+                    leftIndices[cursor[l]] = Int32(l)
+                    cursor[l] += 1
+                }
+            }
+            _ = unmatched
+        } else {
+            leftIndices = pieces.flatMap(\.0)
+            rightIndices = pieces.flatMap(\.1)
+            if spec.kind == .left {
+                // Add unmatched left rows in their place.
+                var merged: ([Int32], [Int32]) = ([], [])
+                merged.0.reserveCapacity(left.rowCount)
+                merged.1.reserveCapacity(left.rowCount)
+                var k = 0
+                for l in 0..<left.rowCount {
+                    var matched = false
+                    while k < leftIndices.count, leftIndices[k] == Int32(l) {
+                        merged.0.append(leftIndices[k])
+                        merged.1.append(rightIndices[k])
+                        k += 1
+                        matched = true
+                    }
+                    if !matched {
+                        merged.0.append(Int32(l))
+                        merged.1.append(-1)
+                    }
+                }
+                (leftIndices, rightIndices) = merged
+            }
+        }
         var columns = left.columns.map { $0.gather(leftIndices) }
         for c in spec.rightColumns { columns.append(TableOperations.gather(right.columns[c], rightIndices)) }
         return Table(names: names, columns: columns, rowCount: leftIndices.count)
     }
 
     /// Words for one key column on both sides such that equal values give equal words.
-    private static func alignedWords(_ l: Vector, _ r: Vector, rightUsable: inout [Bool]) -> ([UInt64], [UInt64]) {
+    private static func alignedWords(
+        _ l: Vector, _ r: Vector, leftUsable: inout [Bool], rightUsable: inout [Bool]
+    ) -> ([UInt64], [UInt64]) {
         switch (l.values, r.values) {
         case (.text(let lc, let ld), .text(let rc, let rd)):
             if ld === rd { return (lc.map { UInt64($0) }, rc.map { UInt64($0) }) }
-            // Translate each right code used into a left code, once.
-            var translation = [Int64](repeating: -2, count: rd.count)
-            var words = [UInt64](repeating: 0, count: rc.count)
-            for (i, code) in rc.enumerated() {
-                let c = Int(code)
-                if translation[c] == -2 { translation[c] = Int64(ld.code(of: rd.string(c)) ?? -1) }
-                if translation[c] < 0 { rightUsable[i] = false } else { words[i] = UInt64(translation[c]) }
+            // Into the smaller dictionary's codes.
+            if ld.count <= rd.count {
+                return (lc.map { UInt64($0) }, translate(rc, from: rd, into: ld, usable: &rightUsable))
             }
-            return (lc.map { UInt64($0) }, words)
+            return (translate(lc, from: ld, into: rd, usable: &leftUsable), rc.map { UInt64($0) })
         default:
             let lt = l.type, rt = r.type
             if lt == .decimal || rt == .decimal {
@@ -102,5 +153,19 @@ enum HashJoin {
             if rt == .date, lt == .timestamp { b = b.map { $0 * CivilCalendar.microsPerDay } }
             return (a.map { UInt64(bitPattern: $0) }, b.map { UInt64(bitPattern: $0) })
         }
+    }
+
+    /// Codes of `from` as codes of `into` (rows whose string `into` lacks become unusable).
+    private static func translate(_ codes: [Int64], from: StringDictionary, into: StringDictionary, usable: inout [Bool]) -> [UInt64] {
+        var translation = [Int32](repeating: -2, count: from.count)
+        var words = [UInt64](repeating: 0, count: codes.count)
+        for (i, code) in codes.enumerated() {
+            let c = Int(code)
+            if translation[c] == -2 {
+                translation[c] = Int32(from.withBytes(c) { into.code(ofBytes: $0) } ?? -1)
+            }
+            if translation[c] < 0 { usable[i] = false } else { words[i] = UInt64(translation[c]) }
+        }
+        return words
     }
 }

@@ -44,7 +44,7 @@ final class CountAccumulator: Accumulator {
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! CountAccumulator
         counts.grow(to: groupCount, with: 0)
-        for (g, c) in other.counts.enumerated() { counts[Int(mapping[g])] += c }
+        for (g, c) in other.counts.enumerated() where c != 0 && mapping[g] >= 0 { counts[Int(mapping[g])] += c }
     }
 
     func finish(order: [Int]) -> Column {
@@ -105,7 +105,7 @@ final class SumAccumulator: Accumulator {
         overflowed.grow(to: groupCount, with: false)
         sums.grow(to: groupCount, with: 0)
         compensations.grow(to: groupCount, with: 0)
-        for g in 0..<other.has.count where other.has[g] {
+        for g in 0..<other.has.count where other.has[g] && mapping[g] >= 0 {
             let target = Int(mapping[g])
             has[target] = true
             if isInteger {
@@ -157,7 +157,7 @@ final class MeanAccumulator: Accumulator {
         sums.grow(to: groupCount, with: 0)
         compensations.grow(to: groupCount, with: 0)
         counts.grow(to: groupCount, with: 0)
-        for g in 0..<other.counts.count where other.counts[g] > 0 {
+        for g in 0..<other.counts.count where other.counts[g] > 0 && mapping[g] >= 0 {
             let t = Int(mapping[g])
             SumAccumulator.add(other.sums[g], to: &sums[t], &compensations[t])
             compensations[t] += other.compensations[g]
@@ -201,7 +201,7 @@ final class StddevAccumulator: Accumulator {
         counts.grow(to: groupCount, with: 0)
         means.grow(to: groupCount, with: 0)
         m2.grow(to: groupCount, with: 0)
-        for g in 0..<other.counts.count where other.counts[g] > 0 {
+        for g in 0..<other.counts.count where other.counts[g] > 0 && mapping[g] >= 0 {
             let t = Int(mapping[g])
             let n = counts[t] + other.counts[g]
             let delta = other.means[g] - means[t]

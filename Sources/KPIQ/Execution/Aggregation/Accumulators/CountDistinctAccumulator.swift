@@ -32,7 +32,7 @@ final class CountDistinctAccumulator: Accumulator {
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! CountDistinctAccumulator
         sets.grow(to: groupCount, with: DistinctSet())
-        for g in 0..<other.sets.count {
+        for g in 0..<other.sets.count where other.sets[g].count > 0 && mapping[g] >= 0 {
             other.sets[g].forEach { word in
                 let translated = encoder.translate(word, from: other.encoder)
                 if let translation = encoder.takeTranslation() {
@@ -164,7 +164,7 @@ final class QuantileAccumulator: Accumulator {
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! QuantileAccumulator
         values.grow(to: groupCount, with: [])
-        for g in 0..<other.values.count where !other.values[g].isEmpty {
+        for g in 0..<other.values.count where !other.values[g].isEmpty && mapping[g] >= 0 {
             values[Int(mapping[g])].append(contentsOf: other.values[g])
         }
     }

@@ -153,7 +153,7 @@ final class MinMaxAccumulator: Accumulator {
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! MinMaxAccumulator
         slots.grow(to: groupCount)
-        for g in 0..<other.slots.has.count where other.slots.has[g] {
+        for g in 0..<other.slots.has.count where other.slots.has[g] && mapping[g] >= 0 {
             let t = Int(mapping[g])
             if !slots.has[t] {
                 slots.set(t, from: other.slots, g)
@@ -174,6 +174,8 @@ final class FirstLastAccumulator: Accumulator {
     private var values: ValueSlots
     private var keys: ValueSlots
     private var rows: [Int] = []
+    /// The best ordering value per group when orderings are integers (kept beside `keys`).
+    private var intKeys: [Int64] = []
 
     init(isFirst: Bool, type: DataType, orderType: DataType) {
         self.isFirst = isFirst
@@ -192,6 +194,29 @@ final class FirstLastAccumulator: Accumulator {
         let valueReader = ValueSlots.Reader(argument)
         let keyReader = ValueSlots.Reader(order)
         let valid = keyReader.vector.valid
+        // Integer orderings (times, ids): compare the numbers directly.
+        if case .ints(let orderValues) = keyReader.vector.values {
+            intKeys.grow(to: groupCount, with: 0)
+            for i in 0..<groups.count where included(i, mask, valid) {
+                let g = Int(groups[i])
+                let row = i < batchRows.count ? Int(batchRows[i]) : i
+                let key = orderValues[i]
+                let better: Bool
+                if !keys.has[g] {
+                    better = true
+                } else {
+                    let best = intKeys[g]
+                    better = isFirst ? (key < best || (key == best && row < rows[g])) : (key > best || (key == best && row < rows[g]))
+                }
+                if better {
+                    keys.set(g, from: keyReader, i)
+                    intKeys[g] = key
+                    rows[g] = row
+                    if valueReader.vector.isValid(i) { values.set(g, from: valueReader, i) } else { values.clear(g) }
+                }
+            }
+            return
+        }
         for i in 0..<groups.count where included(i, mask, valid) {
             let g = Int(groups[i])
             let row = i < batchRows.count ? Int(batchRows[i]) : i
@@ -217,7 +242,7 @@ final class FirstLastAccumulator: Accumulator {
         values.grow(to: groupCount)
         keys.grow(to: groupCount)
         rows.grow(to: groupCount, with: Int.max)
-        for g in 0..<other.keys.has.count where other.keys.has[g] {
+        for g in 0..<other.keys.has.count where other.keys.has[g] && mapping[g] >= 0 {
             let t = Int(mapping[g])
             var better = !keys.has[t]
             if !better {
@@ -226,6 +251,10 @@ final class FirstLastAccumulator: Accumulator {
             }
             if better {
                 keys.set(t, from: other.keys, g)
+                if g < other.intKeys.count {
+                    intKeys.grow(to: t + 1, with: 0)
+                    intKeys[t] = other.intKeys[g]
+                }
                 rows[t] = other.rows[g]
                 if other.values.has[g] { values.set(t, from: other.values, g) } else { values.clear(t) }
             }
