@@ -24,16 +24,24 @@ final class KeyComponents {
         out.removeAll(keepingCapacity: true)
         nulls.removeAll(keepingCapacity: true)
         let flat = vector.flattened()
-        for i in 0..<n { nulls.append(flat.isValid(i) ? 0 : 1) }
+        if let valid = flat.valid {
+            nulls.append(contentsOf: valid.map { $0 ^ 1 })
+        } else {
+            nulls.append(contentsOf: repeatElement(0, count: n))
+        }
+        out.reserveCapacity(n)
         switch flat.values {
-        case .ints(let a): out.append(contentsOf: a.map { UInt64(bitPattern: $0) })
-        case .doubles(let a): out.append(contentsOf: a.map { Self.doubleKey($0) })
-        case .bools(let a): out.append(contentsOf: a.map { UInt64($0) })
+        case .ints(let a):
+            for v in a { out.append(UInt64(bitPattern: v)) }
+        case .doubles(let a):
+            for v in a { out.append(Self.doubleKey(v)) }
+        case .bools(let a):
+            for v in a { out.append(UInt64(v)) }
         case .text(let codes, let d):
             if !usesStrings {
                 if dictionary == nil { dictionary = d }
                 if dictionary === d {
-                    out.append(contentsOf: codes.map { UInt64(bitPattern: $0) })
+                    for v in codes { out.append(UInt64(bitPattern: v)) }
                     return
                 }
                 convertToStrings()

@@ -30,13 +30,15 @@ final class CountAccumulator: Accumulator {
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
         counts.grow(to: groupCount, with: 0)
-        let valid = argument?.validityForCombine
         if let argument, case .constant(let scalar) = argument.values, scalar.isNull { return }
+        let valid = argument?.validityForCombine
         counts.withUnsafeMutableBufferPointer { counts in
-            if mask == nil, valid == nil {
-                for g in groups { counts[Int(g)] &+= 1 }
-            } else {
-                for i in 0..<groups.count where included(i, mask, valid) { counts[Int(groups[i])] &+= 1 }
+            groups.withUnsafeBufferPointer { groups in
+                if mask == nil, valid == nil {
+                    for g in groups { counts[Int(g)] &+= 1 }
+                } else {
+                    for i in 0..<groups.count where included(i, mask, valid) { counts[Int(groups[i])] &+= 1 }
+                }
             }
         }
     }
@@ -67,25 +69,46 @@ final class SumAccumulator: Accumulator {
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
         has.grow(to: groupCount, with: false)
-        guard let argument, let x = NumericOperand(argument) else { return }
-        let valid = argument.validityForCombine
-        if isInteger {
+        guard let argument else { return }
+        let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
+        if isInteger, let values = input.ints {
             ints.grow(to: groupCount, with: 0)
             overflowed.grow(to: groupCount, with: false)
-            for i in 0..<groups.count where included(i, mask, valid) {
-                let g = Int(groups[i])
-                let (s, o) = ints[g].addingReportingOverflow(x.int(i))
-                ints[g] = s
-                if o { overflowed[g] = true }
-                has[g] = true
+            ints.withUnsafeMutableBufferPointer { sums in
+                overflowed.withUnsafeMutableBufferPointer { overflowed in
+                    has.withUnsafeMutableBufferPointer { has in
+                        groups.withUnsafeBufferPointer { groups in
+                            values.withUnsafeBufferPointer { values in
+                                input.forEachRow { i in
+                                    let g = Int(groups[i])
+                                    let (s, o) = sums[g].addingReportingOverflow(values[i])
+                                    sums[g] = s
+                                    if o { overflowed[g] = true }
+                                    has[g] = true
+                                }
+                            }
+                        }
+                    }
+                }
             }
         } else {
             sums.grow(to: groupCount, with: 0)
             compensations.grow(to: groupCount, with: 0)
-            for i in 0..<groups.count where included(i, mask, valid) {
-                let g = Int(groups[i])
-                Self.add(x.double(i), to: &sums[g], &compensations[g])
-                has[g] = true
+            let values = input.doubles ?? (input.ints ?? []).map { Double($0) }
+            sums.withUnsafeMutableBufferPointer { sums in
+                compensations.withUnsafeMutableBufferPointer { compensations in
+                    has.withUnsafeMutableBufferPointer { has in
+                        groups.withUnsafeBufferPointer { groups in
+                            values.withUnsafeBufferPointer { values in
+                                input.forEachRow { i in
+                                    let g = Int(groups[i])
+                                    Self.add(values[i], to: &sums[g], &compensations[g])
+                                    has[g] = true
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -143,12 +166,33 @@ final class MeanAccumulator: Accumulator {
         sums.grow(to: groupCount, with: 0)
         compensations.grow(to: groupCount, with: 0)
         counts.grow(to: groupCount, with: 0)
-        guard let argument, let x = NumericOperand(argument) else { return }
-        let valid = argument.validityForCombine
-        for i in 0..<groups.count where included(i, mask, valid) {
-            let g = Int(groups[i])
-            SumAccumulator.add(x.double(i), to: &sums[g], &compensations[g])
-            counts[g] += 1
+        guard let argument else { return }
+        let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
+        sums.withUnsafeMutableBufferPointer { sums in
+            compensations.withUnsafeMutableBufferPointer { compensations in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    groups.withUnsafeBufferPointer { groups in
+                        if let values = input.ints {
+                            // Integers (0/1 flags, seconds): sums stay exact below 2^53.
+                            values.withUnsafeBufferPointer { values in
+                                input.forEachRow { i in
+                                    let g = Int(groups[i])
+                                    sums[g] += Double(values[i])
+                                    counts[g] += 1
+                                }
+                            }
+                        } else if let values = input.doubles {
+                            values.withUnsafeBufferPointer { values in
+                                input.forEachRow { i in
+                                    let g = Int(groups[i])
+                                    SumAccumulator.add(values[i], to: &sums[g], &compensations[g])
+                                    counts[g] += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 

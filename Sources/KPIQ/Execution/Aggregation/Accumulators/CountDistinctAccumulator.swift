@@ -1,27 +1,63 @@
-/// `count_distinct(x)`: exact. Each group keeps its distinct values as words (dictionary codes
-/// for text) in a small hash set, which turns into a bitmap over the dictionary once that is
-/// smaller: counting distinct visitors per source is then setting bits, not hashing strings.
+/// `count_distinct(x)`: exact. Text from one dictionary is counted in a bitmap per group
+/// over the dictionary's codes (a flat matrix of words, OR-merged across threads and
+/// popcounted at the end): counting distinct visitors per source is setting bits, not hashing
+/// strings. When that matrix would be too large (many groups times a huge dictionary), and for
+/// other types, each group keeps a hash set of its values' words.
 final class CountDistinctAccumulator: Accumulator {
     private let encoder: KeyComponents
-    private var sets: [DistinctSet] = []
     private var words: [UInt64] = []
     private var nulls: [UInt8] = []
+    /// Matrix mode: `wordsPerGroup` bitmap words per group, groups one after another.
+    private var matrix: [UInt64]?
+    private var wordsPerGroup = 0
+    private var matrixDictionary: StringDictionary?
+    /// Set mode.
+    private var sets: [DistinctSet] = []
+
+    /// Largest matrix, in 64-bit words (32 MB), before falling back to sets.
+    static let matrixLimit = 1 << 22
 
     init(type: DataType, stableText: Bool) {
         encoder = KeyComponents(type: type, stableText: stableText)
     }
 
-    private var bitmapLimit: Int? {
-        guard encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary else { return nil }
-        return dictionary.count
-    }
+    private var groupsHeld: Int { matrix.map { wordsPerGroup == 0 ? 0 : $0.count / wordsPerGroup } ?? sets.count }
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
-        sets.grow(to: groupCount, with: DistinctSet())
-        guard let argument else { return }
+        guard let argument else {
+            grow(to: groupCount)
+            return
+        }
         encoder.encode(argument, into: &words, nulls: &nulls)
         if let translation = encoder.takeTranslation() {
+            toSets()
             for g in 0..<sets.count { sets[g].translate(translation) }
+        }
+        if matrix == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
+            let perGroup = max(1, (dictionary.count + 63) / 64)
+            if perGroup * max(groupCount, 1) <= Self.matrixLimit {
+                matrix = []
+                wordsPerGroup = perGroup
+                matrixDictionary = dictionary
+            }
+        }
+        grow(to: groupCount)
+        if matrix != nil, encoder.dictionary !== matrixDictionary || encoder.usesStrings { toSets() }
+        if matrix != nil {
+            let perGroup = wordsPerGroup
+            matrix!.withUnsafeMutableBufferPointer { bits in
+                words.withUnsafeBufferPointer { codes in
+                    nulls.withUnsafeBufferPointer { nulls in
+                        groups.withUnsafeBufferPointer { groups in
+                            for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
+                                let code = Int(codes[i])
+                                bits[Int(groups[i]) * perGroup + code >> 6] |= 1 << UInt64(code & 63)
+                            }
+                        }
+                    }
+                }
+            }
+            return
         }
         let universe = bitmapLimit
         for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
@@ -29,9 +65,68 @@ final class CountDistinctAccumulator: Accumulator {
         }
     }
 
+    private var bitmapLimit: Int? {
+        guard encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary else { return nil }
+        return dictionary.count
+    }
+
+    /// Room for `groupCount` groups; a matrix that would grow too large becomes sets.
+    private func grow(to groupCount: Int) {
+        if matrix != nil {
+            if groupCount * wordsPerGroup > Self.matrixLimit {
+                toSets()
+            } else if matrix!.count < groupCount * wordsPerGroup {
+                matrix!.append(contentsOf: repeatElement(0, count: groupCount * wordsPerGroup - matrix!.count))
+                return
+            } else {
+                return
+            }
+        }
+        sets.grow(to: groupCount, with: DistinctSet())
+    }
+
+    /// Leaves matrix mode: each group's bits become a set of codes.
+    private func toSets() {
+        guard let bits = matrix else { return }
+        let groups = groupsHeld
+        var converted = [DistinctSet](repeating: DistinctSet(), count: groups)
+        for g in 0..<groups {
+            for w in 0..<wordsPerGroup {
+                var word = bits[g * wordsPerGroup + w]
+                while word != 0 {
+                    converted[g].insert(UInt64(w * 64 + word.trailingZeroBitCount), universe: nil)
+                    word &= word - 1
+                }
+            }
+        }
+        sets = converted
+        matrix = nil
+    }
+
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! CountDistinctAccumulator
-        sets.grow(to: groupCount, with: DistinctSet())
+        if matrix == nil, sets.isEmpty, let theirs = other.matrix {
+            // Take their layout when this one has seen nothing.
+            matrix = []
+            wordsPerGroup = other.wordsPerGroup
+            matrixDictionary = other.matrixDictionary
+            encoder.adopt(other.matrixDictionary!)
+            _ = theirs
+        }
+        grow(to: groupCount)
+        if matrix != nil, let theirs = other.matrix, other.matrixDictionary === matrixDictionary, other.wordsPerGroup == wordsPerGroup {
+            let perGroup = wordsPerGroup
+            matrix!.withUnsafeMutableBufferPointer { bits in
+                for g in 0..<(theirs.count / max(perGroup, 1)) where mapping[g] >= 0 {
+                    let target = Int(mapping[g]) * perGroup
+                    for w in 0..<perGroup { bits[target + w] |= theirs[g * perGroup + w] }
+                }
+            }
+            return
+        }
+        toSets()
+        other.toSets()
+        grow(to: groupCount)
         for g in 0..<other.sets.count where other.sets[g].count > 0 && mapping[g] >= 0 {
             other.sets[g].forEach { word in
                 let translated = encoder.translate(word, from: other.encoder)
@@ -44,7 +139,17 @@ final class CountDistinctAccumulator: Accumulator {
     }
 
     func finish(order: [Int]) -> Column {
-        ColumnFactory.ints(order.map { Int64($0 < sets.count ? sets[$0].count : 0) })
+        if let bits = matrix {
+            let perGroup = wordsPerGroup
+            return ColumnFactory.ints(order.map { g in
+                var total = 0
+                if (g + 1) * perGroup <= bits.count {
+                    for w in 0..<perGroup { total += bits[g * perGroup + w].nonzeroBitCount }
+                }
+                return Int64(total)
+            })
+        }
+        return ColumnFactory.ints(order.map { Int64($0 < sets.count ? sets[$0].count : 0) })
     }
 }
 
