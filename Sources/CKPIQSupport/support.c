@@ -1,3 +1,21 @@
-// The functions of this target are static inline in include/ckpiq_support.h; SwiftPM needs
-// one C source file to build the target.
+// The CPU hints are static inline in include/ckpiq_support.h; the allocator calls are here.
 #include "ckpiq_support.h"
+#include <stdlib.h> // defines __GLIBC__ on glibc systems
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void kpiq_malloc_fixed_mmap_threshold(int bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, bytes);
+#else
+    (void)bytes;
+#endif
+}
+
+void kpiq_malloc_trim(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}

@@ -1,7 +1,7 @@
 #ifndef CKPIQ_SUPPORT_H
 #define CKPIQ_SUPPORT_H
 
-// CPU hints Swift has no spelling for. Kept to the minimum: the engine is Swift.
+// CPU hints and allocator calls Swift has no spelling for. Kept to the minimum: the engine is Swift.
 
 /// Asks the CPU to start loading the cache line at `address` for writing, so that a hash
 /// table probe a few iterations later does not stall on memory.
@@ -12,5 +12,9 @@ static inline void kpiq_prefetch_write(const void *address) {
 static inline void kpiq_prefetch_read(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
+
+/// glibc allocator tuning (see MemoryPolicy.swift); no-ops elsewhere.
+void kpiq_malloc_fixed_mmap_threshold(int bytes);
+void kpiq_malloc_trim(void);
 
 #endif

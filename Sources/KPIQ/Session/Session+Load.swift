@@ -18,6 +18,8 @@ extension Session {
         let path = context.resolve(load.path)
         let table: Table
         let report: LoadReport
+        MemoryPolicy.configure
+        defer { MemoryPolicy.releaseFreeMemory() }
         do {
             (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
         } catch let error as LoadError {
