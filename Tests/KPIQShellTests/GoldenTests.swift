@@ -25,6 +25,20 @@ import Testing
         #expect(Self.goldenFiles.count > 5)
     }
 
+    /// Every metric of the standard library is shown, with its expected values, by some
+    /// golden test (library_catalog.test holds one for each).
+    @Test func everyLibraryMetricHasAGoldenTest() throws {
+        var shown = Set<String>()
+        for url in Self.goldenFiles {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("show ") {
+                for word in line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }) { shown.insert(String(word)) }
+            }
+        }
+        let missing = KPILibrary.names.filter { !shown.contains($0) }
+        #expect(missing.isEmpty, "library metrics no golden `show` covers: \(missing.joined(separator: ", "))")
+    }
+
     /// `examples/NAME.kpi` prints exactly `examples/NAME.expected`.
     @Test("example script", arguments: examples)
     func example(_ url: URL) throws {

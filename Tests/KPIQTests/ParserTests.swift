@@ -106,4 +106,32 @@ import Testing
             #expect(range.kind == kind, "\(text)")
         }
     }
+
+    /// `A..B` runs from the start of period A to the end of period B, whatever their sizes.
+    @Test func rangesBetweenPeriods() throws {
+        let day = { (y: Int64, m: Int64, d: Int64) in CivilCalendar.days(year: y, month: m, day: d) }
+        for (text, from, to) in [("2024-01..2024-02", day(2024, 1, 1), day(2024, 2, 29)),
+                                 ("2023-Q3..2024-Q1", day(2023, 7, 1), day(2024, 3, 31)),
+                                 ("2022..2023", day(2022, 1, 1), day(2023, 12, 31)),
+                                 ("2024-01-15..2024-03", day(2024, 1, 15), day(2024, 3, 31))]
+        {
+            guard case .during(_, let range) = try expression("ts during \(text)").kind else { Issue.record("\(text)"); continue }
+            #expect(range.kind == .dates(from: from, to: to), "\(text)")
+        }
+        #expect(throws: Diagnostic.self) { try expression("ts during 2024-03..2024-01") }
+        #expect(throws: Diagnostic.self) { try expression("ts during 2024-03..last month") }
+    }
+
+    /// In a `show`, `during` after the metrics is the show's range, not the `during` operator;
+    /// inside brackets the operator is still there.
+    @Test func duringAfterShowMetricsIsTheRangeClause() {
+        let result = parse("show visitors, leads during 2024-Q1\nshow n = (count(sessions) where (ts during 2024-01)) during 2024")
+        #expect(result.diagnostics.isEmpty)
+        guard result.statements.count == 2, case .show(let first) = result.statements[0].kind,
+              case .show(let second) = result.statements[1].kind else { Issue.record("expected two shows"); return }
+        #expect(first.metrics.count == 2)
+        #expect(first.range?.kind == .quarter(year: 2024, quarter: 1))
+        #expect(second.range?.kind == .year(2024))
+        #expect(parse("from t | where ts during 2024 | agg n = count()").diagnostics.isEmpty)
+    }
 }

@@ -81,6 +81,12 @@ public enum KPILibrary {
     metric reply_rate = sum(outbound.replies) / sum(outbound.sent) as percent
     """#
 
+    /// The benchmarks quoted by the guides of KPIS.md, as targets (`use benchmarks`).
+    public static let benchmarks = #"""
+    target visitor_to_lead between 1% and 3%
+    target sql_to_customer between 10% and 20%
+    """#
+
     /// The roles and the dataset names tried, in order, when no `use` binds them.
     public static let roles: [(role: String, aliases: [String])] = [
         ("sessions", ["sessions", "events", "web", "visits", "web_sessions"]),

@@ -30,6 +30,21 @@ public struct MetricLeaf: Sendable {
     public var emptyValue: Scalar {
         function == .count || function == .countDistinct ? .int(0) : .null
     }
+
+    /// The value a metric sees for this leaf in one row of a `show`: `aggregated` is what the
+    /// dataset gave for the row's dimensions and period (nil: it has no rows there).
+    ///
+    /// A sum of nothing is 0 here, unlike in a pipeline (where SQL's null holds): a month
+    /// without won deals has revenue 0, so its ROI is -100%, not n/a. The exception is a row
+    /// whose dimensions include null (the "no campaign" bucket) that this dataset has no rows
+    /// for: it cannot speak for that bucket, so the value stays n/a. Means, medians and
+    /// minimums of nothing stay null: there is nothing to average.
+    public func metricValue(_ aggregated: Scalar?, type: DataType, unattributedRow: Bool) -> Scalar {
+        guard function == .sum else { return aggregated ?? emptyValue }
+        if let aggregated, !aggregated.isNull { return aggregated }
+        if aggregated == nil, unattributedRow { return .null }
+        return type == .int ? .int(0) : .decimal(0)
+    }
 }
 
 /// A metric's arithmetic over its leaves.

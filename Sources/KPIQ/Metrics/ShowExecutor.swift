@@ -4,7 +4,7 @@
 /// dataset and time column are computed together, each group grouped by the dimensions and
 /// the period of its own time column; the groups are then lined up on (dimensions, period),
 /// so spend is never multiplied by a join and people are never counted twice. Missing
-/// periods are filled in (0 for counts, null for the rest), and ratios are computed last,
+/// periods are filled in (0 for counts and sums, null for the rest), and ratios are computed last,
 /// from the totals of each row.
 struct ShowExecutor {
     let catalog: Catalog
@@ -208,7 +208,8 @@ struct ShowExecutor {
         }
         // Leaf values of a row, filled in for empty periods.
         func leafValues(_ key: [Scalar]) -> [Scalar] {
-            leaves.indices.map { cells[key]?[$0] ?? leaves[$0].emptyValue }
+            let unattributed = key.prefix(dimensions.count).contains { $0.isNull }
+            return leaves.indices.map { leaves[$0].metricValue(cells[key]?[$0], type: leafTypes[$0], unattributedRow: unattributed) }
         }
         let current = try evaluate(outputs, leaves: leaves, leafTypes: leafTypes, rows: rows.map(leafValues), rowKeys: rows,
                                    periodIndex: show.grain == nil ? nil : dimensions.count)

@@ -103,8 +103,18 @@ extension Session {
     /// `use kpis [with role = dataset (column = column), ...]`: binds the library's roles and
     /// defines every library metric whose datasets and columns exist.
     private func executeUse(_ use: UseStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
-        guard use.library.name.lowercased() == "kpis" else {
-            throw Diagnostic(.unknownOption, "unknown library `\(use.library.name)`", at: use.library.span, hints: ["the standard library is `kpis`"])
+        switch use.library.name.lowercased() {
+        case "kpis": break
+        case "benchmarks":
+            if let extra = use.bindings.first {
+                throw Diagnostic(.invalidArgument, "`use benchmarks` takes no bindings", at: extra.role.span)
+            }
+            return try useBenchmarks(context)
+        default:
+            var diagnostic = Diagnostic(.unknownOption, "unknown library `\(use.library.name)`", at: use.library.span,
+                                        hints: ["libraries: `kpis` (the standard metrics), `benchmarks` (the guides' benchmarks as targets)"])
+            if let near = EditDistance.closest(to: use.library.name.lowercased(), among: ["kpis", "benchmarks"]) { diagnostic.label = "did you mean `\(near)`?" }
+            throw diagnostic
         }
         var binding = kpis.binding
         for entry in use.bindings {
@@ -145,6 +155,20 @@ extension Session {
         if !missing.isEmpty { message += ", \(missing.count) need other data (see .metrics)" }
         kpis.unavailable = missing
         return (.message(message), [])
+    }
+
+    /// `use benchmarks`: the targets of `KPILibrary.benchmarks`, set as if typed.
+    private func useBenchmarks(_ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
+        let source = SourceText(name: "benchmarks", text: KPILibrary.benchmarks)
+        let parsed = Parser.parse(source)
+        precondition(parsed.diagnostics.isEmpty, "the benchmark targets do not parse: \(parsed.diagnostics)")
+        let libraryContext = StatementContext(source: source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: context.progress)
+        var set: [String] = []
+        for statement in parsed.statements {
+            _ = try executeKPI(statement, libraryContext)
+            if case .target(let target) = statement.kind { set.append(target.metric.name) }
+        }
+        return (.message("benchmarks: targets set for \(set.joined(separator: ", ")) (see .targets)"), [])
     }
 
     // MARK: - Descriptions

@@ -47,6 +47,9 @@ enum HelpText {
               ads, social, ctas, forms, outbound); `.metrics` lists what is available.
             relate DATASET.COLUMN -> OTHER.KEY   lets OTHER's columns be dimensions of DATASET.
             target METRIC between A and B | >= X | <= X [for DIMENSION = VALUE]
+              every `show` of METRIC then adds METRIC_target: on target, below or above.
+            use benchmarks   sets the guides' benchmarks as targets: visitor_to_lead between
+              1% and 3%, sql_to_customer between 10% and 20%; `.targets` lists targets.
             """,
         "show": """
             show METRIC, ... [by COLUMN, ...] [over day|week|month|quarter|year] [during RANGE]
@@ -73,7 +76,7 @@ enum HelpText {
             if let text = topics[topic.lowercased()] { return text.hasSuffix("\n") ? text : text + "\n" }
             return "no help on `\(topic)`; topics: " + topics.keys.sorted().joined(separator: ", ") + "\n"
         }
-        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis, funnel, cohort, export, drop\n"
+        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis|benchmarks, funnel, cohort, export, drop\n"
         out += "Commands:\n"
         let width = DotCommands.all.map { $0.name.count + $0.arguments.count + 2 }.max() ?? 0
         for command in DotCommands.all {

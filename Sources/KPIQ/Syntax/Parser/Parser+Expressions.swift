@@ -84,7 +84,7 @@ extension Parser {
             let null = try expect(word: "null")
             return Expression(.isNull(left, negated: isNegated), span: left.span.to(null.span))
         }
-        if current.isWord("during") {
+        if current.isWord("during"), !duringEndsExpression {
             advance()
             let range = try timeRange()
             return Expression(.during(left, range), span: left.span.to(range.span))
@@ -192,7 +192,7 @@ extension Parser {
             }
         case .symbol where token.text == "(":
             advance()
-            let inner = try expression()
+            let inner = try bracketed { try $0.expression() }
             let close = try expect(symbol: ")")
             return Expression(inner.kind, span: token.span.to(close.span))
         case .symbol where token.text == "*":
@@ -203,13 +203,21 @@ extension Parser {
         }
     }
 
+    /// Parses inside brackets, where every operator is available again.
+    private mutating func bracketed(_ parse: (inout Parser) throws -> Expression) rethrows -> Expression {
+        let saved = duringEndsExpression
+        duringEndsExpression = false
+        defer { duringEndsExpression = saved }
+        return try parse(&self)
+    }
+
     private mutating func nameOrCall() throws -> Expression {
         let first = try identifier()
         if current.isSymbol("(") {
             advance()
             var arguments: [Expression] = []
             if !current.isSymbol(")") {
-                repeat { arguments.append(try expression()) } while accept(symbol: ",")
+                repeat { arguments.append(try bracketed { try $0.expression() }) } while accept(symbol: ",")
             }
             let close = try expect(symbol: ")")
             var span = first.span.to(close.span)

@@ -112,8 +112,14 @@ extension Parser {
     ///  [where condition] [sort key [desc], ...] [top n [with other]]`, clauses in any order.
     mutating func showStatement() throws -> ShowStatement {
         try expect(word: "show")
+        duringEndsExpression = true
+        let metrics: [NamedExpression]
+        do {
+            defer { duringEndsExpression = false }
+            metrics = try namedExpressions()
+        }
         var statement = ShowStatement(
-            metrics: try namedExpressions(), dimensions: [], grain: nil, grainSpan: nil, range: nil, comparison: nil,
+            metrics: metrics, dimensions: [], grain: nil, grainSpan: nil, range: nil, comparison: nil,
             filter: nil, sort: [], top: nil, withOther: false, chart: nil)
         var seen = Set<String>()
         while true {

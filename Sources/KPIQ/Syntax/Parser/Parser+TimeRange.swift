@@ -1,49 +1,25 @@
 /// Calendar ranges after `during`:
-///   2024 | 2024-Q1 | 2024-03 | 2024-03-05 | 2024-01-01..2024-03-31
+///   2024 | 2024-Q1 | 2024-03 | 2024-03-05, or two of them joined by `..` (2024-01..2024-06,
+///   2024-01-01..2024-03-31: from the start of the first to the end of the second)
 ///   | last N (days|weeks|months|quarters|years) | last (day|week|...) | this (week|month|...)
 ///   | previous (week|month|...) | today | yesterday
 extension Parser {
     mutating func timeRange() throws -> TimeRange {
         let token = current
         let start = token.span
+        if let first = try fixedPeriod() {
+            guard accept(symbol: "..") else { return first }
+            guard let last = try fixedPeriod() else {
+                throw unexpected("the range's end: a date, month, quarter or year (2024-03-31, 2024-03, 2024-Q1, 2024)")
+            }
+            let from = TimeRangeResolver.resolve(first, asOf: 0).start
+            let to = TimeRangeResolver.resolve(last, asOf: 0).end - 1
+            guard to >= from else {
+                throw Diagnostic(.invalidRange, "the range ends before it starts", at: start.to(last.span))
+            }
+            return TimeRange(kind: .dates(from: from, to: to), span: start.to(last.span))
+        }
         switch token.kind {
-        case .date:
-            advance()
-            let from = try Self.dateValue(token)
-            if accept(symbol: "..") {
-                guard current.kind == .date else { throw unexpected("an end date (YYYY-MM-DD)") }
-                let endToken = advance()
-                let to = try Self.dateValue(endToken)
-                guard to >= from else {
-                    throw Diagnostic(.invalidRange, "the range ends before it starts", at: start.to(endToken.span))
-                }
-                return TimeRange(kind: .dates(from: from, to: to), span: start.to(endToken.span))
-            }
-            return TimeRange(kind: .day(from), span: start)
-        case .integer where token.text.count == 4:
-            advance()
-            let year = Int64(token.text)!
-            if current.isSymbol("-") {
-                let dash = current
-                let next = peek()
-                if next.kind == .integer, next.text.count <= 2, let month = Int64(next.text), dash.span.end == next.span.start {
-                    advance()
-                    advance()
-                    guard month >= 1, month <= 12 else {
-                        throw Diagnostic(.invalidRange, "month \(month) does not exist", at: next.span)
-                    }
-                    return TimeRange(kind: .month(year: year, month: month), span: start.to(next.span))
-                }
-                if next.kind == .identifier, next.text.count == 2, next.text.uppercased().hasPrefix("Q"),
-                    let q = Int64(next.text.dropFirst()), dash.span.end == next.span.start
-                {
-                    advance()
-                    advance()
-                    guard q >= 1, q <= 4 else { throw Diagnostic(.invalidRange, "quarter \(q) does not exist", at: next.span) }
-                    return TimeRange(kind: .quarter(year: year, quarter: q), span: start.to(next.span))
-                }
-            }
-            return TimeRange(kind: .year(year), span: start)
         case .identifier:
             switch token.text.lowercased() {
             case "today":
@@ -82,8 +58,46 @@ extension Parser {
         default: break
         }
         var diagnostic = unexpected("a time range")
-        diagnostic.hints = ["for example: 2024, 2024-Q1, 2024-03, 2024-01-01..2024-03-31, last 90 days, this month, previous quarter"]
+        diagnostic.hints = ["for example: 2024, 2024-Q1, 2024-03, 2024-01..2024-06, 2024-01-01..2024-03-31, last 90 days, this month, previous quarter"]
         throw diagnostic
+    }
+
+    /// A period named by the calendar alone: `2024-03-05`, `2024-03`, `2024-Q1` or `2024`;
+    /// nil (consuming nothing) when the next token starts none of them.
+    mutating func fixedPeriod() throws -> TimeRange? {
+        let token = current
+        let start = token.span
+        switch token.kind {
+        case .date:
+            advance()
+            return TimeRange(kind: .day(try Self.dateValue(token)), span: start)
+        case .integer where token.text.count == 4:
+            advance()
+            let year = Int64(token.text)!
+            if current.isSymbol("-") {
+                let dash = current
+                let next = peek()
+                if next.kind == .integer, next.text.count <= 2, let month = Int64(next.text), dash.span.end == next.span.start {
+                    advance()
+                    advance()
+                    guard month >= 1, month <= 12 else {
+                        throw Diagnostic(.invalidRange, "month \(month) does not exist", at: next.span)
+                    }
+                    return TimeRange(kind: .month(year: year, month: month), span: start.to(next.span))
+                }
+                if next.kind == .identifier, next.text.count == 2, next.text.uppercased().hasPrefix("Q"),
+                    let q = Int64(next.text.dropFirst()), dash.span.end == next.span.start
+                {
+                    advance()
+                    advance()
+                    guard q >= 1, q <= 4 else { throw Diagnostic(.invalidRange, "quarter \(q) does not exist", at: next.span) }
+                    return TimeRange(kind: .quarter(year: year, quarter: q), span: start.to(next.span))
+                }
+            }
+            return TimeRange(kind: .year(year), span: start)
+        default:
+            return nil
+        }
     }
 
     /// `day`, `week`, `month`, `quarter` or `year` (singular or plural).

@@ -8,6 +8,9 @@ public struct Parser {
     var tokens: [Token]
     var index = 0
     var diagnostics: [Diagnostic] = []
+    /// In a `show` metric list, `during` starts the show's range clause rather than the
+    /// `x during 2024` operator (which stays available inside brackets).
+    var duringEndsExpression = false
 
     public struct Result: Sendable {
         public var statements: [Statement]
