@@ -6,11 +6,13 @@
 #include <malloc.h>
 #endif
 
-void kpiq_malloc_fixed_mmap_threshold(int bytes) {
+void kpiq_malloc_thresholds(int mmap_threshold, int trim_threshold) {
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, bytes);
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_TRIM_THRESHOLD, trim_threshold);
 #else
-    (void)bytes;
+    (void)mmap_threshold;
+    (void)trim_threshold;
 #endif
 }
 

@@ -14,7 +14,7 @@ static inline void kpiq_prefetch_read(const void *address) {
 }
 
 /// glibc allocator tuning (see MemoryPolicy.swift); no-ops elsewhere.
-void kpiq_malloc_fixed_mmap_threshold(int bytes);
+void kpiq_malloc_thresholds(int mmap_threshold, int trim_threshold);
 void kpiq_malloc_trim(void);
 
 #endif

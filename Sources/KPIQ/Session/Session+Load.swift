@@ -18,10 +18,10 @@ extension Session {
         let path = context.resolve(load.path)
         let table: Table
         let report: LoadReport
-        MemoryPolicy.configure
-        defer { MemoryPolicy.releaseFreeMemory() }
         do {
-            (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
+            (table, report) = try MemoryPolicy.load {
+                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
+            }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
