@@ -131,6 +131,59 @@ import Testing
         #expect(table.columns[1].scalar(at: 0) == .int(Int64(heavy.count)))
     }
 
+    /// first/last by an integer ordering per high-cardinality group, ties to the earliest row;
+    /// groups listed in first-seen order (the dictionary itself is not in that order).
+    @Test func firstAndLastPerVisitorInFirstSeenOrder() throws {
+        let table = try query("from t | group visitor | agg first_source = first(source, day), last_id = last(id, day), first_id = first(id, day)")
+        var firstSeen: [String] = []
+        var best: [String: (first: Row, last: Row)] = [:]
+        for row in Self.rows {
+            guard let entry = best[row.visitor] else {
+                firstSeen.append(row.visitor)
+                best[row.visitor] = (row, row)
+                continue
+            }
+            let first = row.day < entry.first.day ? row : entry.first
+            let last = row.day > entry.last.day ? row : entry.last
+            best[row.visitor] = (first, last)
+        }
+        #expect(table.rowCount == firstSeen.count)
+        for (r, visitor) in firstSeen.enumerated() {
+            let entry = best[visitor]!
+            #expect(table.columns[0].scalar(at: r) == .text(visitor))
+            #expect(table.columns[1].scalar(at: r) == (entry.first.source.map { Scalar.text($0) } ?? .null), "\(visitor)")
+            #expect(table.columns[2].scalar(at: r) == .int(Int64(entry.last.id)))
+            #expect(table.columns[3].scalar(at: r) == .int(Int64(entry.first.id)))
+        }
+    }
+
+    /// A join on text keys of two different dictionaries (a loaded file and a derived one)
+    /// matches by string; strings only one side has never match.
+    @Test func joinAcrossDictionaries() throws {
+        let others = (0..<3_000).map { "v\($0 * 20)" } + ["nobody", "v-1"]
+        let path = try TestSupport.file("visitor,tier\n" + others.enumerated().map { "\($0.element),\($0.offset % 3)" }.joined(separator: "\n") + "\n")
+        defer { TestSupport.remove(path) }
+        _ = session.run(SourceText(name: "t", text: "load \"\(path)\" as tiers"))
+        let table = try query("from tiers | join (from t | group visitor | agg n = count()) on visitor | agg visitors = count(), rows = sum(n)")
+        var counts: [String: Int] = [:]
+        for row in Self.rows { counts[row.visitor, default: 0] += 1 }
+        let matched = others.filter { counts[$0] != nil }
+        #expect(table.columns[0].scalar(at: 0) == .int(Int64(matched.count)))
+        #expect(table.columns[1].scalar(at: 0) == .int(Int64(matched.reduce(0) { $0 + counts[$1]! })))
+    }
+
+    @Test func radixOrderIsAStableSort() {
+        var state: UInt64 = 7
+        for n in [0, 1, 255, 256, 5_000, 100_000] {
+            let keys = (0..<n).map { _ -> Int in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int(state >> 40) % max(1, n / 3)
+            }
+            let expected = (0..<n).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+            #expect(RadixSort.order(byKeys: keys) == expected, "n = \(n)")
+        }
+    }
+
     @Test func resultsDoNotDependOnThreads() throws {
         // The same query twice gives identical tables (order and values).
         let a = try query("from t | group source, flag | agg n = count(), s = sum(amount), m = mean(amount)")

@@ -21,10 +21,15 @@ public final class StringDictionary: Sendable {
         var ranks: [UInt32]?
     }
 
-    /// Open-addressing table of `code + 1` by string hash.
+    /// Open-addressing table of `code + 1` by string hash, with a byte of each entry's hash
+    /// beside it so a probe that misses rarely touches the strings.
     private struct LookupIndex {
         var slots: [UInt32]
+        var tags: [UInt8]
         var mask: Int
+
+        @inline(__always)
+        static func tag(_ hash: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: hash >> 56) | 1 }
     }
 
     init(bytes: [UInt8], offsets: [Int]) {
@@ -50,7 +55,7 @@ public final class StringDictionary: Sendable {
 
     /// Bytes held: string bytes, offsets, and whatever caches were built.
     public var byteCount: Int {
-        let cached = caches.withLock { ($0.index?.slots.count ?? 0) * 4 + ($0.ranks?.count ?? 0) * 4 }
+        let cached = caches.withLock { ($0.index?.slots.count ?? 0) * 5 + ($0.ranks?.count ?? 0) * 4 }
         return bytes.count + offsets.count * 8 + cached
     }
 
@@ -79,33 +84,75 @@ public final class StringDictionary: Sendable {
 
     /// The code of a byte string, or nil when it does not occur.
     public func code(ofBytes target: UnsafeRawBufferPointer) -> Int? {
-        let start = target.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-        let h = ByteHash.hash(start, target.count)
-        return caches.withLock { caches -> Int? in
+        withLookup { $0(target) }
+    }
+
+    /// Calls `body` with a lookup function (bytes -> code) that takes the lock once, for
+    /// translating many strings.
+    func withLookup<R>(_ body: ((UnsafeRawBufferPointer) -> Int?) throws -> R) rethrows -> R {
+        let index = caches.withLock { caches -> LookupIndex in
             if caches.index == nil { caches.index = buildIndex() }
-            let index = caches.index!
-            var slot = Int(truncatingIfNeeded: h) & index.mask
-            return bytes.withUnsafeBytes { all -> Int? in
-                while true {
-                    let entry = index.slots[slot]
-                    if entry == 0 { return nil }
-                    let code = Int(entry) - 1
-                    let lower = offsets[code], upper = offsets[code + 1]
-                    if upper - lower == target.count,
-                        target.count == 0 || memcmp(all.baseAddress! + lower, start, target.count) == 0
-                    {
-                        return code
+            return caches.index!
+        }
+        return try bytes.withUnsafeBytes { all in
+            try offsets.withUnsafeBufferPointer { offsets in
+                try index.slots.withUnsafeBufferPointer { slots in
+                    try index.tags.withUnsafeBufferPointer { tags in
+                        let base = all.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                        return try body { target in
+                            let start = target.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                            let h = ByteHash.hash(start, target.count)
+                            let tag = LookupIndex.tag(h)
+                            var slot = Int(truncatingIfNeeded: h) & index.mask
+                            while true {
+                                let entry = slots[slot]
+                                if entry == 0 { return nil }
+                                if tags[slot] == tag {
+                                    let code = Int(entry) - 1
+                                    let lower = offsets[code], upper = offsets[code + 1]
+                                    if upper - lower == target.count,
+                                        target.count == 0 || memcmp(base + lower, start, target.count) == 0
+                                    {
+                                        return code
+                                    }
+                                }
+                                slot = (slot + 1) & index.mask
+                            }
+                        }
                     }
-                    slot = (slot + 1) & index.mask
                 }
             }
         }
+    }
+
+    /// For each code of `other` that `codes` use, its code here (-1: the string does not
+    /// occur here); -2 for codes not used. One pass over the rows, one lookup per distinct
+    /// code, no lock or string built per row.
+    func translation(of codes: [Int64], from other: StringDictionary) -> [Int32] {
+        var translation = [Int32](repeating: -2, count: other.count)
+        withLookup { lookup in
+            other.bytes.withUnsafeBytes { otherBytes in
+                other.offsets.withUnsafeBufferPointer { otherOffsets in
+                    translation.withUnsafeMutableBufferPointer { translation in
+                        let base = otherBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                        for code in codes {
+                            let c = Int(code)
+                            guard c >= 0, c < translation.count, translation[c] == -2 else { continue }  // null rows may hold any code
+                            let lower = otherOffsets[c], upper = otherOffsets[c + 1]
+                            translation[c] = Int32(lookup(UnsafeRawBufferPointer(start: base + lower, count: upper - lower)) ?? -1)
+                        }
+                    }
+                }
+            }
+        }
+        return translation
     }
 
     private func buildIndex() -> LookupIndex {
         var size = 16
         while size < count * 2 { size <<= 1 }
         var slots = [UInt32](repeating: 0, count: size)
+        var tags = [UInt8](repeating: 0, count: size)
         let mask = size - 1
         bytes.withUnsafeBytes { all in
             let base = all.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
@@ -114,9 +161,10 @@ public final class StringDictionary: Sendable {
                 var slot = Int(truncatingIfNeeded: h) & mask
                 while slots[slot] != 0 { slot = (slot + 1) & mask }
                 slots[slot] = UInt32(truncatingIfNeeded: code + 1)
+                tags[slot] = LookupIndex.tag(h)
             }
         }
-        return LookupIndex(slots: slots, mask: mask)
+        return LookupIndex(slots: slots, tags: tags, mask: mask)
     }
 
     /// `ranks[code]` is the position of the code's string in byte-wise (code point) order.

@@ -2,24 +2,27 @@
 ///
 /// A single text key from one dictionary is grouped by code: the group number *is* the code
 /// (and the dictionary's size is the null group), so grouping ten million sessions by visitor
-/// costs nothing per row and two threads' groups line up without a merge. Groups that never
-/// see a row stay "dead" (no first row) and are left out of results. Any other key goes
+/// costs nothing per row and two threads' groups line up without a merge; only each group's
+/// first row is stored (4 bytes per code). Groups that never see a row stay "dead" (no first
+/// row) and are left out of results. Any other key goes
 /// through an open-addressing hash table over the key's words, with each group's hash kept
 /// so growing the table never rehashes keys. Groups remember the first row (global row
 /// number) they appeared in, so results can be listed in first-seen order whatever the
 /// thread scheduling.
 final class GroupIndexer {
     let keys: [KeyComponents]
-    /// Group g's key words: `words[g * width + k]`; bit k of `nullMasks[g]` is set when key k is null.
-    private(set) var words: [UInt64] = []
-    private(set) var nullMasks: [UInt64] = []
-    private(set) var firstRows: [Int] = []
+    /// Group g's key words: `words[g * width + k]`; bit k of `nullMasks[g]` is set when key k
+    /// is null. Empty in identity mode, where group g's key is code g (or null for the last).
+    private var words: [UInt64] = []
+    private var nullMasks: [UInt64] = []
+    /// Global row number of each group's first row (`deadRow` for none yet).
+    private var firstRows: [Int32] = []
     private var hashes: [UInt64] = []
     var count: Int { firstRows.count }
     private let width: Int
 
     /// The first row of a group that never saw one.
-    static let deadRow = Int.max
+    static let deadRow = Int32.max
 
     // Identity path: a single key of dictionary codes, group = code.
     private var identityDictionary: StringDictionary?
@@ -54,7 +57,7 @@ final class GroupIndexer {
     func groups(for vectors: [Vector], rowNumbers: [Int32]) -> [Int32] {
         let n = rowNumbers.count
         if keys.isEmpty {
-            if count == 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: Int(rowNumbers.first ?? 0)) }
+            if count == 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: rowNumbers.first ?? 0) }
             return [Int32](repeating: 0, count: n)
         }
         for k in 0..<width {
@@ -68,7 +71,7 @@ final class GroupIndexer {
             let values = scratchWords[0], nulls = scratchNulls[0]
             for i in 0..<n {
                 let isNull = nulls[i] != 0
-                result[i] = findOrAdd1(isNull ? 0 : values[i], nullMask: isNull ? 1 : 0, firstRow: Int(rowNumbers[i]))
+                result[i] = findOrAdd1(isNull ? 0 : values[i], nullMask: isNull ? 1 : 0, firstRow: rowNumbers[i])
             }
             return result
         }
@@ -83,7 +86,7 @@ final class GroupIndexer {
                     tuple[k] = scratchWords[k][i]
                 }
             }
-            result[i] = findOrAdd(tuple, nullMask: nullMask, firstRow: Int(rowNumbers[i]))
+            result[i] = findOrAdd(tuple, nullMask: nullMask, firstRow: rowNumbers[i])
         }
         return result
     }
@@ -91,12 +94,16 @@ final class GroupIndexer {
     /// One group per code, plus the null group, all dead until a row arrives.
     private func enterIdentityMode(_ dictionary: StringDictionary) {
         identityDictionary = dictionary
-        let size = dictionary.count
-        words = (0...size).map { UInt64($0) }
-        nullMasks = [UInt64](repeating: 0, count: size + 1)
-        nullMasks[size] = 1
-        firstRows = [Int](repeating: Self.deadRow, count: size + 1)
-        hashes = [UInt64](repeating: 0, count: size + 1)
+        firstRows = [Int32](repeating: Self.deadRow, count: dictionary.count + 1)
+    }
+
+    /// The key words of identity groups, for leaving identity mode.
+    private func materializeIdentityKeys() {
+        guard identityDictionary != nil, words.count < count else { return }
+        words = (0..<count).map { UInt64($0) }
+        nullMasks = [UInt64](repeating: 0, count: count)
+        nullMasks[count - 1] = 1
+        hashes = [UInt64](repeating: 0, count: count)
     }
 
     private func identityGroups(rowNumbers: [Int32]) -> [Int32] {
@@ -108,7 +115,7 @@ final class GroupIndexer {
             for i in 0..<n {
                 let g = nulls[i] != 0 ? nullGroup : Int32(truncatingIfNeeded: codes[i])
                 result[i] = g
-                let row = Int(rowNumbers[i])
+                let row = rowNumbers[i]
                 if row < firstRows[Int(g)] { firstRows[Int(g)] = row }
             }
         }
@@ -117,15 +124,28 @@ final class GroupIndexer {
 
     /// Groups that saw rows, in order of their first row.
     func orderedGroups() -> [Int] {
-        let live = (0..<count).filter { firstRows[$0] != Self.deadRow }
-        let order = RadixSort.order(byKeys: live.map { firstRows[$0] })
+        var live: [Int] = []
+        live.reserveCapacity(count)
+        var ascending = true
+        var previous: Int32 = -1
+        firstRows.withUnsafeBufferPointer { firstRows in
+            for g in 0..<firstRows.count where firstRows[g] != Self.deadRow {
+                if firstRows[g] < previous { ascending = false }
+                previous = firstRows[g]
+                live.append(g)
+            }
+        }
+        // Groups numbered in first-seen order already (a hash table fed rows in order, a
+        // dictionary built in row order) need no sort.
+        if ascending { return live }
+        let order = RadixSort.order(byKeys: live.map { Int(firstRows[$0]) })
         return order.map { live[$0] }
     }
 
     /// Adds a one-word group (no array built per group: millions of visitors are added here).
     @inline(__always)
     @discardableResult
-    private func addGroup1(word: UInt64, nullMask: UInt64, hash: UInt64, firstRow: Int) -> Int32 {
+    private func addGroup1(word: UInt64, nullMask: UInt64, hash: UInt64, firstRow: Int32) -> Int32 {
         let g = Int32(count)
         words.append(word)
         nullMasks.append(nullMask)
@@ -135,7 +155,7 @@ final class GroupIndexer {
     }
 
     @discardableResult
-    private func addGroup(words newWords: [UInt64], nullMask: UInt64, hash: UInt64, firstRow: Int) -> Int32 {
+    private func addGroup(words newWords: [UInt64], nullMask: UInt64, hash: UInt64, firstRow: Int32) -> Int32 {
         let g = Int32(count)
         words.append(contentsOf: newWords)
         nullMasks.append(nullMask)
@@ -158,7 +178,7 @@ final class GroupIndexer {
 
     /// One-word keys: the group of a word, added when new.
     @inline(__always)
-    private func findOrAdd1(_ word: UInt64, nullMask: UInt64, firstRow: Int) -> Int32 {
+    private func findOrAdd1(_ word: UInt64, nullMask: UInt64, firstRow: Int32) -> Int32 {
         let h = Self.hash1(word, nullMask)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
@@ -178,7 +198,7 @@ final class GroupIndexer {
     }
 
     /// The group of a key tuple, added when new (or, with `firstRow` smaller, moved earlier).
-    func findOrAdd(_ tuple: [UInt64], nullMask: UInt64, firstRow: Int) -> Int32 {
+    func findOrAdd(_ tuple: [UInt64], nullMask: UInt64, firstRow: Int32) -> Int32 {
         if width == 1 { return findOrAdd1(tuple[0], nullMask: nullMask, firstRow: firstRow) }
         let h = tuple.withUnsafeBufferPointer { hash($0.baseAddress!, nullMask) }
         var slot = Int(truncatingIfNeeded: h) & mask
@@ -222,6 +242,7 @@ final class GroupIndexer {
     /// Leaves the identity path: every group (dead ones too, so numbers stay) goes into the
     /// hash table.
     private func leaveIdentityMode() {
+        materializeIdentityKeys()
         identityDictionary = nil
         for g in 0..<count {
             hashes[g] = width == 1 ? Self.hash1(words[g], nullMasks[g])
@@ -232,6 +253,7 @@ final class GroupIndexer {
 
     /// Key `k` switched from dictionary codes to string ids: rewrite stored groups.
     private func retranslate(key k: Int, _ translation: [UInt64: UInt64]) {
+        materializeIdentityKeys()
         for g in 0..<count where nullMasks[g] & (1 << UInt64(k)) == 0 {
             words[g * width + k] = translation[words[g * width + k]] ?? UInt64.max - UInt64(g)
         }
@@ -273,6 +295,14 @@ final class GroupIndexer {
     /// Key column `k` of every group, in the order `order` (group numbers).
     func keyColumn(_ k: Int, order: [Int]) -> Column {
         let key = keys[k]
+        if identityDictionary != nil, let dictionary = key.dictionary {
+            let nullGroup = count - 1
+            let hasNull = order.contains(nullGroup)
+            let validity = hasNull ? Validity(flags: order.map { $0 != nullGroup }) : nil
+            let codes = order.map { $0 == nullGroup ? 0 : Int64($0) }
+            return Column(type: .text, values: .text(codes: PackedIntegers.pack(codes, validity: validity), dictionary: dictionary),
+                          validity: validity)
+        }
         let nulls = order.map { nullMasks[$0] & (1 << UInt64(k)) != 0 }
         let validity = nulls.contains(true) ? Validity(flags: nulls.map { !$0 }) : nil
         let values = order.map { words[$0 * width + k] }

@@ -157,14 +157,11 @@ enum HashJoin {
 
     /// Codes of `from` as codes of `into` (rows whose string `into` lacks become unusable).
     private static func translate(_ codes: [Int64], from: StringDictionary, into: StringDictionary, usable: inout [Bool]) -> [UInt64] {
-        var translation = [Int32](repeating: -2, count: from.count)
+        let translation = into.translation(of: codes, from: from)
         var words = [UInt64](repeating: 0, count: codes.count)
         for (i, code) in codes.enumerated() {
-            let c = Int(code)
-            if translation[c] == -2 {
-                translation[c] = Int32(from.withBytes(c) { into.code(ofBytes: $0) } ?? -1)
-            }
-            if translation[c] < 0 { usable[i] = false } else { words[i] = UInt64(translation[c]) }
+            let t = code >= 0 && Int(code) < translation.count ? translation[Int(code)] : -1
+            if t < 0 { usable[i] = false } else { words[i] = UInt64(t) }
         }
         return words
     }

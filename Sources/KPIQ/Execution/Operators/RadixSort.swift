@@ -1,39 +1,51 @@
-/// Orders indexes by non-negative integer keys in linear time (least significant digit radix
-/// sort, 11 bits per pass), stable: groups by first appearance, millions at a time.
+/// Orders indexes by non-negative integer keys in linear time, stable: groups by first
+/// appearance, millions at a time.
+///
+/// Each (key, index) pair is packed into one word, key above index, and the words are sorted
+/// by the key's bits with a least-significant-digit radix sort: every pass reads and writes
+/// contiguous arrays, with no indirection through the keys. The index in the low bits keeps
+/// equal keys in index order.
 enum RadixSort {
-    /// Indexes `0..<keys.count` ordered by `keys[index]` (ties keep index order).
+    private static let digitBits = 11
+    private static let buckets = 1 << digitBits
+
+    /// Indexes `0..<keys.count` ordered by `keys[index]` (ties keep index order). Keys must be
+    /// below 2^31.
     static func order(byKeys keys: [Int]) -> [Int] {
         let n = keys.count
         if n < 256 { return (0..<n).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 } }
+        precondition(n < 1 << 32 && (keys.max() ?? 0) < 1 << 31)
         let largest = keys.max() ?? 0
-        var bits = 0
-        while bits < 64, (largest >> bits) > 0 { bits += 11 }
-        var order = Array(0..<n)
-        if bits == 0 { return order }
-        var scratch = [Int](repeating: 0, count: n)
-        var shift = 0
-        while shift < bits {
-            var counts = [Int](repeating: 0, count: 2049)
-            order.withUnsafeBufferPointer { order in
-                keys.withUnsafeBufferPointer { keys in
-                    for i in order { counts[((keys[i] >> shift) & 2047) + 1] += 1 }
-                }
+        var keyBits = 0
+        while (largest >> keyBits) > 0 { keyBits += 1 }
+        var packed = [UInt64](repeating: 0, count: n)
+        packed.withUnsafeMutableBufferPointer { packed in
+            keys.withUnsafeBufferPointer { keys in
+                for i in 0..<n { packed[i] = UInt64(keys[i]) << 32 | UInt64(i) }
             }
-            for d in 0..<2048 { counts[d + 1] += counts[d] }
-            order.withUnsafeBufferPointer { order in
-                keys.withUnsafeBufferPointer { keys in
-                    scratch.withUnsafeMutableBufferPointer { scratch in
-                        for i in order {
-                            let d = (keys[i] >> shift) & 2047
-                            scratch[counts[d]] = i
+        }
+        var scratch = [UInt64](repeating: 0, count: n)
+        var shift = 32
+        while shift < 32 + keyBits {
+            var counts = [Int](repeating: 0, count: buckets + 1)
+            packed.withUnsafeBufferPointer { packed in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for word in packed { counts[Int((word >> UInt64(shift)) & UInt64(buckets - 1)) + 1] += 1 }
+                    for d in 0..<buckets { counts[d + 1] += counts[d] }
+                }
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for word in packed {
+                            let d = Int((word >> UInt64(shift)) & UInt64(buckets - 1))
+                            scratch[counts[d]] = word
                             counts[d] += 1
                         }
                     }
                 }
             }
-            swap(&order, &scratch)
-            shift += 11
+            swap(&packed, &scratch)
+            shift += digitBits
         }
-        return order
+        return packed.map { Int($0 & 0xFFFF_FFFF) }
     }
 }

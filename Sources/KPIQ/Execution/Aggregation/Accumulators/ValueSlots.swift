@@ -23,10 +23,12 @@ struct ValueSlots {
         let numbers: NumericOperand?
         let ranks: [UInt32]?
 
-        init(_ vector: Vector) {
+        /// `comparing`: whether values will be ordered (text then needs its dictionary's sort
+        /// ranks, which cost a sort of the dictionary the first time).
+        init(_ vector: Vector, comparing: Bool = true) {
             self.vector = vector.flattened()
             numbers = NumericOperand(self.vector)
-            if case .text(_, let d) = self.vector.values { ranks = d.sortRanks } else { ranks = nil }
+            if comparing, case .text(_, let d) = self.vector.values { ranks = d.sortRanks } else { ranks = nil }
         }
     }
 
@@ -165,103 +167,6 @@ final class MinMaxAccumulator: Accumulator {
     }
 
     func finish(order: [Int]) -> Column { slots.column(order: order) }
-}
-
-/// `first(x[, by])` / `last(x[, by])`: the value at the smallest (largest) ordering value;
-/// ties go to the earliest row.
-final class FirstLastAccumulator: Accumulator {
-    private let isFirst: Bool
-    private var values: ValueSlots
-    private var keys: ValueSlots
-    private var rows: [Int] = []
-    /// The best ordering value per group when orderings are integers (kept beside `keys`).
-    private var intKeys: [Int64] = []
-
-    init(isFirst: Bool, type: DataType, orderType: DataType) {
-        self.isFirst = isFirst
-        values = ValueSlots(type: type)
-        keys = ValueSlots(type: orderType)
-    }
-
-    /// Global row numbers of the batch, set by the sink before `update` (for tie-breaking).
-    var batchRows: [Int32] = []
-
-    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
-        values.grow(to: groupCount)
-        keys.grow(to: groupCount)
-        rows.grow(to: groupCount, with: Int.max)
-        guard let argument, let order else { return }
-        let valueReader = ValueSlots.Reader(argument)
-        let keyReader = ValueSlots.Reader(order)
-        let valid = keyReader.vector.valid
-        // Integer orderings (times, ids): compare the numbers directly.
-        if case .ints(let orderValues) = keyReader.vector.values {
-            intKeys.grow(to: groupCount, with: 0)
-            for i in 0..<groups.count where included(i, mask, valid) {
-                let g = Int(groups[i])
-                let row = i < batchRows.count ? Int(batchRows[i]) : i
-                let key = orderValues[i]
-                let better: Bool
-                if !keys.has[g] {
-                    better = true
-                } else {
-                    let best = intKeys[g]
-                    better = isFirst ? (key < best || (key == best && row < rows[g])) : (key > best || (key == best && row < rows[g]))
-                }
-                if better {
-                    keys.set(g, from: keyReader, i)
-                    intKeys[g] = key
-                    rows[g] = row
-                    if valueReader.vector.isValid(i) { values.set(g, from: valueReader, i) } else { values.clear(g) }
-                }
-            }
-            return
-        }
-        for i in 0..<groups.count where included(i, mask, valid) {
-            let g = Int(groups[i])
-            let row = i < batchRows.count ? Int(batchRows[i]) : i
-            var better = !keys.has[g]
-            if !better {
-                let c = keys.compare(keyReader, i, toGroup: g)
-                better = isFirst ? (c < 0 || (c == 0 && row < rows[g])) : (c > 0 || (c == 0 && row < rows[g]))
-            }
-            if better {
-                keys.set(g, from: keyReader, i)
-                rows[g] = row
-                if valueReader.vector.isValid(i) {
-                    values.set(g, from: valueReader, i)
-                } else {
-                    values.clear(g)
-                }
-            }
-        }
-    }
-
-    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
-        let other = other as! FirstLastAccumulator
-        values.grow(to: groupCount)
-        keys.grow(to: groupCount)
-        rows.grow(to: groupCount, with: Int.max)
-        for g in 0..<other.keys.has.count where other.keys.has[g] && mapping[g] >= 0 {
-            let t = Int(mapping[g])
-            var better = !keys.has[t]
-            if !better {
-                let c = keys.compare(other.keys, g, toGroup: t)
-                better = isFirst ? (c < 0 || (c == 0 && other.rows[g] < rows[t])) : (c > 0 || (c == 0 && other.rows[g] < rows[t]))
-            }
-            if better {
-                keys.set(t, from: other.keys, g)
-                if g < other.intKeys.count {
-                    intKeys.grow(to: t + 1, with: 0)
-                    intKeys[t] = other.intKeys[g]
-                }
-                rows[t] = other.rows[g]
-                if other.values.has[g] { values.set(t, from: other.values, g) } else { values.clear(t) }
-            }
-        }
-    }
-
-    func finish(order: [Int]) -> Column { values.column(order: order) }
 }
 
 extension ValueSlots {
