@@ -24,7 +24,7 @@ public enum ValueFormatter {
 
     /// `decimals`: places for a plain decimal (from `decimals(for:)`); nil picks per value.
     public static func format(_ value: Scalar, type: DataType, format: ValueFormat?, decimals: Int?) -> String {
-        if case .decimal(let v) = value, format == nil, let decimals { return grouped(v, decimals: decimals) }
+        if case .decimal(let v) = value, format == nil || format == .number, let decimals { return grouped(v, decimals: decimals) }
         return self.format(value, type: type, format: format)
     }
 
@@ -106,7 +106,7 @@ public enum ValueFormatter {
     /// A decimal with as many digits as help: four significant below one, two above.
     public static func number(_ v: Double) -> String {
         if !v.isFinite { return nullText }
-        if v == v.rounded(), abs(v) < 1e15 { return grouped(Int64(v)) }
+        if v == v.rounded(), abs(v) < 1e18 { return grouped(v, decimals: 0) }
         let magnitude = abs(v)
         if magnitude < 1 {
             // Four significant digits: 0.4373, 0.02029.
@@ -137,28 +137,53 @@ public enum ValueFormatter {
     public static func grouped(_ v: Double, decimals: Int) -> String {
         if !v.isFinite { return nullText }
         let text = fixed(v, decimals: decimals)
+        if text.contains("e") { return text }  // beyond 10^18: scientific notation
         let negative = text.hasPrefix("-")
         let body = negative ? String(text.dropFirst()) : text
         let parts = body.split(separator: ".", maxSplits: 1)
-        let whole = Int64(parts[0]) ?? 0
-        var out = grouped(whole)
+        var out = groupDigits(String(parts[0]))
         if parts.count > 1 { out += "." + parts[1] }
         return negative && out.contains(where: { $0 != "0" && $0 != "." && $0 != "," }) ? "-" + out : out
     }
 
-    /// Fixed-point text without thousands separators ("1234.50").
-    public static func fixed(_ v: Double, decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(v) * scale).rounded(.toNearestOrAwayFromZero)
-        guard scaled < 9.0e18 else { return Scalar.formatDouble(v) }
-        let integer = Int64(scaled)
-        var digits = String(integer)
-        if decimals > 0 {
-            while digits.count <= decimals { digits = "0" + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
+    /// "1234567" as "1,234,567".
+    private static func groupDigits(_ digits: String) -> String {
+        var out = ""
+        out.reserveCapacity(digits.count + digits.count / 3 + 1)
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
         }
-        return (v < 0 && integer != 0 ? "-" : "") + digits
+        return out
+    }
+
+    /// Fixed-point text without thousands separators ("1234.50"). A double holds about 15
+    /// significant digits, so places beyond them are dropped rather than shown as noise
+    /// (1e15 + 0.5 is 1000000000000000.5, not ...000.48); magnitudes beyond 10^18 are written
+    /// in scientific notation.
+    public static func fixed(_ v: Double, decimals: Int) -> String {
+        let magnitude = abs(v)
+        guard magnitude < 1e18 else { return String(v) }
+        var integerDigits = 1
+        var bound = 10.0
+        while magnitude >= bound { integerDigits += 1; bound *= 10 }
+        let places = min(decimals, max(0, 16 - integerDigits))
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (magnitude * scale).rounded(.toNearestOrAwayFromZero)
+        var digits: String
+        if scaled < 9.0e18 {
+            digits = String(UInt64(scaled))
+        } else {
+            digits = String(UInt64(magnitude.rounded(.toNearestOrAwayFromZero)))
+            for _ in 0..<places { digits += "0" }
+        }
+        if places > 0 {
+            while digits.count <= places { digits = "0" + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -places))
+        }
+        let isZero = !digits.contains { $0 != "0" && $0 != "." }
+        return (v < 0 && !isZero ? "-" : "") + digits
     }
 
     private static func trimmed(_ text: String) -> String {
