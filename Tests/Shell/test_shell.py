@@ -252,6 +252,27 @@ def test_multi_line_statement(ctx):
     assert "\\012" in saved and "select\\040channel" in saved, saved
 
 
+def test_unclosed_string_continues_until_closed(ctx):
+    shell = ctx.start_loaded()
+    shell.type('from sales | where channel = "sea\r')
+    shell.expect_exact(CONTINUATION)
+    out = shell.line('rch" or channel = "social" | select channel')
+    # The string is "sea\nrch", which matches nothing; "social" matches.
+    assert "social" in out and "search" not in out and "error" not in out, out
+
+
+def test_line_starting_with_pipe_extends_previous_statement(ctx):
+    shell = ctx.start_loaded()
+    out = shell.line("from sales")
+    assert "search" in out and "social" in out, out
+    out = shell.line("| where clicks > 15 | select channel")
+    assert "social" in out and "search" not in out and "error" not in out, out
+    assert shell.quit() == 0
+    with open(ctx.history) as f:
+        saved = f.read()
+    assert "from\\040sales\\012|\\040where" in saved, saved
+
+
 def test_ctrl_c_discards_partial_line(ctx):
     shell = ctx.start_loaded()
     shell.type("from sales | sel")

@@ -166,13 +166,19 @@ public struct Lexer {
                 position += 2
                 continue
             }
-            if c == 10 { break }
+            // A string may run over lines (as in SQL), so the prompt can wait for its end.
+            if c == 13, peek(1) == 10 {
+                position += 1
+                continue
+            }
             value.append(c)
             position += 1
         }
         let q = String(UnicodeScalar(quote))
-        diagnostics.append(Diagnostic(.unterminatedString, "unterminated string", at: Span(start, position),
-                                      label: "this string has no closing \(q)", hints: ["close the string with \(q) on the same line"]))
+        var firstLineEnd = start
+        while firstLineEnd < bytes.count, bytes[firstLineEnd] != 10, bytes[firstLineEnd] != 13 { firstLineEnd += 1 }
+        diagnostics.append(Diagnostic(.unterminatedString, "unterminated string", at: Span(start, firstLineEnd),
+                                      label: "this string has no closing \(q)", hints: ["close the string with \(q); a string can run over several lines"]))
         add(.string, String(decoding: value, as: UTF8.self), start, position)
     }
 

@@ -2,7 +2,7 @@ import KPIQ
 
 /// The interactive prompt on a terminal: line editing, history kept between sessions, Tab
 /// completion, multi-line statements, Ctrl-C to discard a line or stop a statement, Ctrl-D
-/// to leave. (When standard input is not a terminal, `CommandLineRunner` runs it as a script.)
+/// to leave. A line starting with `|` extends the statement run before it, as in a script. (When standard input is not a terminal, `CommandLineRunner` runs it as a script.)
 public struct InteractiveShell {
     public let context: ShellContext
 
@@ -26,6 +26,8 @@ public struct InteractiveShell {
         TerminalSignals.unblock()
         let runner = SourceRunner(context: context)
         var pending = ""
+        // The last statement run, which a line starting with `|` extends.
+        var previous: String?
         let session = context.session
         editor.completion = { before in
             let completer = Completer(vocabulary: SessionVocabulary(session: session))
@@ -41,10 +43,17 @@ public struct InteractiveShell {
                 pending = ""
             case .line(let line):
                 if pending.isEmpty, line.allSatisfy(\.isWhitespace) { continue }
-                pending = pending.isEmpty ? line : pending + "\n" + line
+                if pending.isEmpty, let previous, Self.startsWithStep(line) {
+                    // As in a script, a line starting with `|` continues the statement before:
+                    // it runs again with the new step.
+                    pending = previous + "\n" + line
+                } else {
+                    pending = pending.isEmpty ? line : pending + "\n" + line
+                }
                 guard Self.isFinished(pending) else { continue }
                 let statement = pending
                 pending = ""
+                previous = Self.isDotCommand(statement) ? nil : statement
                 history.add(statement)
                 // Ctrl-C while it runs raises the token (through the SIGINT handler); the
                 // terminal's signal keys are on outside the editor, and the token starts low.
@@ -60,8 +69,16 @@ public struct InteractiveShell {
     /// A dot command is one line; statements run once their brackets, strings and trailing
     /// operators (`|`, `,`, `and`...) are closed.
     static func isFinished(_ text: String) -> Bool {
-        let trimmed = text.drop { $0 == " " || $0 == "\t" }
-        if trimmed.hasPrefix("."), trimmed.dropFirst().first?.isLetter == true { return true }
+        if isDotCommand(text) { return true }
         return InputCompleteness.isComplete(text)
+    }
+
+    static func isDotCommand(_ text: String) -> Bool {
+        let trimmed = text.drop { $0 == " " || $0 == "\t" }
+        return trimmed.hasPrefix(".") && trimmed.dropFirst().first?.isLetter == true
+    }
+
+    static func startsWithStep(_ line: String) -> Bool {
+        line.drop { $0 == " " || $0 == "\t" }.hasPrefix("|")
     }
 }
