@@ -24,7 +24,8 @@ import KPIQ
 ///     error: unknown dataset `nope`
 ///     ...
 ///
-/// `query csv|json|markdown|line` picks the output mode; `run` runs text (dot commands too)
+/// `query csv|json|markdown|line` picks the output mode (`ascii` and `width=N` the terminal);
+/// `run` runs text (dot commands too)
 /// and checks everything printed. Results and messages and errors go to one transcript, in
 /// order. Expected text runs until the next block keyword or a `#` line; trailing blank lines
 /// are ignored. Diagnostics name the block `query`, with lines counted within the block.
@@ -37,6 +38,11 @@ enum GoldenFiles {
             case query(OutputMode)
             case run
         }
+
+        /// Terminal settings for the block: `query ascii` (a terminal that is not UTF-8) and
+        /// `query width=60` (a narrow terminal), in any combination with a mode.
+        var unicode = true
+        var terminalWidth: Int?
 
         var kind: Kind
         var header: String
@@ -72,7 +78,15 @@ enum GoldenFiles {
             case "statement ok": kind = .statementOK
             case "statement error": kind = .statementError
             case "run": kind = .run
-            default: kind = .query(OutputMode(rawValue: String(line.dropFirst(6))) ?? .table)
+            default:
+                let words = line.split(separator: " ").dropFirst()
+                kind = .query(words.lazy.compactMap { OutputMode(rawValue: String($0)) }.first ?? .table)
+            }
+            var unicode = true
+            var terminalWidth: Int?
+            for word in line.split(separator: " ").dropFirst() {
+                if word == "ascii" { unicode = false }
+                if word.hasPrefix("width=") { terminalWidth = Int(word.dropFirst(6)) }
             }
             i += 1
             let bodyLine = i + 1
@@ -92,7 +106,8 @@ enum GoldenFiles {
                 while let last = out.last, last.isEmpty { out.removeLast() }
                 expected = out.joined(separator: "\n")
             }
-            blocks.append(Block(kind: kind, header: String(line), body: body.joined(separator: "\n"), bodyLine: bodyLine, expected: expected))
+            blocks.append(Block(unicode: unicode, terminalWidth: terminalWidth, kind: kind, header: String(line),
+                                body: body.joined(separator: "\n"), bodyLine: bodyLine, expected: expected))
         }
         return blocks
     }
@@ -135,6 +150,8 @@ enum GoldenFiles {
         for block in blocks {
             let before = transcript.text
             if case .query(let mode) = block.kind { context.mode = mode } else { context.mode = .table }
+            context.unicode = block.unicode
+            context.fixedTerminalWidth = block.terminalWidth
             // Each block reads as if typed at the prompt: diagnostics say `query:LINE:COLUMN`
             // within the block, so editing one block does not change another's expectations.
             let ok = SourceRunner(context: context).run(block.body, name: "query")

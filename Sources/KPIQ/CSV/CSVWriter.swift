@@ -13,7 +13,7 @@ public enum CSVWriter {
     }
 
     /// The CSV text of a table. With `neutralizeFormulas`, a text value that starts with
-    /// `=`, `+`, `-` or `@` (and is not a number) gets a leading `'`, so a spreadsheet opening
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a number) gets a leading `'`, so a spreadsheet opening
     /// the file does not run it as a formula.
     public static func text(_ table: Table, neutralizeFormulas: Bool = false, header: Bool = true) -> String {
         var out = ""
@@ -69,7 +69,8 @@ public enum CSVWriter {
     }
 
     static func neutralized(_ text: String) -> String {
-        guard let first = text.first, "=+-@".contains(first) else { return text }
+        // OWASP's list: a tab or carriage return first also starts a formula in some programs.
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
         var number: Double = 0
         let bytes = Array(text.utf8)
         let isNumber = bytes.withUnsafeBufferPointer { FieldParsing.parseDouble($0.baseAddress!, $0.count, &number) }

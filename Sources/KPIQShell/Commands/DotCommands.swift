@@ -19,7 +19,7 @@ public struct DotCommands {
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
         ("mode", "table|csv|json|markdown|line", "how results are printed"),
         ("timer", "on|off", "print the wall time of each statement"),
-        ("maxrows", "N", "rows shown before the middle of a result is left out"),
+        ("maxrows", "N", "rows shown before the middle of a result is left out (0: all)"),
         ("maxwidth", "N", "widest column, in characters, before text is cut"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
@@ -132,8 +132,13 @@ public struct DotCommands {
             context.timer = try onOff(arguments[0])
         case "maxrows", "maxwidth":
             try require(arguments, 1, ".\(name) N")
-            guard let n = Int(arguments[0]), n > 0 else { throw Failure(message: "`\(arguments[0])` is not a positive number") }
-            if name == "maxrows" { context.maxRows = n } else { context.maxWidth = max(4, n) }
+            if name == "maxrows" {
+                guard let n = Int(arguments[0]), n >= 0 else { throw Failure(message: "`\(arguments[0])` is not a number of rows", hint: "0 shows every row") }
+                context.maxRows = n
+            } else {
+                guard let n = Int(arguments[0]), n > 0 else { throw Failure(message: "`\(arguments[0])` is not a positive number") }
+                context.maxWidth = max(4, n)
+            }
         case "chart":
             guard let result = context.session.lastResult else { throw Failure(message: "there is no result to chart yet", hint: "run a query first") }
             var style = ChartRequest.Style.auto
@@ -141,6 +146,9 @@ public struct DotCommands {
             if let first = rest.first, let s = ChartRequest.Style(rawValue: first.lowercased()) {
                 style = s
                 rest.removeFirst()
+            } else if let first = rest.first, result.table.index(of: first) == nil {
+                throw Failure(message: "`\(first)` is neither a chart style (bar, line) nor a column of the last result",
+                              hint: "columns: " + result.table.names.joined(separator: ", "))
             }
             let request = ChartRequest(style: style, x: rest.first, y: Array(rest.dropFirst()))
             do {
@@ -166,7 +174,7 @@ public struct DotCommands {
         case "read":
             try require(arguments, 1, ".read FILE")
             let path = resolve(arguments[0])
-            guard let text = FileText.read(path) else { throw Failure(message: "cannot read `\(arguments[0])`") }
+            guard let text = FileText.read(path) else { throw Failure(message: "cannot read `\(arguments[0])`: \(FileText.lastError())") }
             let saved = context.baseDirectory
             context.baseDirectory = FileText.directory(of: path)
             defer { context.baseDirectory = saved }

@@ -29,9 +29,16 @@ public struct ChartRenderer {
     public func render(_ result: QueryResult, request: ChartRequest = ChartRequest(style: .auto, x: nil, y: [])) throws -> String {
         let table = result.table
         guard table.rowCount > 0 else { throw ChartError.nothingToPlot("the result has no rows to chart") }
+        for name in [request.x].compactMap({ $0 }) + request.y where table.index(of: name) == nil {
+            var message = "unknown column `\(name)` in the result"
+            if let near = EditDistance.closest(to: name, among: table.names) { message += " (did you mean `\(near)`?)" }
+            throw ChartError.nothingToPlot(message)
+        }
         let xIndex: Int
         if let x = request.x, let i = table.index(of: x) {
             xIndex = i
+        } else if request.style != .bar, let i = table.columns.firstIndex(where: { $0.type.isTemporal }) {
+            xIndex = i  // a series over time, even when a dimension comes first
         } else if let i = table.columns.firstIndex(where: { !$0.type.isNumeric }) {
             xIndex = i
         } else {
@@ -46,14 +53,65 @@ public struct ChartRenderer {
             xIndex < 0 ? String(row + 1) : ValueFormatter.format(table.columns[xIndex].scalar(at: row), type: table.columns[xIndex].type,
                                                                  format: result.formats[xIndex])
         }
+        // A series over time broken down by a dimension (source by month): one line per value.
+        let seriesIndex = isTime && style == .line
+            ? table.columns.indices.first { $0 != xIndex && !yIndexes.contains($0) && !table.columns[$0].type.isNumeric } : nil
         var out = ""
         for y in yIndexes {
             let values = (0..<table.rowCount).map { table.columns[y].scalar(at: $0).doubleValue }
             let format = result.formats[y]
             let name = table.names[y]
+            if let seriesIndex {
+                out += seriesLines(name: name, result: result, x: xIndex, series: seriesIndex, values: values, format: format, type: table.columns[y].type)
+                continue
+            }
             out += style == .line
                 ? line(name: name, labels: labels, values: values, format: format, type: table.columns[y].type)
                 : bars(name: name, labels: labels, values: values, format: format, type: table.columns[y].type)
+        }
+        return out
+    }
+
+    /// One sparkline per value of `series`, over the periods of `x` (gaps left blank), with
+    /// each line's first, last, lowest and highest values.
+    func seriesLines(name: String, result: QueryResult, x: Int, series: Int, values: [Double?], format: ValueFormat?, type: DataType) -> String {
+        let table = result.table
+        var periods: [Int64] = []
+        var seen = Set<Int64>()
+        var names: [String] = []
+        var byName: [String: [Int64: Double]] = [:]
+        for row in 0..<table.rowCount {
+            let period: Int64
+            switch table.columns[x].scalar(at: row) {
+            case .date(let d): period = d
+            case .timestamp(let t): period = t
+            default: continue
+            }
+            if seen.insert(period).inserted { periods.append(period) }
+            let label = ValueFormatter.format(table.columns[series].scalar(at: row), type: table.columns[series].type, format: result.formats[series])
+            if byName[label] == nil {
+                names.append(label)
+                byName[label] = [:]
+            }
+            if let v = values[row] { byName[label]![period] = v }
+        }
+        periods.sort()
+        func label(_ period: Int64) -> String {
+            let type = table.columns[x].type
+            return ValueFormatter.format(type == .date ? .date(period) : .timestamp(period), type: type, format: result.formats[x])
+        }
+        let nameWidth = min(24, names.map(\.count).max() ?? 0)
+        var out = "\(name) by \(table.names[series]), \(label(periods.first ?? 0)) to \(label(periods.last ?? 0))\n"
+        for series in names {
+            let points = periods.map { byName[series]![$0] }
+            let shown = series.count > nameWidth ? String(series.prefix(nameWidth - 1)) + (unicode ? "…" : "~") : series
+            let present = points.compactMap { $0 }
+            var summary = ""
+            if let first = present.first, let last = present.last, let low = present.min(), let high = present.max() {
+                summary = "\(show(first, format, type)) \(unicode ? "→" : "->") \(show(last, format, type))"
+                    + "  (low \(show(low, format, type)), high \(show(high, format, type)))"
+            }
+            out += " " + shown + String(repeating: " ", count: nameWidth - shown.count) + " " + sparkline(points) + "  " + summary + "\n"
         }
         return out
     }
@@ -63,19 +121,36 @@ public struct ChartRenderer {
         return ValueFormatter.format(type == .int && v == v.rounded() ? .int(Int64(v)) : .decimal(v), type: type, format: format)
     }
 
-    /// One bar per row, scaled to the largest absolute value.
+    /// One bar per row, scaled to the largest absolute value. With negative values, a zero
+    /// axis splits the width: negative bars grow left of it, positive ones right.
     func bars(name: String, labels: [String], values: [Double?], format: ValueFormat?, type: DataType) -> String {
         let labelWidth = min(24, labels.map(\.count).max() ?? 0)
         let texts = values.map { show($0, format, type) }
         let valueWidth = texts.map(\.count).max() ?? 0
         let barWidth = max(10, width - labelWidth - valueWidth - 4)
-        let largest = values.compactMap { $0.map(abs) }.max() ?? 0
+        let present = values.compactMap { $0 }
+        let most = max(0, present.max() ?? 0), least = min(0, present.min() ?? 0)
+        let span = most - least
+        // Cells left of the axis for negatives (none when all values are positive).
+        let negativeWidth = least < 0 ? max(1, Int((Double(barWidth - 1) * -least / span).rounded())) : 0
+        let positiveWidth = least < 0 ? barWidth - 1 - negativeWidth : barWidth
+        let axis = unicode ? "│" : "|"
         var out = "\(name)\n"
         for (k, label) in labels.enumerated() {
             let shown = label.count > labelWidth ? String(label.prefix(labelWidth - 1)) + (unicode ? "…" : "~") : label
-            let bar = values[k].map { largest > 0 ? barText(abs($0) / largest * Double(barWidth)) : "" } ?? ""
             out += " " + shown + String(repeating: " ", count: labelWidth - shown.count) + " "
-            out += bar + String(repeating: " ", count: max(0, barWidth - bar.count)) + " " + texts[k] + "\n"
+            var bar = ""
+            if least < 0 {
+                let v = values[k] ?? 0
+                let left = v < 0 ? String(repeating: unicode ? "█" : "#", count: max(1, Int((-v / span * Double(barWidth - 1)).rounded()))) : ""
+                let right = v > 0 ? barText(v / span * Double(barWidth - 1)) : ""
+                bar = String(repeating: " ", count: max(0, negativeWidth - left.count)) + left + axis + right
+                bar += String(repeating: " ", count: max(0, positiveWidth - right.count))
+            } else {
+                let b = values[k].map { span > 0 ? barText($0 / span * Double(positiveWidth)) : "" } ?? ""
+                bar = b + String(repeating: " ", count: max(0, positiveWidth - b.count))
+            }
+            out += bar + " " + texts[k] + "\n"
         }
         return out
     }

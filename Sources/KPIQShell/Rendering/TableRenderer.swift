@@ -7,12 +7,13 @@ import KPIQ
 ///      direct  |  176,990 |       36.2%
 ///     (6 rows)
 ///
-/// Numbers are right-aligned, text left; long text is cut with an ellipsis; when there are
+/// Numbers are right-aligned, text left; long text is cut with an ellipsis (numbers and dates
+/// never are: columns that do not fit are left out, and a line says which); when there are
 /// more rows than `maxRows`, the middle ones are left out with a line saying how many.
 public struct TableRenderer {
     public var maxRows: Int
     public var maxColumnWidth: Int
-    /// The terminal width; columns are narrowed (widest first) to fit. Nil: no limit.
+    /// The terminal width; text columns are narrowed (widest first) to fit. Nil: no limit.
     public var terminalWidth: Int?
     public var unicode: Bool
 
@@ -41,17 +42,18 @@ public struct TableRenderer {
             }
         }
         let rightAligned = table.columns.map { $0.type.isNumeric }
+        // Only text is ever cut; a cut number or date would read as another value.
+        let cuttable = table.columns.map { !$0.type.isNumeric && !$0.type.isTemporal }
         var widths = headers.map { displayWidth($0) }
         for row in cells where !row.isEmpty {
             for (c, cell) in row.enumerated() { widths[c] = max(widths[c], displayWidth(cell)) }
         }
-        widths = widths.map { min($0, maxColumnWidth) }
-        fitToTerminal(&widths)
-        cells = cells.map { row in row.enumerated().map { truncate($0.element, to: widths[$0.offset]) } }
-        func line(_ values: [String], header: Bool) -> String {
+        widths = widths.enumerated().map { cuttable[$0.offset] ? min($0.element, maxColumnWidth) : $0.element }
+        let shown = fitToTerminal(&widths, cuttable: cuttable)
+        func line(_ values: [String]) -> String {
             var parts: [String] = []
-            for (c, value) in values.enumerated() {
-                let cell = truncate(value, to: widths[c])
+            for c in shown {
+                let cell = truncate(values[c], to: widths[c])
                 let pad = String(repeating: " ", count: max(0, widths[c] - displayWidth(cell)))
                 parts.append(" " + (rightAligned[c] ? pad + cell : cell + pad) + " ")
             }
@@ -61,20 +63,23 @@ public struct TableRenderer {
             out += "(no columns)\n"
             return out
         }
-        out += line(headers, header: true) + "\n"
-        out += widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "\n"
-        var hidden = 0
+        out += line(headers) + "\n"
+        out += shown.map { String(repeating: "-", count: widths[$0] + 2) }.joined(separator: "+") + "\n"
         for (index, row) in rows.enumerated() {
-            if let row, index < cells.count, !cells[index].isEmpty {
-                _ = row
-                out += line(cells[index], header: false) + "\n"
+            if row != nil, index < cells.count, !cells[index].isEmpty {
+                out += line(cells[index]) + "\n"
             } else {
-                hidden = table.rowCount - (rows.count - 1)
+                let hidden = table.rowCount - (rows.count - 1)
                 let marker = unicode ? "…" : "..."
                 out += " \(marker) \(ValueFormatter.grouped(Int64(hidden))) more row\(hidden == 1 ? "" : "s") \(marker)\n"
             }
         }
         out += "(\(ValueFormatter.grouped(Int64(table.rowCount))) row\(table.rowCount == 1 ? "" : "s"))\n"
+        if shown.count < headers.count {
+            let left = headers.indices.filter { !shown.contains($0) }.map { headers[$0] }
+            out += "(\(left.count) more column\(left.count == 1 ? "" : "s") not shown, too wide for the terminal: \(left.joined(separator: ", ")); "
+                + "use `select`, `.mode line` or a wider window)\n"
+        }
         for note in result.notes { out += note + "\n" }
         return out
     }
@@ -83,7 +88,7 @@ public struct TableRenderer {
     static func columnDecimals(_ result: QueryResult, rows: [Int]) -> [Int?] {
         result.table.columns.indices.map { c in
             let column = result.table.columns[c]
-            guard column.type == .decimal, result.formats[c] == nil else { return nil }
+            guard column.type == .decimal, result.formats[c] == nil || result.formats[c] == .number else { return nil }
             return ValueFormatter.decimals(for: rows.compactMap { column.scalar(at: $0).doubleValue })
         }
     }
@@ -94,21 +99,27 @@ public struct TableRenderer {
         return text.replacing("\r\n", with: "\\n").replacing("\n", with: "\\n").replacing("\r", with: "\\r").replacing("\t", with: "\\t")
     }
 
-    /// Row numbers to show; nil marks where hidden rows are left out.
+    /// Row numbers to show; nil marks where hidden rows are left out. `maxRows` of 0 or less
+    /// shows every row.
     func visibleRows(_ count: Int) -> [Int?] {
-        guard count > maxRows, maxRows >= 2 else { return (0..<count).map { $0 } }
+        guard maxRows > 0, count > maxRows else { return (0..<count).map { $0 } }
         let head = (maxRows + 1) / 2
         let tail = maxRows - head
         return (0..<head).map { $0 } + [nil] + ((count - tail)..<count).map { $0 }
     }
 
-    private func fitToTerminal(_ widths: inout [Int]) {
-        guard let terminalWidth else { return }
-        func total() -> Int { widths.reduce(0) { $0 + $1 + 3 } - 1 }
+    /// Narrows text columns (widest first, down to 6) until the table fits the terminal; if
+    /// it still does not, leaves out columns from the right. Returns the columns to show.
+    private func fitToTerminal(_ widths: inout [Int], cuttable: [Bool]) -> [Int] {
+        var shown = Array(widths.indices)
+        guard let terminalWidth else { return shown }
+        func total() -> Int { shown.reduce(0) { $0 + widths[$1] + 3 } - 1 }
         while total() > terminalWidth {
-            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 6 else { return }
+            guard let widest = shown.filter({ cuttable[$0] }).max(by: { widths[$0] < widths[$1] }), widths[widest] > 6 else { break }
             widths[widest] -= 1
         }
+        while total() > terminalWidth, shown.count > 1 { shown.removeLast() }
+        return shown
     }
 
     func truncate(_ text: String, to width: Int) -> String {

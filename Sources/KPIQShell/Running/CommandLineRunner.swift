@@ -59,7 +59,7 @@ public enum CommandLineRunner {
         }
         for file in options.files {
             guard let text = FileText.read(file) else {
-                context.errors.write("error: cannot read script `\(file)`: \(String(cString: strerror(errno)).lowercased())\n")
+                context.errors.write("error: cannot read script `\(file)`: \(FileText.lastError())\n")
                 return 2
             }
             context.baseDirectory = FileText.directory(of: file)

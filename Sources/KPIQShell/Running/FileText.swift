@@ -9,6 +9,7 @@ public enum FileText {
     /// The whole file as UTF-8 text (invalid bytes replaced), or nil when it cannot be read.
     public static func read(_ path: String) -> String? {
         guard let file = fopen(path, "rb") else { return nil }
+        // fopen succeeds on a folder; reading it fails with EISDIR below.
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -20,6 +21,16 @@ public enum FileText {
         if ferror(file) != 0 { return nil }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Why the last `read` failed, from errno ("no such file", "permission denied").
+    public static func lastError() -> String {
+        switch errno {
+        case ENOENT: return "no such file"
+        case EACCES: return "permission denied"
+        case EISDIR: return "it is a folder"
+        default: return String(cString: strerror(errno)).lowercased()
+        }
     }
 
     /// The folder part of a path ("." for a bare file name).

@@ -46,8 +46,12 @@ public final class ShellContext {
         return false
     }
 
+    /// A fixed width to render for instead of the terminal's (tests).
+    public var fixedTerminalWidth: Int?
+
     /// Columns of the terminal on standard output, if it is one.
     public var terminalWidth: Int? {
+        if let fixedTerminalWidth { return fixedTerminalWidth }
         guard output.isTerminal else { return nil }
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
