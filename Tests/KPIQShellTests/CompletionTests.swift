@@ -215,7 +215,20 @@ private func texts(_ text: String) -> [String] {
         #expect(CommandHistory.defaultPath { _ in nil } == nil)
     }
 
+    @Test func showClausesAndTheirArguments() {
+        #expect(texts("show ctr ov") == ["over"])
+        #expect(texts("show ctr by channel dur") == ["during"])
+        #expect(texts("show ctr over month during la") == ["last"])
+        #expect(texts("show ctr during last mo") == ["month"])
+        #expect(texts("show ctr vs p") == ["previous"])
+        #expect(texts("show ctr vs previous y") == ["year"])
+        #expect(texts("show c").contains("ctr"))
+        #expect(texts("use b") == ["benchmarks"])
+    }
+
     @Test func finishedStatements() {
+        #expect(!InteractiveShell.isFinished("from sales | where channel = \"sea"))
+        #expect(InteractiveShell.isFinished("from sales | where `channel = 1"))
         #expect(InteractiveShell.isFinished("from sales | select clicks"))
         #expect(!InteractiveShell.isFinished("from sales |"))
         #expect(!InteractiveShell.isFinished("from sales | select sum("))

@@ -117,6 +117,14 @@ public struct Completer {
                 return datasets
             case "over" where start == "show":
                 return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
+            case "during" where start == "show" || start == "funnel":
+                return LanguageWords.rangeStarts.map { Choice(name: $0, kind: .keyword) }
+            case "last", "this", "previous" where start == "show" && beforePrevious?.isWord("during") == true:
+                return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
+            case "vs" where start == "show":
+                return [Choice(name: "previous", kind: .keyword)]
+            case "previous" where start == "show" && beforePrevious?.isWord("vs") == true:
+                return ["period", "year"].map { Choice(name: $0, kind: .keyword) }
             default:
                 break
             }
@@ -134,7 +142,7 @@ public struct Completer {
             case "as":
                 return [Choice(name: "of", kind: .keyword)]
             case "funnel", "relate", "use":
-                return start == "use" ? [Choice(name: "kpis", kind: .keyword)] : datasets
+                return start == "use" ? ["kpis", "benchmarks"].map { Choice(name: $0, kind: .keyword) } : datasets
             default:
                 break
             }
@@ -147,6 +155,12 @@ public struct Completer {
                 return ["count", "percent", "money", "days", "number"].map { Choice(name: $0, kind: .keyword) }
             }
             if start == "load" { return nil }
+        }
+        if start == "show", previous.kind == .word || previous.isSymbol(")"), !previous.isWord("by"), !previous.isWord("where"),
+            !previous.isWord("sort")
+        {
+            // After a metric or a dimension: the next clause, or more of the list.
+            return LanguageWords.showClauses.map { Choice(name: $0, kind: .keyword) } + expressionChoices(before: before)
         }
         return expressionChoices(before: before)
     }

@@ -41,6 +41,8 @@ enum LanguageWords {
         return all.filter { seen.insert($0).inserted }
     }
     static let grains = ["day", "week", "month", "quarter", "year"]
+    static var showClauses: [String] { Array(Parser.showClauses).sorted() }
+    static let rangeStarts = ["last", "this", "previous", "today", "yesterday", "ytd", "qtd", "mtd"]
     static let joinKinds = ["left", "inner"]
     static let sortDirections = ["asc", "desc"]
 }

@@ -106,7 +106,7 @@ extension Parser {
         return MetricDefinition(name: name, expression: expression, format: format, timeColumn: time, text: source.text(of: expression.span))
     }
 
-    static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for"]
+    public static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for"]
 
     /// `show m, ... [by d, ...] [over grain] [during range] [vs previous period|year]
     ///  [where condition] [sort key [desc], ...] [top n [with other]]`, clauses in any order.
