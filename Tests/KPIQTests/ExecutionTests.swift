@@ -241,3 +241,34 @@ import Testing
         #expect(LikePattern("%ö").matches("Zö"))
     }
 }
+
+/// Period truncation against the calendar, on timestamps in and out of order, before 1970
+/// and across year, leap-day and ISO-week boundaries.
+@Suite struct PeriodTruncationTests {
+    @Test func everyGrainMatchesTheCalendar() throws {
+        var state: UInt64 = 11
+        var stamps: [Int64] = []
+        let low = CivilCalendar.days(year: 1900, month: 1, day: 1) * CivilCalendar.microsPerDay
+        let high = CivilCalendar.days(year: 2100, month: 12, day: 31) * CivilCalendar.microsPerDay
+        for i in 0..<6_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            // Runs of nearby values (as in a sorted export), then jumps anywhere.
+            let jump = i % 50 == 0 || stamps.isEmpty
+            let base = jump ? low + Int64(state >> 1) % (high - low) : stamps.last!
+            stamps.append(base + (jump ? 0 : Int64(state >> 40) % (3 * CivilCalendar.microsPerDay)))
+        }
+        let text = "ts\n" + stamps.map { CivilCalendar.formatTimestamp($0, separator: "T") }.joined(separator: "\n") + "\n"
+        let path = try TestSupport.file(text)
+        defer { TestSupport.remove(path) }
+        let session = Session()
+        _ = session.run(SourceText(name: "t", text: "load \"\(path)\" as t"))
+        for grain in Grain.allCases {
+            let table = try TestSupport.run("from t | derive p = \(grain.rawValue)(ts), d = \(grain.rawValue)(date(ts)) | select p, d", session: session)!
+            for (row, stamp) in stamps.enumerated() {
+                let expected = CalendarMath.truncate(CivilCalendar.floorDiv(stamp, CivilCalendar.microsPerDay), to: grain)
+                #expect(table.columns[0].scalar(at: row) == .date(expected), "\(grain) of \(CivilCalendar.formatTimestamp(stamp))")
+                #expect(table.columns[1].scalar(at: row) == .date(expected))
+            }
+        }
+    }
+}

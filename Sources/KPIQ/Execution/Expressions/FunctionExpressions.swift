@@ -71,10 +71,7 @@ enum FunctionExpressions {
         case .power:
             return ArithmeticPowerExpression(base: built[0], exponent: built[1])
         case .day, .week, .month, .quarter, .year:
-            let grain = function.truncationGrain!
-            return IntegerMapExpression(operand: built[0], type: .date) { value, inputType in
-                CalendarMath.truncate(CalendarMath.dayNumber(value, type: inputType), to: grain)
-            }
+            return PeriodTruncationExpression(operand: built[0], grain: function.truncationGrain!)
         case .datePart:
             let unit = text(0).lowercased()
             return IntegerMapExpression(operand: built[1], type: .int) { value, inputType in
