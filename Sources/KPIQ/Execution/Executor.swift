@@ -94,8 +94,13 @@ public struct Executor {
         case .min: make = { MinMaxAccumulator(isMin: true, type: argumentType) }
         case .max: make = { MinMaxAccumulator(isMin: false, type: argumentType) }
         case .median, .percentile: make = { QuantileAccumulator(fraction: fraction, type: argumentType) }
-        case .first: make = { FirstLastAccumulator(isFirst: true, type: argumentType, orderType: orderType) }
-        case .last: make = { FirstLastAccumulator(isFirst: false, type: argumentType, orderType: orderType) }
+        case .first, .last:
+            let isFirst = aggregate.function == .first
+            if orderType == .int || orderType == .date || orderType == .timestamp {
+                make = { FirstLastByTimeAccumulator(isFirst: isFirst, type: argumentType) }
+            } else {
+                make = { FirstLastAccumulator(isFirst: isFirst, type: argumentType, orderType: orderType) }
+            }
         }
         return AggregateSink.Spec(
             function: aggregate.function, argument: aggregate.argument.map(PhysicalExpressions.build),

@@ -119,7 +119,9 @@ public struct Completer {
                 return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
             case "during" where start == "show" || start == "funnel":
                 return LanguageWords.rangeStarts.map { Choice(name: $0, kind: .keyword) }
-            case "last", "this", "previous" where start == "show" && beforePrevious?.isWord("during") == true:
+            case "last" where start == "show" && beforePrevious?.isWord("during") == true,
+                "this" where start == "show" && beforePrevious?.isWord("during") == true,
+                "previous" where start == "show" && beforePrevious?.isWord("during") == true:
                 return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
             case "vs" where start == "show":
                 return [Choice(name: "previous", kind: .keyword)]

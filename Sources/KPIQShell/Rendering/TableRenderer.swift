@@ -32,7 +32,7 @@ public struct TableRenderer {
         let headers = table.names
         let decimals = Self.columnDecimals(result, rows: rows.compactMap { $0 })
         let labels = table.names.map(ValueFormatter.isLabelColumn)
-        var cells: [[String]] = rows.map { row in
+        let cells: [[String]] = rows.map { row in
             guard let row else { return [] }
             return table.columns.indices.map { c in
                 let value = table.columns[c].scalar(at: row)

@@ -37,7 +37,7 @@ final class AggregateSink: BatchSink {
             }
             let argument = try spec.argument?.evaluate(batch)
             let order = try spec.order?.evaluate(batch)
-            if let firstLast = accumulator as? FirstLastAccumulator { firstLast.batchRows = rows }
+            if let numbered = accumulator as? RowNumberedAccumulator { numbered.batchRows = rows }
             accumulator.update(groups: groups, groupCount: groupCount, argument: argument, order: order, mask: mask)
         }
     }

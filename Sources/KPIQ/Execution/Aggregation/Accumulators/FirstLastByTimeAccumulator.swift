@@ -1,0 +1,140 @@
+/// `first(x, by)` / `last(x, by)` when `by` is an integer, a date or a timestamp (first touch
+/// by time): the value at the smallest (largest) ordering value, ties to the earliest row.
+///
+/// Grouping by visitor makes millions of groups touched in random order, so each group's
+/// state is one 24-byte record (ordering value, the value as a word, row) and a row costs one
+/// cache line. Text values are kept as codes of the argument's dictionary; should a batch
+/// bring another dictionary (a derived text column), they switch to strings.
+final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
+    private struct Best {
+        var key: Int64 = 0
+        /// The value: a dictionary code, an integer's or a double's bits, 0/1.
+        var word: UInt64 = 0
+        /// Global row number; `noRow` when the group has seen none.
+        var row: Int32 = FirstLastByTimeAccumulator.noRow
+        var hasValue = false
+    }
+
+    private static let noRow = Int32.max
+    private let isFirst: Bool
+    private let type: DataType
+    private var best: [Best] = []
+    private var dictionary: StringDictionary?
+    /// Text values once two dictionaries have been seen (nil until then).
+    private var strings: [String?]?
+
+    var batchRows: [Int32] = []
+
+    init(isFirst: Bool, type: DataType) {
+        self.isFirst = isFirst
+        self.type = type
+    }
+
+    /// Whether (key, row) beats the best (key, row) so far.
+    @inline(__always)
+    private func beats(_ key: Int64, _ row: Int32, _ current: Best) -> Bool {
+        if current.row == Self.noRow { return true }
+        if key == current.key { return row < current.row }
+        return isFirst ? key < current.key : key > current.key
+    }
+
+    private func grow(to count: Int) {
+        if best.count < count { best.append(contentsOf: repeatElement(Best(), count: count - best.count)) }
+        if strings != nil { strings!.grow(to: count, with: nil) }
+    }
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        grow(to: groupCount)
+        guard let argument = argument?.flattened(), let order = order?.flattened(), case .ints(let keys) = order.values else { return }
+        // The value of row i as a word (nil: null), and its string once in string mode.
+        var codes: [Int64]?
+        var ints: [Int64]?
+        var doubles: [Double]?
+        var bools: [UInt8]?
+        var rowDictionary: StringDictionary?
+        switch argument.values {
+        case .text(let c, let d):
+            codes = c
+            rowDictionary = d
+            if strings == nil, dictionary == nil { dictionary = d }
+            if strings == nil, dictionary !== d { switchToStrings() }
+        case .ints(let v): ints = v
+        case .doubles(let v): doubles = v
+        case .bools(let v): bools = v
+        case .constant: return  // flattened above
+        }
+        let valueValid = argument.valid
+        let orderValid = order.valid
+        let n = groups.count
+        let stringMode = strings != nil
+        groups.withUnsafeBufferPointer { groups in
+            keys.withUnsafeBufferPointer { keys in
+                best.withUnsafeMutableBufferPointer { best in
+                    for i in 0..<n {
+                        if let mask, mask[i] == 0 { continue }
+                        if let orderValid, orderValid[i] == 0 { continue }
+                        let g = Int(groups[i])
+                        let row = i < batchRows.count ? batchRows[i] : Int32(i)
+                        let key = keys[i]
+                        guard beats(key, row, best[g]) else { continue }
+                        let hasValue = valueValid.map { $0[i] != 0 } ?? true
+                        var word: UInt64 = 0
+                        if hasValue {
+                            if let codes { word = UInt64(truncatingIfNeeded: codes[i]) }
+                            else if let ints { word = UInt64(bitPattern: ints[i]) }
+                            else if let doubles { word = doubles[i].bitPattern }
+                            else if let bools { word = UInt64(bools[i]) }
+                        }
+                        best[g] = Best(key: key, word: word, row: row, hasValue: hasValue)
+                        if stringMode { strings![g] = hasValue ? rowDictionary!.string(Int(word)) : nil }
+                    }
+                }
+            }
+        }
+    }
+
+    /// From codes of one dictionary to strings, for values from several dictionaries.
+    private func switchToStrings() {
+        strings = best.map { b in b.hasValue && b.row != Self.noRow ? dictionary?.string(Int(b.word)) : nil }
+        dictionary = nil
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! FirstLastByTimeAccumulator
+        grow(to: groupCount)
+        if type == .text, strings == nil, other.strings != nil || (dictionary != nil && other.dictionary != nil && dictionary !== other.dictionary) {
+            switchToStrings()
+        }
+        if dictionary == nil, strings == nil { dictionary = other.dictionary }
+        for g in 0..<other.best.count where other.best[g].row != Self.noRow && mapping[g] >= 0 {
+            let t = Int(mapping[g])
+            let candidate = other.best[g]
+            guard beats(candidate.key, candidate.row, best[t]) else { continue }
+            best[t] = candidate
+            if strings != nil {
+                strings![t] = candidate.hasValue ? (other.strings?[g] ?? other.dictionary?.string(Int(candidate.word))) : nil
+            }
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        let valid = order.map { $0 < best.count && best[$0].row != Self.noRow && best[$0].hasValue }
+        let validity = valid.contains(false) ? Validity(flags: valid) : nil
+        let words = order.map { $0 < best.count ? best[$0].word : 0 }
+        switch type {
+        case .text:
+            if let strings { return ColumnFactory.text(order.enumerated().map { valid[$0.offset] ? strings[$0.element] : nil }) }
+            return Column(type: .text, values: .text(codes: PackedIntegers.pack(words.map { Int64(bitPattern: $0) }, validity: validity),
+                                                     dictionary: dictionary ?? .empty), validity: validity)
+        case .decimal: return Column(type: .decimal, values: .doubles(words.map { Double(bitPattern: $0) }), validity: validity)
+        case .bool: return Column(type: .bool, values: .bools(words.map { UInt8(truncatingIfNeeded: $0) }), validity: validity)
+        default:
+            return Column(type: type, values: .integers(PackedIntegers.pack(words.map { Int64(bitPattern: $0) }, validity: validity)), validity: validity)
+        }
+    }
+}
+
+/// Accumulators that break ties by global row number: the sink hands them each batch's rows.
+protocol RowNumberedAccumulator: AnyObject {
+    var batchRows: [Int32] { get set }
+}
