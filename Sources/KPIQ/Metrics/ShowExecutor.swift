@@ -179,7 +179,7 @@ struct ShowExecutor {
             }
         }
         return try assemble(show: show, outputs: outputs, dimensions: dimensions, rows: rows, current: current, previous: previous,
-                            calendar: calendar, periods: periods, range: range, notes: notes, resultFilter: resultFilter)
+                            calendar: calendar, periods: periods, range: range, notes: notes, rowFilter: rowFilter, resultFilter: resultFilter)
     }
 
     // MARK: - Metric values
@@ -251,7 +251,8 @@ struct ShowExecutor {
 
     private func assemble(
         show: ShowStatement, outputs: [Output], dimensions: [Dimension], rows: [[Scalar]], current: [[Scalar]], previous: [[Scalar]]?,
-        calendar: ShowCalendar?, periods: [Int64], range: (start: Int64, end: Int64)?, notes: [String], resultFilter: Expression?
+        calendar: ShowCalendar?, periods: [Int64], range: (start: Int64, end: Int64)?, notes: [String],
+        rowFilter: Expression?, resultFilter: Expression?
     ) throws -> QueryResult {
         var names: [String] = []
         var columns: [Column] = []
@@ -336,7 +337,8 @@ struct ShowExecutor {
             }
             table = try Sorter.sort(table, keys: keys, limit: nil, cancel: cancel)
             if let top = show.top {
-                table = try topRows(table, top: Int(top), withOther: show.withOther, show: show, dimensions: dimensions, calendar: calendar)
+                table = try topRows(table, top: Int(top), show: show, outputs: outputs, dimensions: dimensions, calendar: calendar,
+                                    periods: periods, rowFilter: rowFilter)
             }
         }
         var title = outputs.map(\.name).joined(separator: ", ")
@@ -351,61 +353,6 @@ struct ShowExecutor {
             }
         }
         return QueryResult(table: table, formats: formats, chart: show.chart, title: title, notes: notes)
-    }
-
-    /// The first `top` rows (by dimension combination when over periods); with `other`, the
-    /// rest folded into one row per period computed again, so distinct counts stay exact.
-    private func topRows(_ table: Table, top: Int, withOther: Bool, show: ShowStatement, dimensions: [Dimension], calendar: ShowCalendar?) throws -> Table {
-        if !withOther {
-            if calendar == nil || dimensions.isEmpty { return TableOperations.slice(table, offset: 0, count: top) }
-            // Keep all periods of the first `top` combinations (in sorted order).
-            var kept: [[Scalar]] = []
-            var rows: [Int32] = []
-            for row in 0..<table.rowCount {
-                let key = (0..<dimensions.count).map { table.columns[$0].scalar(at: row) }
-                if !kept.contains(key) {
-                    if kept.count == top { continue }
-                    kept.append(key)
-                }
-                rows.append(Int32(row))
-            }
-            return table.gather(rows)
-        }
-        guard dimensions.count == 1 else {
-            throw Diagnostic(.invalidArgument, "`top N with other` works with one `by` dimension", at: show.dimensions.first?.span)
-        }
-        var keptValues: [Scalar] = []
-        for row in 0..<table.rowCount where keptValues.count < top {
-            let value = table.columns[0].scalar(at: row)
-            if !keptValues.contains(value) { keptValues.append(value) }
-        }
-        let keptRows = (0..<table.rowCount).filter { keptValues.contains(table.columns[0].scalar(at: $0)) }.map { Int32($0) }
-        // The rest, computed again with the dimension restricted to the other values.
-        let dimension = dimensions[0]
-        let column = Expression(.name([Identifier(dimension.column)]), span: .none)
-        let exclusion = Expression(
-            .inList(column, keptValues.map { Expression(.literal(Self.literal($0)), span: .none) }, negated: true), span: .none)
-        let orNull = Expression(.binary(.or, exclusion, Expression(.isNull(column, negated: false), span: .none)), span: .none)
-        var rest = show
-        rest.dimensions = []
-        rest.top = nil
-        rest.sort = []
-        rest.withOther = false
-        rest.filter = show.filter.map { Expression(.binary(.and, $0, orNull), span: .none) } ?? orNull
-        let other = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: cancel, source: source).run(rest).table
-        guard other.rowCount > 0 else { return table.gather(keptRows) }
-        let kept = table.gather(keptRows)
-        let otherColumns: [Column] = kept.columns.enumerated().map { index, column in
-            if index == 0 { return ColumnFactory.text([String](repeating: "other", count: other.rowCount)) }
-            if let source = other.column(named: kept.names[index]) { return source }
-            return ColumnFactory.scalars([Scalar](repeating: .null, count: other.rowCount), type: column.type)
-        }
-        let otherTable = Table(names: kept.names, columns: otherColumns, rowCount: other.rowCount)
-        let keptAsText = Table(names: kept.names, columns: [ColumnFactory.text((0..<kept.rowCount).map { r in
-            let v = kept.columns[0].scalar(at: r)
-            return v.isNull ? nil : v.description
-        })] + Array(kept.columns.dropFirst()), rowCount: kept.rowCount)
-        return TableOperations.concatenate(keptAsText, otherTable, names: kept.names)
     }
 
     // MARK: - Helpers
