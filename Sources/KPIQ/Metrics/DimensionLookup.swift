@@ -22,6 +22,21 @@ struct DimensionLookup {
         return nil
     }
 
+    /// The columns `dataset` has or reaches through relationships (its own first).
+    func reachableColumns(from dataset: String) -> [String] {
+        var columns: [String] = []
+        var queue = [dataset]
+        var seen: Set<String> = [dataset]
+        while !queue.isEmpty {
+            let current = queue.removeFirst()
+            columns += catalog[current]?.table.names ?? []
+            for relation in relationships where relation.fromDataset == current && seen.insert(relation.toDataset).inserted {
+                queue.append(relation.toDataset)
+            }
+        }
+        return columns
+    }
+
     /// The dataset's rows as a plan, with the `columns` it lacks joined in along relationships.
     /// Added columns keep their own names. Throws when a column cannot be reached.
     func plan(_ dataset: Dataset, adding columns: [(name: String, span: Span)], context: String) throws -> LogicalPlan {
@@ -33,7 +48,9 @@ struct DimensionLookup {
             guard let path = path(from: dataset.name, to: column) else {
                 var diagnostic = Diagnostic(.missingDimension, "`\(column)` is not a column of `\(dataset.name)`\(context)", at: span)
                 let holders = catalog.datasets.filter { $0.table.index(of: column) != nil }.map(\.name)
-                if let holder = holders.first {
+                if holders.isEmpty, let near = EditDistance.closest(to: column, among: reachableColumns(from: dataset.name)) {
+                    diagnostic.label = "did you mean `\(near)`?"
+                } else if let holder = holders.first {
                     let keys = dataset.table.names.filter { catalog[holder]?.table.index(of: $0) != nil }
                     diagnostic.hints = ["`\(holder)` has it; declare how `\(dataset.name)` reaches it: relate \(dataset.name).\(keys.first ?? "KEY") -> \(holder).\(keys.first ?? "KEY")"]
                 }

@@ -49,16 +49,15 @@ struct ShowExecutor {
                     let bound = try binder.bindMetric(definition)
                     outputs.append(Output(name: name, expression: bound.expression, format: bound.format, isInteger: bound.isInteger))
                 } catch var diagnostic as Diagnostic {
-                    if kpis.metrics[parts[0].name] == nil {
-                        diagnostic.hints.insert("`\(parts[0].name)` comes from the KPI library; bind its datasets with `use kpis with ROLE = DATASET`", at: 0)
-                        diagnostic.message = "cannot compute `\(parts[0].name)`: " + diagnostic.message
-                        diagnostic.span = parts[0].span
-                        diagnostic.label = nil
-                    }
+                    guard kpis.metrics[parts[0].name] == nil else { throw diagnostic.storedMetric(named, usedAt: parts[0].span) }
+                    diagnostic.hints.insert("`\(parts[0].name)` comes from the KPI library; bind its datasets with `use kpis with ROLE = DATASET`", at: 0)
+                    diagnostic.message = "cannot compute `\(parts[0].name)`: " + diagnostic.message
+                    diagnostic.span = parts[0].span
+                    diagnostic.label = nil
                     throw diagnostic
                 }
             } else {
-                var bound = try binder.bindMetric(definition)
+                var bound = try binder.bindMetric(definition, anonymous: true)
                 if case .call(let function, _, _) = item.expression.kind, let parametric = KPILibrary.parametric(function.name) {
                     bound.format = parametric == .activeContacts ? .count : .percent
                 }
