@@ -51,7 +51,11 @@ struct DimensionLookup {
                 if holders.isEmpty, let near = EditDistance.closest(to: column, among: reachableColumns(from: dataset.name)) {
                     diagnostic.label = "did you mean `\(near)`?"
                 } else if let holder = holders.first {
-                    let keys = dataset.table.names.filter { catalog[holder]?.table.index(of: $0) != nil }
+                    // A key shared by name that identifies the holder's rows, if there is one.
+                    let keys = dataset.table.names.filter { name in
+                        guard let target = catalog[holder], let column = target.table.column(named: name) else { return false }
+                        return Session.distinctCount(column) == Int64(target.table.rowCount - column.nullCount)
+                    }
                     diagnostic.hints = ["`\(holder)` has it; declare how `\(dataset.name)` reaches it: relate \(dataset.name).\(keys.first ?? "KEY") -> \(holder).\(keys.first ?? "KEY")"]
                 }
                 throw diagnostic

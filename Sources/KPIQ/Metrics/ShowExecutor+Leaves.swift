@@ -103,7 +103,7 @@ extension ShowExecutor {
         window: (start: Int64?, end: Int64), keepUndated: Bool, filter: Expression?, lookup: DimensionLookup
     ) throws -> Table {
         let filterColumns = filter.map(Self.columnNames) ?? []
-        let needed = dimensions.map { ($0.column, $0.span) } + filterColumns.map { ($0.name, $0.span) }
+        let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) }
         let context = leaves.first.map { _ in " (needed by a metric on `\(dataset.name)`)" } ?? ""
         var plan = try lookup.plan(dataset, adding: needed, context: context)
         let schema = plan.schema
@@ -133,11 +133,11 @@ extension ShowExecutor {
             }
         }
         for condition in conditions { plan = .filter(plan, condition) }
-        var keys = dimensions.map { dimension -> BoundExpression in
-            let index = schema.index(of: dimension.column)!
-            return BoundExpression(.column(index), type: schema.fields[index].type, span: dimension.span)
+        var keys = try dimensions.map { dimension -> BoundExpression in
+            var expressions = ExpressionBinder(binder: binder, schema: schema)
+            return try expressions.bind(dimension.expression)
         }
-        var keyFields = dimensions.map { Schema.Field(name: $0.name, type: schema.fields[schema.index(of: $0.column)!].type) }
+        var keyFields = zip(dimensions, keys).map { Schema.Field(name: $0.name, type: $1.type ?? .text) }
         if let grain, let timeColumn, let t = schema.index(of: timeColumn) {
             let function: ScalarFunction = [.day: .day, .week: .week, .month: .month, .quarter: .quarter, .year: .year][grain]!
             keys.append(BoundExpression(.function(function, [BoundExpression(.column(t), type: schema.fields[t].type, span: .none)]), type: .date, span: .none))

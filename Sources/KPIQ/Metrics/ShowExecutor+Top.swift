@@ -53,7 +53,7 @@ extension ShowExecutor {
         _ table: Table, folded: [Scalar], foldedRows: [Int], show: ShowStatement, outputs: [Output], dimension: Dimension,
         calendar: ShowCalendar?, periods: [Int64], rowFilter: Expression?
     ) throws -> Table {
-        let column = dimension.rowExpression
+        let column = dimension.expression
         var alternatives: [Expression] = []
         let values = folded.filter { !$0.isNull }
         if !values.isEmpty {
@@ -111,11 +111,6 @@ extension ShowExecutor {
         }
         return Table(names: table.names, columns: columns, rowCount: computed.rowCount)
     }
-}
-
-extension ShowExecutor.Dimension {
-    /// The dimension as an expression over a dataset's rows.
-    var rowExpression: Expression { Expression(.name([Identifier(column)]), span: .none) }
 }
 
 extension String {

@@ -21,13 +21,6 @@ struct ShowExecutor {
         var isInteger: Bool
     }
 
-    /// A dimension: its output name and the column it reads in every dataset.
-    struct Dimension {
-        var name: String
-        var column: String
-        var span: Span
-    }
-
     func run(_ show: ShowStatement) throws -> QueryResult {
         // Metrics and their leaves.
         var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: asOf)
@@ -65,20 +58,7 @@ struct ShowExecutor {
             }
         }
         let leaves = binder.leaves
-        // Dimensions: plain column names.
-        var dimensions: [Dimension] = []
-        for item in show.dimensions {
-            guard case .name(let parts) = item.expression.kind else {
-                throw Diagnostic(.invalidArgument, "a `by` dimension is a column name", at: item.expression.span,
-                                 hints: ["to group by an expression, derive it in a dataset first: let t = from x | derive d = ..."])
-            }
-            let column = parts.last!.name
-            let name = item.name?.name ?? column
-            guard !dimensions.contains(where: { $0.name == name }), !outputs.contains(where: { $0.name == name }) else {
-                throw Diagnostic(.duplicateName, "`\(name)` is both a dimension and another column", at: item.span)
-            }
-            dimensions.append(Dimension(name: name, column: column, span: item.expression.span))
-        }
+        let dimensions = try bindDimensions(show, outputs: outputs)
         let periodName = show.grain?.rawValue ?? "period"
         if show.grain != nil, dimensions.contains(where: { $0.name == periodName }) || outputs.contains(where: { $0.name == periodName }) {
             throw Diagnostic(.duplicateName, "`\(periodName)` names both the period and another column", at: show.grainSpan)
@@ -97,7 +77,8 @@ struct ShowExecutor {
         var resultFilter: Expression?
         for conjunct in Self.conjuncts(show.filter) {
             let names = Set(Self.columnNames(conjunct).map(\.name))
-            if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: outputNames) {
+            let resultNames = outputNames.union(dimensions.filter(\.isDerived).map(\.name))
+            if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: resultNames) {
                 resultFilter = resultFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
             } else {
                 rowFilter = rowFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
@@ -295,7 +276,7 @@ struct ShowExecutor {
                 let statuses: [Scalar] = rows.enumerated().map { row, key in
                     let applicable = targets.last { target in
                         guard let scope = target.scope else { return true }
-                        guard let d = dimensions.firstIndex(where: { $0.name == scope.dimension }) else { return false }
+                        guard let d = dimensions.firstIndex(where: { $0.column == scope.dimension }) else { return false }
                         return ComparisonExpression.compareScalars(key[d], scope.value) == 0
                     }
                     guard let target = applicable, let status = target.status(current[row][k].doubleValue) else { return .null }
