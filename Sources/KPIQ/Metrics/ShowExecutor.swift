@@ -5,7 +5,10 @@
 /// the period of its own time column; the groups are then lined up on (dimensions, period),
 /// so spend is never multiplied by a join and people are never counted twice. Missing
 /// periods are filled in (0 for counts and sums, null for the rest), and ratios are computed last,
-/// from the totals of each row.
+/// from the totals of each row. No row dated after the as-of day is ever read.
+///
+/// Reading the leaves: ShowExecutor+Leaves; dimensions: +Dimensions; `top N with other`: +Top;
+/// the periods: ShowCalendar.
 struct ShowExecutor {
     let catalog: Catalog
     let kpis: KPIState
