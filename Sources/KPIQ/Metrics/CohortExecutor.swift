@@ -3,7 +3,8 @@
 /// Customers are grouped by the period of their first purchase. For each cohort: its size,
 /// the repurchase rate (customers with two or more purchases / customers), and for period
 /// offsets 0..N the share of the cohort that bought in that period (retention; churn over a
-/// period is one minus the ratio of consecutive retention shares).
+/// period is one minus the ratio of consecutive retention shares). Purchases after the "as of"
+/// day have not happened yet and are left out.
 struct CohortExecutor {
     let catalog: Catalog
     let asOf: Int64
@@ -37,6 +38,7 @@ struct CohortExecutor {
             case .timestamp(let t): day = CivilCalendar.floorDiv(t, CivilCalendar.microsPerDay)
             default: continue
             }
+            if day > asOf { continue }
             let period = CalendarMath.truncate(day, to: grain)
             firstPeriod[who] = min(firstPeriod[who] ?? period, period)
             purchases[who, default: 0] += 1

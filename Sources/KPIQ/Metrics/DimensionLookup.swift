@@ -22,6 +22,21 @@ struct DimensionLookup {
         return nil
     }
 
+    /// The columns `dataset` has or reaches through relationships (its own first).
+    func reachableColumns(from dataset: String) -> [String] {
+        var columns: [String] = []
+        var queue = [dataset]
+        var seen: Set<String> = [dataset]
+        while !queue.isEmpty {
+            let current = queue.removeFirst()
+            columns += catalog[current]?.table.names ?? []
+            for relation in relationships where relation.fromDataset == current && seen.insert(relation.toDataset).inserted {
+                queue.append(relation.toDataset)
+            }
+        }
+        return columns
+    }
+
     /// The dataset's rows as a plan, with the `columns` it lacks joined in along relationships.
     /// Added columns keep their own names. Throws when a column cannot be reached.
     func plan(_ dataset: Dataset, adding columns: [(name: String, span: Span)], context: String) throws -> LogicalPlan {
@@ -33,8 +48,14 @@ struct DimensionLookup {
             guard let path = path(from: dataset.name, to: column) else {
                 var diagnostic = Diagnostic(.missingDimension, "`\(column)` is not a column of `\(dataset.name)`\(context)", at: span)
                 let holders = catalog.datasets.filter { $0.table.index(of: column) != nil }.map(\.name)
-                if let holder = holders.first {
-                    let keys = dataset.table.names.filter { catalog[holder]?.table.index(of: $0) != nil }
+                if holders.isEmpty, let near = EditDistance.closest(to: column, among: reachableColumns(from: dataset.name)) {
+                    diagnostic.label = "did you mean `\(near)`?"
+                } else if let holder = holders.first {
+                    // A key shared by name that identifies the holder's rows, if there is one.
+                    let keys = dataset.table.names.filter { name in
+                        guard let target = catalog[holder], let column = target.table.column(named: name) else { return false }
+                        return Session.distinctCount(column) == Int64(target.table.rowCount - column.nullCount)
+                    }
                     diagnostic.hints = ["`\(holder)` has it; declare how `\(dataset.name)` reaches it: relate \(dataset.name).\(keys.first ?? "KEY") -> \(holder).\(keys.first ?? "KEY")"]
                 }
                 throw diagnostic

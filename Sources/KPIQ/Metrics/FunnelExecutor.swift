@@ -6,6 +6,9 @@
 /// time of entering the funnel, and a unit that has not converted yet but is still inside the
 /// window at the "as of" date is *open*: it is neither a conversion nor a loss, and step rates
 /// leave it out (converted / (entered - open)).
+///
+/// The "as of" day is today for the data: a unit that entered after it is left out, and a
+/// stage reached after it is not reached yet.
 struct FunnelExecutor {
     let catalog: Catalog
     let asOf: Int64
@@ -18,7 +21,8 @@ struct FunnelExecutor {
         }
         let table = dataset.table
         let schema = Schema(table: table, dataset: dataset.name)
-        // Stage times in microseconds (dates at midnight).
+        // Stage times in microseconds (dates at midnight); nil when not reached by the as-of day.
+        let now = AsOfRange.end(asOf: asOf) * CivilCalendar.microsPerDay
         var stages: [[Int64?]] = []
         for step in funnel.steps {
             let index = try Binder.column(step, in: schema)
@@ -27,17 +31,19 @@ struct FunnelExecutor {
                 throw Diagnostic(.typeMismatch, "a funnel stage is a date or timestamp column; `\(step.name)` is \(column.type.name)", at: step.span)
             }
             stages.append((0..<table.rowCount).map { row in
+                let time: Int64?
                 switch column.scalar(at: row) {
-                case .date(let d): return d * CivilCalendar.microsPerDay
-                case .timestamp(let t): return t
-                default: return nil
+                case .date(let d): time = d * CivilCalendar.microsPerDay
+                case .timestamp(let t): time = t
+                default: time = nil
                 }
+                // Not reached yet on the as-of day.
+                return time.flatMap { $0 < now ? $0 : nil }
             })
         }
         let dimensionColumns = try funnel.dimensions.map { try Binder.column($0, in: schema) }
         let window = funnel.within.map { ($0.days + $0.months * 30) * CivilCalendar.microsPerDay + $0.micros }
-        let range = funnel.range.map { TimeRangeResolver.resolve($0, asOf: asOf) }
-        let now = (asOf + 1) * CivilCalendar.microsPerDay
+        let range = try funnel.range.map { try AsOfRange.resolve($0, asOf: asOf) }
         let stepCount = funnel.steps.count
 
         struct Tally {

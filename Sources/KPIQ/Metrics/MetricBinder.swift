@@ -20,9 +20,11 @@ struct MetricBinder {
         self.asOf = asOf
     }
 
-    /// Binds a whole metric definition.
-    mutating func bindMetric(_ definition: MetricDefinition) throws -> BoundMetric {
-        expanding = [definition.name.name]
+    /// Binds a whole metric definition. `anonymous`: an expression written in a `show`, whose
+    /// display name is not a metric it could refer to (`show vistors` is a misspelling, not a
+    /// loop).
+    mutating func bindMetric(_ definition: MetricDefinition, anonymous: Bool = false) throws -> BoundMetric {
+        expanding = anonymous ? [] : [definition.name.name]
         defer { expanding = [] }
         let expression = try bind(definition.expression, time: definition.timeColumn)
         var format = try definition.format.map { name -> ValueFormat in
@@ -195,6 +197,9 @@ struct MetricBinder {
             if let first = arguments.first {
                 if case .name(let parts) = first.kind, parts.count == 1, catalog[parts[0].name] != nil || library?.isRole(parts[0].name) == true {
                     datasetName = parts[0]
+                } else if case .name(let parts) = first.kind, parts.count == 1, !catalog.datasets.contains(where: { $0.table.index(of: parts[0].name) != nil }) {
+                    // Neither a dataset nor any dataset's column: most likely a misspelt dataset.
+                    throw unknownCountTarget(parts[0])
                 } else if case .star = first.kind {
                 } else {
                     argument = first
@@ -311,10 +316,32 @@ struct MetricBinder {
         }
         let candidates = catalog.datasets.filter { dataset in bare.allSatisfy { dataset.table.index(of: $0.name) != nil } }
         if candidates.count == 1 { return candidates[0] }
-        let column = bare.first?.name ?? "?"
-        throw Diagnostic(.invalidMetric, candidates.isEmpty ? "no dataset has a column `\(column)`" : "several datasets have a column `\(column)`",
-                         at: bare.first?.span ?? span,
-                         hints: ["name the dataset: \(function.name)(\(candidates.first?.name ?? "dataset").\(column))"])
+        // The first name no dataset has (or the first name, when several datasets have them all).
+        let culprit = bare.first { name in !catalog.datasets.contains { $0.table.index(of: name.name) != nil } } ?? bare.first
+        let column = culprit?.name ?? "?"
+        var diagnostic = Diagnostic(.invalidMetric, candidates.isEmpty ? "no dataset has a column `\(column)`" : "several datasets have a column `\(column)`",
+                                    at: culprit?.span ?? span,
+                                    hints: ["name the dataset: \(function.name)(\(candidates.first?.name ?? "dataset").\(column))"])
+        if candidates.isEmpty, let near = EditDistance.closest(to: column, among: catalog.datasets.flatMap(\.table.names)) {
+            diagnostic.label = "did you mean `\(near)`?"
+            let holder = catalog.datasets.first { $0.table.index(of: near) != nil }!.name
+            diagnostic.hints = ["name the dataset: \(function.name)(\(holder).\(near))"]
+        }
+        throw diagnostic
+    }
+
+    /// `count(sesions)`: no dataset, role or column has that name.
+    private func unknownCountTarget(_ name: Identifier) -> Diagnostic {
+        var diagnostic = Diagnostic(.unknownDataset, "unknown dataset `\(name.name)`", at: name.span)
+        let roles = library == nil ? [] : KPILibrary.roles.map(\.role)
+        if let near = EditDistance.closest(to: name.name, among: catalog.names + roles) {
+            diagnostic.label = "did you mean `\(near)`?"
+        } else if catalog.names.isEmpty {
+            diagnostic.hints = ["no dataset is loaded yet: `load \"file.csv\" as \(name.name)`"]
+        } else {
+            diagnostic.hints = ["count(DATASET) counts rows, count(COLUMN) the values that are not null; loaded datasets: " + catalog.names.joined(separator: ", ")]
+        }
+        return diagnostic
     }
 
     /// Removes the `dataset.` prefix of names (checking it is the leaf's dataset or its role).

@@ -1,8 +1,24 @@
 /// The periods of a `show ... over GRAIN`: which ones to list, how they compare with earlier
-/// ones, and which one is still running at the "as of" date.
+/// ones, and which ones are partial.
+///
+/// A period is listed when it overlaps the days counted, but only the days inside them count:
+/// `over week during 2024-03` lists the week of Monday 26 February with March's three days in
+/// it, never February's. Such a cut period is *partial*, like the period holding the "as of"
+/// day before it ends.
 struct ShowCalendar {
     let grain: Grain
     let asOf: Int64
+    /// The first day counted (the range's start; nil without a range: from the first row).
+    let start: Int64?
+    /// The day after the last one counted: the range's end or the day after the as-of day.
+    let end: Int64
+
+    init(grain: Grain, asOf: Int64, range: (start: Int64, end: Int64)?) {
+        self.grain = grain
+        self.asOf = asOf
+        self.start = range?.start
+        self.end = range?.end ?? AsOfRange.end(asOf: asOf)
+    }
 
     /// Period starts from the period holding `first` to the one holding `last` (day numbers).
     func periods(from first: Int64, through last: Int64) -> [Int64] {
@@ -25,7 +41,6 @@ struct ShowCalendar {
         case .previousYear:
             switch grain {
             case .week: return period - 364
-            case .day: return CivilCalendar.addMonths(days: period, months: -12)
             default: return CivilCalendar.addMonths(days: period, months: -12)
             }
         }
@@ -34,9 +49,30 @@ struct ShowCalendar {
     /// The first day after the period.
     func end(of period: Int64) -> Int64 { CalendarMath.nextPeriod(period, grain) }
 
-    /// True when the "as of" day falls inside the period before its last day.
+    /// The days of the period that count: `[start, end)`.
+    func counted(_ period: Int64) -> (start: Int64, end: Int64) {
+        (max(period, start ?? period), min(end(of: period), end))
+    }
+
+    /// True when some days of the period are outside the range or after the as-of day.
     func isPartial(_ period: Int64) -> Bool {
-        asOf >= period && asOf + 1 < end(of: period)
+        counted(period) != (period, end(of: period))
+    }
+
+    /// Why a partial period is partial, for the note under the table.
+    func partialNote(_ period: Int64) -> String? {
+        guard isPartial(period) else { return nil }
+        let days = counted(period)
+        var reasons: [String] = []
+        if days.start > period { reasons.append("the range starts \(CivilCalendar.formatDate(days.start))") }
+        if days.end < end(of: period) {
+            if days.end == AsOfRange.end(asOf: asOf) {
+                reasons.append("data up to \(CivilCalendar.formatDate(asOf))")
+            } else {
+                reasons.append("the range ends \(CivilCalendar.formatDate(days.end - 1))")
+            }
+        }
+        return "\(Self.label(period, grain)) is partial: " + reasons.joined(separator: "; ")
     }
 
     /// How a period reads: 2024-03, 2024-Q1, 2024, 2024-W05, 2024-03-05.

@@ -5,7 +5,10 @@
 /// the period of its own time column; the groups are then lined up on (dimensions, period),
 /// so spend is never multiplied by a join and people are never counted twice. Missing
 /// periods are filled in (0 for counts and sums, null for the rest), and ratios are computed last,
-/// from the totals of each row.
+/// from the totals of each row. No row dated after the as-of day is ever read.
+///
+/// Reading the leaves: ShowExecutor+Leaves; dimensions: +Dimensions; `top N with other`: +Top;
+/// the periods: ShowCalendar.
 struct ShowExecutor {
     let catalog: Catalog
     let kpis: KPIState
@@ -19,13 +22,6 @@ struct ShowExecutor {
         var expression: MetricExpression
         var format: ValueFormat
         var isInteger: Bool
-    }
-
-    /// A dimension: its output name and the column it reads in every dataset.
-    struct Dimension {
-        var name: String
-        var column: String
-        var span: Span
     }
 
     func run(_ show: ShowStatement) throws -> QueryResult {
@@ -49,16 +45,15 @@ struct ShowExecutor {
                     let bound = try binder.bindMetric(definition)
                     outputs.append(Output(name: name, expression: bound.expression, format: bound.format, isInteger: bound.isInteger))
                 } catch var diagnostic as Diagnostic {
-                    if kpis.metrics[parts[0].name] == nil {
-                        diagnostic.hints.insert("`\(parts[0].name)` comes from the KPI library; bind its datasets with `use kpis with ROLE = DATASET`", at: 0)
-                        diagnostic.message = "cannot compute `\(parts[0].name)`: " + diagnostic.message
-                        diagnostic.span = parts[0].span
-                        diagnostic.label = nil
-                    }
+                    guard kpis.metrics[parts[0].name] == nil else { throw diagnostic.storedMetric(named, usedAt: parts[0].span) }
+                    diagnostic.hints.insert("`\(parts[0].name)` comes from the KPI library; bind its datasets with `use kpis with ROLE = DATASET`", at: 0)
+                    diagnostic.message = "cannot compute `\(parts[0].name)`: " + diagnostic.message
+                    diagnostic.span = parts[0].span
+                    diagnostic.label = nil
                     throw diagnostic
                 }
             } else {
-                var bound = try binder.bindMetric(definition)
+                var bound = try binder.bindMetric(definition, anonymous: true)
                 if case .call(let function, _, _) = item.expression.kind, let parametric = KPILibrary.parametric(function.name) {
                     bound.format = parametric == .activeContacts ? .count : .percent
                 }
@@ -66,43 +61,14 @@ struct ShowExecutor {
             }
         }
         let leaves = binder.leaves
-        // Dimensions: plain column names.
-        var dimensions: [Dimension] = []
-        for item in show.dimensions {
-            guard case .name(let parts) = item.expression.kind else {
-                throw Diagnostic(.invalidArgument, "a `by` dimension is a column name", at: item.expression.span,
-                                 hints: ["to group by an expression, derive it in a dataset first: let t = from x | derive d = ..."])
-            }
-            let column = parts.last!.name
-            let name = item.name?.name ?? column
-            guard !dimensions.contains(where: { $0.name == name }), !outputs.contains(where: { $0.name == name }) else {
-                throw Diagnostic(.duplicateName, "`\(name)` is both a dimension and another column", at: item.span)
-            }
-            dimensions.append(Dimension(name: name, column: column, span: item.expression.span))
-        }
+        let dimensions = try bindDimensions(show, outputs: outputs)
         let periodName = show.grain?.rawValue ?? "period"
         if show.grain != nil, dimensions.contains(where: { $0.name == periodName }) || outputs.contains(where: { $0.name == periodName }) {
             throw Diagnostic(.duplicateName, "`\(periodName)` names both the period and another column", at: show.grainSpan)
         }
-        // The time range shown, and the one computed (earlier when comparing).
-        var range: (start: Int64, end: Int64)?
-        if let written = show.range {
-            var resolved = TimeRangeResolver.resolve(written, asOf: asOf)
-            resolved.end = min(resolved.end, max(resolved.start, asOf + 1))
-            range = resolved
-        }
-        let calendar = show.grain.map { ShowCalendar(grain: $0, asOf: asOf) }
-        // Over periods, a range starts with a whole period (`last 6 weeks` over week: six whole
-        // weeks, the last one running).
-        if let calendar, let resolved = range {
-            range = (CalendarMath.truncate(resolved.start, to: calendar.grain), resolved.end)
-        }
-        // Over periods, the earlier periods are computed with the rest (matched by calendar
-        // afterwards); a whole range is compared with a second run over the earlier range.
-        var computeRange = range
-        if let comparison = show.comparison, let range, let calendar {
-            computeRange = (calendar.earlier(CalendarMath.truncate(range.start, to: calendar.grain), comparison), range.end)
-        }
+        // The days read: the range (cut at the as-of day), else everything up to the as-of day.
+        let range = try show.range.map { try AsOfRange.resolve($0, asOf: asOf) }
+        let calendar = show.grain.map { ShowCalendar(grain: $0, asOf: asOf, range: range) }
         if show.comparison != nil, show.grain == nil, range == nil {
             throw Diagnostic(.invalidArgument, "`vs` compares two periods: add `over month` (or another grain) or `during RANGE`",
                              at: show.metrics.first?.span)
@@ -114,115 +80,69 @@ struct ShowExecutor {
         var resultFilter: Expression?
         for conjunct in Self.conjuncts(show.filter) {
             let names = Set(Self.columnNames(conjunct).map(\.name))
-            if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: outputNames) {
+            let resultNames = outputNames.union(dimensions.filter(\.isDerived).map(\.name))
+            if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: resultNames) {
                 resultFilter = resultFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
             } else {
                 rowFilter = rowFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
             }
         }
-        // Compute every leaf group.
-        let needsTime = show.grain != nil || range != nil
-        var cells: [[Scalar]: [Int: Scalar]] = [:]
-        var keyOrder: [[Scalar]] = []
-        var leafTypes = [DataType](repeating: .int, count: leaves.count)
-        let groups = Dictionary(grouping: leaves.indices) { index -> String in
-            let leaf = leaves[index]
-            return "\(leaf.dataset)|\(leaf.timeColumn ?? "")|\(leaf.kind)"
-        }.sorted { $0.value.first! < $1.value.first! }
         let lookup = DimensionLookup(catalog: catalog, relationships: kpis.allRelationships(catalog))
-        for (_, indexes) in groups {
-            try cancel?.check()
-            let leaf = leaves[indexes[0]]
-            guard let dataset = catalog[leaf.dataset] else {
-                throw Diagnostic(.unknownDataset, "dataset `\(leaf.dataset)` is no longer loaded", at: leaf.span)
-            }
-            let timeColumn = leaf.timeColumn ?? dataset.timeColumn
-            if (needsTime || leaf.kind != .aggregate), timeColumn == nil {
-                throw Diagnostic(.missingTimeColumn, "`\(dataset.name)` has no time column, so its metrics cannot be put in periods",
-                                 at: show.grainSpan ?? show.range?.span ?? leaf.span,
-                                 hints: ["declare one: set time \(dataset.name).COLUMN (or `load ... time COLUMN`)"])
-            }
-            let runs: [(key: Int64?, window: (Int64, Int64)?)]
-            switch leaf.kind {
-            case .aggregate:
-                runs = [(nil, computeRange)]
-            case .rolling, .cumulative:
-                // One run per period end: the window before it (or everything before it).
-                let ends: [(Int64?, Int64)]
-                if let calendar {
-                    let span = try dataRange(dataset, timeColumn!)
-                    let first = computeRange?.start ?? (span?.start ?? asOf)
-                    let last = range.map { $0.end - 1 } ?? min(asOf, span?.end ?? asOf)
-                    ends = calendar.periods(from: first, through: last).map { ($0, min(calendar.end(of: $0), asOf + 1)) }
-                } else {
-                    ends = [(nil, range?.end ?? asOf + 1)]
-                }
-                runs = ends.map { key, end in
-                    if case .rolling(let window) = leaf.kind {
-                        let start = Self.subtract(window, from: end)
-                        return (key, (start, end))
-                    }
-                    return (key, (Int64.min / 4, end))
-                }
-            }
-            for run in runs {
-                try cancel?.check()
-                let table = try computeGroup(
-                    dataset: dataset, timeColumn: timeColumn, leaves: indexes.map { leaves[$0] }, dimensions: dimensions,
-                    grain: leaf.kind == .aggregate ? show.grain : nil, window: run.window, filter: rowFilter, lookup: lookup)
-                for (k, index) in indexes.enumerated() {
-                    leafTypes[index] = table.columns[dimensions.count + (leaf.kind == .aggregate && show.grain != nil ? 1 : 0) + k].type
-                }
-                for row in 0..<table.rowCount {
-                    var key = (0..<dimensions.count).map { table.columns[$0].scalar(at: row) }
-                    if show.grain != nil {
-                        if let fixed = run.key {
-                            key.append(.date(fixed))
-                        } else {
-                            key.append(table.columns[dimensions.count].scalar(at: row))
-                        }
-                    }
-                    if cells[key] == nil {
-                        cells[key] = [:]
-                        keyOrder.append(key)
-                    }
-                    let first = dimensions.count + (leaf.kind == .aggregate && show.grain != nil ? 1 : 0)
-                    for (k, index) in indexes.enumerated() { cells[key]![index] = table.columns[first + k].scalar(at: row) }
-                }
-            }
-        }
-        // The rows to show: every dimension combination seen, times every period in range.
-        let combinations = Self.orderedCombinations(keyOrder.map { Array($0.prefix(dimensions.count)) })
-        var rows: [[Scalar]] = []
+        let reading = LeafReading(show: show, leaves: leaves, dimensions: dimensions, calendar: calendar, filter: rowFilter, lookup: lookup)
+        let rangePeriods = range.flatMap { range in calendar.map { $0.periods(from: range.start, through: range.end - 1) } }
+        let cells = try computeCells(reading, window: (range?.start, range?.end ?? AsOfRange.end(asOf: asOf)), periods: rangePeriods,
+                                     keepUndated: range == nil && calendar == nil)
+        // Over periods: every period of the range (or from the first to the last one with rows).
         var periods: [Int64] = []
         if let calendar {
-            let observed = keyOrder.compactMap { key -> Int64? in if case .date(let d)? = key.last { return d } else { return nil } }
+            let observed = cells.order.compactMap { key -> Int64? in if case .date(let d)? = key.last { return d } else { return nil } }
             let first = range?.start ?? observed.min()
             let last = range.map { $0.end - 1 } ?? observed.max()
             if let first, let last { periods = calendar.periods(from: first, through: last) }
+        }
+        // The earlier periods a comparison looks at, read on their own: whole periods, even
+        // when the period they are compared with is cut by the range.
+        var earlierCells: LeafCells?
+        if let comparison = show.comparison, let calendar, let first = periods.first, let last = periods.last {
+            let earlierPeriods = periods.map { calendar.earlier($0, comparison) }
+            earlierCells = try computeCells(reading, window: (calendar.earlier(first, comparison), calendar.end(of: calendar.earlier(last, comparison))),
+                                            periods: earlierPeriods, keepUndated: false)
+        }
+        // The rows to show: every dimension combination seen, times every period in range.
+        let leafTypes = cells.leafTypes
+        let seen = (cells.order + (earlierCells?.order ?? [])).map { Array($0.prefix(dimensions.count)) }
+        let combinations = dimensions.isEmpty ? [[]] : Self.orderedCombinations(seen)
+        var rows: [[Scalar]] = []
+        if calendar != nil {
             for combination in combinations {
                 for period in periods { rows.append(combination + [.date(period)]) }
             }
         } else {
             rows = combinations
         }
-        // Leaf values of a row, filled in for empty periods.
-        func leafValues(_ key: [Scalar]) -> [Scalar] {
-            let unattributed = key.prefix(dimensions.count).contains { $0.isNull }
-            return leaves.indices.map { leaves[$0].metricValue(cells[key]?[$0], type: leafTypes[$0], unattributedRow: unattributed) }
+        var notes: [String] = []
+        if !dimensions.isEmpty, combinations.isEmpty {
+            let days = range.map { CivilCalendar.formatDate($0.start) + " .. " + CivilCalendar.formatDate($0.end - 1) }
+                ?? "up to " + CivilCalendar.formatDate(asOf)
+            notes.append("no rows \(range == nil ? "" : "in ")\(days), so no `\(dimensions.map(\.name).joined(separator: "`, `"))` value to list")
         }
-        let current = try evaluate(outputs, leaves: leaves, leafTypes: leafTypes, rows: rows.map(leafValues), rowKeys: rows,
+        // Leaf values of a row, filled in for empty periods.
+        func leafValues(_ key: [Scalar], _ cells: LeafCells) -> [Scalar] {
+            let unattributed = key.prefix(dimensions.count).contains { $0.isNull }
+            return leaves.indices.map { leaves[$0].metricValue(cells.values[key]?[$0], type: leafTypes[$0], unattributedRow: unattributed) }
+        }
+        let current = try evaluate(outputs, leaves: leaves, leafTypes: leafTypes, rows: rows.map { leafValues($0, cells) }, rowKeys: rows,
                                    periodIndex: show.grain == nil ? nil : dimensions.count)
         var previous: [[Scalar]]?
         if let comparison = show.comparison {
-            let earlierKeys: [[Scalar]]
             if let calendar {
-                earlierKeys = rows.map { key in
+                let earlierKeys = rows.map { key -> [Scalar] in
                     guard case .date(let period)? = key.last else { return key }
                     return Array(key.dropLast()) + [.date(calendar.earlier(period, comparison))]
                 }
-                previous = try evaluate(outputs, leaves: leaves, leafTypes: leafTypes, rows: earlierKeys.map(leafValues), rowKeys: earlierKeys,
-                                        periodIndex: dimensions.count)
+                let earlier = earlierCells ?? LeafCells(leafCount: leaves.count)
+                previous = try evaluate(outputs, leaves: leaves, leafTypes: leafTypes, rows: earlierKeys.map { leafValues($0, earlier) },
+                                        rowKeys: earlierKeys, periodIndex: dimensions.count)
             } else {
                 // Whole ranges: compute the earlier range on its own.
                 var earlierShow = show
@@ -242,82 +162,7 @@ struct ShowExecutor {
             }
         }
         return try assemble(show: show, outputs: outputs, dimensions: dimensions, rows: rows, current: current, previous: previous,
-                            calendar: calendar, periods: periods, range: range, combinations: combinations.count, resultFilter: resultFilter)
-    }
-
-    // MARK: - One leaf group
-
-    /// Aggregates `leaves` (all on `dataset`) grouped by the dimensions and the period.
-    private func computeGroup(
-        dataset: Dataset, timeColumn: String?, leaves: [MetricLeaf], dimensions: [Dimension], grain: Grain?,
-        window: (Int64, Int64)?, filter: Expression?, lookup: DimensionLookup
-    ) throws -> Table {
-        let filterColumns = filter.map(Self.columnNames) ?? []
-        let needed = dimensions.map { ($0.column, $0.span) } + filterColumns.map { ($0.name, $0.span) }
-        let context = leaves.first.map { _ in " (needed by a metric on `\(dataset.name)`)" } ?? ""
-        var plan = try lookup.plan(dataset, adding: needed, context: context)
-        let schema = plan.schema
-        let binder = Binder(catalog: catalog, asOf: asOf, source: source)
-        var rows = ExpressionBinder(binder: binder, schema: schema)
-        var conditions: [BoundExpression] = []
-        if let timeColumn, let window, let t = schema.index(of: timeColumn) {
-            let time = BoundExpression(.column(t), type: schema.fields[t].type, span: .none)
-            let type = schema.fields[t].type
-            if window.0 > Int64.min / 8 {
-                conditions.append(BoundExpression(.comparison(.greaterOrEqual, time, ExpressionBinder.timeConstant(window.0, like: type, span: .none)), type: .bool, span: .none))
-            }
-            conditions.append(BoundExpression(.comparison(.less, time, ExpressionBinder.timeConstant(window.1, like: type, span: .none)), type: .bool, span: .none))
-        }
-        if let filter {
-            do {
-                conditions.append(try rows.condition(filter))
-            } catch var diagnostic as Diagnostic {
-                diagnostic.message += " (in the `where` of this show, applied to `\(dataset.name)`)"
-                throw diagnostic
-            }
-        }
-        for condition in conditions { plan = .filter(plan, condition) }
-        var keys = dimensions.map { dimension -> BoundExpression in
-            let index = schema.index(of: dimension.column)!
-            return BoundExpression(.column(index), type: schema.fields[index].type, span: dimension.span)
-        }
-        var keyFields = dimensions.map { Schema.Field(name: $0.name, type: schema.fields[schema.index(of: $0.column)!].type) }
-        if let grain, let timeColumn, let t = schema.index(of: timeColumn) {
-            let function: ScalarFunction = [.day: .day, .week: .week, .month: .month, .quarter: .quarter, .year: .year][grain]!
-            keys.append(BoundExpression(.function(function, [BoundExpression(.column(t), type: schema.fields[t].type, span: .none)]), type: .date, span: .none))
-            keyFields.append(Schema.Field(name: "__period", type: .date))
-        }
-        var aggregates: [BoundAggregate] = []
-        for leaf in leaves {
-            var leafRows = ExpressionBinder(binder: binder, schema: schema)
-            let argument = try leaf.argument.map { try leafRows.bind($0) }
-            let leafFilter = try leaf.filter.map { try leafRows.condition($0) }
-            let type = try ExpressionBinder.aggregateType(leaf.function, argument: argument, name: Identifier(leaf.function.rawValue, span: leaf.span))
-            aggregates.append(BoundAggregate(function: leaf.function, argument: argument, fraction: leaf.fraction, orderBy: nil,
-                                             filter: leafFilter, type: type, span: leaf.span))
-        }
-        let fields = keyFields + aggregates.enumerated().map { Schema.Field(name: "_leaf\($0.offset)", type: $0.element.type) }
-        plan = .aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: fields))
-        return try Executor(cancel: cancel).run(plan)
-    }
-
-    /// First and last day with rows in the dataset's time column.
-    private func dataRange(_ dataset: Dataset, _ column: String) throws -> (start: Int64, end: Int64)? {
-        guard let c = dataset.table.column(named: column), dataset.table.rowCount > c.nullCount else { return nil }
-        var low = Int64.max, high = Int64.min
-        for row in 0..<dataset.table.rowCount where !c.isNull(row) {
-            switch c.scalar(at: row) {
-            case .date(let d):
-                low = min(low, d)
-                high = max(high, d)
-            case .timestamp(let t):
-                let d = CivilCalendar.floorDiv(t, CivilCalendar.microsPerDay)
-                low = min(low, d)
-                high = max(high, d)
-            default: break
-            }
-        }
-        return low <= high ? (low, high) : nil
+                            calendar: calendar, periods: periods, range: range, notes: notes, rowFilter: rowFilter, resultFilter: resultFilter)
     }
 
     // MARK: - Metric values
@@ -389,12 +234,13 @@ struct ShowExecutor {
 
     private func assemble(
         show: ShowStatement, outputs: [Output], dimensions: [Dimension], rows: [[Scalar]], current: [[Scalar]], previous: [[Scalar]]?,
-        calendar: ShowCalendar?, periods: [Int64], range: (start: Int64, end: Int64)?, combinations: Int, resultFilter: Expression?
+        calendar: ShowCalendar?, periods: [Int64], range: (start: Int64, end: Int64)?, notes: [String],
+        rowFilter: Expression?, resultFilter: Expression?
     ) throws -> QueryResult {
         var names: [String] = []
         var columns: [Column] = []
         var formats: [ValueFormat?] = []
-        var notes: [String] = []
+        var notes = notes
         func add(_ name: String, _ column: Column, _ format: ValueFormat?) {
             names.append(name)
             columns.append(column)
@@ -433,7 +279,7 @@ struct ShowExecutor {
                 let statuses: [Scalar] = rows.enumerated().map { row, key in
                     let applicable = targets.last { target in
                         guard let scope = target.scope else { return true }
-                        guard let d = dimensions.firstIndex(where: { $0.name == scope.dimension }) else { return false }
+                        guard let d = dimensions.firstIndex(where: { $0.column == scope.dimension }) else { return false }
                         return ComparisonExpression.compareScalars(key[d], scope.value) == 0
                     }
                     guard let target = applicable, let status = target.status(current[row][k].doubleValue) else { return .null }
@@ -443,7 +289,7 @@ struct ShowExecutor {
                 for target in targets { notes.append("target: \(output.name) \(target.text)") }
             }
         }
-        // Partial periods.
+        // Partial periods: cut by the range or still running at the as-of day.
         if let calendar {
             let partial = rows.map { key -> Bool in
                 guard case .date(let period)? = key.last else { return false }
@@ -451,9 +297,7 @@ struct ShowExecutor {
             }
             if partial.contains(true) {
                 add("partial", ColumnFactory.bools(partial), nil)
-                if let period = periods.first(where: calendar.isPartial) {
-                    notes.append("\(ShowCalendar.label(period, calendar.grain)) is partial: data up to \(CivilCalendar.formatDate(asOf))")
-                }
+                notes += periods.compactMap(calendar.partialNote)
             }
         }
         var table = Table(names: names, columns: columns, rowCount: rows.count)
@@ -476,7 +320,8 @@ struct ShowExecutor {
             }
             table = try Sorter.sort(table, keys: keys, limit: nil, cancel: cancel)
             if let top = show.top {
-                table = try topRows(table, top: Int(top), withOther: show.withOther, show: show, dimensions: dimensions, calendar: calendar)
+                table = try topRows(table, top: Int(top), show: show, outputs: outputs, dimensions: dimensions, calendar: calendar,
+                                    periods: periods, rowFilter: rowFilter)
             }
         }
         var title = outputs.map(\.name).joined(separator: ", ")
@@ -491,61 +336,6 @@ struct ShowExecutor {
             }
         }
         return QueryResult(table: table, formats: formats, chart: show.chart, title: title, notes: notes)
-    }
-
-    /// The first `top` rows (by dimension combination when over periods); with `other`, the
-    /// rest folded into one row per period computed again, so distinct counts stay exact.
-    private func topRows(_ table: Table, top: Int, withOther: Bool, show: ShowStatement, dimensions: [Dimension], calendar: ShowCalendar?) throws -> Table {
-        if !withOther {
-            if calendar == nil || dimensions.isEmpty { return TableOperations.slice(table, offset: 0, count: top) }
-            // Keep all periods of the first `top` combinations (in sorted order).
-            var kept: [[Scalar]] = []
-            var rows: [Int32] = []
-            for row in 0..<table.rowCount {
-                let key = (0..<dimensions.count).map { table.columns[$0].scalar(at: row) }
-                if !kept.contains(key) {
-                    if kept.count == top { continue }
-                    kept.append(key)
-                }
-                rows.append(Int32(row))
-            }
-            return table.gather(rows)
-        }
-        guard dimensions.count == 1 else {
-            throw Diagnostic(.invalidArgument, "`top N with other` works with one `by` dimension", at: show.dimensions.first?.span)
-        }
-        var keptValues: [Scalar] = []
-        for row in 0..<table.rowCount where keptValues.count < top {
-            let value = table.columns[0].scalar(at: row)
-            if !keptValues.contains(value) { keptValues.append(value) }
-        }
-        let keptRows = (0..<table.rowCount).filter { keptValues.contains(table.columns[0].scalar(at: $0)) }.map { Int32($0) }
-        // The rest, computed again with the dimension restricted to the other values.
-        let dimension = dimensions[0]
-        let column = Expression(.name([Identifier(dimension.column)]), span: .none)
-        let exclusion = Expression(
-            .inList(column, keptValues.map { Expression(.literal(Self.literal($0)), span: .none) }, negated: true), span: .none)
-        let orNull = Expression(.binary(.or, exclusion, Expression(.isNull(column, negated: false), span: .none)), span: .none)
-        var rest = show
-        rest.dimensions = []
-        rest.top = nil
-        rest.sort = []
-        rest.withOther = false
-        rest.filter = show.filter.map { Expression(.binary(.and, $0, orNull), span: .none) } ?? orNull
-        let other = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: cancel, source: source).run(rest).table
-        guard other.rowCount > 0 else { return table.gather(keptRows) }
-        let kept = table.gather(keptRows)
-        let otherColumns: [Column] = kept.columns.enumerated().map { index, column in
-            if index == 0 { return ColumnFactory.text([String](repeating: "other", count: other.rowCount)) }
-            if let source = other.column(named: kept.names[index]) { return source }
-            return ColumnFactory.scalars([Scalar](repeating: .null, count: other.rowCount), type: column.type)
-        }
-        let otherTable = Table(names: kept.names, columns: otherColumns, rowCount: other.rowCount)
-        let keptAsText = Table(names: kept.names, columns: [ColumnFactory.text((0..<kept.rowCount).map { r in
-            let v = kept.columns[0].scalar(at: r)
-            return v.isNull ? nil : v.description
-        })] + Array(kept.columns.dropFirst()), rowCount: kept.rowCount)
-        return TableOperations.concatenate(keptAsText, otherTable, names: kept.names)
     }
 
     // MARK: - Helpers

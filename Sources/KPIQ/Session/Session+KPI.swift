@@ -19,47 +19,7 @@ extension Session {
             return (.result(result), [])
 
         case .target(let target):
-            let name = target.metric.name
-            guard kpis.metrics[name] != nil || KPILibrary.definition(name) != nil else {
-                var diagnostic = Diagnostic(.unknownMetric, "unknown metric `\(name)`", at: target.metric.span)
-                if let near = EditDistance.closest(to: name, among: kpis.metricOrder + KPILibrary.names) { diagnostic.label = "did you mean `\(near)`?" }
-                throw diagnostic
-            }
-            func number(_ e: Expression) throws -> Double {
-                var binder = ExpressionBinder(binder: binder(context), schema: Schema(fields: []))
-                guard let value = try binder.bind(e).constantValue?.doubleValue else {
-                    throw Diagnostic(.invalidArgument, "a target is a number: 3%, 0.25, 120", at: e.span)
-                }
-                return value
-            }
-            var low: Double?, high: Double?
-            let text: String
-            switch target.bound {
-            case .between(let a, let b):
-                low = try number(a)
-                high = try number(b)
-                guard low! <= high! else { throw Diagnostic(.invalidArgument, "the lower bound is above the upper one", at: statement.span) }
-                text = "between \(source(of: a, context)) and \(source(of: b, context))"
-            case .atLeast(let a):
-                low = try number(a)
-                text = ">= \(source(of: a, context))"
-            case .atMost(let a):
-                high = try number(a)
-                text = "<= \(source(of: a, context))"
-            }
-            var scope: (String, Scalar)?
-            var scopeText = ""
-            if let (dimension, value) = target.scope {
-                var binder = ExpressionBinder(binder: binder(context), schema: Schema(fields: []))
-                guard let constant = try binder.bind(value).constantValue else {
-                    throw Diagnostic(.invalidArgument, "a target's scope is one value: for source = \"paid\"", at: value.span)
-                }
-                scope = (dimension.name, constant)
-                scopeText = " for \(dimension.name) = \(source(of: value, context))"
-            }
-            kpis.targets.removeAll { $0.metric == name && $0.scope?.dimension == scope?.0 && $0.scope?.value == scope?.1 }
-            kpis.targets.append(Target(metric: name, low: low, high: high, scope: scope, text: text + scopeText))
-            return (.message("target: \(name) \(text)\(scopeText)"), [])
+            return try executeTarget(target, statement, context)
 
         case .relate(let from, let to):
             let a = try binder(context).dataset(from.dataset)
@@ -96,7 +56,7 @@ extension Session {
         }
     }
 
-    private func source(of e: Expression, _ context: StatementContext) -> String {
+    func source(of e: Expression, _ context: StatementContext) -> String {
         context.source.text(of: e.span)
     }
 
@@ -128,6 +88,14 @@ extension Session {
             binding.datasets[entry.role.name] = dataset.name
             var renames: [String: String] = [:]
             for (libraryColumn, datasetColumn) in entry.columns {
+                // A rename of a column the library never reads would silently do nothing.
+                let known = KPILibrary.roleColumns[entry.role.name] ?? []
+                guard known.contains(libraryColumn.name) else {
+                    var diagnostic = Diagnostic(.unknownColumn, "the KPI library reads no column `\(libraryColumn.name)` in `\(entry.role.name)`",
+                                                at: libraryColumn.span, hints: ["it reads: " + known.joined(separator: ", ")])
+                    if let near = EditDistance.closest(to: libraryColumn.name, among: known) { diagnostic.label = "did you mean `\(near)`?" }
+                    throw diagnostic
+                }
                 _ = try Binder.column(datasetColumn, in: Schema(table: dataset.table, dataset: dataset.name))
                 renames[libraryColumn.name] = datasetColumn.name
             }
@@ -219,7 +187,17 @@ extension Session {
             throw diagnostic
         }
         var binder = MetricBinder(catalog: catalog, metrics: kpis.metrics, library: kpis.resolver(catalog), asOf: settings.effectiveAsOf)
-        let bound = try binder.bindMetric(definition)
+        let bound: BoundMetric
+        do {
+            bound = try binder.bindMetric(definition)
+        } catch var diagnostic as Diagnostic {
+            if kpis.metrics[name] != nil { throw diagnostic.storedMetric(definition, usedAt: nil) }
+            // A library metric whose data is not loaded: its text is the library's.
+            diagnostic.message = "cannot compute `\(name)`: " + diagnostic.message
+            diagnostic.span = nil
+            diagnostic.label = nil
+            throw diagnostic
+        }
         var out = "metric \(name) = \(definition.text)\n"
         if kpis.metrics[name] == nil { out += "  (from the KPI library)\n" }
         out += "  format: \(bound.format.rawValue)\n"

@@ -52,12 +52,14 @@ enum HelpText {
               1% and 3%, sql_to_customer between 10% and 20%; `.targets` lists targets.
             """,
         "show": """
-            show METRIC, ... [by COLUMN, ...] [over day|week|month|quarter|year] [during RANGE]
+            show METRIC, ... [by DIM, ...] [over day|week|month|quarter|year] [during RANGE]
                  [vs previous period|previous year] [where CONDITION] [sort KEY [desc], ...]
                  [top N [with other]] [| chart [bar|line]]
               Each metric is computed from its own datasets at the grain asked for, then lined up
-              on the dimensions and the period; ratios come from totals. `over` lists every
-              period (0 for counts, n/a for rates) and marks the running one partial. `vs` adds
+              on the dimensions and the period; ratios come from totals. DIM is a column or an
+              expression over columns: by device_type = lower(device). `over` lists every
+              period (0 for counts, n/a for rates) and marks partial the periods cut by the
+              range or running at the as-of day; nothing after the as-of day counts. `vs` adds
               the earlier value, the change and the change in percent, matched by calendar.
               A `where` on shown metrics filters the result; on columns, the rows read.
               share(METRIC) is each row's part of its period's total.

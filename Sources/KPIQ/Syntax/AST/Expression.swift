@@ -126,3 +126,18 @@ public struct Interval: Sendable, Equatable, Hashable {
         return parts.isEmpty ? "0 days" : parts.joined(separator: " ")
     }
 }
+
+extension Expression {
+    /// The expressions directly inside this one (arguments and filters of calls included).
+    public var children: [Expression] {
+        switch kind {
+        case .literal, .name, .star: return []
+        case .unary(_, let a), .isNull(let a, _), .during(let a, _): return [a]
+        case .binary(_, let a, let b), .like(let a, let b, _): return [a, b]
+        case .between(let a, let b, let c, _): return [a, b, c]
+        case .inList(let a, let items, _): return [a] + items
+        case .call(_, let arguments, let filter): return arguments + (filter.map { [$0] } ?? [])
+        case .caseWhen(let clauses, let otherwise): return clauses.flatMap { [$0.condition, $0.result] } + (otherwise.map { [$0] } ?? [])
+        }
+    }
+}

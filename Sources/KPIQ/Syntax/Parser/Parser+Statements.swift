@@ -134,19 +134,11 @@ extension Parser {
             advance()
             switch word {
             case "by":
-                // Dimensions are column names (so `by source during 2024` reads as two clauses).
-                var dimensions: [NamedExpression] = []
-                repeat {
-                    var name: Identifier?
-                    if peek().isSymbol("=") {
-                        name = try identifier("a name for the dimension")
-                        advance()
-                    }
-                    var parts = [try identifier("a column to break the metrics down by")]
-                    if accept(symbol: ".") { parts.append(try identifier("a column name")) }
-                    dimensions.append(NamedExpression(name: name, expression: Expression(.name(parts), span: parts[0].span.to(parts.last!.span))))
-                } while accept(symbol: ",")
-                statement.dimensions = dimensions
+                // Columns or expressions; as in the metric list, `during` starts the range clause
+                // (`by source during 2024` is two clauses).
+                duringEndsExpression = true
+                defer { duringEndsExpression = false }
+                statement.dimensions = try namedExpressions()
             case "over":
                 let grainToken = current
                 statement.grain = try grainWord()
