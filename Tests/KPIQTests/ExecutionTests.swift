@@ -172,6 +172,34 @@ import Testing
         #expect(table.columns[1].scalar(at: 0) == .int(Int64(matched.reduce(0) { $0 + counts[$1]! })))
     }
 
+    /// Thousands of groups times a large dictionary: too big for one bitmap per group, so
+    /// distinct counts go through sorted (group, code) pairs; same answers.
+    @Test func distinctCountsOverManyGroups() throws {
+        let table = try query("from t | group bucket = id % 6000 | agg visitors = count_distinct(visitor), flagged = count_distinct(visitor) where flag = 1, upper = count_distinct(upper(visitor)) | sort bucket")
+        var expected = [Set<String>](repeating: [], count: 6000)
+        var flagged = [Set<String>](repeating: [], count: 6000)
+        for row in Self.rows {
+            expected[row.id % 6000].insert(row.visitor)
+            if row.flag == 1 { flagged[row.id % 6000].insert(row.visitor) }
+        }
+        #expect(table.rowCount == 6000)
+        for b in 0..<6000 {
+            #expect(table.columns[1].scalar(at: b) == .int(Int64(expected[b].count)))
+            #expect(table.columns[2].scalar(at: b) == .int(Int64(flagged[b].count)))
+            #expect(table.columns[3].scalar(at: b) == .int(Int64(expected[b].count)))
+        }
+    }
+
+    @Test func radixSortOfWords() {
+        var state: UInt64 = 3
+        let words = (0..<50_000).map { _ -> UInt64 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> UInt64(state % 40)
+        }
+        #expect(RadixSort.sorted(words) == words.sorted())
+        #expect(RadixSort.sorted([5, 1, 3]) == [1, 3, 5])
+    }
+
     @Test func radixOrderIsAStableSort() {
         var state: UInt64 = 7
         for n in [0, 1, 255, 256, 5_000, 100_000] {

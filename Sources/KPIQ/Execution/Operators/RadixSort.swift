@@ -48,4 +48,37 @@ enum RadixSort {
         }
         return packed.map { Int($0 & 0xFFFF_FFFF) }
     }
+
+    /// The words in ascending order (only the bits up to the largest word's highest one are
+    /// sorted on).
+    static func sorted(_ words: [UInt64]) -> [UInt64] {
+        let n = words.count
+        if n < 256 { return words.sorted() }
+        let largest = words.max() ?? 0
+        let bits = 64 - largest.leadingZeroBitCount
+        var data = words
+        var scratch = [UInt64](repeating: 0, count: n)
+        var shift = 0
+        while shift < bits {
+            var counts = [Int](repeating: 0, count: buckets + 1)
+            data.withUnsafeBufferPointer { data in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for word in data { counts[Int((word >> UInt64(shift)) & UInt64(buckets - 1)) + 1] += 1 }
+                    for d in 0..<buckets { counts[d + 1] += counts[d] }
+                }
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for word in data {
+                            let d = Int((word >> UInt64(shift)) & UInt64(buckets - 1))
+                            scratch[counts[d]] = word
+                            counts[d] += 1
+                        }
+                    }
+                }
+            }
+            swap(&data, &scratch)
+            shift += digitBits
+        }
+        return data
+    }
 }

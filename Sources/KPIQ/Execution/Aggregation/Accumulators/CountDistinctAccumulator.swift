@@ -1,8 +1,10 @@
 /// `count_distinct(x)`: exact. Text from one dictionary is counted in a bitmap per group
 /// over the dictionary's codes (a flat matrix of words, OR-merged across threads and
 /// popcounted at the end): counting distinct visitors per source is setting bits, not hashing
-/// strings. When that matrix would be too large (many groups times a huge dictionary), and for
-/// other types, each group keeps a hash set of its values' words.
+/// strings. When that matrix would be too large (hundreds of campaigns times millions of
+/// visitors), each row's (group, code) pair is appended to a list instead, and the list is
+/// radix-sorted and counted at the end: linear, sequential, 8 bytes per row. Other types keep
+/// a hash set of their values' words per group.
 final class CountDistinctAccumulator: Accumulator {
     private let encoder: KeyComponents
     private var words: [UInt64] = []
@@ -13,6 +15,10 @@ final class CountDistinctAccumulator: Accumulator {
     private var matrixDictionary: StringDictionary?
     /// Set mode.
     private var sets: [DistinctSet] = []
+    /// Pair mode: `group << 32 | code` per row, for one dictionary.
+    private var pairs: [UInt64]?
+    private var pairsDictionary: StringDictionary?
+    private var pairGroups = 0
 
     /// Largest matrix, in 64-bit words (32 MB), before falling back to sets.
     static let matrixLimit = 1 << 22
@@ -33,15 +39,31 @@ final class CountDistinctAccumulator: Accumulator {
             toSets()
             for g in 0..<sets.count { sets[g].translate(translation) }
         }
-        if matrix == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
+        if matrix == nil, pairs == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
             let perGroup = max(1, (dictionary.count + 63) / 64)
             if perGroup * max(groupCount, 1) <= Self.matrixLimit {
                 matrix = []
                 wordsPerGroup = perGroup
                 matrixDictionary = dictionary
+            } else if dictionary.count < 1 << 32 {
+                pairs = []
+                pairsDictionary = dictionary
+            }
+        }
+        if pairs != nil {
+            if encoder.dictionary !== pairsDictionary || encoder.usesStrings {
+                toSets()
+            } else {
+                appendPairs(groups: groups, mask: mask)
+                pairGroups = max(pairGroups, groupCount)
+                return
             }
         }
         grow(to: groupCount)
+        if pairs != nil {
+            appendPairs(groups: groups, mask: mask)
+            return
+        }
         if matrix != nil, encoder.dictionary !== matrixDictionary || encoder.usesStrings { toSets() }
         if matrix != nil {
             let perGroup = wordsPerGroup
@@ -70,11 +92,29 @@ final class CountDistinctAccumulator: Accumulator {
         return dictionary.count
     }
 
-    /// Room for `groupCount` groups; a matrix that would grow too large becomes sets.
+    private func appendPairs(groups: [Int32], mask: [UInt8]?) {
+        words.withUnsafeBufferPointer { codes in
+            nulls.withUnsafeBufferPointer { nulls in
+                groups.withUnsafeBufferPointer { groups in
+                    for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
+                        pairs!.append(UInt64(UInt32(bitPattern: groups[i])) << 32 | codes[i])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Room for `groupCount` groups; a matrix that would grow too large becomes pairs (or sets).
     private func grow(to groupCount: Int) {
+        if pairs != nil {
+            pairGroups = max(pairGroups, groupCount)
+            return
+        }
         if matrix != nil {
             if groupCount * wordsPerGroup > Self.matrixLimit {
-                toSets()
+                toPairs()
+                pairGroups = max(pairGroups, groupCount)
+                return
             } else if matrix!.count < groupCount * wordsPerGroup {
                 matrix!.append(contentsOf: repeatElement(0, count: groupCount * wordsPerGroup - matrix!.count))
                 return
@@ -85,8 +125,37 @@ final class CountDistinctAccumulator: Accumulator {
         sets.grow(to: groupCount, with: DistinctSet())
     }
 
-    /// Leaves matrix mode: each group's bits become a set of codes.
+    /// Leaves matrix mode for pair mode: each set bit becomes a pair.
+    private func toPairs() {
+        guard let bits = matrix, let dictionary = matrixDictionary else { return }
+        var list: [UInt64] = []
+        for g in 0..<groupsHeld {
+            for w in 0..<wordsPerGroup {
+                var word = bits[g * wordsPerGroup + w]
+                while word != 0 {
+                    list.append(UInt64(g) << 32 | UInt64(w * 64 + word.trailingZeroBitCount))
+                    word &= word - 1
+                }
+            }
+        }
+        pairGroups = groupsHeld
+        matrix = nil
+        pairs = list
+        pairsDictionary = dictionary
+    }
+
+    /// Leaves matrix or pair mode: each group's codes become a set.
     private func toSets() {
+        if let list = pairs {
+            pairs = nil
+            sets = [DistinctSet](repeating: DistinctSet(), count: pairGroups)
+            for pair in list {
+                let g = Int(pair >> 32)
+                if g >= sets.count { sets.grow(to: g + 1, with: DistinctSet()) }
+                sets[g].insert(pair & 0xFFFF_FFFF, universe: bitmapLimit)
+            }
+            return
+        }
         guard let bits = matrix else { return }
         let groups = groupsHeld
         var converted = [DistinctSet](repeating: DistinctSet(), count: groups)
@@ -105,7 +174,25 @@ final class CountDistinctAccumulator: Accumulator {
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! CountDistinctAccumulator
-        if matrix == nil, sets.isEmpty, let theirs = other.matrix {
+        // Pairs of one dictionary on both sides (or pairs and nothing): concatenate, mapped.
+        if other.matrix != nil, pairs != nil, other.matrixDictionary === pairsDictionary { other.toPairs() }
+        if matrix != nil, other.pairs != nil, other.pairsDictionary === matrixDictionary { toPairs() }
+        if let theirs = other.pairs, matrix == nil, sets.isEmpty, pairs == nil || pairsDictionary === other.pairsDictionary {
+            if pairs == nil {
+                pairs = []
+                pairsDictionary = other.pairsDictionary
+                encoder.adopt(other.pairsDictionary!)
+            }
+            pairs!.reserveCapacity(pairs!.count + theirs.count)
+            for pair in theirs {
+                let g = Int(pair >> 32)
+                guard mapping[g] >= 0 else { continue }
+                pairs!.append(UInt64(UInt32(bitPattern: mapping[g])) << 32 | pair & 0xFFFF_FFFF)
+            }
+            pairGroups = max(pairGroups, groupCount)
+            return
+        }
+        if matrix == nil, sets.isEmpty, pairs == nil, let theirs = other.matrix {
             // Take their layout when this one has seen nothing.
             matrix = []
             wordsPerGroup = other.wordsPerGroup
@@ -139,6 +226,17 @@ final class CountDistinctAccumulator: Accumulator {
     }
 
     func finish(order: [Int]) -> Column {
+        if let list = pairs {
+            // Sorted, equal pairs are neighbours: count each group's first occurrences.
+            let sorted = RadixSort.sorted(list)
+            var counts = [Int64](repeating: 0, count: max(pairGroups, (order.max() ?? -1) + 1))
+            var previous = UInt64.max
+            for pair in sorted where pair != previous {
+                counts[Int(pair >> 32)] += 1
+                previous = pair
+            }
+            return ColumnFactory.ints(order.map { counts[$0] })
+        }
         if let bits = matrix {
             let perGroup = wordsPerGroup
             return ColumnFactory.ints(order.map { g in
