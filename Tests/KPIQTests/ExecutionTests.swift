@@ -190,6 +190,28 @@ import Testing
         }
     }
 
+    /// Two text keys grouped by their codes as digits of one number (nulls included), in
+    /// first-seen order.
+    @Test func groupByTwoTextKeys() throws {
+        let table = try query("from t | group source, visitor | agg n = count(), total = sum(amount)")
+        var order: [String] = []
+        var counts: [String: Int] = [:]
+        for row in Self.rows {
+            let key = "\(row.source ?? "<null>")|\(row.visitor)"
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
+        }
+        #expect(table.rowCount == order.count)
+        for (r, key) in order.enumerated() {
+            let source = table.columns[0].scalar(at: r)
+            let visitor = table.columns[1].scalar(at: r)
+            let actual = "\(source == .null ? "<null>" : source.description)|\(visitor.description)"
+            #expect(actual == key)
+            #expect(table.columns[2].scalar(at: r) == .int(Int64(counts[key]!)))
+            if actual != key { break }
+        }
+    }
+
     @Test func radixSortOfWords() {
         var state: UInt64 = 3
         let words = (0..<50_000).map { _ -> UInt64 in

@@ -1,9 +1,10 @@
 /// Gives each distinct key (one or more columns) a dense group number, batch by batch.
 ///
-/// A single text key from one dictionary is grouped by code: the group number *is* the code
-/// (and the dictionary's size is the null group), so grouping ten million sessions by visitor
-/// costs nothing per row and two threads' groups line up without a merge; only each group's
-/// first row is stored (4 bytes per code). Groups that never see a row stay "dead" (no first
+/// Text keys from dictionaries are grouped by code: the group number *is* the code (for
+/// several keys, the codes as digits of one number, each key's null as its last digit), so
+/// grouping ten million sessions by visitor, or by country and device, costs nothing per row
+/// and two threads' groups line up without a merge; only each group's first row is stored
+/// (4 bytes per code). Groups that never see a row stay "dead" (no first
 /// row) and are left out of results. Any other key goes
 /// through an open-addressing hash table over the key's words, with each group's hash kept
 /// so growing the table never rehashes keys. Groups remember the first row (global row
@@ -24,8 +25,35 @@ final class GroupIndexer {
     /// The first row of a group that never saw one.
     static let deadRow = Int32.max
 
-    // Identity path: a single key of dictionary codes, group = code.
-    private var identityDictionary: StringDictionary?
+    // Identity path: text keys' codes as the digits of the group number.
+    private var identity: IdentityLayout?
+
+    /// Key k's digit of group g is `g / strides[k] % radices[k]`; the digit
+    /// `dictionaries[k].count` is null.
+    private struct IdentityLayout {
+        let dictionaries: [StringDictionary]
+        let radices: [Int]
+        let strides: [Int]
+        var size: Int { radices.reduce(1, *) }
+
+        init(_ dictionaries: [StringDictionary]) {
+            self.dictionaries = dictionaries
+            radices = dictionaries.map { $0.count + 1 }
+            var stride = 1
+            var strides: [Int] = []
+            for radix in radices {
+                strides.append(stride)
+                stride *= radix
+            }
+            self.strides = strides
+        }
+
+        func sameDictionaries(as other: IdentityLayout) -> Bool {
+            dictionaries.count == other.dictionaries.count && zip(dictionaries, other.dictionaries).allSatisfy { $0 === $1 }
+        }
+
+        func digit(_ g: Int, _ k: Int) -> Int { g / strides[k] % radices[k] }
+    }
     /// Dictionaries much larger than the input are hashed instead (a filter may leave a few
     /// rows of a column with millions of distinct values).
     private let expectedRows: Int
@@ -46,10 +74,21 @@ final class GroupIndexer {
         mask = 63
     }
 
-    /// The dictionary of a single-text-key indexer that can group by code.
-    private var codeDictionary: StringDictionary? {
-        guard width == 1, keys[0].type == .text, !keys[0].usesStrings, let dictionary = keys[0].dictionary else { return nil }
-        return dictionary.count <= 2 * expectedRows + 65_536 ? dictionary : nil
+    /// The layout for grouping by codes, when every key is dictionary-coded text and the
+    /// product of their sizes stays small next to the input.
+    private var codeLayout: IdentityLayout? {
+        var dictionaries: [StringDictionary] = []
+        for key in keys {
+            guard key.type == .text, !key.usesStrings, let dictionary = key.dictionary else { return nil }
+            dictionaries.append(dictionary)
+        }
+        var size = 1
+        for d in dictionaries {
+            let (product, overflow) = size.multipliedReportingOverflow(by: d.count + 1)
+            guard !overflow else { return nil }
+            size = product
+        }
+        return size <= 2 * expectedRows + 65_536 && size < Int(Int32.max) ? IdentityLayout(dictionaries) : nil
     }
 
     /// Group numbers of a batch's rows, adding groups for new keys; `rowNumbers` are the
@@ -64,8 +103,8 @@ final class GroupIndexer {
             keys[k].encode(vectors[k], into: &scratchWords[k], nulls: &scratchNulls[k])
             if let translation = keys[k].takeTranslation() { retranslate(key: k, translation) }
         }
-        if identityDictionary == nil, count == 0, let dictionary = codeDictionary { enterIdentityMode(dictionary) }
-        if identityDictionary != nil { return identityGroups(rowNumbers: rowNumbers) }
+        if identity == nil, count == 0, let layout = codeLayout { enterIdentityMode(layout) }
+        if identity != nil { return identityGroups(rowNumbers: rowNumbers) }
         var result = [Int32](repeating: 0, count: n)
         if width == 1 {
             let values = scratchWords[0], nulls = scratchNulls[0]
@@ -92,31 +131,44 @@ final class GroupIndexer {
     }
 
     /// One group per code, plus the null group, all dead until a row arrives.
-    private func enterIdentityMode(_ dictionary: StringDictionary) {
-        identityDictionary = dictionary
-        firstRows = [Int32](repeating: Self.deadRow, count: dictionary.count + 1)
+    private func enterIdentityMode(_ layout: IdentityLayout) {
+        identity = layout
+        firstRows = [Int32](repeating: Self.deadRow, count: layout.size)
     }
 
     /// The key words of identity groups, for leaving identity mode.
     private func materializeIdentityKeys() {
-        guard identityDictionary != nil, words.count < count else { return }
-        words = (0..<count).map { UInt64($0) }
+        guard let layout = identity, words.count < count * width else { return }
+        words = [UInt64](repeating: 0, count: count * width)
         nullMasks = [UInt64](repeating: 0, count: count)
-        nullMasks[count - 1] = 1
         hashes = [UInt64](repeating: 0, count: count)
+        for g in 0..<count {
+            for k in 0..<width {
+                let digit = layout.digit(g, k)
+                if digit == layout.dictionaries[k].count { nullMasks[g] |= 1 << UInt64(k) } else { words[g * width + k] = UInt64(digit) }
+            }
+        }
     }
 
     private func identityGroups(rowNumbers: [Int32]) -> [Int32] {
-        let codes = scratchWords[0], nulls = scratchNulls[0]
-        let nullGroup = Int32(count - 1)
+        let layout = identity!
         let n = rowNumbers.count
         var result = [Int32](repeating: 0, count: n)
-        firstRows.withUnsafeMutableBufferPointer { firstRows in
-            for i in 0..<n {
-                let g = nulls[i] != 0 ? nullGroup : Int32(truncatingIfNeeded: codes[i])
-                result[i] = g
-                let row = rowNumbers[i]
-                if row < firstRows[Int(g)] { firstRows[Int(g)] = row }
+        result.withUnsafeMutableBufferPointer { result in
+            for k in 0..<width {
+                let codes = scratchWords[k], nulls = scratchNulls[k]
+                let nullDigit = Int32(layout.dictionaries[k].count), stride = Int32(layout.strides[k])
+                for i in 0..<n {
+                    let digit = nulls[i] != 0 ? nullDigit : Int32(truncatingIfNeeded: codes[i])
+                    result[i] &+= digit &* stride
+                }
+            }
+            firstRows.withUnsafeMutableBufferPointer { firstRows in
+                for i in 0..<n {
+                    let g = Int(result[i])
+                    let row = rowNumbers[i]
+                    if row < firstRows[g] { firstRows[g] = row }
+                }
             }
         }
         return result
@@ -243,7 +295,7 @@ final class GroupIndexer {
     /// hash table.
     private func leaveIdentityMode() {
         materializeIdentityKeys()
-        identityDictionary = nil
+        identity = nil
         for g in 0..<count {
             hashes[g] = width == 1 ? Self.hash1(words[g], nullMasks[g])
                 : words.withUnsafeBufferPointer { hash($0.baseAddress! + g * width, nullMasks[g]) }
@@ -268,16 +320,19 @@ final class GroupIndexer {
             if other.count > 0, other.firstRows[0] < firstRows[0] { firstRows[0] = other.firstRows[0] }
             return [Int32](repeating: 0, count: other.count)
         }
-        // Both grouped by codes of the same dictionary: the same numbers, nothing to map.
-        if count == 0, let dictionary = other.identityDictionary, keys[0].dictionary == nil || keys[0].dictionary === dictionary {
-            keys[0].adopt(dictionary)
-            enterIdentityMode(dictionary)
+        // Both grouped by codes of the same dictionaries: the same numbers, nothing to map.
+        if count == 0, let theirs = other.identity,
+            zip(keys, theirs.dictionaries).allSatisfy({ $0.dictionary == nil || $0.dictionary === $1 })
+        {
+            for (key, dictionary) in zip(keys, theirs.dictionaries) { key.adopt(dictionary) }
+            enterIdentityMode(theirs)
         }
-        if let mine = identityDictionary, let theirs = other.identityDictionary, mine === theirs {
+        if let mine = identity, let theirs = other.identity, mine.sameDictionaries(as: theirs) {
             for g in 0..<other.count where other.firstRows[g] < firstRows[g] { firstRows[g] = other.firstRows[g] }
             return (0..<other.count).map { Int32($0) }
         }
-        if identityDictionary != nil { leaveIdentityMode() }
+        if identity != nil { leaveIdentityMode() }
+        other.materializeIdentityKeys()
         var mapping = [Int32](repeating: -1, count: other.count)
         var tuple = [UInt64](repeating: 0, count: width)
         for g in 0..<other.count where other.firstRows[g] != Self.deadRow {
@@ -295,11 +350,12 @@ final class GroupIndexer {
     /// Key column `k` of every group, in the order `order` (group numbers).
     func keyColumn(_ k: Int, order: [Int]) -> Column {
         let key = keys[k]
-        if identityDictionary != nil, let dictionary = key.dictionary {
-            let nullGroup = count - 1
-            let hasNull = order.contains(nullGroup)
-            let validity = hasNull ? Validity(flags: order.map { $0 != nullGroup }) : nil
-            let codes = order.map { $0 == nullGroup ? 0 : Int64($0) }
+        if let layout = identity {
+            let dictionary = layout.dictionaries[k]
+            let digits = order.map { layout.digit($0, k) }
+            let nullDigit = dictionary.count
+            let validity = digits.contains(nullDigit) ? Validity(flags: digits.map { $0 != nullDigit }) : nil
+            let codes = digits.map { $0 == nullDigit ? 0 : Int64($0) }
             return Column(type: .text, values: .text(codes: PackedIntegers.pack(codes, validity: validity), dictionary: dictionary),
                           validity: validity)
         }
