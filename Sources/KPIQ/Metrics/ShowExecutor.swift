@@ -153,7 +153,8 @@ struct ShowExecutor {
                     let span = try dataRange(dataset, timeColumn!)
                     let first = computeRange?.start ?? (span?.start ?? asOf)
                     let last = range.map { $0.end - 1 } ?? min(asOf, span?.end ?? asOf)
-                    ends = calendar.periods(from: first, through: last).map { ($0, min(calendar.end(of: $0), asOf + 1)) }
+                    ends = try calendar.periods(from: first, through: last, span: show.range?.span ?? show.grainSpan)
+                        .map { ($0, min(calendar.end(of: $0), asOf + 1)) }
                 } else {
                     ends = [(nil, range?.end ?? asOf + 1)]
                 }
@@ -199,7 +200,7 @@ struct ShowExecutor {
             let observed = keyOrder.compactMap { key -> Int64? in if case .date(let d)? = key.last { return d } else { return nil } }
             let first = range?.start ?? observed.min()
             let last = range.map { $0.end - 1 } ?? observed.max()
-            if let first, let last { periods = calendar.periods(from: first, through: last) }
+            if let first, let last { periods = try calendar.periods(from: first, through: last, span: show.range?.span ?? show.grainSpan) }
             for combination in combinations {
                 for period in periods { rows.append(combination + [.date(period)]) }
             }
@@ -417,8 +418,12 @@ struct ShowExecutor {
                 let earlier = previous.map { Self.convert($0[k], type) }
                 add(output.name + "_previous", ColumnFactory.scalars(earlier, type: type), format)
                 let change: [Scalar] = zip(current, earlier).map { now, before in
+                    if case .int(let a) = Self.convert(now[k], type), case .int(let b) = before {
+                        let (difference, overflow) = a.subtractingReportingOverflow(b)
+                        return overflow ? .null : .int(difference)
+                    }
                     guard let a = now[k].doubleValue, let b = before.doubleValue else { return .null }
-                    return type == .int ? .int(Int64(a - b)) : .decimal(a - b)
+                    return type == .int ? Self.convert(.decimal(a - b), .int) : .decimal(a - b)
                 }
                 add(output.name + "_change", ColumnFactory.scalars(change, type: type), format == .percent ? .percent : format)
                 let changePercent: [Scalar] = zip(current, earlier).map { now, before in
@@ -575,7 +580,7 @@ struct ShowExecutor {
 
     static func convert(_ value: Scalar, _ type: DataType) -> Scalar {
         switch (value, type) {
-        case (.decimal(let v), .int): return v.isFinite ? .int(Int64(v.rounded())) : .null
+        case (.decimal(let v), .int): return v.isFinite && v.magnitude < 9.2e18 ? .int(Int64(v.rounded())) : .null
         case (.int(let v), .decimal): return .decimal(Double(v))
         default: return value
         }
