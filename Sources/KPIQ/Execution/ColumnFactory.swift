@@ -47,7 +47,7 @@ public enum ColumnFactory {
                 switch $0 {
                 case .int(let v), .date(let v), .timestamp(let v): return v
                 case .bool(let b): return b ? 1 : 0
-                case .decimal(let d): return d.isFinite ? Int64(d) : nil
+                case .decimal(let d): return d.isFinite && d.magnitude < 9.2e18 ? Int64(d) : nil
                 default: return nil
                 }
             }, type: type)

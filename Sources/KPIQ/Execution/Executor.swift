@@ -36,7 +36,9 @@ public struct Executor {
             return try Sorter.sort(try run(input), keys: keys, limit: nil, cancel: cancel)
         case .limit(let input, let count, let offset):
             if case .sort(let sortInput, let keys) = input {
-                let sorted = try Sorter.sort(try run(sortInput), keys: keys, limit: count + offset, cancel: cancel)
+                // Both are as written (up to Int.max): the sum saturates instead of overflowing.
+                let (needed, overflow) = count.addingReportingOverflow(offset)
+                let sorted = try Sorter.sort(try run(sortInput), keys: keys, limit: overflow ? Int.max : needed, cancel: cancel)
                 return TableOperations.slice(sorted, offset: offset, count: count)
             }
             return TableOperations.slice(try run(input), offset: offset, count: count)

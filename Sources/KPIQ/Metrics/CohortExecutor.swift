@@ -49,7 +49,8 @@ struct CohortExecutor {
         let starts = cohorts.keys.sorted()
         let lastPeriod = CalendarMath.truncate(asOf, to: grain)
         let observedLast = periodsOf.values.flatMap { $0 }.max() ?? lastPeriod
-        let horizon = Int(cohort.periods ?? (grain == .month ? 12 : grain == .week ? 12 : grain == .quarter ? 8 : 4))
+        let written = cohort.periods ?? (grain == .month ? 12 : grain == .week ? 12 : grain == .quarter ? 8 : 4)
+        let horizon = Int(min(max(written, 0), CohortStatement.maxPeriods))  // the parser refuses more
         var names = [grain.rawValue, "customers", "repurchase_rate"]
         var formats: [ValueFormat?] = [ValueFormat(grain: grain), .count, .percent]
         var columns: [Column] = [
@@ -60,10 +61,13 @@ struct CohortExecutor {
                 return Double(members.filter { purchases[$0]! >= 2 }.count) / Double(members.count)
             }),
         ]
+        // The work is customers times periods: check for Ctrl-C between periods and cohorts.
         for k in 0...horizon {
+            try cancel?.check()
             names.append("\(grain.rawValue.prefix(1))\(k)")
             formats.append(.percent)
-            columns.append(ColumnFactory.doubles(starts.map { start in
+            columns.append(ColumnFactory.doubles(try starts.map { start in
+                try cancel?.check()
                 let period = CalendarMath.shiftPeriod(start, grain, by: Int64(k))
                 guard period <= min(observedLast, lastPeriod) else { return nil }
                 let members = cohorts[start]!

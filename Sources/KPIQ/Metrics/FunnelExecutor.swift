@@ -42,15 +42,23 @@ struct FunnelExecutor {
             })
         }
         let dimensionColumns = try funnel.dimensions.map { try Binder.column($0, in: schema) }
+        // In microseconds; `within` is at most `Interval.maxYears` (the parser's limit), far from overflowing.
         let window = funnel.within.map { ($0.days + $0.months * 30) * CivilCalendar.microsPerDay + $0.micros }
         let range = try funnel.range.map { try AsOfRange.resolve($0, asOf: asOf) }
         let stepCount = funnel.steps.count
 
         struct Tally {
-            var entered = [Int](repeating: 0, count: 16)
-            var converted = [Int](repeating: 0, count: 16)
-            var open = [Int](repeating: 0, count: 16)
-            var days = [[Double]](repeating: [], count: 16)
+            var entered: [Int]
+            var converted: [Int]
+            var open: [Int]
+            var days: [[Double]]
+
+            init(stages: Int) {
+                entered = [Int](repeating: 0, count: stages)
+                converted = entered
+                open = entered
+                days = [[Double]](repeating: [], count: stages)
+            }
         }
         var tallies: [[Scalar]: Tally] = [:]
         var order: [[Scalar]] = []
@@ -60,7 +68,7 @@ struct FunnelExecutor {
             if let range, start < range.start * CivilCalendar.microsPerDay || start >= range.end * CivilCalendar.microsPerDay { continue }
             let key = dimensionColumns.map { table.columns[$0].scalar(at: row) }
             if tallies[key] == nil {
-                tallies[key] = Tally()
+                tallies[key] = Tally(stages: stepCount)
                 order.append(key)
             }
             // Reached k: some stage at or after k has a time (within the window).
@@ -119,7 +127,6 @@ struct FunnelExecutor {
             var days = tallies[row.key]!.days[row.step]
             return row.step == 0 || days.isEmpty ? nil : QuantileAccumulator.quantile(&days, 0.5)
         }))
-        guard stepCount <= 16 else { throw Diagnostic(.invalidArgument, "a funnel has at most 16 stages") }
         var title = "funnel \(dataset.name): " + funnel.steps.map(\.name).joined(separator: " -> ")
         if !funnel.dimensions.isEmpty { title += " by " + funnel.dimensions.map(\.name).joined(separator: ", ") }
         if let within = funnel.within { title += " within \(within.description)" }

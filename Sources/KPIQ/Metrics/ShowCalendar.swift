@@ -20,13 +20,22 @@ struct ShowCalendar {
         self.end = range?.end ?? AsOfRange.end(asOf: asOf)
     }
 
-    /// Period starts from the period holding `first` to the one holding `last` (day numbers).
-    func periods(from first: Int64, through last: Int64) -> [Int64] {
+    /// The most periods a `show` lists: `over day during last 9999 years` would be 3.6 million
+    /// rows, nearly all empty, and as many computations for a rolling metric.
+    static let maxPeriods = 100_000
+
+    /// Period starts from the period holding `first` to the one holding `last` (day numbers);
+    /// an error at `span` (the range) when there are more than `maxPeriods`.
+    func periods(from first: Int64, through last: Int64, span: Span?) throws -> [Int64] {
         guard first <= last else { return [] }
         var result: [Int64] = []
         var p = CalendarMath.truncate(first, to: grain)
         let end = CalendarMath.truncate(last, to: grain)
         while p <= end {
+            guard result.count < Self.maxPeriods else {
+                throw Diagnostic(.limitExceeded, "this `show` would list more than \(Self.maxPeriods) \(grain.rawValue)s", at: span,
+                                 hints: ["shorten the range, or count over a longer period (`over month`, `over year`)"])
+            }
             result.append(p)
             p = CalendarMath.nextPeriod(p, grain)
         }

@@ -65,7 +65,8 @@ extension ShowExecutor {
                     var list = periods
                     if list == nil {
                         let span = try dataRange(dataset, timeColumn!)
-                        list = calendar.periods(from: span?.start ?? asOf, through: min(asOf, span?.end ?? asOf))
+                        list = try calendar.periods(from: span?.start ?? asOf, through: min(asOf, span?.end ?? asOf),
+                                                    span: reading.show.range?.span ?? reading.show.grainSpan)
                     }
                     ends = list!.map { ($0, min(calendar.end(of: $0), window.end)) }
                 } else {

@@ -89,7 +89,9 @@ struct ShowExecutor {
         }
         let lookup = DimensionLookup(catalog: catalog, relationships: kpis.allRelationships(catalog))
         let reading = LeafReading(show: show, leaves: leaves, dimensions: dimensions, calendar: calendar, filter: rowFilter, lookup: lookup)
-        let rangePeriods = range.flatMap { range in calendar.map { $0.periods(from: range.start, through: range.end - 1) } }
+        let periodSpan = show.range?.span ?? show.grainSpan
+        var rangePeriods: [Int64]?
+        if let range, let calendar { rangePeriods = try calendar.periods(from: range.start, through: range.end - 1, span: periodSpan) }
         let cells = try computeCells(reading, window: (range?.start, range?.end ?? AsOfRange.end(asOf: asOf)), periods: rangePeriods,
                                      keepUndated: range == nil && calendar == nil)
         // Over periods: every period of the range (or from the first to the last one with rows).
@@ -98,7 +100,7 @@ struct ShowExecutor {
             let observed = cells.order.compactMap { key -> Int64? in if case .date(let d)? = key.last { return d } else { return nil } }
             let first = range?.start ?? observed.min()
             let last = range.map { $0.end - 1 } ?? observed.max()
-            if let first, let last { periods = calendar.periods(from: first, through: last) }
+            if let first, let last { periods = try calendar.periods(from: first, through: last, span: periodSpan) }
         }
         // The earlier periods a comparison looks at, read on their own: whole periods, even
         // when the period they are compared with is cut by the range.
@@ -263,8 +265,12 @@ struct ShowExecutor {
                 let earlier = previous.map { Self.convert($0[k], type) }
                 add(output.name + "_previous", ColumnFactory.scalars(earlier, type: type), format)
                 let change: [Scalar] = zip(current, earlier).map { now, before in
+                    if case .int(let a) = Self.convert(now[k], type), case .int(let b) = before {
+                        let (difference, overflow) = a.subtractingReportingOverflow(b)
+                        return overflow ? .null : .int(difference)
+                    }
                     guard let a = now[k].doubleValue, let b = before.doubleValue else { return .null }
-                    return type == .int ? .int(Int64(a - b)) : .decimal(a - b)
+                    return type == .int ? Self.convert(.decimal(a - b), .int) : .decimal(a - b)
                 }
                 add(output.name + "_change", ColumnFactory.scalars(change, type: type), format == .percent ? .percent : format)
                 let changePercent: [Scalar] = zip(current, earlier).map { now, before in
@@ -365,7 +371,7 @@ struct ShowExecutor {
 
     static func convert(_ value: Scalar, _ type: DataType) -> Scalar {
         switch (value, type) {
-        case (.decimal(let v), .int): return v.isFinite ? .int(Int64(v.rounded())) : .null
+        case (.decimal(let v), .int): return v.isFinite && v.magnitude < 9.2e18 ? .int(Int64(v.rounded())) : .null
         case (.int(let v), .decimal): return .decimal(Double(v))
         default: return value
         }

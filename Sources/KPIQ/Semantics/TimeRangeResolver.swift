@@ -1,7 +1,16 @@
 /// Turns a written range (`2024-Q1`, `last 90 days`, `this month`) into days: a half-open
-/// interval `[start, end)` of day numbers, given the "as of" day.
+/// interval `[start, end)` of day numbers, given the "as of" day, clipped to the calendar
+/// (`last 9999 years` starts on 0001-01-01).
 public enum TimeRangeResolver {
     public static func resolve(_ range: TimeRange, asOf: Int64) -> (start: Int64, end: Int64) {
+        let (start, end) = unclipped(range, asOf: asOf)
+        let low = CivilCalendar.minDay, high = CivilCalendar.maxDay + 1
+        return (min(max(start, low), high), min(max(end, low), high))
+    }
+
+    /// The range's days; the parser keeps `last N` within `Interval.maxYears`, so nothing here
+    /// overflows.
+    private static func unclipped(_ range: TimeRange, asOf: Int64) -> (start: Int64, end: Int64) {
         switch range.kind {
         case .year(let y):
             return (CivilCalendar.days(year: y, month: 1, day: 1), CivilCalendar.days(year: y + 1, month: 1, day: 1))

@@ -4,6 +4,21 @@ public enum CivilCalendar {
     public static let microsPerSecond: Int64 = 1_000_000
     public static let microsPerDay: Int64 = 86_400_000_000
 
+    /// The calendar kpiq represents: 0001-01-01 to 9999-12-31, the years its parsers read. A
+    /// date or time computed outside it (`date + 9000 years`) is null, so every value a
+    /// calendar function receives is far enough from Int64's limits that its arithmetic
+    /// cannot overflow.
+    public static let minDay: Int64 = -719_162  // 0001-01-01
+    public static let maxDay: Int64 = 2_932_896  // 9999-12-31
+    public static let minMicros = minDay * microsPerDay
+    public static let maxMicros = (maxDay + 1) * microsPerDay - 1
+
+    @inline(__always)
+    public static func contains(day: Int64) -> Bool { day >= minDay && day <= maxDay }
+
+    @inline(__always)
+    public static func contains(micros: Int64) -> Bool { micros >= minMicros && micros <= maxMicros }
+
     /// Day number of a calendar date. `month` is 1...12, `day` 1...31 (not validated here).
     @inline(__always)
     public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
@@ -65,12 +80,21 @@ public enum CivilCalendar {
     }
 
     /// Adds calendar months, clamping the day to the end of the target month (Jan 31 + 1 month = Feb 28/29).
+    /// For dates near the calendar and month counts within `Interval.maxYears` (the engine's
+    /// own periods and ranges); values from the data go through `checkedAddMonths`.
     public static func addMonths(days: Int64, months: Int64) -> Int64 {
         let (y, m, d) = civil(days)
         let total = y * 12 + (m - 1) + months
         let year = floorDiv(total, 12)
         let month = total - year * 12 + 1
         return Self.days(year: year, month: month, day: min(d, daysInMonth(year: year, month: month)))
+    }
+
+    /// `addMonths` for any input: nil when the date is outside the calendar, before or after.
+    public static func checkedAddMonths(days: Int64, months: Int64) -> Int64? {
+        guard contains(day: days), months.magnitude <= UInt64(Interval.maxMonths) else { return nil }
+        let result = addMonths(days: days, months: months)
+        return contains(day: result) ? result : nil
     }
 
     /// `YYYY-MM-DD`.

@@ -30,9 +30,10 @@ struct ArithmeticExpression: PhysicalExpression {
             return doubleResult(x, y, n, &valid) { (Double($0) - Double($1)) / Double(CivilCalendar.microsPerDay) }
         }
         if type == .date, op == .add || op == .subtract {
-            // date +/- whole days
+            // date +/- whole days; a day outside the calendar is null, like an overflow.
             return integerResult(x, y, n, &valid, type: .date) {
-                op == .add ? $0.addingReportingOverflow($1) : $0.subtractingReportingOverflow($1)
+                let (day, overflow) = op == .add ? $0.addingReportingOverflow($1) : $0.subtractingReportingOverflow($1)
+                return (day, overflow || !CivilCalendar.contains(day: day))
             }
         }
         if type == .int, x.isInteger, y.isInteger {
@@ -61,16 +62,16 @@ struct ArithmeticExpression: PhysicalExpression {
         _ x: NumericOperand, _ y: NumericOperand, _ n: Int, _ valid: inout [UInt8]?, type: DataType = .int,
         _ f: (Int64, Int64) -> (partialValue: Int64, overflow: Bool)
     ) -> Vector {
-        var overflowed: [Int]?
+        var overflowed: [Int] = []
         let values = [Int64](unsafeUninitializedCapacity: n) { buffer, initialized in
             for i in 0..<n {
                 let (v, o) = f(x.int(i), y.int(i))
                 buffer[i] = v
-                if o { overflowed = (overflowed ?? []) + [i] }
+                if o { overflowed.append(i) }
             }
             initialized = n
         }
-        if let overflowed {
+        if !overflowed.isEmpty {
             var flags = valid ?? [UInt8](repeating: 1, count: n)
             for i in overflowed { flags[i] = 0 }
             valid = flags

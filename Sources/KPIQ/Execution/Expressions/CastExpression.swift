@@ -77,7 +77,7 @@ struct CastExpression: PhysicalExpression {
         case (.bool(let b), .decimal): return .decimal(b ? 1 : 0)
         case (.bool(let b), .bool): return .bool(b)
         case (.date(let d), .date): return .date(d)
-        case (.date(let d), .timestamp): return .timestamp(d * CivilCalendar.microsPerDay)
+        case (.date(let d), .timestamp): return CivilCalendar.contains(day: d) ? .timestamp(d * CivilCalendar.microsPerDay) : .null
         case (.timestamp(let t), .date): return .date(CivilCalendar.floorDiv(t, CivilCalendar.microsPerDay))
         case (.timestamp(let t), .timestamp): return .timestamp(t)
         case (.text(let s), _):

@@ -17,7 +17,7 @@ enum FunctionExpressions {
         func integer(_ k: Int) -> Int64 {
             switch constants[k] {
             case .int(let v)?: return v
-            case .decimal(let v)?: return Int64(v)
+            case .decimal(let v)?: return v.isFinite && v.magnitude < 9e18 ? Int64(v) : 0
             default: return 0
             }
         }
@@ -43,12 +43,13 @@ enum FunctionExpressions {
                 return k >= 0 && k < pieces.count ? .text(String(pieces[k])) : .text("")
             }
         case .substr:
+            // Start and length are as written (any Int64): compare before adding, never add.
             let start = Int(integer(1)), length = arguments.count > 2 ? Int(integer(2)) : Int.max
             return DictionaryMapExpression(operand: built[0], type: .text) { s in
                 let characters = Array(s)
-                let from = max(0, start - 1)
+                let from = start > 0 ? start - 1 : 0
                 guard from < characters.count, length > 0 else { return .text("") }
-                let to = length == Int.max ? characters.count : min(characters.count, from + length)
+                let to = from + min(length, characters.count - from)
                 return .text(String(characters[from..<to]))
             }
         case .coalesce:

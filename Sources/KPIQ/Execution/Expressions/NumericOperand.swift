@@ -34,9 +34,16 @@ enum NumericOperand {
         switch self {
         case .ints(let a): return a[i]
         case .int(let v): return v
-        case .doubles(let a): return Int64(a[i])
-        case .double(let v): return Int64(v)
+        case .doubles(let a): return Self.truncated(a[i])
+        case .double(let v): return Self.truncated(v)
         }
+    }
+
+    /// A double as an integer; 0 for one that has none (NaN, infinite, beyond Int64), which
+    /// `Int64(_:)` would trap on.
+    @inline(__always)
+    static func truncated(_ v: Double) -> Int64 {
+        v.isFinite && v.magnitude < 9.2e18 ? Int64(v) : 0
     }
 
     @inline(__always)
@@ -62,9 +69,9 @@ enum NumericOperand {
     func ints(count: Int) -> [Int64] {
         switch self {
         case .ints(let a): return a
-        case .doubles(let a): return a.map { $0.isFinite ? Int64($0) : 0 }
+        case .doubles(let a): return a.map(Self.truncated)
         case .int(let v): return [Int64](repeating: v, count: count)
-        case .double(let v): return [Int64](repeating: v.isFinite ? Int64(v) : 0, count: count)
+        case .double(let v): return [Int64](repeating: Self.truncated(v), count: count)
         }
     }
 }

@@ -55,6 +55,7 @@ struct PeriodTruncationExpression: PhysicalExpression {
     /// The period holding `value` (days, or microseconds when `perDay` is a day's): its first
     /// day, and its bounds in the input's unit. Nil when the bounds cannot be represented.
     static func period(holding value: Int64, perDay: Int64, grain: Grain) -> (startDay: Int64, lower: Int64, upper: Int64)? {
+        guard CalendarMath.inCalendar(value, type: perDay == 1 ? .date : .timestamp) else { return nil }
         let day = CivilCalendar.floorDiv(value, perDay)
         let start = CalendarMath.truncate(day, to: grain)
         let next = CalendarMath.shiftPeriod(start, grain, by: 1)

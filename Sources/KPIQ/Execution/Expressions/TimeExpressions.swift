@@ -6,6 +6,13 @@ enum CalendarMath {
         type == .timestamp ? CivilCalendar.floorDiv(value, CivilCalendar.microsPerDay) : value
     }
 
+    /// True when a date or timestamp value lies in the calendar (what the time functions need
+    /// to compute without overflowing; anything else gives null).
+    @inline(__always)
+    static func inCalendar(_ value: Int64, type: DataType?) -> Bool {
+        type == .timestamp ? CivilCalendar.contains(micros: value) : CivilCalendar.contains(day: value)
+    }
+
     /// The first day of the period holding `days`.
     @inline(__always)
     static func truncate(_ days: Int64, to grain: Grain) -> Int64 {
@@ -54,6 +61,7 @@ enum CalendarMath {
     }
 
     static func part(_ unit: String, _ value: Int64, type: DataType?) -> Int64? {
+        guard inCalendar(value, type: type) else { return nil }
         let days = dayNumber(value, type: type)
         let (y, m, d) = CivilCalendar.civil(days)
         let inDay = type == .timestamp ? value - days * CivilCalendar.microsPerDay : 0
@@ -74,7 +82,9 @@ enum CalendarMath {
 
     /// Calendar boundaries crossed from `a` to `b` (days, months, ...), or whole units elapsed
     /// for hours, minutes and seconds.
+    /// Both values must be in the calendar (else nil), which bounds every product below.
     static func difference(_ unit: String, _ a: Int64, _ b: Int64, type: DataType?) -> Int64? {
+        guard inCalendar(a, type: type), inCalendar(b, type: type) else { return nil }
         let da = dayNumber(a, type: type), db = dayNumber(b, type: type)
         let micros = type == .timestamp ? b - a : (b - a) * CivilCalendar.microsPerDay
         switch unit {
@@ -155,14 +165,27 @@ struct DateDiffExpression: PhysicalExpression {
         guard let x = NumericOperand(a), let y = NumericOperand(b) else { return .constant(.null, type: .int, count: n) }
         let toMicrosA: Int64 = a.type == .date && operandType == .timestamp ? CivilCalendar.microsPerDay : 1
         let toMicrosB: Int64 = b.type == .date && operandType == .timestamp ? CivilCalendar.microsPerDay : 1
-        let values = (0..<n).map { i in
-            CalendarMath.difference(unit, x.int(i) * toMicrosA, y.int(i) * toMicrosB, type: operandType) ?? 0
+        // Null rows hold arbitrary values, and a date far outside the calendar would overflow
+        // as microseconds: such rows, and differences outside the calendar, are null.
+        var flags = valid ?? [UInt8](repeating: 1, count: n)
+        var anyNull = valid != nil
+        var values = [Int64](repeating: 0, count: n)
+        for i in 0..<n where flags[i] != 0 {
+            let (start, o1) = x.int(i).multipliedReportingOverflow(by: toMicrosA)
+            let (end, o2) = y.int(i).multipliedReportingOverflow(by: toMicrosB)
+            if !o1, !o2, let difference = CalendarMath.difference(unit, start, end, type: operandType) {
+                values[i] = difference
+            } else {
+                flags[i] = 0
+                anyNull = true
+            }
         }
-        return Vector(type: .int, values: .ints(values), valid: valid, count: n)
+        return Vector(type: .int, values: .ints(values), valid: anyNull ? flags : nil, count: n)
     }
 }
 
-/// A date or timestamp moved by an interval (months first, then days, then time).
+/// A date or timestamp moved by an interval (months first, then days, then time). A result
+/// outside the calendar (0001-01-01 to 9999-12-31) is null, like an integer overflow.
 struct ShiftExpression: PhysicalExpression {
     let operand: any PhysicalExpression
     let interval: Interval
@@ -172,19 +195,32 @@ struct ShiftExpression: PhysicalExpression {
         let interval = self.interval
         let resultType = type
         let mapper = IntegerMapExpression(operand: operand, type: type) { value, inputType in
-            if inputType == .timestamp || resultType == .timestamp {
-                var micros = inputType == .date ? value * CivilCalendar.microsPerDay : value
-                if interval.months != 0 {
-                    let days = CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay)
-                    let inDay = micros - days * CivilCalendar.microsPerDay
-                    micros = CivilCalendar.addMonths(days: days, months: interval.months) * CivilCalendar.microsPerDay + inDay
-                }
-                return micros + interval.days * CivilCalendar.microsPerDay + interval.micros
-            }
-            var days = value
-            if interval.months != 0 { days = CivilCalendar.addMonths(days: days, months: interval.months) }
-            return days + interval.days
+            Self.shift(value, inputType: inputType, by: interval, resultType: resultType)
         }
         return try mapper.evaluate(batch)
+    }
+
+    /// One value moved, or nil. The interval is within `Interval.maxYears` (the parser's
+    /// limit, checked again here) and the value is checked to be in the calendar first, so no step can overflow.
+    static func shift(_ value: Int64, inputType: DataType?, by interval: Interval, resultType: DataType?) -> Int64? {
+        guard CalendarMath.inCalendar(value, type: inputType), interval.isWithinCalendarSpan else { return nil }
+        if inputType == .timestamp || resultType == .timestamp {
+            var micros = inputType == .date ? value * CivilCalendar.microsPerDay : value
+            if interval.months != 0 {
+                let days = CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay)
+                let inDay = micros - days * CivilCalendar.microsPerDay
+                guard let moved = CivilCalendar.checkedAddMonths(days: days, months: interval.months) else { return nil }
+                micros = moved * CivilCalendar.microsPerDay + inDay
+            }
+            micros += interval.days * CivilCalendar.microsPerDay + interval.micros
+            return CivilCalendar.contains(micros: micros) ? micros : nil
+        }
+        var days = value
+        if interval.months != 0 {
+            guard let moved = CivilCalendar.checkedAddMonths(days: days, months: interval.months) else { return nil }
+            days = moved
+        }
+        days += interval.days
+        return CivilCalendar.contains(day: days) ? days : nil
     }
 }

@@ -1,8 +1,10 @@
 /// Whole-table helpers: slices, concatenation, and gathers that may produce nulls.
 enum TableOperations {
+    /// Rows `offset ..< offset + count`, cut to the table (`limit` and `offset` may be as large
+    /// as the user writes, so `start + count` is never computed).
     static func slice(_ table: Table, offset: Int, count: Int) -> Table {
-        let start = min(offset, table.rowCount)
-        let end = min(table.rowCount, start + count)
+        let start = min(max(0, offset), table.rowCount)
+        let end = start + min(max(0, count), table.rowCount - start)
         if start == 0, end == table.rowCount { return table }
         return table.gather((start..<end).map { Int32($0) })
     }

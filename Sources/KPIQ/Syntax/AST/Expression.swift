@@ -97,11 +97,30 @@ public struct Interval: Sendable, Equatable, Hashable {
         self.micros = micros
     }
 
-    public static func * (interval: Interval, n: Int64) -> Interval {
-        Interval(months: interval.months * n, days: interval.days * n, micros: interval.micros * n)
+    /// The longest length of time that can be written: the calendar's whole span (dates run
+    /// from year 1 to 9999). Anything longer moves every date out of the calendar, and keeping
+    /// lengths this short means that moving a date by one never comes near Int64's limits.
+    public static let maxYears: Int64 = 10_000
+    static let maxMonths = maxYears * 12
+    static let maxDays: Int64 = 3_652_425  // 10,000 Gregorian years of 365.2425 days
+    static let maxMicros = maxDays * 86_400_000_000
+
+    /// `n` times `unit` (`30 days`), or nil when that is longer than `maxYears`.
+    public static func of(_ n: Int64, _ unit: Interval) -> Interval? {
+        func fits(_ part: Int64, _ limit: Int64) -> Bool { part == 0 || n.magnitude <= limit.magnitude / part.magnitude }
+        guard fits(unit.months, maxMonths), fits(unit.days, maxDays), fits(unit.micros, maxMicros) else { return nil }
+        return Interval(months: unit.months * n, days: unit.days * n, micros: unit.micros * n)
     }
 
-    public static prefix func - (interval: Interval) -> Interval { interval * -1 }
+    /// True when every part is within `maxYears` (as all written lengths are).
+    public var isWithinCalendarSpan: Bool {
+        months.magnitude <= UInt64(Self.maxMonths) && days.magnitude <= UInt64(Self.maxDays) && micros.magnitude <= UInt64(Self.maxMicros)
+    }
+
+    /// The same length backwards (never overflows: every part is within `maxYears`).
+    public static prefix func - (interval: Interval) -> Interval {
+        Interval(months: -interval.months, days: -interval.days, micros: -interval.micros)
+    }
 
     /// The interval of one `unit` (`day`, `weeks`, `month`...), or nil for another word.
     public static func unit(_ word: String) -> Interval? {
@@ -122,7 +141,8 @@ public struct Interval: Sendable, Equatable, Hashable {
         var parts: [String] = []
         if months != 0 { parts.append(months % 12 == 0 ? "\(months / 12) years" : "\(months) months") }
         if days != 0 { parts.append(days % 7 == 0 && days != 0 ? "\(days / 7) weeks" : "\(days) days") }
-        if micros != 0 { parts.append("\(Double(micros) / 1e6) seconds") }
+        // Whole seconds as an integer, so the text parses back (`36 hours` is `129600 seconds`).
+        if micros != 0 { parts.append(micros % 1_000_000 == 0 ? "\(micros / 1_000_000) seconds" : "\(Double(micros) / 1e6) seconds") }
         return parts.isEmpty ? "0 days" : parts.joined(separator: " ")
     }
 }

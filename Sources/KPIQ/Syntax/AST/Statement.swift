@@ -138,6 +138,9 @@ public struct UseStatement: Sendable {
 
 /// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at by source within 90 days`
 public struct FunnelStatement: Sendable {
+    /// More stages than this are refused when the statement is read.
+    public static let maxStages = 16
+
     public var dataset: Identifier
     public var steps: [Identifier]
     public var dimensions: [Identifier]
@@ -147,6 +150,10 @@ public struct FunnelStatement: Sendable {
 
 /// `cohort orders: customer_id, order_date over month [measure sum(amount)]`
 public struct CohortStatement: Sendable {
+    /// The most period offsets a cohort table has (`periods 1000` is 83 years of months); the
+    /// work grows with customers times periods, so a typo of a few zeros is refused.
+    public static let maxPeriods: Int64 = 1000
+
     public var dataset: Identifier
     public var entity: Identifier
     public var time: Identifier

@@ -156,7 +156,8 @@ extension Parser {
                     throw Diagnostic(.invalidNumber, "a length of time needs a whole number", at: token.span.to(unitToken.span),
                                      hints: ["write for example `36 hours` instead of `1.5 days`"])
                 }
-                return Expression(.literal(.interval(unit * n)), span: token.span.to(unitToken.span))
+                let span = token.span.to(unitToken.span)
+                return Expression(.literal(.interval(try Self.lengthOfTime(n, unit, span: span))), span: span)
             }
             return Expression(.literal(value), span: token.span)
         case .percent:

@@ -280,6 +280,10 @@ extension Parser {
         var steps = [try identifier("a stage time column")]
         while accept(symbol: "->") { steps.append(try identifier("a stage time column")) }
         guard steps.count >= 2 else { throw unexpected("`->` and the next stage") }
+        guard steps.count <= FunnelStatement.maxStages else {
+            throw Diagnostic(.invalidArgument, "a funnel has at most \(FunnelStatement.maxStages) stages",
+                             at: steps[FunnelStatement.maxStages].span.to(steps.last!.span))
+        }
         var statement = FunnelStatement(dataset: dataset, steps: steps, dimensions: [], within: nil, range: nil)
         while true {
             skipNewlines(before: ["by", "within", "during"])
@@ -291,8 +295,7 @@ extension Parser {
                 guard current.kind == .identifier, let unit = Interval.unit(current.text) else {
                     throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: start.to(current.span))
                 }
-                advance()
-                statement.within = unit * n
+                statement.within = try Self.lengthOfTime(n, unit, span: start.to(advance().span))
             } else if accept(word: "during") {
                 statement.range = try timeRange()
             } else {
@@ -316,7 +319,13 @@ extension Parser {
             if accept(word: "over") {
                 statement.grain = try grainWord()
             } else if accept(word: "periods") {
-                statement.periods = try integer()
+                let number = current.span
+                let periods = try integer("a number of periods")
+                guard periods <= CohortStatement.maxPeriods else {
+                    throw Diagnostic(.invalidArgument, "a cohort table has at most \(CohortStatement.maxPeriods) periods", at: number,
+                                     hints: ["the table shows k = 0 .. N periods after each cohort's first purchase"])
+                }
+                statement.periods = periods
             } else {
                 break
             }

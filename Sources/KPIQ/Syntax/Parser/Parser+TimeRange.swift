@@ -31,9 +31,11 @@ extension Parser {
             case "last", "past":
                 advance()
                 if current.kind == .integer {
+                    let count = current.span
                     let n = try integer()
                     let unit = try grainWord()
                     guard n > 0 else { throw Diagnostic(.invalidRange, "`last` needs a number above zero", at: start) }
+                    _ = try Self.lengthOfTime(n, Interval.unit(unit.rawValue)!, span: count.to(Span(previousEnd, previousEnd)))
                     return TimeRange(kind: .last(n, unit), span: start.to(Span(previousEnd, previousEnd)))
                 }
                 let unit = try grainWord()
@@ -98,6 +100,15 @@ extension Parser {
         default:
             return nil
         }
+    }
+
+    /// `n` units of time (`30 days`), refused when longer than the calendar (`Interval.maxYears`).
+    static func lengthOfTime(_ n: Int64, _ unit: Interval, span: Span) throws -> Interval {
+        guard let interval = Interval.of(n, unit) else {
+            throw Diagnostic(.invalidNumber, "a length of time can be at most \(Interval.maxYears) years", at: span,
+                             hints: ["dates run from 0001-01-01 to 9999-12-31"])
+        }
+        return interval
     }
 
     /// `day`, `week`, `month`, `quarter` or `year` (singular or plural).
