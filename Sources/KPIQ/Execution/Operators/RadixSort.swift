@@ -15,50 +15,32 @@ enum RadixSort {
         let n = keys.count
         if n < 256 { return (0..<n).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 } }
         precondition(n < 1 << 32 && (keys.max() ?? 0) < 1 << 31)
-        let largest = keys.max() ?? 0
-        var keyBits = 0
-        while (largest >> keyBits) > 0 { keyBits += 1 }
         var packed = [UInt64](repeating: 0, count: n)
         packed.withUnsafeMutableBufferPointer { packed in
             keys.withUnsafeBufferPointer { keys in
                 for i in 0..<n { packed[i] = UInt64(keys[i]) << 32 | UInt64(i) }
             }
         }
-        var scratch = [UInt64](repeating: 0, count: n)
-        var shift = 32
-        while shift < 32 + keyBits {
-            var counts = [Int](repeating: 0, count: buckets + 1)
-            packed.withUnsafeBufferPointer { packed in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    for word in packed { counts[Int((word >> UInt64(shift)) & UInt64(buckets - 1)) + 1] += 1 }
-                    for d in 0..<buckets { counts[d + 1] += counts[d] }
-                }
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    counts.withUnsafeMutableBufferPointer { counts in
-                        for word in packed {
-                            let d = Int((word >> UInt64(shift)) & UInt64(buckets - 1))
-                            scratch[counts[d]] = word
-                            counts[d] += 1
-                        }
-                    }
-                }
-            }
-            swap(&packed, &scratch)
-            shift += digitBits
-        }
+        // Indexes are already in order, so only the key bits need sorting.
+        packed = sorted(packed, fromBit: 32)
         return packed.map { Int($0 & 0xFFFF_FFFF) }
     }
 
     /// The words in ascending order (only the bits up to the largest word's highest one are
     /// sorted on).
     static func sorted(_ words: [UInt64]) -> [UInt64] {
+        words.count < 256 ? words.sorted() : sorted(words, fromBit: 0)
+    }
+
+    /// Sorts on bits `fromBit` up to the largest word's highest one, keeping the order of
+    /// words equal in those bits.
+    private static func sorted(_ words: [UInt64], fromBit: Int) -> [UInt64] {
         let n = words.count
-        if n < 256 { return words.sorted() }
         let largest = words.max() ?? 0
         let bits = 64 - largest.leadingZeroBitCount
         var data = words
         var scratch = [UInt64](repeating: 0, count: n)
-        var shift = 0
+        var shift = fromBit
         while shift < bits {
             var counts = [Int](repeating: 0, count: buckets + 1)
             data.withUnsafeBufferPointer { data in
