@@ -115,9 +115,9 @@ struct ShowExecutor {
         for conjunct in Self.conjuncts(show.filter) {
             let names = Set(Self.columnNames(conjunct).map(\.name))
             if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: outputNames) {
-                resultFilter = resultFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
+                resultFilter = resultFilter.map { Expression.binary(.and, $0, conjunct) } ?? conjunct
             } else {
-                rowFilter = rowFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
+                rowFilter = rowFilter.map { Expression.binary(.and, $0, conjunct) } ?? conjunct
             }
         }
         // Compute every leaf group.
@@ -373,10 +373,15 @@ struct ShowExecutor {
         case .negate(let a):
             let x = try bound(a, leafTypes: leafTypes)
             return BoundExpression(.negate(x), type: x.type, span: .none)
-        case .arithmetic(let op, let a, let b):
-            let x = try bound(a, leafTypes: leafTypes), y = try bound(b, leafTypes: leafTypes)
-            let type: DataType = op == .divide || x.type == .decimal || y.type == .decimal ? .decimal : .int
-            return BoundExpression(.arithmetic(op, x, y), type: type, span: .none)
+        case .arithmetic(let first, let steps):
+            let head = try bound(first, leafTypes: leafTypes)
+            var type = head.type
+            let boundSteps = try steps.map { step in
+                let y = try bound(step.operand, leafTypes: leafTypes)
+                type = step.op == .divide || type == .decimal || y.type == .decimal ? .decimal : .int
+                return ArithmeticStep(op: step.op, operand: y, type: type)
+            }
+            return BoundExpression(.arithmetic(head, boundSteps), type: type, span: .none)
         case .function(let f, let args):
             let bound = try args.map { try self.bound($0, leafTypes: leafTypes) }
             let type = try FunctionTyping.resultType(f, bound, name: Identifier(f.rawValue), span: .none)
@@ -530,13 +535,13 @@ struct ShowExecutor {
         let column = Expression(.name([Identifier(dimension.column)]), span: .none)
         let exclusion = Expression(
             .inList(column, keptValues.map { Expression(.literal(Self.literal($0)), span: .none) }, negated: true), span: .none)
-        let orNull = Expression(.binary(.or, exclusion, Expression(.isNull(column, negated: false), span: .none)), span: .none)
+        let orNull = Expression.binary(.or, exclusion, Expression(.isNull(column, negated: false), span: .none), span: .none)
         var rest = show
         rest.dimensions = []
         rest.top = nil
         rest.sort = []
         rest.withOther = false
-        rest.filter = show.filter.map { Expression(.binary(.and, $0, orNull), span: .none) } ?? orNull
+        rest.filter = show.filter.map { Expression.binary(.and, $0, orNull, span: .none) } ?? orNull
         let other = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: cancel, source: source).run(rest).table
         guard other.rowCount > 0 else { return table.gather(keptRows) }
         let kept = table.gather(keptRows)
@@ -633,43 +638,27 @@ struct ShowExecutor {
         return day
     }
 
-    /// The parts of an `and` chain.
+    /// The parts of an `and` chain (its operands, and theirs when bracketed: `a and (b and c)`).
     static func conjuncts(_ e: Expression?) -> [Expression] {
         guard let e else { return [] }
-        if case .binary(.and, let a, let b) = e.kind { return conjuncts(a) + conjuncts(b) }
-        return [e]
+        var result: [Expression] = []
+        var pending = [e]
+        while let next = pending.popLast() {
+            if case .chain(let first, let links) = next.kind, links.allSatisfy({ $0.op == .and }) {
+                pending.append(contentsOf: ([first] + links.map(\.operand)).reversed())
+            } else {
+                result.append(next)
+            }
+        }
+        return result
     }
 
     /// Column names an expression reads (plain names only).
     static func columnNames(_ e: Expression) -> [Identifier] {
         var names: [Identifier] = []
-        func walk(_ e: Expression) {
-            switch e.kind {
-            case .name(let parts): names.append(parts.last!)
-            case .unary(_, let a), .isNull(let a, _), .during(let a, _): walk(a)
-            case .binary(_, let a, let b), .like(let a, let b, _):
-                walk(a)
-                walk(b)
-            case .between(let a, let b, let c, _):
-                walk(a)
-                walk(b)
-                walk(c)
-            case .inList(let a, let items, _):
-                walk(a)
-                items.forEach(walk)
-            case .call(_, let args, let filter):
-                args.forEach(walk)
-                if let filter { walk(filter) }
-            case .caseWhen(let clauses, let otherwise):
-                for clause in clauses {
-                    walk(clause.condition)
-                    walk(clause.result)
-                }
-                if let otherwise { walk(otherwise) }
-            case .literal, .star: break
-            }
+        e.forEachNode { node in
+            if case .name(let parts) = node.kind { names.append(parts.last!) }
         }
-        walk(e)
         var seen = Set<String>()
         return names.filter { seen.insert($0.name).inserted }
     }

@@ -5,7 +5,11 @@ public struct Expression: Sendable {
         /// `visitor_id`, `sessions.visitor_id`: one or two parts.
         case name([Identifier])
         case unary(UnaryOperator, Expression)
-        case binary(BinaryOperator, Expression, Expression)
+        /// `a + b - c`, `x = 1 or x = 2 or ...`: operators of one precedence level applied from
+        /// left to right, `(a + b) - c`. One node holds the whole run rather than a tree that
+        /// leans left, so 10,000 terms make a wide node, not a tree 10,000 deep that every
+        /// walk would recurse down. `a = b` is a chain of one link.
+        case chain(Expression, [ChainLink])
         /// A function or aggregate call; `filter` is `count() where converted = 1`.
         case call(Identifier, [Expression], filter: Expression?)
         /// `*` as the argument of `count(*)`.
@@ -25,6 +29,22 @@ public struct Expression: Sendable {
     public init(_ kind: Kind, span: Span) {
         self.kind = kind
         self.span = span
+    }
+
+    /// `a op b`: a chain of one link.
+    public static func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span? = nil) -> Expression {
+        Expression(.chain(a, [ChainLink(op: op, operand: b)]), span: span ?? a.span.to(b.span))
+    }
+}
+
+/// One step of a chain: apply `op` to the value so far and `operand`.
+public struct ChainLink: Sendable {
+    public var op: BinaryOperator
+    public var operand: Expression
+
+    public init(op: BinaryOperator, operand: Expression) {
+        self.op = op
+        self.operand = operand
     }
 }
 
