@@ -146,6 +146,10 @@ extension Parser {
         switch token.kind {
         case .integer, .decimal:
             advance()
+            // A whole number too large for Int64 reads as a decimal, but not as a length of time.
+            if token.kind == .integer, Int64(token.text) == nil, current.kind == .identifier, Interval.unit(current.text) != nil {
+                throw Self.lengthTooLong(at: token.span.to(current.span))
+            }
             let value: Literal
             if token.kind == .integer, let v = Int64(token.text) {
                 value = .integer(v)

@@ -299,7 +299,7 @@ extension Parser {
                 repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
             } else if accept(word: "within") {
                 let start = current.span
-                let n = try integer("a length of time such as `90 days`")
+                let n = try lengthCount("a length of time such as `90 days`")
                 guard current.kind == .identifier, let unit = Interval.unit(current.text) else {
                     throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: start.to(current.span))
                 }

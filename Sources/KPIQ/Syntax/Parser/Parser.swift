@@ -155,9 +155,15 @@ public struct Parser {
 
     mutating func integer(_ what: String = "a whole number") throws -> Int64 {
         let token = current
-        guard token.kind == .integer, let value = Int64(token.text) else { throw unexpected(what) }
+        guard token.kind == .integer else { throw unexpected(what) }
+        guard let value = Int64(token.text) else { throw Self.outOfRange(token) }
         advance()
         return value
+    }
+
+    static func outOfRange(_ token: Token) -> Diagnostic {
+        Diagnostic(.invalidNumber, "number `\(token.text)` is out of range", at: token.span,
+                   hints: ["the largest whole number is 9223372036854775807"])
     }
 
     mutating func string(_ what: String = "a string") throws -> (String, Span) {
