@@ -46,7 +46,7 @@ struct ExpressionBinder {
         case .call(let name, let arguments, let filter):
             return try call(name, arguments, filter: filter, span: span)
         case .isNull(let operand, let negated):
-            return BoundExpression(.isNull(try bind(operand), negated: negated), type: .bool, span: span)
+            return fold(BoundExpression(.isNull(try bind(operand), negated: negated), type: .bool, span: span))
         case .inList(let operand, let items, let negated):
             return try inList(operand, items, negated: negated, span: span)
         case .between(let operand, let low, let high, let negated):
@@ -54,7 +54,7 @@ struct ExpressionBinder {
             let lower = try comparison(.greaterOrEqual, x, try bind(low), span: span)
             let upper = try comparison(.lessOrEqual, x, try bind(high), span: span)
             let both = BoundExpression.logical(isAnd: true, [lower, upper], span: span)
-            return negated ? BoundExpression(.not(both), type: .bool, span: span) : both
+            return fold(negated ? BoundExpression(.not(fold(both)), type: .bool, span: span) : both)
         case .like(let operand, let pattern, let negated):
             let x = try bind(operand)
             guard x.type == .text || x.type == nil else {
@@ -77,7 +77,7 @@ struct ExpressionBinder {
             let high = Self.timeConstant(end, like: x.type!, span: range.span)
             let lower = BoundExpression(.comparison(.greaterOrEqual, x, low), type: .bool, span: span)
             let upper = BoundExpression(.comparison(.less, x, high), type: .bool, span: span)
-            return BoundExpression.logical(isAnd: true, [lower, upper], span: span)
+            return fold(BoundExpression.logical(isAnd: true, [lower, upper], span: span))
         }
     }
 
@@ -142,7 +142,7 @@ struct ExpressionBinder {
         case .bool?, nil: return bound
         case .int?, .decimal?:
             let zero = BoundExpression(.constant(.int(0)), type: .int, span: bound.span)
-            return BoundExpression(.comparison(.notEqual, bound, zero), type: .bool, span: bound.span)
+            return fold(BoundExpression(.comparison(.notEqual, bound, zero), type: .bool, span: bound.span))
         case let type?:
             throw Diagnostic(.typeMismatch, "expected a condition (bool), found \(type.name)", at: bound.span,
                              hints: ["compare it with something, e.g. `x = ...`"])
@@ -250,7 +250,7 @@ struct ExpressionBinder {
             type = unified
             otherwiseBound = r
         }
-        return BoundExpression(.caseWhen(bound, otherwise: otherwiseBound), type: type, span: span)
+        return fold(BoundExpression(.caseWhen(bound, otherwise: otherwiseBound), type: type, span: span))
     }
 
     /// Evaluates an expression whose inputs are all constants. Its operands were folded when
