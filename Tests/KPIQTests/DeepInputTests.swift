@@ -58,6 +58,15 @@ import Testing
         #expect(try value("metric w = count(s) where " + joined(10_000, " or ") { "seconds = \($0)" } + "\nshow w", in: s) == .int(9))
     }
 
+    /// A show's `where` is split into conditions on rows and on results, and put back together
+    /// as flat runs (once rebuilt as nested pairs, 10,000 deep).
+    @Test func tenThousandConditionsInAShow() throws {
+        let s = session()
+        let text = "metric n = count(s)\nshow n by source where " + joined(10_000, " and ") { "seconds != \($0 + 1000)" } + " and n > 1"
+        let table = try TestSupport.run(text, session: s)!
+        #expect(TestSupport.values(table, "source") == [.text("organic"), .text("paid")])
+    }
+
     @Test func nestingUpToTheLimit() throws {
         let s = session()
         let depth = Parser.maxNesting - 1

@@ -110,16 +110,18 @@ struct ShowExecutor {
         // Conditions on shown values (metrics, their targets) apply to the result; the others
         // select the rows the metrics read.
         let outputNames = Set(outputs.map(\.name) + outputs.flatMap { [$0.name + "_previous", $0.name + "_change", $0.name + "_change_pct", $0.name + "_target"] })
-        var rowFilter: Expression?
-        var resultFilter: Expression?
+        var rowConditions: [Expression] = []
+        var resultConditions: [Expression] = []
         for conjunct in Self.conjuncts(show.filter) {
             let names = Set(Self.columnNames(conjunct).map(\.name))
             if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: outputNames) {
-                resultFilter = resultFilter.map { Expression.binary(.and, $0, conjunct) } ?? conjunct
+                resultConditions.append(conjunct)
             } else {
-                rowFilter = rowFilter.map { Expression.binary(.and, $0, conjunct) } ?? conjunct
+                rowConditions.append(conjunct)
             }
         }
+        let rowFilter = Expression.conjunction(rowConditions)
+        let resultFilter = Expression.conjunction(resultConditions)
         // Compute every leaf group.
         let needsTime = show.grain != nil || range != nil
         var cells: [[Scalar]: [Int: Scalar]] = [:]

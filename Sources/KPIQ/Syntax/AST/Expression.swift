@@ -31,6 +31,14 @@ public struct Expression: Sendable {
         self.span = span
     }
 
+    /// `a and b and ...` as one chain (not nested pairs, which would be as deep as the list
+    /// is long); nil for no parts.
+    public static func conjunction(_ parts: [Expression]) -> Expression? {
+        guard let first = parts.first else { return nil }
+        if parts.count == 1 { return first }
+        return Expression(.chain(first, parts.dropFirst().map { ChainLink(op: .and, operand: $0) }), span: first.span.to(parts.last!.span))
+    }
+
     /// `a op b`: a chain of one link.
     public static func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span? = nil) -> Expression {
         Expression(.chain(a, [ChainLink(op: op, operand: b)]), span: span ?? a.span.to(b.span))
