@@ -281,6 +281,25 @@ import Testing
         #expect(try values("upper(s) || \"!\"") == [.text("A!"), .text("B!"), .null])
     }
 
+    /// n-ary `and`/`or` keep three-valued logic whatever the order of nulls and deciding
+    /// values, and `or` runs of equalities (merged into one `in` list) mean the same.
+    @Test func longLogicalRuns() throws {
+        #expect(try values("x > 2 and y > 1 and s = \"b\"") == [.bool(false), .null, .bool(false)])
+        #expect(try values("x = 9 or x = 1 or y = 3 or x = 7") == [.bool(true), .bool(true), .bool(false)])
+        #expect(try values("x = 9 or x = 1 or s = \"q\"") == [.bool(true), .null, .null])
+        #expect(try values("y = 9 or (y = 3 or (y = 0 or false))") == [.bool(false), .bool(true), .bool(true)])
+        #expect(try values("null or x = 1 or x = 5") == [.bool(true), .null, .bool(true)])
+        #expect(try values("null and y = 2 and true") == [.null, .bool(false), .bool(false)])
+    }
+
+    /// Arithmetic runs left to right, each step typed on its own (a date, then days).
+    @Test func arithmeticRuns() throws {
+        #expect(try values("x - y - 1") == [.int(-2), .null, .int(4)])
+        #expect(try values("x + y * 2 - 3 / 3") == [.decimal(4), .null, .decimal(4)])
+        #expect(try values("date(\"2024-03-01\") + y - date(\"2024-03-01\") + 0.5") == [.decimal(2.5), .decimal(3.5), .decimal(0.5)])
+        #expect(try values("substr(\"hello\", if(true, 2, 3), 2 + 1)") == [.text("ell"), .text("ell"), .text("ell")])
+    }
+
     @Test func likePatterns() {
         #expect(LikePattern("%demo%").matches("/demo/page"))
         #expect(LikePattern("a_c").matches("abc"))

@@ -11,7 +11,7 @@ import Testing
         switch e.kind {
         case .literal(let l): return "\(l)".replacing("integer(", with: "").replacing(")", with: "")
         case .name(let parts): return parts.map(\.name).joined(separator: ".")
-        case .binary(let op, let a, let b): return "(\(shape(a)) \(op.rawValue) \(shape(b)))"
+        case .chain(let first, let links): return links.reduce(shape(first)) { "(\($0) \($1.op.rawValue) \(shape($1.operand)))" }
         case .unary(let op, let a): return "(\(op.rawValue) \(shape(a)))"
         case .call(let f, let args, let filter): return "\(f.name)(\(args.map(shape).joined(separator: ", ")))" + (filter.map { " where " + shape($0) } ?? "")
         case .isNull(let a, let n): return "(\(shape(a)) is \(n ? "not " : "")null)"
@@ -38,7 +38,9 @@ import Testing
 
     @Test func intervalsAndPercents() throws {
         let e = try expression("ts - 30 days")
-        guard case .binary(.subtract, _, let right) = e.kind, case .literal(.interval(let i)) = right.kind else {
+        guard case .chain(_, let links) = e.kind, links.count == 1, links[0].op == .subtract,
+            case .literal(.interval(let i)) = links[0].operand.kind
+        else {
             Issue.record("expected an interval")
             return
         }

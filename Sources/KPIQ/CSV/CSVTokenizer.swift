@@ -211,7 +211,7 @@ struct CSVTokenizer {
         var p = start
         var n = 0
         for width in widths {
-            let upper = min(stop, p + width)
+            let upper = p + min(width, stop - p)  // widths are as written: never add first
             var a = min(p, stop), b = upper
             while a < b, base[a] == 32 || base[a] == 9 { a += 1 }
             while b > a, base[b - 1] == 32 || base[b - 1] == 9 { b -= 1 }

@@ -52,6 +52,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case unknownStatement = "E0107"
     case invalidRange = "E0108"
     case unknownOption = "E0109"
+    case nestedTooDeeply = "E0110"
     // Names and types
     case unknownDataset = "E0201"
     case unknownColumn = "E0202"

@@ -26,9 +26,10 @@ public enum DiagnosticRenderer {
             out += "\(gutter)--> \(source.name):\(lineNumber):\(column)\n"
             out += "\(gutter) |\n"
             let text = source.line(lineIndex)
-            out += " \(lineNumber) | \(text)\n"
             let width = endLineIndex == lineIndex ? max(1, endColumn - column) : max(1, text.count - column + 1)
-            var underline = String(repeating: " ", count: column - 1) + String(repeating: "^", count: width)
+            let (shown, offset, caretWidth) = window(text, column: column - 1, width: width)
+            out += " \(lineNumber) | \(shown)\n"
+            var underline = String(repeating: " ", count: offset) + String(repeating: "^", count: caretWidth)
             if let label = diagnostic.label { underline += " " + label }
             out += "\(gutter) | \(underline)\n"
         } else if let label = diagnostic.label {
@@ -38,5 +39,23 @@ public enum DiagnosticRenderer {
             out += "help: \(hint)\n"
         }
         return out
+    }
+
+    /// Lines longer than this are cut to a window around the caret (a generated query can be
+    /// one line of 100,000 characters, which no terminal shows usefully).
+    static let maxLineWidth = 120
+
+    /// The part of `line` to print, where the caret starts in it, and how many `^` to draw,
+    /// for a span at `column` (from 0) of `width` characters.
+    static func window(_ line: String, column: Int, width: Int) -> (text: String, offset: Int, width: Int) {
+        let characters = Array(line)
+        guard characters.count > maxLineWidth else { return (line, column, width) }
+        let context = 40
+        let caretWidth = min(width, maxLineWidth - 2 * context)
+        let start = min(max(0, column - context), characters.count)
+        let end = min(characters.count, column + caretWidth + context)
+        let prefix = start > 0 ? "…" : ""
+        let suffix = end < characters.count ? "…" : ""
+        return (prefix + String(characters[start..<max(start, end)]) + suffix, prefix.count + column - start, caretWidth)
     }
 }

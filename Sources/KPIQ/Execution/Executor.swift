@@ -19,13 +19,16 @@ public struct Executor {
             let (source, steps) = try chain(plan)
             if steps.isEmpty { return source.renamed(plan.schema.names) }
             if let projected = Self.passThrough(source, steps) { return projected.renamed(plan.schema.names) }
-            let pipeline = ScanPipeline(table: source, steps: steps)
+            var pipeline = ScanPipeline(table: source, steps: steps)
+            pipeline.parallel = Self.depth(plan) <= ScanPipeline.maxParallelDepth
             let schema = plan.schema
             let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema) }, cancel: cancel)
             return MaterializeSink.table(sinks, schema: schema)
         case .aggregate(let input, let keys, let aggregates, let schema):
             let (source, steps) = try chain(input)
-            let pipeline = ScanPipeline(table: source, steps: steps)
+            var pipeline = ScanPipeline(table: source, steps: steps)
+            let evaluated = keys + aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } }
+            pipeline.parallel = max(Self.depth(input), evaluated.map(\.depth).max() ?? 0) <= ScanPipeline.maxParallelDepth
             let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
             let specs = aggregates.map(Self.aggregateSpec)
             let rows = source.rowCount
@@ -44,8 +47,16 @@ public struct Executor {
             return TableOperations.slice(try run(input), offset: offset, count: count)
         case .join(let left, let right, let spec, let schema):
             return try HashJoin.join(try run(left), try run(right), spec: spec, names: schema.names, cancel: cancel)
-        case .union(let left, let right, let schema):
-            return TableOperations.concatenate(try run(left), try run(right), names: schema.names)
+        case .union(_, _, let schema):
+            // `| union a | union b | ...` is concatenated once, not a pair at a time.
+            var inputs: [LogicalPlan] = []
+            var node = plan
+            while case .union(let left, let right, _) = node {
+                inputs.append(right)
+                node = left
+            }
+            inputs.append(node)
+            return TableOperations.concatenate(try inputs.reversed().map { try run($0) }, names: schema.names)
         }
     }
 
@@ -67,6 +78,24 @@ public struct Executor {
                 node = input
             default:
                 return (try run(node), steps.reversed())
+            }
+        }
+    }
+
+    /// The deepest expression of the filters and projections that stream with `plan`.
+    private static func depth(_ plan: LogicalPlan) -> Int {
+        var deepest = 0
+        var node = plan
+        while true {
+            switch node {
+            case .filter(let input, let condition):
+                deepest = max(deepest, condition.depth)
+                node = input
+            case .project(let input, let expressions, _):
+                deepest = max(deepest, expressions.map(\.depth).max() ?? 0)
+                node = input
+            default:
+                return deepest
             }
         }
     }

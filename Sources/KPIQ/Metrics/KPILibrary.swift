@@ -172,7 +172,7 @@ public enum KPILibrary {
             case .activeContacts: text = active
             case .activeContactRate: text = "\(active) / cumulative(count(contacts))"
             }
-            return try Parser.parseExpression(SourceText(name: "kpis", text: text))
+            return try Parser.parseExpressionHere(SourceText(name: "kpis", text: text))
         }
     }
 }

@@ -12,6 +12,8 @@ struct MetricBinder {
     private var expanding: [String] = []
     /// Set while binding the aggregate inside `rolling(...)` or `cumulative(...)`.
     private var leafKind = MetricLeaf.Kind.aggregate
+    /// Levels of `bind` open now.
+    private var depth = 0
 
     init(catalog: Catalog, metrics: [String: MetricDefinition], library: KPILibrary.Resolver?, asOf: Int64) {
         self.catalog = catalog
@@ -47,13 +49,21 @@ struct MetricBinder {
             if leaf.function == .count || leaf.function == .countDistinct { return true }
             return false
         case .constant(let v): if case .int = v { return true } else { return false }
-        case .arithmetic(let op, let a, let b): return op != .divide && isInteger(a) && isInteger(b)
+        case .arithmetic(let first, let steps): return isInteger(first) && steps.allSatisfy { $0.op != .divide && isInteger($0.operand) }
         case .negate(let a): return isInteger(a)
         default: return false
         }
     }
 
+    /// Binds one part of a metric; other metrics' names are expanded in place, so the depth
+    /// is counted across them (metrics built on metrics built on ... stay within `Parser.maxNesting`).
     mutating func bind(_ e: Expression, time: Identifier?) throws -> MetricExpression {
+        guard depth < Parser.maxNesting else {
+            throw Diagnostic(.nestedTooDeeply, "metric nested too deeply", at: e.span,
+                             hints: ["its metrics, and the metrics they use, nest more than \(Parser.maxNesting) levels"])
+        }
+        depth += 1
+        defer { depth -= 1 }
         switch e.kind {
         case .literal(.integer(let v)): return .constant(.int(v))
         case .literal(.decimal(let v)): return .constant(.decimal(v))
@@ -62,8 +72,9 @@ struct MetricBinder {
             throw Diagnostic(.invalidMetric, "a metric computes a number; this constant is not one", at: e.span)
         case .unary(.negate, let a):
             return .negate(try bind(a, time: time))
-        case .binary(let op, let a, let b) where op.isArithmetic:
-            return .arithmetic(op, try bind(a, time: time), try bind(b, time: time))
+        case .chain(let first, let links) where links.allSatisfy({ $0.op.isArithmetic }):
+            let head = try bind(first, time: time)
+            return .arithmetic(head, try links.map { MetricStep(op: $0.op, operand: try bind($0.operand, time: time)) })
         case .name(let parts) where parts.count == 1:
             return try metricReference(parts[0])
         case .name(let parts):
@@ -138,7 +149,7 @@ struct MetricBinder {
             if diagnostic.span != name.span {
                 diagnostic.span = name.span
                 diagnostic.label = nil
-                if !diagnostic.message.hasPrefix("in metric") && !diagnostic.message.hasPrefix("metric `") {
+                if diagnostic.code != .nestedTooDeeply, !diagnostic.message.hasPrefix("in metric"), !diagnostic.message.hasPrefix("metric `") {
                     diagnostic.message = "in metric `\(name.name)`: " + diagnostic.message
                 }
             }
@@ -279,34 +290,11 @@ struct MetricBinder {
     private func datasetOf(_ argument: Expression, in function: Identifier, span: Span) throws -> Dataset {
         var prefixes: [Identifier] = []
         var bare: [Identifier] = []
-        func walk(_ e: Expression) {
-            switch e.kind {
-            case .name(let parts):
+        argument.forEachNode { e in
+            if case .name(let parts) = e.kind {
                 if parts.count == 2 { prefixes.append(parts[0]) } else { bare.append(parts[0]) }
-            case .unary(_, let a), .isNull(let a, _), .during(let a, _): walk(a)
-            case .binary(_, let a, let b), .like(let a, let b, _):
-                walk(a)
-                walk(b)
-            case .between(let a, let b, let c, _):
-                walk(a)
-                walk(b)
-                walk(c)
-            case .inList(let a, let items, _):
-                walk(a)
-                items.forEach(walk)
-            case .call(_, let args, let filter):
-                args.forEach(walk)
-                if let filter { walk(filter) }
-            case .caseWhen(let clauses, let otherwise):
-                for clause in clauses {
-                    walk(clause.condition)
-                    walk(clause.result)
-                }
-                if let otherwise { walk(otherwise) }
-            case .literal, .star: break
             }
         }
-        walk(argument)
         if let first = prefixes.first {
             for other in prefixes.dropFirst() where other.name != first.name {
                 throw Diagnostic(.invalidMetric, "one aggregate reads one dataset; this one names `\(first.name)` and `\(other.name)`", at: other.span,
@@ -360,7 +348,8 @@ struct MetricBinder {
                 let column = library?.columnName(parts[0].name, dataset: dataset) ?? parts[0].name
                 out.kind = .name([Identifier(column, span: parts[0].span)])
             case .unary(let op, let a): out.kind = .unary(op, try strip(a))
-            case .binary(let op, let a, let b): out.kind = .binary(op, try strip(a), try strip(b))
+            case .chain(let first, let links):
+                out.kind = .chain(try strip(first), try links.map { ChainLink(op: $0.op, operand: try strip($0.operand)) })
             case .call(let f, let args, let filter): out.kind = .call(f, try args.map(strip), filter: try filter.map(strip))
             case .isNull(let a, let n): out.kind = .isNull(try strip(a), negated: n)
             case .inList(let a, let items, let n): out.kind = .inList(try strip(a), try items.map(strip), negated: n)

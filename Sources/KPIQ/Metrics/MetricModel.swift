@@ -51,21 +51,27 @@ public struct MetricLeaf: Sendable {
 public indirect enum MetricExpression: Sendable {
     case leaf(Int)
     case constant(Scalar)
-    case arithmetic(BinaryOperator, MetricExpression, MetricExpression)
+    /// `a + b - c ...` applied left to right (a chain of any length is one node).
+    case arithmetic(MetricExpression, [MetricStep])
     case negate(MetricExpression)
     case function(ScalarFunction, [MetricExpression])
     /// `share(m)`: the value over the total of all rows in the same period.
     case share(MetricExpression)
 
+    /// The expressions directly inside this one.
+    var children: [MetricExpression] {
+        switch self {
+        case .leaf, .constant: return []
+        case .arithmetic(let first, let steps): return [first] + steps.map(\.operand)
+        case .negate(let a), .share(let a): return [a]
+        case .function(_, let args): return args
+        }
+    }
+
     /// Leaf indexes it reads.
     var leaves: [Int] {
-        switch self {
-        case .leaf(let i): return [i]
-        case .constant: return []
-        case .arithmetic(_, let a, let b): return a.leaves + b.leaves
-        case .negate(let a), .share(let a): return a.leaves
-        case .function(_, let args): return args.flatMap(\.leaves)
-        }
+        if case .leaf(let i) = self { return [i] }
+        return children.flatMap(\.leaves)
     }
 
     /// The same expression with leaf indexes renumbered.
@@ -73,7 +79,8 @@ public indirect enum MetricExpression: Sendable {
         switch self {
         case .leaf(let i): return .leaf(map(i))
         case .constant: return self
-        case .arithmetic(let op, let a, let b): return .arithmetic(op, a.remapLeaves(map), b.remapLeaves(map))
+        case .arithmetic(let first, let steps):
+            return .arithmetic(first.remapLeaves(map), steps.map { MetricStep(op: $0.op, operand: $0.operand.remapLeaves(map)) })
         case .negate(let a): return .negate(a.remapLeaves(map))
         case .share(let a): return .share(a.remapLeaves(map))
         case .function(let f, let args): return .function(f, args.map { $0.remapLeaves(map) })
@@ -81,14 +88,15 @@ public indirect enum MetricExpression: Sendable {
     }
 
     var containsShare: Bool {
-        switch self {
-        case .share: return true
-        case .leaf, .constant: return false
-        case .arithmetic(_, let a, let b): return a.containsShare || b.containsShare
-        case .negate(let a): return a.containsShare
-        case .function(_, let args): return args.contains { $0.containsShare }
-        }
+        if case .share = self { return true }
+        return children.contains { $0.containsShare }
     }
+}
+
+/// One step of a metric's arithmetic chain.
+public struct MetricStep: Sendable {
+    public var op: BinaryOperator
+    public var operand: MetricExpression
 }
 
 /// A metric ready to compute: its expression over its own leaves, and how to show it.

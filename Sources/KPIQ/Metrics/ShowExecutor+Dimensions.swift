@@ -45,7 +45,8 @@ extension ShowExecutor {
         switch e.kind {
         case .name(let parts): out.kind = .name([parts.last!])
         case .unary(let op, let a): out.kind = .unary(op, unqualified(a))
-        case .binary(let op, let a, let b): out.kind = .binary(op, unqualified(a), unqualified(b))
+        case .chain(let first, let links):
+            out.kind = .chain(unqualified(first), links.map { ChainLink(op: $0.op, operand: unqualified($0.operand)) })
         case .call(let f, let args, let filter): out.kind = .call(f, args.map(unqualified), filter: filter.map(unqualified))
         case .isNull(let a, let n): out.kind = .isNull(unqualified(a), negated: n)
         case .inList(let a, let items, let n): out.kind = .inList(unqualified(a), items.map(unqualified), negated: n)

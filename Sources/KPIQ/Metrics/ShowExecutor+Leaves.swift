@@ -121,7 +121,7 @@ extension ShowExecutor {
             // Never a row dated after the as-of day (nor after the range).
             var before = compare(.less, window.end)
             if keepUndated {
-                before = BoundExpression(.or(BoundExpression(.isNull(time, negated: false), type: .bool, span: .none), before), type: .bool, span: .none)
+                before = BoundExpression(.or([BoundExpression(.isNull(time, negated: false), type: .bool, span: .none), before]), type: .bool, span: .none)
             }
             conditions.append(before)
         }

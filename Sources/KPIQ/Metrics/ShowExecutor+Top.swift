@@ -60,14 +60,15 @@ extension ShowExecutor {
             alternatives.append(Expression(.inList(column, values.map { Expression(.literal(Self.literal($0)), span: .none) }, negated: false), span: .none))
         }
         if folded.contains(where: \.isNull) { alternatives.append(Expression(.isNull(column, negated: false), span: .none)) }
-        let folding = alternatives.dropFirst().reduce(alternatives[0]) { Expression(.binary(.or, $0, $1), span: .none) }
+        let folding = alternatives.count == 1 ? alternatives[0]
+            : Expression(.chain(alternatives[0], alternatives.dropFirst().map { ChainLink(op: .or, operand: $0) }), span: .none)
         var rest = show
         rest.dimensions = []
         rest.top = nil
         rest.sort = []
         rest.withOther = false
         rest.chart = nil
-        rest.filter = rowFilter.map { Expression(.binary(.and, $0, folding), span: .none) } ?? folding
+        rest.filter = rowFilter.map { Expression.binary(.and, $0, folding, span: .none) } ?? folding
         // The same periods as the table, even where the folded values have no rows.
         if rest.range == nil, let calendar, let first = periods.first, let last = periods.last {
             rest.range = TimeRange(kind: .dates(from: first, to: min(calendar.end(of: last), AsOfRange.end(asOf: asOf)) - 1), span: .none)

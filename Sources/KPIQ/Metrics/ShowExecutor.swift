@@ -76,17 +76,19 @@ struct ShowExecutor {
         // Conditions on shown values (metrics, their targets) apply to the result; the others
         // select the rows the metrics read.
         let outputNames = Set(outputs.map(\.name) + outputs.flatMap { [$0.name + "_previous", $0.name + "_change", $0.name + "_change_pct", $0.name + "_target"] })
-        var rowFilter: Expression?
-        var resultFilter: Expression?
+        var rowConditions: [Expression] = []
+        var resultConditions: [Expression] = []
         for conjunct in Self.conjuncts(show.filter) {
             let names = Set(Self.columnNames(conjunct).map(\.name))
             let resultNames = outputNames.union(dimensions.filter(\.isDerived).map(\.name))
             if !names.isEmpty, names.isSubset(of: outputNames.union(dimensions.map(\.name)).union(["partial", periodName])), !names.isDisjoint(with: resultNames) {
-                resultFilter = resultFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
+                resultConditions.append(conjunct)
             } else {
-                rowFilter = rowFilter.map { Expression(.binary(.and, $0, conjunct), span: $0.span.to(conjunct.span)) } ?? conjunct
+                rowConditions.append(conjunct)
             }
         }
+        let rowFilter = Expression.conjunction(rowConditions)
+        let resultFilter = Expression.conjunction(resultConditions)
         let lookup = DimensionLookup(catalog: catalog, relationships: kpis.allRelationships(catalog))
         let reading = LeafReading(show: show, leaves: leaves, dimensions: dimensions, calendar: calendar, filter: rowFilter, lookup: lookup)
         let periodSpan = show.range?.span ?? show.grainSpan
@@ -219,10 +221,15 @@ struct ShowExecutor {
         case .negate(let a):
             let x = try bound(a, leafTypes: leafTypes)
             return BoundExpression(.negate(x), type: x.type, span: .none)
-        case .arithmetic(let op, let a, let b):
-            let x = try bound(a, leafTypes: leafTypes), y = try bound(b, leafTypes: leafTypes)
-            let type: DataType = op == .divide || x.type == .decimal || y.type == .decimal ? .decimal : .int
-            return BoundExpression(.arithmetic(op, x, y), type: type, span: .none)
+        case .arithmetic(let first, let steps):
+            let head = try bound(first, leafTypes: leafTypes)
+            var type = head.type
+            let boundSteps = try steps.map { step in
+                let y = try bound(step.operand, leafTypes: leafTypes)
+                type = step.op == .divide || type == .decimal || y.type == .decimal ? .decimal : .int
+                return ArithmeticStep(op: step.op, operand: y, type: type)
+            }
+            return BoundExpression(.arithmetic(head, boundSteps), type: type, span: .none)
         case .function(let f, let args):
             let bound = try args.map { try self.bound($0, leafTypes: leafTypes) }
             let type = try FunctionTyping.resultType(f, bound, name: Identifier(f.rawValue), span: .none)
@@ -424,43 +431,27 @@ struct ShowExecutor {
         return day
     }
 
-    /// The parts of an `and` chain.
+    /// The parts of an `and` chain (its operands, and theirs when bracketed: `a and (b and c)`).
     static func conjuncts(_ e: Expression?) -> [Expression] {
         guard let e else { return [] }
-        if case .binary(.and, let a, let b) = e.kind { return conjuncts(a) + conjuncts(b) }
-        return [e]
+        var result: [Expression] = []
+        var pending = [e]
+        while let next = pending.popLast() {
+            if case .chain(let first, let links) = next.kind, links.allSatisfy({ $0.op == .and }) {
+                pending.append(contentsOf: ([first] + links.map(\.operand)).reversed())
+            } else {
+                result.append(next)
+            }
+        }
+        return result
     }
 
     /// Column names an expression reads (plain names only).
     static func columnNames(_ e: Expression) -> [Identifier] {
         var names: [Identifier] = []
-        func walk(_ e: Expression) {
-            switch e.kind {
-            case .name(let parts): names.append(parts.last!)
-            case .unary(_, let a), .isNull(let a, _), .during(let a, _): walk(a)
-            case .binary(_, let a, let b), .like(let a, let b, _):
-                walk(a)
-                walk(b)
-            case .between(let a, let b, let c, _):
-                walk(a)
-                walk(b)
-                walk(c)
-            case .inList(let a, let items, _):
-                walk(a)
-                items.forEach(walk)
-            case .call(_, let args, let filter):
-                args.forEach(walk)
-                if let filter { walk(filter) }
-            case .caseWhen(let clauses, let otherwise):
-                for clause in clauses {
-                    walk(clause.condition)
-                    walk(clause.result)
-                }
-                if let otherwise { walk(otherwise) }
-            case .literal, .star: break
-            }
+        e.forEachNode { node in
+            if case .name(let parts) = node.kind { names.append(parts.last!) }
         }
-        walk(e)
         var seen = Set<String>()
         return names.filter { seen.insert($0.name).inserted }
     }

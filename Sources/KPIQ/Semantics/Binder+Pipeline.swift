@@ -47,27 +47,38 @@ extension Binder {
             return .filter(plan, bound)
 
         case .derive(let items):
-            var expressions = schema.fields.indices.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) }
+            // Later items may use earlier ones. An item that reads a column derived in this
+            // step starts a new projection over the one before, so each expression is computed
+            // once (`b = a + a` does not compute `a` twice, and chains of such items do not
+            // grow exponentially).
+            var plan = plan
             var fields = schema.fields
+            var expressions = fields.indices.map { BoundExpression(.column($0), type: fields[$0].type, span: step.span) }
+            var derivedHere = Set<Int>()
             var seen = Set<String>()
             for item in items {
                 let name = item.name!.name
                 guard seen.insert(name).inserted else {
                     throw Diagnostic(.duplicateName, "`\(name)` is derived twice in this step", at: item.name!.span)
                 }
-                // Later items may use earlier ones: bind against the schema built so far.
                 let current = Schema(fields: fields, datasetName: schema.datasetName)
                 var binder = ExpressionBinder(binder: self, schema: current)
                 let bound = try binder.bind(item.expression)
-                let inlined = inline(bound, expressions)
-                let field = Schema.Field(name: name, type: bound.type ?? .int, origin: nil)
-                if let existing = fields.firstIndex(where: { $0.name == name }) {
-                    fields[existing] = field
-                    expressions[existing] = inlined
-                } else {
-                    fields.append(field)
-                    expressions.append(inlined)
+                if !bound.columnsRead.isDisjoint(with: derivedHere) {
+                    plan = .project(plan, expressions, current)
+                    expressions = fields.indices.map { BoundExpression(.column($0), type: fields[$0].type, span: step.span) }
+                    derivedHere = []
                 }
+                let field = Schema.Field(name: name, type: bound.type ?? .int, origin: nil)
+                let index = fields.firstIndex(where: { $0.name == name }) ?? fields.count
+                if index == fields.count {
+                    fields.append(field)
+                    expressions.append(bound)
+                } else {
+                    fields[index] = field
+                    expressions[index] = bound
+                }
+                derivedHere.insert(index)
             }
             return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
 
@@ -144,7 +155,11 @@ extension Binder {
                 rightExpressions.append(Self.converted(BoundExpression(.column(r), type: rs.fields[r].type, span: step.span), to: unified))
             }
             let outSchema = Schema(fields: fields, datasetName: schema.datasetName)
-            return .union(.project(plan, leftExpressions, outSchema), .project(right, rightExpressions, outSchema), outSchema)
+            // The left side needs no projection when no column changes type (so that a run of
+            // unions stays one run for the executor).
+            let leftKept = fields.indices.allSatisfy { fields[$0].type == schema.fields[$0].type }
+            let left = leftKept ? plan : .project(plan, leftExpressions, outSchema)
+            return .union(left, .project(right, rightExpressions, outSchema), outSchema)
 
         case .chart:
             return plan
@@ -158,36 +173,6 @@ extension Binder {
     private func columnIndex(_ expression: BoundExpression) -> Int? {
         if case .column(let i) = expression.kind { return i }
         return nil
-    }
-
-    /// Replaces references to derive-so-far columns with their expressions over the input.
-    private func inline(_ expression: BoundExpression, _ expressions: [BoundExpression]) -> BoundExpression {
-        substitute(expression) { expressions[$0] }
-    }
-
-    private func substitute(_ e: BoundExpression, _ replacement: (Int) -> BoundExpression) -> BoundExpression {
-        if case .column(let i) = e.kind { return replacement(i) }
-        var result = e
-        switch e.kind {
-        case .column, .constant: break
-        case .arithmetic(let op, let a, let b): result.kind = .arithmetic(op, substitute(a, replacement), substitute(b, replacement))
-        case .comparison(let op, let a, let b): result.kind = .comparison(op, substitute(a, replacement), substitute(b, replacement))
-        case .and(let a, let b): result.kind = .and(substitute(a, replacement), substitute(b, replacement))
-        case .or(let a, let b): result.kind = .or(substitute(a, replacement), substitute(b, replacement))
-        case .not(let a): result.kind = .not(substitute(a, replacement))
-        case .negate(let a): result.kind = .negate(substitute(a, replacement))
-        case .isNull(let a, let n): result.kind = .isNull(substitute(a, replacement), negated: n)
-        case .inList(let a, let items, let n): result.kind = .inList(substitute(a, replacement), items, negated: n)
-        case .like(let a, let p, let n): result.kind = .like(substitute(a, replacement), pattern: p, negated: n)
-        case .caseWhen(let clauses, let otherwise):
-            result.kind = .caseWhen(clauses.map { BoundWhen(condition: substitute($0.condition, replacement), result: substitute($0.result, replacement)) },
-                                    otherwise: otherwise.map { substitute($0, replacement) })
-        case .function(let f, let args): result.kind = .function(f, args.map { substitute($0, replacement) })
-        case .cast(let a): result.kind = .cast(substitute(a, replacement))
-        case .shift(let a, let interval): result.kind = .shift(substitute(a, replacement), interval)
-        case .concat(let args): result.kind = .concat(args.map { substitute($0, replacement) })
-        }
-        return result
     }
 
     /// `group keys | agg values` (or `agg values` alone).

@@ -6,10 +6,13 @@ public struct BoundExpression: Sendable {
         /// Column `index` of the input schema.
         case column(Int)
         case constant(Scalar)
-        case arithmetic(BinaryOperator, BoundExpression, BoundExpression)
+        /// `a + b * ...` left to right: each step applies its operator to the value so far.
+        /// A chain of 10,000 terms is one node, evaluated in a loop.
+        case arithmetic(BoundExpression, [ArithmeticStep])
         case comparison(BinaryOperator, BoundExpression, BoundExpression)
-        case and(BoundExpression, BoundExpression)
-        case or(BoundExpression, BoundExpression)
+        /// All of the operands (`and` and `or` are associative, so nested ones are flattened).
+        case and([BoundExpression])
+        case or([BoundExpression])
         case not(BoundExpression)
         case negate(BoundExpression)
         case isNull(BoundExpression, negated: Bool)
@@ -24,15 +27,45 @@ public struct BoundExpression: Sendable {
         case concat([BoundExpression])
     }
 
-    public var kind: Kind
+    public var kind: Kind {
+        didSet { depth = Self.depth(of: kind) }
+    }
     /// Nil only for a `null` constant whose type nothing decided.
     public var type: DataType?
     public var span: Span
+    /// Nodes from here to the deepest leaf (1 for a column or constant): how deep evaluating
+    /// it recurses, checked against `Binder.maxDepth` and used to keep deep expressions off
+    /// small-stack worker threads.
+    public private(set) var depth: Int
 
     public init(_ kind: Kind, type: DataType?, span: Span) {
         self.kind = kind
         self.type = type
         self.span = span
+        self.depth = Self.depth(of: kind)
+    }
+
+    private static func depth(of kind: Kind) -> Int {
+        var deepest = 0
+        forEachChild(of: kind) { deepest = max(deepest, $0.depth) }
+        return deepest + 1
+    }
+
+    /// `a op b` as a chain of one step.
+    public static func arithmetic(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression, type: DataType?, span: Span) -> BoundExpression {
+        BoundExpression(.arithmetic(a, [ArithmeticStep(op: op, operand: b, type: type)]), type: type, span: span)
+    }
+
+    /// `and` (or `or`) of `parts`, with operands that are themselves `and` (`or`) spliced in.
+    public static func logical(isAnd: Bool, _ parts: [BoundExpression], span: Span) -> BoundExpression {
+        var flat: [BoundExpression] = []
+        for part in parts {
+            switch (isAnd, part.kind) {
+            case (true, .and(let inner)), (false, .or(let inner)): flat += inner
+            default: flat.append(part)
+            }
+        }
+        return BoundExpression(isAnd ? .and(flat) : .or(flat), type: .bool, span: span)
     }
 
     public var constantValue: Scalar? {
@@ -47,25 +80,39 @@ public struct BoundExpression: Sendable {
         return result
     }
 
+    /// The expressions directly below this one.
+    public var children: [BoundExpression] {
+        var result: [BoundExpression] = []
+        Self.forEachChild(of: kind) { result.append($0) }
+        return result
+    }
+
+    private static func forEachChild(of kind: Kind, _ body: (BoundExpression) -> Void) {
+        switch kind {
+        case .column, .constant: break
+        case .arithmetic(let first, let steps):
+            body(first)
+            for step in steps { body(step.operand) }
+        case .comparison(_, let a, let b):
+            body(a)
+            body(b)
+        case .not(let a), .negate(let a), .isNull(let a, _), .inList(let a, _, _), .like(let a, _, _), .cast(let a), .shift(let a, _):
+            body(a)
+        case .caseWhen(let clauses, let otherwise):
+            for clause in clauses {
+                body(clause.condition)
+                body(clause.result)
+            }
+            if let otherwise { body(otherwise) }
+        case .and(let parts), .or(let parts), .function(_, let parts), .concat(let parts):
+            for part in parts { body(part) }
+        }
+    }
+
     /// Calls `body` on this node and every node below it.
     public func visit(_ body: (BoundExpression) -> Void) {
         body(self)
-        switch kind {
-        case .column, .constant: break
-        case .arithmetic(_, let a, let b), .comparison(_, let a, let b), .and(let a, let b), .or(let a, let b):
-            a.visit(body)
-            b.visit(body)
-        case .not(let a), .negate(let a), .isNull(let a, _), .inList(let a, _, _), .like(let a, _, _), .cast(let a), .shift(let a, _):
-            a.visit(body)
-        case .caseWhen(let clauses, let otherwise):
-            for clause in clauses {
-                clause.condition.visit(body)
-                clause.result.visit(body)
-            }
-            otherwise?.visit(body)
-        case .function(_, let arguments), .concat(let arguments):
-            for argument in arguments { argument.visit(body) }
-        }
+        Self.forEachChild(of: kind) { $0.visit(body) }
     }
 
     /// The same expression with column indexes renumbered.
@@ -75,10 +122,11 @@ public struct BoundExpression: Sendable {
         switch kind {
         case .column(let i): newKind = .column(map(i))
         case .constant: newKind = kind
-        case .arithmetic(let op, let a, let b): newKind = .arithmetic(op, r(a), r(b))
+        case .arithmetic(let first, let steps):
+            newKind = .arithmetic(r(first), steps.map { ArithmeticStep(op: $0.op, operand: r($0.operand), type: $0.type) })
         case .comparison(let op, let a, let b): newKind = .comparison(op, r(a), r(b))
-        case .and(let a, let b): newKind = .and(r(a), r(b))
-        case .or(let a, let b): newKind = .or(r(a), r(b))
+        case .and(let parts): newKind = .and(parts.map(r))
+        case .or(let parts): newKind = .or(parts.map(r))
         case .not(let a): newKind = .not(r(a))
         case .negate(let a): newKind = .negate(r(a))
         case .isNull(let a, let n): newKind = .isNull(r(a), negated: n)
@@ -93,6 +141,14 @@ public struct BoundExpression: Sendable {
         }
         return BoundExpression(newKind, type: type, span: span)
     }
+}
+
+/// One step of an arithmetic chain: `op` applied to the value so far and `operand`, giving
+/// a value of `type` (so `date + 1 - date` is a date, then a number of days).
+public struct ArithmeticStep: Sendable {
+    public var op: BinaryOperator
+    public var operand: BoundExpression
+    public var type: DataType?
 }
 
 public struct BoundWhen: Sendable {

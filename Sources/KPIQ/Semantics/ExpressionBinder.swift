@@ -41,20 +41,20 @@ struct ExpressionBinder {
             return fold(BoundExpression(.negate(bound), type: bound.type, span: span))
         case .unary(.not, let operand):
             return fold(BoundExpression(.not(try condition(operand)), type: .bool, span: span))
-        case .binary(let op, let a, let b):
-            return try binary(op, a, b, span: span)
+        case .chain(let first, let links):
+            return try chain(first, links)
         case .call(let name, let arguments, let filter):
             return try call(name, arguments, filter: filter, span: span)
         case .isNull(let operand, let negated):
-            return BoundExpression(.isNull(try bind(operand), negated: negated), type: .bool, span: span)
+            return fold(BoundExpression(.isNull(try bind(operand), negated: negated), type: .bool, span: span))
         case .inList(let operand, let items, let negated):
             return try inList(operand, items, negated: negated, span: span)
         case .between(let operand, let low, let high, let negated):
             let x = try bind(operand)
             let lower = try comparison(.greaterOrEqual, x, try bind(low), span: span)
             let upper = try comparison(.lessOrEqual, x, try bind(high), span: span)
-            let both = BoundExpression(.and(lower, upper), type: .bool, span: span)
-            return negated ? BoundExpression(.not(both), type: .bool, span: span) : both
+            let both = BoundExpression.logical(isAnd: true, [lower, upper], span: span)
+            return fold(negated ? BoundExpression(.not(fold(both)), type: .bool, span: span) : both)
         case .like(let operand, let pattern, let negated):
             let x = try bind(operand)
             guard x.type == .text || x.type == nil else {
@@ -77,7 +77,7 @@ struct ExpressionBinder {
             let high = Self.timeConstant(end, like: x.type!, span: range.span)
             let lower = BoundExpression(.comparison(.greaterOrEqual, x, low), type: .bool, span: span)
             let upper = BoundExpression(.comparison(.less, x, high), type: .bool, span: span)
-            return BoundExpression(.and(lower, upper), type: .bool, span: span)
+            return fold(BoundExpression.logical(isAnd: true, [lower, upper], span: span))
         }
     }
 
@@ -133,44 +133,23 @@ struct ExpressionBinder {
 
     /// A boolean operand: numbers count as true when not zero (`where converted`).
     mutating func condition(_ expression: Expression) throws -> BoundExpression {
-        let bound = try bind(expression)
+        try asCondition(try bind(expression))
+    }
+
+    /// `bound` used as a condition.
+    func asCondition(_ bound: BoundExpression) throws -> BoundExpression {
         switch bound.type {
         case .bool?, nil: return bound
         case .int?, .decimal?:
             let zero = BoundExpression(.constant(.int(0)), type: .int, span: bound.span)
-            return BoundExpression(.comparison(.notEqual, bound, zero), type: .bool, span: bound.span)
+            return fold(BoundExpression(.comparison(.notEqual, bound, zero), type: .bool, span: bound.span))
         case let type?:
-            throw Diagnostic(.typeMismatch, "expected a condition (bool), found \(type.name)", at: expression.span,
-                             hints: ["compare it with something, e.g. `\(Identifier.quote(expression.span == .none ? "x" : "x")) = ...`"])
+            throw Diagnostic(.typeMismatch, "expected a condition (bool), found \(type.name)", at: bound.span,
+                             hints: ["compare it with something, e.g. `x = ...`"])
         }
     }
 
-    private mutating func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span) throws -> BoundExpression {
-        switch op {
-        case .and, .or:
-            let x = try condition(a), y = try condition(b)
-            return fold(BoundExpression(op == .and ? .and(x, y) : .or(x, y), type: .bool, span: span))
-        case .concat:
-            let parts = [try bind(a), try bind(b)].flatMap { part -> [BoundExpression] in
-                if case .concat(let inner) = part.kind { return inner }
-                return [part]
-            }
-            return fold(BoundExpression(.concat(parts), type: .text, span: span))
-        case _ where op.isComparison:
-            return try comparison(op, try bind(a), try bind(b), span: span)
-        default:
-            // Intervals are only legal next to a date or timestamp.
-            if case .literal(.interval(let interval)) = b.kind, op == .add || op == .subtract {
-                return try shift(try bind(a), op == .add ? interval : -interval, span: span)
-            }
-            if case .literal(.interval(let interval)) = a.kind, op == .add {
-                return try shift(try bind(b), interval, span: span)
-            }
-            return try arithmetic(op, try bind(a), try bind(b), span: span)
-        }
-    }
-
-    private func shift(_ x: BoundExpression, _ interval: Interval, span: Span) throws -> BoundExpression {
+    func shift(_ x: BoundExpression, _ interval: Interval, span: Span) throws -> BoundExpression {
         guard x.type == .date || x.type == .timestamp else {
             throw Diagnostic(.typeMismatch, "a length of time can only move a date or timestamp, not \(x.type?.name ?? "null")", at: x.span)
         }
@@ -178,27 +157,26 @@ struct ExpressionBinder {
         return fold(BoundExpression(.shift(x, interval), type: type, span: span))
     }
 
-    private func arithmetic(_ op: BinaryOperator, _ x: BoundExpression, _ y: BoundExpression, span: Span) throws -> BoundExpression {
-        let type: DataType?
-        switch (x.type, y.type) {
+    /// The type of `x op y` for an arithmetic operator, or an error at `span`.
+    static func arithmeticType(_ op: BinaryOperator, _ x: DataType?, _ y: DataType?, span: Span) throws -> DataType? {
+        switch (x, y) {
         case (nil, _), (_, nil):
-            type = x.type ?? y.type
+            return x ?? y
         case (.date?, .int?) where op == .add || op == .subtract, (.int?, .date?) where op == .add:
-            type = .date
+            return .date
         case (.date?, .date?) where op == .subtract:
-            type = .int
+            return .int
         case (.timestamp?, .timestamp?) where op == .subtract:
-            type = .decimal
+            return .decimal
         case (let a?, let b?) where a.isNumeric && b.isNumeric:
-            type = op == .divide || a == .decimal || b == .decimal ? .decimal : .int
+            return op == .divide || a == .decimal || b == .decimal ? .decimal : .int
         case (.bool?, let b?) where b.isNumeric, (let b?, .bool?) where b.isNumeric:
-            type = op == .divide || b == .decimal ? .decimal : .int
-        default:
-            throw Diagnostic(.typeMismatch, "cannot apply `\(op.rawValue)` to \(x.type!.name) and \(y.type!.name)", at: span,
-                             hints: x.type!.isTemporal || y.type!.isTemporal
+            return op == .divide || b == .decimal ? .decimal : .int
+        case (let a?, let b?):
+            throw Diagnostic(.typeMismatch, "cannot apply `\(op.rawValue)` to \(a.name) and \(b.name)", at: span,
+                             hints: a.isTemporal || b.isTemporal
                                  ? ["for differences between times use date_diff(\"day\", start, end); add lengths of time like `+ 7 days`"] : [])
         }
-        return fold(BoundExpression(.arithmetic(op, x, y), type: type, span: span))
     }
 
     /// Comparisons; a text constant next to a date or timestamp is read as one.
@@ -245,7 +223,7 @@ struct ExpressionBinder {
             }
         }
         var result = BoundExpression(.inList(x, constants, negated: false), type: .bool, span: span)
-        for other in others { result = BoundExpression(.or(result, other), type: .bool, span: span) }
+        if !others.isEmpty { result = BoundExpression.logical(isAnd: false, [result] + others, span: span) }
         return fold(negated ? BoundExpression(.not(result), type: .bool, span: span) : result)
     }
 
@@ -272,18 +250,17 @@ struct ExpressionBinder {
             type = unified
             otherwiseBound = r
         }
-        return BoundExpression(.caseWhen(bound, otherwise: otherwiseBound), type: type, span: span)
+        return fold(BoundExpression(.caseWhen(bound, otherwise: otherwiseBound), type: type, span: span))
     }
 
-    /// Evaluates an expression whose inputs are all constants.
+    /// Evaluates an expression whose inputs are all constants. Its operands were folded when
+    /// they were bound, so it is constant exactly when they all are (no walk down the tree).
     func fold(_ expression: BoundExpression) -> BoundExpression {
-        if case .constant = expression.kind { return expression }
-        if case .column = expression.kind { return expression }
-        var allConstant = true
-        expression.visit { node in
-            if case .column = node.kind { allConstant = false }
+        switch expression.kind {
+        case .constant, .column: return expression
+        default: break
         }
-        guard allConstant else { return expression }
+        guard expression.children.allSatisfy({ $0.constantValue != nil }) else { return expression }
         let table = Table(names: [], columns: [], rowCount: 1)
         let batch = Batch(table: table, start: 0, count: 1)
         guard let vector = try? PhysicalExpressions.build(expression).evaluate(batch) else { return expression }

@@ -128,7 +128,7 @@ extension Session {
     /// `use benchmarks`: the targets of `KPILibrary.benchmarks`, set as if typed.
     private func useBenchmarks(_ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
         let source = SourceText(name: "benchmarks", text: KPILibrary.benchmarks)
-        let parsed = Parser.parse(source)
+        let parsed = Parser.parseHere(source)
         precondition(parsed.diagnostics.isEmpty, "the benchmark targets do not parse: \(parsed.diagnostics)")
         let libraryContext = StatementContext(source: source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: context.progress)
         var set: [String] = []
@@ -144,6 +144,10 @@ extension Session {
     /// One row per metric: name, formula, format, datasets read; then library metrics whose
     /// data is missing, with why.
     public func metricsTable() -> Table {
+        LargeStack.run { metricsTableHere() }  // binds every metric (see `LargeStack`)
+    }
+
+    private func metricsTableHere() -> Table {
         var names: [String] = []
         var formulas: [String] = []
         var formats: [String?] = []
@@ -181,6 +185,10 @@ extension Session {
 
     /// A metric's definition, the datasets and columns it reads, and the plan of its leaves.
     public func explain(_ name: String) throws -> String {
+        try LargeStack.run { try explainHere(name) }  // binds the metric (see `LargeStack`)
+    }
+
+    private func explainHere(_ name: String) throws -> String {
         guard let definition = kpis.metrics[name] ?? KPILibrary.definition(name) else {
             var diagnostic = Diagnostic(.unknownMetric, "unknown metric `\(name)`")
             if let near = EditDistance.closest(to: name, among: kpis.metricOrder + KPILibrary.names) { diagnostic.hints = ["did you mean `\(near)`?"] }
@@ -225,7 +233,8 @@ extension Session {
         switch e {
         case .leaf(let i): return "[\(i)]"
         case .constant(let v): return v.description
-        case .arithmetic(let op, let a, let b): return "(\(describe(a, leaves)) \(op.rawValue) \(describe(b, leaves)))"
+        case .arithmetic(let first, let steps):
+            return "(" + describe(first, leaves) + steps.map { " \($0.op.rawValue) " + describe($0.operand, leaves) }.joined() + ")"
         case .negate(let a): return "-" + describe(a, leaves)
         case .function(let f, let args): return f.rawValue + "(" + args.map { describe($0, leaves) }.joined(separator: ", ") + ")"
         case .share(let a): return "share(" + describe(a, leaves) + ")"

@@ -19,12 +19,18 @@ public final class Session {
     /// Runs every statement of `source` in order, stopping at the first error. Syntax is
     /// checked for the whole text first, so a typo at the end stops a script before it runs.
     /// Relative file paths are resolved against `baseDirectory` (a script's folder).
+    /// Statements run on a thread with a large stack (`LargeStack`), so that deeply nested
+    /// input gets as far as the nesting limits whatever the caller's thread.
     public func run(
         _ source: SourceText, baseDirectory: String? = nil, cancel: CancellationToken? = nil,
         progress: LoadProgress? = nil
     ) -> RunOutcome {
+        LargeStack.run { runHere(source, baseDirectory: baseDirectory, cancel: cancel, progress: progress) }
+    }
+
+    private func runHere(_ source: SourceText, baseDirectory: String?, cancel: CancellationToken?, progress: LoadProgress?) -> RunOutcome {
         var outcome = RunOutcome(source: source)
-        let parsed = Parser.parse(source)
+        let parsed = Parser.parseHere(source)
         if let first = parsed.diagnostics.first {
             outcome.error = first
             return outcome

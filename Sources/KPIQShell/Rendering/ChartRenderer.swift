@@ -118,7 +118,8 @@ public struct ChartRenderer {
 
     private func show(_ v: Double?, _ format: ValueFormat?, _ type: DataType) -> String {
         guard let v else { return ValueFormatter.nullText }
-        return ValueFormatter.format(type == .int && v == v.rounded() ? .int(Int64(v)) : .decimal(v), type: type, format: format)
+        let whole = type == .int && v == v.rounded() && v.magnitude < 9.2e18  // Int64(v) traps beyond
+        return ValueFormatter.format(whole ? .int(Int64(v)) : .decimal(v), type: type, format: format)
     }
 
     /// One bar per row, scaled to the largest absolute value. With negative values, a zero
@@ -174,14 +175,15 @@ public struct ChartRenderer {
         guard let low = present.min(), let high = present.max() else { return "\(name): no values\n" }
         // The plot spans the data's own range (a trend is about change), down to zero only
         // when values reach or cross it.
-        let top = high, bottom = low > 0 ? low - (high - low) / Double(height - 1) : min(0, low)
-        let span = top - bottom
+        let top = high
+        var bottom = low > 0 ? low - Self.distance(low, high) / Double(height - 1) : min(0, low)
+        if !bottom.isFinite { bottom = low }
         let columns = min(values.count, max(10, width - 14))
         // Average values into `columns` buckets when there are more points than columns.
         let buckets: [Double?] = (0..<columns).map { c in
             let lower = c * values.count / columns, upper = max(lower + 1, (c + 1) * values.count / columns)
             let part = values[lower..<upper].compactMap { $0 }
-            return part.isEmpty ? nil : part.reduce(0, +) / Double(part.count)
+            return part.isEmpty ? nil : part.reduce(0) { $0 + $1 / Double(part.count) }  // a mean that cannot overflow
         }
         let bottomLabel = show(low > 0 ? low : bottom, format, type)
         let axisWidth = max(show(top, format, type).count, bottomLabel.count)
@@ -190,8 +192,8 @@ public struct ChartRenderer {
         for row in stride(from: height - 1, through: 0, by: -1) {
             var text = ""
             for bucket in buckets {
-                guard let v = bucket, span > 0 else { text += " "; continue }
-                let filled = (v - bottom) / span * Double(height)
+                guard let v = bucket, top > bottom else { text += " "; continue }
+                let filled = Self.fraction(v, from: bottom, to: top) * Double(height)
                 let cell = filled - Double(row)
                 if cell >= 1 { text += levels[8] } else if cell > 0 { text += levels[max(1, Int((cell * 8).rounded()))] } else { text += " " }
             }
@@ -213,7 +215,16 @@ public struct ChartRenderer {
         return String(values.map { value -> Character in
             guard let value else { return " " }
             if high == low { return ticks[3] }
-            return ticks[min(7, Int((value - low) / (high - low) * 7.999))]
+            return ticks[min(7, max(0, Int(Self.fraction(value, from: low, to: high) * 7.999)))]
         })
+    }
+
+    /// `high - low` for any finite values (halved first, so ±1e308 do not overflow to infinity).
+    static func distance(_ low: Double, _ high: Double) -> Double { (high / 2 - low / 2) * 2 }
+
+    /// Where `value` lies from `low` (0) to `high` (1), without overflowing; `high > low`.
+    static func fraction(_ value: Double, from low: Double, to high: Double) -> Double {
+        let result = (value / 2 - low / 2) / (high / 2 - low / 2)
+        return result.isFinite ? result : 0
     }
 }

@@ -4,20 +4,33 @@ import Glibc
 import Darwin
 #endif
 
-/// `+ - * / %` on numbers (and `date - date`, `timestamp - timestamp`).
+/// `+ - * / %` on numbers (and `date - date`, `timestamp - timestamp`), as a chain applied
+/// left to right in a loop: `a + b - c` is `(a + b) - c` without recursing per term.
 ///
 /// Integer overflow and division by zero give null, never a trap; `/` always gives a decimal,
 /// so `leads / visitors` is a ratio and not a truncated integer.
 struct ArithmeticExpression: PhysicalExpression {
-    let op: BinaryOperator
-    let left: any PhysicalExpression
-    let right: any PhysicalExpression
-    let type: DataType?
+    struct Step {
+        let op: BinaryOperator
+        let operand: any PhysicalExpression
+        /// The type of the value after this step.
+        let type: DataType?
+    }
+
+    let first: any PhysicalExpression
+    let steps: [Step]
+    var type: DataType? { steps.last?.type ?? first.type }
 
     func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try left.evaluate(batch)
-        let b = try right.evaluate(batch)
-        let n = batch.count
+        var value = try first.evaluate(batch)
+        for step in steps {
+            value = Self.apply(step.op, value, try step.operand.evaluate(batch), type: step.type, count: batch.count)
+        }
+        return value
+    }
+
+    /// `a op b` for a batch of `n` rows, giving a vector of `type`.
+    static func apply(_ op: BinaryOperator, _ a: Vector, _ b: Vector, type: DataType?, count n: Int) -> Vector {
         var valid = Vector.combine(a.validityForCombine, b.validityForCombine, count: n)
         guard let x = NumericOperand(a), let y = NumericOperand(b) else {
             return .constant(.null, type: type, count: n)
@@ -58,7 +71,7 @@ struct ArithmeticExpression: PhysicalExpression {
 
     /// Integer kernel: an overflow makes the row null.
     @inline(__always)
-    private func integerResult(
+    private static func integerResult(
         _ x: NumericOperand, _ y: NumericOperand, _ n: Int, _ valid: inout [UInt8]?, type: DataType = .int,
         _ f: (Int64, Int64) -> (partialValue: Int64, overflow: Bool)
     ) -> Vector {
@@ -81,7 +94,7 @@ struct ArithmeticExpression: PhysicalExpression {
 
     /// Double kernel: a result that is not a finite number (x / 0, overflow) makes the row null.
     @inline(__always)
-    private func doubleResult(
+    private static func doubleResult(
         _ x: NumericOperand, _ y: NumericOperand, _ n: Int, _ valid: inout [UInt8]?, _ f: (Double, Double) -> Double
     ) -> Vector {
         var anyInvalid = false

@@ -1,32 +1,35 @@
-/// `and` / `or` with SQL's three-valued logic: `false and null` is false, `true or null` is
-/// true, otherwise null wins.
+/// `and` / `or` of any number of operands with SQL's three-valued logic: `false and null` is
+/// false, `true or null` is true, otherwise null wins. Operands are combined one at a time
+/// into the result, and once every row is decided (all false for `and`, all true for `or`)
+/// the rest are not evaluated.
 struct LogicalExpression: PhysicalExpression {
     let isAnd: Bool
-    let left: any PhysicalExpression
-    let right: any PhysicalExpression
+    let operands: [any PhysicalExpression]
     var type: DataType? { .bool }
 
     func evaluate(_ batch: Batch) throws -> Vector {
-        let a = BoolOperand(try left.evaluate(batch))
-        let b = BoolOperand(try right.evaluate(batch))
         let n = batch.count
-        var anyNull = false
+        // The value that decides a row: false for `and`, true for `or`.
+        let deciding: UInt8 = isAnd ? 0 : 1
+        var values = [UInt8](repeating: 1 - deciding, count: n)
         var valid = [UInt8](repeating: 1, count: n)
-        let values = [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
-            for i in 0..<n {
-                let (x, xv) = a[i], (y, yv) = b[i]
-                let value: UInt8
-                let isValid: Bool
-                if isAnd {
-                    if (xv && x == 0) || (yv && y == 0) { value = 0; isValid = true } else if xv && yv { value = 1; isValid = true } else { value = 0; isValid = false }
+        var undecided = n
+        for operand in operands where undecided > 0 {
+            let x = BoolOperand(try operand.evaluate(batch))
+            undecided = 0
+            for i in 0..<n where values[i] != deciding || valid[i] == 0 {
+                let (value, isValid) = x[i]
+                if isValid, (value != 0 ? 1 : 0) == deciding {
+                    values[i] = deciding
+                    valid[i] = 1
                 } else {
-                    if (xv && x != 0) || (yv && y != 0) { value = 1; isValid = true } else if xv && yv { value = 0; isValid = true } else { value = 0; isValid = false }
+                    if !isValid { valid[i] = 0 }
+                    undecided += 1
                 }
-                buffer[i] = value
-                if !isValid { valid[i] = 0; anyNull = true }
             }
-            initialized = n
         }
+        let anyNull = valid.contains(0)
+        for i in 0..<n where valid[i] == 0 { values[i] = 0 }
         return Vector(type: .bool, values: .bools(values), valid: anyNull ? valid : nil, count: n)
     }
 }

@@ -15,18 +15,18 @@ enum PhysicalExpressions {
             return ColumnExpression(index: index, type: bound.type)
         case .constant(let value):
             return ConstantExpression(value: value, type: bound.type)
-        case .arithmetic(let op, let a, let b):
-            return ArithmeticExpression(op: op, left: build(a), right: build(b), type: bound.type ?? .decimal)
-        case .negate(let a):
+        case .arithmetic(let first, let steps):
             return ArithmeticExpression(
-                op: .subtract, left: ConstantExpression(value: a.type == .decimal ? .decimal(0) : .int(0), type: a.type),
-                right: build(a), type: bound.type ?? .int)
+                first: build(first), steps: steps.map { .init(op: $0.op, operand: build($0.operand), type: $0.type ?? .decimal) })
+        case .negate(let a):
+            let zero = ConstantExpression(value: a.type == .decimal ? .decimal(0) : .int(0), type: a.type)
+            return ArithmeticExpression(first: zero, steps: [.init(op: .subtract, operand: build(a), type: bound.type ?? .int)])
         case .comparison(let op, let a, let b):
             return ComparisonExpression(op: op, left: build(a), right: build(b))
-        case .and(let a, let b):
-            return LogicalExpression(isAnd: true, left: build(a), right: build(b))
-        case .or(let a, let b):
-            return LogicalExpression(isAnd: false, left: build(a), right: build(b))
+        case .and(let parts):
+            return LogicalExpression(isAnd: true, operands: parts.map(build))
+        case .or(let parts):
+            return LogicalExpression(isAnd: false, operands: parts.map(build))
         case .not(let a):
             return NotExpression(operand: build(a))
         case .isNull(let a, let negated):

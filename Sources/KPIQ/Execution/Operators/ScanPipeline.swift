@@ -20,14 +20,21 @@ struct ScanPipeline {
 
     let table: Table
     let steps: [Step]
+    /// False to run on the calling thread only (see `maxParallelDepth`).
+    var parallel = true
 
     static let morselRows = 1 << 16
+
+    /// Expressions nested deeper than this are evaluated on the calling thread, which runs
+    /// statements on a large stack (`LargeStack`), rather than on worker threads, whose stacks
+    /// can be as small as 512 KB (Dispatch on macOS): evaluation recurses once per level.
+    static let maxParallelDepth = 100
 
     /// Runs the pipeline; returns one sink per worker that ran, in worker order.
     func run<S: BatchSink>(makeSink: () -> S, cancel: CancellationToken?) throws -> [S] {
         let rows = table.rowCount
         let morsels = max(1, (rows + Self.morselRows - 1) / Self.morselRows)
-        let workers = min(Parallel.threadCount, morsels)
+        let workers = parallel ? min(Parallel.threadCount, morsels) : 1
         let next = Atomic<Int>(0)
         let sinks = (0..<workers).map { _ in makeSink() }
         let boxedSinks = UncheckedBox(sinks)

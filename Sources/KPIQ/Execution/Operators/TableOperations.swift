@@ -10,12 +10,16 @@ enum TableOperations {
     }
 
     static func concatenate(_ a: Table, _ b: Table, names: [String]) -> Table {
-        let columns = a.columns.indices.map { c in
-            VectorConcatenation.column(
-                [Batch.decode(a.columns[c], .range(start: 0, count: a.rowCount)), Batch.decode(b.columns[c], .range(start: 0, count: b.rowCount))],
-                type: a.columns[c].type)
+        concatenate([a, b], names: names)
+    }
+
+    /// The rows of all `tables` (same columns, same types), in order.
+    static func concatenate(_ tables: [Table], names: [String]) -> Table {
+        guard let first = tables.first else { return Table(names: names, columns: [], rowCount: 0) }
+        let columns = first.columns.indices.map { c in
+            VectorConcatenation.column(tables.map { Batch.decode($0.columns[c], .range(start: 0, count: $0.rowCount)) }, type: first.columns[c].type)
         }
-        return Table(names: names, columns: columns, rowCount: a.rowCount + b.rowCount)
+        return Table(names: names, columns: columns, rowCount: tables.reduce(0) { $0 + $1.rowCount })
     }
 
     /// The rows at `indices`, where -1 gives a row of nulls.

@@ -5,7 +5,11 @@ public struct Expression: Sendable {
         /// `visitor_id`, `sessions.visitor_id`: one or two parts.
         case name([Identifier])
         case unary(UnaryOperator, Expression)
-        case binary(BinaryOperator, Expression, Expression)
+        /// `a + b - c`, `x = 1 or x = 2 or ...`: operators of one precedence level applied from
+        /// left to right, `(a + b) - c`. One node holds the whole run rather than a tree that
+        /// leans left, so 10,000 terms make a wide node, not a tree 10,000 deep that every
+        /// walk would recurse down. `a = b` is a chain of one link.
+        case chain(Expression, [ChainLink])
         /// A function or aggregate call; `filter` is `count() where converted = 1`.
         case call(Identifier, [Expression], filter: Expression?)
         /// `*` as the argument of `count(*)`.
@@ -25,6 +29,30 @@ public struct Expression: Sendable {
     public init(_ kind: Kind, span: Span) {
         self.kind = kind
         self.span = span
+    }
+
+    /// `a and b and ...` as one chain (not nested pairs, which would be as deep as the list
+    /// is long); nil for no parts.
+    public static func conjunction(_ parts: [Expression]) -> Expression? {
+        guard let first = parts.first else { return nil }
+        if parts.count == 1 { return first }
+        return Expression(.chain(first, parts.dropFirst().map { ChainLink(op: .and, operand: $0) }), span: first.span.to(parts.last!.span))
+    }
+
+    /// `a op b`: a chain of one link.
+    public static func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span? = nil) -> Expression {
+        Expression(.chain(a, [ChainLink(op: op, operand: b)]), span: span ?? a.span.to(b.span))
+    }
+}
+
+/// One step of a chain: apply `op` to the value so far and `operand`.
+public struct ChainLink: Sendable {
+    public var op: BinaryOperator
+    public var operand: Expression
+
+    public init(op: BinaryOperator, operand: Expression) {
+        self.op = op
+        self.operand = operand
     }
 }
 
@@ -144,20 +172,5 @@ public struct Interval: Sendable, Equatable, Hashable {
         // Whole seconds as an integer, so the text parses back (`36 hours` is `129600 seconds`).
         if micros != 0 { parts.append(micros % 1_000_000 == 0 ? "\(micros / 1_000_000) seconds" : "\(Double(micros) / 1e6) seconds") }
         return parts.isEmpty ? "0 days" : parts.joined(separator: " ")
-    }
-}
-
-extension Expression {
-    /// The expressions directly inside this one (arguments and filters of calls included).
-    public var children: [Expression] {
-        switch kind {
-        case .literal, .name, .star: return []
-        case .unary(_, let a), .isNull(let a, _), .during(let a, _): return [a]
-        case .binary(_, let a, let b), .like(let a, let b, _): return [a, b]
-        case .between(let a, let b, let c, _): return [a, b, c]
-        case .inList(let a, let items, _): return [a] + items
-        case .call(_, let arguments, let filter): return arguments + (filter.map { [$0] } ?? [])
-        case .caseWhen(let clauses, let otherwise): return clauses.flatMap { [$0.condition, $0.result] } + (otherwise.map { [$0] } ?? [])
-        }
     }
 }

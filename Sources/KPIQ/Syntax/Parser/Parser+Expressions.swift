@@ -8,34 +8,54 @@ extension Parser {
         "stddev", "any_value",
     ]
 
+    /// How deeply expressions may nest: brackets, calls, `case`, `not` and minus signs inside
+    /// one another. The parser, the binder and the evaluator recurse once per level, so this
+    /// limit is what keeps `((((...))))` from overflowing the stack. Long flat runs
+    /// (`a or b or ...`, `1 + 2 + ...`) are chains, not nesting, and have no limit.
+    public static let maxNesting = 1000
+
     mutating func expression() throws -> Expression {
-        try orExpression()
+        try nested("expression") { try $0.orExpression() }
+    }
+
+    /// Runs `parse` one level deeper; past `maxNesting`, an error at the current token.
+    mutating func nested<T>(_ what: String, _ parse: (inout Parser) throws -> T) throws -> T {
+        guard depth < Self.maxNesting else {
+            throw Diagnostic(.nestedTooDeeply, "\(what) nested too deeply", at: current.span,
+                             hints: ["at most \(Self.maxNesting) levels of brackets, calls and operators can be inside one another"])
+        }
+        depth += 1
+        defer { depth -= 1 }
+        return try parse(&self)
+    }
+
+    /// `first op operand op operand ...` for the operators `op(token)` recognizes, as one
+    /// chain read in a loop (left-associative, any length, no recursion per term).
+    private mutating func chain(
+        _ operand: (inout Parser) throws -> Expression, operators op: (Token) -> BinaryOperator?
+    ) throws -> Expression {
+        let first = try operand(&self)
+        var links: [ChainLink] = []
+        while let next = op(current) {
+            advance()
+            links.append(ChainLink(op: next, operand: try operand(&self)))
+        }
+        guard let last = links.last else { return first }
+        return Expression(.chain(first, links), span: first.span.to(last.operand.span))
     }
 
     private mutating func orExpression() throws -> Expression {
-        var left = try andExpression()
-        while current.isWord("or") {
-            advance()
-            let right = try andExpression()
-            left = Expression(.binary(.or, left, right), span: left.span.to(right.span))
-        }
-        return left
+        try chain({ try $0.andExpression() }, operators: { $0.isWord("or") ? .or : nil })
     }
 
     private mutating func andExpression() throws -> Expression {
-        var left = try notExpression()
-        while current.isWord("and") {
-            advance()
-            let right = try notExpression()
-            left = Expression(.binary(.and, left, right), span: left.span.to(right.span))
-        }
-        return left
+        try chain({ try $0.notExpression() }, operators: { $0.isWord("and") ? .and : nil })
     }
 
     private mutating func notExpression() throws -> Expression {
         if current.isWord("not") {
             let start = advance().span
-            let operand = try notExpression()
+            let operand = try nested("expression") { try $0.notExpression() }
             return Expression(.unary(.not, operand), span: start.to(operand.span))
         }
         return try comparison()
@@ -50,8 +70,7 @@ extension Parser {
         let left = try additive()
         if current.kind == .symbol, let op = Self.comparisonSymbols[current.text] {
             advance()
-            let right = try additive()
-            return Expression(.binary(op, left, right), span: left.span.to(right.span))
+            return Expression.binary(op, left, try additive())
         }
         var negated = false
         if current.isWord("not"), peek().isWord("in") || peek().isWord("between") || peek().isWord("like") {
@@ -92,32 +111,21 @@ extension Parser {
         return left
     }
 
+    private static let additiveSymbols: [String: BinaryOperator] = ["+": .add, "-": .subtract, "||": .concat]
+    private static let multiplicativeSymbols: [String: BinaryOperator] = ["*": .multiply, "/": .divide, "%": .modulo]
+
     private mutating func additive() throws -> Expression {
-        var left = try multiplicative()
-        while current.kind == .symbol, ["+", "-", "||"].contains(current.text) {
-            let op: BinaryOperator = current.text == "+" ? .add : current.text == "-" ? .subtract : .concat
-            advance()
-            let right = try multiplicative()
-            left = Expression(.binary(op, left, right), span: left.span.to(right.span))
-        }
-        return left
+        try chain({ try $0.multiplicative() }, operators: { $0.kind == .symbol ? Self.additiveSymbols[$0.text] : nil })
     }
 
     private mutating func multiplicative() throws -> Expression {
-        var left = try unary()
-        while current.kind == .symbol, ["*", "/", "%"].contains(current.text) {
-            let op: BinaryOperator = current.text == "*" ? .multiply : current.text == "/" ? .divide : .modulo
-            advance()
-            let right = try unary()
-            left = Expression(.binary(op, left, right), span: left.span.to(right.span))
-        }
-        return left
+        try chain({ try $0.unary() }, operators: { $0.kind == .symbol ? Self.multiplicativeSymbols[$0.text] : nil })
     }
 
     private mutating func unary() throws -> Expression {
         if current.isSymbol("-") {
             let start = advance().span
-            let operand = try unary()
+            let operand = try nested("expression") { try $0.unary() }
             // Fold a minus sign into a number literal: `-5` is a constant.
             if case .literal(let literal) = operand.kind {
                 switch literal {
@@ -138,6 +146,10 @@ extension Parser {
         switch token.kind {
         case .integer, .decimal:
             advance()
+            // A whole number too large for Int64 reads as a decimal, but not as a length of time.
+            if token.kind == .integer, Int64(token.text) == nil, current.kind == .identifier, Interval.unit(current.text) != nil {
+                throw Self.lengthTooLong(at: token.span.to(current.span))
+            }
             let value: Literal
             if token.kind == .integer, let v = Int64(token.text) {
                 value = .integer(v)
@@ -247,7 +259,7 @@ extension Parser {
         while accept(word: "when") {
             var condition = try expression()
             if let subject {
-                condition = Expression(.binary(.equal, subject, condition), span: condition.span)
+                condition = Expression.binary(.equal, subject, condition, span: condition.span)
             }
             try expect(word: "then")
             clauses.append(WhenClause(condition: condition, result: try expression()))

@@ -4,12 +4,21 @@ extension Parser {
         "where", "group", "agg", "derive", "select", "sort", "top", "limit", "distinct", "join", "union", "chart",
     ]
 
+    /// The most pipeline steps one statement may have, inner pipelines included. Each step is
+    /// a level of the query plan, which the binder and the executor walk recursively.
+    public static let maxSteps = 10_000
+
     mutating func pipeline() throws -> Pipeline {
         let start = try expect(word: "from").span
         let source = try pipelineSource()
         var steps: [PipelineStep] = []
         while current.isSymbol("|") {
             advance()
+            self.steps += 1
+            guard self.steps <= Self.maxSteps else {
+                throw Diagnostic(.nestedTooDeeply, "a query has at most \(Self.maxSteps) steps", at: current.span,
+                                 hints: ["keep part of it with `let name = from ...` and continue from that"])
+            }
             steps.append(try step())
         }
         return Pipeline(source: source, steps: steps, span: start.to(Span(previousEnd, previousEnd)))
@@ -17,24 +26,24 @@ extension Parser {
 
     /// A pipeline, or one in brackets.
     mutating func pipelineOrBracketed() throws -> Pipeline {
-        if current.isSymbol("(") {
-            advance()
-            let inner = try pipeline()
-            try expect(symbol: ")")
-            return inner
-        }
+        if current.isSymbol("(") { return try bracketedPipeline() }
         return try pipeline()
     }
 
     /// A dataset name, or `(from ...)`.
     mutating func pipelineSource() throws -> PipelineSource {
-        if current.isSymbol("(") {
-            advance()
-            let inner = try pipeline()
-            try expect(symbol: ")")
-            return .pipeline(inner)
-        }
+        if current.isSymbol("(") { return .pipeline(try bracketedPipeline()) }
         return .dataset(try identifier("a dataset name"))
+    }
+
+    /// `(from ...)`, one level deeper (pipelines in pipelines count towards `maxNesting`).
+    private mutating func bracketedPipeline() throws -> Pipeline {
+        try nested("pipeline") { parser in
+            try parser.expect(symbol: "(")
+            let inner = try parser.pipeline()
+            try parser.expect(symbol: ")")
+            return inner
+        }
     }
 
     mutating func step() throws -> PipelineStep {

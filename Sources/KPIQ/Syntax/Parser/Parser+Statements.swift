@@ -187,11 +187,11 @@ extension Parser {
         let bound: TargetStatement.Bound
         if accept(word: "between") {
             let low = try expression()
-            guard case .binary(.and, let a, let b) = low.kind else {
+            guard case .chain(let a, let links) = low.kind, links.count == 1, links[0].op == .and else {
                 // `between a and b` parses as one `and` expression above comparison level.
                 throw Diagnostic(.unexpectedToken, "expected `between LOW and HIGH`", at: low.span)
             }
-            bound = .between(a, b)
+            bound = .between(a, links[0].operand)
         } else if accept(symbol: ">=") || accept(symbol: ">") {
             bound = .atLeast(try expression())
         } else if accept(symbol: "<=") || accept(symbol: "<") {
@@ -291,7 +291,7 @@ extension Parser {
                 repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
             } else if accept(word: "within") {
                 let start = current.span
-                let n = try integer("a length of time such as `90 days`")
+                let n = try lengthCount("a length of time such as `90 days`")
                 guard current.kind == .identifier, let unit = Interval.unit(current.text) else {
                     throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: start.to(current.span))
                 }

@@ -32,7 +32,7 @@ extension Parser {
                 advance()
                 if current.kind == .integer {
                     let count = current.span
-                    let n = try integer()
+                    let n = try lengthCount("a whole number")
                     let unit = try grainWord()
                     guard n > 0 else { throw Diagnostic(.invalidRange, "`last` needs a number above zero", at: start) }
                     _ = try Self.lengthOfTime(n, Interval.unit(unit.rawValue)!, span: count.to(Span(previousEnd, previousEnd)))
@@ -104,11 +104,20 @@ extension Parser {
 
     /// `n` units of time (`30 days`), refused when longer than the calendar (`Interval.maxYears`).
     static func lengthOfTime(_ n: Int64, _ unit: Interval, span: Span) throws -> Interval {
-        guard let interval = Interval.of(n, unit) else {
-            throw Diagnostic(.invalidNumber, "a length of time can be at most \(Interval.maxYears) years", at: span,
-                             hints: ["dates run from 0001-01-01 to 9999-12-31"])
-        }
+        guard let interval = Interval.of(n, unit) else { throw lengthTooLong(at: span) }
         return interval
+    }
+
+    static func lengthTooLong(at span: Span) -> Diagnostic {
+        Diagnostic(.invalidNumber, "a length of time can be at most \(Interval.maxYears) years", at: span,
+                   hints: ["dates run from 0001-01-01 to 9999-12-31"])
+    }
+
+    /// The count of a length of time (`90` in `90 days`): a number too large for Int64 is
+    /// too long a time, said as such.
+    mutating func lengthCount(_ what: String) throws -> Int64 {
+        if current.kind == .integer, Int64(current.text) == nil { throw Self.lengthTooLong(at: current.span.to(peek().span)) }
+        return try integer(what)
     }
 
     /// `day`, `week`, `month`, `quarter` or `year` (singular or plural).

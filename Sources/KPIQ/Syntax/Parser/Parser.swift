@@ -11,6 +11,10 @@ public struct Parser {
     /// In a `show` metric list, `during` starts the show's range clause rather than the
     /// `x during 2024` operator (which stays available inside brackets).
     var duringEndsExpression = false
+    /// Expressions and pipelines open here inside one another (see `maxNesting`).
+    var depth = 0
+    /// Pipeline steps read so far in this statement, inner pipelines included (see `maxSteps`).
+    var steps = 0
 
     public struct Result: Sendable {
         public var statements: [Statement]
@@ -24,8 +28,13 @@ public struct Parser {
         self.diagnostics = lexical
     }
 
-    /// Parses every statement of `source`.
+    /// Parses every statement of `source`, on a large stack (see `LargeStack` and `maxNesting`).
     public static func parse(_ source: SourceText) -> Result {
+        LargeStack.run { parseHere(source) }
+    }
+
+    /// `parse` on the current thread, for callers already on a large stack.
+    static func parseHere(_ source: SourceText) -> Result {
         var parser = Parser(source)
         var statements: [Statement] = []
         if !parser.diagnostics.isEmpty { return Result(statements: [], diagnostics: parser.diagnostics) }
@@ -33,6 +42,7 @@ public struct Parser {
             parser.skipSeparators()
             if parser.current.kind == .end { break }
             do {
+                parser.steps = 0
                 statements.append(try parser.statement())
                 if !parser.atStatementEnd {
                     throw parser.unexpected("the end of the statement")
@@ -50,6 +60,10 @@ public struct Parser {
 
     /// Parses a lone expression (used by tests and by the client for completion).
     public static func parseExpression(_ source: SourceText) throws -> Expression {
+        try LargeStack.run { try parseExpressionHere(source) }
+    }
+
+    static func parseExpressionHere(_ source: SourceText) throws -> Expression {
         var parser = Parser(source)
         if let first = parser.diagnostics.first { throw first }
         let expression = try parser.expression()
@@ -141,9 +155,15 @@ public struct Parser {
 
     mutating func integer(_ what: String = "a whole number") throws -> Int64 {
         let token = current
-        guard token.kind == .integer, let value = Int64(token.text) else { throw unexpected(what) }
+        guard token.kind == .integer else { throw unexpected(what) }
+        guard let value = Int64(token.text) else { throw Self.outOfRange(token) }
         advance()
         return value
+    }
+
+    static func outOfRange(_ token: Token) -> Diagnostic {
+        Diagnostic(.invalidNumber, "number `\(token.text)` is out of range", at: token.span,
+                   hints: ["the largest whole number is 9223372036854775807"])
     }
 
     mutating func string(_ what: String = "a string") throws -> (String, Span) {

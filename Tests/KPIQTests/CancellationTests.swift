@@ -1,0 +1,52 @@
+import Testing
+@testable import KPIQ
+
+/// Work whose size the user controls (cohort periods, funnel rows) stops when Ctrl-C raises the
+/// token, at every period as well as every 65,536 rows.
+@Suite struct CancellationTests {
+    static let data = TestSupport.packageRoot.appendingPathComponent("Tests/Golden/data").path
+
+    /// A session with `orders` and `empty` (the same columns, no rows: only the per-period loop
+    /// of a cohort runs, so it alone can notice the token).
+    func session() throws -> Session {
+        let session = Session()
+        _ = try TestSupport.run("load \"\(Self.data)/orders.csv\" as orders\nlet empty = from orders | where false", session: session)
+        return session
+    }
+
+    func statement(_ text: String) -> Statement.Kind {
+        Parser.parse(SourceText(name: "t", text: text)).statements[0].kind
+    }
+
+    @Test func cohortPeriodsAreCancellable() throws {
+        let session = try session()
+        guard case .cohort(let cohort) = statement("cohort empty: customer, order_date periods 1000") else {
+            Issue.record("expected a cohort")
+            return
+        }
+        let cancel = CancellationToken()
+        let result = try CohortExecutor(catalog: session.catalog, asOf: 0, cancel: cancel).run(cohort)
+        #expect(result.table.columnCount == 3 + 1001)
+        cancel.cancel()
+        #expect(throws: Cancelled.self) { try CohortExecutor(catalog: session.catalog, asOf: 0, cancel: cancel).run(cohort) }
+    }
+
+    @Test func tooManyCohortPeriodsIsAnError() throws {
+        let session = try session()
+        let outcome = session.run(SourceText(name: "t", text: "cohort orders: customer, order_date periods 100000000"))
+        #expect(outcome.error?.message == "a cohort table has at most \(CohortStatement.maxPeriods) periods")
+        #expect(outcome.error?.span == Span(44, 53))  // under the number
+    }
+
+    @Test func funnelRowsAreCancellable() throws {
+        let session = Session()
+        _ = try TestSupport.run("load \"\(Self.data)/contacts.csv\" as c", session: session)
+        guard case .funnel(let funnel) = statement("funnel c: created_at -> mql_at -> sql_at within 9999 years") else {
+            Issue.record("expected a funnel")
+            return
+        }
+        let cancel = CancellationToken()
+        cancel.cancel()
+        #expect(throws: Cancelled.self) { try FunnelExecutor(catalog: session.catalog, asOf: 0, cancel: cancel).run(funnel) }
+    }
+}
