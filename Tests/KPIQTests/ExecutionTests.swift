@@ -212,6 +212,32 @@ import Testing
         }
     }
 
+    @Test func minimumsAndMaximumsPerGroup() throws {
+        let table = try query("from t | group source | agg low = min(amount), high = max(amount), first_day = min(day), last_id = max(id), low_visitor = min(visitor)")
+        var expected: [String?: (Double?, Double?, Int64, Int, String)] = [:]
+        for row in Self.rows {
+            var e = expected[row.source] ?? (nil, nil, Int64.max, Int.min, "~")
+            if let a = row.amount {
+                e.0 = min(e.0 ?? a, a)
+                e.1 = max(e.1 ?? a, a)
+            }
+            e.2 = min(e.2, row.day)
+            e.3 = max(e.3, row.id)
+            e.4 = min(e.4, row.visitor)
+            expected[row.source] = e
+        }
+        #expect(table.rowCount == expected.count)
+        for r in 0..<table.rowCount {
+            let key: String? = table.columns[0].scalar(at: r) == .null ? nil : table.columns[0].scalar(at: r).description
+            let e = expected[key]!
+            #expect(table.columns[1].scalar(at: r) == e.0.map { Scalar.decimal($0) } ?? .null)
+            #expect(table.columns[2].scalar(at: r) == e.1.map { Scalar.decimal($0) } ?? .null)
+            #expect(table.columns[3].scalar(at: r) == .date(e.2))
+            #expect(table.columns[4].scalar(at: r) == .int(Int64(e.3)))
+            #expect(table.columns[5].scalar(at: r) == .text(e.4))
+        }
+    }
+
     @Test func radixSortOfWords() {
         var state: UInt64 = 3
         let words = (0..<50_000).map { _ -> UInt64 in

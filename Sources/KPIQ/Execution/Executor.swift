@@ -122,8 +122,13 @@ public struct Executor {
         case .sum: make = { SumAccumulator(type: argumentType) }
         case .mean: make = { MeanAccumulator() }
         case .stddev: make = { StddevAccumulator() }
-        case .min: make = { MinMaxAccumulator(isMin: true, type: argumentType) }
-        case .max: make = { MinMaxAccumulator(isMin: false, type: argumentType) }
+        case .min, .max:
+            let isMin = aggregate.function == .min
+            if NumericExtremeAccumulator.handles(argumentType) {
+                make = { NumericExtremeAccumulator(isMin: isMin, type: argumentType) }
+            } else {
+                make = { MinMaxAccumulator(isMin: isMin, type: argumentType) }
+            }
         case .median, .percentile: make = { QuantileAccumulator(fraction: fraction, type: argumentType) }
         case .first, .last:
             let isFirst = aggregate.function == .first

@@ -126,7 +126,7 @@ struct ValueSlots {
     }
 }
 
-/// `min(x)` / `max(x)` of any ordered type.
+/// `min(x)` / `max(x)` of text and booleans (numbers and times: `NumericExtremeAccumulator`).
 final class MinMaxAccumulator: Accumulator {
     private let isMin: Bool
     private var slots: ValueSlots
