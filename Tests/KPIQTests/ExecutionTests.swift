@@ -238,6 +238,18 @@ import Testing
         }
     }
 
+    /// Groups that keep coming (one per thousand rows) start as bitmaps and switch to pairs
+    /// on the way; the counts do not change.
+    @Test func distinctCountsSwitchingFromBitmapsToPairs() throws {
+        let table = try query("from t | group block = floor(id / 1000) | agg visitors = count_distinct(visitor) | sort block")
+        var expected: [Int: Set<String>] = [:]
+        for row in Self.rows { expected[row.id / 1000, default: []].insert(row.visitor) }
+        #expect(table.rowCount == expected.count)
+        for r in 0..<table.rowCount {
+            #expect(table.columns[1].scalar(at: r) == .int(Int64(expected[r]!.count)))
+        }
+    }
+
     @Test func radixSortOfWords() {
         var state: UInt64 = 3
         let words = (0..<50_000).map { _ -> UInt64 in

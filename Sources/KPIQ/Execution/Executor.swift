@@ -30,8 +30,8 @@ public struct Executor {
             let evaluated = keys + aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } }
             pipeline.parallel = max(Self.depth(input), evaluated.map(\.depth).max() ?? 0) <= ScanPipeline.maxParallelDepth
             let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
-            let specs = aggregates.map(Self.aggregateSpec)
             let rows = source.rowCount
+            let specs = aggregates.map { Self.aggregateSpec($0, expectedRows: rows) }
             let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
             let names = schema.names
             return AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)))
@@ -111,14 +111,15 @@ public struct Executor {
         return Table(names: [], columns: [], rowCount: 0).withColumns(columns, rowCount: table.rowCount)
     }
 
-    static func aggregateSpec(_ aggregate: BoundAggregate) -> AggregateSink.Spec {
+    /// `expectedRows`: the rows the aggregate reads at most (to size exact distinct counts).
+    static func aggregateSpec(_ aggregate: BoundAggregate, expectedRows: Int) -> AggregateSink.Spec {
         let argumentType = aggregate.argument?.type ?? .int
         let fraction = aggregate.fraction ?? 0.5
         let orderType = aggregate.orderBy?.type ?? .int
         let make: () -> any Accumulator
         switch aggregate.function {
         case .count: make = { CountAccumulator() }
-        case .countDistinct: make = { CountDistinctAccumulator(type: argumentType, stableText: true) }
+        case .countDistinct: make = { CountDistinctAccumulator(type: argumentType, stableText: true, expectedRows: expectedRows) }
         case .sum: make = { SumAccumulator(type: argumentType) }
         case .mean: make = { MeanAccumulator() }
         case .stddev: make = { StddevAccumulator() }

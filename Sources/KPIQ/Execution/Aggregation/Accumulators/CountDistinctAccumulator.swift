@@ -20,11 +20,16 @@ final class CountDistinctAccumulator: Accumulator {
     private var pairsDictionary: StringDictionary?
     private var pairGroups = 0
 
-    /// Largest matrix, in 64-bit words (32 MB), before falling back to sets.
+    /// Largest matrix, in 64-bit words (32 MB), before falling back to pairs.
     static let matrixLimit = 1 << 22
+    /// The matrix's size in words, beyond which pairs cost less: zeroing, merging and
+    /// counting a word costs about what sorting a row's pair does, so a matrix must not have
+    /// more words than half the rows read.
+    private let matrixBudget: Int
 
-    init(type: DataType, stableText: Bool) {
+    init(type: DataType, stableText: Bool, expectedRows: Int = Int.max / 4) {
         encoder = KeyComponents(type: type, stableText: stableText)
+        matrixBudget = min(Self.matrixLimit, max(1 << 16, expectedRows / 2))
     }
 
     private var groupsHeld: Int { matrix.map { wordsPerGroup == 0 ? 0 : $0.count / wordsPerGroup } ?? sets.count }
@@ -41,7 +46,7 @@ final class CountDistinctAccumulator: Accumulator {
         }
         if matrix == nil, pairs == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
             let perGroup = max(1, (dictionary.count + 63) / 64)
-            if perGroup * max(groupCount, 1) <= Self.matrixLimit {
+            if perGroup * max(groupCount, 1) <= matrixBudget {
                 matrix = []
                 wordsPerGroup = perGroup
                 matrixDictionary = dictionary
@@ -111,7 +116,7 @@ final class CountDistinctAccumulator: Accumulator {
             return
         }
         if matrix != nil {
-            if groupCount * wordsPerGroup > Self.matrixLimit {
+            if groupCount * wordsPerGroup > matrixBudget {
                 toPairs()
                 pairGroups = max(pairGroups, groupCount)
                 return
