@@ -82,6 +82,9 @@ public final class StringDictionary: Sendable {
         }
     }
 
+    /// Whether the lookup index has been built (lookups then cost no setup).
+    var hasLookupIndex: Bool { caches.withLock { $0.index != nil } }
+
     /// The code of a byte string, or nil when it does not occur.
     public func code(ofBytes target: UnsafeRawBufferPointer) -> Int? {
         withLookup { $0(target) }
@@ -126,20 +129,35 @@ public final class StringDictionary: Sendable {
     }
 
     /// For each code of `other` that `codes` use, its code here (-1: the string does not
-    /// occur here); -2 for codes not used. One pass over the rows, one lookup per distinct
-    /// code, no lock or string built per row.
+    /// occur here); -2 for codes not used. The used codes are marked first and then looked up
+    /// in code order, so `other`'s strings are read front to back rather than at random; the
+    /// lookups are split over the cores when there are many. No lock or string per row.
     func translation(of codes: [Int64], from other: StringDictionary) -> [Int32] {
-        var translation = [Int32](repeating: -2, count: other.count)
-        withLookup { lookup in
-            other.bytes.withUnsafeBytes { otherBytes in
-                other.offsets.withUnsafeBufferPointer { otherOffsets in
-                    translation.withUnsafeMutableBufferPointer { translation in
+        let count = other.count
+        var used = [UInt64](repeating: 0, count: (count + 63) / 64)
+        used.withUnsafeMutableBufferPointer { used in
+            for code in codes where code >= 0 && code < Int64(count) {  // null rows may hold any code
+                used[Int(code) >> 6] |= 1 << UInt64(code & 63)
+            }
+        }
+        var translation = [Int32](repeating: -2, count: count)
+        let pieces = Parallel.ranges(used.count, parts: count < 200_000 ? 1 : Parallel.threadCount * 2)
+        translation.withUnsafeMutableBufferPointer { translation in
+            let out = translation
+            withLookup { lookup in
+                other.bytes.withUnsafeBytes { otherBytes in
+                    other.offsets.withUnsafeBufferPointer { otherOffsets in
                         let base = otherBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-                        for code in codes {
-                            let c = Int(code)
-                            guard c >= 0, c < translation.count, translation[c] == -2 else { continue }  // null rows may hold any code
-                            let lower = otherOffsets[c], upper = otherOffsets[c + 1]
-                            translation[c] = Int32(lookup(UnsafeRawBufferPointer(start: base + lower, count: upper - lower)) ?? -1)
+                        _ = Parallel.map(pieces.count) { p in
+                            for w in pieces[p] {
+                                var word = used[w]
+                                while word != 0 {
+                                    let c = w * 64 + word.trailingZeroBitCount
+                                    word &= word - 1
+                                    let lower = otherOffsets[c], upper = otherOffsets[c + 1]
+                                    out[c] = Int32(lookup(UnsafeRawBufferPointer(start: base + lower, count: upper - lower)) ?? -1)
+                                }
+                            }
                         }
                     }
                 }

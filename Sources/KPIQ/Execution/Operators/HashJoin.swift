@@ -2,9 +2,9 @@
 /// side's rows. Output rows follow the left side's order (then the right side's); a left
 /// join keeps unmatched left rows with nulls on the right.
 ///
-/// Text keys are compared as codes: the larger dictionary's used codes are translated once
-/// into the smaller one's (a string absent there can never match), so probing compares
-/// integers and no string is built per row.
+/// Text keys are compared as codes: one side's used codes are translated once into the other
+/// side's dictionary (a string absent there can never match), so probing compares integers
+/// and no string is built per row.
 enum HashJoin {
     static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?) throws -> Table {
         let leftKeys = spec.leftKeys.map { Batch.decode(left.columns[$0], .range(start: 0, count: left.rowCount)) }
@@ -135,11 +135,19 @@ enum HashJoin {
         switch (l.values, r.values) {
         case (.text(let lc, let ld), .text(let rc, let rd)):
             if ld === rd { return (lc.map { UInt64($0) }, rc.map { UInt64($0) }) }
-            // Into the smaller dictionary's codes.
-            if ld.count <= rd.count {
-                return (lc.map { UInt64($0) }, translate(rc, from: rd, into: ld, usable: &rightUsable))
+            // One side's codes are translated into the other's dictionary: the smaller
+            // dictionary's into the larger's when the larger one has its lookup index (kept
+            // with the data, so a second join is nearly free) or is not much larger than its
+            // rows (building the index costs what translating them would); else the larger's
+            // into the smaller's.
+            let leftIsLarger = ld.count > rd.count
+            let (large, largeRows) = leftIsLarger ? (ld, lc.count) : (rd, rc.count)
+            if large.hasLookupIndex || large.count <= 2 * largeRows {
+                if leftIsLarger { return (lc.map { UInt64($0) }, translate(rc, from: rd, into: ld, usable: &rightUsable)) }
+                return (translate(lc, from: ld, into: rd, usable: &leftUsable), rc.map { UInt64($0) })
             }
-            return (translate(lc, from: ld, into: rd, usable: &leftUsable), rc.map { UInt64($0) })
+            if leftIsLarger { return (translate(lc, from: ld, into: rd, usable: &leftUsable), rc.map { UInt64($0) }) }
+            return (lc.map { UInt64($0) }, translate(rc, from: rd, into: ld, usable: &rightUsable))
         default:
             let lt = l.type, rt = r.type
             if lt == .decimal || rt == .decimal {

@@ -1,3 +1,5 @@
+import CKPIQSupport
+
 /// `first(x, by)` / `last(x, by)` when `by` is an integer, a date or a timestamp (first touch
 /// by time): the value at the smallest (largest) ordering value, ties to the earliest row.
 ///
@@ -70,7 +72,11 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
         groups.withUnsafeBufferPointer { groups in
             keys.withUnsafeBufferPointer { keys in
                 best.withUnsafeMutableBufferPointer { best in
+                    // Groups come in random order (a visitor's sessions are far apart), so each
+                    // row's record is a cache miss: ask for the record a few rows ahead.
+                    let ahead = 12
                     for i in 0..<n {
+                        if i + ahead < n { kpiq_prefetch_write(best.baseAddress! + Int(groups[i + ahead])) }
                         if let mask, mask[i] == 0 { continue }
                         if let orderValid, orderValid[i] == 0 { continue }
                         let g = Int(groups[i])
