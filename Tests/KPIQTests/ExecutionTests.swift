@@ -250,6 +250,37 @@ import Testing
         }
     }
 
+    /// One integer or date key grouped by its offset from a base (ids, days), including keys
+    /// that later fall below the first batch's values (the grouping then moves to hashing).
+    @Test func groupByIntegerAndDateKeys() throws {
+        for (expression, key) in [("id % 3000", { (r: Row) in Int64(r.id % 3000) }),
+                                  ("200000 - id", { (r: Row) in Int64(200_000 - r.id) }),
+                                  ("if(flag = 1, null, id % 7)", { (r: Row) in r.flag == 1 ? Int64.min : Int64(r.id % 7) })]
+        {
+            let table = try query("from t | group k = \(expression) | agg n = count(), s = sum(amount)")
+            var order: [Int64] = []
+            var counts: [Int64: Int] = [:]
+            for row in Self.rows {
+                let k = key(row)
+                if counts[k] == nil { order.append(k) }
+                counts[k, default: 0] += 1
+            }
+            #expect(table.rowCount == order.count, "\(expression)")
+            for (r, k) in order.enumerated() {
+                #expect(table.columns[0].scalar(at: r) == (k == Int64.min ? .null : .int(k)), "\(expression) row \(r)")
+                #expect(table.columns[1].scalar(at: r) == .int(Int64(counts[k]!)))
+            }
+        }
+        let days = try query("from t | group day | agg n = count()")
+        var perDay: [Int64: Int] = [:]
+        for row in Self.rows { perDay[row.day, default: 0] += 1 }
+        #expect(days.rowCount == perDay.count)
+        for r in 0..<days.rowCount {
+            guard case .date(let d) = days.columns[0].scalar(at: r) else { Issue.record("not a date"); continue }
+            #expect(days.columns[1].scalar(at: r) == .int(Int64(perDay[d]!)))
+        }
+    }
+
     @Test func radixSortOfWords() {
         var state: UInt64 = 3
         let words = (0..<50_000).map { _ -> UInt64 in

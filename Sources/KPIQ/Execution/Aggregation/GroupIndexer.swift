@@ -57,6 +57,9 @@ final class GroupIndexer {
     /// Dictionaries much larger than the input are hashed instead (a filter may leave a few
     /// rows of a column with millions of distinct values).
     private let expectedRows: Int
+    // Range path: one integer key (ids, years, days) whose values lie in a span no larger
+    // than the input: group 0 is null, group g the value `rangeBase + g - 1`.
+    private var rangeBase: Int64?
     // Hash path.
     private var table: [Int32] = []
     private var mask = 0
@@ -105,6 +108,8 @@ final class GroupIndexer {
         }
         if identity == nil, count == 0, let layout = codeLayout { enterIdentityMode(layout) }
         if identity != nil { return identityGroups(rowNumbers: rowNumbers) }
+        if rangeBase == nil, count == 0, width == 1, keys[0].type == .int || keys[0].type == .date { enterRangeMode() }
+        if rangeBase != nil, let groups = rangeGroups(rowNumbers: rowNumbers) { return groups }
         var result = [Int32](repeating: 0, count: n)
         if width == 1 {
             let values = scratchWords[0], nulls = scratchNulls[0]
@@ -128,6 +133,77 @@ final class GroupIndexer {
             result[i] = findOrAdd(tuple, nullMask: nullMask, firstRow: rowNumbers[i])
         }
         return result
+    }
+
+    /// The widest span of values grouped by offset: about the input's rows.
+    private var rangeLimit: Int { min(Int(Int32.max) - 2, 2 * expectedRows + 65_536) }
+
+    /// Enters the range path when the first batch's values span little enough, with room
+    /// below its smallest value (later batches may go lower).
+    private func enterRangeMode() {
+        let values = scratchWords[0], nulls = scratchNulls[0]
+        var low = Int64.max, high = Int64.min
+        for i in 0..<values.count where nulls[i] == 0 {
+            let v = Int64(bitPattern: values[i])
+            low = min(low, v)
+            high = max(high, v)
+        }
+        guard low <= high else { return }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        guard !overflow, span < Int64(rangeLimit) / 2 else { return }
+        let (base, under) = low.subtractingReportingOverflow(span / 4)
+        rangeBase = under ? low : base
+        firstRows = [Int32](repeating: Self.deadRow, count: 1)
+    }
+
+    /// Groups of a batch on the range path; nil (after leaving it) when a value falls outside
+    /// what the path can hold.
+    private func rangeGroups(rowNumbers: [Int32]) -> [Int32]? {
+        let base = rangeBase!
+        let values = scratchWords[0], nulls = scratchNulls[0]
+        let n = rowNumbers.count
+        // Room for the batch's largest value first, so the loop below never grows.
+        var high = Int64.min
+        for i in 0..<n where nulls[i] == 0 {
+            let v = Int64(bitPattern: values[i])
+            if v < base { leaveRangeMode(); return nil }
+            high = max(high, v)
+        }
+        if high != Int64.min {
+            let (offset, overflow) = high.subtractingReportingOverflow(base)
+            guard !overflow, offset < Int64(rangeLimit) else { leaveRangeMode(); return nil }
+            let needed = Int(offset) + 2
+            if firstRows.count < needed { firstRows.append(contentsOf: repeatElement(Self.deadRow, count: needed - firstRows.count)) }
+        }
+        var result = [Int32](repeating: 0, count: n)
+        result.withUnsafeMutableBufferPointer { result in
+            firstRows.withUnsafeMutableBufferPointer { firstRows in
+                for i in 0..<n {
+                    let g = nulls[i] != 0 ? 0 : Int(Int64(bitPattern: values[i]) &- base) &+ 1
+                    result[i] = Int32(truncatingIfNeeded: g)
+                    if rowNumbers[i] < firstRows[g] { firstRows[g] = rowNumbers[i] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Leaves the range path: every group (dead ones too, so numbers stay) goes into the hash
+    /// table.
+    private func leaveRangeMode() {
+        materializeRangeKeys()
+        rangeBase = nil
+        for g in 0..<count { hashes[g] = Self.hash1(words[g], nullMasks[g]) }
+        rehash()
+    }
+
+    private func materializeRangeKeys() {
+        guard let base = rangeBase, words.count < count else { return }
+        words = (0..<count).map { UInt64(bitPattern: base &+ Int64($0) &- 1) }
+        nullMasks = [UInt64](repeating: 0, count: count)
+        nullMasks[0] = 1
+        words[0] = 0
+        hashes = [UInt64](repeating: 0, count: count)
     }
 
     /// One group per code, plus the null group, all dead until a row arrives.
@@ -333,6 +409,25 @@ final class GroupIndexer {
         }
         if identity != nil { leaveIdentityMode() }
         other.materializeIdentityKeys()
+        if count == 0, rangeBase == nil, let theirs = other.rangeBase {
+            rangeBase = theirs
+            firstRows = [Int32](repeating: Self.deadRow, count: 1)
+        }
+        if let mine = rangeBase, let theirs = other.rangeBase, theirs >= mine, Int64(other.count) + (theirs - mine) < Int64(rangeLimit) {
+            // Their group g is value theirs + g - 1, here group g + (theirs - mine).
+            let shift = Int(theirs - mine)
+            let needed = other.count + shift
+            if firstRows.count < needed { firstRows.append(contentsOf: repeatElement(Self.deadRow, count: needed - firstRows.count)) }
+            var mapping = [Int32](repeating: -1, count: other.count)
+            for g in 0..<other.count where other.firstRows[g] != Self.deadRow {
+                let t = g == 0 ? 0 : g + shift
+                mapping[g] = Int32(t)
+                if other.firstRows[g] < firstRows[t] { firstRows[t] = other.firstRows[g] }
+            }
+            return mapping
+        }
+        if rangeBase != nil { leaveRangeMode() }
+        other.materializeRangeKeys()
         var mapping = [Int32](repeating: -1, count: other.count)
         var tuple = [UInt64](repeating: 0, count: width)
         for g in 0..<other.count where other.firstRows[g] != Self.deadRow {
@@ -350,6 +445,11 @@ final class GroupIndexer {
     /// Key column `k` of every group, in the order `order` (group numbers).
     func keyColumn(_ k: Int, order: [Int]) -> Column {
         let key = keys[k]
+        if let base = rangeBase {
+            let validity = order.contains(0) ? Validity(flags: order.map { $0 != 0 }) : nil
+            let values = order.map { $0 == 0 ? 0 : base &+ Int64($0) &- 1 }
+            return Column(type: key.type, values: .integers(PackedIntegers.pack(values, validity: validity)), validity: validity)
+        }
         if let layout = identity {
             let dictionary = layout.dictionaries[k]
             let digits = order.map { layout.digit($0, k) }
