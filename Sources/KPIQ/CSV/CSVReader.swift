@@ -168,6 +168,11 @@ public enum CSVReader {
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
         report.warnings = warnings
         report.phases = phases
+        if getenv("KPIQ_LOAD_TRACE") != nil {
+            let line = phases.map { "\($0.name) \(Int($0.seconds * 1000)) ms" }.joined(separator: ", ")
+            let text = "load \(path): \(line)\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        }
         report.skippedCount = results.reduce(0) { $0 + $1.skippedCount }
         for problem in results.flatMap(\.skipped).prefix(CSVPartitionParser.maxRecordedSkips) {
             let (line, _) = file.location(of: problem.rowStart)
