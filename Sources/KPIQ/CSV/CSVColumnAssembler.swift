@@ -94,26 +94,15 @@ enum CSVColumnAssembler {
 
     /// A text column with many distinct values: the dictionary is built in one go, in parallel.
     private static func assembleDeferredText(_ builders: [ColumnBuilder], total: Int, validity: Validity?) -> Column {
-        let texts = PartitionedDictionaryBuilder.Texts(count: total)
-        defer { texts.release() }
+        // A partition that stayed under the threshold hands over its keys too.
+        _ = Parallel.map(builders.count) { k in builders[k].text.switchToDeferred() }
+        var parts: [PartitionedDictionaryBuilder.Part] = []
         var first = 0
-        var firsts: [Int] = []
         for b in builders {
-            firsts.append(first)
+            parts.append(PartitionedDictionaryBuilder.Part(b.text.deferred, firstRow: first))
             first += b.rows
         }
-        let out = UncheckedBox(texts)
-        _ = Parallel.map(builders.count) { k in
-            let b = builders[k]
-            var row = firsts[k]
-            for i in 0..<b.rows {
-                let (pointer, length) = b.text.text(i)
-                out.value.pointers[row] = pointer
-                out.value.lengths[row] = Int32(truncatingIfNeeded: length)
-                row += 1
-            }
-        }
-        let (codes, dictionary) = PartitionedDictionaryBuilder.build(texts, validity: validity)
+        let (codes, dictionary) = PartitionedDictionaryBuilder.build(parts, validity: validity)
         return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)
     }
 
