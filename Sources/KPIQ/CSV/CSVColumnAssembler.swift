@@ -28,27 +28,29 @@ enum CSVColumnAssembler {
             let values = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
                 var k = 0
                 for b in builders {
-                    for i in 0..<b.rows { buffer[k] = UInt8(truncatingIfNeeded: b.ints[i]); k += 1 }
+                    for i in 0..<b.rows { buffer[k] = b.isValid(i) ? UInt8(truncatingIfNeeded: b.ints[i]) : 0; k += 1 }
                 }
                 initialized = total
             }
             return Column(type: .bool, values: .bools(values), validity: validity)
         case .int, .date, .timestamp:
-            var type = kind.dataType
-            let parts = builders.map { UnsafeBufferPointer(start: UnsafePointer($0.ints.base), count: $0.rows) }
+            let type = kind.dataType
             let anyValue = builders.contains { $0.rows > $0.nullCount }
             if kind == .int, anyValue, builders.allSatisfy({ $0.allCompactDates || $0.rows == $0.nullCount }) {
                 // Every value is an 8-digit YYYYMMDD date: read the column as dates.
-                for b in builders {
+                let parts = builders.map { b -> [Int64] in
+                    var values = b.ints.values()
                     for i in 0..<b.rows where b.isValid(i) {
-                        let v = b.ints[i]
-                        b.ints[i] = CivilCalendar.days(year: v / 10_000, month: v / 100 % 100, day: v % 100)
+                        let v = values[i]
+                        values[i] = CivilCalendar.days(year: v / 10_000, month: v / 100 % 100, day: v % 100)
                     }
+                    return values
                 }
-                type = .date
+                return Column(type: .date, values: .integers(packPlainValues(parts, validity: validity, scales: [])), validity: validity)
             }
             let scales: [Int64] = type == .timestamp ? [CivilCalendar.microsPerSecond, 1000] : []
-            let packed = PackedIntegers.pack(parts: parts, validity: validity, scales: scales)
+            let packed = IntegerColumnPacker.pack(builders, validity: validity, scales: scales)
+                ?? packPlainValues(builders.map { $0.ints.values() }, validity: validity, scales: scales)
             return Column(type: type, values: .integers(packed), validity: validity)
         case .text:
             if builders.contains(where: { $0.text.isDeferred }) {
@@ -61,6 +63,11 @@ enum CSVColumnAssembler {
             let codes = packCodes(builders, mappings: codeParts, total: total, dictionarySize: dictionary.count, validity: validity)
             return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)
         }
+    }
+
+    /// The general path: values as plain 64-bit integers.
+    private static func packPlainValues(_ parts: [[Int64]], validity: Validity?, scales: [Int64]) -> PackedIntegers {
+        PackedIntegers.pack(Array(parts.joined()), validity: validity, scales: scales)
     }
 
     /// Codes of all partitions, translated into the merged dictionary, in the narrowest width.

@@ -21,6 +21,15 @@ public enum CSVReader {
         path: String, options: CSVOptions = CSVOptions(),
         cancel: CancellationToken? = nil, progress: LoadProgress? = nil
     ) throws -> (table: Table, report: LoadReport) {
+        try load(path: path, options: options, partitions: nil, cancel: cancel, progress: progress)
+    }
+
+    /// `partitions` overrides how many ranges the file is cut into (tests use it to put
+    /// range boundaries in small files).
+    static func load(
+        path: String, options: CSVOptions, partitions: Int?,
+        cancel: CancellationToken? = nil, progress: LoadProgress? = nil
+    ) throws -> (table: Table, report: LoadReport) {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
@@ -106,7 +115,7 @@ public enum CSVReader {
             tokenizer: tokenizer, columnCount: names.count, columnNames: names, forcedTypes: forced,
             settings: settings, tolerant: options.onError == .skip, cancel: cancel, progress: progress)
         let dataBytes = file.count - dataStart
-        let partitionCount = dataBytes < (1 << 20) ? 1 : Parallel.threadCount
+        let partitionCount = max(1, partitions ?? (dataBytes < (1 << 20) ? 1 : Parallel.threadCount))
         var cuts = [dataStart]
         for k in 1..<partitionCount {
             let nominal = dataStart + dataBytes / partitionCount * k

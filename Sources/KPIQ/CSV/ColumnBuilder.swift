@@ -47,7 +47,7 @@ final class ColumnBuilder {
     private(set) var kind: Kind
     private(set) var rows = 0
     /// int values, bools (0/1), dates (days), timestamps (microseconds).
-    var ints = GrowableBuffer<Int64>()
+    var ints = IntegerBuffer()
     var doubles = GrowableBuffer<Double>()
     var text: TextColumnStore
     /// Validity bitmap words (1 = value present).
@@ -57,23 +57,28 @@ final class ColumnBuilder {
     private(set) var allCompactDates = true
     /// Rows before this one hold placeholders and must be re-read as text.
     private(set) var textFromRow: Int?
+    /// Rows to reserve room for once the column's kind is known.
+    private let expectedRows: Int
 
     init(forced: DataType?, settings: FieldSettings, expectedRows: Int, fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
         self.forced = forced
         self.settings = settings
         self.kind = forced.map(Kind.init) ?? .unknown
         let reserve = max(16, expectedRows)
+        self.expectedRows = reserve
         text = TextColumnStore(fileBase: fileBase, fileEnd: fileEnd, expectedRows: kind == .text ? reserve : 16)
         switch kind {
         case .decimal: doubles.reserve(reserve)
         case .text, .unknown: break
-        default: ints.reserve(reserve)
+        default: ints.removeAll(unit: Self.unit(of: kind)); ints.reserve(reserve)
         }
         validWords.reserve(reserve / 64 + 1)
     }
 
+    /// Timestamps are stored as whole seconds while they are.
+    private static func unit(of kind: Kind) -> Int64 { kind == .timestamp ? IntegerBuffer.microsPerSecond : 1 }
+
     deinit {
-        ints.release()
         doubles.release()
         validWords.release()
     }
@@ -96,7 +101,7 @@ final class ColumnBuilder {
         case .unknown: break
         case .decimal: doubles.append(0)
         case .text: text.appendPlaceholder()
-        default: ints.append(0)
+        default: ints.appendPlaceholder()
         }
         pushValidity(false)
         rows += 1
@@ -304,21 +309,27 @@ final class ColumnBuilder {
     private func becomeTyped(_ newKind: Kind) {
         kind = newKind
         switch newKind {
-        case .decimal: for _ in 0..<rows { doubles.append(0) }
-        case .text: text.reset(placeholders: rows)
-        default: for _ in 0..<rows { ints.append(0) }
+        case .decimal:
+            doubles.reserve(max(expectedRows, rows))
+            for _ in 0..<rows { doubles.append(0) }
+        case .text:
+            text.reset(placeholders: rows, expectedRows: expectedRows)
+        default:
+            ints.removeAll(unit: Self.unit(of: newKind))
+            ints.reserve(max(expectedRows, rows))
+            ints.appendPlaceholders(rows)
         }
     }
 
     private func promoteIntToDecimal() {
-        doubles.reserve(max(ints.capacity, 16))
+        doubles.reserve(max(ints.capacity, expectedRows, 16))
         for i in 0..<ints.count { doubles.append(Double(ints[i])) }
         ints.removeAll()
         kind = .decimal
     }
 
     private func promoteDateToTimestamp() {
-        for i in 0..<ints.count { ints[i] = ints[i] &* CivilCalendar.microsPerDay }
+        ints.multiply(by: CivilCalendar.microsPerDay)
         kind = .timestamp
     }
 
@@ -327,7 +338,7 @@ final class ColumnBuilder {
         ints.removeAll()
         doubles.removeAll()
         kind = .text
-        text.reset(placeholders: rows)
+        text.reset(placeholders: rows, expectedRows: expectedRows)
         return appendText(p, n)
     }
 
@@ -338,7 +349,7 @@ final class ColumnBuilder {
         doubles.removeAll()
         kind = .text
         textFromRow = rows
-        text.reset(placeholders: rows)
+        text.reset(placeholders: rows, expectedRows: expectedRows)
     }
 
     /// Converts the values to a wider kind decided across partitions (int -> decimal,
@@ -365,8 +376,8 @@ final class ColumnBuilder {
     func truncate(toRows count: Int) {
         guard count < rows else { return }
         for r in count..<rows where !isValid(r) { nullCount -= 1 }
+        ints.truncate(to: count) { self.isValid($0) }
         rows = count
-        ints.truncate(to: count)
         doubles.truncate(to: count)
         text.truncate(to: count)
         validWords.truncate(to: (count + 63) >> 6)

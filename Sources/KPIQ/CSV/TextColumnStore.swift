@@ -14,7 +14,7 @@ struct TextColumnStore: ~Copyable {
     let fileEnd: Int
     private(set) var interner = StringInterner()
     /// Interned mode: one code per row.
-    private(set) var codes = GrowableBuffer<UInt32>()
+    private(set) var codes = CodeBuffer()
     /// Deferred mode: one key per row.
     private(set) var deferred: DeferredTextValues
     private(set) var isDeferred = false
@@ -25,10 +25,6 @@ struct TextColumnStore: ~Copyable {
         self.fileEnd = fileEnd
         deferred = DeferredTextValues(fileBase: fileBase, fileEnd: fileEnd)
         codes.reserve(expectedRows)
-    }
-
-    deinit {
-        codes.release()
     }
 
     @inline(__always)
@@ -96,8 +92,7 @@ struct TextColumnStore: ~Copyable {
                 deferred.appendPlaceholder()
             }
         }
-        codes.release()
-        codes = GrowableBuffer<UInt32>()
+        codes.releaseStorage()
         interner = StringInterner()
         isDeferred = true
     }
@@ -108,7 +103,13 @@ struct TextColumnStore: ~Copyable {
             deferred.fill(row: row, p, n)
         } else {
             var isNew = false
-            codes[row] = UInt32(truncatingIfNeeded: interner.intern(UnsafeRawPointer(p), n, isNew: &isNew))
+            let code = interner.intern(UnsafeRawPointer(p), n, isNew: &isNew)
+            if interner.count > Self.deferThreshold {
+                switchToDeferred()
+                deferred.fill(row: row, p, n)
+            } else {
+                codes[row] = UInt32(truncatingIfNeeded: code)
+            }
         }
     }
 
@@ -119,13 +120,13 @@ struct TextColumnStore: ~Copyable {
     }
 
     /// Empties the store (the column is about to be re-read as text from scratch).
-    mutating func reset(placeholders: Int) {
+    mutating func reset(placeholders: Int, expectedRows: Int) {
         codes.removeAll()
         deferred = DeferredTextValues(fileBase: fileBase, fileEnd: fileEnd)
         interner = StringInterner()
         isDeferred = false
         count = 0
-        codes.reserve(placeholders)
+        codes.reserve(max(placeholders, expectedRows))
         for _ in 0..<placeholders { appendPlaceholder() }
     }
 
