@@ -112,3 +112,51 @@ import Testing
         return try CSVReader.load(path: path, options: CSVOptions(), partitions: threads).table
     }
 }
+
+/// The fast field parsers agree with the general ones wherever they answer.
+@Suite struct FastFieldParsingTests {
+    @Test func eightDigitsAgreeWithParseInt() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789".utf8) + Array(" +-x/:".utf8) + [0x80, 0xFF, 0x39, 0x30, 0x2F, 0x3A]
+        for _ in 0..<200_000 {
+            let n = Int.random(in: 0...10, using: &generator)
+            let mostlyDigits = Bool.random(using: &generator)
+            var bytes = (0..<16).map { _ in alphabet.randomElement(using: &generator)! }
+            if mostlyDigits { for k in 0..<n where Int.random(in: 0..<20, using: &generator) != 0 { bytes[k] = UInt8(48 + Int.random(in: 0...9, using: &generator)) } }
+            bytes.withUnsafeBufferPointer { buffer in
+                let p = buffer.baseAddress!
+                var expected: Int64 = 0
+                let general = FieldParsing.parseInt(p, n, &expected)
+                if let fast = DigitParsing.parseUpToEightDigits(p, n) {
+                    #expect(general && fast == expected, "\(Array(bytes[0..<n]))")
+                } else if general, n <= 8 {
+                    // Only signs and spaces are left to the general parser.
+                    #expect(bytes[0..<n].contains { !(48...57).contains($0) }, "\(Array(bytes[0..<n]))")
+                }
+            }
+        }
+    }
+
+    @Test func secondTimestampsAgreeWithISOParsing() {
+        var parser = SecondTimestampParser()
+        let samples = [
+            "2023-01-01T00:03:42", "2023-01-01T00:04:02", "2023-01-01 23:59:59", "2024-02-29t12:00:00",
+            "2023-02-29T00:00:00", "2023-01-01T24:00:00", "2023-01-01T00:60:00", "2023-01-01T00:00:60",
+            "2023-13-01T00:00:00", "2023-01-01T10:00+01", "2023-01-01T10:00:00Z", " 2023-01-01T10:00:0",
+            "2023-01-01X10:00:00", "0000-01-01T00:00:00", "9999-12-31T23:59:59", "1969-12-31T23:59:59",
+            "2023-01-0aT00:00:00", "2023/01/01T00:00:00", "2023-01-01T00:00:00.5",
+        ]
+        for text in samples + samples.reversed() {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                var micros: Int64 = 0
+                let general = FieldParsing.parseISOTimestamp(buffer.baseAddress!, bytes.count, &micros)
+                if let seconds = parser.parse(buffer.baseAddress!, bytes.count) {
+                    #expect(general && seconds * 1_000_000 == micros, "\(text)")
+                } else {
+                    #expect(!general || bytes.count != 19 || text.contains("+") || text.contains("Z"), "\(text)")
+                }
+            }
+        }
+    }
+}

@@ -59,6 +59,7 @@ final class ColumnBuilder {
     private(set) var textFromRow: Int?
     /// Rows to reserve room for once the column's kind is known.
     private let expectedRows: Int
+    private var secondTimestamps = SecondTimestampParser()
 
     init(forced: DataType?, settings: FieldSettings, expectedRows: Int, fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
         self.forced = forced
@@ -259,12 +260,20 @@ final class ColumnBuilder {
 
     /// Appends column `column` of the batch's rows `from..<batch.count`. Returns the batch
     /// row of the first value that does not fit, with why, after appending the rows before it.
+    ///
+    /// The common kinds have tight loops for the values they read directly; a value such a
+    /// loop cannot read goes through `append`, which may promote the column, and the loop for
+    /// the (possibly new) kind carries on with the next row.
     func appendBatch(_ batch: borrowing RowBatch, column: Int, from first: Int = 0) -> (row: Int, outcome: Outcome)? {
         var r = first
         while r < batch.count {
-            if kind == .text {
-                return appendTextBatch(batch, column: column, from: r)
+            switch kind {
+            case .text: return appendTextRun(batch, column: column, from: r)
+            case .int: r = appendIntRun(batch, column: column, from: r)
+            case .timestamp: r = appendTimestampRun(batch, column: column, from: r)
+            default: break
             }
+            if r == batch.count { break }
             let f = batch.field(row: r, column: column)
             let outcome = append(batch.pointer(f), f.count, quoted: f.quoted)
             if case .ok = outcome {} else { return (r, outcome) }
@@ -273,9 +282,85 @@ final class ColumnBuilder {
         return nil
     }
 
-    /// Text values of a batch: keys first, then probes that prefetch a few rows ahead, so the
-    /// cache misses of a large dictionary overlap instead of queueing.
-    private func appendTextBatch(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+    /// True when the field is a null (empty, or an extra null marker when unquoted).
+    @inline(__always)
+    private func isNull(_ p: UnsafePointer<UInt8>, _ f: FieldRef) -> Bool {
+        f.length == 0 || (settings.hasExtraNullMarkers && !f.quoted && settings.isNullMarker(p, f.count))
+    }
+
+    /// Plain integers (and nulls) from row `first` on; returns the first row it left alone.
+    private func appendIntRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        // While every value may still be a YYYYMMDD date, `appendInt` keeps track.
+        if allCompactDates { return first }
+        var r = first
+        while r < batch.count {
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            if isNull(p, f) {
+                appendNull()
+            } else {
+                var v: Int64 = 0
+                if batch.canOverread(f), let digits = DigitParsing.parseUpToEightDigits(p, f.count) {
+                    v = digits
+                } else if !FieldParsing.parseInt(p, f.count, &v) {
+                    return r
+                }
+                ints.appendInUnits(v)
+                pushValidity(true)
+                rows += 1
+            }
+            r += 1
+        }
+        return r
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` timestamps (and nulls) from row `first` on; returns the first
+    /// row it left alone.
+    private func appendTimestampRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        var r = first
+        while r < batch.count {
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            if isNull(p, f) {
+                appendNull()
+            } else {
+                guard let seconds = secondTimestamps.parse(p, f.count) else { return r }
+                if ints.unit == IntegerBuffer.microsPerSecond {
+                    ints.appendInUnits(seconds)
+                } else {
+                    ints.append(seconds &* IntegerBuffer.microsPerSecond)
+                }
+                pushValidity(true)
+                rows += 1
+            }
+            r += 1
+        }
+        return r
+    }
+
+    /// Text values from row `first` on. Small dictionaries stay in cache and are probed
+    /// directly; a large one (before the switch to deferred mode) is probed with prefetches a
+    /// few rows ahead, so its cache misses overlap instead of queueing.
+    private func appendTextRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+        if !text.isDeferred, text.interner.count > 2048 {
+            return appendTextRunPrefetching(batch, column: column, from: first)
+        }
+        for r in first..<batch.count {
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            if isNull(p, f) {
+                appendNull()
+                continue
+            }
+            let key = batch.canOverread(f) ? StringInterner.keyOverreading(p, f.count) : StringInterner.key(p, f.count)
+            if !text.append(key: key, p, f.count) { return (r, .invalidUTF8) }
+            pushValidity(true)
+            rows += 1
+        }
+        return nil
+    }
+
+    private func appendTextRunPrefetching(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
         let count = batch.count - first
         let distance = 8
         return withUnsafeTemporaryAllocation(of: StringInterner.Key.self, capacity: count) { keys in
@@ -290,12 +375,11 @@ final class ColumnBuilder {
                 if k + distance < count { text.prefetch(keys[k + distance]) }
                 let f = batch.field(row: first + k, column: column)
                 let p = batch.pointer(f)
-                let n = f.count
-                if n == 0 || (!f.quoted && settings.hasExtraNullMarkers && settings.isNullMarker(p, n)) {
+                if isNull(p, f) {
                     appendNull()
                     continue
                 }
-                if !text.append(key: keys[k], p, n) { return (first + k, .invalidUTF8) }
+                if !text.append(key: keys[k], p, f.count) { return (first + k, .invalidUTF8) }
                 pushValidity(true)
                 rows += 1
             }
