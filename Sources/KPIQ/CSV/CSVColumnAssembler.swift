@@ -25,12 +25,11 @@ enum CSVColumnAssembler {
             }
             return Column(type: .decimal, values: .doubles(values), validity: validity)
         case .bool:
-            let values = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let values = LargeAllocation.array(of: UInt8.self, count: total) { buffer in
                 var k = 0
                 for b in builders {
                     for i in 0..<b.rows { buffer[k] = b.isValid(i) ? UInt8(truncatingIfNeeded: b.ints[i]) : 0; k += 1 }
                 }
-                initialized = total
             }
             return Column(type: .bool, values: .bools(values), validity: validity)
         case .int, .date, .timestamp:
@@ -75,28 +74,38 @@ enum CSVColumnAssembler {
         _ builders: [ColumnBuilder], mappings: [[UInt32]], total: Int, dictionarySize: Int, validity: Validity?
     ) -> PackedIntegers {
         func fill<T: FixedWidthInteger>(_: T.Type) -> [T] {
-            [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+            LargeAllocation.array(of: T.self, count: total) { buffer in
                 var k = 0
                 for (index, b) in builders.enumerated() {
-                    if index == 0 {
-                        for i in 0..<b.rows { buffer[k] = T(truncatingIfNeeded: b.text.code(i)); k += 1 }
-                    } else {
-                        mappings[index - 1].withUnsafeBufferPointer { map in
-                            for i in 0..<b.rows {
-                                // Null rows hold placeholder 0, which may not exist in an empty map.
-                                let code = Int(b.text.code(i))
-                                buffer[k] = code < map.count ? T(truncatingIfNeeded: map[code]) : 0
-                                k += 1
-                            }
+                    let map = index == 0 ? (0..<UInt32(b.text.interner.count)).map { $0 } : mappings[index - 1]
+                    let storage = b.text.codes.storage, isWide = b.text.codes.isWide
+                    map.withUnsafeBufferPointer { map in
+                        if map.isEmpty {
+                            // Every row is null (placeholder 0, with no string to map it to).
+                            (buffer + k).initialize(repeating: 0, count: b.rows)
+                        } else if isWide {
+                            translate(storage.assumingMemoryBound(to: UInt16.self), b.rows, map, buffer + k)
+                        } else {
+                            translate(storage.assumingMemoryBound(to: UInt8.self), b.rows, map, buffer + k)
                         }
                     }
+                    k += b.rows
                 }
-                initialized = total
             }
         }
         if dictionarySize <= 256 { return PackedIntegers(base: 0, scale: 1, storage: .u8(fill(UInt8.self))) }
         if dictionarySize <= 65_536 { return PackedIntegers(base: 0, scale: 1, storage: .u16(fill(UInt16.self))) }
         return PackedIntegers(base: 0, scale: 1, storage: .u32(fill(UInt32.self)))
+    }
+
+    /// `out[i] = map[codes[i]]`. Codes index the map: placeholders are 0, and a store that
+    /// holds a placeholder holds a string too unless the map is empty.
+    @inline(__always)
+    private static func translate<S: FixedWidthInteger, T: FixedWidthInteger>(
+        _ codes: UnsafePointer<S>, _ count: Int, _ map: UnsafeBufferPointer<UInt32>, _ out: UnsafeMutablePointer<T>
+    ) {
+        let table = map.baseAddress!
+        for i in 0..<count { out[i] = T(truncatingIfNeeded: table[Int(codes[i])]) }
     }
 
     /// A text column with many distinct values: the dictionary is built in one go, in parallel.

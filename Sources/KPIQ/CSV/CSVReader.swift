@@ -159,14 +159,22 @@ public enum CSVReader {
         if cancel?.isCancelled == true { throw Cancelled() }
         phase("unify")
 
-        // Columns with many distinct strings build their dictionaries on all cores, one at a
-        // time; the other columns are assembled side by side.
+        // Columns are assembled side by side, except those with many distinct strings, which
+        // build their dictionaries on all cores, one at a time, last: by then the other
+        // columns' builders have given their memory back for the dictionaries' scratch.
         let deferred = (0..<names.count).filter { c in results.contains { $0.builders[c].text.isDeferred } }
         var assembled = [Column?](repeating: nil, count: names.count)
-        for c in deferred { assembled[c] = CSVColumnAssembler.assemble(results.map { $0.builders[c] }) }
-        let rest = (0..<names.count).filter { assembled[$0] == nil }
-        for (c, column) in zip(rest, Parallel.map(rest.count) { k in CSVColumnAssembler.assemble(results.map { $0.builders[rest[k]] }) }) {
-            assembled[c] = column
+        let rest = (0..<names.count).filter { !deferred.contains($0) }
+        let restColumns = Parallel.map(rest.count) { k -> Column in
+            let builders = results.map { $0.builders[rest[k]] }
+            defer { for b in builders { b.releaseStorage() } }
+            return CSVColumnAssembler.assemble(builders)
+        }
+        for (c, column) in zip(rest, restColumns) { assembled[c] = column }
+        for c in deferred {
+            let builders = results.map { $0.builders[c] }
+            assembled[c] = CSVColumnAssembler.assemble(builders)
+            for b in builders { b.releaseStorage() }
         }
         let columns = assembled.map { $0! }
         phase("assemble")

@@ -84,6 +84,17 @@ final class ColumnBuilder {
         validWords.release()
     }
 
+    /// Gives back the memory of the values once the column is assembled, so the next
+    /// columns' allocations reuse it (pages already mapped are much cheaper than new ones).
+    func releaseStorage() {
+        ints = IntegerBuffer()
+        doubles.release()
+        doubles = GrowableBuffer<Double>()
+        validWords.release()
+        validWords = GrowableBuffer<UInt64>()
+        text = TextColumnStore(fileBase: text.fileBase, fileEnd: text.fileEnd, expectedRows: 16)
+    }
+
     // MARK: - Appending
 
     @inline(__always)

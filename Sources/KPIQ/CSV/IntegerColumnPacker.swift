@@ -33,17 +33,16 @@ enum IntegerColumnPacker {
         let range = overflow ? UInt64.max : UInt64(span) / UInt64(scale)
         let minimumInUnits = minimum / unit
         func narrow<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
-            [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+            LargeAllocation.array(of: T.self, count: total) { buffer in
                 var k = 0
                 for b in builders {
                     let delta = b.ints.base &- minimumInUnits
-                    convert(b.ints.storage, width: b.ints.width, count: b.rows, adding: delta, into: buffer.baseAddress! + k)
+                    convert(b.ints.storage, width: b.ints.width, count: b.rows, adding: delta, into: buffer + k)
                     k += b.rows
                 }
                 if let validity {
                     for i in 0..<total where !validity.isValid(i) { buffer[i] = 0 }
                 }
-                initialized = total
             }
         }
         if range <= UInt64(UInt8.max) { return PackedIntegers(base: minimum, scale: scale, storage: .u8(narrow(UInt8.self))) }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Dictionary-encodes a column with many distinct strings, on all cores, in cache-sized pieces.
 ///
 /// Interning ten million visitor ids into one hash table costs a cache miss per row. Instead:
@@ -52,7 +58,11 @@ enum PartitionedDictionaryBuilder {
     /// written for long strings: their untouched pages cost nothing.
     private struct Work {
         let entries: UnsafeMutablePointer<KeyWords>
+        /// Each position's code within its bucket.
         let codeAt: UnsafeMutablePointer<UInt32>
+        /// For a task whose buckets start at position `s`: `firstAt[s + k]` is where its `k`th
+        /// distinct string first appears (a task has no more strings than positions).
+        let firstAt: UnsafeMutablePointer<UInt32>
         let longPointers: UnsafeMutablePointer<UnsafePointer<UInt8>>?
         let longLengths: UnsafeMutablePointer<Int32>?
 
@@ -60,6 +70,7 @@ enum PartitionedDictionaryBuilder {
             let size = max(1, n)
             entries = LargeAllocation.allocate(KeyWords.self, count: size)
             codeAt = LargeAllocation.allocate(UInt32.self, count: size)
+            firstAt = LargeAllocation.allocate(UInt32.self, count: size)
             longPointers = long ? LargeAllocation.allocate(UnsafePointer<UInt8>.self, count: size) : nil
             longLengths = long ? LargeAllocation.allocate(Int32.self, count: size) : nil
         }
@@ -67,18 +78,57 @@ enum PartitionedDictionaryBuilder {
         func release() {
             LargeAllocation.free(entries)
             LargeAllocation.free(codeAt)
+            LargeAllocation.free(firstAt)
             if let longPointers { LargeAllocation.free(longPointers) }
             if let longLengths { LargeAllocation.free(longLengths) }
         }
+
+        /// Byte length of the string at position `at`.
+        @inline(__always)
+        func length(at: Int) -> Int {
+            let key1 = entries[at].key1
+            return key1 == StringInterner.longMarker ? Int(longLengths![at]) : Int(key1 >> 56) - 1
+        }
     }
 
-    /// What one interning task produced for its run of buckets.
+    /// What one interning task found in its run of buckets.
     private struct TaskOutput {
-        var bytes: [UInt8] = []
-        /// End of each string in `bytes`, in code order.
-        var ends: [Int] = []
-        /// Strings per bucket of the run.
+        /// Distinct strings per bucket of the run.
         var bucketCounts: [Int] = []
+        var stringCount = 0
+        var byteCount = 0
+    }
+
+    /// A small open-addressing set of keys, reused bucket after bucket by one task; it stores
+    /// no bytes: a long string is compared against its first appearance.
+    private struct BucketTable {
+        struct Slot {
+            var key0: UInt64
+            var key1: UInt64
+            /// Code + 1 within the bucket; 0 marks an empty slot.
+            var code: UInt32
+        }
+
+        let slots: UnsafeMutablePointer<Slot>
+        let capacity: Int
+        var mask = 0
+
+        init(largestBucket: Int) {
+            var size = 16
+            while size < largestBucket * 2 { size <<= 1 }
+            capacity = size
+            slots = LargeAllocation.allocate(Slot.self, count: size)
+        }
+
+        func release() { LargeAllocation.free(slots) }
+
+        /// Empties the part of the table a bucket of `count` keys uses.
+        mutating func reset(for count: Int) {
+            var size = 16
+            while size < count * 2 { size <<= 1 }
+            mask = size - 1
+            slots.update(repeating: Slot(key0: 0, key1: 0, code: 0), count: size)
+        }
     }
 
     /// Codes for every row (0 for null rows) and the dictionary they index.
@@ -143,34 +193,51 @@ enum PartitionedDictionaryBuilder {
             }
         }
 
-        // 3. Intern the buckets, a run of them per task, reusing one table per task.
+        // 3. Codes within each bucket, a run of buckets per task, in order of first appearance.
         let tasks = Parallel.ranges(buckets, parts: Parallel.threadCount * 8)
         let largest = (0..<buckets).map { bucketStart[$0 + 1] - bucketStart[$0] }.max() ?? 0
         let outputs = Parallel.map(tasks.count) { t -> TaskOutput in
             let work = shared.value
-            var interner = StringInterner(expectedCount: largest, expectedBytes: largest * 16)
+            var table = BucketTable(largestBucket: largest)
+            defer { table.release() }
             var output = TaskOutput()
+            let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
             for b in tasks[t] {
-                interner.removeAll(expecting: bucketStart[b + 1] - bucketStart[b])
-                var isNew = false
+                table.reset(for: bucketStart[b + 1] - bucketStart[b])
+                let firstOfBucket = output.stringCount
+                var count: UInt32 = 0
                 for at in bucketStart[b]..<bucketStart[b + 1] {
                     let entry = work.entries[at]
-                    let code: Int
-                    if entry.key1 == StringInterner.longMarker {
-                        let key = StringInterner.Key(key0: entry.key0, key1: entry.key1, hash: entry.key0)
-                        code = interner.intern(key, UnsafeRawPointer(work.longPointers![at]), Int(work.longLengths![at]), isNew: &isNew)
-                    } else {
-                        // Short strings live in their key: no need to touch the row's text.
-                        let key = StringInterner.Key(key0: entry.key0, key1: entry.key1, hash: StringInterner.hashInline(entry.key0, entry.key1))
-                        code = interner.intern(key, UnsafeRawPointer(bitPattern: 1)!, 0, isNew: &isNew)
+                    let isLong = entry.key1 == StringInterner.longMarker
+                    let hash = isLong ? entry.key0 : StringInterner.hashInline(entry.key0, entry.key1)
+                    var slot = Int(truncatingIfNeeded: hash) & table.mask
+                    var code: UInt32
+                    while true {
+                        let candidate = table.slots[slot]
+                        if candidate.code == 0 {
+                            code = count
+                            count += 1
+                            table.slots[slot] = BucketTable.Slot(key0: entry.key0, key1: entry.key1, code: code + 1)
+                            firstAt[firstOfBucket + Int(code)] = UInt32(truncatingIfNeeded: at)
+                            output.byteCount += work.length(at: at)
+                            break
+                        }
+                        if candidate.key0 == entry.key0, candidate.key1 == entry.key1 {
+                            code = candidate.code - 1
+                            if !isLong { break }
+                            // Same hash: compare the bytes with the string's first appearance.
+                            let first = Int(firstAt[firstOfBucket + Int(code)])
+                            let length = Int(work.longLengths![at])
+                            if Int(work.longLengths![first]) == length, memcmp(work.longPointers![first], work.longPointers![at], length) == 0 {
+                                break
+                            }
+                        }
+                        slot = (slot + 1) & table.mask
                     }
-                    work.codeAt[at] = UInt32(truncatingIfNeeded: code)
+                    work.codeAt[at] = code
                 }
-                let storage = interner.storage
-                let shift = output.bytes.count
-                output.bytes.append(contentsOf: storage.bytes)
-                for end in storage.offsets.dropFirst() { output.ends.append(end + shift) }
-                output.bucketCounts.append(interner.count)
+                output.bucketCounts.append(Int(count))
+                output.stringCount += Int(count)
             }
             return output
         }
@@ -181,16 +248,16 @@ enum PartitionedDictionaryBuilder {
         var taskByteBase = [Int](repeating: 0, count: tasks.count + 1)
         for (t, run) in tasks.enumerated() {
             for (k, b) in run.enumerated() { codeBase[b + 1] = codeBase[b] + outputs[t].bucketCounts[k] }
-            taskCodeBase[t + 1] = taskCodeBase[t] + outputs[t].ends.count
-            taskByteBase[t + 1] = taskByteBase[t] + outputs[t].bytes.count
+            taskCodeBase[t + 1] = taskCodeBase[t] + outputs[t].stringCount
+            taskByteBase[t + 1] = taskByteBase[t] + outputs[t].byteCount
         }
         let dictionaryCount = codeBase[buckets]
 
         // 5. Codes back into row order, shifted past the buckets before each one, written
         //    straight into the column's packed storage.
         func codes<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
-            [T](unsafeUninitializedCapacity: n) { buffer, initialized in
-                let out = UncheckedBox(buffer.baseAddress!)
+            LargeAllocation.array(of: T.self, count: n) { start in
+                let out = UncheckedBox(start)
                 _ = Parallel.map(chunks.count) { t in
                     let work = shared.value
                     let codes = out.value
@@ -212,7 +279,6 @@ enum PartitionedDictionaryBuilder {
                         }
                     }
                 }
-                initialized = n
             }
         }
         let packed: PackedIntegers
@@ -224,28 +290,38 @@ enum PartitionedDictionaryBuilder {
             packed = PackedIntegers(base: 0, scale: 1, storage: .u32(codes(UInt32.self)))
         }
 
-        // 6. The dictionary: each task's strings end to end.
-        let bytes = [UInt8](unsafeUninitializedCapacity: taskByteBase[tasks.count]) { buffer, initialized in
-            let out = UncheckedBox(buffer.baseAddress)
-            _ = Parallel.map(tasks.count) { t in
-                outputs[t].bytes.withUnsafeBufferPointer {
-                    if $0.count > 0 { (out.value! + taskByteBase[t]).update(from: $0.baseAddress!, count: $0.count) }
+        // 6. The dictionary: each task's strings end to end, copied from their first
+        //    appearance (a short string from its key).
+        var offsets = [Int]()
+        let bytes = LargeAllocation.array(of: UInt8.self, count: taskByteBase[tasks.count]) { bytesStart in
+            offsets = LargeAllocation.array(of: Int.self, count: dictionaryCount + 1) { offsetsStart in
+                offsetsStart[0] = 0
+                let out = UncheckedBox((bytesStart, offsetsStart))
+                _ = Parallel.map(tasks.count) { t in
+                    let work = shared.value
+                    let (bytes, offsets) = out.value
+                    let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
+                    var cursor = taskByteBase[t]
+                    let limit = taskByteBase[t + 1]
+                    for k in 0..<outputs[t].stringCount {
+                        let at = Int(firstAt[k])
+                        let entry = work.entries[at]
+                        let length = work.length(at: at)
+                        let target = UnsafeMutableRawPointer(bytes + cursor)
+                        if entry.key1 == StringInterner.longMarker {
+                            target.copyMemory(from: work.longPointers![at], byteCount: length)
+                        } else if cursor + 16 <= limit {
+                            // Two stores; the bytes past the string are overwritten by the next.
+                            target.storeBytes(of: entry.key0, as: UInt64.self)
+                            target.storeBytes(of: entry.key1, toByteOffset: 8, as: UInt64.self)
+                        } else {
+                            withUnsafeBytes(of: entry) { target.copyMemory(from: $0.baseAddress!, byteCount: length) }
+                        }
+                        cursor += length
+                        offsets[taskCodeBase[t] + k + 1] = cursor
+                    }
                 }
             }
-            initialized = taskByteBase[tasks.count]
-        }
-        let offsets = [Int](unsafeUninitializedCapacity: dictionaryCount + 1) { buffer, initialized in
-            buffer[0] = 0
-            let out = UncheckedBox(buffer.baseAddress!)
-            _ = Parallel.map(tasks.count) { t in
-                let shiftBy = taskByteBase[t]
-                var k = taskCodeBase[t] + 1
-                for end in outputs[t].ends {
-                    out.value[k] = end + shiftBy
-                    k += 1
-                }
-            }
-            initialized = dictionaryCount + 1
         }
         return (packed, StringDictionary(bytes: bytes, offsets: offsets))
     }
