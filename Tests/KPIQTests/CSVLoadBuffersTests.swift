@@ -72,6 +72,29 @@ import Testing
         do { let ok = buffer.count == 2; #expect(ok) }
     }
 
+    /// A run appended at once equals the same values appended one at a time.
+    @Test func integerRunsMatchSingleAppends() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var single = IntegerBuffer()
+            var runs = IntegerBuffer()
+            let magnitude = [Int64(50), 40_000, 3_000_000_000, .max].randomElement(using: &generator)!
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                let n = Int.random(in: 0...40, using: &generator)
+                let values = (0..<n).map { _ in Int64.random(in: -magnitude...magnitude, using: &generator) }
+                let nulls = (0..<n).map { _ in Int.random(in: 0..<4, using: &generator) == 0 }
+                for i in 0..<n {
+                    if nulls[i] { single.appendPlaceholder() } else { single.appendInUnits(values[i]) }
+                }
+                runs.appendRun(values, nulls: nulls, count: n)
+                for i in 0..<n where !nulls[i] { #expect(runs[runs.count - n + i] == values[i]) }
+            }
+            let same = single.count == runs.count && single.width == runs.width && single.base == runs.base
+                && single.minimum == runs.minimum && single.maximum == runs.maximum
+            #expect(same)
+        }
+    }
+
     @Test func codeBufferWidensPastOneByte() {
         var codes = CodeBuffer()
         for code in 0..<300 as Range<UInt32> { codes.append(code % 7 == 0 ? code : code % 200) }

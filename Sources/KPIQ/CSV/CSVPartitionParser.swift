@@ -59,7 +59,7 @@ struct CSVPartitionParser {
                 let rowStart = p
                 var n = 0
                 let (next, status) = tokenizer.parseRow(
-                    at: p, fields: batch.nextRowFields, fieldStride: RowBatch.capacity, fieldCount: &n, scratch: &batch.scratch,
+                    at: p, fields: batch.nextRowFields, fieldStride: RowBatch.columnStride, fieldCount: &n, scratch: &batch.scratch,
                     scanner: &scanner)
                 p = next
                 switch status {

@@ -85,13 +85,16 @@ struct CSVTokenizer {
     @inline(__always)
     private func parseDelimitedRow(
         at start: Int, delimiter d: UInt8, fields: UnsafeMutablePointer<FieldRef>, stride: Int, fieldCount: inout Int,
-        scratch: inout GrowableBuffer<UInt8>, scanner: inout StructuralScanner
+        scratch: inout GrowableBuffer<UInt8>, scanner scannerState: inout StructuralScanner
     ) -> (next: Int, status: RowStatus) {
         let base = self.base, end = self.end, quote = self.quote, capacity = self.capacity
         let nl = Self.newline, cr = Self.carriageReturn
         var p = start
         var n = 0
         var slot = fields
+        // A local copy stays in registers through the loop.
+        var scanner = scannerState
+        defer { scannerState = scanner }
         while true {
             var field: FieldRef
             // The field ends at the next delimiter or newline (or the file's end); a quote

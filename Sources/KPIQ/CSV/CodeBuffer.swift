@@ -53,6 +53,12 @@ struct CodeBuffer: ~Copyable {
 
     mutating func truncate(to newCount: Int) { count = min(count, newCount) }
 
+    /// Declares codes up to `newCount` written through `storage` (after `reserve`).
+    mutating func setCount(_ newCount: Int) {
+        precondition(newCount <= capacity)
+        count = newCount
+    }
+
     mutating func removeAll() { count = 0 }
 
     /// Gives the memory back (the column switched to deferred mode).

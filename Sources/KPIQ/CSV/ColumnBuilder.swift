@@ -60,6 +60,11 @@ final class ColumnBuilder {
     /// Rows to reserve room for once the column's kind is known.
     private let expectedRows: Int
     private var secondTimestamps = SecondTimestampParser()
+    /// Loaded once: tested for every value.
+    private let hasExtraNullMarkers: Bool
+    /// Scratch for a batch's parsed values (`appendParsedRun`).
+    private let runValues = UnsafeMutablePointer<Int64>.allocate(capacity: RowBatch.capacity)
+    private let runNulls = UnsafeMutablePointer<Bool>.allocate(capacity: RowBatch.capacity)
 
     init(forced: DataType?, settings: FieldSettings, expectedRows: Int, fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
         self.forced = forced
@@ -67,6 +72,7 @@ final class ColumnBuilder {
         self.kind = forced.map(Kind.init) ?? .unknown
         let reserve = max(16, expectedRows)
         self.expectedRows = reserve
+        hasExtraNullMarkers = settings.hasExtraNullMarkers
         text = TextColumnStore(fileBase: fileBase, fileEnd: fileEnd, expectedRows: kind == .text ? reserve : 16)
         switch kind {
         case .decimal: doubles.reserve(reserve)
@@ -82,6 +88,8 @@ final class ColumnBuilder {
     deinit {
         doubles.release()
         validWords.release()
+        runValues.deallocate()
+        runNulls.deallocate()
     }
 
     /// Gives back the memory of the values once the column is assembled, so the next
@@ -105,6 +113,23 @@ final class ColumnBuilder {
         } else {
             nullCount += 1
         }
+    }
+
+    /// The validity words, with room (zeroed) for `extra` more rows, for loops that set the
+    /// bits directly and then call `didAppendRows`.
+    private func validityWords(forMore extra: Int) -> UnsafeMutablePointer<UInt64> {
+        let needed = (rows + extra + 63) >> 6
+        if needed > validWords.count {
+            validWords.reserve(needed)
+            (validWords.base + validWords.count).initialize(repeating: 0, count: needed - validWords.count)
+        }
+        return validWords.base
+    }
+
+    private func didAppendRows(_ added: Int, nulls: Int) {
+        rows += added
+        nullCount += nulls
+        validWords.setCount((rows + 63) >> 6)
     }
 
     @inline(__always)
@@ -296,66 +321,120 @@ final class ColumnBuilder {
     /// True when the field is a null (empty, or an extra null marker when unquoted).
     @inline(__always)
     private func isNull(_ p: UnsafePointer<UInt8>, _ f: FieldRef) -> Bool {
-        f.length == 0 || (settings.hasExtraNullMarkers && !f.quoted && settings.isNullMarker(p, f.count))
+        f.length == 0 || (hasExtraNullMarkers && !f.quoted && settings.isNullMarker(p, f.count))
     }
 
     /// Plain integers (and nulls) from row `first` on; returns the first row it left alone.
     private func appendIntRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
         // While every value may still be a YYYYMMDD date, `appendInt` keeps track.
         if allCompactDates { return first }
-        var r = first
-        while r < batch.count {
-            let f = batch.field(row: r, column: column)
-            let p = batch.pointer(f)
-            if isNull(p, f) {
-                appendNull()
-            } else {
-                var v: Int64 = 0
-                if batch.canOverread(f), let digits = DigitParsing.parseUpToEightDigits(p, f.count) {
-                    v = digits
-                } else if !FieldParsing.parseInt(p, f.count, &v) {
-                    return r
-                }
-                ints.appendInUnits(v)
-                pushValidity(true)
-                rows += 1
-            }
-            r += 1
-        }
-        return r
+        var parser = IntegerFieldParser()
+        return appendParsedRun(batch, column: column, from: first, &parser)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS` timestamps (and nulls) from row `first` on; returns the first
     /// row it left alone.
     private func appendTimestampRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        var parser = TimestampFieldParser(days: secondTimestamps, inSeconds: ints.unit == IntegerBuffer.microsPerSecond)
+        defer { secondTimestamps = parser.days }
+        return appendParsedRun(batch, column: column, from: first, &parser)
+    }
+
+    /// Parses values (in the integer buffer's unit) and nulls from row `first` on, until the
+    /// parser gives up on a value; appends them as one run. Returns the first row not appended.
+    @inline(__always)
+    private func appendParsedRun<Parser: RunFieldParser>(
+        _ batch: borrowing RowBatch, column: Int, from first: Int, _ parser: inout Parser
+    ) -> Int {
+        let runLength = batch.count - first
+        let words = validityWords(forMore: runLength)
+        let values = runValues, nulls = runNulls
+        var row = rows
+        var nullRows = 0
+        var k = 0
+        while k < runLength {
+            let f = batch.field(row: first &+ k, column: column)
+            let p = batch.pointer(f)
+            if isNull(p, f) {
+                values[k] = 0
+                nulls[k] = true
+                nullRows += 1
+            } else {
+                guard let v = parser.parse(p, f.count, canOverread: batch.canOverread(f)) else { break }
+                values[k] = v
+                nulls[k] = false
+                words[row >> 6] |= 1 << UInt64(row & 63)
+            }
+            row &+= 1
+            k &+= 1
+        }
+        ints.appendRun(values, nulls: nulls, count: k)
+        didAppendRows(k, nulls: nullRows)
+        return first + k
+    }
+
+    /// Text values from row `first` on. Values already in a small dictionary take the tight
+    /// loop of `appendKnownTexts`; a new value goes through `TextColumnStore.append`, which
+    /// may switch the store to deferred mode. A large dictionary (before that switch) is
+    /// probed with prefetches a few rows ahead, so its cache misses overlap.
+    private func appendTextRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+        var r = first
+        while r < batch.count {
+            if text.isDeferred { return appendDeferredTexts(batch, column: column, from: r) }
+            if text.interner.count > 2048 { return appendTextRunPrefetching(batch, column: column, from: r) }
+            r = appendKnownTexts(batch, column: column, from: r)
+            if r == batch.count { break }
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            let key = batch.canOverread(f) ? StringInterner.keyOverreading(p, f.count) : StringInterner.key(p, f.count)
+            if !text.append(key: key, p, f.count) { return (r, .invalidUTF8) }
+            pushValidity(true)
+            rows += 1
+            r += 1
+        }
+        return nil
+    }
+
+    /// Nulls and values already in the dictionary, from row `first` on, with everything the
+    /// loop touches held in locals. Returns the first row with a value not in the dictionary
+    /// (or the batch's end).
+    private func appendKnownTexts(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        let runLength = batch.count - first
+        let words = validityWords(forMore: runLength)
+        let (codes, isWide) = text.reserveCodes(runLength)
+        let lookup = text.interner.lookup
+        let start = text.codes.count
+        var row = rows
+        var nulls = 0
         var r = first
         while r < batch.count {
             let f = batch.field(row: r, column: column)
             let p = batch.pointer(f)
+            var code = 0
             if isNull(p, f) {
-                appendNull()
+                nulls += 1
             } else {
-                guard let seconds = secondTimestamps.parse(p, f.count) else { return r }
-                if ints.unit == IntegerBuffer.microsPerSecond {
-                    ints.appendInUnits(seconds)
-                } else {
-                    ints.append(seconds &* IntegerBuffer.microsPerSecond)
-                }
-                pushValidity(true)
-                rows += 1
+                let key = batch.canOverread(f) ? StringInterner.keyOverreading(p, f.count) : StringInterner.key(p, f.count)
+                code = lookup.code(of: key, p, f.count)
+                if code < 0 { break }
+                words[row >> 6] |= 1 << UInt64(row & 63)
             }
-            r += 1
+            let at = start &+ (r &- first)
+            if isWide {
+                codes.storeBytes(of: UInt16(truncatingIfNeeded: code), toByteOffset: at &* 2, as: UInt16.self)
+            } else {
+                codes.storeBytes(of: UInt8(truncatingIfNeeded: code), toByteOffset: at, as: UInt8.self)
+            }
+            row &+= 1
+            r &+= 1
         }
+        text.didAppendCodes(r - first)
+        didAppendRows(r - first, nulls: nulls)
         return r
     }
 
-    /// Text values from row `first` on. Small dictionaries stay in cache and are probed
-    /// directly; a large one (before the switch to deferred mode) is probed with prefetches a
-    /// few rows ahead, so its cache misses overlap instead of queueing.
-    private func appendTextRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
-        if !text.isDeferred, text.interner.count > 2048 {
-            return appendTextRunPrefetching(batch, column: column, from: first)
-        }
+    /// Values of a column in deferred mode: only their keys are kept.
+    private func appendDeferredTexts(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
         for r in first..<batch.count {
             let f = batch.field(row: r, column: column)
             let p = batch.pointer(f)

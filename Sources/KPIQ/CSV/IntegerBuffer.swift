@@ -85,6 +85,51 @@ struct IntegerBuffer: ~Copyable {
         count += 1
     }
 
+    /// Appends a run of values in units (`nulls[i]`: a placeholder instead), as many calls to
+    /// `appendInUnits` and `appendPlaceholder` would, but with the width settled once for
+    /// the run and the offsets stored by one narrowing loop.
+    mutating func appendRun(_ values: UnsafePointer<Int64>, nulls: UnsafePointer<Bool>, count n: Int) {
+        reserve(count + n)
+        var low = Int64.max, high = Int64.min
+        var firstValue: Int64?
+        for i in 0..<n where !nulls[i] {
+            let v = values[i]
+            if firstValue == nil { firstValue = v }
+            if v < low { low = v }
+            if v > high { high = v }
+        }
+        if let firstValue {
+            if minimum > maximum { base = firstValue }
+            if low < minimum { minimum = low }
+            if high > maximum { maximum = high }
+            // Offsets grow with values unless a subtraction wraps; then only 8 bytes hold all.
+            let (lowOffset, o1) = minimum.subtractingReportingOverflow(base)
+            let (highOffset, o2) = maximum.subtractingReportingOverflow(base)
+            var needed = width
+            if o1 || o2 {
+                needed = 8
+            } else {
+                while needed < 8, !(Self.fits(lowOffset, needed) && Self.fits(highOffset, needed)) { needed *= 2 }
+            }
+            if needed != width { reallocate(capacity: capacity, width: needed) }
+        }
+        let base = self.base
+        switch width {
+        case 1: Self.storeRun(values, nulls, n, base, (storage + count).assumingMemoryBound(to: Int8.self))
+        case 2: Self.storeRun(values, nulls, n, base, (storage + count * 2).assumingMemoryBound(to: Int16.self))
+        case 4: Self.storeRun(values, nulls, n, base, (storage + count * 4).assumingMemoryBound(to: Int32.self))
+        default: Self.storeRun(values, nulls, n, base, (storage + count * 8).assumingMemoryBound(to: Int64.self))
+        }
+        count += n
+    }
+
+    @inline(__always)
+    private static func storeRun<T: FixedWidthInteger>(
+        _ values: UnsafePointer<Int64>, _ nulls: UnsafePointer<Bool>, _ n: Int, _ base: Int64, _ out: UnsafeMutablePointer<T>
+    ) {
+        for i in 0..<n { out[i] = nulls[i] ? 0 : T(truncatingIfNeeded: values[i] &- base) }
+    }
+
     /// A null row's slot.
     @inline(__always)
     mutating func appendPlaceholder() {

@@ -37,3 +37,31 @@ struct SecondTimestampParser {
         return days &* 86_400 &+ hh &* 3600 &+ mi &* 60 &+ ss
     }
 }
+
+/// The fast parsers of `ColumnBuilder`'s integer runs: a value, or nil to leave the field
+/// to the general path.
+protocol RunFieldParser {
+    /// `canOverread`: 16 bytes can be read at `p`, whatever the field's length.
+    mutating func parse(_ p: UnsafePointer<UInt8>, _ n: Int, canOverread: Bool) -> Int64?
+}
+
+struct IntegerFieldParser: RunFieldParser {
+    @inline(__always)
+    mutating func parse(_ p: UnsafePointer<UInt8>, _ n: Int, canOverread: Bool) -> Int64? {
+        if canOverread, let digits = DigitParsing.parseUpToEightDigits(p, n) { return digits }
+        var v: Int64 = 0
+        return FieldParsing.parseInt(p, n, &v) ? v : nil
+    }
+}
+
+/// Timestamps in seconds, or in microseconds once the column holds a fraction of a second.
+struct TimestampFieldParser: RunFieldParser {
+    var days: SecondTimestampParser
+    let inSeconds: Bool
+
+    @inline(__always)
+    mutating func parse(_ p: UnsafePointer<UInt8>, _ n: Int, canOverread: Bool) -> Int64? {
+        guard let seconds = days.parse(p, n) else { return nil }
+        return inSeconds ? seconds : seconds &* IntegerBuffer.microsPerSecond
+    }
+}

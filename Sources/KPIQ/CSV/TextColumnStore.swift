@@ -60,6 +60,18 @@ struct TextColumnStore: ~Copyable {
         return true
     }
 
+    /// Room for `extra` more codes (interned mode), for a loop that writes them through the
+    /// returned storage from index `count`, then calls `didAppendCodes`.
+    mutating func reserveCodes(_ extra: Int) -> (storage: UnsafeMutableRawPointer, isWide: Bool) {
+        codes.reserve(codes.count + extra)
+        return (codes.storage, codes.isWide)
+    }
+
+    mutating func didAppendCodes(_ added: Int) {
+        codes.setCount(codes.count + added)
+        count += added
+    }
+
     @inline(__always)
     func prefetch(_ key: StringInterner.Key) {
         if !isDeferred { interner.prefetch(key) }
