@@ -25,30 +25,31 @@ enum CSVColumnAssembler {
             }
             return Column(type: .decimal, values: .doubles(values), validity: validity)
         case .bool:
-            let values = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let values = LargeAllocation.array(of: UInt8.self, count: total) { buffer in
                 var k = 0
                 for b in builders {
-                    for i in 0..<b.rows { buffer[k] = UInt8(truncatingIfNeeded: b.ints[i]); k += 1 }
+                    for i in 0..<b.rows { buffer[k] = b.isValid(i) ? UInt8(truncatingIfNeeded: b.ints[i]) : 0; k += 1 }
                 }
-                initialized = total
             }
             return Column(type: .bool, values: .bools(values), validity: validity)
         case .int, .date, .timestamp:
-            var type = kind.dataType
-            let parts = builders.map { UnsafeBufferPointer(start: UnsafePointer($0.ints.base), count: $0.rows) }
+            let type = kind.dataType
             let anyValue = builders.contains { $0.rows > $0.nullCount }
             if kind == .int, anyValue, builders.allSatisfy({ $0.allCompactDates || $0.rows == $0.nullCount }) {
                 // Every value is an 8-digit YYYYMMDD date: read the column as dates.
-                for b in builders {
+                let parts = builders.map { b -> [Int64] in
+                    var values = b.ints.values()
                     for i in 0..<b.rows where b.isValid(i) {
-                        let v = b.ints[i]
-                        b.ints[i] = CivilCalendar.days(year: v / 10_000, month: v / 100 % 100, day: v % 100)
+                        let v = values[i]
+                        values[i] = CivilCalendar.days(year: v / 10_000, month: v / 100 % 100, day: v % 100)
                     }
+                    return values
                 }
-                type = .date
+                return Column(type: .date, values: .integers(packPlainValues(parts, validity: validity, scales: [])), validity: validity)
             }
             let scales: [Int64] = type == .timestamp ? [CivilCalendar.microsPerSecond, 1000] : []
-            let packed = PackedIntegers.pack(parts: parts, validity: validity, scales: scales)
+            let packed = IntegerColumnPacker.pack(builders, validity: validity, scales: scales)
+                ?? packPlainValues(builders.map { $0.ints.values() }, validity: validity, scales: scales)
             return Column(type: type, values: .integers(packed), validity: validity)
         case .text:
             if builders.contains(where: { $0.text.isDeferred }) {
@@ -63,28 +64,33 @@ enum CSVColumnAssembler {
         }
     }
 
+    /// The general path: values as plain 64-bit integers.
+    private static func packPlainValues(_ parts: [[Int64]], validity: Validity?, scales: [Int64]) -> PackedIntegers {
+        PackedIntegers.pack(Array(parts.joined()), validity: validity, scales: scales)
+    }
+
     /// Codes of all partitions, translated into the merged dictionary, in the narrowest width.
     private static func packCodes(
         _ builders: [ColumnBuilder], mappings: [[UInt32]], total: Int, dictionarySize: Int, validity: Validity?
     ) -> PackedIntegers {
         func fill<T: FixedWidthInteger>(_: T.Type) -> [T] {
-            [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+            LargeAllocation.array(of: T.self, count: total) { buffer in
                 var k = 0
                 for (index, b) in builders.enumerated() {
-                    if index == 0 {
-                        for i in 0..<b.rows { buffer[k] = T(truncatingIfNeeded: b.text.code(i)); k += 1 }
-                    } else {
-                        mappings[index - 1].withUnsafeBufferPointer { map in
-                            for i in 0..<b.rows {
-                                // Null rows hold placeholder 0, which may not exist in an empty map.
-                                let code = Int(b.text.code(i))
-                                buffer[k] = code < map.count ? T(truncatingIfNeeded: map[code]) : 0
-                                k += 1
-                            }
+                    let map = index == 0 ? (0..<UInt32(b.text.interner.count)).map { $0 } : mappings[index - 1]
+                    let storage = b.text.codes.storage, isWide = b.text.codes.isWide
+                    map.withUnsafeBufferPointer { map in
+                        if map.isEmpty {
+                            // Every row is null (placeholder 0, with no string to map it to).
+                            (buffer + k).initialize(repeating: 0, count: b.rows)
+                        } else if isWide {
+                            translate(storage.assumingMemoryBound(to: UInt16.self), b.rows, map, buffer + k)
+                        } else {
+                            translate(storage.assumingMemoryBound(to: UInt8.self), b.rows, map, buffer + k)
                         }
                     }
+                    k += b.rows
                 }
-                initialized = total
             }
         }
         if dictionarySize <= 256 { return PackedIntegers(base: 0, scale: 1, storage: .u8(fill(UInt8.self))) }
@@ -92,28 +98,27 @@ enum CSVColumnAssembler {
         return PackedIntegers(base: 0, scale: 1, storage: .u32(fill(UInt32.self)))
     }
 
+    /// `out[i] = map[codes[i]]`. Codes index the map: placeholders are 0, and a store that
+    /// holds a placeholder holds a string too unless the map is empty.
+    @inline(__always)
+    private static func translate<S: FixedWidthInteger, T: FixedWidthInteger>(
+        _ codes: UnsafePointer<S>, _ count: Int, _ map: UnsafeBufferPointer<UInt32>, _ out: UnsafeMutablePointer<T>
+    ) {
+        let table = map.baseAddress!
+        for i in 0..<count { out[i] = T(truncatingIfNeeded: table[Int(codes[i])]) }
+    }
+
     /// A text column with many distinct values: the dictionary is built in one go, in parallel.
     private static func assembleDeferredText(_ builders: [ColumnBuilder], total: Int, validity: Validity?) -> Column {
-        let texts = PartitionedDictionaryBuilder.Texts(count: total)
-        defer { texts.release() }
+        // A partition that stayed under the threshold hands over its keys too.
+        _ = Parallel.map(builders.count) { k in builders[k].text.switchToDeferred() }
+        var parts: [PartitionedDictionaryBuilder.Part] = []
         var first = 0
-        var firsts: [Int] = []
         for b in builders {
-            firsts.append(first)
+            parts.append(PartitionedDictionaryBuilder.Part(b.text.deferred, firstRow: first))
             first += b.rows
         }
-        let out = UncheckedBox(texts)
-        _ = Parallel.map(builders.count) { k in
-            let b = builders[k]
-            var row = firsts[k]
-            for i in 0..<b.rows {
-                let (pointer, length) = b.text.text(i)
-                out.value.pointers[row] = pointer
-                out.value.lengths[row] = Int32(truncatingIfNeeded: length)
-                row += 1
-            }
-        }
-        let (codes, dictionary) = PartitionedDictionaryBuilder.build(texts, validity: validity)
+        let (codes, dictionary) = PartitionedDictionaryBuilder.build(parts, validity: validity)
         return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)
     }
 

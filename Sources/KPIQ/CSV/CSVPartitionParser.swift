@@ -48,6 +48,7 @@ struct CSVPartitionParser {
         }
         let result = PartitionResult(builders: builders)
         var batch = RowBatch(columnCount: columnCount, base: tokenizer.base, end: tokenizer.end)
+        var scanner = tokenizer.makeScanner()
         var p = start
         var lastReported = start
         var rowsSinceCheck = 0
@@ -58,7 +59,8 @@ struct CSVPartitionParser {
                 let rowStart = p
                 var n = 0
                 let (next, status) = tokenizer.parseRow(
-                    at: p, fields: batch.nextRowFields, fieldStride: RowBatch.capacity, fieldCount: &n, scratch: &batch.scratch)
+                    at: p, fields: batch.nextRowFields, fieldStride: RowBatch.columnStride, fieldCount: &n, scratch: &batch.scratch,
+                    scanner: &scanner)
                 p = next
                 switch status {
                 case .ok:
@@ -176,13 +178,14 @@ struct CSVPartitionParser {
         }
         let limits = columns.map { result.builders[$0].textFromRow ?? 0 }
         let needed = limits.max() ?? 0
+        var scanner = tokenizer.makeScanner()
         var p = start
         var row = 0
         while row < needed, p < result.endOffset {
             let rowStart = p
             var n = 0
             scratch.removeAll()
-            let (next, status) = tokenizer.parseRow(at: p, fields: fields, fieldCount: &n, scratch: &scratch)
+            let (next, status) = tokenizer.parseRow(at: p, fields: fields, fieldCount: &n, scratch: &scratch, scanner: &scanner)
             p = next
             guard status == .ok, n == columnCount, !result.skippedValueRows.contains(rowStart) else { continue }
             for (k, c) in columns.enumerated() where row < limits[k] {

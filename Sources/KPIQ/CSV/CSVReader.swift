@@ -21,6 +21,15 @@ public enum CSVReader {
         path: String, options: CSVOptions = CSVOptions(),
         cancel: CancellationToken? = nil, progress: LoadProgress? = nil
     ) throws -> (table: Table, report: LoadReport) {
+        try load(path: path, options: options, partitions: nil, cancel: cancel, progress: progress)
+    }
+
+    /// `partitions` overrides how many ranges the file is cut into (tests use it to put
+    /// range boundaries in small files).
+    static func load(
+        path: String, options: CSVOptions, partitions: Int?,
+        cancel: CancellationToken? = nil, progress: LoadProgress? = nil
+    ) throws -> (table: Table, report: LoadReport) {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
@@ -106,7 +115,7 @@ public enum CSVReader {
             tokenizer: tokenizer, columnCount: names.count, columnNames: names, forcedTypes: forced,
             settings: settings, tolerant: options.onError == .skip, cancel: cancel, progress: progress)
         let dataBytes = file.count - dataStart
-        let partitionCount = dataBytes < (1 << 20) ? 1 : Parallel.threadCount
+        let partitionCount = max(1, partitions ?? (dataBytes < (1 << 20) ? 1 : Parallel.threadCount))
         var cuts = [dataStart]
         for k in 1..<partitionCount {
             let nominal = dataStart + dataBytes / partitionCount * k
@@ -150,14 +159,22 @@ public enum CSVReader {
         if cancel?.isCancelled == true { throw Cancelled() }
         phase("unify")
 
-        // Columns with many distinct strings build their dictionaries on all cores, one at a
-        // time; the other columns are assembled side by side.
+        // Columns are assembled side by side, except those with many distinct strings, which
+        // build their dictionaries on all cores, one at a time, last: by then the other
+        // columns' builders have given their memory back for the dictionaries' scratch.
         let deferred = (0..<names.count).filter { c in results.contains { $0.builders[c].text.isDeferred } }
         var assembled = [Column?](repeating: nil, count: names.count)
-        for c in deferred { assembled[c] = CSVColumnAssembler.assemble(results.map { $0.builders[c] }) }
-        let rest = (0..<names.count).filter { assembled[$0] == nil }
-        for (c, column) in zip(rest, Parallel.map(rest.count) { k in CSVColumnAssembler.assemble(results.map { $0.builders[rest[k]] }) }) {
-            assembled[c] = column
+        let rest = (0..<names.count).filter { !deferred.contains($0) }
+        let restColumns = Parallel.map(rest.count) { k -> Column in
+            let builders = results.map { $0.builders[rest[k]] }
+            defer { for b in builders { b.releaseStorage() } }
+            return CSVColumnAssembler.assemble(builders)
+        }
+        for (c, column) in zip(rest, restColumns) { assembled[c] = column }
+        for c in deferred {
+            let builders = results.map { $0.builders[c] }
+            assembled[c] = CSVColumnAssembler.assemble(builders)
+            for b in builders { b.releaseStorage() }
         }
         let columns = assembled.map { $0! }
         phase("assemble")
@@ -168,6 +185,11 @@ public enum CSVReader {
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
         report.warnings = warnings
         report.phases = phases
+        if getenv("KPIQ_LOAD_TRACE") != nil {
+            let line = phases.map { "\($0.name) \(Int($0.seconds * 1000)) ms" }.joined(separator: ", ")
+            let text = "load \(path): \(line)\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        }
         report.skippedCount = results.reduce(0) { $0 + $1.skippedCount }
         for problem in results.flatMap(\.skipped).prefix(CSVPartitionParser.maxRecordedSkips) {
             let (line, _) = file.location(of: problem.rowStart)

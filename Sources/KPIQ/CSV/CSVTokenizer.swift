@@ -44,27 +44,37 @@ struct CSVTokenizer {
     let capacity: Int
 
     private static let newline = UInt8(ascii: "\n")
-    private static let newlineSplat: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-
-    /// High bit set in each byte of `x` that is zero (exact for the lowest such byte, which is
-    /// the only one used).
-    @inline(__always)
-    static func zeroBytes(_ x: UInt64) -> UInt64 {
-        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-    }
     private static let carriageReturn = UInt8(ascii: "\r")
+
+    /// A scanner for this tokenizer's delimiter, to carry from row to row (`parseRow`).
+    func makeScanner() -> StructuralScanner {
+        let d: UInt8
+        if case .byte(let byte) = delimiter { d = byte } else { d = Self.newline }
+        return StructuralScanner(base: base, end: end, delimiter: d, quote: quote)
+    }
 
     /// Parses the row starting at `start`. Fills `fields` (room for `capacity`), sets
     /// `fieldCount` to the number of fields found, and returns the offset of the next row.
     /// Unescaped quoted fields are appended to `scratch`, which the caller empties.
-    @inline(__always)
     func parseRow(
         at start: Int, fields: UnsafeMutablePointer<FieldRef>, fieldStride: Int = 1, fieldCount: inout Int,
         scratch: inout GrowableBuffer<UInt8>
     ) -> (next: Int, status: RowStatus) {
+        var scanner = makeScanner()
+        return parseRow(at: start, fields: fields, fieldStride: fieldStride, fieldCount: &fieldCount, scratch: &scratch, scanner: &scanner)
+    }
+
+    /// As `parseRow(at:fields:fieldStride:fieldCount:scratch:)`, with a scanner kept across
+    /// the rows of a range (its block of structural bits usually covers the next row too).
+    @inline(__always)
+    func parseRow(
+        at start: Int, fields: UnsafeMutablePointer<FieldRef>, fieldStride: Int = 1, fieldCount: inout Int,
+        scratch: inout GrowableBuffer<UInt8>, scanner: inout StructuralScanner
+    ) -> (next: Int, status: RowStatus) {
         switch delimiter {
         case .byte(let d):
-            return parseDelimitedRow(at: start, delimiter: d, fields: fields, stride: fieldStride, fieldCount: &fieldCount, scratch: &scratch)
+            return parseDelimitedRow(
+                at: start, delimiter: d, fields: fields, stride: fieldStride, fieldCount: &fieldCount, scratch: &scratch, scanner: &scanner)
         case .whitespace:
             return parseWhitespaceRow(at: start, fields: fields, stride: fieldStride, fieldCount: &fieldCount)
         case .widths(let widths):
@@ -75,99 +85,111 @@ struct CSVTokenizer {
     @inline(__always)
     private func parseDelimitedRow(
         at start: Int, delimiter d: UInt8, fields: UnsafeMutablePointer<FieldRef>, stride: Int, fieldCount: inout Int,
-        scratch: inout GrowableBuffer<UInt8>
+        scratch: inout GrowableBuffer<UInt8>, scanner scannerState: inout StructuralScanner
     ) -> (next: Int, status: RowStatus) {
         let base = self.base, end = self.end, quote = self.quote, capacity = self.capacity
         let nl = Self.newline, cr = Self.carriageReturn
         var p = start
         var n = 0
+        var slot = fields
+        // A local copy stays in registers through the loop.
+        var scanner = scannerState
+        defer { scannerState = scanner }
         while true {
             var field: FieldRef
-            if p < end, base[p] == quote {
-                let opening = p
-                p += 1
-                var segment = p
-                var inScratch = false
-                var scratchStart = 0
-                while true {
-                    guard let found = memchr(base + p, Int32(quote), end - p) else {
-                        fieldCount = n
-                        return (end, .unclosedQuote(offset: opening))
-                    }
-                    let q = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
-                    if q + 1 < end, base[q + 1] == quote {
-                        if !inScratch { inScratch = true; scratchStart = scratch.count }
-                        scratch.append(contentsOf: base + segment, count: q + 1 - segment)
-                        p = q + 2
-                        segment = p
-                        continue
-                    }
-                    if inScratch {
-                        scratch.append(contentsOf: base + segment, count: q - segment)
-                        field = FieldRef(offset: scratchStart, count: scratch.count - scratchStart, quoted: true, inScratch: true)
-                    } else {
-                        field = FieldRef(offset: segment, count: q - segment, quoted: true, inScratch: false)
-                    }
-                    p = q + 1
-                    break
-                }
-                if p < end {
-                    let c = base[p]
-                    if c == cr, p + 1 < end, base[p + 1] == nl {
-                        p += 1
-                    } else if c == cr, p + 1 == end {
-                        p += 1
-                    } else if c != d, c != nl {
-                        fieldCount = n
-                        return (skipToLineEnd(from: p), .badCharacterAfterQuote(offset: p))
-                    }
+            // The field ends at the next delimiter or newline (or the file's end); a quote
+            // right at its start opens a quoted field, anywhere else it is a literal.
+            var q = scanner.next(from: p)
+            var c = q < end ? base[q] : nl
+            if c == quote, q == p {
+                switch parseQuotedField(at: p, delimiter: d, scratch: &scratch) {
+                case .field(let quoted, let after):
+                    field = quoted
+                    q = after
+                    c = q < end ? base[q] : nl
+                case .failure(let next, let status):
+                    fieldCount = n
+                    return (next, status)
                 }
             } else {
-                let fieldStart = p
-                // Eight bytes at a time: the lowest byte equal to the delimiter or a newline.
-                let delimiterSplat = UInt64(d) &* 0x0101_0101_0101_0101
-                var found = false
-                while p + 8 <= end {
-                    let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                    let hits = Self.zeroBytes(word ^ delimiterSplat) | Self.zeroBytes(word ^ Self.newlineSplat)
-                    if hits != 0 {
-                        p += hits.trailingZeroBitCount >> 3
-                        found = true
-                        break
-                    }
-                    p += 8
+                while c == quote, quote != d {
+                    q = scanner.next(from: q + 1)
+                    c = q < end ? base[q] : nl
                 }
-                if !found {
-                    while p < end {
-                        let c = base[p]
-                        if c == d || c == nl { break }
-                        p += 1
-                    }
-                }
-                var length = p - fieldStart
-                if length > 0, base[fieldStart + length - 1] == cr, p == end || base[p] == nl { length -= 1 }
-                field = FieldRef(offset: fieldStart, count: length, quoted: false, inScratch: false)
+                var length = q - p
+                // CRLF: the carriage return before a row's newline is not part of the field.
+                if c != d, length > 0, base[q - 1] == cr { length -= 1 }
+                field = FieldRef(offset: p, count: length, quoted: false, inScratch: false)
             }
-            if n < capacity { fields[n * stride] = field }
+            if n < capacity {
+                slot.pointee = field
+                slot += stride
+            }
             n += 1
-            if p >= end {
-                fieldCount = n
-                return (end, n == 1 && field.count == 0 && !field.quoted ? .blank : .ok)
-            }
-            if base[p] == d {
-                p += 1
+            if c == d, q < end {
+                p = q + 1
                 if p == end {
                     // A delimiter right before the end of the file: one more, empty, field.
-                    if n < capacity { fields[n * stride] = FieldRef(offset: p, count: 0, quoted: false, inScratch: false) }
+                    if n < capacity { slot.pointee = FieldRef(offset: p, count: 0, quoted: false, inScratch: false) }
                     fieldCount = n + 1
                     return (end, .ok)
                 }
                 continue
             }
-            // Newline.
+            // Newline, or the end of the file.
             fieldCount = n
-            return (p + 1, n == 1 && field.count == 0 && !field.quoted ? .blank : .ok)
+            let isBlank = n == 1 && field.count == 0 && !field.quoted
+            return (q < end ? q + 1 : end, isBlank ? .blank : .ok)
         }
+    }
+
+    private enum QuotedField {
+        /// The field, and the offset just past it (at a delimiter, a newline or the end).
+        case field(FieldRef, after: Int)
+        case failure(next: Int, status: RowStatus)
+    }
+
+    /// A quoted field starting at `opening`, unescaped into `scratch` when it has doubled quotes.
+    private func parseQuotedField(at opening: Int, delimiter d: UInt8, scratch: inout GrowableBuffer<UInt8>) -> QuotedField {
+        let base = self.base, end = self.end, quote = self.quote
+        let nl = Self.newline, cr = Self.carriageReturn
+        var p = opening + 1
+        var segment = p
+        var inScratch = false
+        var scratchStart = 0
+        let field: FieldRef
+        while true {
+            guard let found = memchr(base + p, Int32(quote), end - p) else {
+                return .failure(next: end, status: .unclosedQuote(offset: opening))
+            }
+            let q = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+            if q + 1 < end, base[q + 1] == quote {
+                if !inScratch { inScratch = true; scratchStart = scratch.count }
+                scratch.append(contentsOf: base + segment, count: q + 1 - segment)
+                p = q + 2
+                segment = p
+                continue
+            }
+            if inScratch {
+                scratch.append(contentsOf: base + segment, count: q - segment)
+                field = FieldRef(offset: scratchStart, count: scratch.count - scratchStart, quoted: true, inScratch: true)
+            } else {
+                field = FieldRef(offset: segment, count: q - segment, quoted: true, inScratch: false)
+            }
+            p = q + 1
+            break
+        }
+        if p < end {
+            let c = base[p]
+            if c == cr, p + 1 < end, base[p + 1] == nl {
+                p += 1
+            } else if c == cr, p + 1 == end {
+                p += 1
+            } else if c != d, c != nl {
+                return .failure(next: skipToLineEnd(from: p), status: .badCharacterAfterQuote(offset: p))
+            }
+        }
+        return .field(field, after: p)
     }
 
     /// Offset after the next newline (or the end), for resynchronising after a bad row.

@@ -47,7 +47,7 @@ final class ColumnBuilder {
     private(set) var kind: Kind
     private(set) var rows = 0
     /// int values, bools (0/1), dates (days), timestamps (microseconds).
-    var ints = GrowableBuffer<Int64>()
+    var ints = IntegerBuffer()
     var doubles = GrowableBuffer<Double>()
     var text: TextColumnStore
     /// Validity bitmap words (1 = value present).
@@ -57,25 +57,50 @@ final class ColumnBuilder {
     private(set) var allCompactDates = true
     /// Rows before this one hold placeholders and must be re-read as text.
     private(set) var textFromRow: Int?
+    /// Rows to reserve room for once the column's kind is known.
+    private let expectedRows: Int
+    private var secondTimestamps = SecondTimestampParser()
+    /// Loaded once: tested for every value.
+    private let hasExtraNullMarkers: Bool
+    /// Scratch for a batch's parsed values (`appendParsedRun`).
+    private let runValues = UnsafeMutablePointer<Int64>.allocate(capacity: RowBatch.capacity)
+    private let runNulls = UnsafeMutablePointer<Bool>.allocate(capacity: RowBatch.capacity)
 
     init(forced: DataType?, settings: FieldSettings, expectedRows: Int, fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
         self.forced = forced
         self.settings = settings
         self.kind = forced.map(Kind.init) ?? .unknown
         let reserve = max(16, expectedRows)
+        self.expectedRows = reserve
+        hasExtraNullMarkers = settings.hasExtraNullMarkers
         text = TextColumnStore(fileBase: fileBase, fileEnd: fileEnd, expectedRows: kind == .text ? reserve : 16)
         switch kind {
         case .decimal: doubles.reserve(reserve)
         case .text, .unknown: break
-        default: ints.reserve(reserve)
+        default: ints.removeAll(unit: Self.unit(of: kind)); ints.reserve(reserve)
         }
         validWords.reserve(reserve / 64 + 1)
     }
 
+    /// Timestamps are stored as whole seconds while they are.
+    private static func unit(of kind: Kind) -> Int64 { kind == .timestamp ? IntegerBuffer.microsPerSecond : 1 }
+
     deinit {
-        ints.release()
         doubles.release()
         validWords.release()
+        runValues.deallocate()
+        runNulls.deallocate()
+    }
+
+    /// Gives back the memory of the values once the column is assembled, so the next
+    /// columns' allocations reuse it (pages already mapped are much cheaper than new ones).
+    func releaseStorage() {
+        ints = IntegerBuffer()
+        doubles.release()
+        doubles = GrowableBuffer<Double>()
+        validWords.release()
+        validWords = GrowableBuffer<UInt64>()
+        text = TextColumnStore(fileBase: text.fileBase, fileEnd: text.fileEnd, expectedRows: 16)
     }
 
     // MARK: - Appending
@@ -90,13 +115,30 @@ final class ColumnBuilder {
         }
     }
 
+    /// The validity words, with room (zeroed) for `extra` more rows, for loops that set the
+    /// bits directly and then call `didAppendRows`.
+    private func validityWords(forMore extra: Int) -> UnsafeMutablePointer<UInt64> {
+        let needed = (rows + extra + 63) >> 6
+        if needed > validWords.count {
+            validWords.reserve(needed)
+            (validWords.base + validWords.count).initialize(repeating: 0, count: needed - validWords.count)
+        }
+        return validWords.base
+    }
+
+    private func didAppendRows(_ added: Int, nulls: Int) {
+        rows += added
+        nullCount += nulls
+        validWords.setCount((rows + 63) >> 6)
+    }
+
     @inline(__always)
     func appendNull() {
         switch kind {
         case .unknown: break
         case .decimal: doubles.append(0)
         case .text: text.appendPlaceholder()
-        default: ints.append(0)
+        default: ints.appendPlaceholder()
         }
         pushValidity(false)
         rows += 1
@@ -254,12 +296,20 @@ final class ColumnBuilder {
 
     /// Appends column `column` of the batch's rows `from..<batch.count`. Returns the batch
     /// row of the first value that does not fit, with why, after appending the rows before it.
+    ///
+    /// The common kinds have tight loops for the values they read directly; a value such a
+    /// loop cannot read goes through `append`, which may promote the column, and the loop for
+    /// the (possibly new) kind carries on with the next row.
     func appendBatch(_ batch: borrowing RowBatch, column: Int, from first: Int = 0) -> (row: Int, outcome: Outcome)? {
         var r = first
         while r < batch.count {
-            if kind == .text {
-                return appendTextBatch(batch, column: column, from: r)
+            switch kind {
+            case .text: return appendTextRun(batch, column: column, from: r)
+            case .int: r = appendIntRun(batch, column: column, from: r)
+            case .timestamp: r = appendTimestampRun(batch, column: column, from: r)
+            default: break
             }
+            if r == batch.count { break }
             let f = batch.field(row: r, column: column)
             let outcome = append(batch.pointer(f), f.count, quoted: f.quoted)
             if case .ok = outcome {} else { return (r, outcome) }
@@ -268,9 +318,139 @@ final class ColumnBuilder {
         return nil
     }
 
-    /// Text values of a batch: keys first, then probes that prefetch a few rows ahead, so the
-    /// cache misses of a large dictionary overlap instead of queueing.
-    private func appendTextBatch(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+    /// True when the field is a null (empty, or an extra null marker when unquoted).
+    @inline(__always)
+    private func isNull(_ p: UnsafePointer<UInt8>, _ f: FieldRef) -> Bool {
+        f.length == 0 || (hasExtraNullMarkers && !f.quoted && settings.isNullMarker(p, f.count))
+    }
+
+    /// Plain integers (and nulls) from row `first` on; returns the first row it left alone.
+    private func appendIntRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        // While every value may still be a YYYYMMDD date, `appendInt` keeps track.
+        if allCompactDates { return first }
+        var parser = IntegerFieldParser()
+        return appendParsedRun(batch, column: column, from: first, &parser)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` timestamps (and nulls) from row `first` on; returns the first
+    /// row it left alone.
+    private func appendTimestampRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        var parser = TimestampFieldParser(days: secondTimestamps, inSeconds: ints.unit == IntegerBuffer.microsPerSecond)
+        defer { secondTimestamps = parser.days }
+        return appendParsedRun(batch, column: column, from: first, &parser)
+    }
+
+    /// Parses values (in the integer buffer's unit) and nulls from row `first` on, until the
+    /// parser gives up on a value; appends them as one run. Returns the first row not appended.
+    @inline(__always)
+    private func appendParsedRun<Parser: RunFieldParser>(
+        _ batch: borrowing RowBatch, column: Int, from first: Int, _ parser: inout Parser
+    ) -> Int {
+        let runLength = batch.count - first
+        let words = validityWords(forMore: runLength)
+        let values = runValues, nulls = runNulls
+        var row = rows
+        var nullRows = 0
+        var k = 0
+        while k < runLength {
+            let f = batch.field(row: first &+ k, column: column)
+            let p = batch.pointer(f)
+            if isNull(p, f) {
+                values[k] = 0
+                nulls[k] = true
+                nullRows += 1
+            } else {
+                guard let v = parser.parse(p, f.count, canOverread: batch.canOverread(f)) else { break }
+                values[k] = v
+                nulls[k] = false
+                words[row >> 6] |= 1 << UInt64(row & 63)
+            }
+            row &+= 1
+            k &+= 1
+        }
+        ints.appendRun(values, nulls: nulls, count: k)
+        didAppendRows(k, nulls: nullRows)
+        return first + k
+    }
+
+    /// Text values from row `first` on. Values already in a small dictionary take the tight
+    /// loop of `appendKnownTexts`; a new value goes through `TextColumnStore.append`, which
+    /// may switch the store to deferred mode. A large dictionary (before that switch) is
+    /// probed with prefetches a few rows ahead, so its cache misses overlap.
+    private func appendTextRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+        var r = first
+        while r < batch.count {
+            if text.isDeferred { return appendDeferredTexts(batch, column: column, from: r) }
+            if text.interner.count > 2048 { return appendTextRunPrefetching(batch, column: column, from: r) }
+            r = appendKnownTexts(batch, column: column, from: r)
+            if r == batch.count { break }
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            let key = batch.canOverread(f) ? StringInterner.keyOverreading(p, f.count) : StringInterner.key(p, f.count)
+            if !text.append(key: key, p, f.count) { return (r, .invalidUTF8) }
+            pushValidity(true)
+            rows += 1
+            r += 1
+        }
+        return nil
+    }
+
+    /// Nulls and values already in the dictionary, from row `first` on, with everything the
+    /// loop touches held in locals. Returns the first row with a value not in the dictionary
+    /// (or the batch's end).
+    private func appendKnownTexts(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
+        let runLength = batch.count - first
+        let words = validityWords(forMore: runLength)
+        let (codes, isWide) = text.reserveCodes(runLength)
+        let lookup = text.interner.lookup
+        let start = text.codes.count
+        var row = rows
+        var nulls = 0
+        var r = first
+        while r < batch.count {
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            var code = 0
+            if isNull(p, f) {
+                nulls += 1
+            } else {
+                let key = batch.canOverread(f) ? StringInterner.keyOverreading(p, f.count) : StringInterner.key(p, f.count)
+                code = lookup.code(of: key, p, f.count)
+                if code < 0 { break }
+                words[row >> 6] |= 1 << UInt64(row & 63)
+            }
+            let at = start &+ (r &- first)
+            if isWide {
+                codes.storeBytes(of: UInt16(truncatingIfNeeded: code), toByteOffset: at &* 2, as: UInt16.self)
+            } else {
+                codes.storeBytes(of: UInt8(truncatingIfNeeded: code), toByteOffset: at, as: UInt8.self)
+            }
+            row &+= 1
+            r &+= 1
+        }
+        text.didAppendCodes(r - first)
+        didAppendRows(r - first, nulls: nulls)
+        return r
+    }
+
+    /// Values of a column in deferred mode: only their keys are kept.
+    private func appendDeferredTexts(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+        for r in first..<batch.count {
+            let f = batch.field(row: r, column: column)
+            let p = batch.pointer(f)
+            if isNull(p, f) {
+                appendNull()
+                continue
+            }
+            let key = batch.canOverread(f) ? StringInterner.keyOverreading(p, f.count) : StringInterner.key(p, f.count)
+            if !text.append(key: key, p, f.count) { return (r, .invalidUTF8) }
+            pushValidity(true)
+            rows += 1
+        }
+        return nil
+    }
+
+    private func appendTextRunPrefetching(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
         let count = batch.count - first
         let distance = 8
         return withUnsafeTemporaryAllocation(of: StringInterner.Key.self, capacity: count) { keys in
@@ -285,12 +465,11 @@ final class ColumnBuilder {
                 if k + distance < count { text.prefetch(keys[k + distance]) }
                 let f = batch.field(row: first + k, column: column)
                 let p = batch.pointer(f)
-                let n = f.count
-                if n == 0 || (!f.quoted && settings.hasExtraNullMarkers && settings.isNullMarker(p, n)) {
+                if isNull(p, f) {
                     appendNull()
                     continue
                 }
-                if !text.append(key: keys[k], p, n) { return (first + k, .invalidUTF8) }
+                if !text.append(key: keys[k], p, f.count) { return (first + k, .invalidUTF8) }
                 pushValidity(true)
                 rows += 1
             }
@@ -304,21 +483,27 @@ final class ColumnBuilder {
     private func becomeTyped(_ newKind: Kind) {
         kind = newKind
         switch newKind {
-        case .decimal: for _ in 0..<rows { doubles.append(0) }
-        case .text: text.reset(placeholders: rows)
-        default: for _ in 0..<rows { ints.append(0) }
+        case .decimal:
+            doubles.reserve(max(expectedRows, rows))
+            for _ in 0..<rows { doubles.append(0) }
+        case .text:
+            text.reset(placeholders: rows, expectedRows: expectedRows)
+        default:
+            ints.removeAll(unit: Self.unit(of: newKind))
+            ints.reserve(max(expectedRows, rows))
+            ints.appendPlaceholders(rows)
         }
     }
 
     private func promoteIntToDecimal() {
-        doubles.reserve(max(ints.capacity, 16))
+        doubles.reserve(max(ints.capacity, expectedRows, 16))
         for i in 0..<ints.count { doubles.append(Double(ints[i])) }
         ints.removeAll()
         kind = .decimal
     }
 
     private func promoteDateToTimestamp() {
-        for i in 0..<ints.count { ints[i] = ints[i] &* CivilCalendar.microsPerDay }
+        ints.multiply(by: CivilCalendar.microsPerDay)
         kind = .timestamp
     }
 
@@ -327,7 +512,7 @@ final class ColumnBuilder {
         ints.removeAll()
         doubles.removeAll()
         kind = .text
-        text.reset(placeholders: rows)
+        text.reset(placeholders: rows, expectedRows: expectedRows)
         return appendText(p, n)
     }
 
@@ -338,7 +523,7 @@ final class ColumnBuilder {
         doubles.removeAll()
         kind = .text
         textFromRow = rows
-        text.reset(placeholders: rows)
+        text.reset(placeholders: rows, expectedRows: expectedRows)
     }
 
     /// Converts the values to a wider kind decided across partitions (int -> decimal,
@@ -365,8 +550,8 @@ final class ColumnBuilder {
     func truncate(toRows count: Int) {
         guard count < rows else { return }
         for r in count..<rows where !isValid(r) { nullCount -= 1 }
+        ints.truncate(to: count) { self.isValid($0) }
         rows = count
-        ints.truncate(to: count)
         doubles.truncate(to: count)
         text.truncate(to: count)
         validWords.truncate(to: (count + 63) >> 6)

@@ -35,7 +35,7 @@ enum FieldParsing {
             while i < n {
                 let d = p[i] &- 48
                 if d >= 10 { return false }
-                v = v * 10 + Int64(d)
+                v = v &* 10 &+ Int64(d)  // at most 18 digits: cannot overflow
                 i += 1
             }
             out = negative ? -v : v

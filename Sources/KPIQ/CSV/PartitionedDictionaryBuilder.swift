@@ -1,195 +1,328 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Dictionary-encodes a column with many distinct strings, on all cores, in cache-sized pieces.
 ///
 /// Interning ten million visitor ids into one hash table costs a cache miss per row. Instead:
-/// give every value a bucket from its hash, copy each value's 16-byte key (the string itself
-/// when it is short) into bucket order, intern each bucket into a small table that stays in L2
-/// while reading its keys sequentially, then give bucket `b`'s codes the offset of all buckets
-/// before it. Codes are ordered by bucket, then by first appearance within the bucket:
-/// deterministic, though not first-seen order overall.
+/// every row already has its 16-byte interning key and the top bits of its hash, which pick a
+/// bucket (`DeferredTextValues`). Copy the keys into bucket order, intern each bucket into a
+/// small table that stays in L2 while reading its keys sequentially, then give bucket `b`'s
+/// codes the offset of all buckets before it. Codes are ordered by bucket, then by first
+/// appearance within the bucket: deterministic, though not first-seen order overall.
 enum PartitionedDictionaryBuilder {
-    /// One value per row: where its bytes are (ignored for null rows).
-    struct Texts {
-        let pointers: UnsafeMutablePointer<UnsafePointer<UInt8>>
-        let lengths: UnsafeMutablePointer<Int32>
+    typealias KeyWords = DeferredTextValues.KeyWords
+
+    /// The rows of one partition, in file order.
+    struct Part {
+        let keys: UnsafePointer<KeyWords>
+        let hashTops: UnsafePointer<UInt16>
         let count: Int
+        /// Row number of the first row in the whole column.
+        let firstRow: Int
+        /// Where long strings' bytes are (nil when the part has none): see `DeferredTextValues`.
+        let longOffsets: UnsafePointer<Int64>?
+        let longLengths: UnsafePointer<Int32>?
+        let fileBase: UnsafePointer<UInt8>
+        let sideBase: UnsafePointer<UInt8>
 
-        init(count: Int) {
-            self.count = count
-            pointers = .allocate(capacity: max(1, count))
-            lengths = .allocate(capacity: max(1, count))
-        }
-
-        func release() {
-            pointers.deallocate()
-            lengths.deallocate()
+        init(_ values: borrowing DeferredTextValues, firstRow: Int) {
+            keys = UnsafePointer(values.keys.base)
+            hashTops = UnsafePointer(values.hashTops.base)
+            count = values.count
+            self.firstRow = firstRow
+            longOffsets = values.hasLongStrings ? UnsafePointer(values.longOffsets.base) : nil
+            longLengths = values.hasLongStrings ? UnsafePointer(values.longLengths.base) : nil
+            fileBase = values.fileBase
+            sideBase = UnsafePointer(values.side.base)
         }
 
         @inline(__always)
-        func key(_ row: Int) -> StringInterner.Key {
-            StringInterner.key(UnsafeRawPointer(pointers[row]), Int(lengths[row]))
+        func longText(_ row: Int) -> (UnsafePointer<UInt8>, Int) {
+            let offset = longOffsets![row]
+            let length = Int(longLengths![row])
+            if offset >= 0 { return (fileBase + Int(offset), length) }
+            return (sideBase + Int(-offset - 1), length)
         }
     }
 
-    /// A key in bucket order, with the row it came from.
-    private struct Entry {
-        var key0: UInt64
-        var key1: UInt64
-        var row: UInt32
+    /// A piece of one part, for one task.
+    private struct Chunk {
+        let part: Int
+        let rows: Range<Int>
     }
 
-    /// Scratch arrays, indexed by row or by position in bucket order.
+    /// Scratch arrays indexed by position in bucket order. The long-string arrays are only
+    /// written for long strings: their untouched pages cost nothing.
     private struct Work {
-        let bucketOf: UnsafeMutablePointer<UInt16>
-        let entries: UnsafeMutablePointer<Entry>
+        let entries: UnsafeMutablePointer<KeyWords>
+        /// Each position's code within its bucket.
         let codeAt: UnsafeMutablePointer<UInt32>
+        /// For a task whose buckets start at position `s`: `firstAt[s + k]` is where its `k`th
+        /// distinct string first appears (a task has no more strings than positions).
+        let firstAt: UnsafeMutablePointer<UInt32>
+        let longPointers: UnsafeMutablePointer<UnsafePointer<UInt8>>?
+        let longLengths: UnsafeMutablePointer<Int32>?
 
-        init(_ n: Int) {
+        init(_ n: Int, long: Bool) {
             let size = max(1, n)
-            bucketOf = .allocate(capacity: size)
-            entries = LargeAllocation.allocate(Entry.self, count: size)
-            codeAt = .allocate(capacity: size)
+            entries = LargeAllocation.allocate(KeyWords.self, count: size)
+            codeAt = LargeAllocation.allocate(UInt32.self, count: size)
+            firstAt = LargeAllocation.allocate(UInt32.self, count: size)
+            longPointers = long ? LargeAllocation.allocate(UnsafePointer<UInt8>.self, count: size) : nil
+            longLengths = long ? LargeAllocation.allocate(Int32.self, count: size) : nil
         }
 
         func release() {
-            bucketOf.deallocate()
             LargeAllocation.free(entries)
-            codeAt.deallocate()
+            LargeAllocation.free(codeAt)
+            LargeAllocation.free(firstAt)
+            if let longPointers { LargeAllocation.free(longPointers) }
+            if let longLengths { LargeAllocation.free(longLengths) }
+        }
+
+        /// Byte length of the string at position `at`.
+        @inline(__always)
+        func length(at: Int) -> Int {
+            let key1 = entries[at].key1
+            return key1 == StringInterner.longMarker ? Int(longLengths![at]) : Int(key1 >> 56) - 1
+        }
+    }
+
+    /// What one interning task found in its run of buckets.
+    private struct TaskOutput {
+        /// Distinct strings per bucket of the run.
+        var bucketCounts: [Int] = []
+        var stringCount = 0
+        var byteCount = 0
+    }
+
+    /// A small open-addressing set of keys, reused bucket after bucket by one task; it stores
+    /// no bytes: a long string is compared against its first appearance.
+    private struct BucketTable {
+        struct Slot {
+            var key0: UInt64
+            var key1: UInt64
+            /// Code + 1 within the bucket; 0 marks an empty slot.
+            var code: UInt32
+        }
+
+        let slots: UnsafeMutablePointer<Slot>
+        let capacity: Int
+        var mask = 0
+
+        init(largestBucket: Int) {
+            var size = 16
+            while size < largestBucket * 2 { size <<= 1 }
+            capacity = size
+            slots = LargeAllocation.allocate(Slot.self, count: size)
+        }
+
+        func release() { LargeAllocation.free(slots) }
+
+        /// Empties the part of the table a bucket of `count` keys uses.
+        mutating func reset(for count: Int) {
+            var size = 16
+            while size < count * 2 { size <<= 1 }
+            mask = size - 1
+            slots.update(repeating: Slot(key0: 0, key1: 0, code: 0), count: size)
         }
     }
 
     /// Codes for every row (0 for null rows) and the dictionary they index.
-    static func build(_ texts: Texts, validity: Validity?) -> (codes: PackedIntegers, dictionary: StringDictionary) {
-        let n = texts.count
+    static func build(_ parts: [Part], validity: Validity?) -> (codes: PackedIntegers, dictionary: StringDictionary) {
+        let n = parts.reduce(0) { $0 + $1.count }
         var bucketBits = 4
         while bucketBits < 14, (n >> bucketBits) > 4096 { bucketBits += 1 }
         let buckets = 1 << bucketBits
-        let shift = UInt64(64 - bucketBits)
-        let work = Work(n)
+        let topShift = UInt16(16 - bucketBits)
+        let hasLong = parts.contains { $0.longOffsets != nil }
+        let work = Work(n, long: hasLong)
         defer { work.release() }
         let shared = UncheckedBox(work)
-        let ranges = Parallel.ranges(n, parts: Parallel.threadCount)
+        var chunks: [Chunk] = []
+        for (index, part) in parts.enumerated() {
+            for rows in Parallel.ranges(part.count, parts: Parallel.threadCount) { chunks.append(Chunk(part: index, rows: rows)) }
+        }
 
-        // 1. A bucket for each value; rows per bucket in each range.
-        let histograms = Parallel.map(ranges.count) { t -> [Int] in
-            let work = shared.value
+        // 1. Rows per bucket in each chunk.
+        let histograms = Parallel.map(chunks.count) { t -> [Int] in
+            let chunk = chunks[t], part = parts[chunk.part]
             var histogram = [Int](repeating: 0, count: buckets)
-            for row in ranges[t] {
-                guard validity?.isValid(row) ?? true else { continue }
-                let b = Int(texts.key(row).hash >> shift)
-                work.bucketOf[row] = UInt16(truncatingIfNeeded: b)
-                histogram[b] += 1
+            histogram.withUnsafeMutableBufferPointer { counts in
+                for row in chunk.rows {
+                    guard validity?.isValid(part.firstRow + row) ?? true else { continue }
+                    counts[Int(part.hashTops[row] >> topShift)] += 1
+                }
             }
             return histogram
         }
-        var startCursors = [[Int]](repeating: [Int](repeating: 0, count: buckets), count: ranges.count)
+        var startCursors = [[Int]](repeating: [Int](repeating: 0, count: buckets), count: chunks.count)
         var bucketStart = [Int](repeating: 0, count: buckets + 1)
         var running = 0
         for b in 0..<buckets {
             bucketStart[b] = running
-            for t in 0..<ranges.count {
+            for t in 0..<chunks.count {
                 startCursors[t][b] = running
                 running += histograms[t][b]
             }
         }
         bucketStart[buckets] = running
 
-        // 2. Keys into bucket order (stable: ranges and rows within them are in order).
-        _ = Parallel.map(ranges.count) { t in
+        // 2. Keys into bucket order (stable: chunks and rows within them are in order).
+        _ = Parallel.map(chunks.count) { t in
             let work = shared.value
+            let chunk = chunks[t], part = parts[chunk.part]
             var cursor = startCursors[t]
-            for row in ranges[t] {
-                guard validity?.isValid(row) ?? true else { continue }
-                let b = Int(work.bucketOf[row])
-                let at = cursor[b]
-                cursor[b] = at + 1
-                let key = texts.key(row)
-                work.entries[at] = Entry(key0: key.key0, key1: key.key1, row: UInt32(truncatingIfNeeded: row))
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                for row in chunk.rows {
+                    guard validity?.isValid(part.firstRow + row) ?? true else { continue }
+                    let b = Int(part.hashTops[row] >> topShift)
+                    let at = cursor[b]
+                    cursor[b] = at + 1
+                    let key = part.keys[row]
+                    work.entries[at] = key
+                    if key.key1 == StringInterner.longMarker {
+                        let (pointer, length) = part.longText(row)
+                        work.longPointers![at] = pointer
+                        work.longLengths![at] = Int32(truncatingIfNeeded: length)
+                    }
+                }
             }
         }
 
-        // 3. Intern the buckets, a run of them per task, reusing one table per task.
+        // 3. Codes within each bucket, a run of buckets per task, in order of first appearance.
         let tasks = Parallel.ranges(buckets, parts: Parallel.threadCount * 8)
         let largest = (0..<buckets).map { bucketStart[$0 + 1] - bucketStart[$0] }.max() ?? 0
-        let pieces = Parallel.map(tasks.count) { t -> [(bytes: [UInt8], ends: [Int])] in
+        let outputs = Parallel.map(tasks.count) { t -> TaskOutput in
             let work = shared.value
-            var interner = StringInterner(expectedCount: largest, expectedBytes: largest * 16)
-            var result: [(bytes: [UInt8], ends: [Int])] = []
+            var table = BucketTable(largestBucket: largest)
+            defer { table.release() }
+            var output = TaskOutput()
+            let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
             for b in tasks[t] {
-                interner.removeAll(expecting: bucketStart[b + 1] - bucketStart[b])
-                var isNew = false
+                table.reset(for: bucketStart[b + 1] - bucketStart[b])
+                let firstOfBucket = output.stringCount
+                var count: UInt32 = 0
                 for at in bucketStart[b]..<bucketStart[b + 1] {
                     let entry = work.entries[at]
-                    let hash = entry.key1 == StringInterner.longMarker ? entry.key0 : StringInterner.hashInline(entry.key0, entry.key1)
-                    let key = StringInterner.Key(key0: entry.key0, key1: entry.key1, hash: hash)
-                    let code: Int
-                    if entry.key1 == StringInterner.longMarker {
-                        let row = Int(entry.row)
-                        code = interner.intern(key, UnsafeRawPointer(texts.pointers[row]), Int(texts.lengths[row]), isNew: &isNew)
-                    } else {
-                        // Short strings live in their key: no need to touch the row's text.
-                        code = interner.intern(key, UnsafeRawPointer(bitPattern: 1)!, 0, isNew: &isNew)
+                    let isLong = entry.key1 == StringInterner.longMarker
+                    let hash = isLong ? entry.key0 : StringInterner.hashInline(entry.key0, entry.key1)
+                    var slot = Int(truncatingIfNeeded: hash) & table.mask
+                    var code: UInt32
+                    while true {
+                        let candidate = table.slots[slot]
+                        if candidate.code == 0 {
+                            code = count
+                            count += 1
+                            table.slots[slot] = BucketTable.Slot(key0: entry.key0, key1: entry.key1, code: code + 1)
+                            firstAt[firstOfBucket + Int(code)] = UInt32(truncatingIfNeeded: at)
+                            output.byteCount += work.length(at: at)
+                            break
+                        }
+                        if candidate.key0 == entry.key0, candidate.key1 == entry.key1 {
+                            code = candidate.code - 1
+                            if !isLong { break }
+                            // Same hash: compare the bytes with the string's first appearance.
+                            let first = Int(firstAt[firstOfBucket + Int(code)])
+                            let length = Int(work.longLengths![at])
+                            if Int(work.longLengths![first]) == length, memcmp(work.longPointers![first], work.longPointers![at], length) == 0 {
+                                break
+                            }
+                        }
+                        slot = (slot + 1) & table.mask
                     }
-                    work.codeAt[at] = UInt32(truncatingIfNeeded: code)
+                    work.codeAt[at] = code
                 }
-                let storage = interner.storage
-                result.append((Array(storage.bytes), Array(storage.offsets.dropFirst())))
+                output.bucketCounts.append(Int(count))
+                output.stringCount += Int(count)
             }
-            return result
-        }.flatMap { $0 }
+            return output
+        }
 
-        // 4. Codes back into row order, shifted past the buckets before each one.
+        // 4. Where each bucket's codes and each task's bytes start in the dictionary.
         var codeBase = [Int](repeating: 0, count: buckets + 1)
-        var byteBase = [Int](repeating: 0, count: buckets + 1)
-        for b in 0..<buckets {
-            codeBase[b + 1] = codeBase[b] + pieces[b].ends.count
-            byteBase[b + 1] = byteBase[b] + pieces[b].bytes.count
+        var taskCodeBase = [Int](repeating: 0, count: tasks.count + 1)
+        var taskByteBase = [Int](repeating: 0, count: tasks.count + 1)
+        for (t, run) in tasks.enumerated() {
+            for (k, b) in run.enumerated() { codeBase[b + 1] = codeBase[b] + outputs[t].bucketCounts[k] }
+            taskCodeBase[t + 1] = taskCodeBase[t] + outputs[t].stringCount
+            taskByteBase[t + 1] = taskByteBase[t] + outputs[t].byteCount
         }
         let dictionaryCount = codeBase[buckets]
-        let codes = [UInt32](unsafeUninitializedCapacity: n) { buffer, initialized in
-            let out = UncheckedBox(buffer.baseAddress!)
-            _ = Parallel.map(ranges.count) { t in
-                let work = shared.value
-                let codes = out.value
-                var cursor = startCursors[t]
-                for row in ranges[t] {
-                    guard validity?.isValid(row) ?? true else {
-                        codes[row] = 0
-                        continue
-                    }
-                    let b = Int(work.bucketOf[row])
-                    codes[row] = UInt32(truncatingIfNeeded: codeBase[b]) &+ work.codeAt[cursor[b]]
-                    cursor[b] += 1
-                }
-            }
-            initialized = n
-        }
-        let bytes = [UInt8](unsafeUninitializedCapacity: byteBase[buckets]) { buffer, initialized in
-            let out = UncheckedBox(buffer.baseAddress)
-            _ = Parallel.map(tasks.count) { t in
-                for b in tasks[t] where !pieces[b].bytes.isEmpty {
-                    pieces[b].bytes.withUnsafeBufferPointer {
-                        (out.value! + byteBase[b]).update(from: $0.baseAddress!, count: $0.count)
-                    }
-                }
-            }
-            initialized = byteBase[buckets]
-        }
-        let offsets = [Int](unsafeUninitializedCapacity: dictionaryCount + 1) { buffer, initialized in
-            buffer[0] = 0
-            let out = UncheckedBox(buffer.baseAddress!)
-            _ = Parallel.map(tasks.count) { t in
-                for b in tasks[t] {
-                    let shiftBy = byteBase[b]
-                    var k = codeBase[b] + 1
-                    for end in pieces[b].ends {
-                        out.value[k] = end + shiftBy
-                        k += 1
+
+        // 5. Codes back into row order, shifted past the buckets before each one, written
+        //    straight into the column's packed storage.
+        func codes<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
+            LargeAllocation.array(of: T.self, count: n) { start in
+                let out = UncheckedBox(start)
+                _ = Parallel.map(chunks.count) { t in
+                    let work = shared.value
+                    let codes = out.value
+                    let chunk = chunks[t], part = parts[chunk.part]
+                    var cursor = startCursors[t]
+                    cursor.withUnsafeMutableBufferPointer { cursor in
+                        codeBase.withUnsafeBufferPointer { codeBase in
+                            for row in chunk.rows {
+                                let global = part.firstRow + row
+                                guard validity?.isValid(global) ?? true else {
+                                    codes[global] = 0
+                                    continue
+                                }
+                                let b = Int(part.hashTops[row] >> topShift)
+                                let at = cursor[b]
+                                cursor[b] = at + 1
+                                codes[global] = T(truncatingIfNeeded: codeBase[b] &+ Int(work.codeAt[at]))
+                            }
+                        }
                     }
                 }
             }
-            initialized = dictionaryCount + 1
         }
-        let packed = codes.withUnsafeBufferPointer { PackedIntegers.packCodes($0, dictionarySize: dictionaryCount) }
+        let packed: PackedIntegers
+        if dictionaryCount <= 256 {
+            packed = PackedIntegers(base: 0, scale: 1, storage: .u8(codes(UInt8.self)))
+        } else if dictionaryCount <= 65_536 {
+            packed = PackedIntegers(base: 0, scale: 1, storage: .u16(codes(UInt16.self)))
+        } else {
+            packed = PackedIntegers(base: 0, scale: 1, storage: .u32(codes(UInt32.self)))
+        }
+
+        // 6. The dictionary: each task's strings end to end, copied from their first
+        //    appearance (a short string from its key).
+        var offsets = [Int]()
+        let bytes = LargeAllocation.array(of: UInt8.self, count: taskByteBase[tasks.count]) { bytesStart in
+            offsets = LargeAllocation.array(of: Int.self, count: dictionaryCount + 1) { offsetsStart in
+                offsetsStart[0] = 0
+                let out = UncheckedBox((bytesStart, offsetsStart))
+                _ = Parallel.map(tasks.count) { t in
+                    let work = shared.value
+                    let (bytes, offsets) = out.value
+                    let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
+                    var cursor = taskByteBase[t]
+                    let limit = taskByteBase[t + 1]
+                    for k in 0..<outputs[t].stringCount {
+                        let at = Int(firstAt[k])
+                        let entry = work.entries[at]
+                        let length = work.length(at: at)
+                        let target = UnsafeMutableRawPointer(bytes + cursor)
+                        if entry.key1 == StringInterner.longMarker {
+                            target.copyMemory(from: work.longPointers![at], byteCount: length)
+                        } else if cursor + 16 <= limit {
+                            // Two stores; the bytes past the string are overwritten by the next.
+                            target.storeBytes(of: entry.key0, as: UInt64.self)
+                            target.storeBytes(of: entry.key1, toByteOffset: 8, as: UInt64.self)
+                        } else {
+                            withUnsafeBytes(of: entry) { target.copyMemory(from: $0.baseAddress!, byteCount: length) }
+                        }
+                        cursor += length
+                        offsets[taskCodeBase[t] + k + 1] = cursor
+                    }
+                }
+            }
+        }
         return (packed, StringDictionary(bytes: bytes, offsets: offsets))
     }
 }

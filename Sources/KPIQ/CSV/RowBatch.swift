@@ -6,6 +6,9 @@
 /// can prefetch hash slots for the rows ahead).
 struct RowBatch: ~Copyable {
     static let capacity = 256
+    /// Distance between a row's consecutive fields. A stride of exactly 4 KB would put a
+    /// row's fields in one L1 cache set, which has fewer ways than a row has fields.
+    static let columnStride = capacity + 4
 
     /// Fields per row: the columns plus one, so a row with too many fields stays in bounds.
     let columns: Int
@@ -20,7 +23,7 @@ struct RowBatch: ~Copyable {
     init(columnCount: Int, base: UnsafePointer<UInt8>, end: Int) {
         self.end = end
         columns = columnCount + 1
-        fields = .allocate(capacity: Self.capacity * columns)
+        fields = .allocate(capacity: Self.columnStride * columns)
         rowStarts = .allocate(capacity: Self.capacity)
         self.base = base
     }
@@ -31,7 +34,7 @@ struct RowBatch: ~Copyable {
         scratch.release()
     }
 
-    /// Where the next row's first field goes; its next fields are `capacity` apart.
+    /// Where the next row's first field goes; its next fields are `columnStride` apart.
     var nextRowFields: UnsafeMutablePointer<FieldRef> { fields + count }
 
     var isFull: Bool { count == Self.capacity }
@@ -44,14 +47,14 @@ struct RowBatch: ~Copyable {
     /// Takes a row out (its scratch text stays, unreferenced).
     mutating func remove(row: Int) {
         for r in row..<(count - 1) {
-            for c in 0..<columns { fields[c * Self.capacity + r] = fields[c * Self.capacity + r + 1] }
+            for c in 0..<columns { fields[c * Self.columnStride + r] = fields[c * Self.columnStride + r + 1] }
             rowStarts[r] = rowStarts[r + 1]
         }
         count -= 1
     }
 
     @inline(__always)
-    func field(row: Int, column: Int) -> FieldRef { fields[column * Self.capacity + row] }
+    func field(row: Int, column: Int) -> FieldRef { fields[column * Self.columnStride + row] }
 
     /// True when 16 bytes can be read from the field's start (for word-sized key loads).
     @inline(__always)

@@ -153,6 +153,34 @@ struct StringInterner: ~Copyable {
         return Key(key0: h, key1: longMarker, hash: h)
     }
 
+    /// A read-only view of the table for lookups in a tight loop (its fields stay in
+    /// registers); valid until the next insertion.
+    struct Lookup {
+        let table: UnsafeMutablePointer<Slot>
+        let mask: Int
+        let bytes: UnsafeMutablePointer<UInt8>
+        let offsets: UnsafeMutablePointer<Int>
+
+        /// The code of the string with `key` (its bytes at `start`), or -1 when it is absent.
+        @inline(__always)
+        func code(of key: Key, _ start: UnsafeRawPointer, _ length: Int) -> Int {
+            var slot = Int(truncatingIfNeeded: key.hash) & mask
+            while true {
+                let entry = table[slot]
+                if entry.code == 0 { return -1 }
+                if entry.key0 == key.key0, entry.key1 == key.key1 {
+                    let code = Int(entry.code) &- 1
+                    if key.key1 != StringInterner.longMarker { return code }
+                    let lower = offsets[code]
+                    if offsets[code + 1] - lower == length, memcmp(bytes + lower, start, length) == 0 { return code }
+                }
+                slot = (slot &+ 1) & mask
+            }
+        }
+    }
+
+    var lookup: Lookup { Lookup(table: table, mask: mask, bytes: bytes.base, offsets: offsets.base) }
+
     /// Starts loading the slot a probe for `key` will read first.
     @inline(__always)
     func prefetch(_ key: Key) {
