@@ -68,7 +68,7 @@ extension ShowExecutor {
         rest.sort = []
         rest.withOther = false
         rest.chart = nil
-        rest.filter = rowFilter.map { Expression.binary(.and, $0, folding, span: .none) } ?? folding
+        rest.filter = rowFilter.map { Expression.binary(.and, $0, folding, span: Optional<Span>.none) } ?? folding
         // The same periods as the table, even where the folded values have no rows.
         if rest.range == nil, let calendar, let first = periods.first, let last = periods.last {
             rest.range = TimeRange(kind: .dates(from: first, to: min(calendar.end(of: last), AsOfRange.end(asOf: asOf)) - 1), span: .none)

@@ -38,7 +38,7 @@ struct ScanPipeline {
         let next = Atomic<Int>(0)
         let sinks = (0..<workers).map { _ in makeSink() }
         let boxedSinks = UncheckedBox(sinks)
-        try Parallel.map(workers) { worker in
+        _ = try Parallel.map(workers) { worker in
             let sink = boxedSinks.value[worker]
             while true {
                 let morsel = next.add(1, ordering: .relaxed).oldValue

@@ -1,18 +1,23 @@
 /// `count_distinct(x)`: exact. Text from one dictionary is counted in a bitmap per group
 /// over the dictionary's codes (a flat matrix of words, OR-merged across threads and
 /// popcounted at the end): counting distinct visitors per source is setting bits, not hashing
-/// strings. When that matrix would be too large (hundreds of campaigns times millions of
-/// visitors), each row's (group, code) pair is appended to a list instead, and the list is
-/// radix-sorted and counted at the end: linear, sequential, 8 bytes per row. Other types keep
-/// a hash set of their values' words per group.
+/// strings. The matrix has a row per group actually seen (group numbers can be sparse: a
+/// month key grouped by day offsets, codes of a large dictionary). When that matrix would be
+/// too large (hundreds of campaigns times millions of visitors), each row's (group, code) pair
+/// is appended to a list instead, and the list is radix-sorted and counted at the end:
+/// linear, sequential, 8 bytes per row. Other types keep a hash set of their values' words
+/// per group.
 final class CountDistinctAccumulator: Accumulator {
     private let encoder: KeyComponents
     private var words: [UInt64] = []
     private var nulls: [UInt8] = []
-    /// Matrix mode: `wordsPerGroup` bitmap words per group, groups one after another.
+    /// Matrix mode: `wordsPerGroup` bitmap words per matrix row, rows one after another;
+    /// `rowOfGroup[g]` is group g's row (-1 while it has none), `groupOfRow` the reverse.
     private var matrix: [UInt64]?
     private var wordsPerGroup = 0
     private var matrixDictionary: StringDictionary?
+    private var rowOfGroup: [Int32] = []
+    private var groupOfRow: [Int32] = []
     /// Set mode.
     private var sets: [DistinctSet] = []
     /// Pair mode: `group << 32 | code` per row, for one dictionary.
@@ -32,8 +37,6 @@ final class CountDistinctAccumulator: Accumulator {
         matrixBudget = min(Self.matrixLimit, max(1 << 16, expectedRows / 2))
     }
 
-    private var groupsHeld: Int { matrix.map { wordsPerGroup == 0 ? 0 : $0.count / wordsPerGroup } ?? sets.count }
-
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
         guard let argument else {
             grow(to: groupCount)
@@ -46,7 +49,7 @@ final class CountDistinctAccumulator: Accumulator {
         }
         if matrix == nil, pairs == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
             let perGroup = max(1, (dictionary.count + 63) / 64)
-            if perGroup * max(groupCount, 1) <= matrixBudget {
+            if perGroup <= matrixBudget {
                 matrix = []
                 wordsPerGroup = perGroup
                 matrixDictionary = dictionary
@@ -71,14 +74,27 @@ final class CountDistinctAccumulator: Accumulator {
         }
         if matrix != nil, encoder.dictionary !== matrixDictionary || encoder.usesStrings { toSets() }
         if matrix != nil {
+            // Rows for the batch's new groups first; past the budget, pairs take over.
+            for i in 0..<groups.count where nulls[i] == 0 && rowOfGroup[Int(groups[i])] < 0 && (mask.map { $0[i] != 0 } ?? true) {
+                rowOfGroup[Int(groups[i])] = Int32(groupOfRow.count)
+                groupOfRow.append(groups[i])
+            }
+            if groupOfRow.count * wordsPerGroup > matrixBudget {
+                toPairs()
+                appendPairs(groups: groups, mask: mask)
+                return
+            }
+            growMatrix()
             let perGroup = wordsPerGroup
             matrix!.withUnsafeMutableBufferPointer { bits in
-                words.withUnsafeBufferPointer { codes in
-                    nulls.withUnsafeBufferPointer { nulls in
-                        groups.withUnsafeBufferPointer { groups in
-                            for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
-                                let code = Int(codes[i])
-                                bits[Int(groups[i]) * perGroup + code >> 6] |= 1 << UInt64(code & 63)
+                rowOfGroup.withUnsafeBufferPointer { rowOfGroup in
+                    words.withUnsafeBufferPointer { codes in
+                        nulls.withUnsafeBufferPointer { nulls in
+                            groups.withUnsafeBufferPointer { groups in
+                                for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
+                                    let code = Int(codes[i])
+                                    bits[Int(rowOfGroup[Int(groups[i])]) * perGroup + code >> 6] |= 1 << UInt64(code & 63)
+                                }
                             }
                         }
                     }
@@ -109,44 +125,48 @@ final class CountDistinctAccumulator: Accumulator {
         }
     }
 
-    /// Room for `groupCount` groups; a matrix that would grow too large becomes pairs (or sets).
+    /// Room for `groupCount` groups (a matrix row is only made for a group once it has a value).
     private func grow(to groupCount: Int) {
         if pairs != nil {
             pairGroups = max(pairGroups, groupCount)
             return
         }
         if matrix != nil {
-            if groupCount * wordsPerGroup > matrixBudget {
-                toPairs()
-                pairGroups = max(pairGroups, groupCount)
-                return
-            } else if matrix!.count < groupCount * wordsPerGroup {
-                matrix!.append(contentsOf: repeatElement(0, count: groupCount * wordsPerGroup - matrix!.count))
-                return
-            } else {
-                return
-            }
+            rowOfGroup.grow(to: groupCount, with: -1)
+            return
         }
         sets.grow(to: groupCount, with: DistinctSet())
+    }
+
+    /// Zeroed words for matrix rows made since the last call.
+    private func growMatrix() {
+        let needed = groupOfRow.count * wordsPerGroup
+        if matrix!.count < needed { matrix!.append(contentsOf: repeatElement(0, count: needed - matrix!.count)) }
     }
 
     /// Leaves matrix mode for pair mode: each set bit becomes a pair.
     private func toPairs() {
         guard let bits = matrix, let dictionary = matrixDictionary else { return }
         var list: [UInt64] = []
-        for g in 0..<groupsHeld {
+        for (row, g) in groupOfRow.enumerated() where (row + 1) * wordsPerGroup <= bits.count {
             for w in 0..<wordsPerGroup {
-                var word = bits[g * wordsPerGroup + w]
+                var word = bits[row * wordsPerGroup + w]
                 while word != 0 {
                     list.append(UInt64(g) << 32 | UInt64(w * 64 + word.trailingZeroBitCount))
                     word &= word - 1
                 }
             }
         }
-        pairGroups = groupsHeld
-        matrix = nil
+        pairGroups = rowOfGroup.count
+        dropMatrix()
         pairs = list
         pairsDictionary = dictionary
+    }
+
+    private func dropMatrix() {
+        matrix = nil
+        rowOfGroup = []
+        groupOfRow = []
     }
 
     /// Leaves matrix or pair mode: each group's codes become a set.
@@ -162,19 +182,18 @@ final class CountDistinctAccumulator: Accumulator {
             return
         }
         guard let bits = matrix else { return }
-        let groups = groupsHeld
-        var converted = [DistinctSet](repeating: DistinctSet(), count: groups)
-        for g in 0..<groups {
+        var converted = [DistinctSet](repeating: DistinctSet(), count: rowOfGroup.count)
+        for (row, g) in groupOfRow.enumerated() where (row + 1) * wordsPerGroup <= bits.count {
             for w in 0..<wordsPerGroup {
-                var word = bits[g * wordsPerGroup + w]
+                var word = bits[row * wordsPerGroup + w]
                 while word != 0 {
-                    converted[g].insert(UInt64(w * 64 + word.trailingZeroBitCount), universe: nil)
+                    converted[Int(g)].insert(UInt64(w * 64 + word.trailingZeroBitCount), universe: nil)
                     word &= word - 1
                 }
             }
         }
         sets = converted
-        matrix = nil
+        dropMatrix()
     }
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
@@ -197,21 +216,32 @@ final class CountDistinctAccumulator: Accumulator {
             pairGroups = max(pairGroups, groupCount)
             return
         }
-        if matrix == nil, sets.isEmpty, pairs == nil, let theirs = other.matrix {
+        if matrix == nil, sets.isEmpty, pairs == nil, other.matrix != nil {
             // Take their layout when this one has seen nothing.
             matrix = []
             wordsPerGroup = other.wordsPerGroup
             matrixDictionary = other.matrixDictionary
             encoder.adopt(other.matrixDictionary!)
-            _ = theirs
         }
         grow(to: groupCount)
         if matrix != nil, let theirs = other.matrix, other.matrixDictionary === matrixDictionary, other.wordsPerGroup == wordsPerGroup {
+            for g in other.groupOfRow where mapping[Int(g)] >= 0 && rowOfGroup[Int(mapping[Int(g)])] < 0 {
+                rowOfGroup[Int(mapping[Int(g)])] = Int32(groupOfRow.count)
+                groupOfRow.append(mapping[Int(g)])
+            }
+            if groupOfRow.count * wordsPerGroup > matrixBudget {
+                // Too large together: both become pairs, concatenated above.
+                toPairs()
+                other.toPairs()
+                merge(other, mapping: mapping, groupCount: groupCount)
+                return
+            }
+            growMatrix()
             let perGroup = wordsPerGroup
             matrix!.withUnsafeMutableBufferPointer { bits in
-                for g in 0..<(theirs.count / max(perGroup, 1)) where mapping[g] >= 0 {
-                    let target = Int(mapping[g]) * perGroup
-                    for w in 0..<perGroup { bits[target + w] |= theirs[g * perGroup + w] }
+                for (row, g) in other.groupOfRow.enumerated() where mapping[Int(g)] >= 0 && (row + 1) * perGroup <= theirs.count {
+                    let target = Int(rowOfGroup[Int(mapping[Int(g)])]) * perGroup
+                    for w in 0..<perGroup { bits[target + w] |= theirs[row * perGroup + w] }
                 }
             }
             return
@@ -245,9 +275,11 @@ final class CountDistinctAccumulator: Accumulator {
         if let bits = matrix {
             let perGroup = wordsPerGroup
             return ColumnFactory.ints(order.map { g in
+                guard g < rowOfGroup.count, rowOfGroup[g] >= 0 else { return 0 }
+                let row = Int(rowOfGroup[g])
                 var total = 0
-                if (g + 1) * perGroup <= bits.count {
-                    for w in 0..<perGroup { total += bits[g * perGroup + w].nonzeroBitCount }
+                if (row + 1) * perGroup <= bits.count {
+                    for w in 0..<perGroup { total += bits[row * perGroup + w].nonzeroBitCount }
                 }
                 return Int64(total)
             })
