@@ -8,7 +8,10 @@
 
 void kpiq_malloc_thresholds(int mmap_threshold, int trim_threshold) {
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    /* A threshold of 0 means: never map blocks of their own (glibc caps the threshold at
+       32 MB, so this is the only way to keep larger blocks for reuse). */
+    mallopt(M_MMAP_MAX, mmap_threshold == 0 ? 0 : 65536);
+    if (mmap_threshold > 0) mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     mallopt(M_TRIM_THRESHOLD, trim_threshold);
 #else
     (void)mmap_threshold;

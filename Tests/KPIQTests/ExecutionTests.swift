@@ -238,6 +238,43 @@ import Testing
         }
     }
 
+    /// Tens of thousands of visitors, grouped by their codes: groups come out in first-seen
+    /// order even though the dictionary numbers them otherwise, with their first value by time
+    /// and, by month, their distinct counts.
+    @Test func manyGroupsComeOutInFirstSeenOrder() throws {
+        let table = try query("from t | group visitor | agg n = count(), first_source = first(source, day)")
+        var order: [String] = []
+        var counts: [String: Int] = [:]
+        var firsts: [String: (Int64, String?)] = [:]
+        for row in Self.rows {
+            if counts[row.visitor] == nil { order.append(row.visitor) }
+            counts[row.visitor, default: 0] += 1
+            if let best = firsts[row.visitor], best.0 <= row.day { continue }
+            firsts[row.visitor] = (row.day, row.source)
+        }
+        #expect(table.rowCount == order.count)
+        guard case .text(let codes, _) = table.columns[0].values else { Issue.record("not text codes"); return }
+        // The premise: codes are not already in first-seen order (else no ordering is tested).
+        #expect((0..<min(1000, table.rowCount)).contains { codes[$0] != Int64($0) })
+        for (r, visitor) in order.enumerated() {
+            #expect(table.columns[0].scalar(at: r) == .text(visitor))
+            #expect(table.columns[1].scalar(at: r) == .int(Int64(counts[visitor]!)))
+            #expect(table.columns[2].scalar(at: r) == (firsts[visitor]!.1.map { .text($0) } ?? .null))
+            if table.columns[0].scalar(at: r) != .text(visitor) { break }
+        }
+        let monthly = try query("from t | group month = month(day) | agg visitors = count_distinct(visitor) | sort month")
+        var perMonth: [Int64: Set<String>] = [:]
+        for row in Self.rows {
+            let civil = CivilCalendar.civil(row.day)
+            perMonth[CivilCalendar.days(year: civil.year, month: civil.month, day: 1), default: []].insert(row.visitor)
+        }
+        #expect(monthly.rowCount == perMonth.count)
+        for (r, month) in perMonth.keys.sorted().enumerated() {
+            #expect(monthly.columns[0].scalar(at: r) == .date(month))
+            #expect(monthly.columns[1].scalar(at: r) == .int(Int64(perMonth[month]!.count)))
+        }
+    }
+
     /// Groups that keep coming (one per thousand rows) start as bitmaps and switch to pairs
     /// on the way; the counts do not change.
     @Test func distinctCountsSwitchingFromBitmapsToPairs() throws {

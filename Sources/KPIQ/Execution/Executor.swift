@@ -32,9 +32,11 @@ public struct Executor {
             let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
             let rows = source.rowCount
             let specs = aggregates.map { Self.aggregateSpec($0, expectedRows: rows) }
+            var trace = PhaseTrace("aggregate \(rows) rows")
             let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
+            trace.mark("scan")
             let names = schema.names
-            return AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)))
+            return AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)), trace: &trace)
         case .sort(let input, let keys):
             return try Sorter.sort(try run(input), keys: keys, limit: nil, cancel: cancel)
         case .limit(let input, let count, let offset):

@@ -44,7 +44,7 @@ final class AggregateSink: BatchSink {
 
     /// Merges the sinks and builds the result: key columns then one column per aggregate,
     /// groups in order of first appearance. Without keys there is always exactly one row.
-    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String]) -> Table {
+    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String], trace: inout PhaseTrace) -> Table {
         let first = sinks[0]
         for other in sinks.dropFirst() {
             let mapping = first.indexer.absorb(other.indexer)
@@ -52,7 +52,9 @@ final class AggregateSink: BatchSink {
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
             }
         }
+        trace.mark("merge")
         var order = first.indexer.orderedGroups()
+        trace.mark("order \(order.count) groups")
         if first.keyExpressions.isEmpty, order.isEmpty {
             // An aggregate over no rows: one row (count 0, other aggregates null).
             order = [0]
@@ -62,7 +64,10 @@ final class AggregateSink: BatchSink {
         }
         var columns: [Column] = []
         for k in 0..<first.keyExpressions.count { columns.append(first.indexer.keyColumn(k, order: order)) }
+        trace.mark("keys")
         for accumulator in first.accumulators { columns.append(accumulator.finish(order: order)) }
+        trace.mark("aggregates")
+        trace.emit()
         return Table(names: keyNames + aggregateNames, columns: columns, rowCount: order.count)
     }
 }

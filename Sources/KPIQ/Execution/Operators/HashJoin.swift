@@ -7,6 +7,7 @@
 /// and no string is built per row.
 enum HashJoin {
     static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?) throws -> Table {
+        var trace = PhaseTrace("join \(left.rowCount) x \(right.rowCount) rows")
         let leftKeys = spec.leftKeys.map { Batch.decode(left.columns[$0], .range(start: 0, count: left.rowCount)) }
         let rightKeys = spec.rightKeys.map { Batch.decode(right.columns[$0], .range(start: 0, count: right.rowCount)) }
         let width = leftKeys.count
@@ -21,6 +22,7 @@ enum HashJoin {
             for i in 0..<left.rowCount where !leftKeys[k].isValid(i) { leftUsable[i] = false }
             for i in 0..<right.rowCount where !rightKeys[k].isValid(i) { rightUsable[i] = false }
         }
+        trace.mark("keys")
         try cancel?.check()
         // Build on the smaller side, probe with the other.
         let buildLeft = left.rowCount < right.rowCount
@@ -65,6 +67,7 @@ enum HashJoin {
             }
             return (probeRows, buildRows)
         }
+        trace.mark("build and probe")
         var leftIndices: [Int32]
         var rightIndices: [Int32]
         if buildLeft {
@@ -123,8 +126,11 @@ enum HashJoin {
                 (leftIndices, rightIndices) = merged
             }
         }
+        trace.mark("pair up")
         var columns = left.columns.map { $0.gather(leftIndices) }
         for c in spec.rightColumns { columns.append(TableOperations.gather(right.columns[c], rightIndices)) }
+        trace.mark("gather")
+        trace.emit()
         return Table(names: names, columns: columns, rowCount: leftIndices.count)
     }
 

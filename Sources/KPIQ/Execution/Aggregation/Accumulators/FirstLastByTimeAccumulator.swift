@@ -124,9 +124,27 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     }
 
     func finish(order: [Int]) -> Column {
-        let valid = order.map { $0 < best.count && best[$0].row != Self.noRow && best[$0].hasValue }
-        let validity = valid.contains(false) ? Validity(flags: valid) : nil
-        let words = order.map { $0 < best.count ? best[$0].word : 0 }
+        // One gather of the records (millions of groups, in an order unrelated to theirs).
+        var valid = [Bool](repeating: false, count: order.count)
+        var words = [UInt64](repeating: 0, count: order.count)
+        var allValid = true
+        best.withUnsafeBufferPointer { best in
+            valid.withUnsafeMutableBufferPointer { valid in
+                words.withUnsafeMutableBufferPointer { words in
+                    let ahead = 12
+                    for (i, g) in order.enumerated() {
+                        if i + ahead < order.count, order[i + ahead] < best.count { kpiq_prefetch_read(best.baseAddress! + order[i + ahead]) }
+                        guard g < best.count, best[g].row != Self.noRow, best[g].hasValue else {
+                            allValid = false
+                            continue
+                        }
+                        valid[i] = true
+                        words[i] = best[g].word
+                    }
+                }
+            }
+        }
+        let validity = allValid ? nil : Validity(flags: valid)
         switch type {
         case .text:
             if let strings { return ColumnFactory.text(order.enumerated().map { valid[$0.offset] ? strings[$0.element] : nil }) }
