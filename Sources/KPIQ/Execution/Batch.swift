@@ -36,7 +36,12 @@ public final class Batch {
     /// Row numbers in the table of this batch's rows.
     public var rowNumbers: [Int32] {
         switch rows {
-        case .range(let start, let count): return (0..<count).map { Int32(start + $0) }
+        case .range(let start, let count):
+            // Row numbers fit Int32 (tables are capped below 2^31 rows).
+            return [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = Int32(truncatingIfNeeded: start &+ i) }
+                initialized = count
+            }
         case .indices(let indices): return indices
         }
     }

@@ -29,11 +29,7 @@ final class AggregateSink: BatchSink {
         for (spec, accumulator) in zip(specs, accumulators) {
             var mask: [UInt8]?
             if let filter = spec.filter {
-                let result = BoolOperand(try filter.evaluate(batch))
-                mask = (0..<batch.count).map { i in
-                    let (value, valid) = result[i]
-                    return valid && value != 0 ? 1 : 0
-                }
+                mask = BoolOperand(try filter.evaluate(batch)).truthMask(count: batch.count)
             }
             let argument = try spec.argument?.evaluate(batch)
             let order = try spec.order?.evaluate(batch)

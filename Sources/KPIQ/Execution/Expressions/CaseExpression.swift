@@ -12,13 +12,10 @@ struct CaseExpression: PhysicalExpression {
         var undecided = n
         var results: [Vector] = []
         for (index, clause) in clauses.enumerated() {
-            let condition = BoolOperand(try clause.condition.evaluate(batch))
-            for i in 0..<n where choice[i] == clauses.count {
-                let (value, valid) = condition[i]
-                if valid, value != 0 {
-                    choice[i] = index
-                    undecided -= 1
-                }
+            let condition = BoolOperand(try clause.condition.evaluate(batch)).truthMask(count: n)
+            for i in 0..<n where choice[i] == clauses.count && condition[i] != 0 {
+                choice[i] = index
+                undecided -= 1
             }
             results.append(try clause.result.evaluate(batch))
             if undecided == 0 { break }
@@ -28,15 +25,25 @@ struct CaseExpression: PhysicalExpression {
         return Self.select(results, choice: choice, type: type, count: n)
     }
 
-    /// Row i takes its value from `sources[choice[i]]`.
+    /// Row i takes its value from `sources[choice[i]]`. Each source is flattened once into
+    /// one array (source s at `s * n`), so the row loop reads plain memory.
     static func select(_ sources: [Vector], choice: [Int], type: DataType?, count n: Int) -> Vector {
+        var validFlat = [UInt8](repeating: 1, count: sources.count * n)
+        for (s, source) in sources.enumerated() {
+            if case .constant(let scalar) = source.values {
+                if scalar.isNull { for i in 0..<n { validFlat[s * n + i] = 0 } }
+            } else if let valid = source.valid {
+                validFlat.replaceSubrange(s * n..<(s + 1) * n, with: valid)
+            }
+        }
         var valid = [UInt8](repeating: 1, count: n)
         var anyNull = false
-        for i in 0..<n where !sources[choice[i]].isValid(i) {
+        for i in 0..<n where validFlat[choice[i] * n + i] == 0 {
             valid[i] = 0
             anyNull = true
         }
         let validity = anyNull ? valid : nil
+        func pick<T>(_ flat: [T]) -> [T] { (0..<n).map { flat[choice[$0] * n + $0] } }
         switch type {
         case .text?:
             // One dictionary for all branches when they share it; otherwise rebuild.
@@ -50,11 +57,11 @@ struct CaseExpression: PhysicalExpression {
                 }
             }
             if sameDictionary, let dictionary = shared {
-                let codes = (0..<n).map { i -> Int64 in
-                    if case .text(let c, _) = sources[choice[i]].values { return c[i] }
-                    return 0
+                var flat = [Int64](repeating: 0, count: sources.count * n)
+                for (s, source) in sources.enumerated() {
+                    if case .text(let c, _) = source.values { flat.replaceSubrange(s * n..<(s + 1) * n, with: c) }
                 }
-                return Vector(type: .text, values: .text(codes: codes, dictionary: dictionary), valid: validity, count: n)
+                return Vector(type: .text, values: .text(codes: pick(flat), dictionary: dictionary), valid: validity, count: n)
             }
             var builder = TextVectorBuilder(capacity: n)
             for i in 0..<n {
@@ -62,19 +69,16 @@ struct CaseExpression: PhysicalExpression {
             }
             return builder.vector()
         case .decimal?:
-            let operands = sources.map { NumericOperand($0) }
-            let values = (0..<n).map { i in operands[choice[i]]?.double(i) ?? 0 }
-            return Vector(type: .decimal, values: .doubles(values), valid: validity, count: n)
+            let flat = sources.flatMap { NumericOperand($0)?.doubles(count: n) ?? [Double](repeating: 0, count: n) }
+            return Vector(type: .decimal, values: .doubles(pick(flat)), valid: validity, count: n)
         case .bool?:
-            let operands = sources.map { BoolOperand($0) }
-            let values = (0..<n).map { i in operands[choice[i]][i].0 }
-            return Vector(type: .bool, values: .bools(values), valid: validity, count: n)
+            let flat = sources.flatMap { BoolOperand($0).truthMask(count: n) }
+            return Vector(type: .bool, values: .bools(pick(flat)), valid: validity, count: n)
         case nil:
             return .constant(.null, type: nil, count: n)
         default:
-            let operands = sources.map { NumericOperand($0) }
-            let values = (0..<n).map { i in operands[choice[i]]?.int(i) ?? 0 }
-            return Vector(type: type, values: .ints(values), valid: validity, count: n)
+            let flat = sources.flatMap { NumericOperand($0)?.ints(count: n) ?? [Int64](repeating: 0, count: n) }
+            return Vector(type: type, values: .ints(pick(flat)), valid: validity, count: n)
         }
     }
 }
@@ -85,6 +89,10 @@ struct CoalesceExpression: PhysicalExpression {
     let type: DataType?
 
     func evaluate(_ batch: Batch) throws -> Vector {
+        switch type {
+        case .int?, .date?, .timestamp?: return try integers(batch)
+        default: break
+        }
         let n = batch.count
         var sources: [Vector] = []
         var choice = [Int](repeating: -1, count: n)
@@ -93,14 +101,55 @@ struct CoalesceExpression: PhysicalExpression {
             let vector = try argument.evaluate(batch)
             let index = sources.count
             sources.append(vector)
-            for i in 0..<n where choice[i] < 0 && vector.isValid(i) {
-                choice[i] = index
-                open -= 1
+            if case .constant(let scalar) = vector.values {
+                if !scalar.isNull {
+                    for i in 0..<n where choice[i] < 0 { choice[i] = index }
+                    open = 0
+                }
+            } else if let valid = vector.valid {
+                for i in 0..<n where choice[i] < 0 && valid[i] != 0 {
+                    choice[i] = index
+                    open -= 1
+                }
+            } else {
+                for i in 0..<n where choice[i] < 0 { choice[i] = index }
+                open = 0
             }
             if open == 0 { break }
         }
         let last = sources.count
         sources.append(.constant(.null, type: type, count: n))
         return CaseExpression.select(sources, choice: choice.map { $0 < 0 ? last : $0 }, type: type, count: n)
+    }
+
+    /// Integer-backed results (counts of stage timestamps: `coalesce(mql_at, sql_at)`):
+    /// each argument fills the rows still null, in one branch-free loop.
+    private func integers(_ batch: Batch) throws -> Vector {
+        let n = batch.count
+        var values = [Int64](repeating: 0, count: n)
+        var valid = [UInt8](repeating: 0, count: n)
+        var open = n
+        for argument in arguments where open > 0 {
+            let vector = try argument.evaluate(batch)
+            if case .constant(let scalar) = vector.values, scalar.isNull { continue }
+            let source = NumericOperand(vector)?.ints(count: n) ?? [Int64](repeating: 0, count: n)
+            let sourceValid = vector.valid ?? [UInt8](repeating: 1, count: n)
+            open = 0
+            values.withUnsafeMutableBufferPointer { values in
+                valid.withUnsafeMutableBufferPointer { valid in
+                    source.withUnsafeBufferPointer { source in
+                        sourceValid.withUnsafeBufferPointer { sourceValid in
+                            for i in 0..<n {
+                                let take = (1 &- valid[i]) & sourceValid[i]
+                                values[i] = take != 0 ? source[i] : values[i]
+                                valid[i] |= take
+                                open &+= Int(1 &- valid[i])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Vector(type: type, values: .ints(values), valid: open == 0 ? nil : valid, count: n)
     }
 }

@@ -52,6 +52,25 @@ struct BoolOperand {
         }
     }
 
+    /// Per row: 1 where the value is true (not null, not false), else 0; one typed loop
+    /// (filters and filtered aggregates read this instead of the per-row subscript).
+    func truthMask(count n: Int) -> [UInt8] {
+        if let constant { return [UInt8](repeating: constant.1 && constant.0 != 0 ? 1 : 0, count: n) }
+        var mask = [UInt8](repeating: 0, count: n)
+        mask.withUnsafeMutableBufferPointer { mask in
+            switch vector.values {
+            case .bools(let a): a.withUnsafeBufferPointer { a in for i in 0..<n { mask[i] = a[i] != 0 ? 1 : 0 } }
+            case .ints(let a): a.withUnsafeBufferPointer { a in for i in 0..<n { mask[i] = a[i] != 0 ? 1 : 0 } }
+            case .doubles(let a): a.withUnsafeBufferPointer { a in for i in 0..<n { mask[i] = a[i] != 0 ? 1 : 0 } }
+            default: return
+            }
+            if let valid = vector.valid {
+                valid.withUnsafeBufferPointer { valid in for i in 0..<n { mask[i] &= valid[i] } }
+            }
+        }
+        return mask
+    }
+
     @inline(__always)
     subscript(i: Int) -> (UInt8, Bool) {
         if let constant { return constant }

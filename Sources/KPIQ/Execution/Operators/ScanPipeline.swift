@@ -63,13 +63,10 @@ struct ScanPipeline {
         for step in steps {
             switch step {
             case .filter(let predicate):
-                let result = BoolOperand(try predicate.evaluate(batch))
+                let mask = BoolOperand(try predicate.evaluate(batch)).truthMask(count: batch.count)
                 var positions: [Int32] = []
                 positions.reserveCapacity(batch.count)
-                for i in 0..<batch.count {
-                    let (value, valid) = result[i]
-                    if valid, value != 0 { positions.append(Int32(i)) }
-                }
+                for i in 0..<batch.count where mask[i] != 0 { positions.append(Int32(i)) }
                 if positions.isEmpty { return false }
                 batch.keep(positions)
             case .project(let items):

@@ -6,8 +6,8 @@ import CKPIQSupport
 /// strings. The matrix has a row per group actually seen (group numbers can be sparse: a
 /// month key grouped by day offsets, codes of a large dictionary). When that matrix would be
 /// too large (hundreds of campaigns times millions of visitors), each row's (group, code) pair
-/// is appended to a list instead, and the list is radix-sorted and counted at the end:
-/// linear, sequential, 8 bytes per row. Other types keep a hash set of their values' words
+/// is appended to a list instead, counted at the end by `DistinctPairCounter`: linear,
+/// 8 bytes per row. Other types keep a hash set of their values' words
 /// per group.
 final class CountDistinctAccumulator: Accumulator {
     private let encoder: KeyComponents
@@ -272,14 +272,10 @@ final class CountDistinctAccumulator: Accumulator {
 
     func finish(order: [Int]) -> Column {
         if let list = pairs {
-            // Sorted, equal pairs are neighbours: count each group's first occurrences.
-            let sorted = RadixSort.sorted(list)
-            var counts = [Int64](repeating: 0, count: max(pairGroups, (order.max() ?? -1) + 1))
-            var previous = UInt64.max
-            for pair in sorted where pair != previous {
-                counts[Int(pair >> 32)] += 1
-                previous = pair
-            }
+            var groupCount = pairGroups
+            for g in order { groupCount = max(groupCount, g + 1) }
+            for pair in list { groupCount = max(groupCount, Int(pair >> 32) + 1) }
+            let counts = DistinctPairCounter.counts(list, groupCount: groupCount, universe: pairsDictionary?.count ?? 0)
             return ColumnFactory.ints(order.map { counts[$0] })
         }
         if let bits = matrix {
