@@ -212,6 +212,27 @@ import Testing
         }
     }
 
+    /// Mixed keys (an integer and a text with nulls) go through the hash table; runs of equal
+    /// keys in neighbouring rows reuse the previous row's group. First-seen order, exact counts.
+    @Test func groupByMixedKeysWithRuns() throws {
+        let table = try query("from t | group block = floor(id / 500), source, odd = if(flag = 1, null, id % 2) | agg n = count()")
+        var order: [String] = []
+        var counts: [String: Int] = [:]
+        for row in Self.rows {
+            let odd = row.flag == 1 ? "<null>" : String(row.id % 2)
+            let key = "\(row.id / 500)|\(row.source ?? "<null>")|\(odd)"
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
+        }
+        #expect(table.rowCount == order.count)
+        for (r, key) in order.enumerated() {
+            let cells = (0..<3).map { c in table.columns[c].scalar(at: r) == .null ? "<null>" : table.columns[c].scalar(at: r).description }
+            #expect(cells.joined(separator: "|") == key)
+            #expect(table.columns[3].scalar(at: r) == .int(Int64(counts[key]!)))
+            if cells.joined(separator: "|") != key { break }
+        }
+    }
+
     @Test func minimumsAndMaximumsPerGroup() throws {
         let table = try query("from t | group source | agg low = min(amount), high = max(amount), first_day = min(day), last_id = max(id), low_visitor = min(visitor)")
         var expected: [String?: (Double?, Double?, Int64, Int, String)] = [:]

@@ -246,7 +246,7 @@ enum FunctionTyping {
             try constant(0)
             try expect(1, isTime, "a date or timestamp")
             let units = ["year", "quarter", "month", "week", "day", "dow", "weekday", "doy", "hour", "minute", "second"]
-            guard case .text(let unit)? = arguments[0].constantValue, units.contains(unit.lowercased()) else {
+            guard case .text(let unit)? = arguments[0].constantValue, CalendarMath.Part(name: unit) != nil else {
                 throw Diagnostic(.invalidArgument, "unknown date part", at: arguments[0].span, hints: ["parts: " + units.joined(separator: ", ")])
             }
             return .int
@@ -257,7 +257,7 @@ enum FunctionTyping {
             try expect(1, isTime, "a date or timestamp")
             try expect(2, isTime, "a date or timestamp")
             let units = ["day", "week", "month", "quarter", "year", "hour", "minute", "second"]
-            guard case .text(let unit)? = arguments[0].constantValue, units.contains(unit.lowercased()) else {
+            guard case .text(let unit)? = arguments[0].constantValue, CalendarMath.DifferenceUnit(name: unit) != nil else {
                 throw Diagnostic(.invalidArgument, "unknown unit for date_diff", at: arguments[0].span, hints: ["units: " + units.joined(separator: ", ")])
             }
             return .int

@@ -122,16 +122,28 @@ final class GroupIndexer {
             return result
         }
         var tuple = [UInt64](repeating: 0, count: width)
+        var previousMask = UInt64.max
         for i in 0..<n {
             var nullMask: UInt64 = 0
+            var same = i > 0
             for k in 0..<width {
+                let word: UInt64
                 if scratchNulls[k][i] != 0 {
                     nullMask |= 1 << UInt64(k)
-                    tuple[k] = 0
+                    word = 0
                 } else {
-                    tuple[k] = scratchWords[k][i]
+                    word = scratchWords[k][i]
                 }
+                if word != tuple[k] { same = false }
+                tuple[k] = word
             }
+            // Rows sorted by time repeat their (year, month) keys: the same tuple as the row
+            // before is the same group (whose first row is already earlier).
+            if same, nullMask == previousMask {
+                result[i] = result[i - 1]
+                continue
+            }
+            previousMask = nullMask
             result[i] = findOrAdd(tuple, nullMask: nullMask, firstRow: rowNumbers[i])
         }
         return result

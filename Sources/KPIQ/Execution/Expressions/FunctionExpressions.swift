@@ -74,17 +74,13 @@ enum FunctionExpressions {
         case .day, .week, .month, .quarter, .year:
             return PeriodTruncationExpression(operand: built[0], grain: function.truncationGrain!)
         case .datePart:
-            let unit = text(0).lowercased()
-            return IntegerMapExpression(operand: built[1], type: .int) { value, inputType in
-                CalendarMath.part(unit, value, type: inputType)
-            }
-        case .weekday:
-            return IntegerMapExpression(operand: built[0], type: .int) { CalendarMath.part("dow", $0, type: $1) }
-        case .hour:
-            return IntegerMapExpression(operand: built[0], type: .int) { CalendarMath.part("hour", $0, type: $1) }
+            guard let unit = CalendarMath.Part(name: text(0)) else { return ConstantExpression(value: .null, type: .int) }
+            return DatePartExpression(operand: built[1], part: unit)
+        case .weekday: return DatePartExpression(operand: built[0], part: .weekday)
+        case .hour: return DatePartExpression(operand: built[0], part: .hour)
         case .dateDiff:
             let operandType: DataType = arguments[1].type == .timestamp || arguments[2].type == .timestamp ? .timestamp : .date
-            return DateDiffExpression(unit: text(0).lowercased(), start: built[1], end: built[2], operandType: operandType)
+            return DateDiffExpression(unit: CalendarMath.DifferenceUnit(name: text(0)), start: built[1], end: built[2], operandType: operandType)
         }
     }
 }

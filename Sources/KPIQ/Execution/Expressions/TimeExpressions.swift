@@ -60,46 +60,83 @@ enum CalendarMath {
         return (thursday - CivilCalendar.days(year: y, month: 1, day: 1)) / 7 + 1
     }
 
-    static func part(_ unit: String, _ value: Int64, type: DataType?) -> Int64? {
+    /// A part of a date or timestamp (`date_part`), resolved from its name once per query.
+    enum Part: Sendable {
+        case year, quarter, month, week, day, weekday, dayOfYear, hour, minute, second
+
+        init?(name: String) {
+            switch name.lowercased() {
+            case "year": self = .year
+            case "quarter": self = .quarter
+            case "month": self = .month
+            case "week": self = .week
+            case "day": self = .day
+            case "dow", "weekday": self = .weekday
+            case "doy": self = .dayOfYear
+            case "hour": self = .hour
+            case "minute": self = .minute
+            case "second": self = .second
+            default: return nil
+            }
+        }
+    }
+
+    static func part(_ unit: Part, _ value: Int64, type: DataType?) -> Int64? {
         guard inCalendar(value, type: type) else { return nil }
         let days = dayNumber(value, type: type)
-        let (y, m, d) = CivilCalendar.civil(days)
         let inDay = type == .timestamp ? value - days * CivilCalendar.microsPerDay : 0
         switch unit {
-        case "year": return y
-        case "quarter": return (m - 1) / 3 + 1
-        case "month": return m
-        case "week": return isoWeek(days)
-        case "day": return d
-        case "dow", "weekday": return CivilCalendar.isoWeekday(days)
-        case "doy": return days - CivilCalendar.days(year: y, month: 1, day: 1) + 1
-        case "hour": return inDay / 3_600_000_000
-        case "minute": return inDay / 60_000_000 % 60
-        case "second": return inDay / 1_000_000 % 60
-        default: return nil
+        case .year: return CivilCalendar.civil(days).year
+        case .quarter: return (CivilCalendar.civil(days).month - 1) / 3 + 1
+        case .month: return CivilCalendar.civil(days).month
+        case .week: return isoWeek(days)
+        case .day: return CivilCalendar.civil(days).day
+        case .weekday: return CivilCalendar.isoWeekday(days)
+        case .dayOfYear: return days - CivilCalendar.days(year: CivilCalendar.civil(days).year, month: 1, day: 1) + 1
+        case .hour: return inDay / 3_600_000_000
+        case .minute: return inDay / 60_000_000 % 60
+        case .second: return inDay / 1_000_000 % 60
         }
     }
 
     /// Calendar boundaries crossed from `a` to `b` (days, months, ...), or whole units elapsed
     /// for hours, minutes and seconds.
     /// Both values must be in the calendar (else nil), which bounds every product below.
-    static func difference(_ unit: String, _ a: Int64, _ b: Int64, type: DataType?) -> Int64? {
+    /// A unit of `date_diff`, resolved from its name once per query.
+    enum DifferenceUnit: Sendable {
+        case day, week, month, quarter, year, hour, minute, second
+
+        init?(name: String) {
+            switch name.lowercased() {
+            case "day": self = .day
+            case "week": self = .week
+            case "month": self = .month
+            case "quarter": self = .quarter
+            case "year": self = .year
+            case "hour": self = .hour
+            case "minute": self = .minute
+            case "second": self = .second
+            default: return nil
+            }
+        }
+    }
+
+    static func difference(_ unit: DifferenceUnit, _ a: Int64, _ b: Int64, type: DataType?) -> Int64? {
         guard inCalendar(a, type: type), inCalendar(b, type: type) else { return nil }
         let da = dayNumber(a, type: type), db = dayNumber(b, type: type)
         let micros = type == .timestamp ? b - a : (b - a) * CivilCalendar.microsPerDay
         switch unit {
-        case "day": return db - da
-        case "week": return (db - da) / 7
-        case "month", "quarter", "year":
+        case .day: return db - da
+        case .week: return (db - da) / 7
+        case .month, .quarter, .year:
             let (ya, ma, _) = CivilCalendar.civil(da)
             let (yb, mb, _) = CivilCalendar.civil(db)
-            if unit == "year" { return yb - ya }
+            if unit == .year { return yb - ya }
             let months = (yb * 12 + mb) - (ya * 12 + ma)
-            return unit == "month" ? months : ((yb * 12 + mb - 1) / 3) - ((ya * 12 + ma - 1) / 3)
-        case "hour": return micros / 3_600_000_000
-        case "minute": return micros / 60_000_000
-        case "second": return micros / 1_000_000
-        default: return nil
+            return unit == .month ? months : ((yb * 12 + mb - 1) / 3) - ((ya * 12 + ma - 1) / 3)
+        case .hour: return micros / 3_600_000_000
+        case .minute: return micros / 60_000_000
+        case .second: return micros / 1_000_000
         }
     }
 }
@@ -151,7 +188,8 @@ struct IntegerMapExpression: PhysicalExpression {
 
 /// `date_diff(unit, a, b)`.
 struct DateDiffExpression: PhysicalExpression {
-    let unit: String
+    /// Nil for a unit the binder did not know (every row is then null).
+    let unit: CalendarMath.DifferenceUnit?
     let start: any PhysicalExpression
     let end: any PhysicalExpression
     /// The type both operands are compared in (timestamp when either is one).
@@ -173,7 +211,7 @@ struct DateDiffExpression: PhysicalExpression {
         for i in 0..<n where flags[i] != 0 {
             let (start, o1) = x.int(i).multipliedReportingOverflow(by: toMicrosA)
             let (end, o2) = y.int(i).multipliedReportingOverflow(by: toMicrosB)
-            if !o1, !o2, let difference = CalendarMath.difference(unit, start, end, type: operandType) {
+            if !o1, !o2, let unit, let difference = CalendarMath.difference(unit, start, end, type: operandType) {
                 values[i] = difference
             } else {
                 flags[i] = 0
@@ -224,3 +262,56 @@ struct ShiftExpression: PhysicalExpression {
         return CivilCalendar.contains(day: days) ? days : nil
     }
 }
+
+/// `date_part(unit, t)` (and `weekday`, `hour`). Parts of the day (year, month, ...) are
+/// remembered for the last days seen in a small table: converting a day number to a civil
+/// date costs several divisions, and a batch holds few distinct days.
+struct DatePartExpression: PhysicalExpression {
+    let operand: any PhysicalExpression
+    let part: CalendarMath.Part
+    var type: DataType? { .int }
+
+    func evaluate(_ batch: Batch) throws -> Vector {
+        let a = try operand.evaluate(batch)
+        let n = batch.count
+        let inputType = a.type
+        guard case .ints(let values) = a.values else {
+            switch a.values {
+            case .constant(.date(let v)), .constant(.timestamp(let v)), .constant(.int(let v)):
+                return .constant(CalendarMath.part(part, v, type: inputType).map { .int($0) } ?? .null, type: .int, count: n)
+            default:
+                return .constant(.null, type: .int, count: n)
+            }
+        }
+        let byDay: Bool
+        switch part {
+        case .hour, .minute, .second: byDay = false
+        default: byDay = true
+        }
+        var valid = a.valid
+        var out = [Int64](repeating: 0, count: n)
+        var cachedDays = [Int64](repeating: Int64.min, count: 256)
+        var cachedParts = [Int64](repeating: 0, count: 256)
+        for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
+            let value = values[i]
+            guard CalendarMath.inCalendar(value, type: inputType) else {
+                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                valid![i] = 0
+                continue
+            }
+            if byDay {
+                let day = CalendarMath.dayNumber(value, type: inputType)
+                let slot = Int(truncatingIfNeeded: day & 255)
+                if cachedDays[slot] != day {
+                    cachedDays[slot] = day
+                    cachedParts[slot] = CalendarMath.part(part, day, type: .date) ?? 0
+                }
+                out[i] = cachedParts[slot]
+            } else {
+                out[i] = CalendarMath.part(part, value, type: inputType) ?? 0
+            }
+        }
+        return Vector(type: .int, values: .ints(out), valid: valid, count: n)
+    }
+}
+
