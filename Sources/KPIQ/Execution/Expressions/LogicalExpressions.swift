@@ -9,28 +9,56 @@ struct LogicalExpression: PhysicalExpression {
 
     func evaluate(_ batch: Batch) throws -> Vector {
         let n = batch.count
-        // The value that decides a row: false for `and`, true for `or`.
+        // The value that decides a row: false for `and`, true for `or`. Per row: whether an
+        // operand had the deciding value, and whether one was null.
         let deciding: UInt8 = isAnd ? 0 : 1
-        var values = [UInt8](repeating: 1 - deciding, count: n)
-        var valid = [UInt8](repeating: 1, count: n)
-        var undecided = n
-        for operand in operands where undecided > 0 {
-            let x = BoolOperand(try operand.evaluate(batch))
-            undecided = 0
-            for i in 0..<n where values[i] != deciding || valid[i] == 0 {
-                let (value, isValid) = x[i]
-                if isValid, (value != 0 ? 1 : 0) == deciding {
-                    values[i] = deciding
-                    valid[i] = 1
-                } else {
-                    if !isValid { valid[i] = 0 }
-                    undecided += 1
+        var decided = [UInt8](repeating: 0, count: n)
+        var sawNull = [UInt8](repeating: 0, count: n)
+        for operand in operands {
+            let vector = try operand.evaluate(batch)
+            let x = BoolOperand(vector)
+            let truth = x.truthMask(count: n)
+            let valid = x.constant.map { [UInt8](repeating: $0.1 ? 1 : 0, count: n) } ?? vector.valid
+            var undecided = 0
+            decided.withUnsafeMutableBufferPointer { decided in
+                sawNull.withUnsafeMutableBufferPointer { sawNull in
+                    truth.withUnsafeBufferPointer { truth in
+                        if let valid {
+                            valid.withUnsafeBufferPointer { valid in
+                                for i in 0..<n {
+                                    // Valid and equal to the deciding value.
+                                    decided[i] |= valid[i] & (truth[i] ^ deciding ^ 1)
+                                    sawNull[i] |= valid[i] ^ 1
+                                    undecided &+= Int(decided[i] ^ 1)
+                                }
+                            }
+                        } else {
+                            for i in 0..<n {
+                                decided[i] |= truth[i] ^ deciding ^ 1
+                                undecided &+= Int(decided[i] ^ 1)
+                            }
+                        }
+                    }
                 }
             }
+            if undecided == 0 { break }
         }
-        let anyNull = valid.contains(0)
-        for i in 0..<n where valid[i] == 0 { values[i] = 0 }
-        return Vector(type: .bool, values: .bools(values), valid: anyNull ? valid : nil, count: n)
+        // Decided rows take the deciding value; others are null if an operand was, else the
+        // other value.
+        var values = [UInt8](repeating: 0, count: n)
+        var validity = [UInt8](repeating: 1, count: n)
+        var anyNull = false
+        for i in 0..<n {
+            if decided[i] != 0 {
+                values[i] = deciding
+            } else if sawNull[i] != 0 {
+                validity[i] = 0
+                anyNull = true
+            } else {
+                values[i] = 1 - deciding
+            }
+        }
+        return Vector(type: .bool, values: .bools(values), valid: anyNull ? validity : nil, count: n)
     }
 }
 

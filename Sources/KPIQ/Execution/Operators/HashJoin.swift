@@ -50,6 +50,33 @@ enum HashJoin {
         let pieces = try Parallel.map(ranges.count) { t -> ([Int32], [Int32]) in
             var probeRows: [Int32] = []
             var buildRows: [Int32] = []
+            if width == 1 {
+                // One key (ids, visitors): plain memory reads.
+                try probeWords[0].withUnsafeBufferPointer { probe in
+                    try buildWords[0].withUnsafeBufferPointer { build in
+                        try heads.withUnsafeBufferPointer { heads in
+                            try next.withUnsafeBufferPointer { next in
+                                try probeUsable.withUnsafeBufferPointer { usable in
+                                    for row in ranges[t] {
+                                        if row & 0xFFFF == 0 { try cancel?.check() }
+                                        guard usable[row] else { continue }
+                                        let word = probe[row]
+                                        var candidate = heads[Int(truncatingIfNeeded: ByteHash.mix(0x9E37_79B9_7F4A_7C15 ^ word)) & mask]
+                                        while candidate >= 0 {
+                                            if build[Int(candidate)] == word {
+                                                probeRows.append(Int32(row))
+                                                buildRows.append(candidate)
+                                            }
+                                            candidate = next[Int(candidate)]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                return (probeRows, buildRows)
+            }
             for row in ranges[t] {
                 if row & 0xFFFF == 0 { try cancel?.check() }
                 guard probeUsable[row] else { continue }
