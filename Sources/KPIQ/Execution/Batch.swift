@@ -58,6 +58,17 @@ public final class Batch {
         }
     }
 
+    /// Per row of schema column `index`: 1 when it has a value; nil when every row has one.
+    /// For a stored column not decoded yet, reads its null bitmap only (`x is null` needs no
+    /// values). Nil for a computed vector too: callers check constants themselves.
+    func storedValidity(_ index: Int) -> [UInt8]?? {
+        guard case .stored(let column) = slots[index] else { return .none }
+        if let vector = decoded[column] { return .some(vector.valid) }
+        guard let validity = table.columns[column].validity else { return .some(nil) }
+        let n = count
+        return .some(Self.flags(validity, rows, n))
+    }
+
     /// Keeps only the rows at `positions` (ascending positions within the batch).
     public func keep(_ positions: [Int32]) {
         if positions.count == count { return }
@@ -71,6 +82,19 @@ public final class Batch {
         }
     }
 
+    /// Validity flags of a batch's rows.
+    private static func flags(_ validity: Validity, _ rows: Rows, _ n: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if n > 0 {
+                switch rows {
+                case .range(let start, _): validity.writeFlags(from: start, count: n, into: buffer.baseAddress!)
+                case .indices(let indices): indices.withUnsafeBufferPointer { validity.writeFlags(at: $0, into: buffer.baseAddress!) }
+                }
+            }
+            initialized = n
+        }
+    }
+
     /// Decodes rows of a stored column into a flat vector.
     static func decode(_ column: Column, _ rows: Rows) -> Vector {
         let n: Int
@@ -80,15 +104,7 @@ public final class Batch {
         }
         var valid: [UInt8]?
         if let validity = column.validity {
-            valid = [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
-                switch rows {
-                case .range(let start, _):
-                    for k in 0..<n { buffer[k] = validity.isValid(start + k) ? 1 : 0 }
-                case .indices(let indices):
-                    for k in 0..<n { buffer[k] = validity.isValid(Int(indices[k])) ? 1 : 0 }
-                }
-                initialized = n
-            }
+            valid = flags(validity, rows, n)
         }
         func decodeIntegers(_ packed: PackedIntegers) -> [Int64] {
             [Int64](unsafeUninitializedCapacity: n) { buffer, initialized in

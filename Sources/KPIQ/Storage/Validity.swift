@@ -35,6 +35,26 @@ public struct Validity: Sendable, Equatable {
     @inline(__always)
     public func isValid(_ i: Int) -> Bool { (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 }
 
+    /// Flags (1 valid, 0 null) of rows `start ..< start + count` into `flags`.
+    func writeFlags(from start: Int, count: Int, into flags: UnsafeMutablePointer<UInt8>) {
+        words.withUnsafeBufferPointer { words in
+            for k in 0..<count {
+                let i = start + k
+                flags[k] = UInt8(truncatingIfNeeded: words[i >> 6] >> UInt64(i & 63)) & 1
+            }
+        }
+    }
+
+    /// Flags of the rows at `indices` into `flags`.
+    func writeFlags(at indices: UnsafeBufferPointer<Int32>, into flags: UnsafeMutablePointer<UInt8>) {
+        words.withUnsafeBufferPointer { words in
+            for (k, index) in indices.enumerated() {
+                let i = Int(index)
+                flags[k] = UInt8(truncatingIfNeeded: words[i >> 6] >> UInt64(i & 63)) & 1
+            }
+        }
+    }
+
     @inline(__always)
     public mutating func setValid(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
 

@@ -41,6 +41,8 @@ final class AggregateSink: BatchSink {
     /// Merges the sinks and builds the result: key columns then one column per aggregate,
     /// groups in order of first appearance. Without keys there is always exactly one row.
     static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String], trace: inout PhaseTrace) -> Table {
+        // Range-path groupings merge into the one starting lowest (see `rangeOrigin`).
+        let sinks = sinks.sorted { ($0.indexer.rangeOrigin ?? .max) < ($1.indexer.rangeOrigin ?? .max) }
         let first = sinks[0]
         for other in sinks.dropFirst() {
             let mapping = first.indexer.absorb(other.indexer)

@@ -149,6 +149,10 @@ final class GroupIndexer {
         return result
     }
 
+    /// The smallest value a range-path grouping can hold (nil off that path). Merging works
+    /// into the indexer with the lowest one, so the others' groups only shift up.
+    var rangeOrigin: Int64? { rangeBase }
+
     /// The widest span of values grouped by offset: about the input's rows.
     private var rangeLimit: Int { min(Int(Int32.max) - 2, 2 * expectedRows + 65_536) }
 

@@ -136,8 +136,14 @@ struct IsNullExpression: PhysicalExpression {
     var type: DataType? { .bool }
 
     func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try operand.evaluate(batch)
         let n = batch.count
+        if let column = operand as? ColumnExpression, case .some(let flags) = batch.storedValidity(column.index) {
+            // A stored column: its null bitmap is enough.
+            guard let flags else { return .constant(.bool(negated), type: .bool, count: n) }
+            let values = flags.map { ($0 == 0) != negated ? UInt8(1) : 0 }
+            return Vector(type: .bool, values: .bools(values), valid: nil, count: n)
+        }
+        let a = try operand.evaluate(batch)
         if case .constant(let scalar) = a.values {
             return .constant(.bool(scalar.isNull != negated), type: .bool, count: n)
         }

@@ -232,6 +232,32 @@ struct ShiftExpression: PhysicalExpression {
     func evaluate(_ batch: Batch) throws -> Vector {
         let interval = self.interval
         let resultType = type
+        if interval.months == 0, interval.isWithinCalendarSpan {
+            // Days and time only (`t - 30 days`): one addition per row, range-checked.
+            let a = try operand.evaluate(batch)
+            if case .ints(let values) = a.values, a.type == resultType {
+                let timestamp = resultType == .timestamp
+                if timestamp || interval.micros == 0 {
+                    let delta = timestamp ? interval.days * CivilCalendar.microsPerDay + interval.micros : interval.days
+                    let low = timestamp ? CivilCalendar.minMicros : CivilCalendar.minDay
+                    let high = timestamp ? CivilCalendar.maxMicros : CivilCalendar.maxDay
+                    let n = batch.count
+                    var valid = a.valid
+                    var out = [Int64](repeating: 0, count: n)
+                    for i in 0..<n {
+                        let v = values[i]
+                        // Values outside the calendar (or moved out of it) become null.
+                        if v >= low, v <= high, v + delta >= low, v + delta <= high {
+                            out[i] = v + delta
+                        } else if valid?[i] ?? 1 != 0 {
+                            if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                            valid![i] = 0
+                        }
+                    }
+                    return Vector(type: resultType, values: .ints(out), valid: valid, count: n)
+                }
+            }
+        }
         let mapper = IntegerMapExpression(operand: operand, type: type) { value, inputType in
             Self.shift(value, inputType: inputType, by: interval, resultType: resultType)
         }

@@ -28,15 +28,34 @@ struct AggregateInput {
         }
         self.ints = ints
         self.doubles = doubles
-        if mask == nil, valid == nil {
-            rows = nil
-        } else {
-            var selected: [Int32] = []
-            selected.reserveCapacity(count)
-            for i in 0..<count where (mask.map { $0[i] != 0 } ?? true) && (valid.map { $0[i] != 0 } ?? true) {
-                selected.append(Int32(i))
+        switch (mask, valid) {
+        case (nil, nil): rows = nil
+        case (let flags?, nil), (nil, let flags?): rows = Self.selected(flags, nil, count)
+        case (let mask?, let valid?): rows = Self.selected(mask, valid, count)
+        }
+    }
+
+    /// Positions whose flags (both, when two are given) are 1: written unconditionally and
+    /// advanced by the flag, with no branch per row.
+    private static func selected(_ a: [UInt8], _ b: [UInt8]?, _ count: Int) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var k = 0
+            a.withUnsafeBufferPointer { a in
+                if let b {
+                    b.withUnsafeBufferPointer { b in
+                        for i in 0..<count {
+                            buffer[k] = Int32(truncatingIfNeeded: i)
+                            k &+= Int((a[i] != 0 ? 1 : 0) & (b[i] != 0 ? 1 : 0))
+                        }
+                    }
+                } else {
+                    for i in 0..<count {
+                        buffer[k] = Int32(truncatingIfNeeded: i)
+                        k &+= a[i] != 0 ? 1 : 0
+                    }
+                }
             }
-            rows = selected
+            initialized = k
         }
     }
 
