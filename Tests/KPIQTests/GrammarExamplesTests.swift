@@ -21,15 +21,19 @@ import Testing
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         var blocks: [String] = []
         var current: [Substring]?
+        var fencedAsShell = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("```") {
                 if let lines = current {
                     let block = lines.joined(separator: "\n")
                     let first = lines.first.map(String.init) ?? ""
-                    let isShell = ["bash", "kpiq", "cat", "swift", "python3", "KPIQ_"].contains { first.hasPrefix($0) } || first.hasPrefix("Sources/")
+                    let isShell = fencedAsShell || ["bash", "kpiq", "cat", "swift", "python3", "KPIQ_"].contains { first.hasPrefix($0) }
+                        || first.hasPrefix("Sources/")
                     if !isShell, !block.isEmpty { blocks.append(block) }
                     current = nil
                 } else {
+                    // A fence that names a shell (```sh) holds commands, not kpiq.
+                    fencedAsShell = ["sh", "bash", "console"].contains(line.dropFirst(3).trimmingCharacters(in: .whitespaces))
                     current = []
                 }
             } else if current != nil {
