@@ -36,7 +36,8 @@ public struct Executor {
             let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
             trace.mark("scan")
             let names = schema.names
-            return AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)), trace: &trace)
+            return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
+                                           trace: &trace, cancel: cancel)
         case .sort(let input, let keys):
             return try Sorter.sort(try run(input), keys: keys, limit: nil, cancel: cancel)
         case .limit(let input, let count, let offset):

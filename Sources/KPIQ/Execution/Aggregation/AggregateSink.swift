@@ -40,17 +40,22 @@ final class AggregateSink: BatchSink {
 
     /// Merges the sinks and builds the result: key columns then one column per aggregate,
     /// groups in order of first appearance. Without keys there is always exactly one row.
-    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String], trace: inout PhaseTrace) -> Table {
+    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String], trace: inout PhaseTrace,
+                      cancel: CancellationToken? = nil) throws -> Table {
         // Range-path groupings merge into the one starting lowest (see `rangeOrigin`).
         let sinks = sinks.sorted { ($0.indexer.rangeOrigin ?? .max) < ($1.indexer.rangeOrigin ?? .max) }
         let first = sinks[0]
+        // Merging, ordering and gathering millions of groups take tens of milliseconds each:
+        // a cancel is honoured between them.
         for other in sinks.dropFirst() {
+            try cancel?.check()
             let mapping = first.indexer.absorb(other.indexer)
             for (mine, theirs) in zip(first.accumulators, other.accumulators) {
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
             }
         }
         trace.mark("merge")
+        try cancel?.check()
         var order = first.indexer.orderedGroups()
         trace.mark("order \(order.count) groups")
         if first.keyExpressions.isEmpty, order.isEmpty {
@@ -61,9 +66,15 @@ final class AggregateSink: BatchSink {
             }
         }
         var columns: [Column] = []
-        for k in 0..<first.keyExpressions.count { columns.append(first.indexer.keyColumn(k, order: order)) }
+        for k in 0..<first.keyExpressions.count {
+            try cancel?.check()
+            columns.append(first.indexer.keyColumn(k, order: order))
+        }
         trace.mark("keys")
-        for accumulator in first.accumulators { columns.append(accumulator.finish(order: order)) }
+        for accumulator in first.accumulators {
+            try cancel?.check()
+            columns.append(accumulator.finish(order: order))
+        }
         trace.mark("aggregates")
         trace.emit()
         return Table(names: keyNames + aggregateNames, columns: columns, rowCount: order.count)
