@@ -11,10 +11,7 @@ struct CohortExecutor {
     let cancel: CancellationToken?
 
     func run(_ cohort: CohortStatement) throws -> QueryResult {
-        guard let dataset = catalog[cohort.dataset.name] else {
-            _ = try Binder(catalog: catalog, asOf: asOf).dataset(cohort.dataset)
-            throw Diagnostic(.unknownDataset, "unknown dataset", at: cohort.dataset.span)
-        }
+        let dataset = try Binder(catalog: catalog, asOf: asOf).dataset(cohort.dataset)
         let table = dataset.table
         let schema = Schema(table: table, dataset: dataset.name)
         let entity = table.columns[try Binder.column(cohort.entity, in: schema)]

@@ -15,10 +15,7 @@ struct FunnelExecutor {
     let cancel: CancellationToken?
 
     func run(_ funnel: FunnelStatement) throws -> QueryResult {
-        guard let dataset = catalog[funnel.dataset.name] else {
-            _ = try Binder(catalog: catalog, asOf: asOf).dataset(funnel.dataset)
-            throw Diagnostic(.unknownDataset, "unknown dataset", at: funnel.dataset.span)
-        }
+        let dataset = try Binder(catalog: catalog, asOf: asOf).dataset(funnel.dataset)
         let table = dataset.table
         let schema = Schema(table: table, dataset: dataset.name)
         // Stage times in microseconds (dates at midnight); nil when not reached by the as-of day.

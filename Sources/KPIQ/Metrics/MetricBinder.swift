@@ -320,16 +320,9 @@ struct MetricBinder {
 
     /// `count(sesions)`: no dataset, role or column has that name.
     private func unknownCountTarget(_ name: Identifier) -> Diagnostic {
-        var diagnostic = Diagnostic(.unknownDataset, "unknown dataset `\(name.name)`", at: name.span)
         let roles = library == nil ? [] : KPILibrary.roles.map(\.role)
-        if let near = EditDistance.closest(to: name.name, among: catalog.names + roles) {
-            diagnostic.label = "did you mean `\(near)`?"
-        } else if catalog.names.isEmpty {
-            diagnostic.hints = ["no dataset is loaded yet: `load \"file.csv\" as \(name.name)`"]
-        } else {
-            diagnostic.hints = ["count(DATASET) counts rows, count(COLUMN) the values that are not null; loaded datasets: " + catalog.names.joined(separator: ", ")]
-        }
-        return diagnostic
+        return Binder.unknownDataset(name, suggesting: catalog.names + roles, loaded: catalog.names,
+                                     listHint: "count(DATASET) counts rows, count(COLUMN) the values that are not null; loaded datasets: ")
     }
 
     /// Removes the `dataset.` prefix of names (checking it is the leaf's dataset or its role).

@@ -35,15 +35,21 @@ public struct Binder {
     /// The dataset named `name`, or a diagnostic suggesting a close name.
     func dataset(_ name: Identifier) throws -> Dataset {
         if let dataset = catalog[name.name] { return dataset }
+        throw Self.unknownDataset(name, suggesting: catalog.names, loaded: catalog.names, listHint: "loaded datasets: ")
+    }
+
+    /// `unknown dataset`, with the closest of `suggesting` as a did-you-mean, else how to load
+    /// one, else `listHint` followed by the loaded datasets.
+    static func unknownDataset(_ name: Identifier, suggesting names: [String], loaded: [String], listHint: String) -> Diagnostic {
         var diagnostic = Diagnostic(.unknownDataset, "unknown dataset `\(name.name)`", at: name.span)
-        if let near = EditDistance.closest(to: name.name, among: catalog.names) {
+        if let near = EditDistance.closest(to: name.name, among: names) {
             diagnostic.label = "did you mean `\(near)`?"
-        } else if catalog.names.isEmpty {
+        } else if loaded.isEmpty {
             diagnostic.hints = ["no dataset is loaded yet: `load \"file.csv\" as \(name.name)`"]
         } else {
-            diagnostic.hints = ["loaded datasets: " + catalog.names.joined(separator: ", ")]
+            diagnostic.hints = [listHint + loaded.joined(separator: ", ")]
         }
-        throw diagnostic
+        return diagnostic
     }
 
     /// The column `name` of a schema, or a diagnostic suggesting a close name.

@@ -245,9 +245,9 @@ enum FunctionTyping {
             try expect(0, isText, "a unit in quotes")
             try constant(0)
             try expect(1, isTime, "a date or timestamp")
-            let units = ["year", "quarter", "month", "week", "day", "dow", "weekday", "doy", "hour", "minute", "second"]
             guard case .text(let unit)? = arguments[0].constantValue, CalendarMath.Part(name: unit) != nil else {
-                throw Diagnostic(.invalidArgument, "unknown date part", at: arguments[0].span, hints: ["parts: " + units.joined(separator: ", ")])
+                throw Diagnostic(.invalidArgument, "unknown date part", at: arguments[0].span,
+                                 hints: ["parts: " + CalendarMath.Part.names.joined(separator: ", ")])
             }
             return .int
         case .dateDiff:
@@ -256,9 +256,9 @@ enum FunctionTyping {
             try constant(0)
             try expect(1, isTime, "a date or timestamp")
             try expect(2, isTime, "a date or timestamp")
-            let units = ["day", "week", "month", "quarter", "year", "hour", "minute", "second"]
             guard case .text(let unit)? = arguments[0].constantValue, CalendarMath.DifferenceUnit(name: unit) != nil else {
-                throw Diagnostic(.invalidArgument, "unknown unit for date_diff", at: arguments[0].span, hints: ["units: " + units.joined(separator: ", ")])
+                throw Diagnostic(.invalidArgument, "unknown unit for date_diff", at: arguments[0].span,
+                                 hints: ["units: " + CalendarMath.DifferenceUnit.allCases.map(\.rawValue).joined(separator: ", ")])
             }
             return .int
         }

@@ -57,7 +57,14 @@ public struct DotCommands {
     }
 
     /// Words of a command line; double quotes group words with spaces.
-    static func split(_ line: String) -> [String] {
+    static func split(_ line: some StringProtocol) -> [String] {
+        let scan = scanWords(line)
+        return scan.words + (scan.partial.map { [$0] } ?? [])
+    }
+
+    /// The words of a command line so far: those ended by a blank, the one still being typed
+    /// (nil after a blank), and whether a double quote is open (Tab completion needs all three).
+    static func scanWords(_ line: some StringProtocol) -> (words: [String], partial: String?, inQuotes: Bool) {
         var words: [String] = []
         var current = ""
         var quoted = false
@@ -75,8 +82,7 @@ public struct DotCommands {
                 hasWord = true
             }
         }
-        if hasWord { words.append(current) }
-        return words
+        return (words, hasWord ? current : nil, quoted)
     }
 
     private func require(_ arguments: [String], _ count: Int, _ usage: String) throws {

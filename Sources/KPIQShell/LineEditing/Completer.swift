@@ -219,25 +219,9 @@ public struct Completer {
         }
         let command = afterDot[..<space].lowercased()
         let rest = afterDot[space...]
-        // Split the arguments typed so far; the last one is the word being completed.
-        var finished = 0
-        var current = ""
-        var quoted = false
-        var inWord = false
-        for c in rest {
-            if c == "\"" {
-                quoted.toggle()
-                inWord = true
-            } else if (c == " " || c == "\t"), !quoted {
-                if inWord { finished += 1 }
-                current = ""
-                inWord = false
-            } else {
-                current.append(c)
-                inWord = true
-            }
-        }
-        let word = current
+        // The arguments typed so far; the last one is the word being completed.
+        let scan = DotCommands.scanWords(rest)
+        let finished = scan.words.count, word = scan.partial ?? "", quoted = scan.inQuotes
         let choices: [Choice]
         switch (command, finished) {
         case ("read", 0), ("output", 0), ("export", 0):

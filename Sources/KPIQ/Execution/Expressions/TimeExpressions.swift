@@ -61,23 +61,15 @@ enum CalendarMath {
     }
 
     /// A part of a date or timestamp (`date_part`), resolved from its name once per query.
-    enum Part: Sendable {
-        case year, quarter, month, week, day, weekday, dayOfYear, hour, minute, second
+    enum Part: String, CaseIterable, Sendable {
+        case year, quarter, month, week, day, weekday = "dow", dayOfYear = "doy", hour, minute, second
+
+        /// Names as written in `date_part`: the raw values, and `weekday` for `dow`.
+        static let names = allCases.map(\.rawValue) + ["weekday"]
 
         init?(name: String) {
-            switch name.lowercased() {
-            case "year": self = .year
-            case "quarter": self = .quarter
-            case "month": self = .month
-            case "week": self = .week
-            case "day": self = .day
-            case "dow", "weekday": self = .weekday
-            case "doy": self = .dayOfYear
-            case "hour": self = .hour
-            case "minute": self = .minute
-            case "second": self = .second
-            default: return nil
-            }
+            let name = name.lowercased()
+            self.init(rawValue: name == "weekday" ? "dow" : name)
         }
     }
 
@@ -103,22 +95,10 @@ enum CalendarMath {
     /// for hours, minutes and seconds.
     /// Both values must be in the calendar (else nil), which bounds every product below.
     /// A unit of `date_diff`, resolved from its name once per query.
-    enum DifferenceUnit: Sendable {
+    enum DifferenceUnit: String, CaseIterable, Sendable {
         case day, week, month, quarter, year, hour, minute, second
 
-        init?(name: String) {
-            switch name.lowercased() {
-            case "day": self = .day
-            case "week": self = .week
-            case "month": self = .month
-            case "quarter": self = .quarter
-            case "year": self = .year
-            case "hour": self = .hour
-            case "minute": self = .minute
-            case "second": self = .second
-            default: return nil
-            }
-        }
+        init?(name: String) { self.init(rawValue: name.lowercased()) }
     }
 
     static func difference(_ unit: DifferenceUnit, _ a: Int64, _ b: Int64, type: DataType?) -> Int64? {

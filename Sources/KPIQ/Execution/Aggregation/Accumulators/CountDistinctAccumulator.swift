@@ -272,9 +272,9 @@ final class CountDistinctAccumulator: Accumulator {
 
     func finish(order: [Int]) -> Column {
         if let list = pairs {
+            // `pairGroups` bounds every pair's group (kept up to date wherever pairs are added).
             var groupCount = pairGroups
             for g in order { groupCount = max(groupCount, g + 1) }
-            for pair in list { groupCount = max(groupCount, Int(pair >> 32) + 1) }
             let counts = DistinctPairCounter.counts(list, groupCount: groupCount, universe: pairsDictionary?.count ?? 0)
             return ColumnFactory.ints(order.map { counts[$0] })
         }

@@ -26,26 +26,25 @@ final class NumericExtremeAccumulator: Accumulator {
         grow(to: groupCount)
         guard let argument else { return }
         let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
+        if let values = input.doubles, type == .decimal {
+            Self.fold(values, into: &doubles, has: &has, groups: groups, input: input, isMin: isMin)
+        } else if let values = input.ints, type != .decimal {
+            Self.fold(values, into: &ints, has: &has, groups: groups, input: input, isMin: isMin)
+        }
+    }
+
+    /// Keeps each group's smallest (largest) value of the batch's rows that count.
+    private static func fold<T: Comparable>(
+        _ values: [T], into best: inout [T], has: inout [Bool], groups: [Int32], input: AggregateInput, isMin: Bool
+    ) {
         groups.withUnsafeBufferPointer { groups in
             has.withUnsafeMutableBufferPointer { has in
-                if let values = input.doubles, type == .decimal {
-                    doubles.withUnsafeMutableBufferPointer { best in
-                        input.forEachRow { i in
-                            let g = Int(groups[i]), v = values[i]
-                            if !has[g] || (isMin ? v < best[g] : v > best[g]) {
-                                best[g] = v
-                                has[g] = true
-                            }
-                        }
-                    }
-                } else if let values = input.ints, type != .decimal {
-                    ints.withUnsafeMutableBufferPointer { best in
-                        input.forEachRow { i in
-                            let g = Int(groups[i]), v = values[i]
-                            if !has[g] || (isMin ? v < best[g] : v > best[g]) {
-                                best[g] = v
-                                has[g] = true
-                            }
+                best.withUnsafeMutableBufferPointer { best in
+                    input.forEachRow { i in
+                        let g = Int(groups[i]), v = values[i]
+                        if !has[g] || (isMin ? v < best[g] : v > best[g]) {
+                            best[g] = v
+                            has[g] = true
                         }
                     }
                 }
