@@ -339,6 +339,22 @@ import Testing
         }
     }
 
+    /// A join whose result would outgrow a table's row limit is a diagnostic (not wrapped row
+    /// numbers): inner joins are counted as they match, left joins with their unmatched rows.
+    @Test func joinsStopAtTheRowLimit() throws {
+        func table(_ keys: [Int64]) -> Table { Table(names: ["k"], columns: [ColumnFactory.ints(keys)], rowCount: keys.count) }
+        let inner = JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [])
+        #expect(try HashJoin.join(table([1, 1, 1]), table([1, 1]), spec: inner, names: ["k"], cancel: nil, rowLimit: 6).rowCount == 6)
+        #expect {
+            _ = try HashJoin.join(table([1, 1, 1]), table([1, 1]), spec: inner, names: ["k"], cancel: nil, rowLimit: 5)
+        } throws: { ($0 as? Diagnostic)?.code == .limitExceeded }
+        let left = JoinSpec(kind: .left, leftKeys: [0], rightKeys: [0], rightColumns: [])
+        #expect(try HashJoin.join(table([1, 2, 3]), table([1, 1]), spec: left, names: ["k"], cancel: nil, rowLimit: 4).rowCount == 4)
+        #expect {
+            _ = try HashJoin.join(table([1, 2, 3]), table([1, 1]), spec: left, names: ["k"], cancel: nil, rowLimit: 3)
+        } throws: { ($0 as? Diagnostic)?.code == .limitExceeded }
+    }
+
     @Test func radixSortOfWords() {
         var state: UInt64 = 3
         let words = (0..<50_000).map { _ -> UInt64 in

@@ -145,6 +145,11 @@ public enum CSVReader {
             }
             if result.cancelled { throw Cancelled() }
         }
+        let rowCount = results.reduce(0) { $0 + $1.rows }
+        if rowCount > Table.maxRows {
+            throw LoadError(path: path, message: "the file has \(rowCount) rows; a dataset holds at most \(Table.maxRows)",
+                            hint: "split the file, or load the columns and rows you need from a filtered export")
+        }
 
         // One kind per column across ranges; re-read text where needed.
         for c in 0..<names.count {
@@ -178,7 +183,7 @@ public enum CSVReader {
         }
         let columns = assembled.map { $0! }
         phase("assemble")
-        let table = Table(names: names, columns: columns, rowCount: results.reduce(0) { $0 + $1.rows })
+        let table = Table(names: names, columns: columns, rowCount: rowCount)
 
         var report = LoadReport(
             path: path, bytes: file.count, rows: table.rowCount, delimiter: delimiter, header: hasHeader,

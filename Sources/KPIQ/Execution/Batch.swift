@@ -37,7 +37,8 @@ public final class Batch {
     public var rowNumbers: [Int32] {
         switch rows {
         case .range(let start, let count):
-            // Row numbers fit Int32 (tables are capped below 2^31 rows).
+            // Row numbers fit Int32: tables hold at most `Table.maxRows` rows (loads, joins and
+            // unions check it).
             return [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count { buffer[i] = Int32(truncatingIfNeeded: start &+ i) }
                 initialized = count

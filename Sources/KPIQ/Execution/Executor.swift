@@ -59,7 +59,7 @@ public struct Executor {
                 node = left
             }
             inputs.append(node)
-            return TableOperations.concatenate(try inputs.reversed().map { try run($0) }, names: schema.names)
+            return try TableOperations.concatenate(try inputs.reversed().map { try run($0) }, names: schema.names)
         }
     }
 

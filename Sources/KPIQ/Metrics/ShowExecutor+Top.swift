@@ -43,7 +43,7 @@ extension ShowExecutor {
             let v = keptTable.columns[0].scalar(at: r)
             return v.isNull ? nil : v.description
         })] + Array(keptTable.columns.dropFirst()), rowCount: keptTable.rowCount)
-        return TableOperations.concatenate(keptAsText, other, names: keptTable.names)
+        return try TableOperations.concatenate(keptAsText, other, names: keptTable.names)
     }
 
     /// The `other` rows (one per period): the show computed again without the dimension, over

@@ -47,7 +47,9 @@ public final class Session {
                     outcome.outputs.append(output)
                     if case .result(let result) = output { lastResult = result }
                 }
-            } catch let diagnostic as Diagnostic {
+            } catch var diagnostic as Diagnostic {
+                // A problem found while running (a join too large) points at its statement.
+                if diagnostic.span == nil, diagnostic.file == nil { diagnostic.span = statement.span }
                 outcome.error = diagnostic
                 return outcome
             } catch is Cancelled {

@@ -4,6 +4,17 @@ public struct Table: Sendable {
     public let columns: [Column]
     public let rowCount: Int
 
+    /// The most rows a table may have: queries number rows with 32-bit integers (selection
+    /// vectors, first rows of groups, join pairs).
+    public static let maxRows = Int(Int32.max) - 1
+
+    /// A diagnostic when `rows` (of `what`: a file, a join, a union) is over `limit`.
+    static func checkRows(_ rows: Int, of what: String, limit: Int = maxRows) throws {
+        guard rows > limit else { return }
+        throw Diagnostic(.limitExceeded, "\(what) would have more than \(limit) rows, the most a table can hold",
+                         hints: ["filter or aggregate before it, or check the join keys (a key shared by many rows on both sides multiplies them)"])
+    }
+
     public init(names: [String], columns: [Column]) {
         precondition(names.count == columns.count, "one name per column")
         let rows = columns.first?.count ?? 0

@@ -6,7 +6,9 @@
 /// side's dictionary (a string absent there can never match), so probing compares integers
 /// and no string is built per row.
 enum HashJoin {
-    static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?) throws -> Table {
+    /// `rowLimit`: the most rows the result may have (a test lowers it).
+    static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?,
+                     rowLimit: Int = Table.maxRows) throws -> Table {
         var trace = PhaseTrace("join \(left.rowCount) x \(right.rowCount) rows")
         let leftKeys = spec.leftKeys.map { Batch.decode(left.columns[$0], .range(start: 0, count: left.rowCount)) }
         let rightKeys = spec.rightKeys.map { Batch.decode(right.columns[$0], .range(start: 0, count: right.rowCount)) }
@@ -66,6 +68,7 @@ enum HashJoin {
                                             if build[Int(candidate)] == word {
                                                 probeRows.append(Int32(row))
                                                 buildRows.append(candidate)
+                                                if probeRows.count > rowLimit { try Table.checkRows(probeRows.count, of: "this join", limit: rowLimit) }
                                             }
                                             candidate = next[Int(candidate)]
                                         }
@@ -88,12 +91,14 @@ enum HashJoin {
                     if equal {
                         probeRows.append(Int32(row))
                         buildRows.append(candidate)
+                        if probeRows.count > rowLimit { try Table.checkRows(probeRows.count, of: "this join", limit: rowLimit) }
                     }
                     candidate = next[c]
                 }
             }
             return (probeRows, buildRows)
         }
+        try Table.checkRows(pieces.reduce(0) { $0 + $1.0.count }, of: "this join", limit: rowLimit)
         trace.mark("build and probe")
         var leftIndices: [Int32]
         var rightIndices: [Int32]
@@ -153,6 +158,7 @@ enum HashJoin {
                 (leftIndices, rightIndices) = merged
             }
         }
+        try Table.checkRows(leftIndices.count, of: "this join", limit: rowLimit)  // with a left join's unmatched rows
         trace.mark("pair up")
         var columns = left.columns.map { $0.gather(leftIndices) }
         for c in spec.rightColumns { columns.append(TableOperations.gather(right.columns[c], rightIndices)) }

@@ -9,13 +9,14 @@ enum TableOperations {
         return table.gather((start..<end).map { Int32($0) })
     }
 
-    static func concatenate(_ a: Table, _ b: Table, names: [String]) -> Table {
-        concatenate([a, b], names: names)
+    static func concatenate(_ a: Table, _ b: Table, names: [String]) throws -> Table {
+        try concatenate([a, b], names: names)
     }
 
     /// The rows of all `tables` (same columns, same types), in order.
-    static func concatenate(_ tables: [Table], names: [String]) -> Table {
+    static func concatenate(_ tables: [Table], names: [String]) throws -> Table {
         guard let first = tables.first else { return Table(names: names, columns: [], rowCount: 0) }
+        try Table.checkRows(tables.reduce(0) { $0 + $1.rowCount }, of: "this union")
         let columns = first.columns.indices.map { c in
             VectorConcatenation.column(tables.map { Batch.decode($0.columns[c], .range(start: 0, count: $0.rowCount)) }, type: first.columns[c].type)
         }
