@@ -259,6 +259,39 @@ import Testing
         }
     }
 
+    /// `first(x, by)` where `by` is a stored column in ascending order (`id` here; events
+    /// exports are in time order) reads x at each group's first row instead of comparing per
+    /// row: after a filter, with null values, and with ties (earliest row), it must answer
+    /// what the general path answers (forced here by ordering on a computed `id * 1`).
+    @Test func firstBySortedColumnMatchesTheGeneralPath() throws {
+        let shortcut = try query("from t | where flag = 0 | group visitor | agg s = first(source, id), a = first(amount, id), d = first(day, id), n = count()")
+        let general = try query("from t | where flag = 0 | group visitor | agg s = first(source, id * 1), a = first(amount, id * 1), d = first(day, id * 1), n = count()")
+        #expect(shortcut.rowCount == general.rowCount)
+        for c in 0..<4 {
+            for r in 0..<shortcut.rowCount where shortcut.columns[c].scalar(at: r) != general.columns[c].scalar(at: r) {
+                Issue.record("column \(c) row \(r): \(shortcut.columns[c].scalar(at: r)) vs \(general.columns[c].scalar(at: r))")
+                return
+            }
+        }
+        var expected: [String: Row] = [:]
+        for row in Self.rows where row.flag == 0 && expected[row.visitor] == nil { expected[row.visitor] = row }
+        #expect(shortcut.rowCount == expected.count)
+        for r in 0..<min(shortcut.rowCount, 500) {
+            guard case .text(let visitor) = shortcut.columns[0].scalar(at: r), let row = expected[visitor] else {
+                Issue.record("unexpected group at \(r)")
+                return
+            }
+            #expect(shortcut.columns[1].scalar(at: r) == (row.source.map { Scalar.text($0) } ?? .null))
+            #expect(shortcut.columns[2].scalar(at: r) == (row.amount.map { Scalar.decimal($0) } ?? .null))
+        }
+        // Over no rows: one row, null.
+        let empty = try query("from t | where id < 0 | agg s = first(source, id)")
+        #expect(empty.rowCount == 1 && empty.columns[0].scalar(at: 0) == .null)
+        // A column that is not in order (days here) takes the general path and still answers.
+        let unordered = try query("from t | group visitor | agg s = first(id, day) | top 1")
+        #expect(unordered.rowCount == 1)
+    }
+
     /// Tens of thousands of visitors, grouped by their codes: groups come out in first-seen
     /// order even though the dictionary numbers them otherwise, with their first value by time
     /// and, by month, their distinct counts.
@@ -337,6 +370,28 @@ import Testing
             guard case .date(let d) = days.columns[0].scalar(at: r) else { Issue.record("not a date"); continue }
             #expect(days.columns[1].scalar(at: r) == .int(Int64(perDay[d]!)))
         }
+    }
+
+    /// The join's prefilter of build-side words never drops a word the build side holds:
+    /// exact over small words (codes), hashed over large ones; rows marked unusable stay out.
+    @Test func joinWordFilterHasNoFalseNegatives() {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state
+        }
+        let small = (0..<5_000).map { _ in next() % 3_000_000 }
+        let large = (0..<5_000).map { _ in next() }
+        for words in [small, large] {
+            var usable = [Bool](repeating: true, count: words.count)
+            usable[0] = false
+            let filter = WordFilter(words, usable: usable)
+            #expect(words.dropFirst().allSatisfy { filter.mayContain($0) })
+            let absent = (0..<20_000).map { _ in words == small ? 3_000_000 + next() % 1000 : next() }
+            let falsePositives = absent.filter { filter.mayContain($0) }.count
+            #expect(falsePositives < 2_000, "\(falsePositives) of 20000 absent words pass")
+        }
+        #expect(!WordFilter(small, usable: nil).mayContain(UInt64.max))
     }
 
     /// A join whose result would outgrow a table's row limit is a diagnostic (not wrapped row

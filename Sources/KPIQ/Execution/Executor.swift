@@ -31,7 +31,12 @@ public struct Executor {
             pipeline.parallel = max(Self.depth(input), evaluated.map(\.depth).max() ?? 0) <= ScanPipeline.maxParallelDepth
             let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
             let rows = source.rowCount
-            let specs = aggregates.map { Self.aggregateSpec($0, expectedRows: rows) }
+            let specs = aggregates.map { aggregate in
+                if let shortcut = FirstRowAccumulator.make(for: aggregate, source: source, steps: steps) {
+                    return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil, makeAccumulator: { shortcut })
+                }
+                return Self.aggregateSpec(aggregate, expectedRows: rows)
+            }
             var trace = PhaseTrace("aggregate \(rows) rows")
             let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
             trace.mark("scan")

@@ -19,7 +19,13 @@ public final class StringDictionary: Sendable {
     private struct Caches {
         var index: LookupIndex?
         var ranks: [UInt32]?
+        /// Whole translations of other dictionaries into this one, newest last (each keeps
+        /// its dictionary alive, so an identifier is not reused while cached).
+        var translations: [(from: StringDictionary, codes: [Int32])] = []
     }
+
+    /// Translations kept per dictionary: a session joins a few tables on a few keys.
+    private static let keptTranslations = 4
 
     /// Open-addressing table of `code + 1` by string hash, with a byte of each entry's hash
     /// beside it so a probe that misses rarely touches the strings.
@@ -55,7 +61,9 @@ public final class StringDictionary: Sendable {
 
     /// Bytes held: string bytes, offsets, and whatever caches were built.
     public var byteCount: Int {
-        let cached = caches.withLock { ($0.index?.slots.count ?? 0) * 5 + ($0.ranks?.count ?? 0) * 4 }
+        let cached = caches.withLock {
+            ($0.index?.slots.count ?? 0) * 5 + ($0.ranks?.count ?? 0) * 4 + $0.translations.reduce(0) { $0 + $1.codes.count * 4 }
+        }
         return bytes.count + offsets.count * 8 + cached
     }
 
@@ -164,6 +172,23 @@ public final class StringDictionary: Sendable {
             }
         }
         return translation
+    }
+
+    /// Every code of `other` as a code here (-1: the string does not occur here), computed
+    /// once per pair of dictionaries: joining contacts to visitors again is then free.
+    func translation(from other: StringDictionary) -> [Int32] {
+        if other === self { return (0..<count).map { Int32($0) } }
+        if let kept = caches.withLock({ caches in caches.translations.first { $0.from === other }?.codes }) { return kept }
+        let all = [Int64](unsafeUninitializedCapacity: other.count) { buffer, initialized in
+            for c in 0..<other.count { buffer[c] = Int64(c) }
+            initialized = other.count
+        }
+        let codes = translation(of: all, from: other)
+        caches.withLock { caches in
+            if caches.translations.count >= Self.keptTranslations { caches.translations.removeFirst() }
+            caches.translations.append((other, codes))
+        }
+        return codes
     }
 
     private func buildIndex() -> LookupIndex {

@@ -34,6 +34,19 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body` on contiguous ranges covering `0..<total`, one per core when there is
+    /// enough work to pay for waking them (`minimumPerThread` items each), else once inline.
+    /// The caller keeps the ranges' writes disjoint.
+    public static func forEachRange(_ total: Int, minimumPerThread: Int = 1 << 16, _ body: (Range<Int>) throws -> Void) rethrows {
+        let parts = min(threadCount, total / max(1, minimumPerThread))
+        if parts <= 1 {
+            if total > 0 { try body(0..<total) }
+            return
+        }
+        let pieces = ranges(total, parts: parts)
+        _ = try map(pieces.count) { try body(pieces[$0]) }
+    }
+
     /// Splits `0..<total` into about `parts` contiguous ranges of near-equal size.
     public static func ranges(_ total: Int, parts: Int) -> [Range<Int>] {
         let parts = max(1, min(parts, total))

@@ -71,9 +71,15 @@ final class AggregateSink: BatchSink {
             columns.append(first.indexer.keyColumn(k, order: order))
         }
         trace.mark("keys")
+        var firstRows: [Int32]?
         for accumulator in first.accumulators {
             try cancel?.check()
-            columns.append(accumulator.finish(order: order))
+            if let reader = accumulator as? FirstRowAccumulator {
+                if firstRows == nil { firstRows = first.indexer.firstRows(of: order) }
+                columns.append(reader.finish(firstRows: firstRows!))
+            } else {
+                columns.append(accumulator.finish(order: order))
+            }
         }
         trace.mark("aggregates")
         trace.emit()

@@ -227,7 +227,7 @@ final class GroupIndexer {
     /// One group per code, plus the null group, all dead until a row arrives.
     private func enterIdentityMode(_ layout: IdentityLayout) {
         identity = layout
-        firstRows = [Int32](repeating: Self.deadRow, count: layout.size)
+        firstRows = LargeAllocation.filled(Self.deadRow, count: layout.size)
     }
 
     /// The key words of identity groups, for leaving identity mode.
@@ -271,40 +271,112 @@ final class GroupIndexer {
         return result
     }
 
-    /// Groups that saw rows, in order of their first row.
-    func orderedGroups() -> [Int] {
-        var live: [Int] = []
-        live.reserveCapacity(count)
-        var ascending = true
-        var previous: Int32 = -1
-        var highest: Int32 = -1
-        firstRows.withUnsafeBufferPointer { firstRows in
-            for g in 0..<firstRows.count where firstRows[g] != Self.deadRow {
-                if firstRows[g] < previous { ascending = false }
-                previous = firstRows[g]
-                highest = max(highest, previous)
-                live.append(g)
+    /// Group g of another indexer is group g here.
+    private static func identityMapping(_ count: Int) -> [Int32] {
+        LargeAllocation.array(of: Int32.self, count: count) { start in
+            let shared = UncheckedBox(start)
+            Parallel.forEachRange(count) { range in
+                for g in range { shared.value[g] = Int32(truncatingIfNeeded: g) }
             }
         }
-        // Groups numbered in first-seen order already (a hash table fed rows in order, a
-        // dictionary built in row order) need no sort.
-        if ascending { return live }
+    }
+
+    /// Groups that saw rows, in order of their first row. Millions of groups (visitors) are
+    /// listed by all cores, each a range of groups (then of rows) at a time.
+    func orderedGroups() -> [Int] {
+        struct Piece {
+            var live = 0
+            var ascending = true
+            var lowest = Int32.max
+            var highest: Int32 = -1
+        }
+        let total = firstRows.count
+        let pieces = Parallel.ranges(total, parts: total >= 1 << 17 ? Parallel.threadCount : 1)
         return firstRows.withUnsafeBufferPointer { firstRows in
+            let dead = Self.deadRow
+            let summaries = Parallel.map(pieces.count) { p -> Piece in
+                var piece = Piece()
+                var previous: Int32 = -1
+                for g in pieces[p] where firstRows[g] != dead {
+                    let row = firstRows[g]
+                    if row < previous { piece.ascending = false }
+                    previous = row
+                    piece.live += 1
+                    piece.lowest = min(piece.lowest, row)
+                    piece.highest = max(piece.highest, row)
+                }
+                return piece
+            }
+            let live = summaries.reduce(0) { $0 + $1.live }
+            let highest = summaries.map(\.highest).max() ?? -1
+            // Groups numbered in first-seen order already (a hash table fed rows in order, a
+            // dictionary built in row order) need no sort.
+            var ascending = summaries.allSatisfy(\.ascending)
+            var previousHighest: Int32 = -1
+            for piece in summaries where piece.live > 0 {
+                if piece.lowest < previousHighest { ascending = false }
+                previousHighest = piece.highest
+            }
+            if ascending {
+                var starts = [0]
+                for piece in summaries { starts.append(starts.last! + piece.live) }
+                return LargeAllocation.array(of: Int.self, count: live) { out in
+                    let shared = UncheckedBox(out)
+                    _ = Parallel.map(pieces.count) { p in
+                        var at = starts[p]
+                        for g in pieces[p] where firstRows[g] != dead {
+                            shared.value[at] = g
+                            at += 1
+                        }
+                    }
+                }
+            }
             // First rows are distinct row numbers: when they are dense (millions of visitors
             // among ten million rows), placing each group at its first row and reading the
             // places in order is one scatter and one scan instead of a sort.
-            if highest >= 0, Int(highest) < 4 * live.count + 4096 {
-                var byRow = [Int32](repeating: -1, count: Int(highest) + 1)
-                byRow.withUnsafeMutableBufferPointer { byRow in
-                    for g in live { byRow[Int(firstRows[g])] = Int32(g) }
-                }
-                var ordered: [Int] = []
-                ordered.reserveCapacity(live.count)
-                for g in byRow where g >= 0 { ordered.append(Int(g)) }
-                return ordered
+            guard highest >= 0, Int(highest) < 4 * live + 4096 else {
+                let groups = (0..<total).filter { firstRows[$0] != dead }
+                let order = RadixSort.order(byKeys: groups.map { Int(firstRows[$0]) })
+                return order.map { groups[$0] }
             }
-            let order = RadixSort.order(byKeys: live.map { Int(firstRows[$0]) })
-            return order.map { live[$0] }
+            let rows = Int(highest) + 1
+            let byRow = LargeAllocation.allocate(Int32.self, count: rows)
+            defer { LargeAllocation.free(byRow) }
+            let shared = UncheckedBox(byRow)
+            Parallel.forEachRange(rows) { range in
+                (shared.value + range.lowerBound).update(repeating: -1, count: range.count)
+            }
+            _ = Parallel.map(pieces.count) { p in
+                for g in pieces[p] where firstRows[g] != dead { shared.value[Int(firstRows[g])] = Int32(truncatingIfNeeded: g) }
+            }
+            let rowPieces = Parallel.ranges(rows, parts: pieces.count)
+            let counts = Parallel.map(rowPieces.count) { p in rowPieces[p].reduce(0) { $0 + (shared.value[$1] >= 0 ? 1 : 0) } }
+            var starts = [0]
+            for count in counts { starts.append(starts.last! + count) }
+            return LargeAllocation.array(of: Int.self, count: live) { out in
+                let target = UncheckedBox(out)
+                _ = Parallel.map(rowPieces.count) { p in
+                    var at = starts[p]
+                    for row in rowPieces[p] where shared.value[row] >= 0 {
+                        target.value[at] = Int(shared.value[row])
+                        at += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first row of each group in `order` (`deadRow` for one that saw none).
+    func firstRows(of order: [Int]) -> [Int32] {
+        firstRows.withUnsafeBufferPointer { firstRows in
+            order.withUnsafeBufferPointer { order in
+                LargeAllocation.array(of: Int32.self, count: order.count) { out in
+                    let shared = UncheckedBox(out)
+                    Parallel.forEachRange(order.count) { range in
+                        for i in range { shared.value[i] = order[i] < firstRows.count ? firstRows[order[i]] : Self.deadRow }
+                    }
+                }
+            }
         }
     }
 
@@ -442,8 +514,17 @@ final class GroupIndexer {
             enterIdentityMode(theirs)
         }
         if let mine = identity, let theirs = other.identity, mine.sameDictionaries(as: theirs) {
-            for g in 0..<other.count where other.firstRows[g] < firstRows[g] { firstRows[g] = other.firstRows[g] }
-            return (0..<other.count).map { Int32($0) }
+            // Millions of visitors: both halves of the groups at once.
+            firstRows.withUnsafeMutableBufferPointer { mine in
+                other.firstRows.withUnsafeBufferPointer { theirs in
+                    let shared = UncheckedBox((mine, theirs))
+                    Parallel.forEachRange(theirs.count) { range in
+                        let (mine, theirs) = shared.value
+                        for g in range where theirs[g] < mine[g] { mine[g] = theirs[g] }
+                    }
+                }
+            }
+            return Self.identityMapping(other.count)
         }
         if identity != nil { leaveIdentityMode() }
         other.materializeIdentityKeys()
@@ -483,20 +564,27 @@ final class GroupIndexer {
     /// The key column of one-key identity groups: group g is code g, the last group null.
     private static func codeColumn(_ order: [Int], dictionary: StringDictionary) -> Column {
         let nullCode = dictionary.count
-        var codes = [Int64](repeating: 0, count: order.count)
-        var nullAt = -1
-        codes.withUnsafeMutableBufferPointer { codes in
-            for (i, g) in order.enumerated() {
-                if g == nullCode { nullAt = i } else { codes[i] = Int64(g) }
+        // Codes are below the dictionary's size: packed straight to the narrowest width.
+        let nullAt = order.firstIndex(of: nullCode) ?? -1
+        func codes<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            order.withUnsafeBufferPointer { order in
+                LargeAllocation.array(of: T.self, count: order.count) { out in
+                    let shared = UncheckedBox(out)
+                    Parallel.forEachRange(order.count) { range in
+                        for i in range { shared.value[i] = order[i] == nullCode ? 0 : T(truncatingIfNeeded: order[i]) }
+                    }
+                }
             }
         }
+        let storage: PackedIntegers.Storage = nullCode <= 256 ? .u8(codes(UInt8.self))
+            : nullCode <= 65_536 ? .u16(codes(UInt16.self)) : .u32(codes(UInt32.self))
         var validity: Validity?
         if nullAt >= 0 {
             var flags = [Bool](repeating: true, count: order.count)
             flags[nullAt] = false
             validity = Validity(flags: flags)
         }
-        return Column(type: .text, values: .text(codes: PackedIntegers.pack(codes, validity: validity), dictionary: dictionary),
+        return Column(type: .text, values: .text(codes: PackedIntegers(base: 0, scale: 1, storage: storage), dictionary: dictionary),
                       validity: validity)
     }
 

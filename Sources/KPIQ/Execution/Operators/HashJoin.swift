@@ -10,26 +10,25 @@ enum HashJoin {
     static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?,
                      rowLimit: Int = Table.maxRows) throws -> Table {
         var trace = PhaseTrace("join \(left.rowCount) x \(right.rowCount) rows")
-        let leftKeys = spec.leftKeys.map { Batch.decode(left.columns[$0], .range(start: 0, count: left.rowCount)) }
-        let rightKeys = spec.rightKeys.map { Batch.decode(right.columns[$0], .range(start: 0, count: right.rowCount)) }
-        let width = leftKeys.count
+        let width = spec.leftKeys.count
         var leftWords: [[UInt64]] = []
         var rightWords: [[UInt64]] = []
-        var leftUsable = [Bool](repeating: true, count: left.rowCount)
-        var rightUsable = [Bool](repeating: true, count: right.rowCount)
+        // Rows that cannot match (a null key, or a string the other side lacks); nil: none.
+        var leftUsable: [Bool]?
+        var rightUsable: [Bool]?
         for k in 0..<width {
-            let (l, r) = alignedWords(leftKeys[k], rightKeys[k], leftUsable: &leftUsable, rightUsable: &rightUsable)
+            let (l, r) = alignedWords(left.columns[spec.leftKeys[k]], right.columns[spec.rightKeys[k]],
+                                      leftUsable: &leftUsable, rightUsable: &rightUsable)
             leftWords.append(l)
             rightWords.append(r)
-            for i in 0..<left.rowCount where !leftKeys[k].isValid(i) { leftUsable[i] = false }
-            for i in 0..<right.rowCount where !rightKeys[k].isValid(i) { rightUsable[i] = false }
         }
         trace.mark("keys")
         try cancel?.check()
         // Build on the smaller side, probe with the other.
         let buildLeft = left.rowCount < right.rowCount
         let (buildWords, buildUsable, buildCount) = buildLeft ? (leftWords, leftUsable, left.rowCount) : (rightWords, rightUsable, right.rowCount)
-        let (probeWords, probeUsable, probeCount) = buildLeft ? (rightWords, rightUsable, right.rowCount) : (leftWords, leftUsable, left.rowCount)
+        let (probeWords, probeCount) = buildLeft ? (rightWords, right.rowCount) : (leftWords, left.rowCount)
+        let probeUsable = (buildLeft ? rightUsable : leftUsable) ?? []
         var size = 16
         while size < buildCount * 2 { size <<= 1 }
         let mask = size - 1
@@ -41,12 +40,16 @@ enum HashJoin {
             return Int(truncatingIfNeeded: h) & mask
         }
         // Insert in reverse so each chain lists rows in ascending order.
-        for row in stride(from: buildCount - 1, through: 0, by: -1) where buildUsable[row] {
+        for row in stride(from: buildCount - 1, through: 0, by: -1) where buildUsable?[row] ?? true {
             let b = hash(buildWords, row)
             next[row] = heads[b]
             heads[b] = Int32(row)
         }
         try cancel?.check()
+        // A probe side much larger than the build side mostly misses (millions of visitors,
+        // a few thousand contacts): one bit per word, small enough to stay in cache, answers
+        // most probes without touching the hash table.
+        let present = width == 1 && probeCount > 4 * buildCount ? WordFilter(buildWords[0], usable: buildUsable) : nil
         // Probe in parallel over ranges of the probe side; pieces stay in probe order.
         let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
         let pieces = try Parallel.map(ranges.count) { t -> ([Int32], [Int32]) in
@@ -59,10 +62,12 @@ enum HashJoin {
                         try heads.withUnsafeBufferPointer { heads in
                             try next.withUnsafeBufferPointer { next in
                                 try probeUsable.withUnsafeBufferPointer { usable in
+                                    let checkUsable = !usable.isEmpty
                                     for row in ranges[t] {
                                         if row & 0xFFFF == 0 { try cancel?.check() }
-                                        guard usable[row] else { continue }
+                                        if checkUsable, !usable[row] { continue }
                                         let word = probe[row]
+                                        if let present, !present.mayContain(word) { continue }
                                         var candidate = heads[Int(truncatingIfNeeded: ByteHash.mix(0x9E37_79B9_7F4A_7C15 ^ word)) & mask]
                                         while candidate >= 0 {
                                             if build[Int(candidate)] == word {
@@ -82,7 +87,7 @@ enum HashJoin {
             }
             for row in ranges[t] {
                 if row & 0xFFFF == 0 { try cancel?.check() }
-                guard probeUsable[row] else { continue }
+                if !probeUsable.isEmpty, !probeUsable[row] { continue }
                 var candidate = heads[hash(probeWords, row)]
                 while candidate >= 0 {
                     let c = Int(candidate)
@@ -167,49 +172,118 @@ enum HashJoin {
         return Table(names: names, columns: columns, rowCount: leftIndices.count)
     }
 
-    /// Words for one key column on both sides such that equal values give equal words.
+    /// Words for one key column on both sides such that equal values give equal words; rows
+    /// that cannot match are marked in the usable flags (made on first need).
     private static func alignedWords(
-        _ l: Vector, _ r: Vector, leftUsable: inout [Bool], rightUsable: inout [Bool]
+        _ l: Column, _ r: Column, leftUsable: inout [Bool]?, rightUsable: inout [Bool]?
     ) -> ([UInt64], [UInt64]) {
+        markNulls(l, &leftUsable)
+        markNulls(r, &rightUsable)
         switch (l.values, r.values) {
         case (.text(let lc, let ld), .text(let rc, let rd)):
-            if ld === rd { return (lc.map { UInt64($0) }, rc.map { UInt64($0) }) }
+            if ld === rd { return (codeWords(lc), codeWords(rc)) }
             // One side's codes are translated into the other's dictionary: the smaller
             // dictionary's into the larger's when the larger one has its lookup index (kept
             // with the data, so a second join is nearly free) or is not much larger than its
-            // rows (building the index costs what translating them would); else the larger's
-            // into the smaller's.
+            // rows (building the index costs what translating them would); else only the
+            // codes the larger side uses, into the smaller's.
             let leftIsLarger = ld.count > rd.count
             let (large, largeRows) = leftIsLarger ? (ld, lc.count) : (rd, rc.count)
             if large.hasLookupIndex || large.count <= 2 * largeRows {
-                if leftIsLarger { return (lc.map { UInt64($0) }, translate(rc, from: rd, into: ld, usable: &rightUsable)) }
-                return (translate(lc, from: ld, into: rd, usable: &leftUsable), rc.map { UInt64($0) })
+                if leftIsLarger { return (codeWords(lc), codeWords(rc, through: ld.translation(from: rd), usable: &rightUsable)) }
+                return (codeWords(lc, through: rd.translation(from: ld), usable: &leftUsable), codeWords(rc))
             }
-            if leftIsLarger { return (translate(lc, from: ld, into: rd, usable: &leftUsable), rc.map { UInt64($0) }) }
-            return (lc.map { UInt64($0) }, translate(rc, from: rd, into: ld, usable: &rightUsable))
+            if leftIsLarger { return (codeWords(lc, through: rd.translation(of: lc.unpacked(), from: ld), usable: &leftUsable), codeWords(rc)) }
+            return (codeWords(lc), codeWords(rc, through: ld.translation(of: rc.unpacked(), from: rd), usable: &rightUsable))
         default:
+            let lv = Batch.decode(l, .range(start: 0, count: l.count)), rv = Batch.decode(r, .range(start: 0, count: r.count))
             let lt = l.type, rt = r.type
             if lt == .decimal || rt == .decimal {
-                let a = NumericOperand(l)?.doubles(count: l.count) ?? []
-                let b = NumericOperand(r)?.doubles(count: r.count) ?? []
+                let a = NumericOperand(lv)?.doubles(count: lv.count) ?? []
+                let b = NumericOperand(rv)?.doubles(count: rv.count) ?? []
                 return (a.map(KeyComponents.doubleKey), b.map(KeyComponents.doubleKey))
             }
-            var a = NumericOperand(l)?.ints(count: l.count) ?? [Int64](repeating: 0, count: l.count)
-            var b = NumericOperand(r)?.ints(count: r.count) ?? [Int64](repeating: 0, count: r.count)
+            var a = NumericOperand(lv)?.ints(count: lv.count) ?? [Int64](repeating: 0, count: lv.count)
+            var b = NumericOperand(rv)?.ints(count: rv.count) ?? [Int64](repeating: 0, count: rv.count)
             if lt == .date, rt == .timestamp { a = a.map { $0 * CivilCalendar.microsPerDay } }
             if rt == .date, lt == .timestamp { b = b.map { $0 * CivilCalendar.microsPerDay } }
             return (a.map { UInt64(bitPattern: $0) }, b.map { UInt64(bitPattern: $0) })
         }
     }
 
-    /// Codes of `from` as codes of `into` (rows whose string `into` lacks become unusable).
-    private static func translate(_ codes: [Int64], from: StringDictionary, into: StringDictionary, usable: inout [Bool]) -> [UInt64] {
-        let translation = into.translation(of: codes, from: from)
-        var words = [UInt64](repeating: 0, count: codes.count)
-        for (i, code) in codes.enumerated() {
-            let t = code >= 0 && Int(code) < translation.count ? translation[Int(code)] : -1
-            if t < 0 { usable[i] = false } else { words[i] = UInt64(t) }
+    /// Null keys never match.
+    private static func markNulls(_ column: Column, _ usable: inout [Bool]?) {
+        guard let validity = column.validity else { return }
+        if usable == nil { usable = [Bool](repeating: true, count: column.count) }
+        for i in 0..<column.count where !validity.isValid(i) { usable![i] = false }
+    }
+
+    /// A text column's codes as words, unpacked on all cores (millions of visitors).
+    private static func codeWords(_ codes: PackedIntegers) -> [UInt64] {
+        LargeAllocation.array(of: UInt64.self, count: codes.count) { start in
+            let out = UncheckedBox(start)
+            Parallel.forEachRange(codes.count) { range in
+                out.value.withMemoryRebound(to: Int64.self, capacity: codes.count) { words in
+                    codes.decode(from: range.lowerBound, count: range.count, into: words + range.lowerBound)
+                }
+            }
+        }
+    }
+
+    /// Codes as words of another dictionary (`translation[code]`; a code it lacks, -1 or
+    /// -2, makes the row unusable).
+    private static func codeWords(_ codes: PackedIntegers, through translation: [Int32], usable: inout [Bool]?) -> [UInt64] {
+        var words = codeWords(codes)
+        var missing: [Int] = []
+        translation.withUnsafeBufferPointer { translation in
+            words.withUnsafeMutableBufferPointer { words in
+                for i in 0..<words.count {
+                    let code = Int(truncatingIfNeeded: words[i])
+                    let t = code >= 0 && code < translation.count ? translation[code] : -1
+                    if t < 0 { missing.append(i) } else { words[i] = UInt64(t) }
+                }
+            }
+        }
+        if !missing.isEmpty {
+            if usable == nil { usable = [Bool](repeating: true, count: words.count) }
+            for i in missing { usable![i] = false }
         }
         return words
+    }
+}
+
+/// Which words a join's build side holds, one bit each: exact for dictionary codes and small
+/// ids (a bitmap over the words), else hashed (false positives, never false negatives).
+struct WordFilter {
+    private let bits: [UInt64]
+    private let shift: UInt64
+    private let exact: Bool
+
+    init(_ words: [UInt64], usable: [Bool]?) {
+        let largest = words.max() ?? 0
+        var size = 1 << 12
+        while size < words.count * 16 { size <<= 1 }
+        // Codes and ids below a few million: a bit per value, no hashing.
+        exact = largest < UInt64(max(size, 1 << 25))
+        let bitCount = exact ? Int(largest) + 1 : size
+        shift = UInt64(64 - (size.trailingZeroBitCount))
+        var bits = [UInt64](repeating: 0, count: (bitCount + 63) / 64)
+        for (row, word) in words.enumerated() where usable?[row] ?? true {
+            let bit = exact ? Int(word) : Int(ByteHash.mix(word) >> shift)
+            bits[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.bits = bits
+    }
+
+    @inline(__always)
+    func mayContain(_ word: UInt64) -> Bool {
+        let bit: Int
+        if exact {
+            guard word < UInt64(bits.count) << 6 else { return false }
+            bit = Int(word)
+        } else {
+            bit = Int(ByteHash.mix(word) >> shift)
+        }
+        return bits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 }

@@ -1,4 +1,5 @@
 import CKPIQSupport
+import Synchronization
 
 /// `first(x, by)` / `last(x, by)` when `by` is an integer, a date or a timestamp (first touch
 /// by time): the value at the smallest (largest) ordering value, ties to the earliest row.
@@ -41,6 +42,7 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     }
 
     private func grow(to count: Int) {
+        if best.isEmpty, count > 1 << 16 { best = LargeAllocation.filled(Best(), count: count) }
         if best.count < count { best.append(contentsOf: repeatElement(Best(), count: count - best.count)) }
         if strings != nil { strings!.grow(to: count, with: nil) }
     }
@@ -112,13 +114,29 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
             switchToStrings()
         }
         if dictionary == nil, strings == nil { dictionary = other.dictionary }
-        for g in 0..<other.best.count where other.best[g].row != Self.noRow && mapping[g] >= 0 {
-            let t = Int(mapping[g])
-            let candidate = other.best[g]
-            guard beats(candidate.key, candidate.row, best[t]) else { continue }
-            best[t] = candidate
-            if strings != nil {
+        if strings != nil {
+            for g in 0..<other.best.count where other.best[g].row != Self.noRow && mapping[g] >= 0 {
+                let t = Int(mapping[g])
+                let candidate = other.best[g]
+                guard beats(candidate.key, candidate.row, best[t]) else { continue }
+                best[t] = candidate
                 strings![t] = candidate.hasValue ? (other.strings?[g] ?? other.dictionary?.string(Int(candidate.word))) : nil
+            }
+            return
+        }
+        // The mapping is one-to-one, so ranges of their groups write disjoint groups here.
+        best.withUnsafeMutableBufferPointer { mine in
+            other.best.withUnsafeBufferPointer { theirs in
+                mapping.withUnsafeBufferPointer { mapping in
+                    let shared = UncheckedBox((mine, theirs, mapping))
+                    Parallel.forEachRange(theirs.count) { range in
+                        let (mine, theirs, mapping) = shared.value
+                        for g in range where theirs[g].row != Self.noRow && mapping[g] >= 0 {
+                            let t = Int(mapping[g])
+                            if beats(theirs[g].key, theirs[g].row, mine[t]) { mine[t] = theirs[g] }
+                        }
+                    }
+                }
             }
         }
     }
@@ -131,15 +149,26 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
         best.withUnsafeBufferPointer { best in
             valid.withUnsafeMutableBufferPointer { valid in
                 words.withUnsafeMutableBufferPointer { words in
-                    let ahead = 12
-                    for (i, g) in order.enumerated() {
-                        if i + ahead < order.count, order[i + ahead] < best.count { kpiq_prefetch_read(best.baseAddress! + order[i + ahead]) }
-                        guard g < best.count, best[g].row != Self.noRow, best[g].hasValue else {
-                            allValid = false
-                            continue
+                    order.withUnsafeBufferPointer { order in
+                        let shared = UncheckedBox((valid, words))
+                        let pieces = Mutex(true)
+                        Parallel.forEachRange(order.count) { range in
+                            let (valid, words) = shared.value
+                            let ahead = 12
+                            var rangeValid = true
+                            for i in range {
+                                if i + ahead < range.upperBound, order[i + ahead] < best.count { kpiq_prefetch_read(best.baseAddress! + order[i + ahead]) }
+                                let g = order[i]
+                                guard g < best.count, best[g].row != Self.noRow, best[g].hasValue else {
+                                    rangeValid = false
+                                    continue
+                                }
+                                valid[i] = true
+                                words[i] = best[g].word
+                            }
+                            if !rangeValid { pieces.withLock { $0 = false } }
                         }
-                        valid[i] = true
-                        words[i] = best[g].word
+                        allValid = pieces.withLock { $0 }
                     }
                 }
             }
