@@ -104,6 +104,9 @@ final class GroupIndexer {
             if count == 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: rowNumbers.first ?? 0) }
             return [Int32](repeating: 0, count: n)
         }
+        if let layout = identity, let groups = Self.identityGroups(vectors, layout, rowNumbers: rowNumbers, firstRows: &firstRows) {
+            return groups
+        }
         for k in 0..<width {
             keys[k].encode(vectors[k], into: &scratchWords[k], nulls: &scratchNulls[k])
             if let translation = keys[k].takeTranslation() { retranslate(key: k, translation) }
@@ -244,6 +247,51 @@ final class GroupIndexer {
         }
     }
 
+    /// Groups straight from the key vectors' codes, when each is a vector of its layout's
+    /// dictionary (stored columns: every batch after the first); nil otherwise.
+    private static func identityGroups(_ vectors: [Vector], _ layout: IdentityLayout, rowNumbers: [Int32],
+                                       firstRows: inout [Int32]) -> [Int32]? {
+        for (k, vector) in vectors.enumerated() {
+            guard case .text(_, let dictionary) = vector.values, dictionary === layout.dictionaries[k] else { return nil }
+        }
+        let n = rowNumbers.count
+        var result = [Int32](repeating: 0, count: n)
+        result.withUnsafeMutableBufferPointer { result in
+            for (k, vector) in vectors.enumerated() {
+                guard case .text(let codes, let dictionary) = vector.values else { continue }
+                let nullDigit = Int32(dictionary.count), stride = Int32(layout.strides[k])
+                codes.withUnsafeBufferPointer { codes in
+                    if let valid = vector.valid {
+                        for i in 0..<n { result[i] &+= (valid[i] != 0 ? Int32(truncatingIfNeeded: codes[i]) : nullDigit) &* stride }
+                    } else if stride == 1 {
+                        for i in 0..<n { result[i] &+= Int32(truncatingIfNeeded: codes[i]) }
+                    } else {
+                        for i in 0..<n { result[i] &+= Int32(truncatingIfNeeded: codes[i]) &* stride }
+                    }
+                }
+            }
+            noteFirstRows(result, rowNumbers, &firstRows)
+        }
+        return result
+    }
+
+    /// Lowers each group's first row to the batch's rows where earlier.
+    private static func noteFirstRows(_ groups: UnsafeMutableBufferPointer<Int32>, _ rowNumbers: [Int32], _ firstRows: inout [Int32]) {
+        let n = groups.count
+        rowNumbers.withUnsafeBufferPointer { rowNumbers in
+            firstRows.withUnsafeMutableBufferPointer { firstRows in
+                // Millions of groups (visitors) make each row's entry a cache miss.
+                let prefetch = firstRows.count > 1 << 18
+                for i in 0..<n {
+                    if prefetch, i + 16 < n { kpiq_prefetch_write(firstRows.baseAddress! + Int(groups[i + 16])) }
+                    let g = Int(groups[i])
+                    let row = rowNumbers[i]
+                    if row < firstRows[g] { firstRows[g] = row }
+                }
+            }
+        }
+    }
+
     private func identityGroups(rowNumbers: [Int32]) -> [Int32] {
         let layout = identity!
         let n = rowNumbers.count
@@ -257,16 +305,7 @@ final class GroupIndexer {
                     result[i] &+= digit &* stride
                 }
             }
-            firstRows.withUnsafeMutableBufferPointer { firstRows in
-                // Millions of groups (visitors) make each row's entry a cache miss.
-                let prefetch = firstRows.count > 1 << 18
-                for i in 0..<n {
-                    if prefetch, i + 16 < n { kpiq_prefetch_write(firstRows.baseAddress! + Int(result[i + 16])) }
-                    let g = Int(result[i])
-                    let row = rowNumbers[i]
-                    if row < firstRows[g] { firstRows[g] = row }
-                }
-            }
+            Self.noteFirstRows(result, rowNumbers, &firstRows)
         }
         return result
     }

@@ -21,38 +21,48 @@ final class KeyComponents {
     /// Words for each row of `vector` into `out` (null rows get 0 and are flagged in `nulls`).
     func encode(_ vector: Vector, into out: inout [UInt64], nulls: inout [UInt8]) {
         let n = vector.count
-        out.removeAll(keepingCapacity: true)
-        nulls.removeAll(keepingCapacity: true)
         let flat = vector.flattened()
-        if let valid = flat.valid {
-            nulls.append(contentsOf: valid.map { $0 ^ 1 })
-        } else {
-            nulls.append(contentsOf: repeatElement(0, count: n))
+        Self.resize(&nulls, to: n)
+        nulls.withUnsafeMutableBufferPointer { nulls in
+            if let valid = flat.valid {
+                for i in 0..<n { nulls[i] = valid[i] ^ 1 }
+            } else {
+                nulls.update(repeating: 0)
+            }
         }
-        out.reserveCapacity(n)
+        Self.resize(&out, to: n)
+        func fill(_ word: (Int) -> UInt64) {
+            out.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n { out[i] = word(i) }
+            }
+        }
         switch flat.values {
         case .ints(let a):
-            for v in a { out.append(UInt64(bitPattern: v)) }
+            a.withUnsafeBufferPointer { a in fill { UInt64(bitPattern: a[$0]) } }
         case .doubles(let a):
-            for v in a { out.append(Self.doubleKey(v)) }
+            a.withUnsafeBufferPointer { a in fill { Self.doubleKey(a[$0]) } }
         case .bools(let a):
-            for v in a { out.append(UInt64(v)) }
+            a.withUnsafeBufferPointer { a in fill { UInt64(a[$0]) } }
         case .text(let codes, let d):
             if !usesStrings {
                 if dictionary == nil { dictionary = d }
                 if dictionary === d {
-                    for v in codes { out.append(UInt64(bitPattern: v)) }
+                    codes.withUnsafeBufferPointer { codes in fill { UInt64(bitPattern: codes[$0]) } }
                     return
                 }
                 convertToStrings()
             }
-            for i in 0..<n {
-                if nulls[i] != 0 { out.append(0); continue }
-                out.append(id(of: d.string(Int(codes[i]))))
-            }
+            for i in 0..<n { out[i] = nulls[i] != 0 ? 0 : id(of: d.string(Int(codes[i]))) }
         case .constant:
-            out.append(contentsOf: repeatElement(0, count: n))
+            fill { _ in 0 }
         }
+    }
+
+    /// Makes `array` hold `count` elements (their values are overwritten by the caller),
+    /// reusing its storage from batch to batch.
+    private static func resize<T: FixedWidthInteger>(_ array: inout [T], to count: Int) {
+        if array.count > count { array.removeLast(array.count - count) }
+        if array.count < count { array.append(contentsOf: repeatElement(0, count: count - array.count)) }
     }
 
     /// Equal doubles give equal words (0.0 and -0.0, every NaN).

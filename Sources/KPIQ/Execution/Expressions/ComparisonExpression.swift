@@ -30,7 +30,11 @@ struct ComparisonExpression: PhysicalExpression {
         if b.type == .date, a.type == .timestamp { y = Self.scaled(y, CivilCalendar.microsPerDay) }
         let op = self.op
         let result: [UInt8]
-        if x.isInteger, y.isInteger {
+        if case .ints(let values) = x, case .int(let constant) = y {
+            result = Self.compare(values, op, constant)
+        } else if case .int(let constant) = x, case .ints(let values) = y {
+            result = Self.compare(values, Self.mirrored(op), constant)
+        } else if x.isInteger, y.isInteger {
             result = Self.kernel(n) { i in Self.holds(op, x.int(i) < y.int(i) ? -1 : (x.int(i) == y.int(i) ? 0 : 1)) }
         } else {
             result = Self.kernel(n) { i in
@@ -39,6 +43,23 @@ struct ComparisonExpression: PhysicalExpression {
             }
         }
         return Vector(type: .bool, values: .bools(result), valid: valid, count: n)
+    }
+
+    /// Integers against a constant (`converted_to_lead = 1`, `year >= 2024`): one loop per
+    /// operator, so the loop body is a compare and a store.
+    static func compare(_ values: [Int64], _ op: BinaryOperator, _ constant: Int64) -> [UInt8] {
+        values.withUnsafeBufferPointer { v in
+            let n = v.count
+            switch op {
+            case .equal: return kernel(n) { v[$0] == constant }
+            case .notEqual: return kernel(n) { v[$0] != constant }
+            case .less: return kernel(n) { v[$0] < constant }
+            case .lessOrEqual: return kernel(n) { v[$0] <= constant }
+            case .greater: return kernel(n) { v[$0] > constant }
+            case .greaterOrEqual: return kernel(n) { v[$0] >= constant }
+            default: return [UInt8](repeating: 0, count: n)
+            }
+        }
     }
 
     @inline(__always)
