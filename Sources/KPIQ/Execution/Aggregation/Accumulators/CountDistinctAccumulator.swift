@@ -51,8 +51,18 @@ final class CountDistinctAccumulator: Accumulator {
         }
         if matrix == nil, pairs == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
             let perGroup = max(1, (dictionary.count + 63) / 64)
-            if perGroup <= matrixBudget {
+            // `groupCount` already counts every group a grouping by codes can make (180
+            // campaigns): when their rows would pass the budget, pairs from the start rather
+            // than a matrix that is converted once enough groups have turned up.
+            let (possible, overflow) = groupCount.multipliedReportingOverflow(by: perGroup)
+            if perGroup <= matrixBudget, overflow || possible > matrixBudget, groupCount > 64, dictionary.count < 1 << 32 {
+                pairs = []
+                pairsDictionary = dictionary
+            } else if perGroup <= matrixBudget {
+                // Room for every row the budget allows, so rows added as groups trickle in
+                // (monthly campaigns over a time-ordered file) never move the matrix.
                 matrix = []
+                matrix!.reserveCapacity(min(matrixBudget, max(1, groupCount) * perGroup))
                 wordsPerGroup = perGroup
                 matrixDictionary = dictionary
             } else if dictionary.count < 1 << 32 {
@@ -158,12 +168,17 @@ final class CountDistinctAccumulator: Accumulator {
     private func toPairs() {
         guard let bits = matrix, let dictionary = matrixDictionary else { return }
         var list: [UInt64] = []
-        for (row, g) in groupOfRow.enumerated() where (row + 1) * wordsPerGroup <= bits.count {
-            for w in 0..<wordsPerGroup {
-                var word = bits[row * wordsPerGroup + w]
-                while word != 0 {
-                    list.append(UInt64(g) << 32 | UInt64(w * 64 + word.trailingZeroBitCount))
-                    word &= word - 1
+        let perGroup = wordsPerGroup
+        bits.withUnsafeBufferPointer { bits in
+            list.reserveCapacity(bits.reduce(0) { $0 + $1.nonzeroBitCount })
+            for (row, g) in groupOfRow.enumerated() where (row + 1) * perGroup <= bits.count {
+                let high = UInt64(g) << 32
+                for w in 0..<perGroup {
+                    var word = bits[row * perGroup + w]
+                    while word != 0 {
+                        list.append(high | UInt64(w * 64 + word.trailingZeroBitCount))
+                        word &= word - 1
+                    }
                 }
             }
         }
