@@ -372,6 +372,53 @@ import Testing
         }
     }
 
+    /// Past 65,536 groups of one stored text key, first-seen order comes from a bitmap of the
+    /// groups' first rows and the key's codes there: the same order, with a null key group and
+    /// after a filter, as found by walking the rows.
+    @Test func manyVisitorsInFirstSeenOrderFromTheirFirstRows() throws {
+        var state: UInt64 = 99
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        var text = "id,visitor,source\n"
+        var rows: [(visitor: String?, source: String)] = []
+        for i in 0..<300_000 {
+            let r = next()
+            let visitor: String? = r % 97 == 0 ? nil : "u\(r % 150_000)"
+            let source = ["a", "b", "c"][Int(r % 3)]
+            rows.append((visitor, source))
+            text += "\(i),\(visitor ?? ""),\(source)\n"
+        }
+        let session = Session()
+        _ = session.run(SourceText(name: "t", text: "load \"\(try TestSupport.file(text))\" as many"))
+        for filtered in [false, true] {
+            let pipeline = filtered ? "from many | where source != \"b\"" : "from many"
+            let table = try TestSupport.run("\(pipeline) | group visitor | agg n = count(), first_source = first(source, id)", session: session)!
+            var order: [String?] = []
+            var seen: [String?: (n: Int, first: String)] = [:]
+            for row in rows where !filtered || row.source != "b" {
+                if let entry = seen[row.visitor] {
+                    seen[row.visitor] = (entry.n + 1, entry.first)
+                } else {
+                    order.append(row.visitor)
+                    seen[row.visitor] = (1, row.source)
+                }
+            }
+            #expect(order.count > 65_536)
+            #expect(table.rowCount == order.count)
+            for (r, visitor) in order.enumerated() {
+                let key = table.columns[0].scalar(at: r)
+                guard key == (visitor.map { Scalar.text($0) } ?? .null) else {
+                    Issue.record("row \(r): \(key), expected \(visitor ?? "null") (filtered: \(filtered))")
+                    break
+                }
+                #expect(table.columns[1].scalar(at: r) == .int(Int64(seen[visitor]!.n)))
+                #expect(table.columns[2].scalar(at: r) == .text(seen[visitor]!.first))
+            }
+        }
+    }
+
     /// The join's prefilter of build-side words never drops a word the build side holds:
     /// exact over small words (codes), hashed over large ones; rows marked unusable stay out.
     @Test func joinWordFilterHasNoFalseNegatives() {

@@ -41,8 +41,9 @@ public struct Executor {
             let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
             trace.mark("scan")
             let names = schema.names
+            let keyColumn = keys.count == 1 ? Self.storedColumn(keys[0], source: source, steps: steps) : nil
             return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
-                                           trace: &trace, cancel: cancel)
+                                           keyColumn: keyColumn, trace: &trace, cancel: cancel)
         case .sort(let input, let keys):
             return try Sorter.sort(try run(input), keys: keys, limit: nil, cancel: cancel)
         case .limit(let input, let count, let offset):
@@ -88,6 +89,17 @@ public struct Executor {
                 return (try run(node), steps.reversed())
             }
         }
+    }
+
+    /// The table column an expression reads unchanged through filters and projections.
+    static func storedColumn(_ expression: BoundExpression, source: Table, steps: [ScanPipeline.Step]) -> Column? {
+        guard case .column(var index) = expression.kind else { return nil }
+        for step in steps.reversed() {
+            guard case .project(let items) = step else { continue }
+            guard index < items.count, case .pass(let passed) = items[index] else { return nil }
+            index = passed
+        }
+        return index < source.columns.count ? source.columns[index] : nil
     }
 
     /// The deepest expression of the filters and projections that stream with `plan`.

@@ -40,8 +40,10 @@ final class AggregateSink: BatchSink {
 
     /// Merges the sinks and builds the result: key columns then one column per aggregate,
     /// groups in order of first appearance. Without keys there is always exactly one row.
-    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String], trace: inout PhaseTrace,
-                      cancel: CancellationToken? = nil) throws -> Table {
+    /// `keyColumn`: the stored column that is the only key, when it is one (see
+    /// `GroupIndexer.orderedGroupsByRows`).
+    static func table(from sinks: [AggregateSink], keyNames: [String], aggregateNames: [String], keyColumn: Column? = nil,
+                      trace: inout PhaseTrace, cancel: CancellationToken? = nil) throws -> Table {
         // Range-path groupings merge into the one starting lowest (see `rangeOrigin`).
         let sinks = sinks.sorted { ($0.indexer.rangeOrigin ?? .max) < ($1.indexer.rangeOrigin ?? .max) }
         let first = sinks[0]
@@ -56,7 +58,13 @@ final class AggregateSink: BatchSink {
         }
         trace.mark("merge")
         try cancel?.check()
-        var order = first.indexer.orderedGroups()
+        var order: [Int]
+        var firstRows: [Int32]?
+        if let keyColumn, let byRows = first.indexer.orderedGroupsByRows(of: keyColumn) {
+            (order, firstRows) = byRows
+        } else {
+            order = first.indexer.orderedGroups()
+        }
         trace.mark("order \(order.count) groups")
         if first.keyExpressions.isEmpty, order.isEmpty {
             // An aggregate over no rows: one row (count 0, other aggregates null).
@@ -71,7 +79,6 @@ final class AggregateSink: BatchSink {
             columns.append(first.indexer.keyColumn(k, order: order))
         }
         trace.mark("keys")
-        var firstRows: [Int32]?
         for accumulator in first.accumulators {
             try cancel?.check()
             if let reader = accumulator as? FirstRowAccumulator {

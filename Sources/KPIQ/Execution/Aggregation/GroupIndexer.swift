@@ -19,7 +19,7 @@ final class GroupIndexer {
     private var words: [UInt64] = []
     private var nullMasks: [UInt64] = []
     /// Global row number of each group's first row (`deadRow` for none yet).
-    private var firstRows: [Int32] = []
+    private(set) var firstRows: [Int32] = []
     private var hashes: [UInt64] = []
     var count: Int { firstRows.count }
     private let width: Int
@@ -150,6 +150,12 @@ final class GroupIndexer {
             result[i] = findOrAdd(tuple, nullMask: nullMask, firstRow: rowNumbers[i])
         }
         return result
+    }
+
+    /// The dictionary whose codes are the group numbers, for one text key grouped by code.
+    var identityDictionary: StringDictionary? {
+        guard width == 1, let layout = identity else { return nil }
+        return layout.dictionaries[0]
     }
 
     /// The smallest value a range-path grouping can hold (nil off that path). Merging works

@@ -18,23 +18,12 @@ final class FirstRowAccumulator: Accumulator {
     static func make(for aggregate: BoundAggregate, source: Table, steps: [ScanPipeline.Step]) -> FirstRowAccumulator? {
         guard aggregate.function == .first, aggregate.filter == nil,
             let argument = aggregate.argument, let orderBy = aggregate.orderBy,
-            let values = storedColumn(argument, source: source, steps: steps),
-            let order = storedColumn(orderBy, source: source, steps: steps),
+            let values = Executor.storedColumn(argument, source: source, steps: steps),
+            let order = Executor.storedColumn(orderBy, source: source, steps: steps),
             order.validity == nil, order.type == .int || order.type == .date || order.type == .timestamp,
             case .integers(let packed) = order.values, packed.isNondecreasing
         else { return nil }
         return FirstRowAccumulator(values: values)
-    }
-
-    /// The table column an expression reads unchanged through filters and projections.
-    private static func storedColumn(_ expression: BoundExpression, source: Table, steps: [ScanPipeline.Step]) -> Column? {
-        guard case .column(var index) = expression.kind else { return nil }
-        for step in steps.reversed() {
-            guard case .project(let items) = step else { continue }
-            guard index < items.count, case .pass(let passed) = items[index] else { return nil }
-            index = passed
-        }
-        return index < source.columns.count ? source.columns[index] : nil
     }
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {}
