@@ -33,6 +33,7 @@ public struct Executor {
             let rows = source.rowCount
             let specs = aggregates.map { aggregate in
                 if let shortcut = FirstRowAccumulator.make(for: aggregate, source: source, steps: steps) {
+                    // Stateless until finished: one instance serves every worker's sink.
                     return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil, makeAccumulator: { shortcut })
                 }
                 return Self.aggregateSpec(aggregate, expectedRows: rows)
