@@ -419,6 +419,32 @@ import Testing
         }
     }
 
+    /// A keyless min/max of a stored integer column folds its packed values: every width,
+    /// nulls anywhere (whole words of them, a lone value), none at all, and the whole table.
+    @Test func storedExtremesMatchAPlainFold() throws {
+        var state: UInt64 = 5
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        for spread in [Int64(200), 60_000, 3_000_000_000, Int64.max / 4] {
+            for nullEvery in [0, 1, 3, 1000] {
+                let count = 5_000
+                let values = (0..<count).map { _ in 1_000 + Int64(next() % UInt64(spread)) }
+                let flags = (0..<count).map { i in nullEvery == 0 ? true : (nullEvery == 1 ? false : (i / 64) % nullEvery != 0 || i == 7) }
+                let validity = flags.allSatisfy { $0 } ? nil : Validity(flags: flags)
+                let packed = PackedIntegers.pack(values, validity: validity)
+                let kept = zip(values, flags).filter(\.1).map(\.0)
+                #expect(StoredExtremes.extreme(packed, validity: validity, isMin: true) == kept.min(), "spread \(spread), nulls \(nullEvery)")
+                #expect(StoredExtremes.extreme(packed, validity: validity, isMin: false) == kept.max(), "spread \(spread), nulls \(nullEvery)")
+            }
+        }
+        let table = try query("from t | agg first_day = min(day), last_day = max(day), last_id = max(id)")
+        #expect(table.columns[0].scalar(at: 0) == .date(Self.rows.map(\.day).min()!))
+        #expect(table.columns[1].scalar(at: 0) == .date(Self.rows.map(\.day).max()!))
+        #expect(table.columns[2].scalar(at: 0) == .int(Int64(Self.rows.count - 1)))
+    }
+
     /// The join's prefilter of build-side words never drops a word the build side holds:
     /// exact over small words (codes), hashed over large ones; rows marked unusable stay out.
     @Test func joinWordFilterHasNoFalseNegatives() {

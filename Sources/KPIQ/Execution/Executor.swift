@@ -26,6 +26,9 @@ public struct Executor {
             return MaterializeSink.table(sinks, schema: schema)
         case .aggregate(let input, let keys, let aggregates, let schema):
             let (source, steps) = try chain(input)
+            if keys.isEmpty, let extremes = StoredExtremes.table(aggregates, source: source, steps: steps, names: schema.names) {
+                return extremes
+            }
             var pipeline = ScanPipeline(table: source, steps: steps)
             let evaluated = keys + aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } }
             pipeline.parallel = max(Self.depth(input), evaluated.map(\.depth).max() ?? 0) <= ScanPipeline.maxParallelDepth

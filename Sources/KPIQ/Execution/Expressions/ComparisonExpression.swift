@@ -34,6 +34,8 @@ struct ComparisonExpression: PhysicalExpression {
             result = Self.compare(values, op, constant)
         } else if case .int(let constant) = x, case .ints(let values) = y {
             result = Self.compare(values, Self.mirrored(op), constant)
+        } else if case .ints(let left) = x, case .ints(let right) = y {
+            result = Self.compare(left, op, right)
         } else if x.isInteger, y.isInteger {
             result = Self.kernel(n) { i in Self.holds(op, x.int(i) < y.int(i) ? -1 : (x.int(i) == y.int(i) ? 0 : 1)) }
         } else {
@@ -58,6 +60,24 @@ struct ComparisonExpression: PhysicalExpression {
             case .greater: return kernel(n) { v[$0] > constant }
             case .greaterOrEqual: return kernel(n) { v[$0] >= constant }
             default: return [UInt8](repeating: 0, count: n)
+            }
+        }
+    }
+
+    /// Integers against integers, row by row (`last_opened_at > as_of - 30 days`).
+    static func compare(_ left: [Int64], _ op: BinaryOperator, _ right: [Int64]) -> [UInt8] {
+        left.withUnsafeBufferPointer { a in
+            right.withUnsafeBufferPointer { b in
+                let n = min(a.count, b.count)
+                switch op {
+                case .equal: return kernel(n) { a[$0] == b[$0] }
+                case .notEqual: return kernel(n) { a[$0] != b[$0] }
+                case .less: return kernel(n) { a[$0] < b[$0] }
+                case .lessOrEqual: return kernel(n) { a[$0] <= b[$0] }
+                case .greater: return kernel(n) { a[$0] > b[$0] }
+                case .greaterOrEqual: return kernel(n) { a[$0] >= b[$0] }
+                default: return [UInt8](repeating: 0, count: n)
+                }
             }
         }
     }
