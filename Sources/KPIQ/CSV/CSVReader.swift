@@ -176,13 +176,14 @@ public enum CSVReader {
             return CSVColumnAssembler.assemble(builders)
         }
         for (c, column) in zip(rest, restColumns) { assembled[c] = column }
+        phase("assemble")
         for c in deferred {
             let builders = results.map { $0.builders[c] }
             assembled[c] = CSVColumnAssembler.assemble(builders)
             for b in builders { b.releaseStorage() }
         }
         let columns = assembled.map { $0! }
-        phase("assemble")
+        phase("dictionaries")
         let table = Table(names: names, columns: columns, rowCount: rowCount)
 
         var report = LoadReport(
