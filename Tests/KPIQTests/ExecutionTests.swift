@@ -99,6 +99,33 @@ import Testing
         #expect(total == Int64(Self.rows.count))
     }
 
+    /// Two keys (one with nulls) take the pair loop; `count(x)` of a stored column reads its
+    /// null bitmap, with and without an aggregate filter.
+    @Test func twoKeyGroupsAndStoredCounts() throws {
+        let table = try query("from t | group source, month = month(day) | agg n = count(), priced = count(amount), priced_flagged = count(amount) where flag = 1")
+        var expected: [String: (Int, Int, Int)] = [:]
+        for row in Self.rows {
+            let (y, m, _) = CivilCalendar.civil(row.day)
+            let key = "\(row.source ?? "-")|\(CivilCalendar.formatDate(CivilCalendar.days(year: y, month: m, day: 1)))"
+            var entry = expected[key] ?? (0, 0, 0)
+            entry.0 += 1
+            if row.amount != nil { entry.1 += 1 }
+            if row.amount != nil, row.flag == 1 { entry.2 += 1 }
+            expected[key] = entry
+        }
+        #expect(table.rowCount == expected.count)
+        for r in 0..<table.rowCount {
+            let source: String = { if case .text(let s) = table.columns[0].scalar(at: r) { return s } else { return "-" } }()
+            guard case .date(let month) = table.columns[1].scalar(at: r), let entry = expected["\(source)|\(CivilCalendar.formatDate(month))"] else {
+                Issue.record("unexpected group at \(r)")
+                return
+            }
+            #expect(table.columns[2].scalar(at: r) == .int(Int64(entry.0)))
+            #expect(table.columns[3].scalar(at: r) == .int(Int64(entry.1)))
+            #expect(table.columns[4].scalar(at: r) == .int(Int64(entry.2)))
+        }
+    }
+
     @Test func medianAndPercentileAreExact() throws {
         let table = try query("from t | agg median = median(amount), p90 = percentile(amount, 0.9)")
         let values = Self.rows.compactMap(\.amount).sorted()

@@ -31,6 +31,13 @@ final class AggregateSink: BatchSink {
             if let filter = spec.filter {
                 mask = BoolOperand(try filter.evaluate(batch)).truthMask(count: batch.count)
             }
+            if let counter = accumulator as? CountAccumulator, let column = spec.argument as? ColumnExpression,
+                case .some(let flags) = batch.storedValidity(column.index)
+            {
+                // `count(opened_at)`: the stored column's null bitmap, no values decoded.
+                counter.update(groups: groups, groupCount: groupCount, valid: flags, mask: mask)
+                continue
+            }
             let argument = try spec.argument?.evaluate(batch)
             let order = try spec.order?.evaluate(batch)
             if let numbered = accumulator as? RowNumberedAccumulator { numbered.batchRows = rows }

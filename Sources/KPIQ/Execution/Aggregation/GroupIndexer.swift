@@ -124,6 +124,7 @@ final class GroupIndexer {
             }
             return result
         }
+        if width == 2 { return pairGroups(rowNumbers: rowNumbers) }
         var tuple = [UInt64](repeating: 0, count: width)
         var previousMask = UInt64.max
         for i in 0..<n {
@@ -148,6 +149,42 @@ final class GroupIndexer {
             }
             previousMask = nullMask
             result[i] = findOrAdd(tuple, nullMask: nullMask, firstRow: rowNumbers[i])
+        }
+        return result
+    }
+
+    /// Groups of two keys (campaign and month, country and device by hash): the loop above
+    /// with both keys' words and flags read straight from memory.
+    private func pairGroups(rowNumbers: [Int32]) -> [Int32] {
+        let n = rowNumbers.count
+        var result = [Int32](repeating: 0, count: n)
+        var tuple: (UInt64, UInt64) = (0, 0)
+        var previousMask = UInt64.max
+        scratchWords[0].withUnsafeBufferPointer { words0 in
+            scratchWords[1].withUnsafeBufferPointer { words1 in
+                scratchNulls[0].withUnsafeBufferPointer { nulls0 in
+                    scratchNulls[1].withUnsafeBufferPointer { nulls1 in
+                        result.withUnsafeMutableBufferPointer { result in
+                            for i in 0..<n {
+                                let null0 = nulls0[i] != 0, null1 = nulls1[i] != 0
+                                let a = null0 ? 0 : words0[i], b = null1 ? 0 : words1[i]
+                                let nullMask: UInt64 = (null0 ? 1 : 0) | (null1 ? 2 : 0)
+                                if i > 0, a == tuple.0, b == tuple.1, nullMask == previousMask {
+                                    result[i] = result[i - 1]
+                                    continue
+                                }
+                                tuple = (a, b)
+                                previousMask = nullMask
+                                result[i] = withUnsafePointer(to: tuple) { pair in
+                                    pair.withMemoryRebound(to: UInt64.self, capacity: 2) {
+                                        findOrAdd($0, nullMask: nullMask, firstRow: rowNumbers[i])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         return result
     }
@@ -482,8 +519,13 @@ final class GroupIndexer {
 
     /// The group of a key tuple, added when new (or, with `firstRow` smaller, moved earlier).
     func findOrAdd(_ tuple: [UInt64], nullMask: UInt64, firstRow: Int32) -> Int32 {
+        tuple.withUnsafeBufferPointer { findOrAdd($0.baseAddress!, nullMask: nullMask, firstRow: firstRow) }
+    }
+
+    /// `findOrAdd` for a tuple of `width` words at `tuple`.
+    private func findOrAdd(_ tuple: UnsafePointer<UInt64>, nullMask: UInt64, firstRow: Int32) -> Int32 {
         if width == 1 { return findOrAdd1(tuple[0], nullMask: nullMask, firstRow: firstRow) }
-        let h = tuple.withUnsafeBufferPointer { hash($0.baseAddress!, nullMask) }
+        let h = hash(tuple, nullMask)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let g = table[slot]
@@ -500,7 +542,7 @@ final class GroupIndexer {
             }
             slot = (slot + 1) & mask
         }
-        let g = addGroup(words: tuple, nullMask: nullMask, hash: h, firstRow: firstRow)
+        let g = addGroup(words: Array(UnsafeBufferPointer(start: tuple, count: width)), nullMask: nullMask, hash: h, firstRow: firstRow)
         table[slot] = g
         if count * 2 > table.count { rehash() }
         return g

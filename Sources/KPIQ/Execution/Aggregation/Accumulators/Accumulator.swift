@@ -29,15 +29,32 @@ final class CountAccumulator: Accumulator {
     private var counts: [Int64] = []
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        if let argument, case .constant(let scalar) = argument.values, scalar.isNull {
+            counts.grow(to: groupCount, with: 0)
+            return
+        }
+        update(groups: groups, groupCount: groupCount, valid: argument?.validityForCombine, mask: mask)
+    }
+
+    /// Counts the rows whose flag is 1 in both `valid` and `mask` (nil: every row): `count(x)`
+    /// of a stored column needs only its null bitmap, not its values.
+    func update(groups: [Int32], groupCount: Int, valid: [UInt8]?, mask: [UInt8]?) {
         counts.grow(to: groupCount, with: 0)
-        if let argument, case .constant(let scalar) = argument.values, scalar.isNull { return }
-        let valid = argument?.validityForCombine
         counts.withUnsafeMutableBufferPointer { counts in
             groups.withUnsafeBufferPointer { groups in
-                if mask == nil, valid == nil {
+                switch (valid, mask) {
+                case (nil, nil):
                     for g in groups { counts[Int(g)] &+= 1 }
-                } else {
-                    for i in 0..<groups.count where included(i, mask, valid) { counts[Int(groups[i])] &+= 1 }
+                case (let flags?, nil), (nil, let flags?):
+                    flags.withUnsafeBufferPointer { flags in
+                        for i in 0..<groups.count { counts[Int(groups[i])] &+= Int64(flags[i]) }
+                    }
+                case (let valid?, let mask?):
+                    valid.withUnsafeBufferPointer { valid in
+                        mask.withUnsafeBufferPointer { mask in
+                            for i in 0..<groups.count { counts[Int(groups[i])] &+= Int64(valid[i] & mask[i]) }
+                        }
+                    }
                 }
             }
         }
