@@ -140,7 +140,8 @@ struct IsNullExpression: PhysicalExpression {
         if let column = operand as? ColumnExpression, case .some(let flags) = batch.storedValidity(column.index) {
             // A stored column: its null bitmap is enough.
             guard let flags else { return .constant(.bool(negated), type: .bool, count: n) }
-            let values = flags.map { ($0 == 0) != negated ? UInt8(1) : 0 }
+            // `is not null` is the validity flags themselves.
+            let values = negated ? flags : flags.map { $0 ^ 1 }
             return Vector(type: .bool, values: .bools(values), valid: nil, count: n)
         }
         let a = try operand.evaluate(batch)

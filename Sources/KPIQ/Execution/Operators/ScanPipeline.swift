@@ -59,14 +59,26 @@ struct ScanPipeline {
     }
 
     /// Applies the steps; false when no row is left.
+    /// Where a 0/1 mask holds 1, without a branch per row (filters keep rows at random).
+    static func positions(of mask: [UInt8]) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: mask.count) { buffer, kept in
+            var k = 0
+            mask.withUnsafeBufferPointer { mask in
+                for i in 0..<mask.count {
+                    buffer[k] = Int32(truncatingIfNeeded: i)
+                    k &+= Int(mask[i] & 1)
+                }
+            }
+            kept = k
+        }
+    }
+
     private func process(_ batch: Batch) throws -> Bool {
         for step in steps {
             switch step {
             case .filter(let predicate):
                 let mask = BoolOperand(try predicate.evaluate(batch)).truthMask(count: batch.count)
-                var positions: [Int32] = []
-                positions.reserveCapacity(batch.count)
-                for i in 0..<batch.count where mask[i] != 0 { positions.append(Int32(i)) }
+                let positions = Self.positions(of: mask)
                 if positions.isEmpty { return false }
                 batch.keep(positions)
             case .project(let items):
