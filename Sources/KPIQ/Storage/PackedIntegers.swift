@@ -138,6 +138,34 @@ public struct PackedIntegers: Sendable {
         values.withUnsafeBufferPointer { pack($0, validity: validity, scales: scales) }
     }
 
+    /// `pack` of millions of values without nulls or scales (a count per visitor), on all
+    /// cores: the range first, then the narrowing, a range of values per core.
+    private static func packLarge(_ values: UnsafeBufferPointer<Int64>) -> PackedIntegers {
+        let pieces = Parallel.ranges(values.count, parts: Parallel.threadCount)
+        let extremes = Parallel.map(pieces.count) { p -> (Int64, Int64) in
+            var low = Int64.max, high = Int64.min
+            for i in pieces[p] {
+                low = Swift.min(low, values[i])
+                high = Swift.max(high, values[i])
+            }
+            return (low, high)
+        }
+        let base = extremes.map(\.0).min()!, maximum = extremes.map(\.1).max()!
+        let (span, overflow) = maximum.subtractingReportingOverflow(base)
+        func narrow<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
+            LargeAllocation.array(of: T.self, count: values.count) { out in
+                let shared = UncheckedBox(out)
+                _ = Parallel.map(pieces.count) { p in
+                    for i in pieces[p] { shared.value[i] = T(truncatingIfNeeded: values[i] &- base) }
+                }
+            }
+        }
+        if !overflow, span <= Int64(UInt8.max) { return PackedIntegers(base: base, scale: 1, storage: .u8(narrow(UInt8.self))) }
+        if !overflow, span <= Int64(UInt16.max) { return PackedIntegers(base: base, scale: 1, storage: .u16(narrow(UInt16.self))) }
+        if !overflow, span <= Int64(UInt32.max) { return PackedIntegers(base: base, scale: 1, storage: .u32(narrow(UInt32.self))) }
+        return PackedIntegers(flat: Array(values))
+    }
+
     /// The values at `indices`, repacked.
     public func gather(_ indices: UnsafeBufferPointer<Int32>) -> PackedIntegers {
         switch storage {
@@ -157,6 +185,7 @@ public struct PackedIntegers: Sendable {
     }
     /// Packs values held in several buffers as if they were one (see `pack(_:validity:scales:)`).
     public static func pack(parts: [UnsafeBufferPointer<Int64>], validity: Validity?, scales: [Int64]) -> PackedIntegers {
+        if parts.count == 1, validity == nil, scales.isEmpty, parts[0].count >= 1 << 20 { return packLarge(parts[0]) }
         let total = parts.reduce(0) { $0 + $1.count }
         var minimum = Int64.max, maximum = Int64.min
         var row = 0

@@ -86,7 +86,7 @@ final class AggregateSink: BatchSink {
             columns.append(first.indexer.keyColumn(k, order: order))
         }
         trace.mark("keys")
-        for accumulator in first.accumulators {
+        for (k, accumulator) in first.accumulators.enumerated() {
             try cancel?.check()
             if let reader = accumulator as? FirstRowAccumulator {
                 if firstRows == nil { firstRows = first.indexer.firstRows(of: order) }
@@ -94,8 +94,8 @@ final class AggregateSink: BatchSink {
             } else {
                 columns.append(accumulator.finish(order: order))
             }
+            trace.mark(aggregateNames[k])
         }
-        trace.mark("aggregates")
         trace.emit()
         return Table(names: keyNames + aggregateNames, columns: columns, rowCount: order.count)
     }

@@ -67,8 +67,18 @@ final class CountAccumulator: Accumulator {
     }
 
     func finish(order: [Int]) -> Column {
-        counts.grow(to: (order.max() ?? -1) + 1, with: 0)
-        return Column(type: .int, values: .integers(PackedIntegers.pack(order.map { counts[$0] })), validity: nil)
+        // Millions of groups (visitors) in an order unrelated to theirs: gathered on all cores.
+        let values = counts.withUnsafeBufferPointer { counts in
+            order.withUnsafeBufferPointer { order in
+                LargeAllocation.array(of: Int64.self, count: order.count) { out in
+                    let shared = UncheckedBox(out)
+                    Parallel.forEachRange(order.count) { range in
+                        for i in range { shared.value[i] = order[i] < counts.count ? counts[order[i]] : 0 }
+                    }
+                }
+            }
+        }
+        return Column(type: .int, values: .integers(PackedIntegers.pack(values)), validity: nil)
     }
 }
 
