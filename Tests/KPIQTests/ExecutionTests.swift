@@ -472,6 +472,21 @@ import Testing
         #expect(table.columns[2].scalar(at: 0) == .int(Int64(Self.rows.count - 1)))
     }
 
+    /// Packing millions of values (a count per visitor) takes the all-cores path: each width,
+    /// negative values, and a span too wide for offsets, all decode to what went in.
+    @Test func largePacksKeepTheirValues() {
+        let n = 1 << 20 | 12_345
+        for (low, high) in [(Int64(3), Int64(250)), (-40_000, 20_000), (0, 4_000_000_000), (Int64.min / 2, Int64.max / 2)] {
+            var state: UInt64 = 11
+            let values = (0..<n).map { _ -> Int64 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return low &+ Int64(truncatingIfNeeded: (state >> 1) % UInt64(bitPattern: high &- low &+ 1))
+            }
+            let packed = PackedIntegers.pack(values)
+            #expect(packed.unpacked() == values, "range \(low)...\(high)")
+        }
+    }
+
     /// The join's prefilter of build-side words never drops a word the build side holds:
     /// exact over small words (codes), hashed over large ones; rows marked unusable stay out.
     @Test func joinWordFilterHasNoFalseNegatives() {
