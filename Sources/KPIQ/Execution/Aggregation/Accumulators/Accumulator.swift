@@ -185,27 +185,43 @@ final class SumAccumulator: Accumulator {
 
 /// `mean(x)` / `avg(x)`: compensated sum over count, as a decimal.
 final class MeanAccumulator: Accumulator {
+    /// Integer inputs (0/1 flags, seconds): an exact sum and the count side by side, one cache
+    /// line per group. A value that would overflow the exact sum goes to the decimal part.
+    private struct Cell {
+        var exact: Int64 = 0
+        var count: Int64 = 0
+    }
+
+    private var cells: [Cell] = []
+    /// Decimal inputs, and integers past the exact sum's range, with Neumaier compensation.
     private var sums: [Double] = []
     private var compensations: [Double] = []
-    private var counts: [Int64] = []
 
-    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+    private func grow(to groupCount: Int) {
+        cells.grow(to: groupCount, with: Cell())
         sums.grow(to: groupCount, with: 0)
         compensations.grow(to: groupCount, with: 0)
-        counts.grow(to: groupCount, with: 0)
+    }
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        grow(to: groupCount)
         guard let argument else { return }
         let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
-        sums.withUnsafeMutableBufferPointer { sums in
-            compensations.withUnsafeMutableBufferPointer { compensations in
-                counts.withUnsafeMutableBufferPointer { counts in
+        cells.withUnsafeMutableBufferPointer { cells in
+            sums.withUnsafeMutableBufferPointer { sums in
+                compensations.withUnsafeMutableBufferPointer { compensations in
                     groups.withUnsafeBufferPointer { groups in
                         if let values = input.ints {
-                            // Integers (0/1 flags, seconds): sums stay exact below 2^53.
                             values.withUnsafeBufferPointer { values in
                                 input.forEachRow { i in
                                     let g = Int(groups[i])
-                                    sums[g] += Double(values[i])
-                                    counts[g] += 1
+                                    let (sum, overflow) = cells[g].exact.addingReportingOverflow(values[i])
+                                    if overflow {
+                                        SumAccumulator.add(Double(values[i]), to: &sums[g], &compensations[g])
+                                    } else {
+                                        cells[g].exact = sum
+                                    }
+                                    cells[g].count &+= 1
                                 }
                             }
                         } else if let values = input.doubles {
@@ -213,7 +229,7 @@ final class MeanAccumulator: Accumulator {
                                 input.forEachRow { i in
                                     let g = Int(groups[i])
                                     SumAccumulator.add(values[i], to: &sums[g], &compensations[g])
-                                    counts[g] += 1
+                                    cells[g].count &+= 1
                                 }
                             }
                         }
@@ -225,23 +241,29 @@ final class MeanAccumulator: Accumulator {
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! MeanAccumulator
-        sums.grow(to: groupCount, with: 0)
-        compensations.grow(to: groupCount, with: 0)
-        counts.grow(to: groupCount, with: 0)
-        for g in 0..<other.counts.count where other.counts[g] > 0 && mapping[g] >= 0 {
+        grow(to: groupCount)
+        for g in 0..<other.cells.count where other.cells[g].count > 0 && mapping[g] >= 0 {
             let t = Int(mapping[g])
+            let (sum, overflow) = cells[t].exact.addingReportingOverflow(other.cells[g].exact)
+            if overflow {
+                SumAccumulator.add(Double(other.cells[g].exact), to: &sums[t], &compensations[t])
+            } else {
+                cells[t].exact = sum
+            }
             SumAccumulator.add(other.sums[g], to: &sums[t], &compensations[t])
             compensations[t] += other.compensations[g]
-            counts[t] += other.counts[g]
+            cells[t].count += other.cells[g].count
         }
     }
 
     func finish(order: [Int]) -> Column {
-        let groups = (order.max() ?? -1) + 1
-        counts.grow(to: groups, with: 0)
-        sums.grow(to: groups, with: 0)
-        compensations.grow(to: groups, with: 0)
-        return ColumnFactory.doubles(order.map { counts[$0] > 0 ? (sums[$0] + compensations[$0]) / Double(counts[$0]) : nil })
+        grow(to: (order.max() ?? -1) + 1)
+        return ColumnFactory.doubles(order.map { g in
+            guard cells[g].count > 0 else { return nil }
+            var sum = sums[g], compensation = compensations[g]
+            SumAccumulator.add(Double(cells[g].exact), to: &sum, &compensation)
+            return (sum + compensation) / Double(cells[g].count)
+        })
     }
 }
 
