@@ -487,6 +487,18 @@ import Testing
         }
     }
 
+    /// The mean of integers whose sum passes Int64 still comes out (the excess goes to the
+    /// decimal part), grouped and not.
+    @Test func meanOfHugeIntegers() throws {
+        let path = try TestSupport.file("g,v\na,9000000000000000000\na,9000000000000000000\nb,-5\na,-6\nb,7\n")
+        let session = Session()
+        _ = session.run(SourceText(name: "t", text: "load \"\(path)\" as huge"))
+        let table = try TestSupport.run("from huge | group g | agg m = mean(v)", session: session)!
+        let a = table.columns[1].scalar(at: 0).doubleValue ?? 0
+        #expect(abs(a - (1.8e19 - 6) / 3) / 6e18 < 1e-12)
+        #expect(table.columns[1].scalar(at: 1) == .decimal(1))
+    }
+
     /// The join's prefilter of build-side words never drops a word the build side holds:
     /// exact over small words (codes), hashed over large ones; rows marked unusable stay out.
     @Test func joinWordFilterHasNoFalseNegatives() {
