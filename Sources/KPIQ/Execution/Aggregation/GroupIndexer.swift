@@ -653,25 +653,16 @@ final class GroupIndexer {
         let nullCode = dictionary.count
         // Codes are below the dictionary's size: packed straight to the narrowest width.
         let nullAt = order.firstIndex(of: nullCode) ?? -1
-        func codes<T: FixedWidthInteger>(_: T.Type) -> [T] {
-            order.withUnsafeBufferPointer { order in
-                LargeAllocation.array(of: T.self, count: order.count) { out in
-                    let shared = UncheckedBox(out)
-                    Parallel.forEachRange(order.count) { range in
-                        for i in range { shared.value[i] = order[i] == nullCode ? 0 : T(truncatingIfNeeded: order[i]) }
-                    }
-                }
-            }
+        let codes = order.withUnsafeBufferPointer { order in
+            PackedIntegers.codes(count: order.count, below: nullCode) { order[$0] == nullCode ? 0 : order[$0] }
         }
-        let storage: PackedIntegers.Storage = nullCode <= 256 ? .u8(codes(UInt8.self))
-            : nullCode <= 65_536 ? .u16(codes(UInt16.self)) : .u32(codes(UInt32.self))
         var validity: Validity?
         if nullAt >= 0 {
             var flags = [Bool](repeating: true, count: order.count)
             flags[nullAt] = false
             validity = Validity(flags: flags)
         }
-        return Column(type: .text, values: .text(codes: PackedIntegers(base: 0, scale: 1, storage: storage), dictionary: dictionary),
+        return Column(type: .text, values: .text(codes: codes, dictionary: dictionary),
                       validity: validity)
     }
 

@@ -101,24 +101,6 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
         }
     }
 
-    /// Dictionary codes as packed integers of the narrowest width for `limit` codes.
-    private static func narrowCodes(_ words: [UInt64], below limit: Int) -> PackedIntegers {
-        func narrow<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
-            words.withUnsafeBufferPointer { words in
-                LargeAllocation.array(of: T.self, count: words.count) { out in
-                    let shared = UncheckedBox(out)
-                    Parallel.forEachRange(words.count) { range in
-                        for i in range { shared.value[i] = T(truncatingIfNeeded: words[i]) }
-                    }
-                }
-            }
-        }
-        let storage: PackedIntegers.Storage = limit <= 256 ? .u8(narrow(UInt8.self))
-            : limit <= 65_536 ? .u16(narrow(UInt16.self)) : limit <= 1 << 32 ? .u32(narrow(UInt32.self))
-            : .i64(words.map { Int64(bitPattern: $0) })
-        return PackedIntegers(base: 0, scale: 1, storage: storage)
-    }
-
     /// From codes of one dictionary to strings, for values from several dictionaries.
     private func switchToStrings() {
         strings = best.map { b in b.hasValue && b.row != Self.noRow ? dictionary?.string(Int(b.word)) : nil }
@@ -197,7 +179,9 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
             if let strings { return ColumnFactory.text(order.enumerated().map { valid[$0.offset] ? strings[$0.element] : nil }) }
             // Codes are below the dictionary's size (null rows hold 0): narrowed straight away.
             let dictionary = dictionary ?? .empty
-            return Column(type: .text, values: .text(codes: Self.narrowCodes(words, below: dictionary.count), dictionary: dictionary),
+            return Column(type: .text, values: .text(codes: words.withUnsafeBufferPointer { words in
+                PackedIntegers.codes(count: words.count, below: dictionary.count) { Int(truncatingIfNeeded: words[$0]) }
+            }, dictionary: dictionary),
                           validity: validity)
         case .decimal: return Column(type: .decimal, values: .doubles(words.map { Double(bitPattern: $0) }), validity: validity)
         case .bool: return Column(type: .bool, values: .bools(words.map { UInt8(truncatingIfNeeded: $0) }), validity: validity)
