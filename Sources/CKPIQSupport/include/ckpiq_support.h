@@ -4,6 +4,7 @@
 // CPU hints and allocator calls Swift has no spelling for. Kept to the minimum: the engine is Swift.
 
 #include "ckpiq_scan.h"
+#include "ckpiq_split.h"
 
 /// Asks the CPU to start loading the cache line at `address` for writing, so that a hash
 /// table probe a few iterations later does not stall on memory.

@@ -1,3 +1,5 @@
+import CKPIQSupport
+
 /// A problem with one row: where it is in the file and what is wrong.
 struct RowProblem {
     /// Byte offset of the row's first byte, and of the problem itself.
@@ -49,6 +51,7 @@ struct CSVPartitionParser {
         let result = PartitionResult(builders: builders)
         var batch = RowBatch(columnCount: columnCount, base: tokenizer.base, end: tokenizer.end)
         var scanner = tokenizer.makeScanner()
+        let plainDelimiter: UInt8? = if case .byte(let d) = tokenizer.delimiter, columnCount > 0 { d } else { nil }
         var p = start
         var lastReported = start
         var rowsSinceCheck = 0
@@ -56,6 +59,20 @@ struct CSVPartitionParser {
             batch.reset()
             // Tokenize up to a batch of rows; rows of the wrong shape are set aside here.
             while p < stop, !batch.isFull {
+                if let plain = plainDelimiter {
+                    // Runs of plain rows go through the C splitter; the row it stops at
+                    // (quotes, a wrong field count, the file's last bytes) is tokenized here.
+                    var next = p
+                    let split = kpiq_split_plain_rows(
+                        tokenizer.base, p, stop, tokenizer.end, plain, tokenizer.quote, columnCount,
+                        batch.nextRowFields, RowBatch.columnStride, batch.rowStarts + batch.count,
+                        RowBatch.capacity - batch.count, &next)
+                    if split > 0 {
+                        batch.count += split
+                        p = next
+                        continue
+                    }
+                }
                 let rowStart = p
                 var n = 0
                 let (next, status) = tokenizer.parseRow(

@@ -1,3 +1,4 @@
+import CKPIQSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,18 +6,13 @@ import Darwin
 #endif
 
 /// Where one field of the current row is: in the file, or (for a quoted field with `""`
-/// escapes) in the row's scratch buffer after unescaping.
-struct FieldRef {
-    var offset: Int
-    var length: Int32
-    var quoted: Bool
-    var inScratch: Bool
+/// escapes) in the row's scratch buffer after unescaping. A C struct, so that the loader's
+/// C fast path (`kpiq_split_plain_rows`) writes the same records as this tokenizer.
+typealias FieldRef = kpiq_field
 
+extension FieldRef {
     init(offset: Int, count: Int, quoted: Bool, inScratch: Bool) {
-        self.offset = offset
-        self.length = Int32(truncatingIfNeeded: count)
-        self.quoted = quoted
-        self.inScratch = inScratch
+        self.init(offset: offset, length: Int32(truncatingIfNeeded: count), quoted: quoted, inScratch: inScratch)
     }
 
     var count: Int { Int(length) }
