@@ -118,7 +118,9 @@ enum CSVColumnAssembler {
             parts.append(PartitionedDictionaryBuilder.Part(b.text.deferred, firstRow: first))
             first += b.rows
         }
-        let (codes, dictionary) = PartitionedDictionaryBuilder.build(parts, validity: validity)
+        let (codes, dictionary) = PartitionedDictionaryBuilder.build(parts, validity: validity) {
+            for b in builders { b.text.releaseDeferredKeys() }
+        }
         return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)
     }
 

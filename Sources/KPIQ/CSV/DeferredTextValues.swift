@@ -42,6 +42,14 @@ struct DeferredTextValues: ~Copyable {
 
     var count: Int { keys.count }
 
+    /// Frees the keys once the dictionary builder has copied them into bucket order (the hash
+    /// tops and long strings' references stay): the builder's next arrays then reuse pages
+    /// just freed instead of touching fresh ones.
+    mutating func releaseKeys() {
+        keys.release()
+        keys = GrowableBuffer()
+    }
+
     mutating func reserve(_ rows: Int) {
         keys.reserve(rows)
         hashTops.reserve(rows)

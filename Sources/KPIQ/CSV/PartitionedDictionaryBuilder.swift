@@ -76,12 +76,18 @@ enum PartitionedDictionaryBuilder {
         }
 
         func release() {
+            releaseAllButCodes()
+            releaseCodes()
+        }
+
+        func releaseAllButCodes() {
             LargeAllocation.free(entries)
-            LargeAllocation.free(codeAt)
             LargeAllocation.free(firstAt)
             if let longPointers { LargeAllocation.free(longPointers) }
             if let longLengths { LargeAllocation.free(longLengths) }
         }
+
+        func releaseCodes() { LargeAllocation.free(codeAt) }
 
         /// Byte length of the string at position `at`.
         @inline(__always)
@@ -131,8 +137,15 @@ enum PartitionedDictionaryBuilder {
         }
     }
 
-    /// Codes for every row (0 for null rows) and the dictionary they index.
-    static func build(_ parts: [Part], validity: Validity?) -> (codes: PackedIntegers, dictionary: StringDictionary) {
+    /// Codes for every row (0 for null rows) and the dictionary they index. `releaseKeys` is
+    /// called once the parts' keys have been copied (their other arrays are read to the end).
+    ///
+    /// Fresh memory is the largest cost of a load (a first touch of a page is a page fault and
+    /// zeroing, and on a virtual machine often a fault in the host too), so each array is
+    /// freed as soon as it has been read for the last time, before the next is written.
+    static func build(
+        _ parts: [Part], validity: Validity?, releaseKeys: () -> Void = {}
+    ) -> (codes: PackedIntegers, dictionary: StringDictionary) {
         let n = parts.reduce(0) { $0 + $1.count }
         var bucketBits = 4
         while bucketBits < 14, (n >> bucketBits) > 4096 { bucketBits += 1 }
@@ -140,7 +153,8 @@ enum PartitionedDictionaryBuilder {
         let topShift = UInt16(16 - bucketBits)
         let hasLong = parts.contains { $0.longOffsets != nil }
         let work = Work(n, long: hasLong)
-        defer { work.release() }
+        var workReleased = false
+        defer { if !workReleased { work.release() } }
         let shared = UncheckedBox(work)
         var chunks: [Chunk] = []
         for (index, part) in parts.enumerated() {
@@ -193,6 +207,8 @@ enum PartitionedDictionaryBuilder {
             }
         }
 
+        releaseKeys()
+
         // 3. Codes within each bucket, a run of buckets per task, in order of first appearance.
         let tasks = Parallel.ranges(buckets, parts: Parallel.threadCount * 8)
         let largest = (0..<buckets).map { bucketStart[$0 + 1] - bucketStart[$0] }.max() ?? 0
@@ -228,7 +244,7 @@ enum PartitionedDictionaryBuilder {
                             // Same hash: compare the bytes with the string's first appearance.
                             let first = Int(firstAt[firstOfBucket + Int(code)])
                             let length = Int(work.longLengths![at])
-                            if Int(work.longLengths![first]) == length, memcmp(work.longPointers![first], work.longPointers![at], length) == 0 {
+                            if Int(work.longLengths![first]) == length, ByteHash.equal(work.longPointers![first], work.longPointers![at], length) {
                                 break
                             }
                         }
@@ -253,7 +269,44 @@ enum PartitionedDictionaryBuilder {
         }
         let dictionaryCount = codeBase[buckets]
 
-        // 5. Codes back into row order, shifted past the buckets before each one, written
+        // 5. The dictionary: each task's strings end to end, copied from their first
+        //    appearance (a short string from its key).
+        var offsets = [Int]()
+        let bytes = LargeAllocation.array(of: UInt8.self, count: taskByteBase[tasks.count]) { bytesStart in
+            offsets = LargeAllocation.array(of: Int.self, count: dictionaryCount + 1) { offsetsStart in
+                offsetsStart[0] = 0
+                let out = UncheckedBox((bytesStart, offsetsStart))
+                _ = Parallel.map(tasks.count) { t in
+                    let work = shared.value
+                    let (bytes, offsets) = out.value
+                    let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
+                    var cursor = taskByteBase[t]
+                    let limit = taskByteBase[t + 1]
+                    for k in 0..<outputs[t].stringCount {
+                        let at = Int(firstAt[k])
+                        let entry = work.entries[at]
+                        let length = work.length(at: at)
+                        let target = UnsafeMutableRawPointer(bytes + cursor)
+                        if entry.key1 == StringInterner.longMarker {
+                            target.copyMemory(from: work.longPointers![at], byteCount: length)
+                        } else if cursor + 16 <= limit {
+                            // Two stores; the bytes past the string are overwritten by the next.
+                            target.storeBytes(of: entry.key0, as: UInt64.self)
+                            target.storeBytes(of: entry.key1, toByteOffset: 8, as: UInt64.self)
+                        } else {
+                            withUnsafeBytes(of: entry) { target.copyMemory(from: $0.baseAddress!, byteCount: length) }
+                        }
+                        cursor += length
+                        offsets[taskCodeBase[t] + k + 1] = cursor
+                    }
+                }
+            }
+        }
+        // Only the codes at each position are still needed.
+        work.releaseAllButCodes()
+        workReleased = true
+
+        // 6. Codes back into row order, shifted past the buckets before each one, written
         //    straight into the column's packed storage.
         func codes<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
             LargeAllocation.array(of: T.self, count: n) { start in
@@ -290,39 +343,7 @@ enum PartitionedDictionaryBuilder {
             packed = PackedIntegers(base: 0, scale: 1, storage: .u32(codes(UInt32.self)))
         }
 
-        // 6. The dictionary: each task's strings end to end, copied from their first
-        //    appearance (a short string from its key).
-        var offsets = [Int]()
-        let bytes = LargeAllocation.array(of: UInt8.self, count: taskByteBase[tasks.count]) { bytesStart in
-            offsets = LargeAllocation.array(of: Int.self, count: dictionaryCount + 1) { offsetsStart in
-                offsetsStart[0] = 0
-                let out = UncheckedBox((bytesStart, offsetsStart))
-                _ = Parallel.map(tasks.count) { t in
-                    let work = shared.value
-                    let (bytes, offsets) = out.value
-                    let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
-                    var cursor = taskByteBase[t]
-                    let limit = taskByteBase[t + 1]
-                    for k in 0..<outputs[t].stringCount {
-                        let at = Int(firstAt[k])
-                        let entry = work.entries[at]
-                        let length = work.length(at: at)
-                        let target = UnsafeMutableRawPointer(bytes + cursor)
-                        if entry.key1 == StringInterner.longMarker {
-                            target.copyMemory(from: work.longPointers![at], byteCount: length)
-                        } else if cursor + 16 <= limit {
-                            // Two stores; the bytes past the string are overwritten by the next.
-                            target.storeBytes(of: entry.key0, as: UInt64.self)
-                            target.storeBytes(of: entry.key1, toByteOffset: 8, as: UInt64.self)
-                        } else {
-                            withUnsafeBytes(of: entry) { target.copyMemory(from: $0.baseAddress!, byteCount: length) }
-                        }
-                        cursor += length
-                        offsets[taskCodeBase[t] + k + 1] = cursor
-                    }
-                }
-            }
-        }
+        work.releaseCodes()
         return (packed, StringDictionary(bytes: bytes, offsets: offsets))
     }
 }

@@ -161,4 +161,7 @@ struct TextColumnStore: ~Copyable {
     }
 
     func finishDictionary() -> StringDictionary { interner.finish() }
+
+    /// See `DeferredTextValues.releaseKeys`.
+    mutating func releaseDeferredKeys() { deferred.releaseKeys() }
 }

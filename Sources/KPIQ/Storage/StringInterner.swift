@@ -172,7 +172,7 @@ struct StringInterner: ~Copyable {
                     let code = Int(entry.code) &- 1
                     if key.key1 != StringInterner.longMarker { return code }
                     let lower = offsets[code]
-                    if offsets[code + 1] - lower == length, memcmp(bytes + lower, start, length) == 0 { return code }
+                    if offsets[code + 1] - lower == length, ByteHash.equal(bytes + lower, start, length) { return code }
                 }
                 slot = (slot &+ 1) & mask
             }
@@ -205,7 +205,7 @@ struct StringInterner: ~Copyable {
                 let code = Int(entry.code) - 1
                 if k1 != Self.longMarker { isNew = false; return code }
                 let lower = offsets[code]
-                if offsets[code + 1] - lower == length, memcmp(bytes.base + lower, start, length) == 0 {
+                if offsets[code + 1] - lower == length, ByteHash.equal(bytes.base + lower, start, length) {
                     isNew = false
                     return code
                 }
