@@ -147,6 +147,8 @@ enum PartitionedDictionaryBuilder {
         _ parts: [Part], validity: Validity?, releaseKeys: () -> Void = {}
     ) -> (codes: PackedIntegers, dictionary: StringDictionary) {
         let n = parts.reduce(0) { $0 + $1.count }
+        var trace = PhaseTrace(load: "dictionary of \(n) rows")
+        defer { trace.emit() }
         var bucketBits = 4
         while bucketBits < 14, (n >> bucketBits) > 4096 { bucketBits += 1 }
         let buckets = 1 << bucketBits
@@ -185,6 +187,7 @@ enum PartitionedDictionaryBuilder {
         }
         bucketStart[buckets] = running
 
+        trace.mark("histogram")
         // 2. Keys into bucket order (stable: chunks and rows within them are in order).
         _ = Parallel.map(chunks.count) { t in
             let work = shared.value
@@ -207,6 +210,7 @@ enum PartitionedDictionaryBuilder {
             }
         }
 
+        trace.mark("scatter")
         releaseKeys()
 
         // 3. Codes within each bucket, a run of buckets per task, in order of first appearance.
@@ -258,6 +262,7 @@ enum PartitionedDictionaryBuilder {
             return output
         }
 
+        trace.mark("intern")
         // 4. Where each bucket's codes and each task's bytes start in the dictionary.
         var codeBase = [Int](repeating: 0, count: buckets + 1)
         var taskCodeBase = [Int](repeating: 0, count: tasks.count + 1)
@@ -269,6 +274,7 @@ enum PartitionedDictionaryBuilder {
         }
         let dictionaryCount = codeBase[buckets]
 
+        trace.mark("offsets")
         // 5. The dictionary: each task's strings end to end, copied from their first
         //    appearance (a short string from its key).
         var offsets = [Int]()
@@ -302,6 +308,7 @@ enum PartitionedDictionaryBuilder {
                 }
             }
         }
+        trace.mark("strings")
         // Only the codes at each position are still needed.
         work.releaseAllButCodes()
         workReleased = true
@@ -343,6 +350,7 @@ enum PartitionedDictionaryBuilder {
             packed = PackedIntegers(base: 0, scale: 1, storage: .u32(codes(UInt32.self)))
         }
 
+        trace.mark("codes")
         work.releaseCodes()
         return (packed, StringDictionary(bytes: bytes, offsets: offsets))
     }
