@@ -42,6 +42,24 @@ import Testing
         #expect(TestSupport.values(table, "b") == [.text("she said \"hi\""), .text("2")])
     }
 
+    @Test func runsOfPlainAndQuotedRowsInEveryMix() throws {
+        // Plain rows (the C splitter), rows quoting their last field (the tokenizer, with the
+        // splitter backing off), and runs of each, across two partitions: every value lands.
+        var text = "id,name,note\n"
+        var expectedNotes: [Scalar] = []
+        for i in 0..<80_000 {
+            let quoted = (i / 1000) % 3 == 1 || i % 17 == 0
+            let note = quoted ? "n, \(i)" : "n\(i)"
+            text += quoted ? "\(i),v\(i % 50),\"\(note)\"\n" : "\(i),v\(i % 50),\(note)\n"
+            expectedNotes.append(.text(note))
+        }
+        let table = try TestSupport.load(text)
+        #expect(table.rowCount == 80_000)
+        #expect(TestSupport.values(table, "id") == (0..<80_000).map { .int(Int64($0)) })
+        #expect(TestSupport.values(table, "note") == expectedNotes)
+        #expect(TestSupport.values(table, "name")[123] == .text("v23"))
+    }
+
     @Test func crlfAndByteOrderMark() throws {
         let path = try TestSupport.file(bytes: [0xEF, 0xBB, 0xBF] + Array("a,b\r\n1,2\r\n3,4\r\n".utf8))
         defer { TestSupport.remove(path) }

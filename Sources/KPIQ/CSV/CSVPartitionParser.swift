@@ -52,6 +52,8 @@ struct CSVPartitionParser {
         var batch = RowBatch(columnCount: columnCount, base: tokenizer.base, end: tokenizer.end)
         var scanner = tokenizer.makeScanner()
         let plainDelimiter: UInt8? = if case .byte(let d) = tokenizer.delimiter, columnCount > 0 { d } else { nil }
+        var splitterBackoff = 1
+        var rowsBeforeSplitting = 0
         var p = start
         var lastReported = start
         var rowsSinceCheck = 0
@@ -59,7 +61,7 @@ struct CSVPartitionParser {
             batch.reset()
             // Tokenize up to a batch of rows; rows of the wrong shape are set aside here.
             while p < stop, !batch.isFull {
-                if let plain = plainDelimiter {
+                if let plain = plainDelimiter, rowsBeforeSplitting == 0 {
                     // Runs of plain rows go through the C splitter; the row it stops at
                     // (quotes, a wrong field count, the file's last bytes) is tokenized here.
                     var next = p
@@ -70,9 +72,15 @@ struct CSVPartitionParser {
                     if split > 0 {
                         batch.count += split
                         p = next
+                        splitterBackoff = 1
                         continue
                     }
+                    // A file whose every row quotes a field would otherwise split each row
+                    // twice: after each refusal in a row, wait twice as many rows (up to 1,024).
+                    rowsBeforeSplitting = splitterBackoff
+                    splitterBackoff = min(splitterBackoff * 2, 1024)
                 }
+                if rowsBeforeSplitting > 0 { rowsBeforeSplitting -= 1 }
                 let rowStart = p
                 var n = 0
                 let (next, status) = tokenizer.parseRow(
