@@ -1,29 +1,19 @@
 #include "ckpiq_split.h"
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "ckpiq_scan.h"
 
 /// Bit i is set when block[i] is the delimiter, a newline, a carriage return or a quote.
 static inline uint64_t structural_mask(const uint8_t *block, uint8_t delimiter, uint8_t quote) {
-#if defined(__SSE2__)
-    const __m128i vd = _mm_set1_epi8((char)delimiter), vq = _mm_set1_epi8((char)quote);
-    const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
-    uint64_t mask = 0;
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(block + 16 * k));
-        __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vn)),
-                                    _mm_or_si128(_mm_cmpeq_epi8(v, vr), _mm_cmpeq_epi8(v, vq)));
-        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(hits) << (16 * k);
+    return kpiq_match_mask64_4(block, delimiter, '\n', '\r', quote);
+}
+
+/// Moves to the next whole block with a structural byte. False when none is left before `end`.
+static inline bool next_block(const uint8_t *base, long end, uint8_t delimiter, uint8_t quote, long *block, uint64_t *mask) {
+    while (*mask == 0) {
+        *block += 64;
+        if (*block + 64 > end) return false;
+        *mask = structural_mask(base + *block, delimiter, quote);
     }
-    return mask;
-#else
-    uint64_t mask = 0;
-    for (int i = 0; i < 64; i++) {
-        uint8_t x = block[i];
-        mask |= (uint64_t)(x == delimiter || x == '\n' || x == '\r' || x == quote) << i;
-    }
-    return mask;
-#endif
+    return true;
 }
 
 long kpiq_split_plain_rows(
@@ -42,16 +32,12 @@ long kpiq_split_plain_rows(
         long field_start = p;
         long n = 0;  // fields of this row stored so far
         for (;;) {
-            while (mask == 0) {
-                block += 64;
-                if (block + 64 > end) goto done;
-                mask = structural_mask(base + block, delimiter, quote);
-            }
+            if (!next_block(base, end, delimiter, quote, &block, &mask)) goto done;
             long q = block + __builtin_ctzll(mask);
             mask &= mask - 1;
             uint8_t c = base[q];
             if (c == delimiter) {
-                if (n + 1 >= columns || q - field_start > INT32_MAX) goto done;  // more fields than columns
+                if (n + 1 >= columns || q - field_start > INT32_MAX) goto done;  // more fields than columns, or one too long to record
                 slot[n * stride] = (kpiq_field){field_start, (int32_t)(q - field_start), false, false};
                 n++;
                 field_start = q + 1;
@@ -61,11 +47,7 @@ long kpiq_split_plain_rows(
             if (c == '\r') {
                 // Only "\r\n" ends a row here; its newline is the next structural byte.
                 if (q + 1 >= end || base[q + 1] != '\n') goto done;
-                while (mask == 0) {
-                    block += 64;
-                    if (block + 64 > end) goto done;
-                    mask = structural_mask(base + block, delimiter, quote);
-                }
+                if (!next_block(base, end, delimiter, quote, &block, &mask)) goto done;
                 mask &= mask - 1;
                 after = q + 2;
             } else if (c != '\n') {

@@ -75,11 +75,6 @@ enum PartitionedDictionaryBuilder {
             longLengths = long ? LargeAllocation.allocate(Int32.self, count: size) : nil
         }
 
-        func release() {
-            releaseAllButCodes()
-            releaseCodes()
-        }
-
         func releaseAllButCodes() {
             LargeAllocation.free(entries)
             LargeAllocation.free(firstAt)
@@ -155,8 +150,6 @@ enum PartitionedDictionaryBuilder {
         let topShift = UInt16(16 - bucketBits)
         let hasLong = parts.contains { $0.longOffsets != nil }
         let work = Work(n, long: hasLong)
-        var workReleased = false
-        defer { if !workReleased { work.release() } }
         let shared = UncheckedBox(work)
         var chunks: [Chunk] = []
         for (index, part) in parts.enumerated() {
@@ -311,7 +304,6 @@ enum PartitionedDictionaryBuilder {
         trace.mark("strings")
         // Only the codes at each position are still needed.
         work.releaseAllButCodes()
-        workReleased = true
 
         // 6. Codes back into row order, shifted past the buckets before each one, written
         //    straight into the column's packed storage.
