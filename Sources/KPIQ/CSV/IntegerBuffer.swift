@@ -144,8 +144,11 @@ struct IntegerBuffer: ~Copyable {
         count += n
     }
 
+    /// Room for `total` offsets. Grows at least by half when it must grow: callers reserve
+    /// a batch at a time past a row estimate, and growing to the exact total would copy the
+    /// whole buffer for every batch (quadratic in the rows beyond the estimate).
     mutating func reserve(_ total: Int) {
-        if total > capacity { reallocate(capacity: total, width: width) }
+        if total > capacity { reallocate(capacity: max(total, capacity + capacity / 2), width: width) }
     }
 
     private mutating func grow() {
