@@ -120,7 +120,7 @@ import Testing
             codes.setCount(codes.count + 100)
             codeCapacities.insert(codes.capacity)
         }
-        // 1,000 -> 1,000,000 by factors of at least 1.5 is at most 18 growths.
+        // 1,000 -> 1,000,000 by factors of at least 1.5 is at most 18 growths (doubling: 10).
         #expect(intCapacities.count <= 19)
         #expect(codeCapacities.count <= 19)
         #expect(ints.count == 1_000_000 && ints[999_999] == 7)

@@ -47,9 +47,9 @@ struct CodeBuffer: ~Copyable {
         }
     }
 
-    /// Room for `total` codes; grows at least by half when it must (see `IntegerBuffer.reserve`).
+    /// Room for `total` codes, growing as `GrowableBuffer` does.
     mutating func reserve(_ total: Int) {
-        if total > capacity { reallocate(capacity: max(total, capacity + capacity / 2), wide: isWide) }
+        if total > capacity { reallocate(capacity: GrowableBuffer<UInt16>.grownCapacity(capacity, toHold: total), wide: isWide) }
     }
 
     mutating func truncate(to newCount: Int) { count = min(count, newCount) }

@@ -144,11 +144,9 @@ struct IntegerBuffer: ~Copyable {
         count += n
     }
 
-    /// Room for `total` offsets. Grows at least by half when it must grow: callers reserve
-    /// a batch at a time past a row estimate, and growing to the exact total would copy the
-    /// whole buffer for every batch (quadratic in the rows beyond the estimate).
+    /// Room for `total` offsets, growing as `GrowableBuffer` does.
     mutating func reserve(_ total: Int) {
-        if total > capacity { reallocate(capacity: max(total, capacity + capacity / 2), width: width) }
+        if total > capacity { reallocate(capacity: GrowableBuffer<Int64>.grownCapacity(capacity, toHold: total), width: width) }
     }
 
     private mutating func grow() {

@@ -21,7 +21,7 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
     }
 
     mutating func append(contentsOf source: UnsafePointer<Element>, count n: Int) {
-        if count + n > capacity { grow(to: max(capacity * 2, count + n)) }
+        if count + n > capacity { grow(to: Self.grownCapacity(capacity, toHold: count + n)) }
         (base + count).update(from: source, count: n)
         count += n
     }
@@ -33,8 +33,14 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
     }
 
     mutating func reserve(_ total: Int) {
-        if total > capacity { grow(to: max(total, capacity * 2)) }
+        if total > capacity { grow(to: Self.grownCapacity(capacity, toHold: total)) }
     }
+
+    /// The capacity a buffer of `capacity` grows to when it must hold `total`: at least double.
+    /// Loaders reserve a batch at a time past a row estimate; growing to the exact total would
+    /// copy the whole buffer for every batch (quadratic in the rows beyond the estimate). The
+    /// loader's narrow buffers (`IntegerBuffer`, `CodeBuffer`) grow by the same rule.
+    static func grownCapacity(_ capacity: Int, toHold total: Int) -> Int { max(total, capacity * 2) }
 
     /// Declares the first `newCount` elements initialized (after writing them through `base`).
     mutating func setCount(_ newCount: Int) {
