@@ -5,12 +5,24 @@
 /// input is gathered first.
 public struct Executor {
     public let cancel: CancellationToken?
+    /// Whether unread columns are dropped before the plan runs (`ColumnPruning`); tests turn
+    /// it off to compare.
+    var prunesColumns = true
 
     public init(cancel: CancellationToken? = nil) {
         self.cancel = cancel
     }
 
     public func run(_ plan: LogicalPlan) throws -> Table {
+        guard prunesColumns else { return try execute(plan) }
+        var trace = PhaseTrace("plan")
+        let pruned = ColumnPruning.prune(plan)
+        trace.mark("prune columns")
+        trace.emit()
+        return try execute(pruned)
+    }
+
+    private func execute(_ plan: LogicalPlan) throws -> Table {
         try cancel?.check()
         switch plan {
         case .scan(_, let table):
@@ -49,17 +61,17 @@ public struct Executor {
             return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
                                            keyColumn: keyColumn, trace: &trace, cancel: cancel)
         case .sort(let input, let keys):
-            return try Sorter.sort(try run(input), keys: keys, limit: nil, cancel: cancel)
+            return try Sorter.sort(try execute(input), keys: keys, limit: nil, cancel: cancel)
         case .limit(let input, let count, let offset):
             if case .sort(let sortInput, let keys) = input {
                 // Both are as written (up to Int.max): the sum saturates instead of overflowing.
                 let (needed, overflow) = count.addingReportingOverflow(offset)
-                let sorted = try Sorter.sort(try run(sortInput), keys: keys, limit: overflow ? Int.max : needed, cancel: cancel)
+                let sorted = try Sorter.sort(try execute(sortInput), keys: keys, limit: overflow ? Int.max : needed, cancel: cancel)
                 return TableOperations.slice(sorted, offset: offset, count: count)
             }
-            return TableOperations.slice(try run(input), offset: offset, count: count)
+            return TableOperations.slice(try execute(input), offset: offset, count: count)
         case .join(let left, let right, let spec, let schema):
-            return try HashJoin.join(try run(left), try run(right), spec: spec, names: schema.names, cancel: cancel)
+            return try HashJoin.join(try execute(left), try execute(right), spec: spec, names: schema.names, cancel: cancel)
         case .union(_, _, let schema):
             // `| union a | union b | ...` is concatenated once, not a pair at a time.
             var inputs: [LogicalPlan] = []
@@ -69,7 +81,7 @@ public struct Executor {
                 node = left
             }
             inputs.append(node)
-            return try TableOperations.concatenate(try inputs.reversed().map { try run($0) }, names: schema.names)
+            return try TableOperations.concatenate(try inputs.reversed().map { try execute($0) }, names: schema.names)
         }
     }
 
@@ -90,7 +102,7 @@ public struct Executor {
                 }))
                 node = input
             default:
-                return (try run(node), steps.reversed())
+                return (try execute(node), steps.reversed())
             }
         }
     }

@@ -35,10 +35,32 @@ public struct Validity: Sendable, Equatable {
     @inline(__always)
     public func isValid(_ i: Int) -> Bool { (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 }
 
+    /// For each byte of bits, the eight flag bytes it spreads to (bit i to byte i, little-endian).
+    private static let spreadBytes: [UInt64] = (0..<256).map { (bits: Int) -> UInt64 in
+        var word: UInt64 = 0
+        for i in 0..<8 where bits >> i & 1 == 1 { word |= 1 << UInt64(i * 8) }
+        return word
+    }
+
     /// Flags (1 valid, 0 null) of rows `start ..< start + count` into `flags`.
     func writeFlags(from start: Int, count: Int, into flags: UnsafeMutablePointer<UInt8>) {
         words.withUnsafeBufferPointer { words in
-            for k in 0..<count {
+            var k = 0
+            if start & 63 == 0 {
+                // Batches start on a word: eight flags per table lookup.
+                let raw = UnsafeMutableRawPointer(flags)
+                Self.spreadBytes.withUnsafeBufferPointer { spread in
+                    while k + 64 <= count {
+                        let word = words[(start + k) >> 6]
+                        for byte in 0..<8 {
+                            let bits = Int(truncatingIfNeeded: word >> UInt64(byte * 8)) & 0xFF
+                            raw.storeBytes(of: spread[bits], toByteOffset: k + byte * 8, as: UInt64.self)
+                        }
+                        k += 64
+                    }
+                }
+            }
+            for k in k..<count {
                 let i = start + k
                 flags[k] = UInt8(truncatingIfNeeded: words[i >> 6] >> UInt64(i & 63)) & 1
             }

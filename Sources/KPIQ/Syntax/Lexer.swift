@@ -236,6 +236,8 @@ public struct Lexer {
     }
 
     private static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "->", "..", "||"]
+    /// The symbols of one character, as bytes (a set lookup, not a substring search per symbol).
+    private static let oneCharacterSymbols = Set("|,().[]=<>+-*/%:!".utf8)
 
     private mutating func symbol() {
         let start = position
@@ -254,9 +256,8 @@ public struct Lexer {
         case UInt8(ascii: ")"), UInt8(ascii: "]"): depth = max(0, depth - 1)
         default: break
         }
-        let allowed = "|,().[]=<>+-*/%:!"
         let text = String(decoding: [c], as: UTF8.self)
-        if !allowed.contains(text) {
+        if !Self.oneCharacterSymbols.contains(c) {
             diagnostics.append(Diagnostic(.invalidCharacter, "unexpected character `\(text)`", at: Span(start, position)))
         }
         add(.symbol, text, start, position)

@@ -19,7 +19,8 @@ struct LogicalExpression: PhysicalExpression {
             let x = BoolOperand(vector)
             let truth = x.truthMask(count: n)
             let valid = x.constant.map { [UInt8](repeating: $0.1 ? 1 : 0, count: n) } ?? vector.valid
-            var undecided = 0
+            // A byte-wide `and` over the rows (vectorizes; a count would widen every byte).
+            var allDecided: UInt8 = 1
             decided.withUnsafeMutableBufferPointer { decided in
                 sawNull.withUnsafeMutableBufferPointer { sawNull in
                     truth.withUnsafeBufferPointer { truth in
@@ -29,36 +30,41 @@ struct LogicalExpression: PhysicalExpression {
                                     // Valid and equal to the deciding value.
                                     decided[i] |= valid[i] & (truth[i] ^ deciding ^ 1)
                                     sawNull[i] |= valid[i] ^ 1
-                                    undecided &+= Int(decided[i] ^ 1)
+                                    allDecided &= decided[i]
                                 }
                             }
                         } else {
                             for i in 0..<n {
                                 decided[i] |= truth[i] ^ deciding ^ 1
-                                undecided &+= Int(decided[i] ^ 1)
+                                allDecided &= decided[i]
                             }
                         }
                     }
                 }
             }
-            if undecided == 0 { break }
+            if allDecided == 1 { break }
         }
         // Decided rows take the deciding value; others are null if an operand was, else the
         // other value.
+        // Without a branch per row: which rows are decided is as random as the data.
         var values = [UInt8](repeating: 0, count: n)
         var validity = [UInt8](repeating: 1, count: n)
-        var anyNull = false
-        for i in 0..<n {
-            if decided[i] != 0 {
-                values[i] = deciding
-            } else if sawNull[i] != 0 {
-                validity[i] = 0
-                anyNull = true
-            } else {
-                values[i] = 1 - deciding
+        var nulls = 0
+        values.withUnsafeMutableBufferPointer { values in
+            validity.withUnsafeMutableBufferPointer { validity in
+                decided.withUnsafeBufferPointer { decided in
+                    sawNull.withUnsafeBufferPointer { sawNull in
+                        for i in 0..<n {
+                            let d = decided[i], open = (d | sawNull[i]) ^ 1
+                            values[i] = (d & deciding) | (open & (deciding ^ 1))
+                            validity[i] = d | (sawNull[i] ^ 1)
+                            nulls &+= Int(validity[i] ^ 1)
+                        }
+                    }
+                }
             }
         }
-        return Vector(type: .bool, values: .bools(values), valid: anyNull ? validity : nil, count: n)
+        return Vector(type: .bool, values: .bools(values), valid: nulls > 0 ? validity : nil, count: n)
     }
 }
 

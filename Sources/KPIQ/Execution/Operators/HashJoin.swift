@@ -195,6 +195,9 @@ enum HashJoin {
             }
             if leftIsLarger { return (codeWords(lc, through: rd.translation(of: lc.unpacked(), from: ld), usable: &leftUsable), codeWords(rc)) }
             return (codeWords(lc), codeWords(rc, through: ld.translation(of: rc.unpacked(), from: rd), usable: &rightUsable))
+        case (.integers(let lp), .integers(let rp)) where l.type == r.type:
+            // Ids, dates or times on both sides: the stored values are the words.
+            return (codeWords(lp), codeWords(rp))
         default:
             let lv = Batch.decode(l, .range(start: 0, count: l.count)), rv = Batch.decode(r, .range(start: 0, count: r.count))
             let lt = l.type, rt = r.type
@@ -218,7 +221,8 @@ enum HashJoin {
         for i in 0..<column.count where !validity.isValid(i) { usable![i] = false }
     }
 
-    /// A text column's codes as words, unpacked on all cores (millions of visitors).
+    /// A text column's codes (or an integer column's values) as words, unpacked on all cores
+    /// (millions of visitors).
     private static func codeWords(_ codes: PackedIntegers) -> [UInt64] {
         LargeAllocation.array(of: UInt64.self, count: codes.count) { start in
             let out = UncheckedBox(start)
