@@ -5,6 +5,8 @@
 
 #include "ckpiq_scan.h"
 #include "ckpiq_split.h"
+#include "ckpiq_text_lookup.h"
+#include "ckpiq_int_run.h"
 
 /// Asks the CPU to start loading the cache line at `address` for writing, so that a hash
 /// table probe a few iterations later does not stall on memory.

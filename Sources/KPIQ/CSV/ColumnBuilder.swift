@@ -1,3 +1,4 @@
+import CKPIQSupport
 /// Appends one column's field texts straight into typed buffers, inferring the type as it goes.
 ///
 /// Inference walks up a small lattice and never guesses from a sample: every value is checked.
@@ -328,8 +329,22 @@ final class ColumnBuilder {
     private func appendIntRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
         // While every value may still be a YYYYMMDD date, `appendInt` keeps track.
         if allCompactDates { return first }
+        var r = first
+        if !hasExtraNullMarkers {
+            // Nulls and values of up to eight digits, in C (int_run.c); the general parser
+            // below takes the rest of the batch from the first other value on.
+            let runLength = batch.count - first
+            let words = validityWords(forMore: runLength)
+            var nulls = 0
+            let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
+            r = kpiq_parse_int_run(batch.fields + column * RowBatch.columnStride, first, batch.count, source,
+                                   runValues, runNulls, words, rows, &nulls)
+            ints.appendRun(runValues, nulls: runNulls, count: r - first)
+            didAppendRows(r - first, nulls: nulls)
+            if r == batch.count { return r }
+        }
         var parser = IntegerFieldParser()
-        return appendParsedRun(batch, column: column, from: first, &parser)
+        return appendParsedRun(batch, column: column, from: r, &parser)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS` timestamps (and nulls) from row `first` on; returns the first
@@ -395,15 +410,25 @@ final class ColumnBuilder {
         return nil
     }
 
-    /// Nulls and values already in the dictionary, from row `first` on, with everything the
-    /// loop touches held in locals. Returns the first row with a value not in the dictionary
-    /// (or the batch's end).
+    /// Nulls and values already in the dictionary, from row `first` on: the C loop of
+    /// text_lookup.c when only empty fields are nulls, else the same loop here. Returns the
+    /// first row with a value not in the dictionary (or the batch's end).
     private func appendKnownTexts(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
         let runLength = batch.count - first
         let words = validityWords(forMore: runLength)
         let (codes, isWide) = text.reserveCodes(runLength)
-        let lookup = text.interner.lookup
         let start = text.codes.count
+        if !hasExtraNullMarkers {
+            // The common case, in C (text_lookup.c): only empty fields are nulls.
+            var nulls = 0
+            let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
+            let r = kpiq_append_known_texts(batch.fields + column * RowBatch.columnStride, first, batch.count, source, text.interner.cLookup,
+                                            codes, isWide, start, words, rows, &nulls)
+            text.didAppendCodes(r - first)
+            didAppendRows(r - first, nulls: nulls)
+            return r
+        }
+        let lookup = text.interner.lookup
         var row = rows
         var nulls = 0
         var r = first

@@ -16,11 +16,8 @@ import Darwin
 struct StringInterner: ~Copyable {
     /// `key1`'s top byte is the inline length + 1 (1...16), or `longMarker` for strings kept
     /// out of line (then `key0` is their full hash). `code` is code + 1; 0 marks an empty slot.
-    struct Slot {
-        var key0: UInt64
-        var key1: UInt64
-        var code: UInt32
-    }
+    /// Defined in C, where the loader's lookup loop reads it (ckpiq_text_lookup.h).
+    typealias Slot = kpiq_slot
 
     static let longMarker: UInt64 = 0xFF << 56
     /// Table size up to which the table is kept at most an eighth full.
@@ -109,13 +106,7 @@ struct StringInterner: ~Copyable {
     }
 
     @inline(__always)
-    static func hashInline(_ k0: UInt64, _ k1: UInt64) -> UInt64 {
-        var h = k0 &* 0x9E37_79B9_7F4A_7C15 ^ k1 &* 0xC2B2_AE3D_27D4_EB4F
-        h ^= h >> 33
-        h = h &* 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        return h
-    }
+    static func hashInline(_ k0: UInt64, _ k1: UInt64) -> UInt64 { kpiq_hash_inline(k0, k1) }
 
     /// What a probe compares: the inline key (or hash and marker) and the hash.
     struct Key {
@@ -182,6 +173,11 @@ struct StringInterner: ~Copyable {
     }
 
     var lookup: Lookup { Lookup(table: table, mask: mask, bytes: bytes.base, offsets: offsets.base) }
+
+    /// The same view for the C loop of the loader (`kpiq_append_known_texts`).
+    var cLookup: kpiq_text_lookup {
+        kpiq_text_lookup(table: table, mask: mask, bytes: bytes.base, offsets: offsets.base)
+    }
 
     /// Starts loading the slot a probe for `key` will read first.
     @inline(__always)

@@ -1,0 +1,78 @@
+#include "ckpiq_text_lookup.h"
+
+// The CSV loader spends most of a text column's time here: five of the benchmark's events
+// columns are sources, devices and countries, ten million values each, nearly all of them
+// already in the column's dictionary. In Swift the loop reloaded the batch's and the
+// builder's fields after every store to the codes; here everything stays in registers.
+
+/// The probe key of a string of at most 15 bytes when 16 bytes can be read from `p`: two
+/// loads and masks (StringInterner.keyOverreading).
+/// Without a branch on the length: value lengths vary at random from row to row, and a
+/// mispredicted branch costs more than the masks. `n` is 1...15.
+static inline void key_overreading(const uint8_t *p, long n, uint64_t *k0, uint64_t *k1) {
+    uint64_t mask0 = (~0ull >> ((64 - 8 * n) & 63)) | -(uint64_t)(n >= 8);
+    uint64_t mask1 = (~0ull >> ((128 - 8 * n) & 63)) & -(uint64_t)(n > 8);
+    *k0 = kpiq_load64(p) & mask0;
+    *k1 = (kpiq_load64(p + 8) & mask1) | (uint64_t)(n + 1) << 56;
+}
+
+/// The same key read byte by byte (StringInterner.inlineKey), near the end of a buffer.
+static inline void key_bytewise(const uint8_t *p, long n, uint64_t *k0, uint64_t *k1) {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        a = kpiq_load64(p);
+        for (long i = 8; i < n; i++) b |= (uint64_t)p[i] << (8 * (i - 8));
+    } else {
+        for (long i = 0; i < n; i++) a |= (uint64_t)p[i] << (8 * i);
+    }
+    *k0 = a;
+    *k1 = b | (uint64_t)(n + 1) << 56;
+}
+
+long kpiq_append_known_texts(
+    const kpiq_field *fields, long first, long count, kpiq_field_source source, kpiq_text_lookup lookup,
+    void *codes, bool wide, long code_index, uint64_t *validity, long validity_row, long *nulls) {
+    uint8_t *codes8 = (uint8_t *)codes + code_index;
+    uint16_t *codes16 = (uint16_t *)codes + code_index;
+    long empty = 0;
+    long r = first;
+    for (; r < count; r++) {
+        kpiq_field f = fields[r];
+        long k = r - first;
+        uint32_t code = 0;
+        if (f.length == 0) {
+            empty++;
+        } else {
+            const uint8_t *p = f.inScratch ? source.scratch + f.offset : source.base + f.offset;
+            long n = f.length;
+            uint64_t k0, k1, hash;
+            if (n <= 15) {
+                bool overread = f.inScratch ? f.offset + 16 <= source.scratch_capacity : f.offset + 16 <= source.end;
+                if (overread) key_overreading(p, n, &k0, &k1); else key_bytewise(p, n, &k0, &k1);
+                hash = kpiq_hash_inline(k0, k1);
+            } else {
+                hash = kpiq_byte_hash(p, n);
+                k0 = hash;
+                k1 = KPIQ_LONG_MARKER;
+            }
+            long slot = (long)hash & lookup.mask;
+            for (;;) {
+                const kpiq_slot *entry = lookup.table + slot;
+                if (entry->code == 0) goto done;  // not in the dictionary: the caller adds it
+                if (entry->key0 == k0 && entry->key1 == k1) {
+                    if (k1 != KPIQ_LONG_MARKER) break;
+                    long c = (long)entry->code - 1, lower = lookup.offsets[c];
+                    if (lookup.offsets[c + 1] - lower == n && kpiq_bytes_equal(lookup.bytes + lower, p, n)) break;
+                }
+                slot = (slot + 1) & lookup.mask;
+            }
+            code = lookup.table[slot].code - 1;
+            long row = validity_row + k;
+            validity[row >> 6] |= 1ull << (row & 63);
+        }
+        if (wide) codes16[k] = (uint16_t)code; else codes8[k] = (uint8_t)code;
+    }
+done:
+    *nulls = empty;
+    return r;
+}
