@@ -76,3 +76,35 @@ done:
     *nulls = empty;
     return r;
 }
+
+// Ten million visitor ids at scale 10: each row keeps its key until the dictionary is built.
+long kpiq_append_deferred_keys(
+    const kpiq_field *fields, long first, long count, kpiq_field_source source,
+    uint64_t *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls) {
+    long empty = 0;
+    long r = first;
+    for (; r < count; r++) {
+        kpiq_field f = fields[r];
+        long k = r - first;
+        long n = f.length;
+        uint64_t k0 = 0, k1 = 0, hash = 0;
+        if (n == 0) {
+            empty++;
+        } else {
+            bool overread = f.inScratch ? f.offset + 16 <= source.scratch_capacity : f.offset + 16 <= source.end;
+            if (n > 15 || !overread) break;
+            const uint8_t *p = f.inScratch ? source.scratch + f.offset : source.base + f.offset;
+            key_overreading(p, n, &k0, &k1);
+            // Not ASCII: the caller validates the UTF-8 (DeferredTextValues.isASCII).
+            if ((k0 | (k1 & 0x00FFFFFFFFFFFFFFull)) & 0x8080808080808080ull) break;
+            hash = kpiq_hash_inline(k0, k1);
+            long row = validity_row + k;
+            validity[row >> 6] |= 1ull << (row & 63);
+        }
+        keys[2 * k] = k0;
+        keys[2 * k + 1] = k1;
+        hash_tops[k] = (uint16_t)(hash >> 48);
+    }
+    *nulls = empty;
+    return r;
+}

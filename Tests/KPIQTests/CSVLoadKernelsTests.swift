@@ -45,6 +45,33 @@ import Testing
         #expect(TestSupport.values(table, "source") == sources.map { $0.map(Scalar.text) ?? .null })
     }
 
+    /// More distinct values than an interned column keeps (so the column defers its
+    /// dictionary), mixing nulls, quoted values, non-ASCII and, later on, long strings.
+    @Test func deferredColumnKeepsEveryValue() throws {
+        var expected: [String?] = []
+        // Two columns: a one-column file's empty row would be a blank line.
+        var lines = ["id,visitor"]
+        for i in 0..<(TextColumnStore.deferThreshold * 3) {
+            let text: String?
+            switch i % 11 {
+            case 0: text = nil
+            case 1: text = "é\(i)"
+            case 2: text = "q,\(i)"
+            case 3 where i > TextColumnStore.deferThreshold * 2: text = "a-long-visitor-identifier-\(i)"
+            default: text = String(i * 7919 % 1_000_003, radix: 16)
+            }
+            expected.append(text)
+            lines.append("\(i)," + (text.map(Self.csvField) ?? ""))
+        }
+        lines.append("0,z")
+        expected.append("z")
+        let table = try TestSupport.load(lines.joined(separator: "\n"))
+        let values = TestSupport.values(table, "visitor")
+        #expect(values.count == expected.count)
+        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
+        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+    }
+
     @Test func inlineHashIsOneDefinition() {
         // Swift's hashes are the C ones; pin a few values so a change to either shows.
         #expect(StringInterner.hashInline(0, 1 << 56) == kpiqHashInlineReference(0, 1 << 56))

@@ -460,6 +460,19 @@ final class ColumnBuilder {
 
     /// Values of a column in deferred mode: only their keys are kept.
     private func appendDeferredTexts(_ batch: borrowing RowBatch, column: Int, from first: Int) -> (row: Int, outcome: Outcome)? {
+        var first = first
+        if !hasExtraNullMarkers, let run = text.reserveDeferredRows(batch.count - first) {
+            // Nulls and short ASCII values, in C (text_lookup.c); the loop below takes the
+            // rest of the batch from the first other value on.
+            let words = validityWords(forMore: batch.count - first)
+            var nulls = 0
+            let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
+            let r = kpiq_append_deferred_keys(batch.fields + column * RowBatch.columnStride, first, batch.count, source,
+                                              run.keys, run.hashTops, words, rows, &nulls)
+            text.didAppendDeferredRows(r - first)
+            didAppendRows(r - first, nulls: nulls)
+            first = r
+        }
         for r in first..<batch.count {
             let f = batch.field(row: r, column: column)
             let p = batch.pointer(f)

@@ -55,6 +55,22 @@ struct DeferredTextValues: ~Copyable {
         hashTops.reserve(rows)
     }
 
+    /// Room for `extra` more rows that a C loop writes from row `count` on
+    /// (`kpiq_append_deferred_keys`), then `didAppendRows`; nil once long strings are kept,
+    /// as every row then also needs a reference that loop does not write.
+    mutating func reserveRows(_ extra: Int) -> (keys: UnsafeMutablePointer<UInt64>, hashTops: UnsafeMutablePointer<UInt16>)? {
+        if hasLongStrings { return nil }
+        keys.reserve(keys.count + extra)
+        hashTops.reserve(hashTops.count + extra)
+        let words = UnsafeMutableRawPointer(keys.base + keys.count).assumingMemoryBound(to: UInt64.self)
+        return (words, hashTops.base + hashTops.count)
+    }
+
+    mutating func didAppendRows(_ added: Int) {
+        keys.setCount(keys.count + added)
+        hashTops.setCount(hashTops.count + added)
+    }
+
     @inline(__always)
     mutating func appendPlaceholder() {
         keys.append(KeyWords(key0: 0, key1: 0))

@@ -60,6 +60,17 @@ struct TextColumnStore: ~Copyable {
         return true
     }
 
+    /// Room for `extra` more rows' keys (deferred mode), for a C loop; see
+    /// `DeferredTextValues.reserveRows`.
+    mutating func reserveDeferredRows(_ extra: Int) -> (keys: UnsafeMutablePointer<UInt64>, hashTops: UnsafeMutablePointer<UInt16>)? {
+        isDeferred ? deferred.reserveRows(extra) : nil
+    }
+
+    mutating func didAppendDeferredRows(_ added: Int) {
+        deferred.didAppendRows(added)
+        count += added
+    }
+
     /// Room for `extra` more codes (interned mode), for a loop that writes them through the
     /// returned storage from index `count`, then calls `didAppendCodes`.
     mutating func reserveCodes(_ extra: Int) -> (storage: UnsafeMutableRawPointer, isWide: Bool) {
