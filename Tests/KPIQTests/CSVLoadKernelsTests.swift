@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KPIQ
 
@@ -69,6 +70,38 @@ import Testing
         let values = TestSupport.values(table, "visitor")
         #expect(values.count == expected.count)
         let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
+        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+    }
+
+    /// Times in order (several rows a date), then out of order (a new date every row), with
+    /// nulls, a space for the `T`, quoted values, and last a fraction of a second (the column
+    /// switches to microseconds).
+    @Test func timestampsOnEveryPath() throws {
+        var expected: [Int64?] = []
+        var lines = ["id,ts"]
+        func add(_ day: Int64, _ second: Int64, separator: String = "T", quoted: Bool = false, fraction: String = "") {
+            let (y, m, d) = CivilCalendar.civil(day)
+            let text = String(format: "%04d-%02d-%02d%@%02d:%02d:%02d", Int(y), Int(m), Int(d), separator,
+                              Int(second / 3600), Int(second / 60 % 60), Int(second % 60)) + fraction
+            lines.append("\(lines.count)," + (quoted ? "\"\(text)\"" : text))
+            expected.append((day * 86_400 + second) * 1_000_000 + (fraction.isEmpty ? 0 : 500_000))
+        }
+        let start = CivilCalendar.days(year: 2024, month: 2, day: 27)
+        for i in 0..<2_000 {
+            if i % 13 == 0 {
+                lines.append("\(lines.count),")
+                expected.append(nil)
+                continue
+            }
+            add(start + Int64(i / 300), Int64(i * 37 % 86_400), separator: i % 7 == 0 ? " " : "T", quoted: i % 11 == 0)
+        }
+        for i in 0..<700 { add(start + Int64(i * 7919 % 400), Int64(i * 13 % 86_400)) }
+        add(start, 12, fraction: ".5")
+        let table = try TestSupport.load(lines.joined(separator: "\n"))
+        #expect(table.column(named: "ts")?.type == .timestamp)
+        let values = TestSupport.values(table, "ts")
+        #expect(values.count == expected.count)
+        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.timestamp) ?? .null) }
         #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
     }
 

@@ -352,16 +352,41 @@ final class ColumnBuilder {
     private func appendTimestampRun(_ batch: borrowing RowBatch, column: Int, from first: Int) -> Int {
         var parser = TimestampFieldParser(days: secondTimestamps, inSeconds: ints.unit == IntegerBuffer.microsPerSecond)
         defer { secondTimestamps = parser.days }
-        return appendParsedRun(batch, column: column, from: first, &parser)
+        if hasExtraNullMarkers { return appendParsedRun(batch, column: column, from: first, &parser) }
+        // Times on the last date read, in C (timestamp_run.c); each row it leaves (a new date,
+        // or another shape) goes through the parser here, one row, which learns the new date.
+        // Rows out of time order change date at every row: after a short run, the parser
+        // takes the rest of the batch.
+        var r = first
+        var shortRun = false
+        while r < batch.count {
+            if let date = parser.days.knownDate, !shortRun {
+                let words = validityWords(forMore: batch.count - r)
+                var nulls = 0
+                let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
+                let end = kpiq_parse_timestamp_run(batch.fields + column * RowBatch.columnStride, r, batch.count, source, date, parser.inSeconds,
+                                                   runValues, runNulls, words, rows, &nulls)
+                ints.appendRun(runValues, nulls: runNulls, count: end - r)
+                didAppendRows(end - r, nulls: nulls)
+                shortRun = end - r < 16
+                r = end
+                if r == batch.count { break }
+            }
+            let next = appendParsedRun(batch, column: column, from: r, &parser, limit: shortRun ? RowBatch.capacity : 1)
+            if next == r { break }
+            r = next
+        }
+        return r
     }
 
     /// Parses values (in the integer buffer's unit) and nulls from row `first` on, until the
-    /// parser gives up on a value; appends them as one run. Returns the first row not appended.
+    /// parser gives up on a value or `limit` rows are done; appends them as one run. Returns
+    /// the first row not appended.
     @inline(__always)
     private func appendParsedRun<Parser: RunFieldParser>(
-        _ batch: borrowing RowBatch, column: Int, from first: Int, _ parser: inout Parser
+        _ batch: borrowing RowBatch, column: Int, from first: Int, _ parser: inout Parser, limit: Int = RowBatch.capacity
     ) -> Int {
-        let runLength = batch.count - first
+        let runLength = min(batch.count - first, limit)
         let words = validityWords(forMore: runLength)
         let values = runValues, nulls = runNulls
         var row = rows

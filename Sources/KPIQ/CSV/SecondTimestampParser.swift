@@ -1,3 +1,5 @@
+import CKPIQSupport
+
 /// The fast path for the commonest timestamp shape in exports, `YYYY-MM-DDTHH:MM:SS` (or with
 /// a space or `t` between date and time), into seconds since the epoch.
 ///
@@ -10,6 +12,12 @@ struct SecondTimestampParser {
     private var cachedDateTail: UInt16 = 0
     private var cachedDays: Int64 = 0
     private var hasCachedDate = false
+
+    /// The last date read, for the loader's C loop (timestamp_run.c), which reads times on
+    /// that date and stops at a new one; nil before any.
+    var knownDate: kpiq_known_date? {
+        hasCachedDate ? kpiq_known_date(word: cachedDateWord, tail: cachedDateTail, days: cachedDays) : nil
+    }
 
     @inline(__always)
     mutating func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
