@@ -7,8 +7,9 @@
 
 long kpiq_parse_int_run(
     const kpiq_field *fields, long first, long count, kpiq_field_source source,
-    int64_t *values, bool *nulls, uint64_t *validity, long validity_row, long *null_count) {
+    int64_t *values, bool *nulls, uint64_t *validity, long validity_row, long *null_count, kpiq_run_range *range) {
     long empty = 0;
+    kpiq_run_range seen = {0, INT64_MAX, INT64_MIN, 0};
     long r = first;
     for (; r < count; r++) {
         kpiq_field f = fields[r];
@@ -35,9 +36,11 @@ long kpiq_parse_int_run(
         v = ((v & 0x0000FFFF0000FFFFull) * (10000ull << 32 | 1)) >> 32;
         values[k] = (int64_t)v;
         nulls[k] = false;
+        kpiq_run_range_add(&seen, (int64_t)v);
         long row = validity_row + k;
         validity[row >> 6] |= 1ull << (row & 63);
     }
     *null_count = empty;
+    *range = seen;
     return r;
 }

@@ -12,8 +12,9 @@ static inline int64_t two_digits(const uint8_t *p) {
 
 long kpiq_parse_timestamp_run(
     const kpiq_field *fields, long first, long count, kpiq_field_source source, kpiq_known_date date, bool in_seconds,
-    int64_t *values, bool *nulls, uint64_t *validity, long validity_row, long *null_count) {
+    int64_t *values, bool *nulls, uint64_t *validity, long validity_row, long *null_count, kpiq_run_range *range) {
     long empty = 0;
+    kpiq_run_range seen = {0, INT64_MAX, INT64_MIN, 0};
     long r = first;
     for (; r < count; r++) {
         kpiq_field f = fields[r];
@@ -36,9 +37,11 @@ long kpiq_parse_timestamp_run(
         int64_t seconds = date.days * 86400 + hh * 3600 + mi * 60 + ss;
         values[k] = in_seconds ? seconds : seconds * 1000000;
         nulls[k] = false;
+        kpiq_run_range_add(&seen, values[k]);
         long row = validity_row + k;
         validity[row >> 6] |= 1ull << (row & 63);
     }
     *null_count = empty;
+    *range = seen;
     return r;
 }

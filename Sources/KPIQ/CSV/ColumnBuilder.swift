@@ -337,9 +337,10 @@ final class ColumnBuilder {
             let words = validityWords(forMore: runLength)
             var nulls = 0
             let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
+            var range = kpiq_run_range()
             r = kpiq_parse_int_run(batch.fields + column * RowBatch.columnStride, first, batch.count, source,
-                                   runValues, runNulls, words, rows, &nulls)
-            ints.appendRun(runValues, nulls: runNulls, count: r - first)
+                                   runValues, runNulls, words, rows, &nulls, &range)
+            ints.appendRun(runValues, nulls: runNulls, count: r - first, range: range)
             didAppendRows(r - first, nulls: nulls)
             if r == batch.count { return r }
         }
@@ -364,9 +365,10 @@ final class ColumnBuilder {
                 let words = validityWords(forMore: batch.count - r)
                 var nulls = 0
                 let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
+                var range = kpiq_run_range()
                 let end = kpiq_parse_timestamp_run(batch.fields + column * RowBatch.columnStride, r, batch.count, source, date, parser.inSeconds,
-                                                   runValues, runNulls, words, rows, &nulls)
-                ints.appendRun(runValues, nulls: runNulls, count: end - r)
+                                                   runValues, runNulls, words, rows, &nulls, &range)
+                ints.appendRun(runValues, nulls: runNulls, count: end - r, range: range)
                 didAppendRows(end - r, nulls: nulls)
                 shortRun = end - r < 16
                 r = end

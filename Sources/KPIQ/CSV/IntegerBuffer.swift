@@ -1,3 +1,5 @@
+import CKPIQSupport
+
 /// Integers appended one at a time while a column loads (int, bool, date and timestamp values),
 /// kept as signed offsets from the first value in the narrowest width that holds every offset
 /// so far: 1, 2, 4 or 8 bytes. The buffer widens itself when a value does not fit.
@@ -89,7 +91,6 @@ struct IntegerBuffer: ~Copyable {
     /// `appendInUnits` and `appendPlaceholder` would, but with the width settled once for
     /// the run and the offsets stored by one narrowing loop.
     mutating func appendRun(_ values: UnsafePointer<Int64>, nulls: UnsafePointer<Bool>, count n: Int) {
-        reserve(count + n)
         var low = Int64.max, high = Int64.min
         var firstValue: Int64?
         for i in 0..<n where !nulls[i] {
@@ -98,6 +99,19 @@ struct IntegerBuffer: ~Copyable {
             if v < low { low = v }
             if v > high { high = v }
         }
+        appendRun(values, nulls: nulls, count: n, first: firstValue, low: low, high: high)
+    }
+
+    /// As `appendRun(_:nulls:count:)`, for a run whose values were summed up while they were
+    /// parsed (the loader's C loops): one pass over the run instead of two.
+    mutating func appendRun(_ values: UnsafePointer<Int64>, nulls: UnsafePointer<Bool>, count n: Int, range: kpiq_run_range) {
+        appendRun(values, nulls: nulls, count: n, first: range.count > 0 ? range.first : nil, low: range.low, high: range.high)
+    }
+
+    private mutating func appendRun(
+        _ values: UnsafePointer<Int64>, nulls: UnsafePointer<Bool>, count n: Int, first firstValue: Int64?, low: Int64, high: Int64
+    ) {
+        reserve(count + n)
         if let firstValue {
             if minimum > maximum { base = firstValue }
             if low < minimum { minimum = low }
