@@ -9,6 +9,26 @@
 #include "ckpiq_split.h"
 #include "ckpiq_text_lookup.h"
 
+/// One to eight ASCII digits at `p` as a number, or -1 for anything else (a sign, spaces, more
+/// digits), with 8 bytes readable from `p` (bytes past the field are ignored). SWAR: the bytes
+/// are checked and combined in one word, with no loop and no branch on the digit count.
+/// DigitParsing.parseUpToEightDigits in Swift is this function.
+static inline int64_t kpiq_parse_eight_digits(const uint8_t *p, long n) {
+    if (n < 1 || n > 8) return -1;
+    unsigned shift = (unsigned)(64 - 8 * n);
+    // The field's bytes at the top of the word, zero bytes (leading zero digits) below.
+    uint64_t word = kpiq_load64(p) << shift;
+    // A byte is a digit when neither `b - '0'` nor `b + 0x46` sets its high bit. Valid bytes
+    // neither borrow nor carry, so the lowest invalid byte is always seen.
+    uint64_t checked = 0x8080808080808080ull << shift;
+    if (((word - (0x3030303030303030ull << shift)) | (word + 0x4646464646464646ull)) & checked) return -1;
+    uint64_t v = word & 0x0F0F0F0F0F0F0F0Full;
+    v = (v * (10 << 8 | 1)) >> 8;
+    v = ((v & 0x00FF00FF00FF00FFull) * (100 << 16 | 1)) >> 16;
+    v = ((v & 0x0000FFFF0000FFFFull) * (10000ull << 32 | 1)) >> 32;
+    return (int64_t)v;
+}
+
 /// The values a run parsed (nulls aside): the first, the smallest and the largest; `count` 0
 /// when it parsed none. IntegerBuffer.appendRun takes it instead of scanning the run again.
 typedef struct kpiq_run_range {

@@ -1,4 +1,5 @@
 import CKPIQSupport
+
 /// Appends one column's field texts straight into typed buffers, inferring the type as it goes.
 ///
 /// Inference walks up a small lattice and never guesses from a sample: every value is checked.
@@ -336,9 +337,8 @@ final class ColumnBuilder {
             let runLength = batch.count - first
             let words = validityWords(forMore: runLength)
             var nulls = 0
-            let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
             var range = kpiq_run_range()
-            r = kpiq_parse_int_run(batch.fields + column * RowBatch.columnStride, first, batch.count, source,
+            r = kpiq_parse_int_run(batch.columnFields(column), first, batch.count, batch.fieldSource,
                                    runValues, runNulls, words, rows, &nulls, &range)
             ints.appendRun(runValues, nulls: runNulls, count: r - first, range: range)
             didAppendRows(r - first, nulls: nulls)
@@ -364,9 +364,8 @@ final class ColumnBuilder {
             if let date = parser.days.knownDate, !shortRun {
                 let words = validityWords(forMore: batch.count - r)
                 var nulls = 0
-                let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
-                var range = kpiq_run_range()
-                let end = kpiq_parse_timestamp_run(batch.fields + column * RowBatch.columnStride, r, batch.count, source, date, parser.inSeconds,
+                    var range = kpiq_run_range()
+                let end = kpiq_parse_timestamp_run(batch.columnFields(column), r, batch.count, batch.fieldSource, date, parser.inSeconds,
                                                    runValues, runNulls, words, rows, &nulls, &range)
                 ints.appendRun(runValues, nulls: runNulls, count: end - r, range: range)
                 didAppendRows(end - r, nulls: nulls)
@@ -448,8 +447,7 @@ final class ColumnBuilder {
         if !hasExtraNullMarkers {
             // The common case, in C (text_lookup.c): only empty fields are nulls.
             var nulls = 0
-            let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
-            let r = kpiq_append_known_texts(batch.fields + column * RowBatch.columnStride, first, batch.count, source, text.interner.cLookup,
+            let r = kpiq_append_known_texts(batch.columnFields(column), first, batch.count, batch.fieldSource, text.interner.cLookup,
                                             codes, isWide, start, words, rows, &nulls)
             text.didAppendCodes(r - first)
             didAppendRows(r - first, nulls: nulls)
@@ -493,8 +491,7 @@ final class ColumnBuilder {
             // rest of the batch from the first other value on.
             let words = validityWords(forMore: batch.count - first)
             var nulls = 0
-            let source = kpiq_field_source(base: batch.base, end: batch.end, scratch: batch.scratch.base, scratch_capacity: batch.scratch.capacity)
-            let r = kpiq_append_deferred_keys(batch.fields + column * RowBatch.columnStride, first, batch.count, source,
+            let r = kpiq_append_deferred_keys(batch.columnFields(column), first, batch.count, batch.fieldSource,
                                               run.keys, run.hashTops, words, rows, &nulls)
             text.didAppendDeferredRows(r - first)
             didAppendRows(r - first, nulls: nulls)

@@ -1,3 +1,5 @@
+import CKPIQSupport
+
 /// Up to `capacity` tokenized rows: each row's fields (a column-major matrix of `FieldRef`s),
 /// where each row starts in the file, and the unescaped text of quoted fields.
 ///
@@ -60,6 +62,15 @@ struct RowBatch: ~Copyable {
     @inline(__always)
     func canOverread(_ field: FieldRef) -> Bool {
         field.inScratch ? field.offset + 16 <= scratch.capacity : field.offset + 16 <= end
+    }
+
+    /// Column `column`'s fields, row by row, for the loader's C loops.
+    @inline(__always)
+    func columnFields(_ column: Int) -> UnsafePointer<FieldRef> { UnsafePointer(fields + column * Self.columnStride) }
+
+    /// Where the fields point (the file, the scratch buffer), for the loader's C loops.
+    var fieldSource: kpiq_field_source {
+        kpiq_field_source(base: base, end: end, scratch: scratch.base, scratch_capacity: scratch.capacity)
     }
 
     @inline(__always)
