@@ -7,13 +7,19 @@
 
 /// The probe key of a string of at most 15 bytes when 16 bytes can be read from `p`: two
 /// loads and masks (StringInterner.keyOverreading).
-/// Without a branch on the length: value lengths vary at random from row to row, and a
-/// mispredicted branch costs more than the masks. `n` is 1...15.
+/// Per length 0...15, the masks of a key's two words: a table lookup instead of shifts and
+/// compares (value lengths vary at random from row to row, so no branch either).
+static const uint64_t first_word_mask[16] = {
+    0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull,
+    ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
+static const uint64_t second_word_mask[16] = {
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull};
+
+/// `n` is 1...15.
 static inline void key_overreading(const uint8_t *p, long n, uint64_t *k0, uint64_t *k1) {
-    uint64_t mask0 = (~0ull >> ((64 - 8 * n) & 63)) | -(uint64_t)(n >= 8);
-    uint64_t mask1 = (~0ull >> ((128 - 8 * n) & 63)) & -(uint64_t)(n > 8);
-    *k0 = kpiq_load64(p) & mask0;
-    *k1 = (kpiq_load64(p + 8) & mask1) | (uint64_t)(n + 1) << 56;
+    *k0 = kpiq_load64(p) & first_word_mask[n];
+    *k1 = (kpiq_load64(p + 8) & second_word_mask[n]) | (uint64_t)(n + 1) << 56;
 }
 
 /// The same key read byte by byte (StringInterner.inlineKey), near the end of a buffer.
@@ -35,6 +41,8 @@ long kpiq_append_known_texts(
     uint8_t *codes8 = (uint8_t *)codes + code_index;
     uint16_t *codes16 = (uint16_t *)codes + code_index;
     long empty = 0;
+    // Validity bits gather in a register and go to memory once per word.
+    uint64_t bits = 0;
     long r = first;
     for (; r < count; r++) {
         kpiq_field f = fields[r];
@@ -67,12 +75,17 @@ long kpiq_append_known_texts(
                 slot = (slot + 1) & lookup.mask;
             }
             code = lookup.table[slot].code - 1;
-            long row = validity_row + k;
-            validity[row >> 6] |= 1ull << (row & 63);
+            bits |= 1ull << ((validity_row + k) & 63);
         }
         if (wide) codes16[k] = (uint16_t)code; else codes8[k] = (uint8_t)code;
+        if (((validity_row + k) & 63) == 63) {
+            validity[(validity_row + k) >> 6] |= bits;
+            bits = 0;
+        }
     }
 done:
+    // The bits of the last, partial word (none when the run ended on a word's end).
+    if (bits) validity[(validity_row + (r - first)) >> 6] |= bits;
     *nulls = empty;
     return r;
 }
@@ -82,6 +95,8 @@ long kpiq_append_deferred_keys(
     const kpiq_field *fields, long first, long count, kpiq_field_source source,
     uint64_t *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls) {
     long empty = 0;
+    // Validity bits gather in a register and go to memory once per word.
+    uint64_t bits = 0;
     long r = first;
     for (; r < count; r++) {
         kpiq_field f = fields[r];
