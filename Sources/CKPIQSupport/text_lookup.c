@@ -5,8 +5,6 @@
 // already in the column's dictionary. In Swift the loop reloaded the batch's and the
 // builder's fields after every store to the codes; here everything stays in registers.
 
-/// The probe key of a string of at most 15 bytes when 16 bytes can be read from `p`: two
-/// loads and masks (StringInterner.keyOverreading).
 /// Per length 0...15, the masks of a key's two words: a table lookup instead of shifts and
 /// compares (value lengths vary at random from row to row, so no branch either).
 static const uint64_t first_word_mask[16] = {
@@ -16,7 +14,8 @@ static const uint64_t second_word_mask[16] = {
     0, 0, 0, 0, 0, 0, 0, 0,
     0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull};
 
-/// `n` is 1...15.
+/// The probe key of a string of 1...15 bytes when 16 bytes can be read from `p`: two loads
+/// and masks (StringInterner.keyOverreading).
 static inline void key_overreading(const uint8_t *p, long n, uint64_t *k0, uint64_t *k1) {
     *k0 = kpiq_load64(p) & first_word_mask[n];
     *k1 = (kpiq_load64(p + 8) & second_word_mask[n]) | (uint64_t)(n + 1) << 56;
