@@ -94,8 +94,6 @@ long kpiq_append_deferred_keys(
     const kpiq_field *fields, long first, long count, kpiq_field_source source,
     uint64_t *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls) {
     long empty = 0;
-    // Validity bits gather in a register and go to memory once per word.
-    uint64_t bits = 0;
     long r = first;
     for (; r < count; r++) {
         kpiq_field f = fields[r];
