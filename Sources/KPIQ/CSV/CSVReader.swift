@@ -33,10 +33,13 @@ public enum CSVReader {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
+        /// Anonymous resident MB after each phase, when the load is traced.
+        var phaseMemory: [Int?] = []
         func phase(_ name: String) {
             let now = DispatchTime.now()
             phases.append((name, Double(now.uptimeNanoseconds - phaseStart.uptimeNanoseconds) / 1e9))
-            phaseStart = now
+            if PhaseTrace.loadEnabled { phaseMemory.append(PhaseTrace.anonymousResidentMB()) }
+            phaseStart = DispatchTime.now()
         }
         let file = try MappedFile(path: path)
         progress?.start(totalBytes: file.count)
@@ -191,8 +194,10 @@ public enum CSVReader {
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
         report.warnings = warnings
         report.phases = phases
-        if getenv("KPIQ_LOAD_TRACE") != nil {
-            let line = phases.map { "\($0.name) \(Int($0.seconds * 1000)) ms" }.joined(separator: ", ")
+        if PhaseTrace.loadEnabled {
+            let line = zip(phases, phaseMemory).map { phase, memory in
+                "\(phase.name) \(Int(phase.seconds * 1000)) ms" + (memory.map { " (anon \($0) MB)" } ?? "")
+            }.joined(separator: ", ")
             let text = "load \(path): \(line)\n"
             _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         }

@@ -15,6 +15,9 @@ import Darwin
 enum PartitionedDictionaryBuilder {
     typealias KeyWords = DeferredTextValues.KeyWords
 
+    /// Rows whose keys are copied between two releases of their pages: 2 MB of keys.
+    static let rowsPerRelease = LargeAllocation.hugePage / MemoryLayout<KeyWords>.stride
+
     /// The rows of one partition, in file order.
     struct Part {
         let keys: UnsafePointer<KeyWords>
@@ -68,7 +71,11 @@ enum PartitionedDictionaryBuilder {
 
         init(_ n: Int, long: Bool) {
             let size = max(1, n)
-            entries = LargeAllocation.allocate(KeyWords.self, count: size)
+            // Small pages: the scatter writes every bucket's first entries at once, which with
+            // huge pages would make the whole array resident while the keys it is copied from
+            // still are (100+ MB more at the load's peak). With small pages it grows as the
+            // keys' pages are given back; the scatter is 20-30 ms slower (TLB misses).
+            entries = LargeAllocation.allocate(KeyWords.self, count: size, hugePages: false)
             codeAt = LargeAllocation.allocate(UInt32.self, count: size)
             firstAt = LargeAllocation.allocate(UInt32.self, count: size)
             longPointers = long ? LargeAllocation.allocate(UnsafePointer<UInt8>.self, count: size) : nil
@@ -83,6 +90,19 @@ enum PartitionedDictionaryBuilder {
         }
 
         func releaseCodes() { LargeAllocation.free(codeAt) }
+
+        /// Gives back the pages of every array but the codes over a range of positions that
+        /// will not be read again (see `LargeAllocation.discard`).
+        func discard(_ positions: Range<Int>) {
+            func release<T>(_ array: UnsafeMutablePointer<T>?) {
+                guard let array else { return }
+                LargeAllocation.discard(array + positions.lowerBound, byteCount: positions.count * MemoryLayout<T>.stride)
+            }
+            release(entries)
+            release(firstAt)
+            release(longPointers)
+            release(longLengths)
+        }
 
         /// Byte length of the string at position `at`.
         @inline(__always)
@@ -187,7 +207,14 @@ enum PartitionedDictionaryBuilder {
             let chunk = chunks[t], part = parts[chunk.part]
             var cursor = startCursors[t]
             cursor.withUnsafeMutableBufferPointer { cursor in
+                var released = chunk.rows.lowerBound
                 for row in chunk.rows {
+                    if row - released == Self.rowsPerRelease {
+                        // The keys read so far are not needed again: their pages can hold
+                        // the entries written next instead of fresh ones.
+                        LargeAllocation.discard(part.keys + released, byteCount: Self.rowsPerRelease * MemoryLayout<KeyWords>.stride)
+                        released = row
+                    }
                     guard validity?.isValid(part.firstRow + row) ?? true else { continue }
                     let b = Int(part.hashTops[row] >> topShift)
                     let at = cursor[b]
@@ -298,6 +325,10 @@ enum PartitionedDictionaryBuilder {
                         cursor += length
                         offsets[taskCodeBase[t] + k + 1] = cursor
                     }
+                    // Only this task reads its buckets' entries: the next tasks' strings can
+                    // reuse their pages.
+                    let positions = bucketStart[tasks[t].lowerBound]..<bucketStart[tasks[t].upperBound]
+                    work.discard(positions)
                 }
             }
         }

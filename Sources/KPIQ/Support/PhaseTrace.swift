@@ -13,6 +13,9 @@ struct PhaseTrace {
     static let loadEnabled = getenv("KPIQ_LOAD_TRACE") != nil
     private let label: String
     private let isOn: Bool
+    /// Load traces also show anonymous resident memory after each phase: a load's first
+    /// touches of fresh pages are much of its cost, so the peak matters as much as the time.
+    private var showsMemory = false
     private var last = DispatchTime.now().uptimeNanoseconds
     private var parts: [String] = []
 
@@ -24,18 +27,36 @@ struct PhaseTrace {
     init(load label: String) {
         self.label = label
         isOn = Self.loadEnabled
+        showsMemory = true
     }
 
     mutating func mark(_ phase: String) {
         guard isOn else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        parts.append("\(phase) \(Double((now - last) / 10_000) / 100) ms")
-        last = now
+        var part = "\(phase) \(Double((now - last) / 10_000) / 100) ms"
+        if showsMemory, let mb = Self.anonymousResidentMB() { part += " (anon \(mb) MB)" }
+        parts.append(part)
+        last = DispatchTime.now().uptimeNanoseconds
     }
 
     func emit() {
         guard isOn else { return }
         let text = "\(label): \(parts.joined(separator: ", "))\n"
         _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// `RssAnon` of /proc/self/status in MB (nil where there is no such file).
+    static func anonymousResidentMB() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("RssAnon:") {
+                let digits = text.dropFirst(8).filter(\.isNumber)
+                return Int(digits).map { $0 / 1024 }
+            }
+        }
+        return nil
     }
 }
