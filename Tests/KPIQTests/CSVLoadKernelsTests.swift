@@ -73,6 +73,27 @@ import Testing
         #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
     }
 
+    /// Enough short ASCII ids (with nulls) for the dictionary builder's write-combining scatter
+    /// (`kpiq_scatter_keys`: its entries need 2 MB, so 131,072 rows or more), in five
+    /// partitions, so chunks share bucket lines with each other and with the bucket before.
+    @Test func scatteredIdsKeepEveryValue() throws {
+        var expected: [String?] = []
+        var lines = ["id,visitor"]
+        for i in 0..<150_000 {
+            // Some ids repeat, some rows are null, lengths vary from 1 to 15 bytes.
+            let text: String? = i % 13 == 0 ? nil : String(String(i * 7919 % 90_001, radix: 36).prefix(1 + i % 15))
+            expected.append(text)
+            lines.append("\(i)," + (text ?? ""))
+        }
+        let path = try TestSupport.file(lines.joined(separator: "\n"))
+        defer { TestSupport.remove(path) }
+        let table = try CSVReader.load(path: path, options: CSVOptions(), partitions: 5).table
+        let values = TestSupport.values(table, "visitor")
+        #expect(values.count == expected.count)
+        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
+        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+    }
+
     /// Times in order (several rows a date), then out of order (a new date every row), with
     /// nulls, a space for the `T`, quoted values, and last a fraction of a second (the column
     /// switches to microseconds).

@@ -8,6 +8,7 @@
 #include "ckpiq_text_lookup.h"
 #include "ckpiq_int_run.h"
 #include "ckpiq_timestamp_run.h"
+#include "ckpiq_scatter.h"
 
 /// Asks the CPU to start loading the cache line at `address` for writing, so that a hash
 /// table probe a few iterations later does not stall on memory.

@@ -1,3 +1,5 @@
+import CKPIQSupport
+
 /// The values of a text column with many distinct strings, kept per row until the dictionary is
 /// built once for the whole file (`PartitionedDictionaryBuilder`).
 ///
@@ -21,11 +23,8 @@ struct DeferredTextValues: ~Copyable {
     let fileBase: UnsafePointer<UInt8>
     let fileEnd: Int
 
-    /// The two words of a key.
-    struct KeyWords {
-        var key0: UInt64
-        var key1: UInt64
-    }
+    /// The two words of a key (defined in C, where the dictionary builder's scatter reads it).
+    typealias KeyWords = kpiq_key
 
     init(fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
         self.fileBase = fileBase

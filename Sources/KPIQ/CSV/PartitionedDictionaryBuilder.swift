@@ -1,3 +1,4 @@
+import CKPIQSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -152,6 +153,38 @@ enum PartitionedDictionaryBuilder {
         }
     }
 
+    /// Step 2 of `build` for one chunk, by `kpiq_scatter_keys`, giving back the keys' pages as
+    /// it goes (as the Swift loop does).
+    private static func scatterCombining(
+        _ part: Part, rows: Range<Int>, from startCursor: [Int], validity: Validity?, topShift: UInt16,
+        into entries: UnsafeMutablePointer<KeyWords>
+    ) {
+        let buckets = startCursor.count
+        var cursor = startCursor
+        let lines = UnsafeMutableRawPointer.allocate(byteCount: buckets * 64, alignment: 64)
+        defer { lines.deallocate() }
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            startCursor.withUnsafeBufferPointer { owned in
+                let state = kpiq_scatter(
+                    cursor: cursor.baseAddress!, owned_from: owned.baseAddress!,
+                    lines: lines.bindMemory(to: kpiq_key.self, capacity: buckets * 4), entries: entries)
+                func scatter(_ words: UnsafePointer<UInt64>?) {
+                    var row = rows.lowerBound
+                    while row < rows.upperBound {
+                        let n = min(rowsPerRelease, rows.upperBound - row)
+                        kpiq_scatter_keys(
+                            state, part.keys + row, part.hashTops + row, n, words, part.firstRow + row, UInt32(topShift))
+                        // As in the Swift loop: these keys are not needed again.
+                        LargeAllocation.discard(part.keys + row, byteCount: n * MemoryLayout<KeyWords>.stride)
+                        row += n
+                    }
+                    kpiq_scatter_finish(state, buckets)
+                }
+                if let validity { validity.words.withUnsafeBufferPointer { scatter($0.baseAddress) } } else { scatter(nil) }
+            }
+        }
+    }
+
     /// Codes for every row (0 for null rows) and the dictionary they index. `releaseKeys` is
     /// called once the parts' keys have been copied (their other arrays are read to the end).
     ///
@@ -202,9 +235,16 @@ enum PartitionedDictionaryBuilder {
 
         trace.mark("histogram")
         // 2. Keys into bucket order (stable: chunks and rows within them are in order).
+        // Without long strings (ids nearly always), a C loop copies them through write-combining
+        // lines, which needs the entries 64-byte aligned (as any large allocation is).
+        let combining = !hasLong && Int(bitPattern: work.entries) & 63 == 0
         _ = Parallel.map(chunks.count) { t in
             let work = shared.value
             let chunk = chunks[t], part = parts[chunk.part]
+            if combining {
+                scatterCombining(part, rows: chunk.rows, from: startCursors[t], validity: validity, topShift: topShift, into: work.entries)
+                return
+            }
             var cursor = startCursors[t]
             cursor.withUnsafeMutableBufferPointer { cursor in
                 var released = chunk.rows.lowerBound
