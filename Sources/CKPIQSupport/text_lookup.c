@@ -34,9 +34,27 @@ static inline void key_bytewise(const uint8_t *p, long n, uint64_t *k0, uint64_t
     *k1 = b | (uint64_t)(n + 1) << 56;
 }
 
-long kpiq_append_known_texts(
+/// The code of a string of more than 15 bytes, or -1 when the dictionary does not have it.
+/// Out of line: the short strings' loop then keeps its values in registers.
+static __attribute__((noinline)) long long_code(const uint8_t *p, long n, kpiq_text_lookup lookup) {
+    uint64_t hash = kpiq_byte_hash(p, n);
+    long slot = (long)hash & lookup.mask;
+    for (;;) {
+        const kpiq_slot *entry = lookup.table + slot;
+        if (entry->code == 0) return -1;
+        if (entry->key0 == hash && entry->key1 == KPIQ_LONG_MARKER) {
+            long c = (long)entry->code - 1, lower = lookup.offsets[c];
+            if (lookup.offsets[c + 1] - lower == n && kpiq_bytes_equal(lookup.bytes + lower, p, n)) return c;
+        }
+        slot = (slot + 1) & lookup.mask;
+    }
+}
+
+/// The loop of kpiq_append_known_texts, compiled once per code width: with `wide` a constant,
+/// the loop has a register more and a branch less per value.
+static inline __attribute__((always_inline)) long append_known_texts(
     const kpiq_field *fields, long first, long count, kpiq_field_source source, kpiq_text_lookup lookup,
-    void *codes, bool wide, long code_index, uint64_t *validity, long validity_row, long *nulls) {
+    void *codes, const bool wide, long code_index, uint64_t *validity, long validity_row, long *nulls) {
     uint8_t *codes8 = (uint8_t *)codes + code_index;
     uint16_t *codes16 = (uint16_t *)codes + code_index;
     long empty = 0;
@@ -52,28 +70,24 @@ long kpiq_append_known_texts(
         } else {
             const uint8_t *p = f.inScratch ? source.scratch + f.offset : source.base + f.offset;
             long n = f.length;
-            uint64_t k0, k1, hash;
+            long found;
             if (n <= 15) {
+                uint64_t k0, k1;
                 bool overread = f.inScratch ? f.offset + 16 <= source.scratch_capacity : f.offset + 16 <= source.end;
-                if (overread) key_overreading(p, n, &k0, &k1); else key_bytewise(p, n, &k0, &k1);
-                hash = kpiq_hash_inline(k0, k1);
-            } else {
-                hash = kpiq_byte_hash(p, n);
-                k0 = hash;
-                k1 = KPIQ_LONG_MARKER;
-            }
-            long slot = (long)hash & lookup.mask;
-            for (;;) {
-                const kpiq_slot *entry = lookup.table + slot;
-                if (entry->code == 0) goto done;  // not in the dictionary: the caller adds it
-                if (entry->key0 == k0 && entry->key1 == k1) {
-                    if (k1 != KPIQ_LONG_MARKER) break;
-                    long c = (long)entry->code - 1, lower = lookup.offsets[c];
-                    if (lookup.offsets[c + 1] - lower == n && kpiq_bytes_equal(lookup.bytes + lower, p, n)) break;
+                if (__builtin_expect(overread, 1)) key_overreading(p, n, &k0, &k1); else key_bytewise(p, n, &k0, &k1);
+                long slot = (long)kpiq_hash_inline(k0, k1) & lookup.mask;
+                for (;;) {
+                    const kpiq_slot *entry = lookup.table + slot;
+                    if (entry->code == 0) goto done;  // not in the dictionary: the caller adds it
+                    if (entry->key0 == k0 && entry->key1 == k1) break;
+                    slot = (slot + 1) & lookup.mask;
                 }
-                slot = (slot + 1) & lookup.mask;
+                found = (long)lookup.table[slot].code - 1;
+            } else {
+                found = long_code(p, n, lookup);
+                if (found < 0) goto done;
             }
-            code = lookup.table[slot].code - 1;
+            code = (uint32_t)found;
             bits |= 1ull << ((validity_row + k) & 63);
         }
         if (wide) codes16[k] = (uint16_t)code; else codes8[k] = (uint8_t)code;
@@ -87,6 +101,13 @@ done:
     if (bits) validity[(validity_row + (r - first)) >> 6] |= bits;
     *nulls = empty;
     return r;
+}
+
+long kpiq_append_known_texts(
+    const kpiq_field *fields, long first, long count, kpiq_field_source source, kpiq_text_lookup lookup,
+    void *codes, bool wide, long code_index, uint64_t *validity, long validity_row, long *nulls) {
+    if (wide) return append_known_texts(fields, first, count, source, lookup, codes, true, code_index, validity, validity_row, nulls);
+    return append_known_texts(fields, first, count, source, lookup, codes, false, code_index, validity, validity_row, nulls);
 }
 
 // Ten million visitor ids at scale 10: each row keeps its key until the dictionary is built.
