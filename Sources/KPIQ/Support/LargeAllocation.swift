@@ -9,6 +9,9 @@ import Darwin
 enum LargeAllocation {
     static let hugePage = 2 << 20
 
+    /// Room for `count` values, 2 MB aligned when it is 2 MB or more. `hugePages: false` leaves
+    /// it on small pages: for an array written all over at once but needed only little by little
+    /// (a huge page is resident as soon as one byte of it is touched).
     static func allocate<T>(_ type: T.Type, count: Int, hugePages: Bool = true) -> UnsafeMutablePointer<T> {
         let bytes = max(1, count * MemoryLayout<T>.stride)
         if bytes < hugePage {
