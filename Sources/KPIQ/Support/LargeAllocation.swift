@@ -50,9 +50,7 @@ enum LargeAllocation {
     /// Marks the whole 2 MB pages inside a range (not yet touched) for transparent huge pages.
     static func adviseHugePages(_ start: UnsafeMutableRawPointer, byteCount: Int) {
         #if os(Linux)
-        let first = (Int(bitPattern: start) + hugePage - 1) / hugePage * hugePage
-        let last = (Int(bitPattern: start) + byteCount) / hugePage * hugePage
-        if last > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_HUGEPAGE) }
+        adviseWholeHugePages(UnsafeRawPointer(start), byteCount: byteCount, MADV_HUGEPAGE)
         #endif
     }
 
@@ -67,11 +65,18 @@ enum LargeAllocation {
     /// gives zeros.
     static func discard(_ start: UnsafeRawPointer, byteCount: Int) {
         #if os(Linux)
-        let first = (Int(bitPattern: start) + hugePage - 1) / hugePage * hugePage
-        let last = (Int(bitPattern: start) + byteCount) / hugePage * hugePage
-        if last > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED) }
+        adviseWholeHugePages(start, byteCount: byteCount, MADV_DONTNEED)
         #endif
     }
+
+    #if os(Linux)
+    /// `madvise` over the whole 2 MB pages inside a range (none when it holds no whole one).
+    private static func adviseWholeHugePages(_ start: UnsafeRawPointer, byteCount: Int, _ advice: Int32) {
+        let first = (Int(bitPattern: start) + hugePage - 1) / hugePage * hugePage
+        let last = (Int(bitPattern: start) + byteCount) / hugePage * hugePage
+        if last > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, advice) }
+    }
+    #endif
 
     /// Frees memory from `allocate` (both branches end in the C allocator).
     static func free<T>(_ pointer: UnsafeMutablePointer<T>) {
