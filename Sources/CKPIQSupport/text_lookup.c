@@ -113,7 +113,7 @@ long kpiq_append_known_texts(
 // Ten million visitor ids at scale 10: each row keeps its key until the dictionary is built.
 long kpiq_append_deferred_keys(
     const kpiq_field *fields, long first, long count, kpiq_field_source source,
-    uint64_t *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls) {
+    kpiq_key *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls) {
     long empty = 0;
     long r = first;
     for (; r < count; r++) {
@@ -134,8 +134,7 @@ long kpiq_append_deferred_keys(
             long row = validity_row + k;
             validity[row >> 6] |= 1ull << (row & 63);
         }
-        keys[2 * k] = k0;
-        keys[2 * k + 1] = k1;
+        keys[k] = (kpiq_key){k0, k1};
         hash_tops[k] = (uint16_t)(hash >> 48);
     }
     *nulls = empty;

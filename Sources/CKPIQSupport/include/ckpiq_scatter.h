@@ -6,11 +6,7 @@
 
 #include <stdint.h>
 
-/// A row's 16-byte interning key (DeferredTextValues.KeyWords).
-typedef struct kpiq_key {
-    uint64_t key0;
-    uint64_t key1;
-} kpiq_key;
+#include "ckpiq_text_lookup.h"
 
 /// One task's scatter state: per bucket, the next position to write, the first position the
 /// task owns, and a 64-byte line of keys not yet written.

@@ -98,15 +98,22 @@ long kpiq_append_known_texts(
     const kpiq_field *fields, long first, long count, kpiq_field_source source, kpiq_text_lookup lookup,
     void *codes, bool wide, long code_index, uint64_t *validity, long validity_row, long *nulls);
 
+/// A row's 16-byte interning key (DeferredTextValues.KeyWords): the string itself when it has
+/// at most 15 bytes, with its length + 1 in the top byte of `key1`.
+typedef struct kpiq_key {
+    uint64_t key0;
+    uint64_t key1;
+} kpiq_key;
+
 /// The interning keys of rows `first ..< count` of a column with many distinct strings, for
 /// its dictionary to be built at the end (DeferredTextValues): while each value is empty (a
 /// null: a zero key) or 1 to 15 ASCII bytes with 16 bytes readable from its start. Row k of
-/// the run gets its key at `keys[2k]`, `keys[2k + 1]` and the top 16 bits of its hash at
+/// the run gets its key at `keys[k]` and the top 16 bits of its hash at
 /// `hash_tops[k]`; a value's row sets bit `validity_row + k` of `validity`. Stops at the first
 /// other value (longer, not ASCII, or near the end of its buffer), which the caller takes.
 /// Returns the first row not taken; `*nulls` counts the empty ones taken.
 long kpiq_append_deferred_keys(
     const kpiq_field *fields, long first, long count, kpiq_field_source source,
-    uint64_t *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls);
+    kpiq_key *keys, uint16_t *hash_tops, uint64_t *validity, long validity_row, long *nulls);
 
 #endif

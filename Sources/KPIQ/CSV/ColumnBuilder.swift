@@ -364,7 +364,7 @@ final class ColumnBuilder {
             if let date = parser.days.knownDate, !shortRun {
                 let words = validityWords(forMore: batch.count - r)
                 var nulls = 0
-                    var range = kpiq_run_range()
+                var range = kpiq_run_range()
                 let end = kpiq_parse_timestamp_run(batch.columnFields(column), r, batch.count, batch.fieldSource, date, parser.inSeconds,
                                                    runValues, runNulls, words, rows, &nulls, &range)
                 ints.appendRun(runValues, nulls: runNulls, count: end - r, range: range)

@@ -23,7 +23,8 @@ struct DeferredTextValues: ~Copyable {
     let fileBase: UnsafePointer<UInt8>
     let fileEnd: Int
 
-    /// The two words of a key (defined in C, where the dictionary builder's scatter reads it).
+    /// The two words of a key (defined in C, where the loader's id loop writes it and the
+    /// dictionary builder's scatter reads it).
     typealias KeyWords = kpiq_key
 
     init(fileBase: UnsafePointer<UInt8>, fileEnd: Int) {
@@ -57,12 +58,11 @@ struct DeferredTextValues: ~Copyable {
     /// Room for `extra` more rows that a C loop writes from row `count` on
     /// (`kpiq_append_deferred_keys`), then `didAppendRows`; nil once long strings are kept,
     /// as every row then also needs a reference that loop does not write.
-    mutating func reserveRows(_ extra: Int) -> (keys: UnsafeMutablePointer<UInt64>, hashTops: UnsafeMutablePointer<UInt16>)? {
+    mutating func reserveRows(_ extra: Int) -> (keys: UnsafeMutablePointer<KeyWords>, hashTops: UnsafeMutablePointer<UInt16>)? {
         if hasLongStrings { return nil }
         keys.reserve(keys.count + extra)
         hashTops.reserve(hashTops.count + extra)
-        let words = UnsafeMutableRawPointer(keys.base + keys.count).assumingMemoryBound(to: UInt64.self)
-        return (words, hashTops.base + hashTops.count)
+        return (keys.base + keys.count, hashTops.base + hashTops.count)
     }
 
     mutating func didAppendRows(_ added: Int) {

@@ -62,7 +62,7 @@ struct TextColumnStore: ~Copyable {
 
     /// Room for `extra` more rows' keys (deferred mode), for a C loop; see
     /// `DeferredTextValues.reserveRows`.
-    mutating func reserveDeferredRows(_ extra: Int) -> (keys: UnsafeMutablePointer<UInt64>, hashTops: UnsafeMutablePointer<UInt16>)? {
+    mutating func reserveDeferredRows(_ extra: Int) -> (keys: UnsafeMutablePointer<DeferredTextValues.KeyWords>, hashTops: UnsafeMutablePointer<UInt16>)? {
         isDeferred ? deferred.reserveRows(extra) : nil
     }
 
