@@ -46,6 +46,14 @@ import Testing
         #expect(TestSupport.values(table, "source") == sources.map { $0.map(Scalar.text) ?? .null })
     }
 
+    /// Column `name` holds exactly `expected` (nil: null), row by row.
+    static func expectText(_ table: Table, _ name: String, _ expected: [String?]) {
+        let values = TestSupport.values(table, name)
+        #expect(values.count == expected.count)
+        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
+        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+    }
+
     /// More distinct values than an interned column keeps (so the column defers its
     /// dictionary), mixing nulls, quoted values, non-ASCII and, later on, long strings.
     @Test func deferredColumnKeepsEveryValue() throws {
@@ -67,10 +75,7 @@ import Testing
         lines.append("0,z")
         expected.append("z")
         let table = try TestSupport.load(lines.joined(separator: "\n"))
-        let values = TestSupport.values(table, "visitor")
-        #expect(values.count == expected.count)
-        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
-        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+        Self.expectText(table, "visitor", expected)
     }
 
     /// Enough short ASCII ids (with nulls) for the dictionary builder's write-combining scatter
@@ -88,10 +93,7 @@ import Testing
         let path = try TestSupport.file(lines.joined(separator: "\n"))
         defer { TestSupport.remove(path) }
         let table = try CSVReader.load(path: path, options: CSVOptions(), partitions: 5).table
-        let values = TestSupport.values(table, "visitor")
-        #expect(values.count == expected.count)
-        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
-        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+        Self.expectText(table, "visitor", expected)
     }
 
     /// Times in order (several rows a date), then out of order (a new date every row), with
