@@ -172,7 +172,14 @@ public enum CSVReader {
         // columns' builders have given their memory back for the dictionaries' scratch.
         let deferred = (0..<names.count).filter { c in results.contains { $0.builders[c].text.isDeferred } }
         var assembled = [Column?](repeating: nil, count: names.count)
+        // Smallest first: each assembled column is a new array, and once the first few have
+        // given back their builders' memory, the larger ones reuse those pages instead of
+        // touching fresh ones (the costliest part of assembling; see `LargeAllocation.discard`).
         let rest = (0..<names.count).filter { !deferred.contains($0) }
+            .sorted { a, b in
+                let (x, y) = (results.reduce(0) { $0 + $1.builders[a].valueBytes }, results.reduce(0) { $0 + $1.builders[b].valueBytes })
+                return x != y ? x < y : a < b
+            }
         let restColumns = Parallel.map(rest.count) { k -> Column in
             let builders = results.map { $0.builders[rest[k]] }
             defer { for b in builders { b.releaseStorage() } }

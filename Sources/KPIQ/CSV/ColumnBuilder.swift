@@ -94,6 +94,16 @@ final class ColumnBuilder {
         runNulls.deallocate()
     }
 
+    /// About how many bytes the assembled column's values take: they are copied into a new
+    /// array of roughly the builders' width.
+    var valueBytes: Int {
+        switch kind {
+        case .decimal: return rows * 8
+        case .text, .unknown: return rows * (text.codes.isWide ? 2 : 1)
+        default: return rows * ints.width
+        }
+    }
+
     /// Gives back the memory of the values once the column is assembled, so the next
     /// columns' allocations reuse it (pages already mapped are much cheaper than new ones).
     func releaseStorage() {
