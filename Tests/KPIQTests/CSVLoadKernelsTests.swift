@@ -128,6 +128,21 @@ import Testing
         #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
     }
 
+    /// A time that is not two digits, a colon, two digits, a colon, two digits in range, after
+    /// a run of good ones on its date (which the C loop reads), is not a timestamp: the column
+    /// becomes text, as the general parser decides.
+    @Test(arguments: ["24:00:00", "00:60:00", "00:00:60", "a0:00:00", "0a:00:00", "00:a0:00", "00:0a:00", "00:00:a0", "00:00:0a", "00-00:00",
+                      "99:99:99", "0/:00:00", "00:00:5:", "\u{7F}0:00:00"])
+    func malformedTimesAreNotTimestamps(time: String) throws {
+        var lines = ["id,ts"]
+        for i in 0..<300 { lines.append("\(i),2024-02-27T00:\(String(format: "%02d", i % 60)):00") }
+        lines.append("300,2024-02-27T\(time)")
+        lines.append("301,2024-02-27T00:00:01")
+        let table = try TestSupport.load(lines.joined(separator: "\n"))
+        #expect(table.column(named: "ts")?.type == .text, "\(time)")
+        #expect(TestSupport.values(table, "ts")[300] == .text("2024-02-27T\(time)"))
+    }
+
     @Test func inlineHashIsOneDefinition() {
         // Swift's hashes are the C ones; pin a few values so a change to either shows.
         #expect(StringInterner.hashInline(0, 1 << 56) == kpiqHashInlineReference(0, 1 << 56))
