@@ -46,6 +46,37 @@ import Testing
         #expect(TestSupport.values(table, "source") == sources.map { $0.map(Scalar.text) ?? .null })
     }
 
+    /// Flags: one-digit values, which the integer loop reads without its eight-digit parser,
+    /// among nulls, quoted ones and longer numbers.
+    @Test func oneDigitValuesOnEveryPath() throws {
+        var expected: [Int64?] = []
+        var lines = ["id,flag"]
+        for i in 0..<2_000 {
+            switch i % 17 {
+            case 0: lines.append("\(i),"); expected.append(nil)
+            case 1: lines.append("\(i),\"\(i % 10)\""); expected.append(Int64(i % 10))
+            case 2: lines.append("\(i),\(i)"); expected.append(Int64(i))
+            default: lines.append("\(i),\(i % 10)"); expected.append(Int64(i % 10))
+            }
+        }
+        let table = try TestSupport.load(lines.joined(separator: "\n"))
+        #expect(table.column(named: "flag")?.type == .int)
+        let values = TestSupport.values(table, "flag")
+        #expect(values.count == expected.count)
+        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.int) ?? .null) }
+        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+    }
+
+    /// A one-byte value that is not a digit, after a run of digits and well before the end of
+    /// the file (where the C loop leaves values to the general parser), is not an integer.
+    @Test(arguments: ["x", "-", "+", "/", ":"])
+    func oneByteNonDigitsAreNotIntegers(byte: String) throws {
+        let lines = ["id,flag"] + (0..<300).map { "\($0),\($0 % 10)" } + ["300,\(byte)"] + (301..<400).map { "\($0),1" }
+        let table = try TestSupport.load(lines.joined(separator: "\n"))
+        #expect(table.column(named: "flag")?.type == .text, "\(byte)")
+        #expect(TestSupport.values(table, "flag")[300] == .text(byte))
+    }
+
     /// Column `name` holds exactly `expected` (nil: null), row by row.
     static func expectText(_ table: Table, _ name: String, _ expected: [String?]) {
         let values = TestSupport.values(table, name)
