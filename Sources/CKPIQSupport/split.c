@@ -72,8 +72,14 @@ long kpiq_split_plain_rows(
     const uint8_t *base, long start, long stop, long end, uint8_t delimiter, uint8_t quote,
     long columns, kpiq_field *fields, long stride, long *row_starts, long max_rows, long *next) {
 #if defined(__x86_64__)
-    static int ssse3 = -1;  // every thread computes the same answer
-    if (ssse3 < 0) ssse3 = cpu_has_ssse3();
+    // Asked once: CPUID is slow, and in a virtual machine it traps to the host. Threads that
+    // race here store the same answer.
+    static int known = -1;
+    int ssse3 = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (ssse3 < 0) {
+        ssse3 = cpu_has_ssse3();
+        __atomic_store_n(&known, ssse3, __ATOMIC_RELAXED);
+    }
     uint8_t table[16];
     if (ssse3 && shuffle_table(delimiter, quote, table)) {
         __m128i classes = _mm_loadu_si128((const __m128i *)table);
