@@ -61,10 +61,7 @@ import Testing
         }
         let table = try TestSupport.load(lines.joined(separator: "\n"))
         #expect(table.column(named: "flag")?.type == .int)
-        let values = TestSupport.values(table, "flag")
-        #expect(values.count == expected.count)
-        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.int) ?? .null) }
-        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+        Self.expectValues(table, "flag", expected.map { $0.map(Scalar.int) ?? .null })
     }
 
     /// A one-byte value that is not a digit, after a run of digits and well before the end of
@@ -79,9 +76,14 @@ import Testing
 
     /// Column `name` holds exactly `expected` (nil: null), row by row.
     static func expectText(_ table: Table, _ name: String, _ expected: [String?]) {
+        expectValues(table, name, expected.map { $0.map(Scalar.text) ?? .null })
+    }
+
+    /// Column `name` holds exactly `expected`, row by row (naming the first rows that differ).
+    static func expectValues(_ table: Table, _ name: String, _ expected: [Scalar]) {
         let values = TestSupport.values(table, name)
         #expect(values.count == expected.count)
-        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.text) ?? .null) }
+        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != $0.element.1 }
         #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
     }
 
@@ -153,10 +155,7 @@ import Testing
         add(start, 12, fraction: ".5")
         let table = try TestSupport.load(lines.joined(separator: "\n"))
         #expect(table.column(named: "ts")?.type == .timestamp)
-        let values = TestSupport.values(table, "ts")
-        #expect(values.count == expected.count)
-        let wrong = zip(values, expected).enumerated().filter { $0.element.0 != ($0.element.1.map(Scalar.timestamp) ?? .null) }
-        #expect(wrong.isEmpty, "first wrong rows: \(wrong.prefix(3))")
+        Self.expectValues(table, "ts", expected.map { $0.map(Scalar.timestamp) ?? .null })
     }
 
     /// A time that is not two digits, a colon, two digits, a colon, two digits in range, after
