@@ -4,9 +4,10 @@
     python3 Benchmarks/run.py --data bench-data/sf1 [--data bench-data/sf10]
                               [--engines duckdb,polars,kpiq] [--reps 5] [--threads 2]
                               [--kpiq PATH] [--kpiq-queries FILE] [--kpiq-timeout S]
-                              [--out results.md] [--json raw.json]
+                              [--out results.md] [--json raw.json] [--no-warm-cache]
 
-Per engine and data directory: CSV load time per file (and MB/s for events.csv), each query's
+Before each engine's run the CSVs are read once, so every engine loads them from the page
+cache (--no-warm-cache skips that). Per engine and data directory: CSV load time per file (and MB/s for events.csv), each query's
 median over --reps timed runs after one warm-up run, the sum of the medians, resident memory
 after load and peak, and ratios between engines. Every engine runs in its own process, so
 memory figures are per engine. Results are checked against DuckDB's, row by row.
@@ -464,14 +465,16 @@ def sum_of_medians(res, names):
     return (sum(got) if got else None), len(got)
 
 
-def report(data, results, agreement, reps, threads):
+def report(data, results, agreement, reps, threads, warm_cache=True):
     names = [n for n, _ in sql_queries()]
     sizes = {t: os.path.getsize(os.path.join(data, t + ".csv")) for t in TABLES}
     ran = [e for e, r in results.items() if "skipped" not in r]
     L = [f"# kpiq benchmark: {data}", ""]
     L.append(f"CSV: {sum(sizes.values()) / 1e6:.1f} MB in total, events.csv {sizes['events'] / 1e6:.1f} MB. "
              f"Threads: {threads}. Timed runs per query: {reps} after 1 warm-up. "
-             f"Host: {os.cpu_count()} CPUs, Python {platform.python_version()}.")
+             f"Host: {os.cpu_count()} CPUs, Python {platform.python_version()}. "
+             + ("The CSVs were read once before each engine's run, so every engine loads them from the page cache."
+                if warm_cache else "The CSVs were not read ahead (--no-warm-cache): an engine may load them from disk."))
     L.append("Engines: " + "; ".join(f"{e} = {r.get('version', '?')}" for e, r in results.items()
                                      if "skipped" not in r))
     for e, r in results.items():
@@ -598,6 +601,21 @@ def scale_report(runs, engines):
     return "\n".join(L) + "\n"
 
 
+def warm_page_cache(data):
+    """Reads the five CSVs once, so each engine loads them from the OS page cache.
+
+    Without it, whichever engine loads after a long gap pays for disk reads the others did
+    not: some machines page out file pages unused for a minute (this one runs DAMON reclaim),
+    and an engine's queries can take longer than that. Returns the seconds the read took.
+    """
+    t0 = time.perf_counter()
+    for t in TABLES:
+        with open(os.path.join(data, t + ".csv"), "rb", buffering=0) as f:
+            while f.read(1 << 22):
+                pass
+    return time.perf_counter() - t0
+
+
 # ============================================================================ main
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -611,6 +629,8 @@ def main():
     ap.add_argument("--kpiq-queries", default=os.path.join(HERE, "queries.kpi"),
                     help="kpiq text of the queries (default: Benchmarks/queries.kpi)")
     ap.add_argument("--out", default=None, help="also write the Markdown report here")
+    ap.add_argument("--no-warm-cache", action="store_true",
+                    help="do not read the CSVs into the page cache before each engine's run")
     ap.add_argument("--json", default=None, help="write all raw measurements and results here")
     ap.add_argument("--worker", choices=["duckdb", "polars"], help=argparse.SUPPRESS)
     ap.add_argument("--worker-out", help=argparse.SUPPRESS)
@@ -643,6 +663,8 @@ def main():
     for data in datas:
         results = {}
         for e in engines:
+            if not args.no_warm_cache:
+                print(f"[{e}] page cache warmed in {warm_page_cache(data):.2f}s", file=sys.stderr, flush=True)
             print(f"[{e}] {data}", file=sys.stderr, flush=True)
             t0 = time.time()
             if e == "kpiq":
@@ -658,7 +680,7 @@ def main():
         if any(v not in (None, "todo") for v in agreement.get("kpiq", {}).values()):
             kpiq_bad = True
         runs.append((data, results))
-        md_parts.append(report(data, results, agreement, args.reps, args.threads))
+        md_parts.append(report(data, results, agreement, args.reps, args.threads, not args.no_warm_cache))
     if len(runs) > 1:
         md_parts.append(scale_report(runs, engines))
     md = "\n".join(md_parts)
