@@ -175,11 +175,9 @@ public enum CSVReader {
         // Smallest first: each assembled column is a new array, and once the first few have
         // given back their builders' memory, the larger ones reuse those pages instead of
         // touching fresh ones (the costliest part of assembling; see `LargeAllocation.discard`).
+        let valueBytes = (0..<names.count).map { c in results.reduce(0) { $0 + $1.builders[c].valueBytes } }
         let rest = (0..<names.count).filter { !deferred.contains($0) }
-            .sorted { a, b in
-                let (x, y) = (results.reduce(0) { $0 + $1.builders[a].valueBytes }, results.reduce(0) { $0 + $1.builders[b].valueBytes })
-                return x != y ? x < y : a < b
-            }
+            .sorted { a, b in valueBytes[a] != valueBytes[b] ? valueBytes[a] < valueBytes[b] : a < b }
         let restColumns = Parallel.map(rest.count) { k -> Column in
             let builders = results.map { $0.builders[rest[k]] }
             defer { for b in builders { b.releaseStorage() } }
