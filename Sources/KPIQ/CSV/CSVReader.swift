@@ -42,6 +42,8 @@ public enum CSVReader {
             phaseStart = DispatchTime.now()
         }
         let file = try MappedFile(path: path)
+        let pages = FreshMemory.beginLoad(fileBytes: file.count)
+        defer { FreshMemory.endLoad(pages) }
         progress?.start(totalBytes: file.count)
         var start = 0
         if file.count >= 3, file.base[0] == 0xEF, file.base[1] == 0xBB, file.base[2] == 0xBF { start = 3 }
@@ -203,7 +205,10 @@ public enum CSVReader {
             let line = zip(phases, phaseMemory).map { phase, memory in
                 "\(phase.name) \(Int(phase.seconds * 1000)) ms" + (memory.map { " (anon \($0) MB)" } ?? "")
             }.joined(separator: ", ")
-            let text = "load \(path): \(line)\n"
+            let probe = pages.firstTouchNanoseconds.map {
+                "; slowest first touch of a fresh huge page \($0 / 1000) us, so \(pages.small ? "small" : "huge") pages"
+            } ?? ""
+            let text = "load \(path): \(line)\(probe)\n"
             _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         }
         report.skippedCount = results.reduce(0) { $0 + $1.skippedCount }

@@ -23,14 +23,15 @@ enum LargeAllocation {
             return UnsafeMutablePointer<T>.allocate(capacity: count)
         }
         #if os(Linux)
-        if hugePages { _ = madvise(raw, rounded, MADV_HUGEPAGE) }
+        if hugePages { _ = madvise(raw, rounded, hugePageAdvice) }
         #endif
         return raw.bindMemory(to: T.self, capacity: count)
     }
 
     /// An array of `count` elements written by `body`, whose storage uses transparent huge
-    /// pages where it can: first touches of fresh 4 KB pages cost several times more than of
-    /// 2 MB ones (notably in virtual machines), and a loaded column's arrays are tens of MB.
+    /// pages where it can: first touches of recently freed 4 KB pages cost about three times
+    /// more than of 2 MB ones (in virtual machines; `FreshMemory` has the exception), and a
+    /// loaded column's arrays are tens of MB.
     static func array<T>(of _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) -> Void) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let start = buffer.baseAddress {
@@ -47,12 +48,21 @@ enum LargeAllocation {
         array(of: T.self, count: count) { $0.initialize(repeating: value, count: count) }
     }
 
-    /// Marks the whole 2 MB pages inside a range (not yet touched) for transparent huge pages.
+    /// Marks the whole 2 MB pages inside a range (not yet touched) for transparent huge pages
+    /// (for small ones during a load that found fresh memory cold: see `FreshMemory`).
     static func adviseHugePages(_ start: UnsafeMutableRawPointer, byteCount: Int) {
         #if os(Linux)
-        adviseWholeHugePages(UnsafeRawPointer(start), byteCount: byteCount, MADV_HUGEPAGE)
+        adviseWholeHugePages(UnsafeRawPointer(start), byteCount: byteCount, hugePageAdvice)
         #endif
     }
+
+    #if os(Linux)
+    /// Huge pages, except during a load that found fresh memory cold (`FreshMemory`). Said
+    /// explicitly either way: the C allocator may hand out memory that had the other advice.
+    private static var hugePageAdvice: Int32 {
+        FreshMemory.prefersSmallPages ? MADV_NOHUGEPAGE : MADV_HUGEPAGE
+    }
+    #endif
 
     /// Gives back to the system the whole 2 MB pages inside a range of memory from `allocate`
     /// whose contents are no longer needed, while the rest of the allocation is still in use.
