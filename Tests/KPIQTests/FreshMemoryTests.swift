@@ -31,7 +31,7 @@ import Testing
         #expect(!FreshMemory.prefersSmallPages)
         let afterLoad = try hugePageEligibility(ofNewArrayOf: 8 << 20)
         // Where the kernel offers no transparent huge pages, both are ineligible.
-        let enabled = (try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)) ?? ""
+        let enabled = wholeFile("/sys/kernel/mm/transparent_hugepage/enabled") ?? "[never]"
         if let duringLoad { #expect(!duringLoad) }
         if !enabled.contains("[never]"), let afterLoad { #expect(afterLoad) }
         #else
@@ -63,10 +63,7 @@ import Testing
         defer { LargeAllocation.free(array) }
         array[bytes / 2] = 1
         let address = UInt(bitPattern: array + bytes / 2)
-        // Read to the end: /proc files report a size of 0.
-        let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
-        defer { try? handle.close() }
-        let smaps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        let smaps = try #require(wholeFile("/proc/self/smaps"))
         var inside = false
         for line in smaps.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -78,5 +75,12 @@ import Testing
             }
         }
         return nil
+    }
+
+    /// A file read to its end (/proc and /sys files report sizes that are not their lengths).
+    private func wholeFile(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
     }
 }
