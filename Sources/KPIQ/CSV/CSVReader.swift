@@ -205,7 +205,7 @@ public enum CSVReader {
             let line = zip(phases, phaseMemory).map { phase, memory in
                 "\(phase.name) \(Int(phase.seconds * 1000)) ms" + (memory.map { " (anon \($0) MB)" } ?? "")
             }.joined(separator: ", ")
-            let probe = pages.firstTouchNanoseconds.map {
+            let probe = pages.slowestTouchNanoseconds.map {
                 "; slowest first touch of a fresh huge page \($0 / 1000) us, so \(pages.small ? "small" : "huge") pages"
             } ?? ""
             let text = "load \(path): \(line)\(probe)\n"

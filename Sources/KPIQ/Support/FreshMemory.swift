@@ -33,7 +33,7 @@ enum FreshMemory {
     /// What a load found and chose.
     struct LoadPages {
         /// The probe's answer (nil when the file was too small to probe).
-        let firstTouchNanoseconds: UInt64?
+        let slowestTouchNanoseconds: UInt64?
         let small: Bool
     }
 
@@ -43,15 +43,15 @@ enum FreshMemory {
     static func beginLoad(
         fileBytes: Int, firstTouch: (_ pages: Int) -> UInt64 = slowestFirstTouchOfHugePages
     ) -> LoadPages {
-        guard fileBytes >= probedFileBytes else { return LoadPages(firstTouchNanoseconds: nil, small: false) }
+        guard fileBytes >= probedFileBytes else { return LoadPages(slowestTouchNanoseconds: nil, small: false) }
         let touch = firstTouch(probedPages(forFileBytes: fileBytes))
         let small = touch > coldTouchNanoseconds
         if small { coldLoads.add(1, ordering: .relaxed) }
-        return LoadPages(firstTouchNanoseconds: touch, small: small)
+        return LoadPages(slowestTouchNanoseconds: touch, small: small)
     }
 
     /// One huge page per 24 MB of file, 4 to 32: when memory is warm every page is touched, at
-    /// about 0.25 ms each, which keeps the probe near 1% of the load. The first page or two
+    /// about 0.25 ms each, which keeps the probe under 1% of the load. The first page or two
     /// are nearly always warm (someone has just freed them), and a load needs hundreds: the
     /// more pages the probe finds warm, the likelier the load's are too.
     static func probedPages(forFileBytes fileBytes: Int) -> Int {
