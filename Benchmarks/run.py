@@ -354,6 +354,10 @@ def run_kpiq(binary, data, reps, threads, timeout, qfile):
         res["skipped"] = f"timed out after {timeout}s (raise --kpiq-timeout)"
         return res
     res["wall_s"], res["os_peak_mb"] = wall, os_peak_mb
+    if os.environ.get("KPIQ_LOAD_TRACE"):   # kpiq's per-load phases, for the log
+        for line in stderr.splitlines():
+            if line.startswith("load "):
+                print(f"  {line}", file=sys.stderr)
     bad = 0
     for line in stdout.splitlines():
         line = line.strip()
