@@ -9,9 +9,10 @@
 Before each engine's run the CSVs are read once, so every engine loads them from the page
 cache (--no-warm-cache skips that). Per engine and data directory: CSV load time per file
 (and MB/s for events.csv), each query's median over --reps timed runs after one warm-up run,
-the sum of the medians, resident memory after load and peak, and ratios between engines. Every engine runs in its own process, so
-memory figures are per engine. Results are checked against DuckDB's, row by row.
-With two or more --data directories it also prints time ratios relative to the first one.
+the sum of the medians, resident memory after load and peak, and ratios between engines.
+Every engine runs in its own process, so memory figures are per engine. Results are checked
+against DuckDB's, row by row. With two or more --data directories it also prints time ratios
+relative to the first one.
 
 Exit status: 0 when kpiq (if it ran) agrees with DuckDB on every query it answered,
 1 when kpiq disagrees, errs or leaves out a query, 2 on a usage or harness error.
