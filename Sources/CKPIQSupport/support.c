@@ -1,9 +1,13 @@
 // The CPU hints are static inline in include/ckpiq_support.h; the allocator calls are here.
+#define _GNU_SOURCE // mremap
 #include "ckpiq_support.h"
 #include <stdlib.h> // defines __GLIBC__ on glibc systems
 
 #if defined(__GLIBC__)
 #include <malloc.h>
+#endif
+#if defined(__linux__)
+#include <sys/mman.h>
 #endif
 
 void kpiq_malloc_thresholds(int mmap_threshold, int trim_threshold) {
@@ -22,5 +26,38 @@ void kpiq_malloc_thresholds(int mmap_threshold, int trim_threshold) {
 void kpiq_malloc_trim(void) {
 #if defined(__GLIBC__)
     malloc_trim(0);
+#endif
+}
+
+unsigned long kpiq_allocation_size(void *block) {
+#if defined(__GLIBC__)
+    return malloc_usable_size(block);
+#else
+    (void)block;
+    return 0;
+#endif
+}
+
+void *kpiq_pages_take(void *from, unsigned long bytes) {
+#if defined(__linux__) && defined(MREMAP_DONTUNMAP)
+    /* The fifth argument must be given: with MREMAP_DONTUNMAP the kernel reads it as a hint
+       for the new address, and fails on whatever unaligned value the register held. */
+    void *to = mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, (void *)0);
+    return to == MAP_FAILED ? 0 : to;
+#else
+    (void)from;
+    (void)bytes;
+    return 0;
+#endif
+}
+
+int kpiq_pages_place(void *from, unsigned long bytes, void *to) {
+#if defined(__linux__)
+    return mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, to) == MAP_FAILED ? -1 : 0;
+#else
+    (void)from;
+    (void)bytes;
+    (void)to;
+    return -1;
 #endif
 }

@@ -33,17 +33,25 @@ public enum CSVReader {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
-        /// Anonymous resident MB after each phase, when the load is traced.
-        var phaseMemory: [Int?] = []
+        /// Anonymous resident MB after each phase, MB of first touches during it and MB kept for reuse (`PageRecycler`), when the
+        /// load is traced.
+        var phaseMemory: [(resident: Int?, faultedMB: Int, pooledMB: Int)] = []
+        var faults = PhaseTrace.loadEnabled ? PhaseTrace.minorFaults() : 0
         func phase(_ name: String) {
             let now = DispatchTime.now()
             phases.append((name, Double(now.uptimeNanoseconds - phaseStart.uptimeNanoseconds) / 1e9))
-            if PhaseTrace.loadEnabled { phaseMemory.append(PhaseTrace.anonymousResidentMB()) }
+            if PhaseTrace.loadEnabled {
+                let now = PhaseTrace.minorFaults()
+                phaseMemory.append((PhaseTrace.anonymousResidentMB(), (now - faults) * 4 / 1024, PageRecycler.shared.pooledBytes >> 20))
+                faults = now
+            }
             phaseStart = DispatchTime.now()
         }
         let file = try MappedFile(path: path)
         let pages = FreshMemory.beginLoad(fileBytes: file.count)
         defer { FreshMemory.endLoad(pages) }
+        PageRecycler.shared.beginLoad()
+        defer { PageRecycler.shared.endLoad() }
         progress?.start(totalBytes: file.count)
         var start = 0
         if file.count >= 3, file.base[0] == 0xEF, file.base[1] == 0xBB, file.base[2] == 0xBF { start = 3 }
@@ -203,7 +211,8 @@ public enum CSVReader {
         report.phases = phases
         if PhaseTrace.loadEnabled {
             let line = zip(phases, phaseMemory).map { phase, memory in
-                "\(phase.name) \(Int(phase.seconds * 1000)) ms" + (memory.map { " (anon \($0) MB)" } ?? "")
+                "\(phase.name) \(Int(phase.seconds * 1000)) ms"
+                    + (memory.resident.map { " (anon \($0) MB, \(memory.faultedMB) MB faulted, \(memory.pooledMB) MB pooled)" } ?? "")
             }.joined(separator: ", ")
             let probe = pages.slowestTouchNanoseconds.map {
                 "; slowest first touch of a fresh huge page \($0 / 1000) us, so \(pages.small ? "small" : "huge") pages"

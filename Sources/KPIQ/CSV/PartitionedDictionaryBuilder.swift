@@ -63,10 +63,10 @@ enum PartitionedDictionaryBuilder {
     private struct Work {
         let entries: UnsafeMutablePointer<KeyWords>
         /// Each position's code within its bucket.
-        let codeAt: UnsafeMutablePointer<UInt32>
+        private(set) var codeAt: UnsafeMutablePointer<UInt32>
         /// For a task whose buckets start at position `s`: `firstAt[s + k]` is where its `k`th
         /// distinct string first appears (a task has no more strings than positions).
-        let firstAt: UnsafeMutablePointer<UInt32>
+        private(set) var firstAt: UnsafeMutablePointer<UInt32>
         let longPointers: UnsafeMutablePointer<UnsafePointer<UInt8>>?
         let longLengths: UnsafeMutablePointer<Int32>?
 
@@ -78,10 +78,18 @@ enum PartitionedDictionaryBuilder {
             // keys' pages are given back. The scatter's write-combining lines (scatter.c) keep
             // the TLB misses this costs to one per 64 bytes written.
             entries = LargeAllocation.allocate(KeyWords.self, count: size, hugePages: false)
-            codeAt = LargeAllocation.allocate(UInt32.self, count: size)
-            firstAt = LargeAllocation.allocate(UInt32.self, count: size)
+            // Placeholders, never read: `allocatePositionArrays` allocates both after the scatter.
+            codeAt = UnsafeMutablePointer(bitPattern: MemoryLayout<UInt32>.alignment)!
+            firstAt = codeAt
             longPointers = long ? LargeAllocation.allocate(UnsafePointer<UInt8>.self, count: size) : nil
             longLengths = long ? LargeAllocation.allocate(Int32.self, count: size) : nil
+        }
+
+        /// The arrays the interning writes, allocated once the scatter is done: during a load
+        /// they can then take the pages of the keys the scatter has read (`PageRecycler`).
+        mutating func allocatePositionArrays(_ n: Int) {
+            codeAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
+            firstAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
         }
 
         func releaseAllButCodes() {
@@ -171,13 +179,14 @@ enum PartitionedDictionaryBuilder {
                     lines: lines.bindMemory(to: kpiq_key.self, capacity: buckets * 4), entries: entries)
                 func scatter(_ words: UnsafePointer<UInt64>?) {
                     var row = rows.lowerBound
+                    var released = UnsafeRawPointer(part.keys + row)
                     while row < rows.upperBound {
                         let n = min(rowsPerRelease, rows.upperBound - row)
                         kpiq_scatter_keys(
                             state, part.keys + row, part.hashTops + row, n, words, part.firstRow + row, UInt32(topShift))
-                        // As in the Swift loop: these keys are not needed again.
-                        LargeAllocation.discard(part.keys + row, byteCount: n * MemoryLayout<KeyWords>.stride)
                         row += n
+                        // As in the Swift loop: these keys are not needed again.
+                        LargeAllocation.discard(from: &released, to: UnsafeRawPointer(part.keys + row))
                     }
                     kpiq_scatter_finish(state, buckets)
                 }
@@ -203,8 +212,8 @@ enum PartitionedDictionaryBuilder {
         let buckets = 1 << bucketBits
         let topShift = UInt16(16 - bucketBits)
         let hasLong = parts.contains { $0.longOffsets != nil }
-        let work = Work(n, long: hasLong)
-        let shared = UncheckedBox(work)
+        var work = Work(n, long: hasLong)
+        let scattering = UncheckedBox(work)
         var chunks: [Chunk] = []
         for (index, part) in parts.enumerated() {
             for rows in Parallel.ranges(part.count, parts: Parallel.threadCount) { chunks.append(Chunk(part: index, rows: rows)) }
@@ -240,7 +249,7 @@ enum PartitionedDictionaryBuilder {
         // lines, which needs the entries 64-byte aligned (as any large allocation is).
         let combining = !hasLong && Int(bitPattern: work.entries) & 63 == 0
         _ = Parallel.map(chunks.count) { t in
-            let work = shared.value
+            let work = scattering.value
             let chunk = chunks[t], part = parts[chunk.part]
             if combining {
                 scatterCombining(part, rows: chunk.rows, from: startCursors[t], validity: validity, topShift: topShift, into: work.entries)
@@ -248,13 +257,12 @@ enum PartitionedDictionaryBuilder {
             }
             var cursor = startCursors[t]
             cursor.withUnsafeMutableBufferPointer { cursor in
-                var released = chunk.rows.lowerBound
+                var released = UnsafeRawPointer(part.keys + chunk.rows.lowerBound)
                 for row in chunk.rows {
-                    if row - released == Self.rowsPerRelease {
+                    if (row - chunk.rows.lowerBound) % Self.rowsPerRelease == 0 {
                         // The keys read so far are not needed again: their pages can hold
-                        // the entries written next instead of fresh ones.
-                        LargeAllocation.discard(part.keys + released, byteCount: Self.rowsPerRelease * MemoryLayout<KeyWords>.stride)
-                        released = row
+                        // the arrays written next instead of fresh ones.
+                        LargeAllocation.discard(from: &released, to: UnsafeRawPointer(part.keys + row))
                     }
                     guard validity?.isValid(part.firstRow + row) ?? true else { continue }
                     let b = Int(part.hashTops[row] >> topShift)
@@ -273,6 +281,8 @@ enum PartitionedDictionaryBuilder {
 
         trace.mark("scatter")
         releaseKeys()
+        work.allocatePositionArrays(n)
+        let shared = UncheckedBox(work)
 
         // 3. Codes within each bucket, a run of buckets per task, in order of first appearance.
         let tasks = Parallel.ranges(buckets, parts: Parallel.threadCount * 8)

@@ -1,3 +1,4 @@
+import CKPIQSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,9 @@ enum LargeAllocation {
 
     /// Room for `count` values, 2 MB aligned when it is 2 MB or more. `hugePages: false` leaves
     /// it on small pages: for an array written all over at once but needed only little by little
-    /// (a huge page is resident as soon as one byte of it is touched).
+    /// (a huge page is resident as soon as one byte of it is touched). Like any allocation, it
+    /// holds no particular values: during a load it may be backed by pages another array has
+    /// just given back (`PageRecycler`), so callers write before they read.
     static func allocate<T>(_ type: T.Type, count: Int, hugePages: Bool = true) -> UnsafeMutablePointer<T> {
         let bytes = max(1, count * MemoryLayout<T>.stride)
         if bytes < hugePage {
@@ -25,17 +28,20 @@ enum LargeAllocation {
         #if os(Linux)
         if hugePages { _ = madvise(raw, rounded, hugePageAdvice) }
         #endif
+        PageRecycler.shared.fill(raw, byteCount: rounded)
         return raw.bindMemory(to: T.self, capacity: count)
     }
 
     /// An array of `count` elements written by `body`, whose storage uses transparent huge
     /// pages where it can: first touches of recently freed 4 KB pages cost about three times
     /// more than of 2 MB ones (in virtual machines; `FreshMemory` has the exception), and a
-    /// loaded column's arrays are tens of MB.
+    /// loaded column's arrays are tens of MB. `body` writes every element: during a load the
+    /// storage may hold pages another array has just given back (`PageRecycler`).
     static func array<T>(of _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) -> Void) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let start = buffer.baseAddress {
                 adviseHugePages(UnsafeMutableRawPointer(start), byteCount: count * MemoryLayout<T>.stride)
+                PageRecycler.shared.fill(UnsafeMutableRawPointer(start), byteCount: count * MemoryLayout<T>.stride)
                 body(start)
             }
             initialized = count
@@ -64,8 +70,9 @@ enum LargeAllocation {
     }
     #endif
 
-    /// Gives back to the system the whole 2 MB pages inside a range of memory from `allocate`
-    /// whose contents are no longer needed, while the rest of the allocation is still in use.
+    /// Gives up the whole 2 MB pages inside a range of memory from `allocate` whose contents
+    /// are no longer needed, while the rest of the allocation is still in use: during a load
+    /// they go to the load's next arrays (`PageRecycler`), otherwise back to the system.
     ///
     /// Peak memory, not total, is what a load pays most for: on these virtual machines the
     /// first touch of a page the host has taken back costs about 1.3 ms per MB, several times
@@ -74,9 +81,20 @@ enum LargeAllocation {
     /// whole huge pages are released (a partial one would be split); reading a released page
     /// gives zeros.
     static func discard(_ start: UnsafeRawPointer, byteCount: Int) {
+        if PageRecycler.shared.keep(start, byteCount: byteCount) { return }
         #if os(Linux)
         adviseWholeHugePages(start, byteCount: byteCount, MADV_DONTNEED)
         #endif
+    }
+
+    /// Discards the whole 2 MB pages between `released` and `end` of an array read front to
+    /// back, and moves `released` to the last page boundary reached: called after each step of
+    /// the reading, it gives back every page once, whatever the steps' sizes and alignment.
+    static func discard(from released: inout UnsafeRawPointer, to end: UnsafeRawPointer) {
+        guard end > released else { return }
+        discard(released, byteCount: end - released)
+        let boundary = UnsafeRawPointer(bitPattern: Int(bitPattern: end) / hugePage * hugePage)!
+        if boundary > released { released = boundary }
     }
 
     #if os(Linux)
@@ -88,8 +106,14 @@ enum LargeAllocation {
     }
     #endif
 
-    /// Frees memory from `allocate` (both branches end in the C allocator).
+    /// Frees memory from `allocate` (both branches end in the C allocator). During a load its
+    /// whole 2 MB pages go to the next arrays instead of back to the system (`PageRecycler`).
     static func free<T>(_ pointer: UnsafeMutablePointer<T>) {
+        #if canImport(Glibc)
+        _ = PageRecycler.shared.keep(pointer, byteCount: Int(kpiq_allocation_size(pointer)))
         Glibc.free(pointer)
+        #else
+        Darwin.free(pointer)
+        #endif
     }
 }

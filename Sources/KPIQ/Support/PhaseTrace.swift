@@ -18,6 +18,8 @@ struct PhaseTrace {
     private var showsMemory = false
     private var last = DispatchTime.now().uptimeNanoseconds
     private var parts: [String] = []
+    /// Minor faults so far, to show how much fresh memory each load phase touched.
+    private var lastFaults = PhaseTrace.minorFaults()
 
     init(_ label: String) {
         self.label = label
@@ -34,7 +36,11 @@ struct PhaseTrace {
         guard isOn else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         var part = "\(phase) \(Double((now - last) / 10_000) / 100) ms"
-        if showsMemory, let mb = Self.anonymousResidentMB() { part += " (anon \(mb) MB)" }
+        if showsMemory, let mb = Self.anonymousResidentMB() {
+            let faults = Self.minorFaults()
+            part += " (anon \(mb) MB, \((faults - lastFaults) * 4 / 1024) MB faulted, \(PageRecycler.shared.pooledBytes >> 20) MB pooled)"
+            lastFaults = faults
+        }
         parts.append(part)
         last = DispatchTime.now().uptimeNanoseconds
     }
@@ -43,6 +49,14 @@ struct PhaseTrace {
         guard isOn else { return }
         let text = "\(label): \(parts.joined(separator: ", "))\n"
         _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// Minor page faults of the process so far (each is a first touch of a 4 KB page, or of a
+    /// 2 MB one when it is a huge page, which this count cannot tell apart).
+    static func minorFaults() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_minflt
     }
 
     /// `RssAnon` of /proc/self/status in MB (nil where there is no such file).

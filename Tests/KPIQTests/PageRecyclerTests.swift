@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import KPIQ
+
+#if os(Linux)
+import Glibc
+
+/// Pages a load frees move into its next arrays instead of being faulted in afresh. Each test
+/// uses its own recycler, so loads running in parallel in other suites cannot take its pages.
+@Suite struct PageRecyclerTests {
+    static let granule = PageRecycler.granule
+
+    /// `granules` 2 MB pages of fresh anonymous memory, 2 MB aligned (unmapped by `release`).
+    struct Region {
+        let mapping: UnsafeMutableRawPointer
+        let mappedBytes: Int
+        let base: UnsafeMutableRawPointer
+        let bytes: Int
+
+        init(granules: Int) throws {
+            mappedBytes = (granules + 1) * PageRecyclerTests.granule
+            let raw = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let raw, raw != MAP_FAILED else { throw CocoaError(.fileWriteOutOfSpace) }
+            mapping = raw
+            let g = PageRecyclerTests.granule
+            base = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: raw) + g - 1) / g * g)!
+            bytes = granules * g
+        }
+
+        var words: UnsafeMutablePointer<UInt64> { base.assumingMemoryBound(to: UInt64.self) }
+        var wordCount: Int { bytes / 8 }
+
+        func write(seed: UInt64) {
+            for i in 0..<wordCount { words[i] = seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15 }
+        }
+
+        func holds(seed: UInt64) -> Bool {
+            (0..<wordCount).allSatisfy { words[$0] == seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        }
+
+        var isAllZero: Bool { (0..<wordCount).allSatisfy { words[$0] == 0 } }
+
+        func release() { munmap(mapping, mappedBytes) }
+    }
+
+    @Test func keptPagesMoveWithTheirContentsIntoTheNextArray() throws {
+        let recycler = PageRecycler()
+        recycler.beginLoad()
+        defer { recycler.endLoad() }
+        let freed = try Region(granules: 4)
+        let next = try Region(granules: 4)
+        defer { freed.release(); next.release() }
+        freed.write(seed: 7)
+
+        #expect(recycler.keep(freed.base, byteCount: freed.bytes))
+        #expect(recycler.pooledBytes == freed.bytes)
+        // The freed range is still mapped, and empty.
+        #expect(freed.isAllZero)
+
+        recycler.fill(next.base, byteCount: next.bytes)
+        #expect(recycler.pooledBytes == 0)
+        #expect(recycler.placedBytes == next.bytes)
+        // Moved, not zeroed: what the freed array held is there (callers overwrite it).
+        #expect(next.holds(seed: 7))
+    }
+
+    @Test func onlyWholeResidentGranulesAreKept() throws {
+        let recycler = PageRecycler()
+        recycler.beginLoad()
+        defer { recycler.endLoad() }
+        let region = try Region(granules: 4)
+        defer { region.release() }
+        // Granule 1 written, granule 2 touched once, granules 0 and 3 never.
+        (region.base + Self.granule).initializeMemory(as: UInt8.self, repeating: 1, count: Self.granule)
+        region.base.storeBytes(of: 1, toByteOffset: 2 * Self.granule + 4096, as: UInt8.self)
+
+        // A range that starts and ends inside granules keeps only the whole ones inside it.
+        #expect(recycler.keep(region.base + 100, byteCount: region.bytes - 200))
+        #expect(recycler.pooledBytes == 2 * Self.granule)
+        #expect(recycler.keep(region.base, byteCount: region.bytes))
+        #expect(recycler.pooledBytes == 2 * Self.granule, "granules taken already are empty now, and not kept twice")
+    }
+
+    @Test func nothingIsKeptOrPlacedOutsideALoad() throws {
+        let recycler = PageRecycler()
+        let region = try Region(granules: 2)
+        defer { region.release() }
+        region.write(seed: 3)
+        #expect(!recycler.keep(region.base, byteCount: region.bytes))
+        #expect(region.holds(seed: 3))
+        recycler.fill(region.base, byteCount: region.bytes)
+        #expect(region.holds(seed: 3))
+    }
+
+    @Test func aFullPoolLeavesTheRangeToTheCaller() throws {
+        let recycler = PageRecycler(maximumPooledBytes: 2 * Self.granule)
+        recycler.beginLoad()
+        defer { recycler.endLoad() }
+        let region = try Region(granules: 3)
+        defer { region.release() }
+        region.write(seed: 5)
+        #expect(!recycler.keep(region.base, byteCount: region.bytes))
+        #expect(recycler.pooledBytes == 0)
+        #expect(region.holds(seed: 5))
+    }
+
+    @Test func theLastLoadToEndReleasesThePool() throws {
+        let recycler = PageRecycler()
+        recycler.beginLoad()
+        recycler.beginLoad()
+        let region = try Region(granules: 2)
+        defer { region.release() }
+        region.write(seed: 9)
+        #expect(recycler.keep(region.base, byteCount: region.bytes))
+        recycler.endLoad()
+        #expect(recycler.pooledBytes == region.bytes)
+        recycler.endLoad()
+        #expect(recycler.pooledBytes == 0)
+    }
+
+    @Test func aFilledArrayOfSeveralMappingsIsKeptAgain() throws {
+        // An array that took pooled pages is made of several mappings, which one move cannot
+        // span: keeping it again moves it a granule at a time.
+        let recycler = PageRecycler()
+        recycler.beginLoad()
+        defer { recycler.endLoad() }
+        let first = try Region(granules: 1)
+        let second = try Region(granules: 1)
+        let target = try Region(granules: 4)
+        defer { first.release(); second.release(); target.release() }
+        first.write(seed: 1)
+        second.write(seed: 2)
+        #expect(recycler.keep(first.base, byteCount: first.bytes))
+        #expect(recycler.keep(second.base, byteCount: second.bytes))
+        recycler.fill(target.base + Self.granule, byteCount: 2 * Self.granule)
+        #expect(recycler.pooledBytes == 0)
+        target.write(seed: 4)
+        #expect(recycler.keep(target.base, byteCount: target.bytes))
+        #expect(recycler.pooledBytes == target.bytes)
+        #expect(target.isAllZero)
+    }
+
+    @Test func aBigLoadRecyclesAndReadsBackEveryValue() throws {
+        // Visitor-like ids with many distinct values take the partitioned dictionary build,
+        // whose keys are given back while the scatter reads them (600k rows, 9.6 MB of keys).
+        let rows = 600_000
+        var text = "row,visitor,amount\n"
+        text.reserveCapacity(rows * 32)
+        for i in 0..<rows { text += "\(i),v\(String(i &* 7919 % 450_001, radix: 16)),\(i % 1000)\n" }
+        let before = PageRecycler.shared.placedBytes
+        let table = try TestSupport.load(text)
+        #expect(PageRecycler.shared.placedBytes > before)
+        let visitor = table.column(named: "visitor")!
+        let amount = table.column(named: "amount")!
+        #expect(visitor.dictionary!.count == 450_001)
+        for i in stride(from: 0, to: rows, by: 997) {
+            #expect(visitor.scalar(at: i) == .text("v\(String(i &* 7919 % 450_001, radix: 16))"))
+            #expect(amount.scalar(at: i) == .int(Int64(i % 1000)))
+        }
+    }
+}
+#endif
