@@ -25,10 +25,11 @@ enum LargeAllocation {
         guard posix_memalign(&raw, hugePage, rounded) == 0, let raw else {
             return UnsafeMutablePointer<T>.allocate(capacity: count)
         }
+        // Pages placed from the pool keep their own advice until it is given again here.
+        PageRecycler.shared.fill(raw, byteCount: rounded)
         #if os(Linux)
         if hugePages { _ = madvise(raw, rounded, hugePageAdvice) }
         #endif
-        PageRecycler.shared.fill(raw, byteCount: rounded)
         return raw.bindMemory(to: T.self, capacity: count)
     }
 
@@ -40,8 +41,8 @@ enum LargeAllocation {
     static func array<T>(of _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) -> Void) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let start = buffer.baseAddress {
-                adviseHugePages(UnsafeMutableRawPointer(start), byteCount: count * MemoryLayout<T>.stride)
                 PageRecycler.shared.fill(UnsafeMutableRawPointer(start), byteCount: count * MemoryLayout<T>.stride)
+                adviseHugePages(UnsafeMutableRawPointer(start), byteCount: count * MemoryLayout<T>.stride)
                 body(start)
             }
             initialized = count

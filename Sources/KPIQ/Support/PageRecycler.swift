@@ -67,11 +67,18 @@ final class PageRecycler: Sendable {
         let released: [Segment] = state.withLock { state in
             state.loads -= 1
             guard state.loads == 0 else { return [] }
-            defer { state.segments = []; state.pooledBytes = 0 }
+            defer {
+                // Bytes a `keep` has reserved but not yet added stay counted until it does.
+                state.pooledBytes -= state.segments.reduce(0) { $0 + $1.bytes }
+                state.segments = []
+            }
             return state.segments
         }
-        for segment in released { munmap(UnsafeMutableRawPointer(bitPattern: segment.address), segment.bytes) }
+        Self.unmap(released)
     }
+
+    /// Where the pooled segments start (tests check that `endLoad` unmaps them).
+    var pooledAddresses: [Int] { state.withLock { $0.segments.map(\.address) } }
 
     /// Takes the whole 2 MB pages inside a range whose contents are no longer needed; the range
     /// stays mapped and reads as zeros. Granules with nothing resident (never written, or
@@ -81,8 +88,9 @@ final class PageRecycler: Sendable {
     func keep(_ start: UnsafeRawPointer, byteCount: Int) -> Bool {
         guard let pages = Self.wholeGranules(start, byteCount), state.withLock({ $0.loads > 0 }) else { return false }
         for run in residentRuns(pages) {
+            // Room is reserved first, so that moves in parallel cannot overfill the pool.
             let admitted = state.withLock { state -> Bool in
-                guard state.pooledBytes + run.bytes <= maximumPooledBytes else { return false }
+                guard state.loads > 0, state.pooledBytes + run.bytes <= maximumPooledBytes else { return false }
                 state.pooledBytes += run.bytes
                 return true
             }
@@ -99,10 +107,15 @@ final class PageRecycler: Sendable {
                 }
             }
             let movedBytes = moved.reduce(0) { $0 + $1.bytes }
-            state.withLock { state in
+            let orphans: [Segment] = state.withLock { state in
+                state.pooledBytes -= run.bytes
+                // The last load ended while the pages moved: nothing will take them now.
+                guard state.loads > 0 else { return moved }
                 state.segments.append(contentsOf: moved)
-                state.pooledBytes -= run.bytes - movedBytes
+                state.pooledBytes += movedBytes
+                return []
             }
+            Self.unmap(orphans)
             if movedBytes < run.bytes { return false }
         }
         return true
@@ -149,20 +162,31 @@ final class PageRecycler: Sendable {
                 segment.bytes -= bytes
                 if segment.bytes > 0 { state.segments.append(segment) }
                 state.pooledBytes -= bytes
-                state.placedBytes += bytes
                 wanted.bytes -= bytes
             }
             return taken
         }
         var target = wanted.address
+        var placed = 0
         for segment in taken {
             let from = UnsafeMutableRawPointer(bitPattern: segment.address)
-            if kpiq_pages_place(from, UInt(segment.bytes), UnsafeMutableRawPointer(bitPattern: target)) != 0 {
-                // Cannot happen with pages this pool took; the target keeps its own pages.
+            let to = UnsafeMutableRawPointer(bitPattern: target)
+            if kpiq_pages_place(from, UInt(segment.bytes), to) == 0 {
+                placed += segment.bytes
+            } else {
+                // Not expected with pages this pool took, but the target may have been
+                // unmapped before the move failed: map fresh memory there (nothing has been
+                // written to it yet), and give the pooled pages back.
+                _ = mmap(to, segment.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
                 munmap(from, segment.bytes)
             }
             target += segment.bytes
         }
+        if placed > 0 { state.withLock { $0.placedBytes += placed } }
+    }
+
+    private static func unmap(_ segments: [Segment]) {
+        for segment in segments { munmap(UnsafeMutableRawPointer(bitPattern: segment.address), segment.bytes) }
     }
 
     /// The whole granules inside a range, or nil when it holds none.
