@@ -7,8 +7,9 @@ enum CSVColumnAssembler {
         kinds.reduce(.unknown, CSVSniffer.widen)
     }
 
-    /// Builds the column from builders that already share one kind.
-    static func assemble(_ builders: [ColumnBuilder]) -> Column {
+    /// Builds the column from builders that already share one kind. Only a text column with
+    /// many distinct strings, whose dictionary takes long to build, looks at `cancel`.
+    static func assemble(_ builders: [ColumnBuilder], cancel: CancellationToken? = nil) throws -> Column {
         let kind = builders.first?.kind ?? .unknown
         let total = builders.reduce(0) { $0 + $1.rows }
         let validity = concatenateValidity(builders, total: total)
@@ -53,7 +54,7 @@ enum CSVColumnAssembler {
             return Column(type: type, values: .integers(packed), validity: validity)
         case .text:
             if builders.contains(where: { $0.text.isDeferred }) {
-                return assembleDeferredText(builders, total: total, validity: validity)
+                return try assembleDeferredText(builders, total: total, validity: validity, cancel: cancel)
             }
             let global = builders[0]
             var codeParts: [[UInt32]] = []
@@ -109,7 +110,9 @@ enum CSVColumnAssembler {
     }
 
     /// A text column with many distinct values: the dictionary is built in one go, in parallel.
-    private static func assembleDeferredText(_ builders: [ColumnBuilder], total: Int, validity: Validity?) -> Column {
+    private static func assembleDeferredText(
+        _ builders: [ColumnBuilder], total: Int, validity: Validity?, cancel: CancellationToken?
+    ) throws -> Column {
         // A partition that stayed under the threshold hands over its keys too.
         _ = Parallel.map(builders.count) { k in builders[k].text.switchToDeferred() }
         var parts: [PartitionedDictionaryBuilder.Part] = []
@@ -118,7 +121,7 @@ enum CSVColumnAssembler {
             parts.append(PartitionedDictionaryBuilder.Part(b.text.deferred, firstRow: first))
             first += b.rows
         }
-        let (codes, dictionary) = PartitionedDictionaryBuilder.build(parts, validity: validity) {
+        let (codes, dictionary) = try PartitionedDictionaryBuilder.build(parts, validity: validity, cancel: cancel) {
             for b in builders { b.text.releaseDeferredKeys() }
         }
         return Column(type: .text, values: .text(codes: codes, dictionary: dictionary), validity: validity)

@@ -188,17 +188,18 @@ public enum CSVReader {
         let valueBytes = (0..<names.count).map { c in results.reduce(0) { $0 + $1.builders[c].valueBytes } }
         let rest = (0..<names.count).filter { !deferred.contains($0) }
             .sorted { a, b in valueBytes[a] != valueBytes[b] ? valueBytes[a] < valueBytes[b] : a < b }
-        let restColumns = Parallel.map(rest.count) { k -> Column in
+        let restColumns = try Parallel.map(rest.count) { k -> Column in
             let builders = results.map { $0.builders[rest[k]] }
             defer { for b in builders { b.releaseStorage() } }
-            return CSVColumnAssembler.assemble(builders)
+            return try CSVColumnAssembler.assemble(builders)
         }
         for (c, column) in zip(rest, restColumns) { assembled[c] = column }
         phase("assemble")
         for c in deferred {
+            if cancel?.isCancelled == true { throw Cancelled() }
             let builders = results.map { $0.builders[c] }
-            assembled[c] = CSVColumnAssembler.assemble(builders)
-            for b in builders { b.releaseStorage() }
+            defer { for b in builders { b.releaseStorage() } }
+            assembled[c] = try CSVColumnAssembler.assemble(builders, cancel: cancel)
         }
         let columns = assembled.map { $0! }
         phase("dictionaries")

@@ -94,11 +94,16 @@ enum PartitionedDictionaryBuilder {
             firstAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
         }
 
-        func releaseAllButCodes() {
+        /// Frees what the scatter writes (all there is before `allocatePositionArrays`).
+        func releaseEntries() {
             LargeAllocation.free(entries)
-            LargeAllocation.free(firstAt)
             if let longPointers { LargeAllocation.free(longPointers) }
             if let longLengths { LargeAllocation.free(longLengths) }
+        }
+
+        func releaseAllButCodes() {
+            releaseEntries()
+            LargeAllocation.free(firstAt)
         }
 
         func releaseCodes() { LargeAllocation.free(codeAt) }
@@ -168,7 +173,7 @@ enum PartitionedDictionaryBuilder {
     /// it goes (as the Swift loop does).
     private static func scatterCombining(
         _ part: Part, rows: Range<Int>, from startCursor: [Int], validity: Validity?, topShift: UInt16,
-        into entries: UnsafeMutablePointer<KeyWords>
+        into entries: UnsafeMutablePointer<KeyWords>, cancel: CancellationToken?
     ) {
         let buckets = startCursor.count
         var cursor = startCursor
@@ -183,6 +188,8 @@ enum PartitionedDictionaryBuilder {
                     var row = rows.lowerBound
                     var released = UnsafeRawPointer(part.keys + row)
                     while row < rows.upperBound {
+                        // Stopped work is thrown away by `build`: the keys need not all be copied.
+                        if cancel?.isCancelled == true { break }
                         let n = min(rowsPerRelease, rows.upperBound - row)
                         kpiq_scatter_keys(
                             state, part.keys + row, part.hashTops + row, n, words, part.firstRow + row, UInt32(topShift))
@@ -199,13 +206,15 @@ enum PartitionedDictionaryBuilder {
 
     /// Codes for every row (0 for null rows) and the dictionary they index. `releaseKeys` is
     /// called once the parts' keys have been copied (their other arrays are read to the end).
+    /// Throws `Cancelled` between steps once `cancel` is raised; each step's tasks stop early
+    /// too, so that a Ctrl-C is answered within a few tens of milliseconds.
     ///
     /// Fresh memory is the largest cost of a load (a first touch of a page is a page fault and
     /// zeroing, and on a virtual machine often a fault in the host too), so each array is
     /// freed as soon as it has been read for the last time, before the next is written.
     static func build(
-        _ parts: [Part], validity: Validity?, releaseKeys: () -> Void = {}
-    ) -> (codes: PackedIntegers, dictionary: StringDictionary) {
+        _ parts: [Part], validity: Validity?, cancel: CancellationToken? = nil, releaseKeys: () -> Void = {}
+    ) throws -> (codes: PackedIntegers, dictionary: StringDictionary) {
         let n = parts.reduce(0) { $0 + $1.count }
         var trace = PhaseTrace(load: "dictionary of \(n) rows")
         defer { trace.emit() }
@@ -246,6 +255,10 @@ enum PartitionedDictionaryBuilder {
         bucketStart[buckets] = running
 
         trace.mark("histogram")
+        if cancel?.isCancelled == true {
+            work.releaseEntries()
+            throw Cancelled()
+        }
         // 2. Keys into bucket order (stable: chunks and rows within them are in order).
         // Without long strings (ids nearly always), a C loop copies them through write-combining
         // lines, which needs the entries 64-byte aligned (as any large allocation is).
@@ -254,7 +267,9 @@ enum PartitionedDictionaryBuilder {
             let work = scattering.value
             let chunk = chunks[t], part = parts[chunk.part]
             if combining {
-                scatterCombining(part, rows: chunk.rows, from: startCursors[t], validity: validity, topShift: topShift, into: work.entries)
+                scatterCombining(
+                    part, rows: chunk.rows, from: startCursors[t], validity: validity, topShift: topShift,
+                    into: work.entries, cancel: cancel)
                 return
             }
             var cursor = startCursors[t]
@@ -262,6 +277,7 @@ enum PartitionedDictionaryBuilder {
                 var released = UnsafeRawPointer(part.keys + chunk.rows.lowerBound)
                 for row in chunk.rows {
                     if (row - chunk.rows.lowerBound) % Self.rowsPerRelease == 0 {
+                        if cancel?.isCancelled == true { break }
                         // The keys read so far are not needed again: their pages can hold
                         // the arrays written next instead of fresh ones.
                         LargeAllocation.discard(from: &released, to: UnsafeRawPointer(part.keys + row))
@@ -282,6 +298,10 @@ enum PartitionedDictionaryBuilder {
         }
 
         trace.mark("scatter")
+        if cancel?.isCancelled == true {
+            work.releaseEntries()
+            throw Cancelled()
+        }
         releaseKeys()
         work.allocatePositionArrays(n)
         let shared = UncheckedBox(work)
@@ -290,6 +310,7 @@ enum PartitionedDictionaryBuilder {
         let tasks = Parallel.ranges(buckets, parts: Parallel.threadCount * 8)
         let largest = (0..<buckets).map { bucketStart[$0 + 1] - bucketStart[$0] }.max() ?? 0
         let outputs = Parallel.map(tasks.count) { t -> TaskOutput in
+            if cancel?.isCancelled == true { return TaskOutput() }
             let work = shared.value
             var table = BucketTable(largestBucket: largest)
             defer { table.release() }
@@ -336,6 +357,11 @@ enum PartitionedDictionaryBuilder {
         }
 
         trace.mark("intern")
+        if cancel?.isCancelled == true {
+            work.releaseAllButCodes()
+            work.releaseCodes()
+            throw Cancelled()
+        }
         // 4. Where each bucket's codes and each task's bytes start in the dictionary.
         var codeBase = [Int](repeating: 0, count: buckets + 1)
         var taskCodeBase = [Int](repeating: 0, count: tasks.count + 1)
@@ -356,6 +382,7 @@ enum PartitionedDictionaryBuilder {
                 offsetsStart[0] = 0
                 let out = UncheckedBox((bytesStart, offsetsStart))
                 _ = Parallel.map(tasks.count) { t in
+                    if cancel?.isCancelled == true { return }
                     let work = shared.value
                     let (bytes, offsets) = out.value
                     let firstAt = work.firstAt + bucketStart[tasks[t].lowerBound]
@@ -388,6 +415,10 @@ enum PartitionedDictionaryBuilder {
         trace.mark("strings")
         // Only the codes at each position are still needed.
         work.releaseAllButCodes()
+        if cancel?.isCancelled == true {
+            work.releaseCodes()
+            throw Cancelled()
+        }
 
         // 6. Codes back into row order, shifted past the buckets before each one, written
         //    straight into the column's packed storage.
@@ -395,6 +426,7 @@ enum PartitionedDictionaryBuilder {
             LargeAllocation.array(of: T.self, count: n) { start in
                 let out = UncheckedBox(start)
                 _ = Parallel.map(chunks.count) { t in
+                    if cancel?.isCancelled == true { return }
                     let work = shared.value
                     let codes = out.value
                     let chunk = chunks[t], part = parts[chunk.part]
@@ -428,6 +460,7 @@ enum PartitionedDictionaryBuilder {
 
         trace.mark("codes")
         work.releaseCodes()
+        if cancel?.isCancelled == true { throw Cancelled() }
         return (packed, StringDictionary(bytes: bytes, offsets: offsets))
     }
 }
