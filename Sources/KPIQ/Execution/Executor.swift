@@ -54,7 +54,7 @@ public struct Executor {
                 return Self.aggregateSpec(aggregate, expectedRows: rows)
             }
             var trace = PhaseTrace("aggregate \(rows) rows")
-            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows) }, cancel: cancel)
+            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows, cancel: cancel) }, cancel: cancel)
             trace.mark("scan")
             let names = schema.names
             let keyColumn = keys.count == 1 ? Self.storedColumn(keys[0], source: source, steps: steps) : nil

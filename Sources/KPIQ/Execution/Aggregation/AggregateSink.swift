@@ -13,8 +13,15 @@ final class AggregateSink: BatchSink {
     let specs: [Spec]
     let indexer: GroupIndexer
     let accumulators: [any Accumulator]
+    /// Checked while per-group state for many new groups is first touched, which can take
+    /// longer than the 100 ms a Ctrl-C may wait (see `reserve`).
+    let cancel: CancellationToken?
+    /// Groups the accumulators have reserved state for.
+    private var reservedGroups = 0
 
-    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec], expectedRows: Int) {
+    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec], expectedRows: Int,
+         cancel: CancellationToken? = nil) {
+        self.cancel = cancel
         keyExpressions = keys.map(\.expression)
         indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, expectedRows: expectedRows)
         self.specs = specs
@@ -26,6 +33,12 @@ final class AggregateSink: BatchSink {
         let rows = batch.rowNumbers
         let groups = indexer.groups(for: keys, rowNumbers: rows)
         let groupCount = indexer.count
+        if groupCount > reservedGroups {
+            // Text keys number their groups by code: the first batch brings the whole
+            // dictionary's worth of groups (millions of visitors) at once.
+            for accumulator in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }
+            reservedGroups = groupCount
+        }
         for (spec, accumulator) in zip(specs, accumulators) {
             var mask: [UInt8]?
             if let filter = spec.filter {

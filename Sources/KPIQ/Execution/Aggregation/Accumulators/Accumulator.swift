@@ -8,6 +8,15 @@ protocol Accumulator: AnyObject {
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?)
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int)
     func finish(order: [Int]) -> Column
+    /// Makes room for state of `groupCount` groups before a batch brings them. An accumulator
+    /// whose state for millions of groups takes long to first touch fills it in pieces and
+    /// throws `Cancelled` between them once `cancel` is raised.
+    func reserve(groupCount: Int, cancel: CancellationToken?) throws
+}
+
+extension Accumulator {
+    /// Most state grows in the next `update` (a few ms even for millions of groups).
+    func reserve(groupCount: Int, cancel: CancellationToken?) throws {}
 }
 
 extension Array {

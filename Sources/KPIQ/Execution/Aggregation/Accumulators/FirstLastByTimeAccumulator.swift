@@ -41,6 +41,30 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
         return isFirst ? key < current.key : key > current.key
     }
 
+    /// State for millions of groups is filled in pieces of 8 MB, checking `cancel` between
+    /// them: right after a load its huge pages are cold, and 6M visitors' 144 MB took 270 ms.
+    func reserve(groupCount: Int, cancel: CancellationToken?) throws {
+        guard best.isEmpty, groupCount > 1 << 16 else { return }
+        let piece = (8 << 20) / MemoryLayout<Best>.stride
+        var stopped = false
+        let filled = LargeAllocation.array(of: Best.self, count: groupCount) { start in
+            var done = 0
+            while done < groupCount {
+                if cancel?.isCancelled == true {
+                    // The rest stays unwritten: the array (of plain values, nothing to
+                    // destroy) is dropped below, never read.
+                    stopped = true
+                    return
+                }
+                let n = min(piece, groupCount - done)
+                (start + done).initialize(repeating: Best(), count: n)
+                done += n
+            }
+        }
+        if stopped { throw Cancelled() }
+        best = filled
+    }
+
     private func grow(to count: Int) {
         if best.isEmpty, count > 1 << 16 { best = LargeAllocation.filled(Best(), count: count) }
         if best.count < count { best.append(contentsOf: repeatElement(Best(), count: count - best.count)) }
