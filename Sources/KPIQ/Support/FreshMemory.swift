@@ -11,10 +11,11 @@ import Synchronization
 /// On the virtual machines kpiq is measured on, the host takes back memory the guest has freed
 /// within seconds. The first touch of such a page costs about 1.75 ms per MB on a 2 MB huge
 /// page but 0.4 ms per MB on 4 KB pages; memory another process freed a moment ago costs
-/// 0.15 ms per MB on huge pages and 0.4 on small ones. Loading scale-10 events.csv (about 890 MB
-/// of first touches, counted as minor faults) after two idle minutes took 1.57-1.67 s on huge pages and 1.36-1.42 s on small
-/// ones; right after another load, 1.29-1.34 s on huge pages and 1.35-1.43 s on small ones.
-/// So a big load first touches some fresh huge pages, and takes small pages if one is slow.
+/// 0.15 ms per MB on huge pages and 0.4 on small ones. Loading scale-10 events.csv (about 940 MB
+/// of first touches, counted as minor faults, before `PageRecycler` cut them to about 610 MB)
+/// after two idle minutes took 1.57-1.67 s on huge pages and 1.36-1.42 s on small ones; right
+/// after another load, 1.29-1.34 s on huge pages and 1.35-1.43 s on small ones. So a big load
+/// first touches some fresh huge pages, and takes small pages if one is slow.
 enum FreshMemory {
     /// Files smaller than this are not worth the probe (at most a few ms): their arrays are small.
     static let probedFileBytes = 64 << 20

@@ -9,9 +9,10 @@ import Synchronization
 /// Pages a load has written and no longer needs, kept to back the load's next arrays.
 ///
 /// A load frees scratch arrays and allocates the next ones all the time: at scale 10 it first
-/// touches about 890 MB of fresh pages (minor faults) for a peak of about 420 MB. Each fresh
-/// page costs a fault and zeroing, and on the virtual machines kpiq is measured on, where the
-/// guest hands freed memory back to the host within seconds, often a fault in the host too.
+/// touched about 940 MB of fresh pages (minor faults, 51 MB of them the file's mapping) for an
+/// anonymous peak of about 420 MB; with this pool, about 610 MB. Each fresh page costs a fault
+/// and zeroing, and on the virtual machines kpiq is measured on, where the guest hands freed
+/// memory back to the host within seconds, often a fault in the host too.
 /// Giving freed memory back to the C allocator does not avoid that: blocks this big are
 /// mappings of their own, unmapped when freed.
 ///
