@@ -33,8 +33,8 @@ public enum CSVReader {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
-        /// Anonymous resident MB after each phase, MB of first touches during it and MB kept for reuse (`PageRecycler`), when the
-        /// load is traced.
+        /// Anonymous resident MB after each phase, MB of first touches during it and MB kept for
+        /// reuse (`PageRecycler`), when the load is traced.
         var phaseMemory: [(resident: Int?, faultedMB: Int, pooledMB: Int)] = []
         var faults = PhaseTrace.loadEnabled ? PhaseTrace.minorFaults() : 0
         func phase(_ name: String) {
