@@ -58,15 +58,11 @@ enum PartitionedDictionaryBuilder {
         let rows: Range<Int>
     }
 
-    /// Scratch arrays indexed by position in bucket order. The long-string arrays are only
-    /// written for long strings: their untouched pages cost nothing.
-    private struct Work {
+    /// What the scatter writes, indexed by position in bucket order: the keys, and long
+    /// strings' references. The long-string arrays are only written for long strings: their
+    /// untouched pages cost nothing.
+    private struct Scattered {
         let entries: UnsafeMutablePointer<KeyWords>
-        /// Each position's code within its bucket.
-        private(set) var codeAt: UnsafeMutablePointer<UInt32>
-        /// For a task whose buckets start at position `s`: `firstAt[s + k]` is where its `k`th
-        /// distinct string first appears (a task has no more strings than positions).
-        private(set) var firstAt: UnsafeMutablePointer<UInt32>
         let longPointers: UnsafeMutablePointer<UnsafePointer<UInt8>>?
         let longLengths: UnsafeMutablePointer<Int32>?
 
@@ -80,29 +76,40 @@ enum PartitionedDictionaryBuilder {
             // 75 MB and saves 150 MB of fresh pages.) The scatter's write-combining lines
             // (scatter.c) keep the TLB misses this costs to one per 64 bytes written.
             entries = LargeAllocation.allocate(KeyWords.self, count: size, hugePages: false)
-            // Placeholders, never read: `allocatePositionArrays` allocates both after the scatter.
-            codeAt = UnsafeMutablePointer(bitPattern: MemoryLayout<UInt32>.alignment)!
-            firstAt = codeAt
             longPointers = long ? LargeAllocation.allocate(UnsafePointer<UInt8>.self, count: size) : nil
             longLengths = long ? LargeAllocation.allocate(Int32.self, count: size) : nil
         }
 
-        /// The arrays the interning writes, allocated once the scatter is done: during a load
-        /// they can then take the pages of the keys the scatter has read (`PageRecycler`).
-        mutating func allocatePositionArrays(_ n: Int) {
-            codeAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
-            firstAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
-        }
-
-        /// Frees what the scatter writes (all there is before `allocatePositionArrays`).
-        func releaseEntries() {
+        func release() {
             LargeAllocation.free(entries)
             if let longPointers { LargeAllocation.free(longPointers) }
             if let longLengths { LargeAllocation.free(longLengths) }
         }
+    }
+
+    /// Scratch arrays indexed by position in bucket order: the scatter's, and the two the
+    /// interning writes, allocated once the scatter is done so that during a load they take
+    /// the pages of the keys it has read (`PageRecycler`).
+    private struct Work {
+        let scattered: Scattered
+        /// Each position's code within its bucket.
+        let codeAt: UnsafeMutablePointer<UInt32>
+        /// For a task whose buckets start at position `s`: `firstAt[s + k]` is where its `k`th
+        /// distinct string first appears (a task has no more strings than positions).
+        let firstAt: UnsafeMutablePointer<UInt32>
+
+        var entries: UnsafeMutablePointer<KeyWords> { scattered.entries }
+        var longPointers: UnsafeMutablePointer<UnsafePointer<UInt8>>? { scattered.longPointers }
+        var longLengths: UnsafeMutablePointer<Int32>? { scattered.longLengths }
+
+        init(_ scattered: Scattered, count n: Int) {
+            self.scattered = scattered
+            codeAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
+            firstAt = LargeAllocation.allocate(UInt32.self, count: max(1, n))
+        }
 
         func releaseAllButCodes() {
-            releaseEntries()
+            scattered.release()
             LargeAllocation.free(firstAt)
         }
 
@@ -223,8 +230,8 @@ enum PartitionedDictionaryBuilder {
         let buckets = 1 << bucketBits
         let topShift = UInt16(16 - bucketBits)
         let hasLong = parts.contains { $0.longOffsets != nil }
-        var work = Work(n, long: hasLong)
-        let scattering = UncheckedBox(work)
+        let scattered = Scattered(n, long: hasLong)
+        let scattering = UncheckedBox(scattered)
         var chunks: [Chunk] = []
         for (index, part) in parts.enumerated() {
             for rows in Parallel.ranges(part.count, parts: Parallel.threadCount) { chunks.append(Chunk(part: index, rows: rows)) }
@@ -256,20 +263,20 @@ enum PartitionedDictionaryBuilder {
 
         trace.mark("histogram")
         if cancel?.isCancelled == true {
-            work.releaseEntries()
+            scattered.release()
             throw Cancelled()
         }
         // 2. Keys into bucket order (stable: chunks and rows within them are in order).
         // Without long strings (ids nearly always), a C loop copies them through write-combining
         // lines, which needs the entries 64-byte aligned (as any large allocation is).
-        let combining = !hasLong && Int(bitPattern: work.entries) & 63 == 0
+        let combining = !hasLong && Int(bitPattern: scattered.entries) & 63 == 0
         _ = Parallel.map(chunks.count) { t in
-            let work = scattering.value
+            let scattered = scattering.value
             let chunk = chunks[t], part = parts[chunk.part]
             if combining {
                 scatterCombining(
                     part, rows: chunk.rows, from: startCursors[t], validity: validity, topShift: topShift,
-                    into: work.entries, cancel: cancel)
+                    into: scattered.entries, cancel: cancel)
                 return
             }
             var cursor = startCursors[t]
@@ -287,11 +294,11 @@ enum PartitionedDictionaryBuilder {
                     let at = cursor[b]
                     cursor[b] = at + 1
                     let key = part.keys[row]
-                    work.entries[at] = key
+                    scattered.entries[at] = key
                     if key.key1 == StringInterner.longMarker {
                         let (pointer, length) = part.longText(row)
-                        work.longPointers![at] = pointer
-                        work.longLengths![at] = Int32(truncatingIfNeeded: length)
+                        scattered.longPointers![at] = pointer
+                        scattered.longLengths![at] = Int32(truncatingIfNeeded: length)
                     }
                 }
             }
@@ -299,11 +306,11 @@ enum PartitionedDictionaryBuilder {
 
         trace.mark("scatter")
         if cancel?.isCancelled == true {
-            work.releaseEntries()
+            scattered.release()
             throw Cancelled()
         }
         releaseKeys()
-        work.allocatePositionArrays(n)
+        let work = Work(scattered, count: n)
         let shared = UncheckedBox(work)
 
         // 3. Codes within each bucket, a run of buckets per task, in order of first appearance.
