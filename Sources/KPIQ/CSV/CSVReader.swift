@@ -33,18 +33,13 @@ public enum CSVReader {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
-        /// Anonymous resident MB after each phase, MB of first touches during it and MB kept for
-        /// reuse (`PageRecycler`), when the load is traced.
-        var phaseMemory: [(resident: Int?, faultedMB: Int, pooledMB: Int)] = []
+        /// The memory after each phase (`PhaseTrace.memoryNote`), when the load is traced.
+        var phaseMemory: [String] = []
         var faults = PhaseTrace.loadEnabled ? PhaseTrace.minorFaults() : 0
         func phase(_ name: String) {
             let now = DispatchTime.now()
             phases.append((name, Double(now.uptimeNanoseconds - phaseStart.uptimeNanoseconds) / 1e9))
-            if PhaseTrace.loadEnabled {
-                let now = PhaseTrace.minorFaults()
-                phaseMemory.append((PhaseTrace.anonymousResidentMB(), (now - faults) * 4 / 1024, PageRecycler.shared.pooledBytes >> 20))
-                faults = now
-            }
+            if PhaseTrace.loadEnabled { phaseMemory.append(PhaseTrace.memoryNote(faultsSince: &faults)) }
             phaseStart = DispatchTime.now()
         }
         let file = try MappedFile(path: path)
@@ -212,8 +207,7 @@ public enum CSVReader {
         report.phases = phases
         if PhaseTrace.loadEnabled {
             let line = zip(phases, phaseMemory).map { phase, memory in
-                "\(phase.name) \(Int(phase.seconds * 1000)) ms"
-                    + (memory.resident.map { " (anon \($0) MB, \(memory.faultedMB) MB faulted, \(memory.pooledMB) MB pooled)" } ?? "")
+                "\(phase.name) \(Int(phase.seconds * 1000)) ms" + memory
             }.joined(separator: ", ")
             let probe = pages.slowestTouchNanoseconds.map {
                 "; slowest first touch of a fresh huge page \($0 / 1000) us, so \(pages.small ? "small" : "huge") pages"

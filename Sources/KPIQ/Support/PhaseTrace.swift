@@ -18,8 +18,8 @@ struct PhaseTrace {
     private var showsMemory = false
     private var last = DispatchTime.now().uptimeNanoseconds
     private var parts: [String] = []
-    /// Minor faults so far, to show how much fresh memory each load phase touched.
-    private var lastFaults = PhaseTrace.minorFaults()
+    /// Minor faults at the last mark, to show how much fresh memory each load phase touched.
+    private var lastFaults = 0
 
     init(_ label: String) {
         self.label = label
@@ -30,17 +30,14 @@ struct PhaseTrace {
         self.label = label
         isOn = Self.loadEnabled
         showsMemory = true
+        if isOn { lastFaults = Self.minorFaults() }
     }
 
     mutating func mark(_ phase: String) {
         guard isOn else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         var part = "\(phase) \(Double((now - last) / 10_000) / 100) ms"
-        if showsMemory, let mb = Self.anonymousResidentMB() {
-            let faults = Self.minorFaults()
-            part += " (anon \(mb) MB, \((faults - lastFaults) * 4 / 1024) MB faulted, \(PageRecycler.shared.pooledBytes >> 20) MB pooled)"
-            lastFaults = faults
-        }
+        if showsMemory { part += Self.memoryNote(faultsSince: &lastFaults) }
         parts.append(part)
         last = DispatchTime.now().uptimeNanoseconds
     }
@@ -49,6 +46,17 @@ struct PhaseTrace {
         guard isOn else { return }
         let text = "\(label): \(parts.joined(separator: ", "))\n"
         _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// " (anon A MB, F MB faulted, P MB pooled)": anonymous resident memory now, fresh memory
+    /// touched since `faults` (which it moves to now), and freed pages held for reuse
+    /// (`PageRecycler`). Empty where /proc/self/status is missing.
+    static func memoryNote(faultsSince faults: inout Int) -> String {
+        guard let resident = anonymousResidentMB() else { return "" }
+        let now = minorFaults()
+        // A fault is a 4 KB page here (x86-64 Linux); huge pages would count 512 times fewer.
+        defer { faults = now }
+        return " (anon \(resident) MB, \((now - faults) * 4 / 1024) MB faulted, \(PageRecycler.shared.pooledBytes >> 20) MB pooled)"
     }
 
     /// Minor page faults of the process so far (each is a first touch of a 4 KB page, or of a
