@@ -34,18 +34,32 @@ import Glibc
             for i in 0..<wordCount { words[i] = seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15 }
         }
 
-        func holds(seed: UInt64) -> Bool {
-            (0..<wordCount).allSatisfy { words[$0] == seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        /// Whether the granules `granules` (all by default) hold what `write(seed:)` wrote.
+        func holds(seed: UInt64, granules: Range<Int>? = nil) -> Bool {
+            wordRange(granules).allSatisfy { words[$0] == seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
         }
 
-        var isAllZero: Bool { (0..<wordCount).allSatisfy { words[$0] == 0 } }
+        func isZero(granules: Range<Int>? = nil) -> Bool { wordRange(granules).allSatisfy { words[$0] == 0 } }
+
+        var isAllZero: Bool { isZero() }
+
+        private func wordRange(_ granules: Range<Int>?) -> Range<Int> {
+            let perGranule = PageRecyclerTests.granule / 8
+            return granules.map { $0.lowerBound * perGranule..<$0.upperBound * perGranule } ?? 0..<wordCount
+        }
 
         func release() { munmap(mapping, mappedBytes) }
     }
 
-    @Test func keptPagesMoveWithTheirContentsIntoTheNextArray() throws {
-        let recycler = PageRecycler()
+    /// A recycler of its own with a load running; the test ends the load.
+    static func recyclerDuringLoad(maximumPooledBytes: Int = 512 << 20) -> PageRecycler {
+        let recycler = PageRecycler(maximumPooledBytes: maximumPooledBytes)
         recycler.beginLoad()
+        return recycler
+    }
+
+    @Test func keptPagesMoveWithTheirContentsIntoTheNextArray() throws {
+        let recycler = Self.recyclerDuringLoad()
         defer { recycler.endLoad() }
         let freed = try Region(granules: 4)
         let next = try Region(granules: 4)
@@ -65,8 +79,7 @@ import Glibc
     }
 
     @Test func onlyWholeGranulesInsideTheRangeAreKept() throws {
-        let recycler = PageRecycler()
-        recycler.beginLoad()
+        let recycler = Self.recyclerDuringLoad()
         defer { recycler.endLoad() }
         let region = try Region(granules: 4)
         defer { region.release() }
@@ -77,15 +90,13 @@ import Glibc
         // the bytes around them, outside whole granules, are someone else's.
         #expect(recycler.keep(region.base + 100, byteCount: region.bytes - 200))
         #expect(recycler.pooledBytes == 2 * g)
-        let words = region.words, perGranule = g / 8
-        #expect((0..<perGranule).allSatisfy { words[$0] == 11 &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 })
-        #expect((3 * perGranule..<4 * perGranule).allSatisfy { words[$0] == 11 &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 })
-        #expect((perGranule..<3 * perGranule).allSatisfy { words[$0] == 0 })
+        #expect(region.holds(seed: 11, granules: 0..<1))
+        #expect(region.holds(seed: 11, granules: 3..<4))
+        #expect(region.isZero(granules: 1..<3))
     }
 
     @Test func granulesWithNothingResidentAreNotKept() throws {
-        let recycler = PageRecycler()
-        recycler.beginLoad()
+        let recycler = Self.recyclerDuringLoad()
         defer { recycler.endLoad() }
         let region = try Region(granules: 4)
         defer { region.release() }
@@ -111,8 +122,7 @@ import Glibc
     }
 
     @Test func aFullPoolLeavesTheRangeToTheCaller() throws {
-        let recycler = PageRecycler(maximumPooledBytes: 2 * Self.granule)
-        recycler.beginLoad()
+        let recycler = Self.recyclerDuringLoad(maximumPooledBytes: 2 * Self.granule)
         defer { recycler.endLoad() }
         let region = try Region(granules: 3)
         defer { region.release() }
@@ -146,8 +156,7 @@ import Glibc
     @Test func aFilledArrayOfSeveralMappingsIsKeptAgain() throws {
         // An array that took pooled pages is made of several mappings, which one move cannot
         // span: keeping it again moves it a granule at a time.
-        let recycler = PageRecycler()
-        recycler.beginLoad()
+        let recycler = Self.recyclerDuringLoad()
         defer { recycler.endLoad() }
         let first = try Region(granules: 1)
         let second = try Region(granules: 1)
