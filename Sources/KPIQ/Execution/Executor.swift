@@ -8,9 +8,21 @@ public struct Executor {
     /// Whether unread columns are dropped before the plan runs (`ColumnPruning`); tests turn
     /// it off to compare.
     var prunesColumns = true
+    /// The results of the stages of the `QueryPlan` being run, by name.
+    private var stageResults: [String: Table] = [:]
 
     public init(cancel: CancellationToken? = nil) {
         self.cancel = cancel
+    }
+
+    /// Runs each stage in order (each may read those before it), then the result.
+    public func run(_ plan: QueryPlan) throws -> Table {
+        var executor = self
+        for stage in plan.stages {
+            let table = try executor.run(stage.plan)
+            executor.stageResults[stage.name] = table.renamed(stage.plan.schema.names)
+        }
+        return try executor.run(plan.result)
     }
 
     public func run(_ plan: LogicalPlan) throws -> Table {
@@ -26,6 +38,9 @@ public struct Executor {
         try cancel?.check()
         switch plan {
         case .scan(_, let table):
+            return table
+        case .stage(let name, _):
+            guard let table = stageResults[name] else { preconditionFailure("stage `\(name)` read before it ran") }
             return table
         case .filter, .project:
             let (source, steps) = try chain(plan)

@@ -29,6 +29,9 @@ enum ColumnPruning {
         case .scan(_, let table):
             // Streaming readers take columns from the table as they need them.
             return (plan, Array(0..<table.columns.count))
+        case .stage(_, let schema):
+            // A stage's result is a table too: read as it is.
+            return (plan, Array(0..<schema.fields.count))
         case .filter(let input, let condition):
             let (child, position) = narrowed(input, to: merged(needed, columns(readBy: [condition])))
             return (.filter(child, remap([condition], position)[0]), position)
@@ -140,6 +143,7 @@ extension LogicalPlan {
         while true {
             switch node {
             case .scan(_, let table): return table.columns.count
+            case .stage(_, let schema): return schema.fields.count
             case .filter(let input, _), .sort(let input, _), .limit(let input, _, _): node = input
             case .project(_, let expressions, _): return expressions.count
             case .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema): return schema.fields.count

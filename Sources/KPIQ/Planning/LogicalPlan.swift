@@ -3,6 +3,8 @@
 public indirect enum LogicalPlan: Sendable {
     /// The rows of a dataset (or of a table computed earlier).
     case scan(name: String, table: Table)
+    /// The result of an earlier stage of the same `QueryPlan`, by name (SQL's `WITH name AS`).
+    case stage(name: String, Schema)
     case filter(LogicalPlan, BoundExpression)
     /// The output columns, each an expression over the input.
     case project(LogicalPlan, [BoundExpression], Schema)
@@ -17,6 +19,7 @@ public indirect enum LogicalPlan: Sendable {
     public var schema: Schema {
         switch self {
         case .scan(let name, let table): return Schema(table: table, dataset: name)
+        case .stage(_, let schema): return schema
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _): return input.schema
         case .project(_, _, let schema), .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema):
             return schema
@@ -37,4 +40,42 @@ public struct JoinSpec: Sendable {
     public var rightKeys: [Int]
     /// Right columns kept in the output (all but its keys), in order.
     public var rightColumns: [Int]
+}
+
+/// What a statement runs: named intermediate results computed in order, each a logical plan
+/// that may read the ones before it (`.stage`), then the plan of the result. KPI statements
+/// (`show`, `funnel`, `cohort`) compile to one; a pipeline is a plan with no stages. Every
+/// step is an operator of the engine, so the same object is what runs, what `.explain`
+/// prints, and what could be written as SQL (`WITH name AS (...) SELECT ...`).
+public struct QueryPlan: Sendable {
+    public struct Stage: Sendable {
+        public var name: String
+        public var plan: LogicalPlan
+
+        public init(name: String, plan: LogicalPlan) {
+            self.name = name
+            self.plan = plan
+        }
+    }
+
+    public var stages: [Stage]
+    public var result: LogicalPlan
+
+    public init(stages: [Stage] = [], result: LogicalPlan) {
+        self.stages = stages
+        self.result = result
+    }
+
+    /// A reference to a stage already added, for the plans that follow it.
+    public func reference(_ name: String) -> LogicalPlan {
+        guard let stage = stages.last(where: { $0.name == name }) else { preconditionFailure("no stage `\(name)` in this plan") }
+        return .stage(name: name, stage.plan.schema)
+    }
+
+    /// Adds a stage and returns the plan that reads it.
+    @discardableResult
+    public mutating func add(_ name: String, _ plan: LogicalPlan) -> LogicalPlan {
+        stages.append(Stage(name: name, plan: plan))
+        return .stage(name: name, plan.schema)
+    }
 }
