@@ -1,0 +1,17 @@
+/// A KPI statement (`show`, `funnel`, `cohort`) compiled: the plan that computes its table,
+/// and how that table is presented. The plan is the whole computation; what is here besides it
+/// (formats, title, notes) only says how to read the result.
+struct PlannedStatement: Sendable {
+    var plan: QueryPlan
+    /// Per output column of the plan's result: how to show its numbers (nil: by type).
+    var formats: [ValueFormat?]
+    var title: String?
+    var notes: [String] = []
+    var chart: ChartRequest?
+
+    /// Runs the plan and wraps its table for the client.
+    func run(cancel: CancellationToken?) throws -> QueryResult {
+        let table = try Executor(cancel: cancel).run(plan)
+        return QueryResult(table: table.renamed(plan.result.schema.names), formats: formats, chart: chart, title: title, notes: notes)
+    }
+}
