@@ -1,124 +1,64 @@
-/// Reading a show's leaves: each dataset's aggregates, grouped by the dimensions and the
-/// period of its own time column, over the rows dated in a window of days.
-
-/// What every pass over the leaves shares.
-struct LeafReading {
-    let show: ShowStatement
+/// The plan that reads one group of a show's leaves: a dataset's rows (with the dimensions it
+/// reaches through relationships), filtered to a window of days and the show's `where`,
+/// aggregated by the dimensions and the period of the group's own time column. The output is
+/// the dimensions, the period (when over periods), one column per leaf, then `__rows` (how
+/// many rows the cell had: what tells an empty cell from a cell whose sum is null).
+struct GroupReading {
+    let group: ShowPlanner.LeafGroup
     let leaves: [MetricLeaf]
     let dimensions: [ShowExecutor.Dimension]
-    let calendar: ShowCalendar?
+    let grain: Grain?
     /// The conditions of the show's `where` that select rows.
     let filter: Expression?
     let lookup: DimensionLookup
-}
+    /// Group by a constant too: with neither dimensions nor periods, the one cell is joined
+    /// to the calendar's one row on it.
+    let constantKey: Bool
 
-/// Leaf values by row key (dimension values, then the period when over periods).
-struct LeafCells {
-    var values: [[Scalar]: [Int: Scalar]] = [:]
-    /// Keys in the order first seen.
-    var order: [[Scalar]] = []
-    var leafTypes: [DataType]
-
-    init(leafCount: Int) { leafTypes = [DataType](repeating: .int, count: leafCount) }
-
-    mutating func set(_ key: [Scalar], leaf: Int, _ value: Scalar) {
-        if values[key] == nil {
-            values[key] = [:]
-            order.append(key)
-        }
-        values[key]![leaf] = value
-    }
-}
-
-extension ShowExecutor {
-    /// Every leaf over the rows dated in `window` (`[start, end)`, no start: from the first row).
-    /// `periods` are the period starts rolling and cumulative leaves are computed for (nil:
-    /// those with rows). `keepUndated`: rows without a date count too (a show with neither range
-    /// nor periods, which never needed dates before the as-of day was applied).
-    func computeCells(_ reading: LeafReading, window: (start: Int64?, end: Int64), periods: [Int64]?, keepUndated: Bool) throws -> LeafCells {
-        let leaves = reading.leaves, show = reading.show, dimensions = reading.dimensions
-        var cells = LeafCells(leafCount: leaves.count)
-        let groups = Dictionary(grouping: leaves.indices) { index -> String in
-            let leaf = leaves[index]
-            return "\(leaf.dataset)|\(leaf.timeColumn ?? "")|\(leaf.kind)"
-        }.sorted { $0.value.first! < $1.value.first! }
-        for (_, indexes) in groups {
-            try cancel?.check()
-            let leaf = leaves[indexes[0]]
-            guard let dataset = catalog[leaf.dataset] else {
-                throw Diagnostic(.unknownDataset, "dataset `\(leaf.dataset)` is no longer loaded", at: show.metrics.first?.span)
-            }
-            let timeColumn = leaf.timeColumn ?? dataset.timeColumn
-            if show.grain != nil || show.range != nil || leaf.kind != .aggregate, timeColumn == nil {
-                throw Diagnostic(.missingTimeColumn, "`\(dataset.name)` has no time column, so its metrics cannot be put in periods",
-                                 at: show.grainSpan ?? show.range?.span ?? show.metrics.first?.span,
-                                 hints: ["declare one: set time \(dataset.name).COLUMN (or `load ... time COLUMN`)"])
-            }
-            let runs: [(key: Int64?, window: (start: Int64?, end: Int64))]
-            switch leaf.kind {
-            case .aggregate:
-                runs = [(nil, window)]
-            case .rolling, .cumulative:
-                // One run per period end: the window before it (or everything before it).
-                let ends: [(Int64?, Int64)]
-                if let calendar = reading.calendar {
-                    var list = periods
-                    if list == nil {
-                        let span = try dataRange(dataset, timeColumn!)
-                        list = try calendar.periods(from: span?.start ?? asOf, through: min(asOf, span?.end ?? asOf),
-                                                    span: reading.show.range?.span ?? reading.show.grainSpan)
-                    }
-                    ends = list!.map { ($0, min(calendar.end(of: $0), window.end)) }
-                } else {
-                    ends = [(nil, window.end)]
-                }
-                runs = ends.map { key, end in
-                    if case .rolling(let length) = leaf.kind { return (key, (Self.subtract(length, from: end), end)) }
-                    return (key, (nil, end))
-                }
-            }
-            let grain = leaf.kind == .aggregate ? show.grain : nil
-            let first = dimensions.count + (grain != nil ? 1 : 0)
-            for run in runs {
-                try cancel?.check()
-                let table = try computeGroup(
-                    dataset: dataset, timeColumn: timeColumn, leaves: indexes.map { leaves[$0] }, dimensions: dimensions,
-                    grain: grain, window: run.window, keepUndated: keepUndated && leaf.kind == .aggregate, filter: reading.filter,
-                    lookup: reading.lookup)
-                for (k, index) in indexes.enumerated() { cells.leafTypes[index] = table.columns[first + k].type }
-                for row in 0..<table.rowCount {
-                    var key = (0..<dimensions.count).map { table.columns[$0].scalar(at: row) }
-                    if show.grain != nil {
-                        key.append(run.key.map { .date($0) } ?? table.columns[dimensions.count].scalar(at: row))
-                    }
-                    for (k, index) in indexes.enumerated() { cells.set(key, leaf: index, table.columns[first + k].scalar(at: row)) }
-                }
-            }
-        }
-        return cells
+    /// Every row dated in `window` (`[start, end)`; no start: from the first row). `keepUndated`:
+    /// rows without a date count too (a show with neither range nor periods).
+    func aggregate(_ context: ShowExecutor, window: (start: Int64?, end: Int64), keepUndated: Bool) throws -> LogicalPlan {
+        try plan(context, window: window, keepUndated: keepUndated, period: grain.map { .truncated($0) })
     }
 
-    /// Aggregates `leaves` (all on `dataset`) grouped by the dimensions and the period.
-    private func computeGroup(
-        dataset: Dataset, timeColumn: String?, leaves: [MetricLeaf], dimensions: [Dimension], grain: Grain?,
-        window: (start: Int64?, end: Int64), keepUndated: Bool, filter: Expression?, lookup: DimensionLookup
-    ) throws -> Table {
-        let filterColumns = filter.map(Self.columnNames) ?? []
+    /// Rolling and cumulative leaves: for each unit end, the rows in the window before it
+    /// (`rolling(..., 90 days)`) or every row before it (`cumulative`), keyed by `key` (the unit's
+    /// period). One aggregate per unit, unioned.
+    func windows(_ context: ShowExecutor, ends: [(key: Int64?, end: Int64)]) throws -> LogicalPlan {
+        var parts: [LogicalPlan] = []
+        for (key, end) in ends {
+            var start: Int64?
+            if case .rolling(let length) = group.kind { start = ShowCalendar.move(end, by: length, forward: false) }
+            parts.append(try plan(context, window: (start, end), keepUndated: false, period: key.map { .constant($0) }))
+        }
+        guard var result = parts.first else {
+            return try plan(context, window: (nil, CivilCalendar.minDay), keepUndated: false, period: grain.map { _ in .constant(CivilCalendar.minDay) })
+        }
+        for part in parts.dropFirst() { result = .union(result, part, result.schema) }
+        return result
+    }
+
+    private enum PeriodKey {
+        case truncated(Grain)
+        case constant(Int64)
+    }
+
+    private func plan(_ context: ShowExecutor, window: (start: Int64?, end: Int64), keepUndated: Bool, period: PeriodKey?) throws -> LogicalPlan {
+        let dataset = group.dataset
+        let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
         let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) }
-        let context = leaves.first.map { _ in " (needed by a metric on `\(dataset.name)`)" } ?? ""
-        var plan = try lookup.plan(dataset, adding: needed, context: context)
+        var plan = try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
         let schema = plan.schema
-        let binder = Binder(catalog: catalog, asOf: asOf, source: source)
-        var rows = ExpressionBinder(binder: binder, schema: schema)
+        let binder = Binder(catalog: context.catalog, asOf: context.asOf, source: context.source)
         var conditions: [BoundExpression] = []
-        if let timeColumn, let t = schema.index(of: timeColumn) {
+        if let timeColumn = group.timeColumn, let t = schema.index(of: timeColumn) {
             let type = schema.fields[t].type
             let time = BoundExpression(.column(t), type: type, span: .none)
             func compare(_ op: BinaryOperator, _ day: Int64) -> BoundExpression {
                 BoundExpression(.comparison(op, time, ExpressionBinder.timeConstant(day, like: type, span: .none)), type: .bool, span: .none)
             }
             if let start = window.start { conditions.append(compare(.greaterOrEqual, start)) }
-            // Never a row dated after the as-of day (nor after the range).
+            // Never a row dated after the as-of day (nor after the window).
             var before = compare(.less, window.end)
             if keepUndated {
                 before = BoundExpression(.or([BoundExpression(.isNull(time, negated: false), type: .bool, span: .none), before]), type: .bool, span: .none)
@@ -126,6 +66,7 @@ extension ShowExecutor {
             conditions.append(before)
         }
         if let filter {
+            var rows = ExpressionBinder(binder: binder, schema: schema)
             do {
                 conditions.append(try rows.condition(filter))
             } catch var diagnostic as Diagnostic {
@@ -133,19 +74,32 @@ extension ShowExecutor {
                 throw diagnostic
             }
         }
-        for condition in conditions { plan = .filter(plan, condition) }
+        if !conditions.isEmpty { plan = .filter(plan, conditions.count == 1 ? conditions[0] : BoundExpression.logical(isAnd: true, conditions, span: .none)) }
         var keys = try dimensions.map { dimension -> BoundExpression in
             var expressions = ExpressionBinder(binder: binder, schema: schema)
             return try expressions.bind(dimension.expression)
         }
         var keyFields = zip(dimensions, keys).map { Schema.Field(name: $0.name, type: $1.type ?? .text) }
-        if let grain, let timeColumn, let t = schema.index(of: timeColumn) {
-            let function: ScalarFunction = [.day: .day, .week: .week, .month: .month, .quarter: .quarter, .year: .year][grain]!
-            keys.append(BoundExpression(.function(function, [BoundExpression(.column(t), type: schema.fields[t].type, span: .none)]), type: .date, span: .none))
-            keyFields.append(Schema.Field(name: "__period", type: .date))
+        switch period {
+        case .truncated(let grain)?:
+            if let timeColumn = group.timeColumn, let t = schema.index(of: timeColumn) {
+                let function: ScalarFunction = [.day: .day, .week: .week, .month: .month, .quarter: .quarter, .year: .year][grain]!
+                keys.append(BoundExpression(.function(function, [BoundExpression(.column(t), type: schema.fields[t].type, span: .none)]), type: .date, span: .none))
+                keyFields.append(Schema.Field(name: "period", type: .date))
+            }
+        case .constant(let day)?:
+            keys.append(ShowPlanner.date(day))
+            keyFields.append(Schema.Field(name: "period", type: .date))
+        case nil:
+            break
+        }
+        if constantKey {
+            keys.append(ShowPlanner.int(0))
+            keyFields.append(Schema.Field(name: "__join", type: .int))
         }
         var aggregates: [BoundAggregate] = []
-        for leaf in leaves {
+        for index in group.leaves {
+            let leaf = leaves[index]
             var leafRows = ExpressionBinder(binder: binder, schema: schema)
             let argument = try leaf.argument.map { try leafRows.bind($0) }
             let leafFilter = try leaf.filter.map { try leafRows.condition($0) }
@@ -153,27 +107,9 @@ extension ShowExecutor {
             aggregates.append(BoundAggregate(function: leaf.function, argument: argument, fraction: leaf.fraction, orderBy: nil,
                                              filter: leafFilter, type: type, span: leaf.span))
         }
-        let fields = keyFields + aggregates.enumerated().map { Schema.Field(name: "_leaf\($0.offset)", type: $0.element.type) }
-        plan = .aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: fields))
-        return try Executor(cancel: cancel).run(plan)
-    }
-
-    /// First and last day with rows in the dataset's time column.
-    private func dataRange(_ dataset: Dataset, _ column: String) throws -> (start: Int64, end: Int64)? {
-        guard let c = dataset.table.column(named: column), dataset.table.rowCount > c.nullCount else { return nil }
-        var low = Int64.max, high = Int64.min
-        for row in 0..<dataset.table.rowCount where !c.isNull(row) {
-            switch c.scalar(at: row) {
-            case .date(let d):
-                low = min(low, d)
-                high = max(high, d)
-            case .timestamp(let t):
-                let d = CivilCalendar.floorDiv(t, CivilCalendar.microsPerDay)
-                low = min(low, d)
-                high = max(high, d)
-            default: break
-            }
-        }
-        return low <= high ? (low, high) : nil
+        aggregates.append(BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none))
+        let fields = keyFields + group.leaves.map { Schema.Field(name: "leaf\($0)", type: aggregates[group.leaves.firstIndex(of: $0)!].type) }
+            + [Schema.Field(name: "__rows", type: .int)]
+        return .aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: fields))
     }
 }

@@ -8,15 +8,12 @@
 /// exception: a share is a row's part of the sum of the rows, so the folded part is the sum of
 /// the folded rows' shares.
 extension ShowExecutor {
-    func topRows(
-        _ table: Table, top: Int, show: ShowStatement, outputs: [Output], dimensions: [Dimension], calendar: ShowCalendar?,
-        periods: [Int64], rowFilter: Expression?
-    ) throws -> Table {
+    func topRows(_ table: Table, top: Int, show: ShowStatement, outputs: [Output], dimensions: [Dimension], compiled: ShowPlanner.Compiled) throws -> Table {
         if show.withOther, dimensions.count != 1 {
             throw Diagnostic(.invalidArgument, "`top N with other` works with one `by` dimension", at: show.dimensions.dropFirst().first?.span ?? show.metrics.first?.span)
         }
         if dimensions.isEmpty { return TableOperations.slice(table, offset: 0, count: top) }
-        let periodColumn = calendar == nil ? nil : dimensions.count
+        let periodColumn = compiled.periodColumn
         func key(_ row: Int) -> [Scalar] { (0..<dimensions.count).map { table.columns[$0].scalar(at: row) } }
         func period(_ row: Int) -> Scalar { periodColumn.map { table.columns[$0].scalar(at: row) } ?? .null }
         // Dimension values ranked by their first row in the sort.
@@ -37,7 +34,7 @@ extension ShowExecutor {
         let keptTable = table.gather(order.map { Int32($0) })
         guard show.withOther, !folded.isEmpty else { return keptTable }
         let other = try otherRows(table, folded: folded.map { $0[0] }, foldedRows: folded.flatMap { rowsOf[$0]! }, show: show,
-                                  outputs: outputs, dimension: dimensions[0], calendar: calendar, periods: periods, rowFilter: rowFilter)
+                                  outputs: outputs, dimension: dimensions[0], compiled: compiled)
         // The dimension becomes text, to hold `other`.
         let keptAsText = Table(names: keptTable.names, columns: [ColumnFactory.text((0..<keptTable.rowCount).map { r in
             let v = keptTable.columns[0].scalar(at: r)
@@ -51,8 +48,10 @@ extension ShowExecutor {
     /// shown values chose the rows to fold; they do not apply to the folded total).
     private func otherRows(
         _ table: Table, folded: [Scalar], foldedRows: [Int], show: ShowStatement, outputs: [Output], dimension: Dimension,
-        calendar: ShowCalendar?, periods: [Int64], rowFilter: Expression?
+        compiled: ShowPlanner.Compiled
     ) throws -> Table {
+        let rowFilter = compiled.rowFilter
+        let hasPeriod = compiled.periodColumn != nil
         let column = dimension.expression
         var alternatives: [Expression] = []
         let values = folded.filter { !$0.isNull }
@@ -70,14 +69,15 @@ extension ShowExecutor {
         rest.chart = nil
         rest.filter = rowFilter.map { Expression.binary(.and, $0, folding, span: Optional<Span>.none) } ?? folding
         // The same periods as the table, even where the folded values have no rows.
-        if rest.range == nil, let calendar, let first = periods.first, let last = periods.last {
-            rest.range = TimeRange(kind: .dates(from: first, to: min(calendar.end(of: last), AsOfRange.end(asOf: asOf)) - 1), span: .none)
+        if rest.range == nil, hasPeriod, let first = compiled.calendar.units.first, let last = compiled.calendar.units.last {
+            rest.range = TimeRange(kind: .dates(from: first.written.start, to: last.counted.end - 1), span: .none)
         }
         let computed = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: cancel, source: source).run(rest).table
         // Shares: the folded rows' shares added up, per period.
-        let periodColumn = calendar == nil ? nil : 1
+        let periodColumn = hasPeriod ? 1 : nil
         var shareSums: [String: [Scalar: Double]] = [:]
-        let shareNames = Set(outputs.filter(\.expression.containsShare).flatMap { [$0.name, $0.name + "_previous"] })
+        let prefixes = show.comparisons.map(\.columnPrefix)
+        let shareNames = Set(outputs.filter(\.expression.containsShare).flatMap { output in [output.name] + prefixes.map { output.name + "_" + $0 } })
         for name in shareNames {
             guard let c = table.column(named: name) else { continue }
             var sums: [Scalar: Double] = [:]
@@ -94,18 +94,21 @@ extension ShowExecutor {
                 continue
             }
             var values = (0..<computed.rowCount).map { row in computed.column(named: name)?.scalar(at: row) ?? .null }
-            let periodOf = { (row: Int) -> Scalar in calendar == nil ? .null : computed.columns[0].scalar(at: row) }
+            let periodOf = { (row: Int) -> Scalar in hasPeriod ? computed.columns[0].scalar(at: row) : .null }
             if let sums = shareSums[name] {
                 values = (0..<computed.rowCount).map { row in sums[periodOf(row)].map { .decimal($0) } ?? .null }
-            } else if let base = name.removingSuffix("_change"), shareNames.contains(base) {
-                values = (0..<computed.rowCount).map { row in
-                    guard let now = shareSums[base]?[periodOf(row)], let before = shareSums[base + "_previous"]?[periodOf(row)] else { return .null }
-                    return .decimal(now - before)
-                }
-            } else if let base = name.removingSuffix("_change_pct"), shareNames.contains(base) {
-                values = (0..<computed.rowCount).map { row in
-                    guard let now = shareSums[base]?[periodOf(row)], let before = shareSums[base + "_previous"]?[periodOf(row)], before != 0 else { return .null }
-                    return .decimal((now - before) / abs(before))
+            }
+            for prefix in prefixes {
+                if let base = name.removingSuffix("_change_" + prefix), shareNames.contains(base) {
+                    values = (0..<computed.rowCount).map { row in
+                        guard let now = shareSums[base]?[periodOf(row)], let before = shareSums[base + "_" + prefix]?[periodOf(row)] else { return .null }
+                        return .decimal(now - before)
+                    }
+                } else if let base = name.removingSuffix("_rel_change_" + prefix), shareNames.contains(base) {
+                    values = (0..<computed.rowCount).map { row in
+                        guard let now = shareSums[base]?[periodOf(row)], let before = shareSums[base + "_" + prefix]?[periodOf(row)], before != 0 else { return .null }
+                        return .decimal((now - before) / abs(before))
+                    }
                 }
             }
             columns.append(ColumnFactory.scalars(values, type: table.columns[index].type))

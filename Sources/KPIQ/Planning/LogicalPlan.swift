@@ -40,6 +40,9 @@ public struct JoinSpec: Sendable {
     public var rightKeys: [Int]
     /// Right columns kept in the output (all but its keys), in order.
     public var rightColumns: [Int]
+    /// Null keys match each other (SQL's `IS NOT DISTINCT FROM`): KPI statements line up the
+    /// "no campaign" rows of several datasets this way. Pipelines' joins keep SQL's rule.
+    public var nullsEqual = false
 }
 
 /// What a statement runs: named intermediate results computed in order, each a logical plan

@@ -8,10 +8,12 @@ struct PlannedStatement: Sendable {
     var title: String?
     var notes: [String] = []
     var chart: ChartRequest?
+    /// Columns for machine formats only (the notes say the same to a person).
+    var detailColumns: [String] = []
 
     /// Runs the plan and wraps its table for the client.
     func run(cancel: CancellationToken?) throws -> QueryResult {
         let table = try Executor(cancel: cancel).run(plan)
-        return QueryResult(table: table.renamed(plan.result.schema.names), formats: formats, chart: chart, title: title, notes: notes)
+        return QueryResult(table: table.renamed(plan.result.schema.names), formats: formats, chart: chart, title: title, notes: notes, detailColumns: detailColumns)
     }
 }

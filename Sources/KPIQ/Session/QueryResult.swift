@@ -4,6 +4,8 @@ public enum ValueFormat: String, Sendable, CaseIterable {
     case count
     /// A ratio shown as 12.3%.
     case percent
+    /// A difference of two ratios, shown in percentage points: +0.48 pp (0.0048 as data).
+    case percentPoints
     /// Two decimals with thousands separators.
     case money
     /// A length of time in days, one decimal.
@@ -36,13 +38,31 @@ public struct QueryResult: Sendable {
     public var title: String?
     /// Lines to print under the table (targets, partial periods, ...).
     public var notes: [String]
+    /// Columns that only machine formats (CSV, JSON) carry: details the notes already give a
+    /// person (the days a comparison read).
+    public var detailColumns: [String]
 
-    public init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = []) {
+    public init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = [],
+                detailColumns: [String] = []) {
+        self.detailColumns = detailColumns
         self.table = table
         self.formats = formats ?? [ValueFormat?](repeating: nil, count: table.columnCount)
         self.chart = chart
         self.title = title
         self.notes = notes
+    }
+}
+
+extension QueryResult {
+    /// The result without its detail columns, for the formats people read.
+    public func withoutDetailColumns() -> QueryResult {
+        guard !detailColumns.isEmpty else { return self }
+        let kept = table.names.indices.filter { !detailColumns.contains(table.names[$0]) }
+        var result = self
+        result.table = Table(names: kept.map { table.names[$0] }, columns: kept.map { table.columns[$0] }, rowCount: table.rowCount)
+        result.formats = kept.map { formats[$0] }
+        result.detailColumns = []
+        return result
     }
 }
 

@@ -45,6 +45,7 @@ public enum ValueFormatter {
         case .int(let v):
             switch format {
             case .percent?: return percent(Double(v))
+            case .percentPoints?: return points(Double(v))
             case .money?: return grouped(Double(v), decimals: 2)
             case .days?: return grouped(Double(v), decimals: 1)
             default: return grouped(v)
@@ -52,6 +53,7 @@ public enum ValueFormatter {
         case .decimal(let v):
             switch format {
             case .percent?: return percent(v)
+            case .percentPoints?: return points(v)
             case .money?: return grouped(v, decimals: 2)
             case .days?: return grouped(v, decimals: 1)
             case .count?: return grouped(v, decimals: 0)
@@ -76,6 +78,11 @@ public enum ValueFormatter {
         case .quarter: return "\(y)-Q\((m - 1) / 3 + 1)"
         case .year: return String(y)
         }
+    }
+
+    /// A difference of two ratios in percentage points: 0.0048 as "+0.48 pp".
+    public static func points(_ v: Double) -> String {
+        (v > 0 ? "+" : "") + percent(v).dropLast() + " pp"
     }
 
     /// 0.1234 as "12.3%"; small shares keep two significant digits (0.00018 as "0.018%").

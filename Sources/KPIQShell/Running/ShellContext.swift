@@ -60,6 +60,9 @@ public final class ShellContext {
 
     /// A result as text in the current mode.
     public func render(_ result: QueryResult) -> String {
+        // Detail columns (the days a comparison read) are data for machines; the notes under
+        // a table say the same to a person.
+        let result = mode == .csv || mode == .json ? result : result.withoutDetailColumns()
         switch mode {
         case .table:
             var text = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode).render(result)

@@ -10,18 +10,40 @@ enum HashJoin {
     static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?,
                      rowLimit: Int = Table.maxRows) throws -> Table {
         var trace = PhaseTrace("join \(left.rowCount) x \(right.rowCount) rows")
-        let width = spec.leftKeys.count
+        var keyCount = spec.leftKeys.count
         var leftWords: [[UInt64]] = []
         var rightWords: [[UInt64]] = []
         // Rows that cannot match (a null key, or a string the other side lacks); nil: none.
         var leftUsable: [Bool]?
         var rightUsable: [Bool]?
-        for k in 0..<width {
-            let (l, r) = alignedWords(left.columns[spec.leftKeys[k]], right.columns[spec.rightKeys[k]],
-                                      leftUsable: &leftUsable, rightUsable: &rightUsable)
-            leftWords.append(l)
-            rightWords.append(r)
+        if spec.nullsEqual {
+            // Null matches null: a null key is the word 0 plus a bit in one more key word, which
+            // no value has.
+            var leftNulls = [UInt64](repeating: 0, count: left.rowCount)
+            var rightNulls = [UInt64](repeating: 0, count: right.rowCount)
+            for k in 0..<keyCount {
+                let lc = left.columns[spec.leftKeys[k]], rc = right.columns[spec.rightKeys[k]]
+                var lu: [Bool]?, ru: [Bool]?
+                var (l, r) = alignedWords(lc, rc, leftUsable: &lu, rightUsable: &ru, nullsMatch: true)
+                Self.nullsAsKey(lc, bit: k, words: &l, usable: &lu, nulls: &leftNulls)
+                Self.nullsAsKey(rc, bit: k, words: &r, usable: &ru, nulls: &rightNulls)
+                Self.intersect(&leftUsable, lu)
+                Self.intersect(&rightUsable, ru)
+                leftWords.append(l)
+                rightWords.append(r)
+            }
+            leftWords.append(leftNulls)
+            rightWords.append(rightNulls)
+            keyCount += 1
+        } else {
+            for k in 0..<keyCount {
+                let (l, r) = alignedWords(left.columns[spec.leftKeys[k]], right.columns[spec.rightKeys[k]],
+                                          leftUsable: &leftUsable, rightUsable: &rightUsable)
+                leftWords.append(l)
+                rightWords.append(r)
+            }
         }
+        let width = keyCount
         trace.mark("keys")
         try cancel?.check()
         // Build on the smaller side, probe with the other.
@@ -175,10 +197,12 @@ enum HashJoin {
     /// Words for one key column on both sides such that equal values give equal words; rows
     /// that cannot match are marked in the usable flags (made on first need).
     private static func alignedWords(
-        _ l: Column, _ r: Column, leftUsable: inout [Bool]?, rightUsable: inout [Bool]?
+        _ l: Column, _ r: Column, leftUsable: inout [Bool]?, rightUsable: inout [Bool]?, nullsMatch: Bool = false
     ) -> ([UInt64], [UInt64]) {
-        markNulls(l, &leftUsable)
-        markNulls(r, &rightUsable)
+        if !nullsMatch {
+            markNulls(l, &leftUsable)
+            markNulls(r, &rightUsable)
+        }
         switch (l.values, r.values) {
         case (.text(let lc, let ld), .text(let rc, let rd)):
             if ld === rd { return (codeWords(lc), codeWords(rc)) }
@@ -212,6 +236,28 @@ enum HashJoin {
             if rt == .date, lt == .timestamp { b = b.map { $0 * CivilCalendar.microsPerDay } }
             return (a.map { UInt64(bitPattern: $0) }, b.map { UInt64(bitPattern: $0) })
         }
+    }
+
+    /// For a join where null matches null: null rows of key `bit` get the word 0, are usable
+    /// whatever their stored code, and set the bit in `nulls`.
+    private static func nullsAsKey(_ column: Column, bit: Int, words: inout [UInt64], usable: inout [Bool]?, nulls: inout [UInt64]) {
+        guard let validity = column.validity else { return }
+        for i in 0..<column.count where !validity.isValid(i) {
+            words[i] = 0
+            usable?[i] = true
+            nulls[i] |= 1 << UInt64(bit & 63)
+        }
+    }
+
+    /// Rows usable for every key so far.
+    private static func intersect(_ usable: inout [Bool]?, _ other: [Bool]?) {
+        guard let other else { return }
+        guard var current = usable else {
+            usable = other
+            return
+        }
+        for i in current.indices where !other[i] { current[i] = false }
+        usable = current
     }
 
     /// Null keys never match.

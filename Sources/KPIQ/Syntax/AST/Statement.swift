@@ -94,7 +94,8 @@ public struct ShowStatement: Sendable {
     public var grain: Grain?
     public var grainSpan: Span?
     public var range: TimeRange?
-    public var comparison: Comparison?
+    /// `vs previous period, previous year`: each adds the earlier value and the changes.
+    public var comparisons: [Comparison]
     public var filter: Expression?
     public var sort: [SortKey]
     public var top: Int64?
@@ -103,9 +104,25 @@ public struct ShowStatement: Sendable {
     /// `| chart ...` after the clauses.
     public var chart: ChartRequest?
 
-    public enum Comparison: Sendable, Equatable {
-        case previousPeriod
-        case previousYear
+    /// One `vs`: the period (or range) compared with, and whether a period cut short is compared
+    /// with the same span of the earlier one (the default) or with all of it (`whole`).
+    public struct Comparison: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            case previousPeriod
+            case previousYear
+        }
+
+        public var kind: Kind
+        public var whole = false
+        public var span: Span = .none
+
+        public init(kind: Kind, whole: Bool = false) {
+            self.kind = kind
+            self.whole = whole
+        }
+
+        /// The prefix of the columns it adds: `visitors_prev_period`, `visitors_prev_year`.
+        public var columnPrefix: String { kind == .previousYear ? "prev_year" : "prev_period" }
     }
 }
 

@@ -119,7 +119,7 @@ extension Parser {
             metrics = try namedExpressions()
         }
         var statement = ShowStatement(
-            metrics: metrics, dimensions: [], grain: nil, grainSpan: nil, range: nil, comparison: nil,
+            metrics: metrics, dimensions: [], grain: nil, grainSpan: nil, range: nil, comparisons: [],
             filter: nil, sort: [], top: nil, withOther: false, chart: nil)
         var seen = Set<String>()
         while true {
@@ -146,17 +146,27 @@ extension Parser {
             case "during", "for":
                 statement.range = try timeRange()
             case "vs":
-                _ = accept(word: "same")
-                if accept(word: "previous") || accept(word: "prior") || accept(word: "last") {
+                // `vs previous period, previous year [whole]`: one or more comparisons.
+                repeat {
+                    let start = current.span
+                    _ = accept(word: "same")
+                    guard accept(word: "previous") || accept(word: "prior") || accept(word: "last") else {
+                        throw unexpected("`previous period` or `previous year`")
+                    }
+                    var comparison: ShowStatement.Comparison
                     if accept(word: "year") {
-                        statement.comparison = .previousYear
+                        comparison = .init(kind: .previousYear)
                     } else {
                         try expect(word: "period")
-                        statement.comparison = .previousPeriod
+                        comparison = .init(kind: .previousPeriod)
                     }
-                } else {
-                    throw unexpected("`previous period` or `previous year`")
-                }
+                    if accept(word: "whole") { comparison.whole = true }
+                    comparison.span = start.to(Span(previousEnd, previousEnd))
+                    if statement.comparisons.contains(where: { $0.kind == comparison.kind }) {
+                        throw Diagnostic(.unexpectedToken, "this comparison is already asked for", at: comparison.span)
+                    }
+                    statement.comparisons.append(comparison)
+                } while accept(symbol: ",")
             case "where":
                 statement.filter = try expression()
             case "sort":

@@ -1,0 +1,603 @@
+/// Compiles a `show` into one `QueryPlan` of the engine's own operators.
+///
+/// - Each group of leaves (aggregates on one dataset, dated by one time column) is a stage:
+///   the dataset's rows (with looked-up dimensions), filtered to the days counted, aggregated
+///   by the dimensions and the period of its own time column. Each `vs` adds a stage over the
+///   days compared, grouped the same way.
+/// - The calendar is a generated table, one row per unit (period or range) with the days it
+///   counts and the days each comparison reads. The spine is every dimension value seen,
+///   crossed with the calendar (gap filling).
+/// - The stages are left-joined onto the spine on (dimensions, period) and (dimensions,
+///   earlier period), nulls matching nulls, so spend is never multiplied and people are never
+///   counted twice. Projections fill empty cells (0 for counts and sums, n/a before the data
+///   starts), apply the formulas (ratios of totals), shares, changes and targets.
+///
+/// Rolling and cumulative leaves are stages too: one aggregate per unit's window, unioned.
+struct ShowPlanner {
+    let context: ShowExecutor
+
+    /// What `plan` decided, beside the plan: what presenting and `top` need.
+    struct Compiled {
+        var planned: PlannedStatement
+        var outputs: [ShowExecutor.Output]
+        var dimensions: [ShowExecutor.Dimension]
+        var calendar: ShowCalendar
+        var rowFilter: Expression?
+        /// The column holding the period, when over periods.
+        var periodColumn: Int?
+    }
+
+    /// Leaves read together: same dataset, same time column, same kind.
+    struct LeafGroup {
+        var dataset: Dataset
+        var timeColumn: String?
+        var kind: MetricLeaf.Kind
+        var leaves: [Int]
+        /// The first day of the dataset's data (what "no data yet" is measured against).
+        var firstDay: Int64?
+    }
+
+    private var catalog: Catalog { context.catalog }
+    private var asOf: Int64 { context.asOf }
+
+    func plan(_ show: ShowStatement) throws -> Compiled {
+        let (outputs, leaves) = try context.bindOutputs(show)
+        let dimensions = try context.bindDimensions(show, outputs: outputs)
+        let periodName = show.grain?.rawValue ?? "period"
+        if show.grain != nil, dimensions.contains(where: { $0.name == periodName }) || outputs.contains(where: { $0.name == periodName }) {
+            throw Diagnostic(.duplicateName, "`\(periodName)` names both the period and another column", at: show.grainSpan)
+        }
+        if let first = show.comparisons.first, show.grain == nil, show.range == nil {
+            throw Diagnostic(.invalidArgument, "`vs` compares two periods: add `over month` (or another grain) or `during RANGE`", at: first.span)
+        }
+        let groups = try leafGroups(show, leaves)
+        let dated = groups.compactMap { $0.firstDay }
+        var lastDays: [Int64] = []
+        for group in groups {
+            if let last = try dataDays(group.dataset, group.timeColumn)?.last { lastDays.append(last) }
+        }
+        var spanOfData: (first: Int64, last: Int64)?
+        if let first = dated.min(), let last = lastDays.max() { spanOfData = (first, last) }
+        let calendar = try ShowCalendar(grain: show.grain, range: show.range, asOf: asOf, comparisons: show.comparisons,
+                                        dataDays: spanOfData, span: show.range?.span ?? show.grainSpan)
+        // Conditions on shown values (metrics, their targets, computed dimensions) apply to
+        // the result; the others select the rows the metrics read.
+        let names = Self.outputNames(outputs, show.comparisons)
+        var rowConditions: [Expression] = []
+        var resultConditions: [Expression] = []
+        for conjunct in ShowExecutor.conjuncts(show.filter) {
+            let read = Set(ShowExecutor.columnNames(conjunct).map(\.name))
+            let resultNames = names.union(dimensions.filter(\.isDerived).map(\.name))
+            if !read.isEmpty, read.isSubset(of: names.union(dimensions.map(\.name)).union(["partial", periodName])), !read.isDisjoint(with: resultNames) {
+                resultConditions.append(conjunct)
+            } else {
+                rowConditions.append(conjunct)
+            }
+        }
+        let rowFilter = Expression.conjunction(rowConditions)
+        let lookup = DimensionLookup(catalog: catalog, relationships: context.kpis.allRelationships(catalog))
+        var plan = QueryPlan(result: .scan(name: "", table: Table(names: [], columns: [], rowCount: 0)))
+        let hasPeriod = show.grain != nil
+        let joinsOnConstant = dimensions.isEmpty && !hasPeriod
+        let keepUndated = show.range == nil && show.grain == nil
+
+        // 1. One stage per group of leaves, and per comparison.
+        struct GroupStage {
+            var group: Int
+            /// Nil: the current units; else the comparison's index.
+            var comparison: Int?
+            var reference: LogicalPlan
+        }
+        var stages: [GroupStage] = []
+        for (g, group) in groups.enumerated() {
+            let reading = GroupReading(group: group, leaves: leaves, dimensions: dimensions, grain: show.grain, filter: rowFilter,
+                                       lookup: lookup, constantKey: joinsOnConstant)
+            for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
+                let name = "g\(g)" + (comparison.map { "_" + show.comparisons[$0].columnPrefix } ?? "")
+                let stagePlan: LogicalPlan
+                switch group.kind {
+                case .aggregate:
+                    let window: (start: Int64?, end: Int64)
+                    if let comparison {
+                        guard let days = calendar.comparedDays(comparison) else { continue }
+                        window = (days.start, days.end)
+                    } else {
+                        window = (calendar.units.compactMap { $0.counted.start }.min(), calendar.units.map { $0.counted.end }.max() ?? AsOfRange.end(asOf: asOf))
+                    }
+                    stagePlan = try reading.aggregate(context, window: window, keepUndated: keepUndated && comparison == nil)
+                case .rolling, .cumulative:
+                    let ends = calendar.units.map { unit -> (key: Int64?, end: Int64) in
+                        guard let comparison else { return (unit.period, unit.counted.end) }
+                        return (unit.compared[comparison].period, unit.compared[comparison].end)
+                    }
+                    stagePlan = try reading.windows(context, ends: ends)
+                }
+                stages.append(GroupStage(group: g, comparison: comparison, reference: plan.add(name, stagePlan)))
+            }
+        }
+
+        // 2. The calendar and the spine: every dimension value seen, times every unit.
+        let calendarTable = Self.calendarTable(calendar, constantKey: !dimensions.isEmpty || joinsOnConstant)
+        var spine = plan.add("calendar", .scan(name: "calendar", table: calendarTable))
+        let calendarSchema = spine.schema
+        if !dimensions.isEmpty {
+            var keyInputs: [LogicalPlan] = []
+            for stage in stages {
+                let schema = stage.reference.schema
+                keyInputs.append(.project(stage.reference, dimensions.indices.map { Self.column($0, schema) },
+                                          Schema(fields: Array(schema.fields.prefix(dimensions.count)))))
+            }
+            var keys = keyInputs[0]
+            for next in keyInputs.dropFirst() { keys = .union(keys, next, keys.schema) }
+            let distinct = LogicalPlan.aggregate(keys, keys: dimensions.indices.map { Self.column($0, keys.schema) }, aggregates: [], keys.schema)
+            let keySchema = distinct.schema
+            let withJoinKey = LogicalPlan.project(distinct, dimensions.indices.map { Self.column($0, keySchema) } + [Self.int(0)],
+                                                  Schema(fields: keySchema.fields + [Schema.Field(name: "__join", type: .int)]))
+            let dimensionValues = plan.add("dimension_values", withJoinKey)
+            spine = Self.join(dimensionValues, spine, leftKeys: [dimensions.count], rightKeys: [calendarSchema.index(of: "__join")!],
+                              nullsEqual: false)
+        }
+        // Columns of the spine: dimensions, then the calendar's.
+        let spineSchema = spine.schema
+        let periodColumn = hasPeriod ? spineSchema.index(of: "period") : nil
+
+        // 3. Each stage left-joined onto the spine.
+        var joined = spine
+        /// Where each stage's leaf values and row marker ended up.
+        var leafColumns: [[Int?: (leaves: [Int], marker: Int)]] = Array(repeating: [:], count: groups.count)
+        for stage in stages {
+            let left = joined.schema
+            let right = stage.reference.schema
+            var leftKeys = Array(0..<dimensions.count)
+            var rightKeys = Array(0..<dimensions.count)
+            if hasPeriod {
+                let column = stage.comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period"
+                leftKeys.append(left.index(of: column)!)
+                rightKeys.append(dimensions.count)
+            }
+            if joinsOnConstant {
+                leftKeys.append(left.index(of: "__join")!)
+                rightKeys.append(0)
+            }
+            let keyCount = rightKeys.count
+            let base = left.fields.count
+            let group = groups[stage.group]
+            leafColumns[stage.group][stage.comparison] = (group.leaves.indices.map { base + $0 }, base + group.leaves.count)
+            joined = Self.join(joined, stage.reference, leftKeys: leftKeys, rightKeys: rightKeys, kind: .left, nullsEqual: true,
+                               rightColumns: Array(keyCount..<right.fields.count))
+        }
+
+        // 4. Leaf values filled: 0 for counts and sums, n/a before a dataset's data starts.
+        let joinedSchema = joined.schema
+        var items: [(String, BoundExpression)] = []
+        for (k, dimension) in dimensions.enumerated() { items.append((dimension.name, Self.column(k, joinedSchema))) }
+        for name in calendarSchema.names where name != "__join" {
+            items.append((name, Self.column(joinedSchema.index(of: name)!, joinedSchema)))
+        }
+        let dimensionNull = dimensions.isEmpty ? nil
+            : BoundExpression.logical(isAnd: false, dimensions.indices.map { BoundExpression(.isNull(Self.column($0, joinedSchema), negated: false), type: .bool, span: .none) }, span: .none)
+        var leafTypes = [DataType](repeating: .int, count: leaves.count)
+        for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
+            let endColumn = joinedSchema.index(of: comparison.map { "__\(show.comparisons[$0].columnPrefix)_end" } ?? "__end")!
+            for (g, group) in groups.enumerated() {
+                guard let placed = leafColumns[g][comparison] else { continue }
+                for (k, leafIndex) in group.leaves.enumerated() {
+                    let leaf = leaves[leafIndex]
+                    let value = Self.column(placed.leaves[k], joinedSchema)
+                    leafTypes[leafIndex] = value.type ?? .int
+                    let filled = Self.filled(leaf, value: value, marker: Self.column(placed.marker, joinedSchema), dimensionNull: dimensionNull,
+                                             end: Self.column(endColumn, joinedSchema), firstDay: keepUndated ? nil : group.firstDay)
+                    items.append((Self.leafName(leafIndex, comparison), filled))
+                }
+            }
+        }
+        let filledPlan = plan.add("leaf_values", Self.project(joined, items))
+        let filledSchema = filledPlan.schema
+
+        // 5. The formulas, per output and per comparison, over the filled leaves.
+        var valueItems: [(String, BoundExpression)] = filledSchema.names.enumerated()
+            .filter { !$0.element.hasPrefix("__leaf") }.map { ($0.element, Self.column($0.offset, filledSchema)) }
+        for output in outputs {
+            for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
+                let formula = try Self.formula(output.expression.withoutShare) { leaf in
+                    Self.column(filledSchema.index(of: Self.leafName(leaf, comparison))!, filledSchema)
+                }
+                var typed = formula
+                if output.isInteger, !output.expression.containsShare, formula.type != DataType.int {
+                    typed = BoundExpression(.cast(BoundExpression(.function(.round, [formula]), type: .decimal, span: .none)), type: .int, span: .none)
+                }
+                if output.expression.containsShare, typed.type == DataType.int {
+                    typed = BoundExpression(.cast(typed), type: .decimal, span: .none)
+                }
+                valueItems.append((Self.valueName(output.name, comparison, show.comparisons), typed))
+            }
+        }
+        var values = Self.project(filledPlan, valueItems)
+        // Shares: each row's value over the total of its unit.
+        let shareOutputs = outputs.filter(\.expression.containsShare)
+        if !shareOutputs.isEmpty {
+            let valuesPlan = plan.add("metric_values", values)
+            let schema = valuesPlan.schema
+            let unitKey = periodColumn.map { _ in [Self.column(schema.index(of: "period")!, schema)] } ?? []
+            var totals: [BoundAggregate] = []
+            var totalFields = unitKey.isEmpty ? [] : [Schema.Field(name: "period", type: .date)]
+            var shareNames: [String] = []
+            for output in shareOutputs {
+                for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
+                    let name = Self.valueName(output.name, comparison, show.comparisons)
+                    let argument = Self.column(schema.index(of: name)!, schema)
+                    totals.append(BoundAggregate(function: .sum, argument: argument, fraction: nil, orderBy: nil, filter: nil, type: .decimal, span: .none))
+                    totalFields.append(Schema.Field(name: "__total_" + name, type: .decimal))
+                    shareNames.append(name)
+                }
+            }
+            var totalsPlan = LogicalPlan.aggregate(valuesPlan, keys: unitKey, aggregates: totals, Schema(fields: totalFields))
+            var withTotals: LogicalPlan
+            if unitKey.isEmpty {
+                // One total: joined to every row on a constant.
+                let ts = totalsPlan.schema
+                totalsPlan = Self.project(totalsPlan, [("__join", Self.int(0))] + ts.names.enumerated().map { ($0.element, Self.column($0.offset, ts)) })
+                let vs = valuesPlan.schema
+                let left = Self.project(valuesPlan, vs.names.enumerated().map { ($0.element, Self.column($0.offset, vs)) } + [("__join", Self.int(0))])
+                withTotals = Self.join(left, plan.add("share_totals", totalsPlan), leftKeys: [vs.fields.count], rightKeys: [0], kind: .left,
+                                       nullsEqual: false, rightColumns: Array(1..<(shareNames.count + 1)))
+            } else {
+                withTotals = Self.join(valuesPlan, plan.add("share_totals", totalsPlan), leftKeys: [schema.index(of: "period")!], rightKeys: [0],
+                                       kind: .left, nullsEqual: false, rightColumns: Array(1..<(shareNames.count + 1)))
+            }
+            let ws = withTotals.schema
+            values = Self.project(withTotals, schema.names.enumerated().map { index, name in
+                let column = Self.column(index, ws)
+                guard shareNames.contains(name) else { return (name, column) }
+                let total = Self.column(ws.index(of: "__total_" + name)!, ws)
+                return (name, BoundExpression.arithmetic(.divide, column, total, type: .decimal, span: .none))
+            })
+        }
+
+        // 6. The result: dimensions, period, each metric with its comparisons and target status.
+        let valuesSchema = values.schema
+        var result: [(String, BoundExpression)] = []
+        var formats: [ValueFormat?] = []
+        var detailColumns: [String] = []
+        for dimension in dimensions {
+            result.append((dimension.name, Self.column(valuesSchema.index(of: dimension.name)!, valuesSchema)))
+            formats.append(nil)
+        }
+        if let grain = show.grain {
+            result.append((grain.rawValue, Self.column(valuesSchema.index(of: "period")!, valuesSchema)))
+            formats.append(ValueFormat(grain: grain))
+        }
+        for output in outputs {
+            let format: ValueFormat = output.expression.containsShare ? .percent : output.format
+            let now = Self.column(valuesSchema.index(of: output.name)!, valuesSchema)
+            result.append((output.name, now))
+            formats.append(format)
+            for (k, comparison) in show.comparisons.enumerated() {
+                let name = Self.valueName(output.name, k, show.comparisons)
+                let before = Self.column(valuesSchema.index(of: name)!, valuesSchema)
+                let type: DataType = now.type == DataType.int && before.type == DataType.int ? DataType.int : DataType.decimal
+                let change = BoundExpression.arithmetic(.subtract, now, before, type: type, span: .none)
+                let magnitude = BoundExpression(.function(.abs, [before]), type: before.type, span: .none)
+                let relative = BoundExpression.arithmetic(.divide, change, magnitude, type: .decimal, span: .none)
+                result.append((name, before))
+                formats.append(format)
+                result.append((output.name + "_change_" + comparison.columnPrefix, change))
+                formats.append(format == .percent ? .percentPoints : format)
+                result.append((output.name + "_rel_change_" + comparison.columnPrefix, relative))
+                formats.append(.percent)
+            }
+            if let status = Self.targetStatus(context.kpis.targets.filter { $0.metric == output.name }, value: now, dimensions: dimensions, schema: valuesSchema) {
+                result.append((output.name + "_target", status))
+                formats.append(nil)
+            }
+        }
+        if calendar.units.contains(where: { $0.isPartial }), hasPeriod {
+            result.append(("partial", Self.column(valuesSchema.index(of: "partial")!, valuesSchema)))
+            formats.append(nil)
+        }
+        if !show.comparisons.isEmpty {
+            // Which days were compared: columns for machine formats (the table's notes say it).
+            for (name, column) in [("days_from", "__from"), ("days_to", "__to")] {
+                result.append((name, Self.column(valuesSchema.index(of: column)!, valuesSchema)))
+                formats.append(nil)
+                detailColumns.append(name)
+            }
+            for comparison in show.comparisons {
+                for end in ["from", "to"] {
+                    let name = comparison.columnPrefix + "_" + end
+                    result.append((name, Self.column(valuesSchema.index(of: "__\(comparison.columnPrefix)_\(end)")!, valuesSchema)))
+                    formats.append(nil)
+                    detailColumns.append(name)
+                }
+            }
+        }
+        var final = Self.project(values, result)
+        if let condition = Expression.conjunction(resultConditions) {
+            let binder = Binder(catalog: catalog, asOf: asOf, source: context.source)
+            var expressions = ExpressionBinder(binder: binder, schema: final.schema)
+            final = .filter(final, try expressions.condition(condition))
+        }
+        // Order: as sorted, else by dimensions (nulls last) then period.
+        let finalSchema = final.schema
+        var sortKeys: [BoundSortKey]
+        if !show.sort.isEmpty || show.top != nil {
+            let binder = Binder(catalog: catalog, asOf: asOf, source: context.source)
+            var expressions = ExpressionBinder(binder: binder, schema: finalSchema)
+            sortKeys = try show.sort.map { key in
+                BoundSortKey(expression: try expressions.bind(key.expression), descending: key.descending, nullsFirst: key.nullsFirst ?? false)
+            }
+            if sortKeys.isEmpty, let first = outputs.first, let index = finalSchema.index(of: first.name) {
+                sortKeys = [BoundSortKey(expression: Self.column(index, finalSchema), descending: true, nullsFirst: false)]
+            }
+            // Ties keep the calendar order.
+            sortKeys += (0..<(dimensions.count + (hasPeriod ? 1 : 0))).map {
+                BoundSortKey(expression: Self.column($0, finalSchema), descending: false, nullsFirst: false)
+            }
+        } else {
+            sortKeys = (0..<(dimensions.count + (hasPeriod ? 1 : 0))).map {
+                BoundSortKey(expression: Self.column($0, finalSchema), descending: false, nullsFirst: false)
+            }
+        }
+        if !sortKeys.isEmpty { final = .sort(final, sortKeys) }
+        plan.result = final
+
+        var title = outputs.map(\.name).joined(separator: ", ")
+        if !dimensions.isEmpty { title += " by " + dimensions.map(\.name).joined(separator: ", ") }
+        if let grain = show.grain { title += " over " + grain.rawValue }
+        if let range = show.range {
+            let days = try AsOfRange.resolve(range, asOf: asOf)
+            title += ", " + ShowCalendar.days(days.start, days.end)
+        }
+        if !show.comparisons.isEmpty {
+            title += ", vs " + show.comparisons.map { ($0.kind == .previousYear ? "previous year" : "previous period") + ($0.whole ? " whole" : "") }
+                .joined(separator: ", ")
+        }
+        var notes: [String] = []
+        for output in outputs {
+            for target in context.kpis.targets where target.metric == output.name { notes.append("target: \(output.name) \(target.text)") }
+        }
+        if hasPeriod { notes += calendar.units.compactMap(calendar.partialNote) }
+        notes += calendar.comparisonNotes()
+        let noData = groups.filter { group in
+            guard let first = group.firstDay, !keepUndated else { return false }
+            return calendar.units.contains { $0.counted.end <= first || $0.compared.contains { $0.end <= first } }
+        }
+        for group in noData {
+            notes.append("n/a before \(CivilCalendar.formatDate(group.firstDay!)): `\(group.dataset.name)` has no data before that day")
+        }
+        let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, chart: show.chart, detailColumns: detailColumns)
+        return Compiled(planned: planned, outputs: outputs, dimensions: dimensions, calendar: calendar, rowFilter: rowFilter,
+                        periodColumn: hasPeriod ? dimensions.count : nil)
+    }
+
+    // MARK: - Groups and data days
+
+    private func leafGroups(_ show: ShowStatement, _ leaves: [MetricLeaf]) throws -> [LeafGroup] {
+        var groups: [LeafGroup] = []
+        for (index, leaf) in leaves.enumerated() {
+            guard let dataset = catalog[leaf.dataset] else {
+                throw Diagnostic(.unknownDataset, "dataset `\(leaf.dataset)` is no longer loaded", at: show.metrics.first?.span)
+            }
+            let timeColumn = leaf.timeColumn ?? dataset.timeColumn
+            if show.grain != nil || show.range != nil || leaf.kind != .aggregate, timeColumn == nil {
+                throw Diagnostic(.missingTimeColumn, "`\(dataset.name)` has no time column, so its metrics cannot be put in periods",
+                                 at: show.grainSpan ?? show.range?.span ?? show.metrics.first?.span,
+                                 hints: ["declare one: set time \(dataset.name).COLUMN (or `load ... time COLUMN`)"])
+            }
+            if let g = groups.firstIndex(where: { $0.dataset.name == dataset.name && $0.timeColumn == timeColumn && $0.kind == leaf.kind }) {
+                groups[g].leaves.append(index)
+            } else {
+                let first = try timeColumn.flatMap { try dataDays(dataset, $0)?.first }
+                groups.append(LeafGroup(dataset: dataset, timeColumn: timeColumn, kind: leaf.kind, leaves: [index], firstDay: first))
+            }
+        }
+        return groups
+    }
+
+    /// The first and last day of the dataset's time column (nil: no dated row).
+    private func dataDays(_ dataset: Dataset, _ column: String?) throws -> (first: Int64, last: Int64)? {
+        guard let column, let index = dataset.table.index(of: column) else { return nil }
+        let type = dataset.table.columns[index].type
+        guard type.isTemporal else { return nil }
+        let argument = BoundExpression(.column(index), type: type, span: .none)
+        let aggregates = [AggregateFunction.min, .max].map {
+            BoundAggregate(function: $0, argument: argument, fraction: nil, orderBy: nil, filter: nil, type: type, span: .none)
+        }
+        let table = try Executor(cancel: context.cancel).run(.aggregate(.scan(name: dataset.name, table: dataset.table), keys: [], aggregates: aggregates,
+                                                                         Schema(fields: [.init(name: "first", type: type), .init(name: "last", type: type)])))
+        func day(_ value: Scalar) -> Int64? {
+            switch value {
+            case .date(let d): return d
+            case .timestamp(let t): return CivilCalendar.floorDiv(t, CivilCalendar.microsPerDay)
+            default: return nil
+            }
+        }
+        guard table.rowCount == 1, let first = day(table.columns[0].scalar(at: 0)), let last = day(table.columns[1].scalar(at: 0)) else { return nil }
+        return (first, last)
+    }
+
+    // MARK: - The calendar table
+
+    /// One row per unit: the period, the days counted, whether partial, and per comparison the
+    /// earlier period and the days compared (dates, `to` inclusive; `__end` exclusive).
+    static func calendarTable(_ calendar: ShowCalendar, constantKey: Bool) -> Table {
+        let units = calendar.units
+        var names: [String] = []
+        var columns: [Column] = []
+        if calendar.grain != nil {
+            names.append("period")
+            columns.append(ColumnFactory.ints(units.map(\.period), type: .date))
+        }
+        names += ["__from", "__to", "__end", "partial"]
+        columns.append(ColumnFactory.ints(units.map { $0.counted.start ?? nil }, type: .date))
+        columns.append(ColumnFactory.ints(units.map { $0.counted.end - 1 }, type: .date))
+        columns.append(ColumnFactory.ints(units.map { $0.counted.end }, type: .date))
+        columns.append(ColumnFactory.bools(units.map(\.isPartial)))
+        for (k, comparison) in calendar.comparisons.enumerated() {
+            let prefix = "__" + comparison.columnPrefix
+            names += [prefix + "_period", prefix + "_from", prefix + "_to", prefix + "_end"]
+            columns.append(ColumnFactory.ints(units.map { $0.compared[k].period }, type: .date))
+            columns.append(ColumnFactory.ints(units.map { $0.compared[k].start }, type: .date))
+            columns.append(ColumnFactory.ints(units.map { $0.compared[k].end - 1 }, type: .date))
+            columns.append(ColumnFactory.ints(units.map { $0.compared[k].end }, type: .date))
+        }
+        if constantKey {
+            names.append("__join")
+            columns.append(ColumnFactory.ints(units.map { _ in 0 }))
+        }
+        return Table(names: names, columns: columns, rowCount: units.count)
+    }
+
+    // MARK: - Expressions
+
+    /// A leaf's value in a row: 0 for an empty count or sum, n/a when the unit ends before the
+    /// dataset's first day (or the rolling window reaches before it), n/a for a sum in the
+    /// "no value" bucket of a dimension the dataset has no rows for.
+    static func filled(_ leaf: MetricLeaf, value: BoundExpression, marker: BoundExpression, dimensionNull: BoundExpression?,
+                       end: BoundExpression, firstDay: Int64?) -> BoundExpression {
+        let type = value.type ?? .int
+        var clauses: [BoundWhen] = []
+        if let firstDay {
+            var reaches = end
+            if case .rolling(let window) = leaf.kind {
+                reaches = BoundExpression(.shift(end, Interval(months: -window.months, days: -window.days, micros: -window.micros)), type: .date, span: .none)
+                clauses.append(BoundWhen(condition: comparison(.less, reaches, date(firstDay)), result: null(type)))
+            } else {
+                clauses.append(BoundWhen(condition: comparison(.lessOrEqual, end, date(firstDay)), result: null(type)))
+            }
+        }
+        let zero = BoundExpression(.constant(type == .decimal ? .decimal(0) : .int(0)), type: type, span: .none)
+        switch leaf.function {
+        case .count, .countDistinct:
+            clauses.append(BoundWhen(condition: BoundExpression(.isNull(value, negated: false), type: .bool, span: .none), result: zero))
+        case .sum:
+            if let dimensionNull {
+                let missing = BoundExpression(.isNull(marker, negated: false), type: .bool, span: .none)
+                clauses.append(BoundWhen(condition: BoundExpression.logical(isAnd: true, [missing, dimensionNull], span: .none), result: null(type)))
+            }
+            clauses.append(BoundWhen(condition: BoundExpression(.isNull(value, negated: false), type: .bool, span: .none), result: zero))
+        default:
+            break
+        }
+        return clauses.isEmpty ? value : BoundExpression(.caseWhen(clauses, otherwise: value), type: type, span: .none)
+    }
+
+    /// A metric's arithmetic over its leaves' columns.
+    static func formula(_ e: MetricExpression, leaf: (Int) -> BoundExpression) throws -> BoundExpression {
+        switch e {
+        case .leaf(let i): return leaf(i)
+        case .constant(let v):
+            let type: DataType? = if case .int = v { .int } else if v.isNull { nil } else { .decimal }
+            return BoundExpression(.constant(v), type: type, span: .none)
+        case .negate(let a):
+            let x = try formula(a, leaf: leaf)
+            return BoundExpression(.negate(x), type: x.type, span: .none)
+        case .arithmetic(let first, let steps):
+            let head = try formula(first, leaf: leaf)
+            var type = head.type
+            let bound = try steps.map { step in
+                let y = try formula(step.operand, leaf: leaf)
+                type = step.op == .divide || type == .decimal || y.type == .decimal ? .decimal : .int
+                return ArithmeticStep(op: step.op, operand: y, type: type)
+            }
+            return BoundExpression(.arithmetic(head, bound), type: type, span: .none)
+        case .function(let f, let args):
+            let bound = try args.map { try formula($0, leaf: leaf) }
+            let type = try FunctionTyping.resultType(f, bound, name: Identifier(f.rawValue), span: .none)
+            return BoundExpression(.function(f, bound), type: type, span: .none)
+        case .share(let inner):
+            return try formula(inner, leaf: leaf)
+        }
+    }
+
+    /// "on target", "below" or "above" beside a targeted metric; the last target that applies
+    /// to the row wins (one scoped to the row's dimension value, or an unscoped one).
+    static func targetStatus(_ targets: [Target], value: BoundExpression, dimensions: [ShowExecutor.Dimension], schema: Schema) -> BoundExpression? {
+        guard !targets.isEmpty else { return nil }
+        let asDecimal = BoundExpression(.cast(value), type: .decimal, span: .none)
+        var clauses: [BoundWhen] = []
+        for target in targets.reversed() {
+            var applies: BoundExpression?
+            if let scope = target.scope {
+                guard let d = dimensions.firstIndex(where: { $0.column == scope.dimension }), let index = schema.index(of: dimensions[d].name) else { continue }
+                let column = column(index, schema)
+                applies = comparison(.equal, column, BoundExpression(.constant(scope.value), type: ShowExecutor.type(scope.value), span: .none))
+            }
+            var status: [BoundWhen] = [BoundWhen(condition: BoundExpression(.isNull(value, negated: false), type: .bool, span: .none), result: null(.text))]
+            if let low = target.low { status.append(BoundWhen(condition: comparison(.less, asDecimal, decimal(low)), result: text("below"))) }
+            if let high = target.high { status.append(BoundWhen(condition: comparison(.greater, asDecimal, decimal(high)), result: text("above"))) }
+            let result = BoundExpression(.caseWhen(status, otherwise: text("on target")), type: .text, span: .none)
+            guard let applies else {
+                return BoundExpression(.caseWhen(clauses, otherwise: result), type: .text, span: .none)
+            }
+            clauses.append(BoundWhen(condition: applies, result: result))
+        }
+        return clauses.isEmpty ? nil : BoundExpression(.caseWhen(clauses, otherwise: null(.text)), type: .text, span: .none)
+    }
+
+    // MARK: - Names
+
+    static func leafName(_ leaf: Int, _ comparison: Int?) -> String {
+        "__leaf\(leaf)" + (comparison.map { "_vs\($0)" } ?? "")
+    }
+
+    /// `visitors`, `visitors_prev_period`, `visitors_prev_year`.
+    static func valueName(_ output: String, _ comparison: Int?, _ comparisons: [ShowStatement.Comparison]) -> String {
+        comparison.map { output + "_" + comparisons[$0].columnPrefix } ?? output
+    }
+
+    /// Every column name a `show` can output for its metrics.
+    static func outputNames(_ outputs: [ShowExecutor.Output], _ comparisons: [ShowStatement.Comparison]) -> Set<String> {
+        var names = Set<String>()
+        for output in outputs {
+            names.insert(output.name)
+            names.insert(output.name + "_target")
+            for comparison in comparisons {
+                names.insert(output.name + "_" + comparison.columnPrefix)
+                names.insert(output.name + "_change_" + comparison.columnPrefix)
+                names.insert(output.name + "_rel_change_" + comparison.columnPrefix)
+            }
+        }
+        return names
+    }
+
+    // MARK: - Plan building blocks
+
+    static func column(_ index: Int, _ schema: Schema) -> BoundExpression {
+        BoundExpression(.column(index), type: schema.fields[index].type, span: .none)
+    }
+
+    static func int(_ value: Int64) -> BoundExpression { BoundExpression(.constant(.int(value)), type: .int, span: .none) }
+    static func date(_ day: Int64) -> BoundExpression { BoundExpression(.constant(.date(day)), type: .date, span: .none) }
+    static func decimal(_ value: Double) -> BoundExpression { BoundExpression(.constant(.decimal(value)), type: .decimal, span: .none) }
+    static func text(_ value: String) -> BoundExpression { BoundExpression(.constant(.text(value)), type: .text, span: .none) }
+    static func null(_ type: DataType) -> BoundExpression { BoundExpression(.constant(.null), type: type, span: .none) }
+
+    static func comparison(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+        BoundExpression(.comparison(op, a, b), type: .bool, span: .none)
+    }
+
+    static func project(_ input: LogicalPlan, _ items: [(String, BoundExpression)]) -> LogicalPlan {
+        let kept = items.filter { !$0.0.isEmpty }
+        return .project(input, kept.map(\.1), Schema(fields: kept.map { Schema.Field(name: $0.0, type: $0.1.type ?? .text) }))
+    }
+
+    /// `left` joined with `right` on key columns; the output is left's columns, then
+    /// `rightColumns` (default: all but the keys).
+    static func join(_ left: LogicalPlan, _ right: LogicalPlan, leftKeys: [Int], rightKeys: [Int], kind: JoinStep.Kind = .inner,
+                     nullsEqual: Bool, rightColumns: [Int]? = nil) -> LogicalPlan {
+        let ls = left.schema, rs = right.schema
+        let kept = rightColumns ?? rs.fields.indices.filter { !rightKeys.contains($0) }
+        var spec = JoinSpec(kind: kind, leftKeys: leftKeys, rightKeys: rightKeys, rightColumns: kept)
+        spec.nullsEqual = nullsEqual
+        return .join(left: left, right: right, spec, Schema(fields: ls.fields + kept.map { rs.fields[$0] }))
+    }
+}
+
+extension MetricExpression {
+    /// The expression with `share(...)` replaced by what it divides (the share is a later step).
+    var withoutShare: MetricExpression {
+        if case .share(let inner) = self { return inner }
+        return self
+    }
+}
