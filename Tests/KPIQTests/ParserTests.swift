@@ -94,7 +94,7 @@ import Testing
         guard case .show(let show) = result.statements.first?.kind else { Issue.record("expected show"); return }
         #expect(show.metrics.count == 2)
         #expect(show.grain == .month)
-        #expect(show.comparison == .previousYear)
+        #expect(show.comparisons.map(\.kind) == [.previousYear])
         #expect(show.top == 5)
         #expect(show.withOther)
     }
