@@ -199,7 +199,7 @@ struct ShowCalendar {
             case .previousYear: line += grain == .week ? "the same week 52 weeks earlier" : "the same \(unitName) a year earlier"
             }
             line += comparison.whole ? ", whole" : ", over the same span when cut short"
-            let cut = units.filter { $0.isPartial || comparison.whole }
+            let cut = units.filter { $0.isPartial || comparison.whole || grain == nil }
             let described = cut.prefix(4).map { unit -> String in
                 let name = unit.period.map { Self.label($0, grain!) } ?? Self.days(unit.counted.start ?? unit.written.start, unit.counted.end)
                 let c = unit.compared[k]

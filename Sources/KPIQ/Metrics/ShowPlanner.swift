@@ -360,10 +360,17 @@ struct ShowPlanner {
         notes += calendar.comparisonNotes()
         let noData = groups.filter { group in
             guard let first = group.firstDay, !keepUndated else { return false }
-            return calendar.units.contains { $0.counted.end <= first || $0.compared.contains { $0.end <= first } }
+            let window: Interval? = if case .rolling(let length) = group.kind { length } else { nil }
+            func before(_ end: Int64) -> Bool {
+                guard let window else { return end <= first }
+                return ShowCalendar.move(end, by: window, forward: false) < first
+            }
+            return calendar.units.contains { before($0.counted.end) || $0.compared.contains { before($0.end) } }
         }
         for group in noData {
-            notes.append("n/a before \(CivilCalendar.formatDate(group.firstDay!)): `\(group.dataset.name)` has no data before that day")
+            let what = group.kind == .aggregate ? "" : " (and windows reaching before it)"
+            let note = "n/a before \(CivilCalendar.formatDate(group.firstDay!))\(what): `\(group.dataset.name)` has no data before that day"
+            if !notes.contains(note) { notes.append(note) }
         }
         let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, chart: show.chart, detailColumns: detailColumns)
         return Compiled(planned: planned, outputs: outputs, dimensions: dimensions, calendar: calendar, rowFilter: rowFilter,
@@ -387,7 +394,9 @@ struct ShowPlanner {
             if let g = groups.firstIndex(where: { $0.dataset.name == dataset.name && $0.timeColumn == timeColumn && $0.kind == leaf.kind }) {
                 groups[g].leaves.append(index)
             } else {
-                let first = try timeColumn.flatMap { try dataDays(dataset, $0)?.first }
+                // The data starts with the dataset's first dated row (its own time column): a
+                // month before any customer_at but after the first contact has 0 customers.
+                let first = try (dataset.timeColumn ?? timeColumn).flatMap { try dataDays(dataset, $0)?.first }
                 groups.append(LeafGroup(dataset: dataset, timeColumn: timeColumn, kind: leaf.kind, leaves: [index], firstDay: first))
             }
         }
@@ -461,7 +470,10 @@ struct ShowPlanner {
             var reaches = end
             if case .rolling(let window) = leaf.kind {
                 reaches = BoundExpression(.shift(end, Interval(months: -window.months, days: -window.days, micros: -window.micros)), type: .date, span: .none)
-                clauses.append(BoundWhen(condition: comparison(.less, reaches, date(firstDay)), result: null(type)))
+                // A window moved out of the calendar reaches before any data too.
+                let outside = BoundExpression(.isNull(reaches, negated: false), type: .bool, span: .none)
+                clauses.append(BoundWhen(condition: BoundExpression.logical(isAnd: false, [outside, comparison(.less, reaches, date(firstDay))], span: .none),
+                                         result: null(type)))
             } else {
                 clauses.append(BoundWhen(condition: comparison(.lessOrEqual, end, date(firstDay)), result: null(type)))
             }

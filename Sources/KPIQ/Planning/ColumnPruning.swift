@@ -74,9 +74,10 @@ enum ColumnPruning {
             let rightNeeded = merged(rightKept.map { spec.rightColumns[$0] }.sorted(), spec.rightKeys.sorted())
             let leftPosition = positions(of: leftNeeded, width: leftWidth)
             let rightPosition = positions(of: rightNeeded, width: right.width)
-            let narrowedSpec = JoinSpec(
-                kind: spec.kind, leftKeys: spec.leftKeys.map { leftPosition[$0] }, rightKeys: spec.rightKeys.map { rightPosition[$0] },
-                rightColumns: rightKept.map { rightPosition[spec.rightColumns[$0]] })
+            var narrowedSpec = spec
+            narrowedSpec.leftKeys = spec.leftKeys.map { leftPosition[$0] }
+            narrowedSpec.rightKeys = spec.rightKeys.map { rightPosition[$0] }
+            narrowedSpec.rightColumns = rightKept.map { rightPosition[spec.rightColumns[$0]] }
             let outputs = leftNeeded + rightKept.map { leftWidth + $0 }
             let join = LogicalPlan.join(left: exactly(leftNeeded, of: left), right: exactly(rightNeeded, of: right), narrowedSpec,
                                         subset(schema, outputs))
