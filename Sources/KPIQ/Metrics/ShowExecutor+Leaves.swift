@@ -38,12 +38,27 @@ struct GroupReading {
         return result
     }
 
+    /// The rows of a rolling or cumulative group by day, for running sums: the dimensions, the
+    /// day, each (count or sum) leaf and `__rows`.
+    func daily(_ context: ShowExecutor, window: (start: Int64?, end: Int64)) throws -> LogicalPlan {
+        try plan(context, window: window, keepUndated: false, period: .truncated(.day))
+    }
+
+    /// The distinct (dimensions, entity, day) of a rolling distinct count (`active_contacts`):
+    /// who had an event on which day, among the rows its filter keeps.
+    func distinctDays(_ context: ShowExecutor, leaf index: Int, window: (start: Int64?, end: Int64)) throws -> LogicalPlan {
+        try plan(context, window: window, keepUndated: false, period: .truncated(.day), distinctOf: index)
+    }
+
     private enum PeriodKey {
         case truncated(Grain)
         case constant(Int64)
     }
 
-    private func plan(_ context: ShowExecutor, window: (start: Int64?, end: Int64), keepUndated: Bool, period: PeriodKey?) throws -> LogicalPlan {
+    /// `distinctOf`: instead of the leaves, the distinct values of that leaf's argument (rows
+    /// its filter keeps), as a key after the dimensions.
+    private func plan(_ context: ShowExecutor, window: (start: Int64?, end: Int64), keepUndated: Bool, period: PeriodKey?,
+                      distinctOf: Int? = nil) throws -> LogicalPlan {
         let dataset = group.dataset
         let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
         let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) }
@@ -74,12 +89,25 @@ struct GroupReading {
                 throw diagnostic
             }
         }
+        var entity: BoundExpression?
+        if let distinctOf {
+            let leaf = leaves[distinctOf]
+            var leafRows = ExpressionBinder(binder: binder, schema: schema)
+            guard let argument = try leaf.argument.map({ try leafRows.bind($0) }) else { preconditionFailure("a distinct count has an argument") }
+            entity = argument
+            conditions.append(BoundExpression(.isNull(argument, negated: true), type: .bool, span: .none))
+            if let filter = leaf.filter { conditions.append(try leafRows.condition(filter)) }
+        }
         if !conditions.isEmpty { plan = .filter(plan, conditions.count == 1 ? conditions[0] : BoundExpression.logical(isAnd: true, conditions, span: .none)) }
         var keys = try dimensions.map { dimension -> BoundExpression in
             var expressions = ExpressionBinder(binder: binder, schema: schema)
             return try expressions.bind(dimension.expression)
         }
         var keyFields = zip(dimensions, keys).map { Schema.Field(name: $0.name, type: $1.type ?? .text) }
+        if let entity {
+            keys.append(entity)
+            keyFields.append(Schema.Field(name: "__entity", type: entity.type ?? .text))
+        }
         switch period {
         case .truncated(let grain)?:
             if let timeColumn = group.timeColumn, let t = schema.index(of: timeColumn) {
@@ -96,6 +124,9 @@ struct GroupReading {
         if constantKey {
             keys.append(ShowPlanner.int(0))
             keyFields.append(Schema.Field(name: "__join", type: .int))
+        }
+        if entity != nil {
+            return .aggregate(plan, keys: keys, aggregates: [], Schema(fields: keyFields))
         }
         var aggregates: [BoundAggregate] = []
         for index in group.leaves {

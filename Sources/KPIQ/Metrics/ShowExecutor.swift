@@ -15,6 +15,9 @@ struct ShowExecutor {
     let asOf: Int64
     let cancel: CancellationToken?
     let source: SourceText?
+    /// Rolling and cumulative counts, sums and distinct counts read off running sums
+    /// (O(rows + units)); tests turn it off to compare with one aggregate per unit.
+    var windowsByRunningSums = true
 
     /// A metric column of the result.
     struct Output {

@@ -32,6 +32,7 @@ struct ShowPlanner {
         var dataset: Dataset
         var timeColumn: String?
         var kind: MetricLeaf.Kind
+        var strategy: Strategy
         var leaves: [Int]
         /// The first day of the dataset's data (what "no data yet" is measured against).
         var firstDay: Int64?
@@ -81,22 +82,36 @@ struct ShowPlanner {
         let joinsOnConstant = dimensions.isEmpty && !hasPeriod
         let keepUndated = show.range == nil && show.grain == nil
 
-        // 1. One stage per group of leaves, and per comparison.
+        // 1. One stage per group of leaves, and per comparison. Windowed groups first read
+        // their daily changes; their values per unit come after the spine (step 2b).
         struct GroupStage {
             var group: Int
             /// Nil: the current units; else the comparison's index.
             var comparison: Int?
             var reference: LogicalPlan
+            /// The spine column it joins on after the dimensions (nil: none).
+            var spineKey: String?
         }
         var stages: [GroupStage] = []
+        var windowed: [(group: Int, changes: LogicalPlan)] = []
+        var dimensionSources: [LogicalPlan] = []
+        let allEnds = calendar.units.flatMap { [$0.counted.end] + $0.compared.map(\.end) }
         for (g, group) in groups.enumerated() {
             let reading = GroupReading(group: group, leaves: leaves, dimensions: dimensions, grain: show.grain, filter: rowFilter,
-                                       lookup: lookup, constantKey: joinsOnConstant)
+                                       lookup: lookup, constantKey: joinsOnConstant && (group.strategy == .aggregate || group.strategy == .perUnit))
+            if group.strategy == .runningSums || group.strategy == .activeDistinct {
+                var start: Int64?
+                if case .rolling(let length) = group.kind { start = allEnds.map { ShowCalendar.move($0, by: length, forward: false) }.min() }
+                let changes = try windowChanges(group, reading, window: (start, allEnds.max() ?? AsOfRange.end(asOf: asOf)), dimensions: dimensions.count)
+                let reference = plan.add("g\(g)_changes", changes)
+                windowed.append((g, reference))
+                dimensionSources.append(reference)
+                continue
+            }
             for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
                 let name = "g\(g)" + (comparison.map { "_" + show.comparisons[$0].columnPrefix } ?? "")
                 let stagePlan: LogicalPlan
-                switch group.kind {
-                case .aggregate:
+                if group.kind == .aggregate {
                     let window: (start: Int64?, end: Int64)
                     if let comparison {
                         guard let days = calendar.comparedDays(comparison) else { continue }
@@ -105,26 +120,33 @@ struct ShowPlanner {
                         window = (calendar.units.compactMap { $0.counted.start }.min(), calendar.units.map { $0.counted.end }.max() ?? AsOfRange.end(asOf: asOf))
                     }
                     stagePlan = try reading.aggregate(context, window: window, keepUndated: keepUndated && comparison == nil)
-                case .rolling, .cumulative:
+                } else {
                     let ends = calendar.units.map { unit -> (key: Int64?, end: Int64) in
                         guard let comparison else { return (unit.period, unit.counted.end) }
                         return (unit.compared[comparison].period, unit.compared[comparison].end)
                     }
                     stagePlan = try reading.windows(context, ends: ends)
                 }
-                stages.append(GroupStage(group: g, comparison: comparison, reference: plan.add(name, stagePlan)))
+                let key = hasPeriod ? comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period" : (joinsOnConstant ? "__join" : nil)
+                let reference = plan.add(name, stagePlan)
+                stages.append(GroupStage(group: g, comparison: comparison, reference: reference, spineKey: key))
+                dimensionSources.append(reference)
             }
         }
 
         // 2. The calendar and the spine: every dimension value seen, times every unit.
-        let calendarTable = Self.calendarTable(calendar, constantKey: !dimensions.isEmpty || joinsOnConstant)
+        let windows = windowed.compactMap { entry -> (Int, Interval)? in
+            if case .rolling(let length) = groups[entry.group].kind, groups[entry.group].strategy == .runningSums { return (entry.group, length) }
+            return nil
+        }
+        let calendarTable = Self.calendarTable(calendar, constantKey: !dimensions.isEmpty || joinsOnConstant, windows: windows)
         var spine = plan.add("calendar", .scan(name: "calendar", table: calendarTable))
         let calendarSchema = spine.schema
         if !dimensions.isEmpty {
             var keyInputs: [LogicalPlan] = []
-            for stage in stages {
-                let schema = stage.reference.schema
-                keyInputs.append(.project(stage.reference, dimensions.indices.map { Self.column($0, schema) },
+            for source in dimensionSources {
+                let schema = source.schema
+                keyInputs.append(.project(source, dimensions.indices.map { Self.column($0, schema) },
                                           Schema(fields: Array(schema.fields.prefix(dimensions.count)))))
             }
             var keys = keyInputs[0]
@@ -141,6 +163,14 @@ struct ShowPlanner {
         let spineSchema = spine.schema
         let periodColumn = hasPeriod ? spineSchema.index(of: "period") : nil
 
+        // 2b. Windowed groups: their values at every unit's end, read off running sums.
+        for entry in windowed {
+            for value in windowValues(entry.group, groups[entry.group], changes: entry.changes, spine: spine, dimensions: dimensions.count,
+                                      comparisons: show.comparisons, plan: &plan) {
+                stages.append(GroupStage(group: entry.group, comparison: value.comparison, reference: value.reference, spineKey: value.key))
+            }
+        }
+
         // 3. Each stage left-joined onto the spine.
         var joined = spine
         /// Where each stage's leaf values and row marker ended up.
@@ -150,14 +180,9 @@ struct ShowPlanner {
             let right = stage.reference.schema
             var leftKeys = Array(0..<dimensions.count)
             var rightKeys = Array(0..<dimensions.count)
-            if hasPeriod {
-                let column = stage.comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period"
-                leftKeys.append(left.index(of: column)!)
+            if let key = stage.spineKey {
+                leftKeys.append(left.index(of: key)!)
                 rightKeys.append(dimensions.count)
-            }
-            if joinsOnConstant {
-                leftKeys.append(left.index(of: "__join")!)
-                rightKeys.append(0)
             }
             let keyCount = rightKeys.count
             let base = left.fields.count
@@ -391,13 +416,16 @@ struct ShowPlanner {
                                  at: show.grainSpan ?? show.range?.span ?? show.metrics.first?.span,
                                  hints: ["declare one: set time \(dataset.name).COLUMN (or `load ... time COLUMN`)"])
             }
-            if let g = groups.firstIndex(where: { $0.dataset.name == dataset.name && $0.timeColumn == timeColumn && $0.kind == leaf.kind }) {
+            let strategy = strategy(leaf)
+            if strategy != .activeDistinct,
+                let g = groups.firstIndex(where: { $0.dataset.name == dataset.name && $0.timeColumn == timeColumn && $0.kind == leaf.kind && $0.strategy == strategy })
+            {
                 groups[g].leaves.append(index)
             } else {
                 // The data starts with the dataset's first dated row (its own time column): a
                 // month before any customer_at but after the first contact has 0 customers.
                 let first = try (dataset.timeColumn ?? timeColumn).flatMap { try dataDays(dataset, $0)?.first }
-                groups.append(LeafGroup(dataset: dataset, timeColumn: timeColumn, kind: leaf.kind, leaves: [index], firstDay: first))
+                groups.append(LeafGroup(dataset: dataset, timeColumn: timeColumn, kind: leaf.kind, strategy: strategy, leaves: [index], firstDay: first))
             }
         }
         return groups
@@ -429,7 +457,7 @@ struct ShowPlanner {
 
     /// One row per unit: the period, the days counted, whether partial, and per comparison the
     /// earlier period and the days compared (dates, `to` inclusive; `__end` exclusive).
-    static func calendarTable(_ calendar: ShowCalendar, constantKey: Bool) -> Table {
+    static func calendarTable(_ calendar: ShowCalendar, constantKey: Bool, windows: [(group: Int, length: Interval)] = []) -> Table {
         let units = calendar.units
         var names: [String] = []
         var columns: [Column] = []
@@ -449,6 +477,15 @@ struct ShowPlanner {
             columns.append(ColumnFactory.ints(units.map { $0.compared[k].start }, type: .date))
             columns.append(ColumnFactory.ints(units.map { $0.compared[k].end - 1 }, type: .date))
             columns.append(ColumnFactory.ints(units.map { $0.compared[k].end }, type: .date))
+        }
+        // Where each rolling window starts, for the unit and for each comparison.
+        for (group, length) in windows {
+            names.append(windowStartColumn(group, nil))
+            columns.append(ColumnFactory.ints(units.map { ShowCalendar.move($0.counted.end, by: length, forward: false) }, type: .date))
+            for (k, comparison) in calendar.comparisons.enumerated() {
+                names.append(windowStartColumn(group, comparison))
+                columns.append(ColumnFactory.ints(units.map { ShowCalendar.move($0.compared[k].end, by: length, forward: false) }, type: .date))
+            }
         }
         if constantKey {
             names.append("__join")

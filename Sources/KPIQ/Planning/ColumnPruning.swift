@@ -82,6 +82,11 @@ enum ColumnPruning {
             let join = LogicalPlan.join(left: exactly(leftNeeded, of: left), right: exactly(rightNeeded, of: right), narrowedSpec,
                                         subset(schema, outputs))
             return (join, positions(of: outputs, width: schema.fields.count))
+        case .window(let input, let partition, let order, let functions, let schema):
+            // Windows read whole rows in order: their input is narrowed inside, not across.
+            let width = input.width
+            return (.window(exactly(Array(0..<width), of: input), partition: partition, order: order, functions: functions, schema),
+                    Array(0..<schema.fields.count))
         case .union(let left, let right, let schema):
             // The left input of a union is usually a union itself: narrowed in place, so that
             // the executor still sees one chain to concatenate at once.
@@ -147,7 +152,8 @@ extension LogicalPlan {
             case .stage(_, let schema): return schema.fields.count
             case .filter(let input, _), .sort(let input, _), .limit(let input, _, _): node = input
             case .project(_, let expressions, _): return expressions.count
-            case .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema): return schema.fields.count
+            case .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema), .window(_, _, _, _, let schema):
+                return schema.fields.count
             }
         }
     }

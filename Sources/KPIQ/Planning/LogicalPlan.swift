@@ -15,16 +15,28 @@ public indirect enum LogicalPlan: Sendable {
     /// Rows of `left` matched with rows of `right` on equal keys.
     case join(left: LogicalPlan, right: LogicalPlan, JoinSpec, Schema)
     case union(LogicalPlan, LogicalPlan, Schema)
+    /// The input sorted by `partition` then `order` columns, with one column added per window
+    /// function (SQL's `f(x) OVER (PARTITION BY ... ORDER BY ...)`).
+    case window(LogicalPlan, partition: [Int], order: [Int], functions: [WindowFunction], Schema)
 
     public var schema: Schema {
         switch self {
         case .scan(let name, let table): return Schema(table: table, dataset: name)
         case .stage(_, let schema): return schema
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _): return input.schema
-        case .project(_, _, let schema), .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema):
+        case .project(_, _, let schema), .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema),
+             .window(_, _, _, _, let schema):
             return schema
         }
     }
+}
+
+/// A window function of `LogicalPlan.window`, over a column of its input.
+public enum WindowFunction: Sendable {
+    /// `SUM(x) OVER (... ROWS UNBOUNDED PRECEDING)`: the partition's sum up to the row.
+    case runningSum(Int)
+    /// `LEAD(x) OVER (...)`: the next row's value, null on the partition's last row.
+    case lead(Int)
 }
 
 public struct BoundSortKey: Sendable {

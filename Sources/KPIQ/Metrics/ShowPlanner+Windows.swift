@@ -1,0 +1,168 @@
+/// Rolling and cumulative leaves in O(rows + units): events become changes at positions on
+/// the day line, a running sum (a window function) turns them into levels, and each unit reads
+/// the level at its end (and, for a rolling window, subtracts the level at the window's start).
+///
+/// Positions are "ends": a row dated day d counts for every unit ending after it, so it is a
+/// change at d + 1, and the level at a unit's end E is the sum of the changes at positions up to
+/// E. A sum or count over `[E - w, E)` is level(E) - level(E - w). A distinct count is
+/// different: a person with events on days d1 < d2 < ... is active at E when some event lies
+/// in `[E - w, E)`, that is E in (d_i, min(d_i + w, d_(i+1))] for some i; those intervals do
+/// not overlap, so +1 at d_i + 1 and -1 at min(d_i + w, d_(i+1)) + 1 count each person once.
+/// `d_(i+1)` is `LEAD(day)` over the person's days.
+extension ShowPlanner {
+    /// How a group of leaves is computed.
+    enum Strategy: Equatable {
+        /// Aggregated by period (the usual leaves).
+        case aggregate
+        /// Rolling or cumulative counts and sums: running sums of daily changes.
+        case runningSums
+        /// A rolling or cumulative distinct count: running sums of entries and exits.
+        case activeDistinct
+        /// Any other aggregate over a window (a median over 28 days): one aggregate per unit.
+        case perUnit
+    }
+
+    func strategy(_ leaf: MetricLeaf) -> Strategy {
+        guard leaf.kind != .aggregate else { return .aggregate }
+        guard context.windowsByRunningSums else { return .perUnit }
+        switch leaf.function {
+        case .count, .sum: return .runningSums
+        case .countDistinct: return .activeDistinct
+        default: return .perUnit
+        }
+    }
+
+    /// The spine column holding where a window starts for `group` (and comparison).
+    static func windowStartColumn(_ group: Int, _ comparison: ShowStatement.Comparison?) -> String {
+        "__w\(group)" + (comparison.map { "_" + $0.columnPrefix } ?? "") + "_start"
+    }
+
+    /// The base of a windowed group: its daily changes, keyed by the dimensions then `__at`,
+    /// the position (day + 1), one column per leaf, then `__rows` (the rows' count, so a cell
+    /// with no row can be told from a sum of nulls).
+    func windowChanges(_ group: LeafGroup, _ reading: GroupReading, window: (start: Int64?, end: Int64), dimensions: Int) throws -> LogicalPlan {
+        let leaves = group.leaves
+        switch group.strategy {
+        case .runningSums:
+            let daily = try reading.daily(context, window: window)
+            let schema = daily.schema
+            var items: [(String, BoundExpression)] = (0..<dimensions).map { (schema.fields[$0].name, Self.column($0, schema)) }
+            let day = Self.column(dimensions, schema)
+            items.append(("__at", BoundExpression(.shift(day, Interval(days: 1)), type: .date, span: .none)))
+            for k in leaves.indices + [leaves.count] { items.append((schema.fields[dimensions + 1 + k].name, Self.column(dimensions + 1 + k, schema))) }
+            return Self.project(daily, items)
+        case .activeDistinct:
+            let leafIndex = leaves[0]
+            let days = try reading.distinctDays(context, leaf: leafIndex, window: window)
+            let schema = days.schema
+            // Each person's days in order, with the next one.
+            let day = dimensions + 1
+            let withNext = LogicalPlan.window(days, partition: Array(0...dimensions), order: [day], functions: [.lead(day)],
+                                              Schema(fields: schema.fields + [Schema.Field(name: "__next", type: .date)]))
+            let ws = withNext.schema
+            let dims: [(String, BoundExpression)] = (0..<dimensions).map { (ws.fields[$0].name, Self.column($0, ws)) }
+            let dayColumn = Self.column(day, ws), next = Self.column(day + 1, ws)
+            let entry = Self.project(withNext, dims + [
+                ("__at", BoundExpression(.shift(dayColumn, Interval(days: 1)), type: .date, span: .none)),
+                ("leaf\(leafIndex)", Self.int(1)), ("__rows", Self.int(1)),
+            ])
+            // Active until the window after the event runs out or the next event takes over.
+            var until: BoundExpression
+            var exits = withNext
+            if case .rolling(let length) = group.kind {
+                let runsOut = BoundExpression(.shift(dayColumn, length), type: .date, span: .none)
+                until = BoundExpression(.function(.least, [runsOut, next]), type: .date, span: .none)
+            } else {
+                // Cumulative: once counted, counted for good; only the next event's entry is
+                // offset, so each person adds one.
+                until = next
+                exits = .filter(withNext, BoundExpression(.isNull(next, negated: true), type: .bool, span: .none))
+            }
+            until = BoundExpression(.shift(until, Interval(days: 1)), type: .date, span: .none)
+            let exit = Self.project(exits, dims + [("__at", until), ("leaf\(leafIndex)", Self.int(-1)), ("__rows", Self.int(-1))])
+            return .union(entry, exit, entry.schema)
+        case .aggregate, .perUnit:
+            preconditionFailure("only windowed groups have changes")
+        }
+    }
+
+    /// The leaf values of a windowed group at every unit of the spine (and per comparison):
+    /// dimensions, the end column, one column per leaf, `__rows`.
+    func windowValues(_ g: Int, _ group: LeafGroup, changes: LogicalPlan, spine: LogicalPlan, dimensions: Int,
+                      comparisons: [ShowStatement.Comparison], plan: inout QueryPlan) -> [(comparison: Int?, reference: LogicalPlan, key: String)] {
+        let spineSchema = spine.schema
+        let changeSchema = changes.schema
+        let valueCount = group.leaves.count + 1
+        let valueTypes = (0..<valueCount).map { changeSchema.fields[dimensions + 1 + $0].type }
+        let zeros: [(String, BoundExpression)] = (0..<valueCount).map { k in
+            (changeSchema.fields[dimensions + 1 + k].name, BoundExpression(.constant(valueTypes[k] == .decimal ? .decimal(0) : .int(0)), type: valueTypes[k], span: .none))
+        }
+        // A rolling sum subtracts the level where the window starts; a distinct count's exits
+        // already close each person's window.
+        let isRolling = group.kind != .cumulative && group.strategy == .runningSums
+        // Where levels are read: every unit's end, and its window's start, per comparison.
+        var pointColumns: [String] = []
+        for comparison in [nil] + comparisons.map(Optional.some) {
+            pointColumns.append(comparison.map { "__\($0.columnPrefix)_end" } ?? "__end")
+            if isRolling { pointColumns.append(Self.windowStartColumn(g, comparison)) }
+        }
+        let dims: (Schema) -> [(String, BoundExpression)] = { schema in (0..<dimensions).map { (schema.fields[$0].name, Self.column($0, schema)) } }
+        var all = Self.project(changes, dims(changeSchema) + [("__at", Self.column(dimensions, changeSchema))]
+                               + (0..<valueCount).map { (changeSchema.fields[dimensions + 1 + $0].name, Self.column(dimensions + 1 + $0, changeSchema)) }
+                               + [("__point", Self.int(0))])
+        for column in pointColumns {
+            let points = Self.project(spine, dims(spineSchema) + [("__at", Self.column(spineSchema.index(of: column)!, spineSchema))] + zeros + [("__point", Self.int(1))])
+            all = .union(all, points, all.schema)
+        }
+        let allSchema = all.schema
+        let running = LogicalPlan.window(all, partition: Array(0..<dimensions), order: [dimensions, dimensions + 1 + valueCount],
+                                         functions: (0..<valueCount).map { .runningSum(dimensions + 1 + $0) },
+                                         Schema(fields: allSchema.fields + (0..<valueCount).map { Schema.Field(name: "__level\($0)", type: valueTypes[$0] == .decimal ? .decimal : .int) }))
+        let rs = running.schema
+        let atPoints = LogicalPlan.filter(running, Self.comparison(.equal, Self.column(dimensions + 1 + valueCount, rs), Self.int(1)))
+        // One level per (dimensions, position): several units may read the same day.
+        let levels = LogicalPlan.aggregate(atPoints, keys: (0...dimensions).map { Self.column($0, rs) },
+                                           aggregates: (0..<valueCount).map { k in
+                                               BoundAggregate(function: .max, argument: Self.column(allSchema.fields.count + k, rs), fraction: nil, orderBy: nil,
+                                                              filter: nil, type: rs.fields[allSchema.fields.count + k].type, span: .none)
+                                           },
+                                           Schema(fields: Array(rs.fields.prefix(dimensions + 1)) + (0..<valueCount).map { Schema.Field(name: "__level\($0)", type: rs.fields[allSchema.fields.count + $0].type) }))
+        let levelsReference = plan.add("g\(g)_levels", levels)
+        let ls = levelsReference.schema
+        var result: [(comparison: Int?, reference: LogicalPlan, key: String)] = []
+        for comparison in [nil] + comparisons.indices.map(Optional.some) {
+            let endColumn = comparison.map { "__\(comparisons[$0].columnPrefix)_end" } ?? "__end"
+            let keys = Array(0..<dimensions)
+            var joined = Self.join(spine, levelsReference, leftKeys: keys + [spineSchema.index(of: endColumn)!], rightKeys: keys + [dimensions],
+                                   kind: .left, nullsEqual: true, rightColumns: Array((dimensions + 1)..<ls.fields.count))
+            let endBase = spineSchema.fields.count
+            var startBase: Int?
+            if isRolling {
+                let startColumn = Self.windowStartColumn(g, comparison.map { comparisons[$0] })
+                startBase = joined.schema.fields.count
+                joined = Self.join(joined, levelsReference, leftKeys: keys + [spineSchema.index(of: startColumn)!], rightKeys: keys + [dimensions],
+                                   kind: .left, nullsEqual: true, rightColumns: Array((dimensions + 1)..<ls.fields.count))
+            }
+            let js = joined.schema
+            var items = dims(js) + [(endColumn, Self.column(spineSchema.index(of: endColumn)!, js))]
+            for k in 0..<valueCount {
+                let type = valueTypes[k] == .decimal ? DataType.decimal : .int
+                let zero = BoundExpression(.constant(type == .decimal ? .decimal(0) : .int(0)), type: type, span: .none)
+                let atEnd = BoundExpression(.function(.coalesce, [Self.column(endBase + k, js), zero]), type: type, span: .none)
+                var value = atEnd
+                if let startBase {
+                    let atStart = BoundExpression(.function(.coalesce, [Self.column(startBase + k, js), zero]), type: type, span: .none)
+                    value = BoundExpression.arithmetic(.subtract, atEnd, atStart, type: type, span: .none)
+                }
+                if k == valueCount - 1 {
+                    // No row in the window: the cell is empty (what tells a missing sum from 0).
+                    value = BoundExpression(.function(.nullif, [value, zero]), type: type, span: .none)
+                }
+                items.append((changeSchema.fields[dimensions + 1 + k].name, value))
+            }
+            let name = "g\(g)" + (comparison.map { "_" + comparisons[$0].columnPrefix } ?? "")
+            result.append((comparison, plan.add(name, Self.project(joined, items)), endColumn))
+        }
+        return result
+    }
+}
