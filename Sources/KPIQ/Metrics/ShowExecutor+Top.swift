@@ -67,7 +67,6 @@ extension ShowExecutor {
         rest.top = nil
         rest.sort = []
         rest.withOther = false
-        rest.chart = nil
         rest.filter = rowFilter.map { Expression.binary(.and, $0, folding, span: Optional<Span>.none) } ?? folding
         // The same periods as the table, even where the folded values have no rows.
         if rest.range == nil, let calendar, let first = periods.first, let last = periods.last {

@@ -342,13 +342,7 @@ struct ShowExecutor {
         if let calendar { title += " over " + calendar.grain.rawValue }
         if let range { title += ", " + CivilCalendar.formatDate(range.start) + " .. " + CivilCalendar.formatDate(range.end - 1) }
         if let comparison = show.comparison { title += comparison == .previousYear ? ", vs previous year" : ", vs previous period" }
-        if let chart = show.chart {
-            for column in [chart.x].compactMap({ $0 }) + chart.y where !names.contains(column) {
-                throw Diagnostic(.unknownColumn, "unknown column `\(column)` in this result", at: show.metrics.first?.span,
-                                 label: EditDistance.closest(to: column, among: names).map { "did you mean `\($0)`?" })
-            }
-        }
-        return QueryResult(table: table, formats: formats, chart: show.chart, title: title, notes: notes)
+        return QueryResult(table: table, formats: formats, title: title, notes: notes)
     }
 
     // MARK: - Helpers
