@@ -63,6 +63,13 @@ extension Parser {
     private mutating func bracketedPipeline() throws -> Pipeline {
         try nested("pipeline") { parser in
             try parser.expect(symbol: "(")
+            if let word = ["show", "funnel", "cohort"].first(where: { parser.current.isWord($0) }) {
+                // KPI statements start statements only (their results are computed before
+                // the steps are bound); a named result is the way to read one from here.
+                var diagnostic = parser.unexpected("`from`")
+                diagnostic.hints = ["keep the result first: `let name = \(word) ...`, then use `name` here"]
+                throw diagnostic
+            }
             let inner = try parser.pipeline()
             try parser.expect(symbol: ")")
             return inner
