@@ -84,9 +84,10 @@ public final class Session {
         case .load(let load):
             return try executeLoad(load, context)
         case .query(let pipeline):
-            return (.result(try runPipeline(pipeline, context).result), [])
+            let (result, _, warnings) = try runPipeline(pipeline, context)
+            return (.result(result), warnings)
         case .assign(let name, let pipeline):
-            let (result, schema) = try runPipeline(pipeline, context)
+            let (result, schema, warnings) = try runPipeline(pipeline, context)
             let table = result.table
             // The time column carries over when it is kept unchanged.
             let timeColumn = schema.fields.first { field in
@@ -97,7 +98,7 @@ public final class Session {
             var formats: [String: ValueFormat] = [:]
             for (column, format) in zip(table.names, result.formats) { formats[column] = format }
             catalog.put(Dataset(name: name.name, table: table, timeColumn: timeColumn, origin: "let \(name.name)", formats: formats))
-            return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), [])
+            return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), warnings)
         case .setTime(let datasetName, let column):
             var dataset = try binder(context).dataset(datasetName)
             let index = try Binder.column(column, in: Schema(table: dataset.table, dataset: dataset.name))
