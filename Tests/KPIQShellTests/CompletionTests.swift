@@ -223,6 +223,18 @@ private func texts(_ text: String) -> [String] {
         #expect(texts("show ctr vs p") == ["previous"])
         #expect(texts("show ctr vs previous y") == ["year"])
         #expect(texts("show c").contains("ctr"))
+    }
+
+    /// `let name = show ...` completes as the `show`; after a `|`, steps and expressions follow,
+    /// not the show's clauses.
+    @Test func composedShowClausesAndSteps() {
+        #expect(texts("let x = show ctr ov") == ["over"])
+        #expect(texts("let x = show ctr over month during la") == ["last"])
+        #expect(texts("let x = funnel s") == ["sales"])
+        #expect(texts("show ctr by channel | wh") == ["where"])
+        #expect(texts("show ctr by channel | select channel ov").isEmpty)
+        #expect(texts("show ctr by channel | where c").contains("ctr"))
+        #expect(!texts("show ctr by channel | sort ctr ").contains("during"))
         #expect(texts("use b") == ["benchmarks"])
     }
 

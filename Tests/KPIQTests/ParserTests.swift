@@ -136,4 +136,75 @@ import Testing
         #expect(second.range?.kind == .year(2024))
         #expect(parse("from t | where ts during 2024 | agg n = count()").diagnostics.isEmpty)
     }
+
+    /// The step words of a pipeline, for checking what a statement parsed into.
+    func stepWords(_ steps: [PipelineStep]) -> [String] {
+        steps.map { step in
+            switch step.kind {
+            case .filter: return "where"
+            case .derive: return "derive"
+            case .select: return "select"
+            case .sort: return "sort"
+            case .limit: return "top"
+            case .chart: return "chart"
+            default: return "?"
+            }
+        }
+    }
+
+    /// `show ... | step ...` is a pipeline whose source is the show; the show's clauses end
+    /// at the `|`, in any order before it, and steps may start on later lines.
+    @Test func showFollowedByStepsIsAPipeline() {
+        let result = parse("show visitors, rate by source where visitors > 0 over month top 5\n| where rate > 1% | derive pct = rate * 100\n| select source, pct | sort pct desc | top 3 | chart bar source pct")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.message))")
+        guard case .query(let pipeline) = result.statements.first?.kind, case .kpi(let source) = pipeline.source,
+              case .show(let show) = source.kind else { Issue.record("expected a pipeline over a show"); return }
+        #expect(show.dimensions.count == 1 && show.grain == .month && show.top == 5 && show.filter != nil)
+        #expect(stepWords(pipeline.steps) == ["where", "derive", "select", "sort", "top", "chart"])
+        // The show's span stops before the first `|`.
+        #expect(source.span.end < pipeline.steps[0].span.start)
+    }
+
+    /// `| chart` after a show is an ordinary last step, not a show clause.
+    @Test func chartAfterShowIsAStep() {
+        guard case .query(let pipeline) = parse("show visitors over month | chart line month visitors").statements.first?.kind else {
+            Issue.record("expected a pipeline"); return
+        }
+        guard case .chart(let chart) = pipeline.steps.first?.kind, pipeline.steps.count == 1 else { Issue.record("expected a chart step"); return }
+        #expect(chart == ChartRequest(style: .line, x: "month", y: ["visitors"]))
+    }
+
+    /// A KPI statement alone stays its own statement; `let` keeps any of the three, with or
+    /// without steps, as a pipeline over it.
+    @Test func letKeepsKPIStatements() {
+        let result = parse("""
+            show visitors by source
+            let a = show visitors by source
+            let b = funnel contacts: created_at -> mql_at by source | where step > 1
+            let c = cohort orders: customer, order_date periods 3 | select month, customers
+            """)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.message))")
+        #expect(result.statements.count == 4)
+        guard case .show = result.statements[0].kind else { Issue.record("expected a plain show"); return }
+        var kept: [(String, String, Int)] = []
+        for statement in result.statements.dropFirst() {
+            guard case .assign(let name, let pipeline) = statement.kind, case .kpi(let source) = pipeline.source else {
+                Issue.record("expected let of a KPI statement"); continue
+            }
+            kept.append((name.name, source.word, pipeline.steps.count))
+        }
+        #expect(kept.map(\.0) == ["a", "b", "c"])
+        #expect(kept.map(\.1) == ["show", "funnel", "cohort"])
+        #expect(kept.map(\.2) == [0, 1, 1])
+    }
+
+    /// Errors after a show point at the step, with the step words or a did-you-mean.
+    @Test func badStepAfterShow() {
+        let unknown = parse("show visitors | frobnicate")
+        #expect(unknown.diagnostics.first?.span == Span(16, 26))
+        #expect(unknown.diagnostics.first?.hints.first?.hasPrefix("steps: where") == true)
+        #expect(parse("show visitors | wher visitors > 1").diagnostics.first?.label == "did you mean `where`?")
+        let bracketed = parse("from (show visitors) | top 1")
+        #expect(bracketed.diagnostics.first?.hints.first?.contains("let name = show") == true)
+    }
 }

@@ -273,6 +273,19 @@ def test_line_starting_with_pipe_extends_previous_statement(ctx):
     assert "from\\040sales\\012|\\040where" in saved, saved
 
 
+def test_line_starting_with_pipe_extends_a_show(ctx):
+    shell = ctx.start_loaded()
+    out = shell.line("metric total_clicks = sum(sales.clicks)")
+    assert "defined metric" in out, out
+    out = shell.line("show total_clicks by channel")
+    assert "search" in out and "social" in out, out
+    out = shell.line("| where total_clicks > 15 | select channel, total_clicks")
+    # The show's title stays above the rows the steps keep.
+    assert "total_clicks by channel" in out, out
+    assert "social" in out and "search" not in out and "error" not in out, out
+    assert shell.quit() == 0
+
+
 def test_ctrl_c_discards_partial_line(ctx):
     shell = ctx.start_loaded()
     shell.type("from sales | sel")

@@ -66,7 +66,6 @@ extension ShowExecutor {
         rest.top = nil
         rest.sort = []
         rest.withOther = false
-        rest.chart = nil
         rest.filter = rowFilter.map { Expression.binary(.and, $0, folding, span: Optional<Span>.none) } ?? folding
         // The same periods as the table, even where the folded values have no rows.
         if rest.range == nil, hasPeriod, let first = compiled.calendar.units.first, let last = compiled.calendar.units.last {

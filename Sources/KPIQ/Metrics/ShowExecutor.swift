@@ -80,13 +80,6 @@ struct ShowExecutor {
             let days = range.map { ShowCalendar.days($0.start, $0.end) } ?? "up to " + CivilCalendar.formatDate(asOf)
             result.notes.insert("no rows \(range == nil ? "" : "in ")\(days), so no `\(dimensions.map(\.name).joined(separator: "`, `"))` value to list", at: 0)
         }
-        if let chart = show.chart {
-            let names = result.table.names
-            for column in [chart.x].compactMap({ $0 }) + chart.y where !names.contains(column) {
-                throw Diagnostic(.unknownColumn, "unknown column `\(column)` in this result", at: show.metrics.first?.span,
-                                 label: EditDistance.closest(to: column, among: names).map { "did you mean `\($0)`?" })
-            }
-        }
         return result
     }
 

@@ -397,7 +397,7 @@ struct ShowPlanner {
             let note = "n/a before \(CivilCalendar.formatDate(group.firstDay!))\(what): `\(group.dataset.name)` has no data before that day"
             if !notes.contains(note) { notes.append(note) }
         }
-        let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, chart: show.chart, detailColumns: detailColumns)
+        let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, detailColumns: detailColumns)
         return Compiled(planned: planned, outputs: outputs, dimensions: dimensions, calendar: calendar, rowFilter: rowFilter,
                         periodColumn: hasPeriod ? dimensions.count : nil)
     }

@@ -6,9 +6,15 @@ extension Binder {
     }
 
     public func bind(_ pipeline: Pipeline) throws -> BoundPipeline {
-        var plan = try source(pipeline.source)
+        try bind(pipeline.steps, on: try source(pipeline.source))
+    }
+
+    /// Steps over a plan bound already: a pipeline's source, or the table of a KPI statement
+    /// (which the session computes, since the binder does not run statements).
+    public func bind(_ steps: [PipelineStep], on source: LogicalPlan) throws -> BoundPipeline {
+        var plan = source
         var chart: ChartRequest?
-        for step in pipeline.steps {
+        for step in steps {
             if chart != nil {
                 throw Diagnostic(.invalidStep, "`chart` must be the last step", at: step.span)
             }
@@ -34,6 +40,11 @@ extension Binder {
             return .scan(name: dataset.name, table: dataset.table)
         case .pipeline(let inner):
             return try bind(inner).plan
+        case .kpi(let statement):
+            // The parser reads a KPI statement only at the head of a statement, where the
+            // session runs it and binds the steps over its table (`bind(_:on:)`).
+            throw Diagnostic(.invalidStep, "a `\(statement.word)` can only start a statement", at: statement.span,
+                             hints: ["keep its result with `let name = \(statement.word) ...`, then use `name` here"])
         }
     }
 
@@ -238,7 +249,7 @@ extension Binder {
         let suffix: String
         switch join.source {
         case .dataset(let name): suffix = name.name
-        case .pipeline: suffix = "right"
+        case .pipeline, .kpi: suffix = "right"
         }
         for index in rightColumns {
             var field = right.fields[index]

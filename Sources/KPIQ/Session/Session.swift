@@ -84,19 +84,21 @@ public final class Session {
         case .load(let load):
             return try executeLoad(load, context)
         case .query(let pipeline):
-            let bound = try binder(context).bind(pipeline)
-            let table = try Executor(cancel: context.cancel).run(bound.plan)
-            return (.result(QueryResult(table: table, chart: bound.chart)), [])
+            let (result, _, warnings) = try runPipeline(pipeline, context)
+            return (.result(result), warnings)
         case .assign(let name, let pipeline):
-            let bound = try binder(context).bind(pipeline)
-            let table = try Executor(cancel: context.cancel).run(bound.plan)
+            let (result, schema, warnings) = try runPipeline(pipeline, context)
+            let table = result.table
             // The time column carries over when it is kept unchanged.
-            let timeColumn = bound.plan.schema.fields.first { field in
+            let timeColumn = schema.fields.first { field in
                 guard let origin = field.origin, let dataset = catalog[origin.dataset] else { return false }
                 return dataset.timeColumn == origin.column
             }?.name
-            catalog.put(Dataset(name: name.name, table: table, timeColumn: timeColumn, origin: "let \(name.name)"))
-            return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), [])
+            // So do the formats (a `show` kept with `let` still reads 12.3% and 2024-03).
+            var formats: [String: ValueFormat] = [:]
+            for (column, format) in zip(table.names, result.formats) { formats[column] = format }
+            catalog.put(Dataset(name: name.name, table: table, timeColumn: timeColumn, origin: "let \(name.name)", formats: formats))
+            return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), warnings)
         case .setTime(let datasetName, let column):
             var dataset = try binder(context).dataset(datasetName)
             let index = try Binder.column(column, in: Schema(table: dataset.table, dataset: dataset.name))

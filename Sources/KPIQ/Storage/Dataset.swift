@@ -6,12 +6,16 @@ public struct Dataset: Sendable {
     public var timeColumn: String?
     /// Where the data came from (a file path, or the query that produced it).
     public var origin: String
+    /// How to show the numbers of some columns, by name: those of a KPI result kept with
+    /// `let` (percent, money, 2024-03). Pipelines over the dataset carry them over.
+    public var formats: [String: ValueFormat]
 
-    public init(name: String, table: Table, timeColumn: String? = nil, origin: String) {
+    public init(name: String, table: Table, timeColumn: String? = nil, origin: String, formats: [String: ValueFormat] = [:]) {
         self.name = name
         self.table = table
         self.timeColumn = timeColumn
         self.origin = origin
+        self.formats = formats
     }
 }
 

@@ -23,6 +23,7 @@ enum HelpText {
               union DATASET
               chart [bar|line] [X] [Y ...]
             let NAME = from ...      keeps the result as a dataset
+            show / funnel / cohort ... | STEP ...   the same steps continue a KPI result
             """,
         "functions": """
             aggregates: count(), count(x), count_distinct(x), sum, mean/avg, min, max, median,
@@ -54,7 +55,7 @@ enum HelpText {
         "show": """
             show METRIC, ... [by DIM, ...] [over day|week|month|quarter|year] [during RANGE]
                  [vs previous period|previous year] [where CONDITION] [sort KEY [desc], ...]
-                 [top N [with other]] [| chart [bar|line]]
+                 [top N [with other]] [| STEP | ...]
               Each metric is computed from its own datasets at the grain asked for, then lined up
               on the dimensions and the period; ratios come from totals. DIM is a column or an
               expression over columns: by device_type = lower(device). `over` lists every
@@ -65,6 +66,9 @@ enum HelpText {
               share(METRIC) is each row's part of its period's total.
             funnel DATASET: STAGE -> STAGE -> ... [by COLUMN] [within 90 days] [during RANGE]
             cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N]
+            After any of the three, pipeline steps continue the result (| where, | select,
+              | sort, | top, | chart, ...: see .help pipelines); columns passed through keep
+              their format. let NAME = show ... keeps it as a dataset.
             """,
         "formats": """
             Tables show numbers with thousands separators, metrics as their format says

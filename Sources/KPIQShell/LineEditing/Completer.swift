@@ -90,10 +90,11 @@ public struct Completer {
     /// What may come at this point of a statement; nil when nothing can be suggested (a new
     /// name is being made up).
     private func statementChoices(before: [CompletionScanner.Token], word: String) -> [Choice]? {
-        guard let first = before.first else {
+        guard before.first != nil else {
             return LanguageWords.statements.map { Choice(name: $0, kind: .keyword) }
         }
-        let start = first.kind == .word ? first.text.lowercased() : ""
+        let statement = Self.kpiStatement(before)
+        let start = statement.first.map { $0.kind == .word ? $0.text.lowercased() : "" } ?? ""
         let previous = before[before.count - 1]
         let beforePrevious = before.count >= 2 ? before[before.count - 2] : nil
         let datasets = vocabulary.datasetNames.map { Choice(name: $0, kind: .dataset) }
@@ -131,7 +132,7 @@ public struct Completer {
                 break
             }
         }
-        if before.count == 1 {
+        if statement.count == 1 {
             switch start {
             case "let", "metric", "load", "export":
                 return nil
@@ -165,6 +166,24 @@ public struct Completer {
             return LanguageWords.showClauses.map { Choice(name: $0, kind: .keyword) } + expressionChoices(before: before)
         }
         return expressionChoices(before: before)
+    }
+
+    /// The tokens of the statement whose clauses are being typed: `show ...` also after
+    /// `let name =`, so that its clauses complete there too. Once a `|` ends a KPI statement's
+    /// clauses, what follows are pipeline steps, and no KPI statement is being typed.
+    static func kpiStatement(_ before: [CompletionScanner.Token]) -> ArraySlice<CompletionScanner.Token> {
+        var tokens = before[...]
+        if before.count >= 4, before[0].isWord("let"), before[2].isSymbol("="),
+            ["show", "funnel", "cohort"].contains(where: { before[3].isWord($0) })
+        {
+            tokens = before.dropFirst(3)
+        }
+        if let first = tokens.first, ["show", "funnel", "cohort"].contains(where: { first.isWord($0) }),
+            tokens.contains(where: { $0.isSymbol("|") })
+        {
+            return []
+        }
+        return tokens
     }
 
     /// Columns of the datasets the statement reads (all columns when it names none that are

@@ -1,19 +1,22 @@
-/// `from source | step | step ...`
+/// `from source | step | step ...`, or `show ... | step | step ...`.
 public struct Pipeline: Sendable {
     public var source: PipelineSource
     public var steps: [PipelineStep]
     public var span: Span
 }
 
-/// Where a pipeline's rows come from: a dataset, or a pipeline in brackets.
+/// Where a pipeline's rows come from: a dataset, a pipeline in brackets, or the table of a
+/// KPI statement (`show ... | where ...`; only at the head of a statement's pipeline).
 public indirect enum PipelineSource: Sendable {
     case dataset(Identifier)
     case pipeline(Pipeline)
+    case kpi(KPIStatement)
 
     public var span: Span {
         switch self {
         case .dataset(let name): return name.span
         case .pipeline(let pipeline): return pipeline.span
+        case .kpi(let statement): return statement.span
         }
     }
 }

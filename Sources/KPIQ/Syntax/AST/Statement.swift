@@ -2,11 +2,14 @@
 public struct Statement: Sendable {
     public enum Kind: Sendable {
         case load(LoadStatement)
-        /// `from ... | ...`: runs and shows the result.
+        /// `from ... | ...`, or a KPI statement followed by steps (`show ... | ...`): runs and
+        /// shows the result.
         case query(Pipeline)
-        /// `let name = from ...`: keeps the result as a dataset.
+        /// `let name = from ...` (or `let name = show ...`): keeps the result as a dataset.
         case assign(name: Identifier, Pipeline)
         case metric(MetricDefinition)
+        /// `show`, `funnel` and `cohort` on their own; followed by `| step`s they are the
+        /// source of a `.query` instead (see `KPIStatement`).
         case show(ShowStatement)
         case target(TargetStatement)
         /// `set time sessions.ts`
@@ -101,8 +104,6 @@ public struct ShowStatement: Sendable {
     public var top: Int64?
     /// `top 5 by source with other`: fold the rest into an `other` row.
     public var withOther: Bool
-    /// `| chart ...` after the clauses.
-    public var chart: ChartRequest?
 
     /// One `vs`: the period (or range) compared with, and whether a period cut short is compared
     /// with the same span of the earlier one (the default) or with all of it (`whole`).

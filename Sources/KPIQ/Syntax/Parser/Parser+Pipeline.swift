@@ -11,6 +11,29 @@ extension Parser {
     mutating func pipeline() throws -> Pipeline {
         let start = try expect(word: "from").span
         let source = try pipelineSource()
+        let steps = try pipelineSteps()
+        return Pipeline(source: source, steps: steps, span: start.to(Span(previousEnd, previousEnd)))
+    }
+
+    /// `show ... | step ...`, `funnel ... | step ...`, `cohort ... | step ...`: a KPI statement
+    /// whose table the steps continue from. Its clauses end at the first `|` (none of them
+    /// starts with one), so every step after it is an ordinary pipeline step, `chart` included.
+    mutating func kpiPipeline() throws -> Pipeline {
+        let start = current.span.start
+        let kind: KPIStatement.Kind
+        switch current.kind == .identifier ? current.text.lowercased() : "" {
+        case "show": kind = .show(try showStatement())
+        case "funnel": kind = .funnel(try funnelStatement())
+        case "cohort": kind = .cohort(try cohortStatement())
+        default: throw unexpected("`show`, `funnel` or `cohort`")
+        }
+        let statement = KPIStatement(kind, span: Span(start, previousEnd))
+        let steps = try pipelineSteps()
+        return Pipeline(source: .kpi(statement), steps: steps, span: Span(start, previousEnd))
+    }
+
+    /// `| step | step ...` after a pipeline's source.
+    private mutating func pipelineSteps() throws -> [PipelineStep] {
         var steps: [PipelineStep] = []
         while current.isSymbol("|") {
             advance()
@@ -21,7 +44,7 @@ extension Parser {
             }
             steps.append(try step())
         }
-        return Pipeline(source: source, steps: steps, span: start.to(Span(previousEnd, previousEnd)))
+        return steps
     }
 
     /// A pipeline, or one in brackets.
@@ -40,6 +63,13 @@ extension Parser {
     private mutating func bracketedPipeline() throws -> Pipeline {
         try nested("pipeline") { parser in
             try parser.expect(symbol: "(")
+            if let word = ["show", "funnel", "cohort"].first(where: { parser.current.isWord($0) }) {
+                // KPI statements start statements only (their results are computed before
+                // the steps are bound); a named result is the way to read one from here.
+                var diagnostic = parser.unexpected("`from`")
+                diagnostic.hints = ["keep the result first: `let name = \(word) ...`, then use `name` here"]
+                throw diagnostic
+            }
             let inner = try parser.pipeline()
             try parser.expect(symbol: ")")
             return inner

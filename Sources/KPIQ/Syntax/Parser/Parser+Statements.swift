@@ -110,6 +110,7 @@ extension Parser {
 
     /// `show m, ... [by d, ...] [over grain] [during range] [vs previous period|year]
     ///  [where condition] [sort key [desc], ...] [top n [with other]]`, clauses in any order.
+    /// Steps after it (`| chart`, `| where ...`) belong to the pipeline it starts (`kpiPipeline`).
     mutating func showStatement() throws -> ShowStatement {
         try expect(word: "show")
         duringEndsExpression = true
@@ -120,7 +121,7 @@ extension Parser {
         }
         var statement = ShowStatement(
             metrics: metrics, dimensions: [], grain: nil, grainSpan: nil, range: nil, comparisons: [],
-            filter: nil, sort: [], top: nil, withOther: false, chart: nil)
+            filter: nil, sort: [], top: nil, withOther: false)
         var seen = Set<String>()
         while true {
             skipNewlines(before: Self.showClauses)
@@ -181,12 +182,7 @@ extension Parser {
                 break
             }
         }
-        // `| chart ...` draws the result.
-        if current.isSymbol("|"), peek().isWord("chart") {
-            advance()
-            let step = try self.step()
-            if case .chart(let request) = step.kind { statement.chart = request }
-        }
+        // A `|` ends the clauses: what follows are pipeline steps (`kpiPipeline`).
         return statement
     }
 

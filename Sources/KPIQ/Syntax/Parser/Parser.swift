@@ -204,17 +204,26 @@ public struct Parser {
             advance()
             let name = try identifier("a name for the result")
             try expect(symbol: "=")
-            guard current.isWord("from") || current.isSymbol("(") else { throw unexpected("`from` (a pipeline)") }
-            kind = .assign(name: name, try pipelineOrBracketed())
+            if current.isWord("show") || current.isWord("funnel") || current.isWord("cohort") {
+                kind = .assign(name: name, try kpiPipeline())
+            } else {
+                guard current.isWord("from") || current.isSymbol("(") else { throw unexpected("`from` (a pipeline) or `show`, `funnel`, `cohort`") }
+                kind = .assign(name: name, try pipelineOrBracketed())
+            }
         case "metric": kind = .metric(try metricDefinition())
-        case "show": kind = .show(try showStatement())
+        case "show", "funnel", "cohort":
+            // Alone, the statement itself; with steps, the source of a pipeline.
+            let pipeline = try kpiPipeline()
+            if pipeline.steps.isEmpty, case .kpi(let statement) = pipeline.source {
+                kind = statement.statementKind
+            } else {
+                kind = .query(pipeline)
+            }
         case "target": kind = .target(try targetStatement())
         case "set": kind = try setStatement()
         case "as", "asof": kind = try asOfStatement()
         case "relate": kind = try relateStatement()
         case "use": kind = .use(try useStatement())
-        case "funnel": kind = .funnel(try funnelStatement())
-        case "cohort": kind = .cohort(try cohortStatement())
         case "export":
             advance()
             let (path, span) = try string("a file path in quotes")

@@ -1,0 +1,39 @@
+/// A statement whose result is a KPI table: `show`, `funnel` or `cohort`. It is the source of
+/// a pipeline when steps follow it (`show visitors by source | where visitors > 10`) or when
+/// it is kept with `let`; on its own it is a statement of its own kind (`Statement.Kind.show`).
+///
+/// Pipelines take it as a source, rather than KPI statements carrying steps, so that `let`,
+/// the binder and the executor see one shape for every pipeline: a source, then steps.
+public struct KPIStatement: Sendable {
+    public enum Kind: Sendable {
+        case show(ShowStatement)
+        case funnel(FunnelStatement)
+        case cohort(CohortStatement)
+    }
+
+    public var kind: Kind
+    public var span: Span
+
+    public init(_ kind: Kind, span: Span) {
+        self.kind = kind
+        self.span = span
+    }
+
+    /// The word the statement starts with, for messages.
+    public var word: String {
+        switch kind {
+        case .show: return "show"
+        case .funnel: return "funnel"
+        case .cohort: return "cohort"
+        }
+    }
+
+    /// The statement on its own, without steps.
+    public var statementKind: Statement.Kind {
+        switch kind {
+        case .show(let show): return .show(show)
+        case .funnel(let funnel): return .funnel(funnel)
+        case .cohort(let cohort): return .cohort(cohort)
+        }
+    }
+}
