@@ -143,4 +143,79 @@ struct GroupReading {
             + [Schema.Field(name: "__rows", type: .int)]
         return .aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: fields))
     }
+
+    /// Sums over a dataset whose rows run over days (`time start_date .. end_date`): each row's
+    /// value is spread evenly over its days, and a unit gets the share of the days it holds. The
+    /// rows are crossed with the calendar's units (a flights table is small: campaigns, not
+    /// events) and the overlap of each row with each unit is computed as an expression. A row
+    /// without a last day (or one before its first) stays on its first day.
+    /// `from`, `end`: the calendar columns of the days counted (`[from, end)`); `key`: the
+    /// calendar column the result is keyed by after the dimensions.
+    func flight(_ context: ShowExecutor, calendar: LogicalPlan, from: String, end: String, key: String) throws -> LogicalPlan {
+        let dataset = group.dataset
+        guard let startName = group.timeColumn, let endName = dataset.endTimeColumn else { preconditionFailure("a flight has a first and a last day") }
+        let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
+        let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) } + [(endName, Span.none)]
+        var rows = try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
+        let schema = rows.schema
+        let binder = Binder(catalog: context.catalog, asOf: context.asOf, source: context.source)
+        func day(_ name: String) -> BoundExpression {
+            let index = schema.index(of: name)!
+            let column = BoundExpression(.column(index), type: schema.fields[index].type, span: .none)
+            return schema.fields[index].type == .date ? column : BoundExpression(.function(.day, [column]), type: .date, span: .none)
+        }
+        let first = day(startName)
+        var conditions = [BoundExpression(.isNull(first, negated: true), type: .bool, span: .none)]
+        if let filter {
+            var expressions = ExpressionBinder(binder: binder, schema: schema)
+            conditions.append(try expressions.condition(filter))
+        }
+        rows = .filter(rows, BoundExpression.logical(isAnd: true, conditions, span: .none))
+        // Every row with every unit.
+        let width = schema.fields.count
+        let withKey = ShowPlanner.project(rows, schema.names.enumerated().map { ($0.element, ShowPlanner.column($0.offset, schema)) } + [("__join", ShowPlanner.int(0))])
+        let calendarSchema = calendar.schema
+        let crossed = ShowPlanner.join(withKey, calendar, leftKeys: [width], rightKeys: [calendarSchema.index(of: "__join")!], nullsEqual: false)
+        let cs = crossed.schema
+        func calendarColumn(_ name: String) -> BoundExpression {
+            // The join key is the rows' own `__join` (the calendar's is not repeated).
+            name == "__join" ? ShowPlanner.column(width, cs) : ShowPlanner.column(width + 1 + calendarSchema.index(of: name)!, cs)
+        }
+        // The row's days: [first, last + 1), the last day no earlier than the first.
+        let last = BoundExpression(.function(.coalesce, [BoundExpression(.function(.greatest, [day(endName), first]), type: .date, span: .none), first]),
+                                   type: .date, span: .none)
+        let afterLast = BoundExpression(.shift(last, Interval(days: 1)), type: .date, span: .none)
+        let unitFrom = BoundExpression(.function(.coalesce, [calendarColumn(from), first]), type: .date, span: .none)
+        let low = BoundExpression(.function(.greatest, [first, unitFrom]), type: .date, span: .none)
+        let high = BoundExpression(.function(.least, [afterLast, calendarColumn(end)]), type: .date, span: .none)
+        func days(_ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+            BoundExpression(.function(.dateDiff, [BoundExpression(.constant(.text("day")), type: .text, span: .none), a, b]), type: .int, span: .none)
+        }
+        let overlap = days(low, high)
+        let length = days(first, afterLast)
+        let overlaps = ShowPlanner.comparison(.greater, overlap, ShowPlanner.int(0))
+        var keys = try dimensions.map { dimension -> BoundExpression in
+            var expressions = ExpressionBinder(binder: binder, schema: schema)
+            return try expressions.bind(dimension.expression)
+        }
+        var keyFields = zip(dimensions, keys).map { Schema.Field(name: $0.name, type: $1.type ?? .text) }
+        keys.append(calendarColumn(key))
+        keyFields.append(Schema.Field(name: key, type: calendarSchema.fields[calendarSchema.index(of: key)!].type))
+        var aggregates: [BoundAggregate] = []
+        for index in group.leaves {
+            let leaf = leaves[index]
+            var leafRows = ExpressionBinder(binder: binder, schema: schema)
+            guard let argument = try leaf.argument.map({ try leafRows.bind($0) }) else { preconditionFailure("a sum has an argument") }
+            let share = BoundExpression(.arithmetic(argument, [
+                ArithmeticStep(op: .multiply, operand: overlap, type: .decimal),
+                ArithmeticStep(op: .divide, operand: length, type: .decimal),
+            ]), type: .decimal, span: .none)
+            var rowFilter = overlaps
+            if let filter = leaf.filter { rowFilter = BoundExpression.logical(isAnd: true, [overlaps, try leafRows.condition(filter)], span: .none) }
+            aggregates.append(BoundAggregate(function: .sum, argument: share, fraction: nil, orderBy: nil, filter: rowFilter, type: .decimal, span: leaf.span))
+        }
+        aggregates.append(BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: overlaps, type: .int, span: .none))
+        let fields = keyFields + group.leaves.map { Schema.Field(name: "leaf\($0)", type: .decimal) } + [Schema.Field(name: "__rows", type: .int)]
+        return .aggregate(.filter(crossed, overlaps), keys: keys, aggregates: aggregates, Schema(fields: fields))
+    }
 }

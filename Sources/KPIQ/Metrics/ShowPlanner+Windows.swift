@@ -14,6 +14,8 @@ extension ShowPlanner {
     enum Strategy: Equatable {
         /// Aggregated by period (the usual leaves).
         case aggregate
+        /// A sum over rows that run over days (`time start_date .. end_date`): spread over them.
+        case flight
         /// Rolling or cumulative counts and sums: running sums of daily changes.
         case runningSums
         /// A rolling or cumulative distinct count: running sums of entries and exits.
@@ -22,8 +24,12 @@ extension ShowPlanner {
         case perUnit
     }
 
-    func strategy(_ leaf: MetricLeaf) -> Strategy {
-        guard leaf.kind != .aggregate else { return .aggregate }
+    func strategy(_ leaf: MetricLeaf, dataset: Dataset) -> Strategy {
+        guard leaf.kind != .aggregate else {
+            // Spread only when the rows are dated by the flight's own first day.
+            let flight = dataset.endTimeColumn != nil && (leaf.timeColumn == nil || leaf.timeColumn == dataset.timeColumn)
+            return flight && leaf.function == .sum ? .flight : .aggregate
+        }
         guard context.windowsByRunningSums else { return .perUnit }
         switch leaf.function {
         case .count, .sum: return .runningSums
@@ -81,7 +87,7 @@ extension ShowPlanner {
             until = BoundExpression(.shift(until, Interval(days: 1)), type: .date, span: .none)
             let exit = Self.project(exits, dims + [("__at", until), ("leaf\(leafIndex)", Self.int(-1)), ("__rows", Self.int(-1))])
             return .union(entry, exit, entry.schema)
-        case .aggregate, .perUnit:
+        case .aggregate, .perUnit, .flight:
             preconditionFailure("only windowed groups have changes")
         }
     }

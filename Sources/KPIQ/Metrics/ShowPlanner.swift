@@ -82,6 +82,15 @@ struct ShowPlanner {
         let joinsOnConstant = dimensions.isEmpty && !hasPeriod
         let keepUndated = show.range == nil && show.grain == nil
 
+        // 0. The calendar: one row per unit, with the days it counts and compares, and where
+        // each rolling window starts.
+        let windows = groups.enumerated().compactMap { g, group -> (Int, Interval)? in
+            if case .rolling(let length) = group.kind, group.strategy == .runningSums { return (g, length) }
+            return nil
+        }
+        let calendarTable = Self.calendarTable(calendar, constantKey: true, windows: windows)
+        let calendarStage = plan.add("calendar", .scan(name: "calendar", table: calendarTable))
+
         // 1. One stage per group of leaves, and per comparison. Windowed groups first read
         // their daily changes; their values per unit come after the spine (step 2b).
         struct GroupStage {
@@ -111,7 +120,13 @@ struct ShowPlanner {
             for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
                 let name = "g\(g)" + (comparison.map { "_" + show.comparisons[$0].columnPrefix } ?? "")
                 let stagePlan: LogicalPlan
-                if group.kind == .aggregate {
+                var key = hasPeriod ? comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period" : (joinsOnConstant ? "__join" : nil)
+                if group.strategy == .flight {
+                    let prefix = comparison.map { "__" + show.comparisons[$0].columnPrefix } ?? ""
+                    key = key ?? "__join"
+                    stagePlan = try reading.flight(context, calendar: calendarStage, from: prefix.isEmpty ? "__from" : prefix + "_from",
+                                                   end: prefix + (prefix.isEmpty ? "__end" : "_end"), key: key!)
+                } else if group.kind == .aggregate {
                     let window: (start: Int64?, end: Int64)
                     if let comparison {
                         guard let days = calendar.comparedDays(comparison) else { continue }
@@ -127,7 +142,6 @@ struct ShowPlanner {
                     }
                     stagePlan = try reading.windows(context, ends: ends)
                 }
-                let key = hasPeriod ? comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period" : (joinsOnConstant ? "__join" : nil)
                 let reference = plan.add(name, stagePlan)
                 stages.append(GroupStage(group: g, comparison: comparison, reference: reference, spineKey: key))
                 dimensionSources.append(reference)
@@ -135,12 +149,7 @@ struct ShowPlanner {
         }
 
         // 2. The calendar and the spine: every dimension value seen, times every unit.
-        let windows = windowed.compactMap { entry -> (Int, Interval)? in
-            if case .rolling(let length) = groups[entry.group].kind, groups[entry.group].strategy == .runningSums { return (entry.group, length) }
-            return nil
-        }
-        let calendarTable = Self.calendarTable(calendar, constantKey: !dimensions.isEmpty || joinsOnConstant, windows: windows)
-        var spine = plan.add("calendar", .scan(name: "calendar", table: calendarTable))
+        var spine = calendarStage
         let calendarSchema = spine.schema
         if !dimensions.isEmpty {
             var keyInputs: [LogicalPlan] = []
@@ -397,6 +406,9 @@ struct ShowPlanner {
             let note = "n/a before \(CivilCalendar.formatDate(group.firstDay!))\(what): `\(group.dataset.name)` has no data before that day"
             if !notes.contains(note) { notes.append(note) }
         }
+        for group in groups where group.strategy == .flight {
+            if let note = try flightNote(group) { notes.append(note) }
+        }
         let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, detailColumns: detailColumns)
         return Compiled(planned: planned, outputs: outputs, dimensions: dimensions, calendar: calendar, rowFilter: rowFilter,
                         periodColumn: hasPeriod ? dimensions.count : nil)
@@ -416,7 +428,7 @@ struct ShowPlanner {
                                  at: show.grainSpan ?? show.range?.span ?? show.metrics.first?.span,
                                  hints: ["declare one: set time \(dataset.name).COLUMN (or `load ... time COLUMN`)"])
             }
-            let strategy = strategy(leaf)
+            let strategy = strategy(leaf, dataset: dataset)
             if strategy != .activeDistinct,
                 let g = groups.firstIndex(where: { $0.dataset.name == dataset.name && $0.timeColumn == timeColumn && $0.kind == leaf.kind && $0.strategy == strategy })
             {
@@ -429,6 +441,24 @@ struct ShowPlanner {
             }
         }
         return groups
+    }
+
+    /// How many rows of a flights dataset have no last day (or one before their first), and so
+    /// stay on their first day.
+    private func flightNote(_ group: LeafGroup) throws -> String? {
+        let table = group.dataset.table
+        guard let start = group.timeColumn.flatMap(table.index(of:)), let end = group.dataset.endTimeColumn.flatMap(table.index(of:)) else { return nil }
+        let schema = Schema(table: table, dataset: group.dataset.name)
+        let first = BoundExpression(.column(start), type: schema.fields[start].type, span: .none)
+        let last = BoundExpression(.column(end), type: schema.fields[end].type, span: .none)
+        let undated = BoundExpression.logical(isAnd: false, [BoundExpression(.isNull(last, negated: false), type: .bool, span: .none),
+                                                             Self.comparison(.less, last, first)], span: .none)
+        let condition = BoundExpression.logical(isAnd: true, [BoundExpression(.isNull(first, negated: true), type: .bool, span: .none), undated], span: .none)
+        let count = BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: condition, type: .int, span: .none)
+        let result = try Executor(cancel: context.cancel).run(.aggregate(.scan(name: group.dataset.name, table: table), keys: [], aggregates: [count],
+                                                                          Schema(fields: [Schema.Field(name: "n", type: .int)])))
+        guard case .int(let n) = result.columns[0].scalar(at: 0), n > 0 else { return nil }
+        return "\(n) row\(n == 1 ? "" : "s") of `\(group.dataset.name)` with no `\(group.dataset.endTimeColumn!)` (or one before `\(group.timeColumn!)`) count on their first day"
     }
 
     /// The first and last day of the dataset's time column (nil: no dated row).

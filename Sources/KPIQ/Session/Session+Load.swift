@@ -41,7 +41,9 @@ extension Session {
             }
             timeColumn = time.name
         }
-        catalog.put(Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path))
+        var dataset = Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path)
+        if let end = load.endColumn { dataset.endTimeColumn = try Self.flightEnd(end, of: dataset) }
+        catalog.put(dataset)
         var warnings = report.warnings.map { Diagnostic(.loadWarning, $0, at: load.pathSpan, severity: .warning) }
         if report.skippedCount > 0 {
             let lines = report.skipped.prefix(10).map { "line \($0.line): \($0.reason)" }
@@ -139,5 +141,16 @@ extension Session {
             }
         }
         return options
+    }
+
+    /// The column of a flight's last day (`time start_date .. end_date`): a date or timestamp.
+    static func flightEnd(_ end: Identifier, of dataset: Dataset) throws -> String {
+        let index = try Binder.column(end, in: Schema(table: dataset.table, dataset: dataset.name))
+        let type = dataset.table.columns[index].type
+        guard type.isTemporal else {
+            throw Diagnostic(.typeMismatch, "the last day of a run must be a date or timestamp; `\(end.name)` is \(type.name)", at: end.span,
+                             hints: ["force its type: `with (types (\(Identifier.quote(end.name)) date))`"])
+        }
+        return end.name
     }
 }

@@ -99,7 +99,7 @@ public final class Session {
             for (column, format) in zip(table.names, result.formats) { formats[column] = format }
             catalog.put(Dataset(name: name.name, table: table, timeColumn: timeColumn, origin: "let \(name.name)", formats: formats))
             return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), warnings)
-        case .setTime(let datasetName, let column):
+        case .setTime(let datasetName, let column, let end):
             var dataset = try binder(context).dataset(datasetName)
             let index = try Binder.column(column, in: Schema(table: dataset.table, dataset: dataset.name))
             let type = dataset.table.columns[index].type
@@ -108,7 +108,11 @@ public final class Session {
                                  hints: ["convert it when loading: `with (types (\(column.name) date))`"])
             }
             dataset.timeColumn = column.name
+            dataset.endTimeColumn = try end.map { try Self.flightEnd($0, of: dataset) }
             catalog.put(dataset)
+            if let end = dataset.endTimeColumn {
+                return (.message("time of `\(dataset.name)` runs from `\(column.name)` to `\(end)`; its sums are spread over those days"), [])
+            }
             return (.message("time of `\(dataset.name)` is `\(column.name)`"), [])
         case .asOf(let expression):
             if let expression, case .literal(.date(let day)) = expression.kind {

@@ -4,6 +4,9 @@ public struct Dataset: Sendable {
     public var table: Table
     /// The column `show ... over` and `during` use for this dataset's metrics.
     public var timeColumn: String?
+    /// With `time start_date .. end_date`: the last day of each row's run (a campaign's
+    /// flight). Sums over the dataset are spread evenly over each row's days.
+    public var endTimeColumn: String?
     /// Where the data came from (a file path, or the query that produced it).
     public var origin: String
     /// How to show the numbers of some columns, by name: those of a KPI result kept with

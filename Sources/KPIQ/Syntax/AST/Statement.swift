@@ -12,8 +12,8 @@ public struct Statement: Sendable {
         /// source of a `.query` instead (see `KPIStatement`).
         case show(ShowStatement)
         case target(TargetStatement)
-        /// `set time sessions.ts`
-        case setTime(dataset: Identifier, column: Identifier)
+        /// `set time sessions.ts`, `set time campaigns.start_date .. end_date`
+        case setTime(dataset: Identifier, column: Identifier, end: Identifier?)
         /// `as of 2024-06-30` (or `as of today`).
         case asOf(Expression?)
         /// `relate contacts.campaign -> campaigns.campaign`
@@ -49,6 +49,8 @@ public struct LoadStatement: Sendable {
     public var pathSpan: Span
     public var name: Identifier
     public var timeColumn: Identifier?
+    /// `time start_date .. end_date`: each row runs from its time to this day (a flight).
+    public var endColumn: Identifier?
     public var options: [LoadOption]
 }
 

@@ -8,11 +8,14 @@ extension Parser {
         try expect(word: "as")
         let name = try identifier("a name for the dataset")
         var timeColumn: Identifier?
+        var endColumn: Identifier?
         var options: [LoadOption] = []
         while true {
             skipNewlines(before: ["time", "with"])
             if accept(word: "time") {
                 timeColumn = try identifier("the time column")
+                // `time start_date .. end_date`: rows that run over days (campaign flights).
+                if accept(symbol: "..") { endColumn = try identifier("the column of the last day") }
             } else if accept(word: "with") {
                 try expect(symbol: "(")
                 if !current.isSymbol(")") {
@@ -23,7 +26,7 @@ extension Parser {
                 break
             }
         }
-        return LoadStatement(path: path, pathSpan: pathSpan, name: name, timeColumn: timeColumn, options: options)
+        return LoadStatement(path: path, pathSpan: pathSpan, name: name, timeColumn: timeColumn, endColumn: endColumn, options: options)
     }
 
     private mutating func loadOption() throws -> LoadOption {
@@ -214,14 +217,15 @@ extension Parser {
         return TargetStatement(metric: metric, bound: bound, scope: scope)
     }
 
-    /// `set time dataset.column`
+    /// `set time dataset.column [.. end_column]`
     mutating func setStatement() throws -> Statement.Kind {
         try expect(word: "set")
         try expect(word: "time")
         let dataset = try identifier("a dataset name")
         if !accept(symbol: ".") { _ = accept(word: "to") }
         let column = try identifier("the time column")
-        return .setTime(dataset: dataset, column: column)
+        let end = accept(symbol: "..") ? try identifier("the column of the last day") : nil
+        return .setTime(dataset: dataset, column: column, end: end)
     }
 
     /// `as of DATE` / `as of today`
