@@ -29,6 +29,7 @@ import Testing
         ("-(seconds - 1)", "-(seconds - 1)"),
         ("seconds > 1 and (flag or source = \"a\")", "seconds > 1 and (flag or source = \"a\")"),
         ("not (flag and seconds > 1)", "not (flag and seconds > 1)"),
+        ("not seconds > 1 or not flag", "not (seconds > 1) or not flag"),
         // Constants as they are typed: decimals with a point, text quoted and escaped.
         ("amount * 2.0 + 0.5", "amount * 2.0 + 0.5"),
         ("source in ('it''s', \"say \\\"hi\\\"\", \"a\\\\b\")", "source in (\"it's\", \"say \\\"hi\\\"\", \"a\\\\b\")"),

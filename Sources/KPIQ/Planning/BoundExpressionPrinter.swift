@@ -22,7 +22,8 @@ public enum BoundExpressionPrinter {
         case .or(let parts):
             return parts.map { operand($0, above: .or, schema) }.joined(separator: " or ")
         case .not(let a):
-            return "not " + operand(a, above: .not, schema)
+            // `not (x != 0)` rather than the equivalent `not x != 0`, which reads as `(not x) != 0`.
+            return "not " + operand(a, above: .comparison, orEqual: true, schema)
         case .negate(let a):
             // Brackets around another minus, so that it never reads as `--`, a comment.
             return "-" + operand(a, above: .unary, orEqual: true, schema)
