@@ -23,6 +23,7 @@ enum HelpText {
               union DATASET
               chart [bar|line] [X] [Y ...]
             let NAME = from ...      keeps the result as a dataset
+            .explain from ...        the plan it runs (operators, columns read), without running it
             """,
         "functions": """
             aggregates: count(), count(x), count_distinct(x), sum, mean/avg, min, max, median,
