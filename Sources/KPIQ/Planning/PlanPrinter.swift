@@ -6,12 +6,14 @@
 ///                  _agg0 = count()
 ///                  _agg1 = count() where source = "paid"
 ///         filter: seconds >= 60
-///           scan: sessions, 10 rows, reads 2 of 8 columns: seconds, source
+///           scan: sessions, 10 rows, reads 2 of 7 columns: source, seconds
 ///
 /// What is printed is what runs: each plan is pruned first, as the executor does
 /// (`ColumnPruning`), so a scan lists the columns read, and the inputs of joins, sorts and
 /// unions show the projections that narrow them. Expressions name columns
 /// (`BoundExpressionPrinter`). The text depends only on the plan, so tests can pin it.
+/// Printing recurses down the plan and its expressions: deep ones need the large stack, as
+/// `Session.explain` runs it (`LargeStack`).
 public struct PlanPrinter {
     /// Lists (columns, outputs, conditions) wrap to keep lines about this short.
     public static let lineWidth = 120
