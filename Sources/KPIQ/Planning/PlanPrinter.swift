@@ -18,6 +18,10 @@ public struct PlanPrinter {
     /// Lists (columns, outputs, conditions) wrap to keep lines about this short.
     public static let lineWidth = 120
 
+    /// Operators deeper than this are indented as much as at this depth: a pipeline of 10,000
+    /// steps would otherwise print 10,000 squared spaces. Below it, operators still read in order.
+    static let deepestIndent = 40
+
     /// Names of the datasets: a scan of any other name reads a table the plan made (a
     /// calendar of periods), shown by its rows rather than as a dataset.
     let datasets: Set<String>
@@ -33,24 +37,29 @@ public struct PlanPrinter {
         var lines: [String] = []
         for stage in plan.stages {
             lines.append("stage " + Identifier.quote(stage.name))
-            node(ColumnPruning.prune(stage.plan), depth: 1, reads: nil, into: &lines)
+            let pruned = ColumnPruning.prune(stage.plan)
+            node(pruned, pruned.schema, depth: 1, reads: nil, into: &lines)
         }
         lines.append("result")
-        node(ColumnPruning.prune(plan.result), depth: 1, reads: nil, into: &lines)
+        let result = ColumnPruning.prune(plan.result)
+        node(result, result.schema, depth: 1, reads: nil, into: &lines)
         return lines.joined(separator: "\n") + "\n"
     }
 
     public func text(_ plan: LogicalPlan) -> String {
         var lines: [String] = []
-        node(ColumnPruning.prune(plan), depth: 0, reads: nil, into: &lines)
+        let pruned = ColumnPruning.prune(plan)
+        node(pruned, pruned.schema, depth: 0, reads: nil, into: &lines)
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Appends `plan`'s lines at `depth`, then its inputs'. `reads`: the columns of its output
-    /// that the operator above reads as rows stream through it (nil: all, because the operator
-    /// above gathers its whole input, or there is none).
-    private func node(_ plan: LogicalPlan, depth: Int, reads: Set<Int>?, into lines: inout [String]) {
-        let indent = String(repeating: " ", count: depth * 2)
+    /// Appends `plan`'s lines at `depth`, then its inputs'. `schema`: `plan.schema`, passed down
+    /// because filters, sorts and limits have their input's, which a long run of them would
+    /// otherwise compute again at each step. `reads`: the columns of its output that the
+    /// operator above reads as rows stream through it (nil: all, because the operator above
+    /// gathers its whole input, or there is none).
+    private func node(_ plan: LogicalPlan, _ schema: Schema, depth: Int, reads: Set<Int>?, into lines: inout [String]) {
+        let indent = Self.indentation(depth)
         switch plan {
         case .scan(let name, let table):
             lines += datasets.contains(name) ? scan(name, table, reads: reads, indent) : generated(name, table, indent)
@@ -60,14 +69,14 @@ public struct PlanPrinter {
 
         case .filter(let input, let condition):
             // One item per `and`ed condition, so that a long condition wraps between them.
-            lines += wrapped(indent, "filter: ", BoundExpressionPrinter.conjuncts(condition, in: input.schema), separator: " and ")
-            node(input, depth: depth + 1, reads: reads.map { $0.union(condition.columnsRead) }, into: &lines)
+            lines += wrapped(indent, "filter: ", BoundExpressionPrinter.conjuncts(condition, in: schema), separator: " and ")
+            node(input, schema, depth: depth + 1, reads: reads.map { $0.union(condition.columnsRead) }, into: &lines)
 
         case .project(let input, let expressions, let schema):
             let inputSchema = input.schema
             let items = zip(expressions, schema.fields).map { named($1.name, $0, in: inputSchema) }
             lines += wrapped(indent, "project: ", items)
-            node(input, depth: depth + 1, reads: Self.columns(readBy: expressions), into: &lines)
+            node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: expressions), into: &lines)
 
         case .aggregate(let input, let keys, let aggregates, let schema):
             let inputSchema = input.schema
@@ -81,21 +90,21 @@ public struct PlanPrinter {
             for item in aggregateItems { own.append((own.isEmpty ? indent + label : hang) + item) }
             lines += own
             let read = aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } } + keys
-            node(input, depth: depth + 1, reads: Self.columns(readBy: read), into: &lines)
+            node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: read), into: &lines)
 
         case .sort(let input, let keys):
-            lines += sort(input, keys, keeping: nil, indent)
-            node(input, depth: depth + 1, reads: nil, into: &lines)
+            lines += sort(keys, schema, keeping: nil, indent)
+            node(input, schema, depth: depth + 1, reads: nil, into: &lines)
 
         case .limit(let input, let count, let offset):
             lines.append(indent + "limit: \(count)" + (offset > 0 ? ", offset \(offset)" : ""))
             if case .sort(let sortInput, let keys) = input {
                 // The executor sorts keeping only the rows the limit takes (a top-N sort).
                 let (kept, overflow) = count.addingReportingOverflow(offset)
-                lines += sort(sortInput, keys, keeping: overflow ? nil : kept, indent + "  ")
-                node(sortInput, depth: depth + 2, reads: nil, into: &lines)
+                lines += sort(keys, schema, keeping: overflow ? nil : kept, Self.indentation(depth + 1))
+                node(sortInput, schema, depth: depth + 2, reads: nil, into: &lines)
             } else {
-                node(input, depth: depth + 1, reads: nil, into: &lines)
+                node(input, schema, depth: depth + 1, reads: nil, into: &lines)
             }
 
         case .join(let left, let right, let spec, _):
@@ -105,8 +114,8 @@ public struct PlanPrinter {
             }
             lines += wrapped(indent, "join: ", pairs, head: "\(spec.kind.rawValue) on ")
             // A hash join gathers both inputs whole.
-            node(left, depth: depth + 1, reads: nil, into: &lines)
-            node(right, depth: depth + 1, reads: nil, into: &lines)
+            node(left, leftSchema, depth: depth + 1, reads: nil, into: &lines)
+            node(right, rightSchema, depth: depth + 1, reads: nil, into: &lines)
 
         case .union:
             // A run of `| union a | union b` is concatenated at once (see `Executor`): one node.
@@ -118,7 +127,7 @@ public struct PlanPrinter {
             }
             inputs.append(rest)
             lines.append(indent + "union: \(inputs.count) inputs")
-            for input in inputs.reversed() { node(input, depth: depth + 1, reads: nil, into: &lines) }
+            for input in inputs.reversed() { node(input, input.schema, depth: depth + 1, reads: nil, into: &lines) }
         }
     }
 
@@ -149,14 +158,17 @@ public struct PlanPrinter {
         return wrapped(indent, "table: ", items)
     }
 
-    private func sort(_ input: LogicalPlan, _ keys: [BoundSortKey], keeping kept: Int?, _ indent: String) -> [String] {
-        let schema = input.schema
+    private func sort(_ keys: [BoundSortKey], _ schema: Schema, keeping kept: Int?, _ indent: String) -> [String] {
         let items = keys.map { key in
             BoundExpressionPrinter.text(key.expression, in: schema) + (key.descending ? " desc" : " asc") + (key.nullsFirst ? " nulls first" : "")
         }
         var lines = wrapped(indent, "sort: ", items)
         if let kept { lines[lines.count - 1] += " (keeps the first \(Session.count(kept)))" }
         return lines
+    }
+
+    static func indentation(_ depth: Int) -> String {
+        String(repeating: " ", count: min(depth, deepestIndent) * 2)
     }
 
     /// `name = expression`, or the name alone for a column passed on under its own name.
