@@ -72,13 +72,13 @@ public struct PlanPrinter {
             lines += wrapped(indent, "filter: ", BoundExpressionPrinter.conjuncts(condition, in: schema), separator: " and ")
             node(input, schema, depth: depth + 1, reads: reads.map { $0.union(condition.columnsRead) }, into: &lines)
 
-        case .project(let input, let expressions, let schema):
+        case .project(let input, let expressions, _):
             let inputSchema = input.schema
             let items = zip(expressions, schema.fields).map { named($1.name, $0, in: inputSchema) }
             lines += wrapped(indent, "project: ", items)
             node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: expressions), into: &lines)
 
-        case .aggregate(let input, let keys, let aggregates, let schema):
+        case .aggregate(let input, let keys, let aggregates, _):
             let inputSchema = input.schema
             let keyItems = zip(keys, schema.fields).map { named($1.name, $0, in: inputSchema) }
             let aggregateItems = aggregates.enumerated().map { k, aggregate in
@@ -113,6 +113,13 @@ public struct PlanPrinter {
                 Identifier.quote(leftSchema.fields[$0].name) + " = " + Identifier.quote(rightSchema.fields[$1].name)
             }
             lines += wrapped(indent, "join: ", pairs, head: "\(spec.kind.rawValue) on ")
+            // Right columns whose names the left side has already are renamed: say to what, as
+            // the operators above read them by their new names.
+            let renamed = spec.rightColumns.enumerated().compactMap { j, column -> String? in
+                let (before, after) = (rightSchema.fields[column].name, schema.fields[leftSchema.fields.count + j].name)
+                return before == after ? nil : Identifier.quote(before) + " as " + Identifier.quote(after)
+            }
+            if !renamed.isEmpty { lines += wrapped(String(repeating: " ", count: indent.count + "join: ".count), "", renamed, head: "right columns renamed: ") }
             // A hash join gathers both inputs whole.
             node(left, leftSchema, depth: depth + 1, reads: nil, into: &lines)
             node(right, rightSchema, depth: depth + 1, reads: nil, into: &lines)
