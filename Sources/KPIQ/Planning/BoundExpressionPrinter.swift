@@ -3,8 +3,8 @@
 /// would be typed (`2024-03-01`, `2024-03-01T10:00:00`, `"paid"`, `1.0` for a decimal), and
 /// brackets only where precedence needs them.
 ///
-/// It shows what binding made of the text, which is the point of explaining: `ts during 2024`
-/// reads `ts >= 2024-01-01 and ts < 2025-01-01`, `where converted` reads `converted != 0`.
+/// It shows what binding made of the text, which is the point of explaining: `day during 2024`
+/// reads `day >= 2024-01-01 and day < 2025-01-01`, `where converted` reads `converted != 0`.
 public enum BoundExpressionPrinter {
     public static func text(_ e: BoundExpression, in schema: Schema) -> String {
         switch e.kind {
