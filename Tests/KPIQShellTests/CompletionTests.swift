@@ -140,7 +140,10 @@ private func texts(_ text: String) -> [String] {
         #expect(texts(".") == DotCommands.all.map(\.name).sorted())
         #expect(texts(".schema ") == ["leads", "sales"])
         #expect(texts(".schema s") == ["sales"])
-        #expect(texts(".explain c") == ["cpc", "ctr"])
+        #expect(texts(".explain c") == ["cohort", "cpc", "ctr"])
+        // `.explain` of a statement completes it as a statement.
+        #expect(texts(".explain from s") == ["sales"])
+        #expect(texts(".explain from sales | where ch") == ["channel"])
         #expect(texts(".mode j") == ["json"])
         #expect(texts(".timer o") == ["off", "on"])
         #expect(texts(".chart ") == ["bar", "channel", "line", "visits"])

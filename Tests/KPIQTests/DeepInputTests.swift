@@ -151,6 +151,30 @@ import Testing
         #expect(try value("from s" + String(repeating: " | union s", count: 3_000) + " | agg n = count()", in: s) == .int(30_010))
     }
 
+    /// `.explain` prints whatever can run, however deep or long, even for a caller on a small
+    /// stack: it binds and prints on the large stack too.
+    @Test func explainDeepAndLongInput() throws {
+        let s = session()
+        let depth = Parser.maxNesting - 1
+        let texts = [
+            "from s | where " + String(repeating: "(", count: depth) + "seconds = 120" + String(repeating: ")", count: depth),
+            "from s | derive x = " + String(repeating: "abs(", count: depth - 1) + "-seconds" + String(repeating: ")", count: depth - 1),
+            "from s | derive x = " + String(repeating: "(1 + ", count: depth) + "seconds" + String(repeating: ")", count: depth),
+            "from s | where " + joined(10_000, " or ") { "seconds + 0 = \($0)" },
+            "from s" + String(repeating: " | union s", count: 3_000),
+            "from s" + String(repeating: " | where seconds > 1", count: 3_000),
+        ]
+        let printed = Self.onSmallStack { texts.map { try? s.explain(statement: SourceText(name: "t", text: $0)) } }
+        #expect(printed.allSatisfy { $0 != nil })
+        #expect(printed[2]?.contains("x = 1 + (1 + (1 + ") == true)
+        #expect(printed[3]?.contains("seconds + 0 = 9999\n") == true)
+        #expect(printed[4]?.hasPrefix("union: 3001 inputs\n") == true)
+        // Every step, each on a line indented no further than `deepestIndent` levels (not 3,000).
+        let steps = printed[5]?.split(separator: "\n") ?? []
+        #expect(steps.filter { $0.hasSuffix("filter: seconds > 1") }.count == 3_000)
+        #expect(steps.allSatisfy { $0.count <= 2 * PlanPrinter.deepestIndent + PlanPrinter.lineWidth })
+    }
+
     // MARK: - No blowup
 
     /// Each item of a `derive` that uses the one before it is computed once, not re-expanded

@@ -14,7 +14,7 @@ public struct DotCommands {
         ("datasets", "", "loaded datasets: rows, columns, memory"),
         ("schema", "NAME", "columns of a dataset: type, nulls, distinct values, examples"),
         ("metrics", "", "defined metrics with their formulas and formats"),
-        ("explain", "NAME", "a metric's definition, what it reads, and its plan"),
+        ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
         ("mode", "table|csv|json|markdown|line", "how results are printed"),
@@ -37,6 +37,10 @@ public struct DotCommands {
         let name = String(first.dropFirst()).lowercased()
         let arguments = Array(words.dropFirst())
         do {
+            if name == "explain", arguments.count > 1 {
+                // The rest of the line is a statement, read as typed (quotes and all).
+                return explain(statement: Self.rest(of: line), lineNumber: lineNumber, scriptName: scriptName)
+            }
             try execute(name, arguments)
             return true
         } catch let failure as Failure {
@@ -49,6 +53,33 @@ public struct DotCommands {
             context.errors.write("error: \(error)\n")
             return false
         }
+    }
+
+    /// `.explain STATEMENT`: the plan, or the statement's diagnostic shown on its text.
+    private func explain(statement text: String, lineNumber: Int, scriptName: String) -> Bool {
+        let source = SourceText(name: scriptName, text: text, firstLine: lineNumber)
+        do {
+            explanation(try context.session.explain(statement: source))
+            return true
+        } catch let diagnostic as Diagnostic {
+            context.report(diagnostic, source: source)
+            return false
+        } catch {
+            context.errors.write("error: \(error)\n")
+            return false
+        }
+    }
+
+    /// Explanations are not data: in a machine format (csv, json) they go to standard error,
+    /// with the other messages, so that standard output holds only results.
+    private func explanation(_ text: String) {
+        context.message(text.trimmingTrailingWhitespace)
+    }
+
+    /// What follows the command word of a line (`.explain from x | ...` gives `from x | ...`).
+    static func rest(of line: String) -> String {
+        let afterCommand = line.drop { $0.isWhitespace }.drop { !$0.isWhitespace }
+        return String(afterCommand.drop { $0.isWhitespace })
     }
 
     struct Failure: Error {
@@ -108,8 +139,9 @@ public struct DotCommands {
         case "metrics":
             show(QueryResult(table: context.session.metricsTable()))
         case "explain":
-            try require(arguments, 1, ".explain METRIC")
-            context.output.write(try context.session.explain(arguments[0]))
+            // Several words are a statement (see `run`).
+            try require(arguments, 1, ".explain METRIC | .explain STATEMENT")
+            explanation(try context.session.explain(arguments[0]))
         case "targets":
             show(QueryResult(table: context.session.targetsTable()))
         case "asof":

@@ -24,6 +24,7 @@ enum HelpText {
               chart [bar|line] [X] [Y ...]
             let NAME = from ...      keeps the result as a dataset
             show / funnel / cohort ... | STEP ...   the same steps continue a KPI result
+            .explain from ...        the plan it runs (operators, columns read), without running it
             """,
         "functions": """
             aggregates: count(), count(x), count_distinct(x), sum, mean/avg, min, max, median,

@@ -241,6 +241,8 @@ public struct Completer {
         // The arguments typed so far; the last one is the word being completed.
         let scan = DotCommands.scanWords(rest)
         let finished = scan.words.count, word = scan.partial ?? "", quoted = scan.inQuotes
+        // `.explain from sessions | where ...`: past its first word, a statement like any other.
+        if command == "explain", finished > 0 { return statement(String(rest.drop { $0 == " " || $0 == "\t" })) }
         let choices: [Choice]
         switch (command, finished) {
         case ("read", 0), ("output", 0), ("export", 0):
@@ -261,6 +263,7 @@ public struct Completer {
             choices = vocabulary.datasetNames.map { Choice(name: $0, kind: .dataset) }
         case ("explain", 0):
             choices = vocabulary.metricNames.map { Choice(name: $0, kind: .metric) }
+                + ["from", "let", "show", "funnel", "cohort"].map { Choice(name: $0, kind: .keyword) }
         case ("mode", 0):
             choices = OutputMode.allCases.map { Choice(name: $0.rawValue, kind: .value) }
         case ("timer", 0):

@@ -1,0 +1,18 @@
+/// KPI statements compiled to plans.
+extension Session {
+    /// The plan `statement` runs, compiled without running it (nil for statements that compute
+    /// no table). `.explain` prints it; running a KPI statement runs the same plan.
+    func planKPI(_ statement: Statement, _ context: StatementContext) throws -> PlannedStatement? {
+        let asOf = settings.effectiveAsOf
+        switch statement.kind {
+        case .show(let show):
+            let executor = ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source)
+            return try ShowPlanner(context: executor).plan(show).planned
+        case .funnel, .cohort:
+            // Their planners are wired in with their own changes.
+            return nil
+        default:
+            return nil
+        }
+    }
+}
