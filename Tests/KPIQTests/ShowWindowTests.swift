@@ -2,13 +2,13 @@ import Foundation
 import Testing
 @testable import KPIQ
 
-/// Rolling and cumulative leaves read off running sums (O(rows + units)) give exactly what one
+/// Rolling, cumulative and snapshot (`open`) leaves read off running sums (O(rows + units)) give exactly what one
 /// aggregate per unit's window gives, on data with gaps, several events a day, null
 /// dimensions and people coming back after their window ran out.
 @Suite struct ShowWindowTests {
     /// Deterministic events: person, day, source (some null), amount (some null).
     static func events() -> String {
-        var lines = ["person,ts,source,amount"]
+        var lines = ["person,ts,source,amount,closed"]
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         func next(_ n: UInt64) -> UInt64 {
             state ^= state << 13
@@ -21,7 +21,10 @@ import Testing
             let date = CivilCalendar.formatDate(CivilCalendar.days(year: 2023, month: 1, day: 1) + day)
             let source = ["paid", "organic", "email", ""][Int(next(4))]
             let amount = next(7) == 0 ? "" : String(next(1000)) + "." + String(next(100))
-            lines.append("p\(next(120)),\(date)T\(10 + next(10)):00:00,\(source),\(amount)")
+            // Closed some days later, never, or (a data error) the day before it opened.
+            let closeAfter = Int64(next(60)) - 1
+            let closed = next(4) == 0 ? "" : CivilCalendar.formatDate(CivilCalendar.days(year: 2023, month: 1, day: 1) + day + closeAfter)
+            lines.append("p\(next(120)),\(date)T\(10 + next(10)):00:00,\(source),\(amount),\(closed)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -40,6 +43,9 @@ import Testing
         "show a, c by source over day during 2023-06-01..2023-06-20 vs previous period",
         "show s, t, a, c during 2023-05",
         "show c by source over quarter",
+        "show o, ov over week during 2023-02-01..2023-08-31 vs previous period",
+        "show o, ov by source over month vs previous year",
+        "show o, ov",
     ])
     func runningSumsEqualOneAggregatePerUnit(_ statement: String) throws {
         let path = try TestSupport.file(Self.events())
@@ -51,6 +57,8 @@ import Testing
             metric s = rolling(sum(e.amount), 2 weeks)
             metric t = cumulative(count(e) where source != "email")
             metric c = cumulative(count_distinct(e.person))
+            metric o = open(count(e), ts, closed)
+            metric ov = open(sum(e.amount) where source = "paid", ts, closed)
             """
         let outcome = session.run(SourceText(name: "setup", text: setup))
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")

@@ -34,6 +34,14 @@ extension KPILibrary {
             if arguments.count == 3, case .name(let parts) = arguments[2].kind { roles.forEach { add($0, parts[0].name) } }
             return roles
         }
+        if function == "open" {
+            // open(AGGREGATE, opened_at, closed_at)
+            let roles = arguments.first.map { roleColumns($0, add: add) } ?? []
+            for argument in arguments.dropFirst() {
+                if case .name(let parts) = argument.kind { roles.forEach { add($0, parts[0].name) } }
+            }
+            return roles
+        }
         guard AggregateFunction(name: function) != nil else { return e.children.flatMap { roleColumns($0, add: add) } }
         // The role: `count(contacts)`, or the prefix of the qualified names.
         var names: [[Identifier]] = []

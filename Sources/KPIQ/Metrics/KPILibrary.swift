@@ -60,8 +60,8 @@ public enum KPILibrary {
     metric avg_deal_value = mean(deals.amount) where won as money time closed_at
     metric revenue_per_customer = revenue / customers as money
     metric ltv_to_cac = revenue_per_customer / cac as number
-    metric open_deals = count(deals) where closed_at is null as count
-    metric pipeline_value = sum(deals.amount) where closed_at is null as money
+    metric open_deals = open(count(deals), created_at, closed_at) as count
+    metric pipeline_value = open(sum(deals.amount), created_at, closed_at) as money
 
     -- Paid ads: one row per ad or day (impressions, clicks, spend, conversions, purchases).
     metric impressions = sum(ads.impressions) as count

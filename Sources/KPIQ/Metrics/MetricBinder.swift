@@ -85,6 +85,9 @@ struct MetricBinder {
             if let function = AggregateFunction(name: lower) {
                 return try aggregate(function, name: name, arguments, filter: filter, time: time, span: e.span)
             }
+            if lower == "open" {
+                return try snapshot(name: name, arguments, span: e.span)
+            }
             if lower == "rolling" || lower == "cumulative" {
                 return try window(lower, name: name, arguments, time: time, span: e.span)
             }
@@ -192,6 +195,31 @@ struct MetricBinder {
         }
         defer { leafKind = .aggregate }
         return try bind(arguments[0], time: time)
+    }
+
+    /// `open(aggregate, opened_at, closed_at)`: the aggregate over the rows open at the end of
+    /// each period (opened before it, not closed by then), as a snapshot.
+    private mutating func snapshot(name: Identifier, _ arguments: [Expression], span: Span) throws -> MetricExpression {
+        guard arguments.count == 3, case .call(let inner, _, _) = arguments[0].kind, AggregateFunction(name: inner.name) != nil,
+            case .name(let opened) = arguments[1].kind, opened.count == 1, case .name(let closed) = arguments[2].kind, closed.count == 1
+        else {
+            throw Diagnostic(.invalidArgument, "open takes an aggregate and the columns of opening and closing: open(sum(deals.amount), created_at, closed_at)",
+                             at: span)
+        }
+        leafKind = .open(closedBy: closed[0].name)
+        defer { leafKind = .aggregate }
+        let bound = try bind(arguments[0], time: opened[0])
+        // The closing column: a date or time of the same dataset (after the library's renames).
+        if case .leaf(let index) = bound, case .open(let column) = leaves[index].kind, let dataset = catalog[leaves[index].dataset] {
+            let actual = library?.columnName(column, dataset: dataset.name) ?? column
+            let schema = Schema(table: dataset.table, dataset: dataset.name)
+            let position = try Binder.column(Identifier(actual, span: closed[0].span), in: schema)
+            guard schema.fields[position].type.isTemporal else {
+                throw Diagnostic(.typeMismatch, "`\(closed[0].name)` must be a date or timestamp; it is \(schema.fields[position].type.name)", at: closed[0].span)
+            }
+            leaves[index].kind = .open(closedBy: actual)
+        }
+        return bound
     }
 
     /// An aggregate call: its dataset, then its argument and filter checked on that dataset.

@@ -29,7 +29,7 @@ struct GroupReading {
         for (key, end) in ends {
             var start: Int64?
             if case .rolling(let length) = group.kind { start = ShowCalendar.move(end, by: length, forward: false) }
-            parts.append(try plan(context, window: (start, end), keepUndated: false, period: key.map { .constant($0) }))
+            parts.append(try plan(context, window: (start, end), keepUndated: false, period: key.map { .constant($0) }, openAt: end))
         }
         guard var result = parts.first else {
             return try plan(context, window: (nil, CivilCalendar.minDay), keepUndated: false, period: grain.map { _ in .constant(CivilCalendar.minDay) })
@@ -44,6 +44,12 @@ struct GroupReading {
         try plan(context, window: window, keepUndated: false, period: .truncated(.day))
     }
 
+    /// For an `open(...)` snapshot: the rows by the day they closed (never before the day they
+    /// opened), among those opened before the window's end.
+    func dailyClosings(_ context: ShowExecutor, window: (start: Int64?, end: Int64)) throws -> LogicalPlan {
+        try plan(context, window: (nil, window.end), keepUndated: false, period: .closing)
+    }
+
     /// The distinct (dimensions, entity, day) of a rolling distinct count (`active_contacts`):
     /// who had an event on which day, among the rows its filter keeps.
     func distinctDays(_ context: ShowExecutor, leaf index: Int, window: (start: Int64?, end: Int64)) throws -> LogicalPlan {
@@ -53,12 +59,14 @@ struct GroupReading {
     private enum PeriodKey {
         case truncated(Grain)
         case constant(Int64)
+        /// The day an `open(...)` row closed (rows never closed are left out).
+        case closing
     }
 
     /// `distinctOf`: instead of the leaves, the distinct values of that leaf's argument (rows
     /// its filter keeps), as a key after the dimensions.
     private func plan(_ context: ShowExecutor, window: (start: Int64?, end: Int64), keepUndated: Bool, period: PeriodKey?,
-                      distinctOf: Int? = nil) throws -> LogicalPlan {
+                      distinctOf: Int? = nil, openAt: Int64? = nil) throws -> LogicalPlan {
         let dataset = group.dataset
         let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
         let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) }
@@ -87,6 +95,17 @@ struct GroupReading {
             } catch var diagnostic as Diagnostic {
                 diagnostic.message += " (in the `where` of this show, applied to `\(dataset.name)`)"
                 throw diagnostic
+            }
+        }
+        // Snapshots: the closing column, and the rows still open at `openAt` (not closed before).
+        var closing: BoundExpression?
+        if case .open(let closedBy) = group.kind, let c = schema.index(of: closedBy) {
+            let type = schema.fields[c].type
+            let closed = BoundExpression(.column(c), type: type, span: .none)
+            closing = closed
+            if let openAt {
+                let stillOpen = BoundExpression(.comparison(.greaterOrEqual, closed, ExpressionBinder.timeConstant(openAt, like: type, span: .none)), type: .bool, span: .none)
+                conditions.append(BoundExpression.logical(isAnd: false, [BoundExpression(.isNull(closed, negated: false), type: .bool, span: .none), stillOpen], span: .none))
             }
         }
         var entity: BoundExpression?
@@ -118,6 +137,13 @@ struct GroupReading {
         case .constant(let day)?:
             keys.append(ShowPlanner.date(day))
             keyFields.append(Schema.Field(name: "period", type: .date))
+        case .closing?:
+            guard let closing, let timeColumn = group.timeColumn, let t = schema.index(of: timeColumn) else { preconditionFailure("a snapshot has both columns") }
+            func day(_ e: BoundExpression) -> BoundExpression { e.type == .date ? e : BoundExpression(.function(.day, [e]), type: .date, span: .none) }
+            let opened = day(BoundExpression(.column(t), type: schema.fields[t].type, span: .none))
+            keys.append(BoundExpression(.function(.greatest, [day(closing), opened]), type: .date, span: .none))
+            keyFields.append(Schema.Field(name: "period", type: .date))
+            plan = .filter(plan, BoundExpression(.isNull(closing, negated: true), type: .bool, span: .none))
         case nil:
             break
         }

@@ -33,7 +33,7 @@ extension ShowPlanner {
         guard context.windowsByRunningSums else { return .perUnit }
         switch leaf.function {
         case .count, .sum: return .runningSums
-        case .countDistinct: return .activeDistinct
+        case .countDistinct: if case .open = leaf.kind { return .perUnit } else { return .activeDistinct }
         default: return .perUnit
         }
     }
@@ -50,13 +50,23 @@ extension ShowPlanner {
         let leaves = group.leaves
         switch group.strategy {
         case .runningSums:
-            let daily = try reading.daily(context, window: window)
-            let schema = daily.schema
-            var items: [(String, BoundExpression)] = (0..<dimensions).map { (schema.fields[$0].name, Self.column($0, schema)) }
-            let day = Self.column(dimensions, schema)
-            items.append(("__at", BoundExpression(.shift(day, Interval(days: 1)), type: .date, span: .none)))
-            for k in leaves.indices + [leaves.count] { items.append((schema.fields[dimensions + 1 + k].name, Self.column(dimensions + 1 + k, schema))) }
-            return Self.project(daily, items)
+            // A row counts from the day after its date; a snapshot's row stops counting the day
+            // after it closed.
+            func changes(_ daily: LogicalPlan, sign: Int64) -> LogicalPlan {
+                let schema = daily.schema
+                var items: [(String, BoundExpression)] = (0..<dimensions).map { (schema.fields[$0].name, Self.column($0, schema)) }
+                let day = Self.column(dimensions, schema)
+                items.append(("__at", BoundExpression(.shift(day, Interval(days: 1)), type: .date, span: .none)))
+                for k in leaves.indices + [leaves.count] {
+                    let value = Self.column(dimensions + 1 + k, schema)
+                    items.append((schema.fields[dimensions + 1 + k].name, sign > 0 ? value : BoundExpression(.negate(value), type: value.type, span: .none)))
+                }
+                return Self.project(daily, items)
+            }
+            let opened = changes(try reading.daily(context, window: window), sign: 1)
+            guard case .open = group.kind else { return opened }
+            let closed = changes(try reading.dailyClosings(context, window: window), sign: -1)
+            return .union(opened, closed, opened.schema)
         case .activeDistinct:
             let leafIndex = leaves[0]
             let days = try reading.distinctDays(context, leaf: leafIndex, window: window)
@@ -105,7 +115,8 @@ extension ShowPlanner {
         }
         // A rolling sum subtracts the level where the window starts; a distinct count's exits
         // already close each person's window.
-        let isRolling = group.kind != .cumulative && group.strategy == .runningSums
+        var isRolling = false
+        if case .rolling = group.kind, group.strategy == .runningSums { isRolling = true }
         // Where levels are read: every unit's end, and its window's start, per comparison.
         var pointColumns: [String] = []
         for comparison in [nil] + comparisons.map(Optional.some) {

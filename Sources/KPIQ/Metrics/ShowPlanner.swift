@@ -402,7 +402,8 @@ struct ShowPlanner {
             return calendar.units.contains { before($0.counted.end) || $0.compared.contains { before($0.end) } }
         }
         for group in noData {
-            let what = group.kind == .aggregate ? "" : " (and windows reaching before it)"
+            var what = ""
+            if case .rolling = group.kind { what = " (and windows reaching before it)" }
             let note = "n/a before \(CivilCalendar.formatDate(group.firstDay!))\(what): `\(group.dataset.name)` has no data before that day"
             if !notes.contains(note) { notes.append(note) }
         }

@@ -89,6 +89,7 @@ extension Session {
             case .aggregate: break
             case .rolling(let window): line += ", over the \(window.description) before each period's end"
             case .cumulative: line += ", over everything before each period's end"
+            case .open(let closedBy): line += ", over the rows open at each period's end (not closed by \(closedBy))"
             }
             out += line + "\n"
         }
