@@ -14,9 +14,10 @@
 /// - The days of stage k (a unit with a counted time for k) run from the nearest earlier stage
 ///   with a counted time; a stage dated before that one counts at 0 days. A skipped stage has
 ///   no days.
-/// - With `within`, a unit that reached k-1 but not k and whose window is still open at the end
-///   of the as-of day is *open* for step k: neither a conversion nor a loss, and the step rate
-///   leaves it out (converted / (entered - open)).
+/// - With `within`, a unit that reached k-1 but not k and whose window has not ended by the end
+///   of the as-of day (a stage dated then or later, not happened yet, could still fall inside
+///   it) is *open* for step k: neither a conversion nor a loss, and the step rate leaves it out
+///   (converted / (entered - open)).
 ///
 /// The plan:
 ///
@@ -53,7 +54,7 @@ struct FunnelPlanner {
         let dimensionIndexes = try funnel.dimensions.map { try Binder.column($0, in: schema) }
         let range = try funnel.range.map { try AsOfRange.resolve($0, asOf: asOf) }
 
-        var query = QueryPlan(result: input)
+        var query = QueryPlan(result: input)  // the result is set once the stage is added
         let units = try self.units(input, stages: stageIndexes, dimensions: dimensionIndexes, within: funnel.within, range: range)
         let counts = query.add("funnel_counts", aggregate(units, stages: stageIndexes.count, dimensions: dimensionIndexes.count, hasWindow: funnel.within != nil))
         query.result = steps(counts, names: funnel.steps.map(\.name), dimensions: funnel.dimensions.map(\.name), hasWindow: funnel.within != nil)
