@@ -25,7 +25,8 @@
 ///              | filter   entry not null, before the end of the as-of day, inside `during`
 ///              | project  dims, t_0 .. t_n-1 (one time type), deadline = entry + within
 ///              | project  dims, c_0 .. c_n-1 (counted times, else null), window_open
-///              | project  dims, furthest (the last stage reached), days_1 .. days_n-1, window_open
+///              | project  dims, furthest (the last stage reached), elapsed_1 .. elapsed_n-1, window_open
+///              | project  dims, furthest, days_1 .. days_n-1 (elapsed, at least 0), window_open
 ///              | aggregate by dims: units = count(), per k >= 1: converted_k = count() where
 ///                furthest >= k, open_k = count() where furthest = k - 1 and window_open,
 ///                median_days_k = median(days_k)
@@ -140,7 +141,8 @@ struct FunnelPlanner {
         }
         plan = .project(plan, expressions, Schema(fields: fields))
 
-        // Progress: the last stage reached, and the days each stage took.
+        // Progress: the last stage reached, and the time from the nearest earlier stage with a
+        // counted time (the entry always has one); null when stage k has no counted time.
         let counted = (0..<n).map { column(m + $0, timeType) }
         let furthest = BoundExpression(.caseWhen(stride(from: n - 1, through: 1, by: -1).map { k in
             BoundWhen(condition: Self.isNotNull(counted[k]), result: Self.int(Int64(k)))
@@ -148,22 +150,33 @@ struct FunnelPlanner {
         expressions = passDimensions() + [furthest]
         fields = dimensionFields() + [Schema.Field(name: "__furthest", type: .int)]
         let daysType = try ExpressionBinder.arithmeticType(.subtract, timeType, timeType, span: .none) ?? .decimal
-        let zero = BoundExpression(.constant(daysType == .int ? .int(0) : .decimal(0)), type: daysType, span: .none)
         for k in 1..<n {
-            // The nearest earlier stage with a counted time; the entry always has one.
             let earlier = Array(counted[0..<k].reversed())
             let previous = earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: timeType, span: .none)
-            let elapsed = BoundExpression.arithmetic(.subtract, counted[k], previous, type: daysType, span: .none)
-            // Dated before the previous stage: reached at the same time, 0 days. Null when
-            // stage k has no counted time (the comparison is null, so `else` gives null).
-            let days = BoundExpression(.caseWhen([BoundWhen(condition: Self.compare(.less, counted[k], previous), result: zero)], otherwise: elapsed),
-                                       type: daysType, span: .none)
-            expressions.append(days)
+            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], previous, type: daysType, span: .none))
+            fields.append(Schema.Field(name: "__elapsed\(k)", type: daysType))
+        }
+        let windowOpen = deadline.map { _ in (column(m + n, .bool), Schema.Field(name: "__window_open", type: .bool)) }
+        if let windowOpen {
+            expressions.append(windowOpen.0)
+            fields.append(windowOpen.1)
+        }
+        plan = .project(plan, expressions, Schema(fields: fields))
+
+        // Days: a stage dated before the previous one was reached at the same time, 0 days
+        // (null stays null: the comparison is null, so `else` keeps it).
+        let zero = BoundExpression(.constant(daysType == .int ? .int(0) : .decimal(0)), type: daysType, span: .none)
+        expressions = passDimensions() + [column(m, .int)]
+        fields = dimensionFields() + [Schema.Field(name: "__furthest", type: .int)]
+        for k in 1..<n {
+            let elapsed = column(m + k, daysType)
+            expressions.append(BoundExpression(.caseWhen([BoundWhen(condition: Self.compare(.less, elapsed, zero), result: zero)], otherwise: elapsed),
+                                               type: daysType, span: .none))
             fields.append(Schema.Field(name: "__days\(k)", type: daysType))
         }
-        if deadline != nil {
-            expressions.append(column(m + n, .bool))
-            fields.append(Schema.Field(name: "__window_open", type: .bool))
+        if let windowOpen {
+            expressions.append(windowOpen.0)
+            fields.append(windowOpen.1)
         }
         return .project(plan, expressions, Schema(fields: fields))
     }
