@@ -77,108 +77,147 @@ struct FunnelPlanner {
     /// stage it reached), `days_k` per stage k >= 1 and, with `within`, `window_open`.
     private func units(_ input: LogicalPlan, stages: [Int], dimensions: [Int], within: Interval?, range: (start: Int64, end: Int64)?) throws -> LogicalPlan {
         let schema = input.schema
-        let end = AsOfRange.end(asOf: asOf)
-        func column(_ index: Int, _ type: DataType) -> BoundExpression { BoundExpression(.column(index), type: type, span: .none) }
-        func dimensionFields() -> [Schema.Field] { dimensions.map { schema.fields[$0] } }
-        func passDimensions() -> [BoundExpression] { dimensions.indices.map { column($0, schema.fields[dimensions[$0]].type) } }
-
-        // Entry: a first-stage time before the end of the as-of day, inside the range.
-        let entryType = schema.fields[stages[0]].type
-        let entry = column(stages[0], entryType)
-        var conditions = [Self.isNotNull(entry), Self.compare(.less, entry, ExpressionBinder.timeConstant(end, like: entryType, span: .none))]
-        if let range {
-            conditions.append(Self.compare(.greaterOrEqual, entry, ExpressionBinder.timeConstant(range.start, like: entryType, span: .none)))
-            conditions.append(Self.compare(.less, entry, ExpressionBinder.timeConstant(range.end, like: entryType, span: .none)))
-        }
-        var plan = LogicalPlan.filter(input, BoundExpression.logical(isAnd: true, conditions, span: .none))
-
         // Times, all of one type so they subtract: timestamps when the stages mix dates and
-        // timestamps (a date is its midnight), and the deadline of the window.
+        // timestamps (a date is its midnight).
         let stageTypes = stages.map { schema.fields[$0].type }
-        let timeType: DataType = Set(stageTypes).count == 1 ? entryType : .timestamp
-        var expressions = dimensions.map { column($0, schema.fields[$0].type) }
-        var fields = dimensionFields()
+        let timeType: DataType = Set(stageTypes).count == 1 ? stageTypes[0] : .timestamp
+        var layout = UnitLayout(dimensions: dimensions.map { schema.fields[$0] }, stages: stages.count, timeType: timeType,
+                                daysType: try ExpressionBinder.arithmeticType(.subtract, timeType, timeType, span: .none) ?? .decimal,
+                                end: AsOfRange.end(asOf: asOf))
+        var plan = entries(input, entry: stages[0], range: range, end: layout.end)
+
+        // Over the input: dimensions, stage times, the window's deadline.
+        var expressions = dimensions.map { layout.column($0, schema.fields[$0].type) }
+        var fields = layout.dimensions
         for (k, index) in stages.enumerated() {
-            var time = column(index, stageTypes[k])
+            var time = layout.column(index, stageTypes[k])
             if stageTypes[k] != timeType { time = BoundExpression(.cast(time), type: timeType, span: .none) }
             expressions.append(time)
             fields.append(Schema.Field(name: "__t\(k)", type: timeType))
         }
-        let m = dimensions.count, n = stages.count
-        var deadlineType: DataType?
         if let within {
-            // Over the input, like the times: `expressions[m]` is the entry time.
-            let binder = ExpressionBinder(binder: Binder(catalog: catalog, asOf: asOf), schema: schema)
-            let shifted = try binder.shift(expressions[m], within, span: .none)
-            let type = shifted.type ?? .timestamp
-            // A deadline past the calendar's last day (entry + 9999 years) leaves the window
-            // open to the end of time, not closed.
-            let last = BoundExpression(.constant(type == .timestamp ? .timestamp(CivilCalendar.maxMicros) : .date(CivilCalendar.maxDay)), type: type, span: .none)
-            expressions.append(BoundExpression(.function(.coalesce, [shifted, last]), type: type, span: .none))
-            fields.append(Schema.Field(name: "__deadline", type: type))
-            deadlineType = type
+            let deadline = try self.deadline(of: expressions[layout.dimensions.count], within: within, schema: schema)
+            layout.deadlineType = deadline.type
+            expressions.append(deadline)
+            fields.append(Schema.Field(name: "__deadline", type: deadline.type ?? .timestamp))
         }
         plan = .project(plan, expressions, Schema(fields: fields))
+        plan = countedTimes(plan, layout)
+        plan = progress(plan, layout)
+        return days(plan, layout)
+    }
 
-        // Counted times: before the end of the as-of day and inside the window, else null.
-        let now = ExpressionBinder.timeConstant(end, like: timeType, span: .none)
-        let deadline = deadlineType.map { column(m + n, $0) }
-        expressions = passDimensions() + [column(m, timeType)]
-        fields = dimensionFields() + [Schema.Field(name: "__c0", type: timeType)]
-        for k in 1..<n {
-            let time = column(m + k, timeType)
+    /// Where the columns of the unit rows are, and their types, for the projections below.
+    /// Every projection starts with the dimensions and ends with `window_open` (with a window),
+    /// which is then at `dimensions.count + stages` in each.
+    private struct UnitLayout {
+        var dimensions: [Schema.Field]
+        var stages: Int
+        var timeType: DataType
+        /// `time - time`: whole days (int) for dates, fractional (decimal) for timestamps.
+        var daysType: DataType
+        /// The day after the as-of day: nothing at or after its start has happened.
+        var end: Int64
+        /// Nil without `within`.
+        var deadlineType: DataType?
+
+        var windowOpen: Schema.Field? { deadlineType.map { _ in Schema.Field(name: "__window_open", type: .bool) } }
+        var windowOpenIndex: Int { dimensions.count + stages }
+
+        func column(_ index: Int, _ type: DataType) -> BoundExpression { BoundExpression(.column(index), type: type, span: .none) }
+        func passDimensions() -> [BoundExpression] { dimensions.indices.map { column($0, dimensions[$0].type) } }
+    }
+
+    /// Units with an entry (first-stage) time before the end of the as-of day, inside the range.
+    private func entries(_ input: LogicalPlan, entry index: Int, range: (start: Int64, end: Int64)?, end: Int64) -> LogicalPlan {
+        let type = input.schema.fields[index].type
+        let entry = BoundExpression(.column(index), type: type, span: .none)
+        func time(_ day: Int64) -> BoundExpression { ExpressionBinder.timeConstant(day, like: type, span: .none) }
+        var conditions = [Self.isNotNull(entry), Self.compare(.less, entry, time(end))]
+        if let range {
+            conditions.append(Self.compare(.greaterOrEqual, entry, time(range.start)))
+            conditions.append(Self.compare(.less, entry, time(range.end)))
+        }
+        return .filter(input, BoundExpression.logical(isAnd: true, conditions, span: .none))
+    }
+
+    /// Entry + `within` on the calendar, as `created_at + 1 year` in a pipeline. A deadline past
+    /// the calendar's last day (entry + 9999 years) leaves the window open to the end of time.
+    private func deadline(of entry: BoundExpression, within: Interval, schema: Schema) throws -> BoundExpression {
+        let shifted = try ExpressionBinder(binder: Binder(catalog: catalog, asOf: asOf), schema: schema).shift(entry, within, span: .none)
+        let type = shifted.type ?? .timestamp
+        let last = BoundExpression(.constant(type == .timestamp ? .timestamp(CivilCalendar.maxMicros) : .date(CivilCalendar.maxDay)), type: type, span: .none)
+        return BoundExpression(.function(.coalesce, [shifted, last]), type: type, span: .none)
+    }
+
+    /// dims, c_0 .. c_n-1, window_open: a stage's time where it counts (before the end of the
+    /// as-of day, inside the window), else null; whether the window is still open.
+    private func countedTimes(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
+        let m = layout.dimensions.count, timeType = layout.timeType
+        let now = ExpressionBinder.timeConstant(layout.end, like: timeType, span: .none)
+        let deadline = layout.deadlineType.map { layout.column(m + layout.stages, $0) }
+        var expressions = layout.passDimensions() + [layout.column(m, timeType)]
+        var fields = layout.dimensions + [Schema.Field(name: "__c0", type: timeType)]
+        for k in 1..<layout.stages {
+            let time = layout.column(m + k, timeType)
             var counts = [Self.compare(.less, time, now)]
             if let deadline { counts.append(Self.compare(.lessOrEqual, time, deadline)) }
             let condition = BoundExpression.logical(isAnd: true, counts, span: .none)
             expressions.append(BoundExpression(.caseWhen([BoundWhen(condition: condition, result: time)], otherwise: nil), type: timeType, span: .none))
             fields.append(Schema.Field(name: "__c\(k)", type: timeType))
         }
-        if let deadline, let deadlineType {
+        if let deadline, let type = layout.deadlineType, let field = layout.windowOpen {
             // Still open at the end of the as-of day: a stage dated then or later (which has not
             // happened yet) could still fall inside the window.
-            expressions.append(Self.compare(.greaterOrEqual, deadline, ExpressionBinder.timeConstant(end, like: deadlineType, span: .none)))
-            fields.append(Schema.Field(name: "__window_open", type: .bool))
+            expressions.append(Self.compare(.greaterOrEqual, deadline, ExpressionBinder.timeConstant(layout.end, like: type, span: .none)))
+            fields.append(field)
         }
-        plan = .project(plan, expressions, Schema(fields: fields))
+        return .project(input, expressions, Schema(fields: fields))
+    }
 
-        // Progress: the last stage reached, and the time from the nearest earlier stage with a
-        // counted time (the entry always has one); null when stage k has no counted time.
-        let counted = (0..<n).map { column(m + $0, timeType) }
+    /// dims, furthest, elapsed_1 .. elapsed_n-1, window_open: the last stage reached, and the
+    /// time from the nearest earlier stage with a counted time (the entry always has one);
+    /// null when stage k has no counted time.
+    private func progress(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
+        let m = layout.dimensions.count, n = layout.stages
+        let counted = (0..<n).map { layout.column(m + $0, layout.timeType) }
         let furthest = BoundExpression(.caseWhen(stride(from: n - 1, through: 1, by: -1).map { k in
             BoundWhen(condition: Self.isNotNull(counted[k]), result: Self.int(Int64(k)))
         }, otherwise: Self.int(0)), type: .int, span: .none)
-        expressions = passDimensions() + [furthest]
-        fields = dimensionFields() + [Schema.Field(name: "__furthest", type: .int)]
-        let daysType = try ExpressionBinder.arithmeticType(.subtract, timeType, timeType, span: .none) ?? .decimal
+        var expressions = layout.passDimensions() + [furthest]
+        var fields = layout.dimensions + [Schema.Field(name: "__furthest", type: .int)]
         for k in 1..<n {
             let earlier = Array(counted[0..<k].reversed())
-            let previous = earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: timeType, span: .none)
-            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], previous, type: daysType, span: .none))
-            fields.append(Schema.Field(name: "__elapsed\(k)", type: daysType))
+            let previous = earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
+            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], previous, type: layout.daysType, span: .none))
+            fields.append(Schema.Field(name: "__elapsed\(k)", type: layout.daysType))
         }
-        let windowOpen = deadline.map { _ in (column(m + n, .bool), Schema.Field(name: "__window_open", type: .bool)) }
-        if let windowOpen {
-            expressions.append(windowOpen.0)
-            fields.append(windowOpen.1)
+        if let field = layout.windowOpen {
+            expressions.append(layout.column(layout.windowOpenIndex, .bool))
+            fields.append(field)
         }
-        plan = .project(plan, expressions, Schema(fields: fields))
+        return .project(input, expressions, Schema(fields: fields))
+    }
 
-        // Days: a stage dated before the previous one was reached at the same time, 0 days
-        // (null stays null: the comparison is null, so `else` keeps it).
-        let zero = BoundExpression(.constant(daysType == .int ? .int(0) : .decimal(0)), type: daysType, span: .none)
-        expressions = passDimensions() + [column(m, .int)]
-        fields = dimensionFields() + [Schema.Field(name: "__furthest", type: .int)]
-        for k in 1..<n {
-            let elapsed = column(m + k, daysType)
+    /// dims, furthest, days_1 .. days_n-1, window_open: a stage dated before the previous one
+    /// was reached at the same time, 0 days (null stays null: the comparison is null, so `else`
+    /// keeps it).
+    private func days(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
+        let m = layout.dimensions.count, type = layout.daysType
+        let zero = BoundExpression(.constant(type == .int ? .int(0) : .decimal(0)), type: type, span: .none)
+        var expressions = layout.passDimensions() + [layout.column(m, .int)]
+        var fields = layout.dimensions + [Schema.Field(name: "__furthest", type: .int)]
+        for k in 1..<layout.stages {
+            let elapsed = layout.column(m + k, type)
             expressions.append(BoundExpression(.caseWhen([BoundWhen(condition: Self.compare(.less, elapsed, zero), result: zero)], otherwise: elapsed),
-                                               type: daysType, span: .none))
-            fields.append(Schema.Field(name: "__days\(k)", type: daysType))
+                                               type: type, span: .none))
+            fields.append(Schema.Field(name: "__days\(k)", type: type))
         }
-        if let windowOpen {
-            expressions.append(windowOpen.0)
-            fields.append(windowOpen.1)
+        if let field = layout.windowOpen {
+            expressions.append(layout.column(layout.windowOpenIndex, .bool))
+            fields.append(field)
         }
-        return .project(plan, expressions, Schema(fields: fields))
+        return .project(input, expressions, Schema(fields: fields))
     }
 
     // MARK: - Counts per group
