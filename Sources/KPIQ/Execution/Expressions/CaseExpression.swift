@@ -41,13 +41,31 @@ struct CaseExpression: PhysicalExpression {
         // 1 for the rows no branch has taken yet.
         var open = [UInt8](repeating: 1, count: n)
         var undecided = n
-        /// Rows where `take` is 1 get `source`'s value (a null constant leaves them null).
+        /// Rows where `take` is 1 get `source`'s value (a null constant leaves them null). A
+        /// select per row, not a branch: which rows a branch takes is as random as the data.
         func write(_ source: Vector, _ take: [UInt8]) {
             guard let x = NumericOperand(source) else { return }
-            let sourceValid = source.valid
-            for i in 0..<n where take[i] != 0 {
-                if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
-                valid[i] = sourceValid?[i] ?? 1
+            take.withUnsafeBufferPointer { take in
+                switch x {
+                case .ints(let a) where integers:
+                    a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                case .int(let v) where integers:
+                    ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
+                case .doubles(let a) where !integers:
+                    a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                default:
+                    for i in 0..<n where take[i] != 0 {
+                        if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
+                    }
+                }
+                // Each row is taken by one branch at most, so its validity is set once.
+                valid.withUnsafeMutableBufferPointer { valid in
+                    if let sourceValid = source.valid {
+                        sourceValid.withUnsafeBufferPointer { sourceValid in for i in 0..<n { valid[i] |= take[i] & sourceValid[i] } }
+                    } else {
+                        for i in 0..<n { valid[i] |= take[i] }
+                    }
+                }
             }
         }
         for clause in clauses where undecided > 0 {
