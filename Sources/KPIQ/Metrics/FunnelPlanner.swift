@@ -133,7 +133,8 @@ struct FunnelPlanner {
         let type = input.schema.fields[index].type
         let entry = BoundExpression(.column(index), type: type, span: .none)
         func time(_ day: Int64) -> BoundExpression { ExpressionBinder.timeConstant(day, like: type, span: .none) }
-        var conditions = [Self.isNotNull(entry), Self.compare(.less, entry, time(end))]
+        // A null entry compares as null, which is not true: units without one are left out.
+        var conditions = [Self.compare(.less, entry, time(end))]
         if let range {
             conditions.append(Self.compare(.greaterOrEqual, entry, time(range.start)))
             conditions.append(Self.compare(.less, entry, time(range.end)))
