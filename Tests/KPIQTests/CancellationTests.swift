@@ -47,6 +47,7 @@ import Testing
         }
         let cancel = CancellationToken()
         cancel.cancel()
-        #expect(throws: Cancelled.self) { try FunnelExecutor(catalog: session.catalog, asOf: 0, cancel: cancel).run(funnel) }
+        let planned = try FunnelPlanner(catalog: session.catalog, asOf: 0).plan(funnel)
+        #expect(throws: Cancelled.self) { try planned.run(cancel: cancel) }
     }
 }

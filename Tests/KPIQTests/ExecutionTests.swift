@@ -368,6 +368,26 @@ import Testing
         }
     }
 
+    /// `case` with numeric, date and decimal branches, row for row: the first true clause wins,
+    /// a null condition is not true, a null branch gives null, no `else` gives null.
+    @Test func caseOverNumbersDatesAndDecimals() throws {
+        let table = try query("""
+            from t | select a = case when flag = 1 then id when amount > 100 then null else id % 5 end,
+                d = if(amount < 50, day, null),
+                x = case when amount >= 100 then amount * 2 when id % 2 = 0 then 0.5 end
+            """)
+        #expect(table.rowCount == Self.rows.count)
+        for (i, row) in Self.rows.enumerated() {
+            let a: Scalar = row.flag == 1 ? .int(Int64(row.id)) : (row.amount.map { $0 > 100 } ?? false) ? .null : .int(Int64(row.id % 5))
+            let d: Scalar = (row.amount.map { $0 < 50 } ?? false) ? .date(row.day) : .null
+            let x: Scalar = (row.amount.map { $0 >= 100 } ?? false) ? .decimal(row.amount! * 2) : row.id % 2 == 0 ? .decimal(0.5) : .null
+            guard table.columns[0].scalar(at: i) == a, table.columns[1].scalar(at: i) == d, table.columns[2].scalar(at: i) == x else {
+                Issue.record("row \(i): \(table.columns.map { $0.scalar(at: i) }), expected \([a, d, x])")
+                return
+            }
+        }
+    }
+
     /// One integer or date key grouped by its offset from a base (ids, days), including keys
     /// that later fall below the first batch's values (the grouping then moves to hashing).
     @Test func groupByIntegerAndDateKeys() throws {

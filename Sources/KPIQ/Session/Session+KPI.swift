@@ -44,8 +44,8 @@ extension Session {
             return try executeUse(use, context)
 
         case .funnel(let funnel):
-            let result = try FunnelExecutor(catalog: catalog, asOf: asOf, cancel: context.cancel).run(funnel)
-            return (.result(result), [])
+            let planned = try FunnelPlanner(catalog: catalog, asOf: asOf).plan(funnel)
+            return (.result(try planned.run(cancel: context.cancel)), [])
 
         case .cohort(let cohort):
             let result = try CohortExecutor(catalog: catalog, asOf: asOf, cancel: context.cancel).run(cohort)

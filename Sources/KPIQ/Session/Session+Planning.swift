@@ -8,8 +8,10 @@ extension Session {
         case .show(let show):
             let executor = ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source)
             return try ShowPlanner(context: executor).plan(show).planned
-        case .funnel, .cohort:
-            // Their planners are wired in with their own changes.
+        case .funnel(let funnel):
+            return try FunnelPlanner(catalog: catalog, asOf: asOf).plan(funnel)
+        case .cohort:
+            // Its planner is wired in with its own change.
             return nil
         default:
             return nil

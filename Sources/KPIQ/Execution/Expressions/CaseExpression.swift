@@ -6,6 +6,11 @@ struct CaseExpression: PhysicalExpression {
     let type: DataType?
 
     func evaluate(_ batch: Batch) throws -> Vector {
+        switch type {
+        case .int?, .date?, .timestamp?: return try numeric(batch, integers: true)
+        case .decimal?: return try numeric(batch, integers: false)
+        default: break
+        }
         let n = batch.count
         // Which branch each row takes: clause index, or clauses.count for `else`.
         var choice = [Int](repeating: clauses.count, count: n)
@@ -23,6 +28,61 @@ struct CaseExpression: PhysicalExpression {
         while results.count < clauses.count { results.append(.constant(.null, type: type, count: n)) }
         results.append(try otherwise?.evaluate(batch) ?? .constant(.null, type: type, count: n))
         return Self.select(results, choice: choice, type: type, count: n)
+    }
+
+    /// Numbers, dates and timestamps: each branch writes the rows it takes straight into the
+    /// result, so no branch is copied whole and no row is looked up through a choice array
+    /// (`if(mql_at < x, mql_at, null)` per stage of a funnel is one pass over the rows).
+    private func numeric(_ batch: Batch, integers: Bool) throws -> Vector {
+        let n = batch.count
+        var ints = [Int64](repeating: 0, count: integers ? n : 0)
+        var doubles = [Double](repeating: 0, count: integers ? 0 : n)
+        var valid = [UInt8](repeating: 0, count: n)
+        // 1 for the rows no branch has taken yet.
+        var open = [UInt8](repeating: 1, count: n)
+        var undecided = n
+        /// Rows where `take` is 1 get `source`'s value (a null constant leaves them null). A
+        /// select per row, not a branch: which rows a branch takes is as random as the data.
+        func write(_ source: Vector, _ take: [UInt8]) {
+            guard let x = NumericOperand(source) else { return }
+            take.withUnsafeBufferPointer { take in
+                switch x {
+                case .ints(let a) where integers:
+                    a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                case .int(let v) where integers:
+                    ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
+                case .doubles(let a) where !integers:
+                    a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                default:
+                    for i in 0..<n where take[i] != 0 {
+                        if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
+                    }
+                }
+                // Each row is taken by one branch at most, so its validity is set once.
+                valid.withUnsafeMutableBufferPointer { valid in
+                    if let sourceValid = source.valid {
+                        sourceValid.withUnsafeBufferPointer { sourceValid in for i in 0..<n { valid[i] |= take[i] & sourceValid[i] } }
+                    } else {
+                        for i in 0..<n { valid[i] |= take[i] }
+                    }
+                }
+            }
+        }
+        for clause in clauses where undecided > 0 {
+            var take = BoolOperand(try clause.condition.evaluate(batch)).truthMask(count: n)
+            var taken = 0
+            for i in 0..<n {
+                take[i] &= open[i]
+                open[i] &= 1 &- take[i]
+                taken &+= Int(take[i])
+            }
+            guard taken > 0 else { continue }
+            undecided -= taken
+            write(try clause.result.evaluate(batch), take)
+        }
+        if undecided > 0, let otherwise { write(try otherwise.evaluate(batch), open) }
+        let anyNull = valid.contains(0)
+        return Vector(type: type, values: integers ? .ints(ints) : .doubles(doubles), valid: anyNull ? valid : nil, count: n)
     }
 
     /// Row i takes its value from `sources[choice[i]]`. Each source is flattened once into

@@ -29,6 +29,21 @@ struct CastExpression: PhysicalExpression {
             default: return .constant(.null, type: target, count: n)
             }
         }
+        if a.type == .date, target == .timestamp, case .ints(let days) = a.values {
+            // A date is its midnight: one multiplication per row (funnels mixing date and
+            // timestamp stages subtract them as timestamps). Every date of the calendar fits.
+            var valid = a.valid
+            var micros = [Int64](repeating: 0, count: n)
+            for i in 0..<n {
+                if CivilCalendar.contains(day: days[i]) {
+                    micros[i] = days[i] * CivilCalendar.microsPerDay
+                } else if valid?[i] ?? 1 != 0 {
+                    if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                    valid![i] = 0
+                }
+            }
+            return Vector(type: .timestamp, values: .ints(micros), valid: valid, count: n)
+        }
         if target == .text {
             var builder = TextVectorBuilder(capacity: n)
             for i in 0..<n {
