@@ -73,7 +73,7 @@ import Testing
         var joins: [(Int, Int)] = []
         func walk(_ node: LogicalPlan) {
             switch node {
-            case .scan: break
+            case .scan, .stage: break
             case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .project(let input, _, _), .aggregate(let input, _, _, _):
                 walk(input)
             case .join(let left, let right, _, _):
