@@ -1,0 +1,206 @@
+/// `cohort orders: customer_id, order_date [over month] [periods N]`, compiled to a plan of
+/// engine operators (scans, filters, aggregates, joins, projections, a sort), so it runs on
+/// the vectorized executor and reads as SQL:
+///
+///     WITH customers AS (SELECT customer, period(min(time)) AS cohort,
+///                               day(min(time)) < day(max(time)) AS repurchaser
+///                        FROM orders WHERE customer IS NOT NULL AND time < as_of + 1 day
+///                        GROUP BY customer),
+///          active    AS (SELECT DISTINCT customer, period(time) AS period
+///                        FROM orders WHERE customer IS NOT NULL AND time < as_of + 1 day),
+///          cells     AS (SELECT cohort, period, count() AS customers,
+///                               count() FILTER (WHERE repurchaser) AS repurchasers
+///                        FROM active JOIN customers USING (customer) GROUP BY cohort, period),
+///          last      AS (SELECT max(period) AS last_period FROM cells)
+///     SELECT cohort, customers, repurchasers / customers,
+///            CASE WHEN cohort + k periods <= last_period THEN coalesce(active_k, 0) / customers END, ...
+///     FROM (SELECT cohort, sum(customers) FILTER (WHERE offset = 0) AS customers,
+///                  sum(repurchasers) FILTER (WHERE offset = 0) AS repurchasers,
+///                  sum(customers) FILTER (WHERE offset = k) AS active_k, ...
+///           FROM (SELECT *, date_diff(grain, cohort, period) AS offset FROM cells) GROUP BY cohort)
+///          CROSS JOIN last
+///     ORDER BY cohort
+///
+/// Definitions (the usual ones, as in the README): a purchase is a customer's day with at
+/// least one row, so several orders on one day are one purchase; the repurchase rate is the
+/// share of customers with purchases on two or more distinct days; r(k) is the share of a
+/// cohort with a purchase k periods after its first-purchase period. Rows dated after the
+/// as-of day have not happened yet and are left out, as are rows without a customer or a time.
+///
+/// Why this shape: a customer has purchases on two or more days exactly when the day of the
+/// first differs from the day of the last, and `day` keeps order, so the customers' stage is
+/// one grouping by customer with a min and a max of the raw time (dictionary codes, no hash)
+/// instead of a distinct of (customer, day) pairs first. The one large hash grouping left is
+/// the distinct (customer, period) pairs. Cells are counted by (cohort, period), a few hundred
+/// groups, so the calendar difference to an offset is computed on those rows, not per customer;
+/// the pivot to one column per offset too, so `periods 1000` costs 1,001 sums over them.
+struct CohortPlanner {
+    let catalog: Catalog
+    let asOf: Int64
+
+    /// The plan and presentation of `cohort`; throws a diagnostic for an unknown dataset or
+    /// column, or a purchase time that is not a date or timestamp.
+    func plan(_ cohort: CohortStatement) throws -> PlannedStatement {
+        let dataset = try Binder(catalog: catalog, asOf: asOf).dataset(cohort.dataset)
+        let schema = Schema(table: dataset.table, dataset: dataset.name)
+        let entityIndex = try Binder.column(cohort.entity, in: schema)
+        let timeIndex = try Binder.column(cohort.time, in: schema)
+        let timeType = schema.fields[timeIndex].type
+        guard timeType.isTemporal else {
+            throw Diagnostic(.typeMismatch, "the purchase time must be a date or timestamp; `\(cohort.time.name)` is \(timeType.name)", at: cohort.time.span)
+        }
+        let entityType = schema.fields[entityIndex].type
+        let entityName = cohort.entity.name
+        let grain = cohort.grain
+        let entity = E.column(entityIndex, entityType)
+        let time = E.column(timeIndex, timeType)
+        // The rows that are purchases: a customer, and a time up to the end of the as-of day
+        // (a null time fails the comparison, so it needs no test of its own).
+        let dated = LogicalPlan.filter(
+            .scan(name: dataset.name, table: dataset.table),
+            BoundExpression.logical(isAnd: true, [
+                E.notNull(entity),
+                E.compare(.less, time, ExpressionBinder.timeConstant(asOf + 1, like: timeType, span: .none)),
+            ], span: .none))
+        var plan = QueryPlan(result: dated)
+
+        // customers: each one's cohort, and whether they bought on a second day.
+        let firstAndLast = LogicalPlan.aggregate(
+            dated, keys: [entity],
+            aggregates: [E.aggregate(.min, time, type: timeType), E.aggregate(.max, time, type: timeType)],
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "first_time", type: timeType),
+                            .init(name: "last_time", type: timeType)]))
+        let first = E.column(1, timeType), last = E.column(2, timeType)
+        func day(_ e: BoundExpression) -> BoundExpression { timeType == .date ? e : E.truncate(e, to: .day) }
+        let customers = plan.add("customers", .project(
+            firstAndLast, [E.column(0, entityType), E.truncate(first, to: grain), E.compare(.less, day(first), day(last))],
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)])))
+
+        // active: the periods each customer bought in.
+        let active = plan.add("active", .aggregate(
+            dated, keys: [entity, E.truncate(time, to: grain)], aggregates: [],
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date)])))
+
+        // cells: per cohort and period, the customers buying then (and of them, repurchasers).
+        let joined = LogicalPlan.join(
+            left: active, right: customers,
+            JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [1, 2]),
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date),
+                            .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)]))
+        let cells = plan.add("cells", .aggregate(
+            joined, keys: [E.column(2, .date), E.column(1, .date)],
+            aggregates: [E.count(), E.count(where: E.column(3, .bool))],
+            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date),
+                            .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
+
+        // last: the last period with a purchase; later offsets have no data yet (n/a, not 0%).
+        // Purchases stop at the as-of day, so it is never after the as-of day's period.
+        let lastPeriod = plan.add("last", .aggregate(
+            cells, keys: [], aggregates: [E.aggregate(.max, E.column(1, .date), type: .date)],
+            Schema(fields: [.init(name: "last_period", type: .date)])))
+
+        // matrix: one row per cohort, the offsets pivoted into columns by filtered sums.
+        let written = cohort.periods ?? Self.defaultPeriods(grain)
+        let horizon = Int(min(max(written, 0), CohortStatement.maxPeriods))  // the parser refuses more
+        let withOffsets = LogicalPlan.project(
+            cells, [E.column(0, .date), E.call(.dateDiff, [E.text(grain.rawValue), E.column(0, .date), E.column(1, .date)], type: .int),
+                    E.column(2, .int), E.column(3, .int)],
+            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "offset", type: .int),
+                            .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]))
+        let cellOffset = E.column(1, .int), cellCustomers = E.column(2, .int), cellRepurchasers = E.column(3, .int)
+        func at(_ k: Int) -> BoundExpression { E.compare(.equal, cellOffset, E.int(Int64(k))) }
+        var sums = [E.aggregate(.sum, cellCustomers, type: .int, where: at(0)), E.aggregate(.sum, cellRepurchasers, type: .int, where: at(0))]
+        var matrixFields: [Schema.Field] = [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]
+        for k in 0...horizon {
+            sums.append(E.aggregate(.sum, cellCustomers, type: .int, where: at(k)))
+            matrixFields.append(.init(name: "active_\(k)", type: .int))
+        }
+        let matrix = LogicalPlan.aggregate(withOffsets, keys: [E.column(0, .date)], aggregates: sums, Schema(fields: matrixFields))
+
+        // result: the shares, next to the last period (a cross join with its one row, on a constant).
+        let width = matrixFields.count
+        let keyed = LogicalPlan.project(matrix, (0..<width).map { E.column($0, matrixFields[$0].type) } + [E.int(0)],
+                                        Schema(fields: matrixFields + [.init(name: "one", type: .int)]))
+        let lastKeyed = LogicalPlan.project(lastPeriod, [E.int(0), E.column(0, .date)],
+                                            Schema(fields: [.init(name: "one", type: .int), .init(name: "last_period", type: .date)]))
+        let withLast = LogicalPlan.join(
+            left: keyed, right: lastKeyed, JoinSpec(kind: .inner, leftKeys: [width], rightKeys: [0], rightColumns: [1]),
+            Schema(fields: matrixFields + [.init(name: "one", type: .int), .init(name: "last_period", type: .date)]))
+        let cohortStart = E.column(0, .date), size = E.column(1, .int), lastData = E.column(width + 1, .date)
+        var names = [grain.rawValue, "customers", "repurchase_rate"]
+        var formats: [ValueFormat?] = [ValueFormat(grain: grain), .count, .percent]
+        var outputs = [cohortStart, size, E.divide(E.column(2, .int), size)]
+        for k in 0...horizon {
+            let periodStart = BoundExpression(.shift(cohortStart, CalendarMath.length(of: Int64(k), grain)), type: .date, span: .none)
+            let share = E.divide(E.call(.coalesce, [E.column(3 + k, .int), E.int(0)], type: .int), size)
+            outputs.append(BoundExpression(.caseWhen([BoundWhen(condition: E.compare(.lessOrEqual, periodStart, lastData), result: share)], otherwise: nil),
+                                           type: .decimal, span: .none))
+            names.append("\(grain.rawValue.prefix(1))\(k)")
+            formats.append(.percent)
+        }
+        let fields = zip(names, outputs).map { Schema.Field(name: $0, type: $1.type ?? .decimal) }
+        plan.result = .sort(.project(withLast, outputs, Schema(fields: fields)),
+                            [BoundSortKey(expression: E.column(0, .date), descending: false, nullsFirst: false)])
+
+        let title = "cohort \(dataset.name): \(entityName) by first \(cohort.time.name) \(grain.rawValue); share buying k \(grain.rawValue)s later"
+        return PlannedStatement(plan: plan, formats: formats, title: title,
+                                notes: ["churn between offsets k-1 and k is 1 - r(k)/r(k-1); an empty cell is a period after the data ends"])
+    }
+
+    /// Offsets shown when `periods` is not written: a year of months, 12 weeks, two years of
+    /// quarters, four years (and four days).
+    static func defaultPeriods(_ grain: Grain) -> Int64 {
+        switch grain {
+        case .week, .month: return 12
+        case .quarter: return 8
+        case .day, .year: return 4
+        }
+    }
+}
+
+/// Bound expressions as the planner writes them: no spans (nothing here comes from the
+/// user's text but the names already checked), types stated.
+private enum E {
+    static func column(_ index: Int, _ type: DataType) -> BoundExpression {
+        BoundExpression(.column(index), type: type, span: .none)
+    }
+
+    static func int(_ value: Int64) -> BoundExpression {
+        BoundExpression(.constant(.int(value)), type: .int, span: .none)
+    }
+
+    static func text(_ value: String) -> BoundExpression {
+        BoundExpression(.constant(.text(value)), type: .text, span: .none)
+    }
+
+    static func notNull(_ e: BoundExpression) -> BoundExpression {
+        BoundExpression(.isNull(e, negated: true), type: .bool, span: .none)
+    }
+
+    static func compare(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+        BoundExpression(.comparison(op, a, b), type: .bool, span: .none)
+    }
+
+    /// `a / b` as a decimal; null when `b` is 0.
+    static func divide(_ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+        .arithmetic(.divide, a, b, type: .decimal, span: .none)
+    }
+
+    static func call(_ function: ScalarFunction, _ arguments: [BoundExpression], type: DataType) -> BoundExpression {
+        BoundExpression(.function(function, arguments), type: type, span: .none)
+    }
+
+    /// The first day of the period holding a date or timestamp (`month(t)`, ...).
+    static func truncate(_ e: BoundExpression, to grain: Grain) -> BoundExpression {
+        let function: ScalarFunction = [.day: .day, .week: .week, .month: .month, .quarter: .quarter, .year: .year][grain]!
+        return call(function, [e], type: .date)
+    }
+
+    static func aggregate(_ function: AggregateFunction, _ argument: BoundExpression, type: DataType, where filter: BoundExpression? = nil) -> BoundAggregate {
+        BoundAggregate(function: function, argument: argument, fraction: nil, orderBy: nil, filter: filter, type: type, span: .none)
+    }
+
+    static func count(where filter: BoundExpression? = nil) -> BoundAggregate {
+        BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: filter, type: .int, span: .none)
+    }
+}
