@@ -206,7 +206,7 @@ import Testing
             return
         }
         let planned = try CohortPlanner(catalog: session.catalog, asOf: CivilCalendar.days(year: 2024, month: 12, day: 31)).plan(statement)
-        #expect(planned.plan.stages.map(\.name) == ["customers", "active", "cells", "last"])
+        #expect(planned.plan.stages.map(\.name) == ["customers", "sizes", "cells", "last"])
         #expect(planned.plan.result.schema.names == ["month", "customers", "repurchase_rate", "m0", "m1", "m2", "m3"])
         #expect(planned.formats.count == 7)
         let result = try planned.run(cancel: nil)

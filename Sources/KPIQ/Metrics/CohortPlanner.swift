@@ -2,23 +2,23 @@
 /// engine operators (scans, filters, aggregates, joins, projections, a sort), so it runs on
 /// the vectorized executor and reads as SQL:
 ///
-///     WITH customers AS (SELECT customer, period(min(time)) AS cohort,
+///     WITH purchases AS (SELECT * FROM orders
+///                        WHERE customer IS NOT NULL AND time < as_of + 1 day),
+///          customers AS (SELECT customer, period(min(time)) AS cohort,
 ///                               day(min(time)) < day(max(time)) AS repurchaser
-///                        FROM orders WHERE customer IS NOT NULL AND time < as_of + 1 day
-///                        GROUP BY customer),
-///          active    AS (SELECT DISTINCT customer, period(time) AS period
-///                        FROM orders WHERE customer IS NOT NULL AND time < as_of + 1 day),
-///          cells     AS (SELECT cohort, period, count() AS customers,
+///                        FROM purchases GROUP BY customer),
+///          sizes     AS (SELECT cohort, count() AS customers,
 ///                               count() FILTER (WHERE repurchaser) AS repurchasers
-///                        FROM active JOIN customers USING (customer) GROUP BY cohort, period),
+///                        FROM customers GROUP BY cohort),
+///          cells     AS (SELECT cohort, period(time) AS period, count(DISTINCT customer) AS active
+///                        FROM purchases JOIN customers USING (customer) GROUP BY 1, 2),
 ///          last      AS (SELECT max(period) AS last_period FROM cells)
 ///     SELECT cohort, customers, repurchasers / customers,
 ///            CASE WHEN cohort + k periods <= last_period THEN coalesce(active_k, 0) / customers END, ...
-///     FROM (SELECT cohort, sum(customers) FILTER (WHERE offset = 0) AS customers,
-///                  sum(repurchasers) FILTER (WHERE offset = 0) AS repurchasers,
-///                  sum(customers) FILTER (WHERE offset = k) AS active_k, ...
-///           FROM (SELECT *, date_diff(grain, cohort, period) AS offset FROM cells) GROUP BY cohort)
-///          CROSS JOIN last
+///     FROM sizes
+///     JOIN (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = k) AS active_k, ...
+///           FROM cells GROUP BY cohort) USING (cohort)
+///     CROSS JOIN last
 ///     ORDER BY cohort
 ///
 /// Definitions (the usual ones, as in the README): a purchase is a customer's day with at
@@ -28,12 +28,14 @@
 /// as-of day have not happened yet and are left out, as are rows without a customer or a time.
 ///
 /// Why this shape: a customer has purchases on two or more days exactly when the day of the
-/// first differs from the day of the last, and `day` keeps order, so the customers' stage is
-/// one grouping by customer with a min and a max of the raw time (dictionary codes, no hash)
-/// instead of a distinct of (customer, day) pairs first. The one large hash grouping left is
-/// the distinct (customer, period) pairs. Cells are counted by (cohort, period), a few hundred
-/// groups, so the calendar difference to an offset is computed on those rows, not per customer;
-/// the pivot to one column per offset too, so `periods 1000` costs 1,001 sums over them.
+/// first differs from the day of the last, and `day` keeps order, so the customers are one
+/// grouping by customer (by dictionary code, no hashing) with a min and a max of the raw
+/// time, never a distinct of (customer, day) pairs. The rows then need their customer's
+/// cohort: one join, after which the customers active per (cohort, period) are an exact
+/// distinct count in few groups (a bitmap of codes per group), cheaper than first making the
+/// distinct (customer, period) pairs, a hash grouping with nearly as many groups as rows.
+/// Offsets are computed on the cells (cohorts times periods), as is the pivot to one column
+/// per offset, so `periods 1000` costs 1,001 sums over a few hundred rows.
 struct CohortPlanner {
     let catalog: Catalog
     let asOf: Int64
@@ -55,18 +57,19 @@ struct CohortPlanner {
         let entity = E.column(entityIndex, entityType)
         let time = E.column(timeIndex, timeType)
         // The rows that are purchases: a customer, and a time up to the end of the as-of day
-        // (a null time fails the comparison, so it needs no test of its own).
-        let dated = LogicalPlan.filter(
+        // (a null time fails the comparison, so it needs no test of its own). Read twice,
+        // filtered as they stream each time: cheaper than keeping a filtered copy.
+        let purchases = LogicalPlan.filter(
             .scan(name: dataset.name, table: dataset.table),
             BoundExpression.logical(isAnd: true, [
                 E.notNull(entity),
                 E.compare(.less, time, ExpressionBinder.timeConstant(asOf + 1, like: timeType, span: .none)),
             ], span: .none))
-        var plan = QueryPlan(result: dated)
+        var plan = QueryPlan(result: purchases)
 
         // customers: each one's cohort, and whether they bought on a second day.
         let firstAndLast = LogicalPlan.aggregate(
-            dated, keys: [entity],
+            purchases, keys: [entity],
             aggregates: [E.aggregate(.min, time, type: timeType), E.aggregate(.max, time, type: timeType)],
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "first_time", type: timeType),
                             .init(name: "last_time", type: timeType)]))
@@ -76,22 +79,23 @@ struct CohortPlanner {
             firstAndLast, [E.column(0, entityType), E.truncate(first, to: grain), E.compare(.less, day(first), day(last))],
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)])))
 
-        // active: the periods each customer bought in.
-        let active = plan.add("active", .aggregate(
-            dated, keys: [entity, E.truncate(time, to: grain)], aggregates: [],
-            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date)])))
+        // sizes: per cohort, its customers and repurchasers.
+        let sizes = plan.add("sizes", .aggregate(
+            customers, keys: [E.column(1, .date)], aggregates: [E.count(), E.count(where: E.column(2, .bool))],
+            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
 
-        // cells: per cohort and period, the customers buying then (and of them, repurchasers).
+        // cells: per cohort and period, the customers buying then.
+        let dated = LogicalPlan.project(
+            purchases, [entity, E.truncate(time, to: grain)],
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date)]))
         let joined = LogicalPlan.join(
-            left: active, right: customers,
-            JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [1, 2]),
-            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date),
-                            .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)]))
+            left: dated, right: customers,
+            JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [1]),
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date), .init(name: "cohort", type: .date)]))
         let cells = plan.add("cells", .aggregate(
             joined, keys: [E.column(2, .date), E.column(1, .date)],
-            aggregates: [E.count(), E.count(where: E.column(3, .bool))],
-            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date),
-                            .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
+            aggregates: [E.aggregate(.countDistinct, E.column(0, entityType), type: .int)],
+            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date), .init(name: "active", type: .int)])))
 
         // last: the last period with a purchase; later offsets have no data yet (n/a, not 0%).
         // Purchases stop at the as-of day, so it is never after the as-of day's period.
@@ -103,29 +107,28 @@ struct CohortPlanner {
         let written = cohort.periods ?? Self.defaultPeriods(grain)
         let horizon = Int(min(max(written, 0), CohortStatement.maxPeriods))  // the parser refuses more
         let withOffsets = LogicalPlan.project(
-            cells, [E.column(0, .date), E.call(.dateDiff, [E.text(grain.rawValue), E.column(0, .date), E.column(1, .date)], type: .int),
-                    E.column(2, .int), E.column(3, .int)],
-            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "offset", type: .int),
-                            .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]))
-        let cellOffset = E.column(1, .int), cellCustomers = E.column(2, .int), cellRepurchasers = E.column(3, .int)
-        func at(_ k: Int) -> BoundExpression { E.compare(.equal, cellOffset, E.int(Int64(k))) }
-        var sums = [E.aggregate(.sum, cellCustomers, type: .int, where: at(0)), E.aggregate(.sum, cellRepurchasers, type: .int, where: at(0))]
-        var matrixFields: [Schema.Field] = [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]
-        for k in 0...horizon {
-            sums.append(E.aggregate(.sum, cellCustomers, type: .int, where: at(k)))
+            cells, [E.column(0, .date), E.call(.dateDiff, [E.text(grain.rawValue), E.column(0, .date), E.column(1, .date)], type: .int), E.column(2, .int)],
+            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "offset", type: .int), .init(name: "active", type: .int)]))
+        var matrixFields: [Schema.Field] = [.init(name: "cohort", type: .date)]
+        let sums = (0...horizon).map { k -> BoundAggregate in
             matrixFields.append(.init(name: "active_\(k)", type: .int))
+            return E.aggregate(.sum, E.column(2, .int), type: .int, where: E.compare(.equal, E.column(1, .int), E.int(Int64(k))))
         }
         let matrix = LogicalPlan.aggregate(withOffsets, keys: [E.column(0, .date)], aggregates: sums, Schema(fields: matrixFields))
 
-        // result: the shares, next to the last period (a cross join with its one row, on a constant).
-        let width = matrixFields.count
-        let keyed = LogicalPlan.project(matrix, (0..<width).map { E.column($0, matrixFields[$0].type) } + [E.int(0)],
-                                        Schema(fields: matrixFields + [.init(name: "one", type: .int)]))
+        // result: sizes, shares, and the last period (a cross join with its one row, on a constant).
+        let sized = LogicalPlan.join(
+            left: sizes, right: matrix, JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: Array(1...horizon + 1)),
+            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]
+                + matrixFields.dropFirst()))
+        let width = 3 + horizon + 1
+        let keyed = LogicalPlan.project(sized, (0..<width).map { E.column($0, sized.schema.fields[$0].type) } + [E.int(0)],
+                                        Schema(fields: sized.schema.fields + [.init(name: "one", type: .int)]))
         let lastKeyed = LogicalPlan.project(lastPeriod, [E.int(0), E.column(0, .date)],
                                             Schema(fields: [.init(name: "one", type: .int), .init(name: "last_period", type: .date)]))
         let withLast = LogicalPlan.join(
             left: keyed, right: lastKeyed, JoinSpec(kind: .inner, leftKeys: [width], rightKeys: [0], rightColumns: [1]),
-            Schema(fields: matrixFields + [.init(name: "one", type: .int), .init(name: "last_period", type: .date)]))
+            Schema(fields: keyed.schema.fields + [.init(name: "last_period", type: .date)]))
         let cohortStart = E.column(0, .date), size = E.column(1, .int), lastData = E.column(width + 1, .date)
         var names = [grain.rawValue, "customers", "repurchase_rate"]
         var formats: [ValueFormat?] = [ValueFormat(grain: grain), .count, .percent]
