@@ -11,13 +11,14 @@
 ///                               count() FILTER (WHERE repurchaser) AS repurchasers
 ///                        FROM customers GROUP BY cohort),
 ///          cells     AS (SELECT cohort, period(time) AS period, count(DISTINCT customer) AS active
-///                        FROM purchases JOIN customers USING (customer) GROUP BY 1, 2),
-///          last      AS (SELECT max(period) AS last_period FROM cells)
-///     SELECT cohort, customers, repurchasers / customers,
+///                        FROM purchases JOIN (SELECT customer, cohort FROM customers WHERE repurchaser)
+///                        USING (customer) GROUP BY 1, 2),
+///          last      AS (SELECT period(max(time)) AS last_period FROM purchases)
+///     SELECT cohort, customers, repurchasers / customers, customers / customers AS r0,
 ///            CASE WHEN cohort + k periods <= last_period THEN coalesce(active_k, 0) / customers END, ...
 ///     FROM sizes
-///     JOIN (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = k) AS active_k, ...
-///           FROM cells GROUP BY cohort) USING (cohort)
+///     LEFT JOIN (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = k) AS active_k, ...
+///                FROM cells GROUP BY cohort) USING (cohort)
 ///     CROSS JOIN last
 ///     ORDER BY cohort
 ///
@@ -30,12 +31,13 @@
 /// Why this shape: a customer has purchases on two or more days exactly when the day of the
 /// first differs from the day of the last, and `day` keeps order, so the customers are one
 /// grouping by customer (by dictionary code, no hashing) with a min and a max of the raw
-/// time, never a distinct of (customer, day) pairs. The rows then need their customer's
-/// cohort: one join, after which the customers active per (cohort, period) are an exact
-/// distinct count in few groups (a bitmap of codes per group), cheaper than first making the
-/// distinct (customer, period) pairs, a hash grouping with nearly as many groups as rows.
-/// Offsets are computed on the cells (cohorts times periods), as is the pivot to one column
-/// per offset, so `periods 1000` costs 1,001 sums over a few hundred rows.
+/// time, never a distinct of (customer, day) pairs. Only repurchasers can be active after
+/// their first period, so only their rows are joined to their cohort (by code, see
+/// `HashJoin`), after which the customers active per (cohort, period) are an exact distinct
+/// count in few groups; cheaper than first making the distinct (customer, period) pairs, a
+/// hash grouping with nearly as many groups as rows. Offsets are computed on the cells
+/// (cohorts times periods), as is the pivot to one column per offset, so `periods 1000`
+/// costs 1,000 sums over a few hundred rows.
 struct CohortPlanner {
     let catalog: Catalog
     let asOf: Int64
@@ -84,12 +86,17 @@ struct CohortPlanner {
             customers, keys: [E.column(1, .date)], aggregates: [E.count(), E.count(where: E.column(2, .bool))],
             Schema(fields: [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
 
-        // cells: per cohort and period, the customers buying then.
+        // cells: per cohort and period, the returning customers buying then. A customer who
+        // bought on one day only is active in their cohort's first period alone, which every
+        // customer is (r(0) is 100%), so only the rows of repurchasers are joined.
         let dated = LogicalPlan.project(
             purchases, [entity, E.truncate(time, to: grain)],
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date)]))
+        let returning = LogicalPlan.project(
+            .filter(customers, E.column(2, .bool)), [E.column(0, entityType), E.column(1, .date)],
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date)]))
         let joined = LogicalPlan.join(
-            left: dated, right: customers,
+            left: dated, right: returning,
             JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [1]),
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date), .init(name: "cohort", type: .date)]))
         let cells = plan.add("cells", .aggregate(
@@ -97,11 +104,12 @@ struct CohortPlanner {
             aggregates: [E.aggregate(.countDistinct, E.column(0, entityType), type: .int)],
             Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date), .init(name: "active", type: .int)])))
 
-        // last: the last period with a purchase; later offsets have no data yet (n/a, not 0%).
+        // last: the period of the last purchase; later offsets have no data yet (n/a, not 0%).
         // Purchases stop at the as-of day, so it is never after the as-of day's period.
-        let lastPeriod = plan.add("last", .aggregate(
-            cells, keys: [], aggregates: [E.aggregate(.max, E.column(1, .date), type: .date)],
-            Schema(fields: [.init(name: "last_period", type: .date)])))
+        let lastPeriod = plan.add("last", .project(
+            .aggregate(purchases, keys: [], aggregates: [E.aggregate(.max, time, type: timeType)],
+                       Schema(fields: [.init(name: "last_time", type: timeType)])),
+            [E.truncate(E.column(0, timeType), to: grain)], Schema(fields: [.init(name: "last_period", type: .date)])))
 
         // matrix: one row per cohort, the offsets pivoted into columns by filtered sums.
         let written = cohort.periods ?? Self.defaultPeriods(grain)
@@ -110,7 +118,7 @@ struct CohortPlanner {
             cells, [E.column(0, .date), E.call(.dateDiff, [E.text(grain.rawValue), E.column(0, .date), E.column(1, .date)], type: .int), E.column(2, .int)],
             Schema(fields: [.init(name: "cohort", type: .date), .init(name: "offset", type: .int), .init(name: "active", type: .int)]))
         var matrixFields: [Schema.Field] = [.init(name: "cohort", type: .date)]
-        let sums = (0...horizon).map { k -> BoundAggregate in
+        let sums = (1..<horizon + 1).map { k -> BoundAggregate in
             matrixFields.append(.init(name: "active_\(k)", type: .int))
             return E.aggregate(.sum, E.column(2, .int), type: .int, where: E.compare(.equal, E.column(1, .int), E.int(Int64(k))))
         }
@@ -118,10 +126,10 @@ struct CohortPlanner {
 
         // result: sizes, shares, and the last period (a cross join with its one row, on a constant).
         let sized = LogicalPlan.join(
-            left: sizes, right: matrix, JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: Array(1...horizon + 1)),
+            left: sizes, right: matrix, JoinSpec(kind: .left, leftKeys: [0], rightKeys: [0], rightColumns: Array(1..<horizon + 1)),
             Schema(fields: [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]
                 + matrixFields.dropFirst()))
-        let width = 3 + horizon + 1
+        let width = 3 + horizon
         let keyed = LogicalPlan.project(sized, (0..<width).map { E.column($0, sized.schema.fields[$0].type) } + [E.int(0)],
                                         Schema(fields: sized.schema.fields + [.init(name: "one", type: .int)]))
         let lastKeyed = LogicalPlan.project(lastPeriod, [E.int(0), E.column(0, .date)],
@@ -135,7 +143,8 @@ struct CohortPlanner {
         var outputs = [cohortStart, size, E.divide(E.column(2, .int), size)]
         for k in 0...horizon {
             let periodStart = BoundExpression(.shift(cohortStart, CalendarMath.length(of: Int64(k), grain)), type: .date, span: .none)
-            let share = E.divide(E.call(.coalesce, [E.column(3 + k, .int), E.int(0)], type: .int), size)
+            let active = k == 0 ? size : E.call(.coalesce, [E.column(3 + k - 1, .int), E.int(0)], type: .int)
+            let share = E.divide(active, size)
             outputs.append(BoundExpression(.caseWhen([BoundWhen(condition: E.compare(.lessOrEqual, periodStart, lastData), result: share)], otherwise: nil),
                                            type: .decimal, span: .none))
             names.append("\(grain.rawValue.prefix(1))\(k)")
