@@ -11,8 +11,8 @@
 ///                               count() FILTER (WHERE repurchaser) AS repurchasers
 ///                        FROM customers GROUP BY cohort),
 ///          cells     AS (SELECT cohort, period(time) AS period, count(DISTINCT customer) AS active
-///                        FROM purchases JOIN (SELECT customer, cohort FROM customers WHERE repurchaser)
-///                        USING (customer) GROUP BY 1, 2),
+///                        FROM orders JOIN (SELECT customer, cohort FROM customers WHERE repurchaser)
+///                        USING (customer) WHERE time < as_of + 1 day GROUP BY 1, 2),
 ///          last      AS (SELECT period(max(time)) AS last_period FROM purchases)
 ///     SELECT cohort, customers, repurchasers / customers, customers / customers AS r0,
 ///            CASE WHEN cohort + k periods <= last_period THEN coalesce(active_k, 0) / customers END, ...
@@ -59,14 +59,12 @@ struct CohortPlanner {
         let entity = E.column(entityIndex, entityType)
         let time = E.column(timeIndex, timeType)
         // The rows that are purchases: a customer, and a time up to the end of the as-of day
-        // (a null time fails the comparison, so it needs no test of its own). Read twice,
-        // filtered as they stream each time: cheaper than keeping a filtered copy.
+        // (a null time fails the comparison, so it needs no test of its own). Read as stored
+        // by each stage that needs them, filtered as they stream: cheaper than a filtered copy.
+        let notAfterAsOf = E.compare(.less, time, ExpressionBinder.timeConstant(asOf + 1, like: timeType, span: .none))
         let purchases = LogicalPlan.filter(
             .scan(name: dataset.name, table: dataset.table),
-            BoundExpression.logical(isAnd: true, [
-                E.notNull(entity),
-                E.compare(.less, time, ExpressionBinder.timeConstant(asOf + 1, like: timeType, span: .none)),
-            ], span: .none))
+            BoundExpression.logical(isAnd: true, [E.notNull(entity), notAfterAsOf], span: .none))
         var plan = QueryPlan(result: purchases)
 
         // customers: each one's cohort, and whether they bought on a second day.
@@ -88,20 +86,20 @@ struct CohortPlanner {
 
         // cells: per cohort and period, the returning customers buying then. A customer who
         // bought on one day only is active in their cohort's first period alone, which every
-        // customer is (r(0) is 100%), so only the rows of repurchasers are joined.
-        let dated = LogicalPlan.project(
-            purchases, [entity, E.truncate(time, to: grain)],
-            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date)]))
+        // customer is (r(0) is 100%), so only the rows of repurchasers are joined. The join
+        // reads the stored rows (a null customer never matches) and the as-of cut follows it,
+        // so no filtered copy of all rows is made.
         let returning = LogicalPlan.project(
             .filter(customers, E.column(2, .bool)), [E.column(0, entityType), E.column(1, .date)],
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date)]))
+        let cohortIndex = schema.fields.count
         let joined = LogicalPlan.join(
-            left: dated, right: returning,
-            JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [1]),
-            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "period", type: .date), .init(name: "cohort", type: .date)]))
+            left: .scan(name: dataset.name, table: dataset.table), right: returning,
+            JoinSpec(kind: .inner, leftKeys: [entityIndex], rightKeys: [0], rightColumns: [1]),
+            Schema(fields: schema.fields + [.init(name: "cohort", type: .date)]))
         let cells = plan.add("cells", .aggregate(
-            joined, keys: [E.column(2, .date), E.column(1, .date)],
-            aggregates: [E.aggregate(.countDistinct, E.column(0, entityType), type: .int)],
+            .filter(joined, notAfterAsOf), keys: [E.column(cohortIndex, .date), E.truncate(time, to: grain)],
+            aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
             Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date), .init(name: "active", type: .int)])))
 
         // last: the period of the last purchase; later offsets have no data yet (n/a, not 0%).
