@@ -153,19 +153,22 @@ import Testing
             } ?? ""
             csv += "\(customer ?? ""),\(time)\n"
         }
-        let asOf = CivilCalendar.days(year: 2024, month: 9, day: 15)
-        for grain in Grain.allCases {
-            let table = try cohort(csv, "as of 2024-09-15\ncohort o: customer, ts over \(grain.rawValue) periods 6")
-            let expected = Self.reference(rows, grain: grain, asOf: asOf, periods: 6)
-            #expect(table.rowCount == expected.count, "\(grain)")
-            let prefix = String(grain.rawValue.prefix(1))
-            for (row, cohort) in expected.enumerated() where row < table.rowCount {
-                #expect(table.columns[0].scalar(at: row) == .date(cohort.start), "\(grain)")
-                #expect(table.columns[1].scalar(at: row) == .int(Int64(cohort.size)), "\(grain)")
-                #expect(table.column(named: "repurchase_rate")!.scalar(at: row) == .decimal(cohort.repurchaseRate), "\(grain)")
-                for k in 0...6 {
-                    let cell = table.column(named: "\(prefix)\(k)")!.scalar(at: row)
-                    #expect(cell == (cohort.retention[k].map { .decimal($0) } ?? .null), "\(grain) k=\(k)")
+        // An as-of day inside the data, and one after it (where the planner leaves the time
+        // filter out and only tests for nulls).
+        for (asOfText, asOf) in [("2024-09-15", CivilCalendar.days(year: 2024, month: 9, day: 15)), ("2026-01-01", CivilCalendar.days(year: 2026, month: 1, day: 1))] {
+            for grain in Grain.allCases {
+                let table = try cohort(csv, "as of \(asOfText)\ncohort o: customer, ts over \(grain.rawValue) periods 6")
+                let expected = Self.reference(rows, grain: grain, asOf: asOf, periods: 6)
+                #expect(table.rowCount == expected.count, "\(grain)")
+                let prefix = String(grain.rawValue.prefix(1))
+                for (row, cohort) in expected.enumerated() where row < table.rowCount {
+                    #expect(table.columns[0].scalar(at: row) == .date(cohort.start), "\(grain)")
+                    #expect(table.columns[1].scalar(at: row) == .int(Int64(cohort.size)), "\(grain)")
+                    #expect(table.column(named: "repurchase_rate")!.scalar(at: row) == .decimal(cohort.repurchaseRate), "\(grain)")
+                    for k in 0...6 {
+                        let cell = table.column(named: "\(prefix)\(k)")!.scalar(at: row)
+                        #expect(cell == (cohort.retention[k].map { .decimal($0) } ?? .null), "\(grain) k=\(k)")
+                    }
                 }
             }
         }

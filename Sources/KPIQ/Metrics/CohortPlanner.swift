@@ -59,12 +59,22 @@ struct CohortPlanner {
         let entity = E.column(entityIndex, entityType)
         let time = E.column(timeIndex, timeType)
         // The rows that are purchases: a customer, and a time up to the end of the as-of day
-        // (a null time fails the comparison, so it needs no test of its own). Read as stored
-        // by each stage that needs them, filtered as they stream: cheaper than a filtered copy.
-        let notAfterAsOf = E.compare(.less, time, ExpressionBinder.timeConstant(asOf + 1, like: timeType, span: .none))
-        let purchases = LogicalPlan.filter(
-            .scan(name: dataset.name, table: dataset.table),
-            BoundExpression.logical(isAnd: true, [E.notNull(entity), notAfterAsOf], span: .none))
+        // (a null time fails the comparison). Read as stored by each stage that needs them,
+        // filtered as they stream: cheaper than a filtered copy. A test that cannot remove a
+        // row is left out (a column without nulls; an as-of day after the last stored time,
+        // the usual case), so reading all the data runs with no filter at all.
+        let table = dataset.table
+        var timeConditions: [BoundExpression] = []
+        if Self.latest(table.columns[timeIndex]).map({ $0 >= Self.endOfDay(asOf, timeType) }) ?? true {
+            timeConditions.append(E.compare(.less, time, ExpressionBinder.timeConstant(asOf + 1, like: timeType, span: .none)))
+        } else if table.columns[timeIndex].nullCount > 0 {
+            timeConditions.append(E.notNull(time))
+        }
+        let entityConditions = table.columns[entityIndex].nullCount > 0 ? [E.notNull(entity)] : []
+        func filtered(_ input: LogicalPlan, _ conditions: [BoundExpression]) -> LogicalPlan {
+            conditions.isEmpty ? input : .filter(input, BoundExpression.logical(isAnd: true, conditions, span: .none))
+        }
+        let purchases = filtered(.scan(name: dataset.name, table: table), entityConditions + timeConditions)
         var plan = QueryPlan(result: purchases)
 
         // customers: each one's cohort, and whether they bought on a second day.
@@ -98,7 +108,7 @@ struct CohortPlanner {
             JoinSpec(kind: .inner, leftKeys: [entityIndex], rightKeys: [0], rightColumns: [1]),
             Schema(fields: schema.fields + [.init(name: "cohort", type: .date)]))
         let cells = plan.add("cells", .aggregate(
-            .filter(joined, notAfterAsOf), keys: [E.column(cohortIndex, .date), E.truncate(time, to: grain)],
+            filtered(joined, timeConditions), keys: [E.column(cohortIndex, .date), E.truncate(time, to: grain)],
             aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
             Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date), .init(name: "active", type: .int)])))
 
@@ -155,6 +165,17 @@ struct CohortPlanner {
         let title = "cohort \(dataset.name): \(entityName) by first \(cohort.time.name) \(grain.rawValue); share buying k \(grain.rawValue)s later"
         return PlannedStatement(plan: plan, formats: formats, title: title,
                                 notes: ["churn between offsets k-1 and k is 1 - r(k)/r(k-1); an empty cell is a period after the data ends"])
+    }
+
+    /// The latest time stored in a date or timestamp column (nil when it holds none).
+    static func latest(_ column: Column) -> Int64? {
+        guard case .integers(let packed) = column.values else { return nil }
+        return StoredExtremes.extreme(packed, validity: column.validity, isMin: false)
+    }
+
+    /// The first value after the as-of day, in the column's unit (days or microseconds).
+    static func endOfDay(_ asOf: Int64, _ type: DataType) -> Int64 {
+        type == .timestamp ? (asOf + 1) * CivilCalendar.microsPerDay : asOf + 1
     }
 
     /// Offsets shown when `periods` is not written: a year of months, 12 weeks, two years of
