@@ -218,6 +218,35 @@ import Testing
         cancel.cancel()
         #expect(throws: Cancelled.self) { try planned.run(cancel: cancel) }
     }
+
+    /// Whether the customers stage reads the rows through a filter.
+    func customersAreFiltered(_ csv: String, asOf: Int64) throws -> Bool {
+        let session = Session()
+        let path = try TestSupport.file(csv)
+        defer { TestSupport.remove(path) }
+        _ = try TestSupport.run("load \"\(path)\" as o", session: session)
+        guard case .cohort(let statement) = Parser.parse(SourceText(name: "t", text: "cohort o: customer, order_date")).statements[0].kind else {
+            Issue.record("expected a cohort")
+            return false
+        }
+        let planned = try CohortPlanner(catalog: session.catalog, asOf: asOf).plan(statement)
+        guard case .project(.aggregate(let input, _, _, _), _, _) = planned.plan.stages[0].plan else {
+            Issue.record("expected the customers' aggregate")
+            return false
+        }
+        if case .filter = input { return true }
+        return false
+    }
+
+    @Test func onlyTestsThatCanRemoveARowArePlanned() throws {
+        let day = CivilCalendar.days(year: 2024, month: 1, day: 5)
+        // No nulls, every row on or before the as-of day: nothing to test.
+        #expect(try customersAreFiltered("customer,order_date\na,2024-01-05\n", asOf: day) == false)
+        // A row after the as-of day, a null customer, a null time: each needs its test.
+        #expect(try customersAreFiltered("customer,order_date\na,2024-01-05\n", asOf: day - 1) == true)
+        #expect(try customersAreFiltered("customer,order_date\na,2024-01-05\n,2024-01-04\n", asOf: day) == true)
+        #expect(try customersAreFiltered("customer,order_date\na,2024-01-05\nb,\n", asOf: day) == true)
+    }
 }
 
 /// A small deterministic generator, so the random test is the same on every run.
