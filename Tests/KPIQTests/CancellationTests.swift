@@ -6,8 +6,8 @@ import Testing
 @Suite struct CancellationTests {
     static let data = TestSupport.packageRoot.appendingPathComponent("Tests/Golden/data").path
 
-    /// A session with `orders` and `empty` (the same columns, no rows: only the per-period loop
-    /// of a cohort runs, so it alone can notice the token).
+    /// A session with `orders` and `empty` (the same columns, no rows: a cohort of it is all
+    /// per-period work, 1,001 offsets over no customers).
     func session() throws -> Session {
         let session = Session()
         _ = try TestSupport.run("load \"\(Self.data)/orders.csv\" as orders\nlet empty = from orders | where false", session: session)
@@ -25,10 +25,11 @@ import Testing
             return
         }
         let cancel = CancellationToken()
-        let result = try CohortExecutor(catalog: session.catalog, asOf: 0, cancel: cancel).run(cohort)
+        let planned = try CohortPlanner(catalog: session.catalog, asOf: 0).plan(cohort)
+        let result = try planned.run(cancel: cancel)
         #expect(result.table.columnCount == 3 + 1001)
         cancel.cancel()
-        #expect(throws: Cancelled.self) { try CohortExecutor(catalog: session.catalog, asOf: 0, cancel: cancel).run(cohort) }
+        #expect(throws: Cancelled.self) { try planned.run(cancel: cancel) }
     }
 
     @Test func tooManyCohortPeriodsIsAnError() throws {

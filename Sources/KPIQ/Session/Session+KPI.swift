@@ -48,8 +48,8 @@ extension Session {
             return (.result(try planned.run(cancel: context.cancel)), [])
 
         case .cohort(let cohort):
-            let result = try CohortExecutor(catalog: catalog, asOf: asOf, cancel: context.cancel).run(cohort)
-            return (.result(result), [])
+            let planned = try CohortPlanner(catalog: catalog, asOf: asOf).plan(cohort)
+            return (.result(try planned.run(cancel: context.cancel)), [])
 
         default:
             throw Diagnostic(.unknownStatement, "not a KPI statement", at: statement.span)

@@ -10,9 +10,8 @@ extension Session {
             return try ShowPlanner(context: executor).plan(show).planned
         case .funnel(let funnel):
             return try FunnelPlanner(catalog: catalog, asOf: asOf).plan(funnel)
-        case .cohort:
-            // Its planner is wired in with its own change.
-            return nil
+        case .cohort(let cohort):
+            return try CohortPlanner(catalog: catalog, asOf: asOf).plan(cohort)
         default:
             return nil
         }

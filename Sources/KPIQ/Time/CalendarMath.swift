@@ -56,6 +56,18 @@ enum CalendarMath {
         }
     }
 
+    /// The length of `n` periods, to move a period start with `shift` (or an expression's
+    /// `.shift`): a week is 7 days, a quarter 3 months, a year 12 months.
+    static func length(of n: Int64, _ grain: Grain) -> Interval {
+        switch grain {
+        case .day: return Interval(days: n)
+        case .week: return Interval(days: 7 * n)
+        case .month: return Interval(months: n)
+        case .quarter: return Interval(months: 3 * n)
+        case .year: return Interval(months: 12 * n)
+        }
+    }
+
     /// ISO 8601 week number (weeks start on Monday; week 1 holds the year's first Thursday).
     static func isoWeek(_ days: Int64) -> Int64 {
         let thursday = days + (4 - CivilCalendar.isoWeekday(days))

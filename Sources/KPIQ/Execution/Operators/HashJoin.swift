@@ -51,12 +51,18 @@ enum HashJoin {
         let (buildWords, buildUsable, buildCount) = buildLeft ? (leftWords, leftUsable, left.rowCount) : (rightWords, rightUsable, right.rowCount)
         let (probeWords, probeCount) = buildLeft ? (rightWords, right.rowCount) : (leftWords, left.rowCount)
         let probeUsable = (buildLeft ? rightUsable : leftUsable) ?? []
+        // One key whose words are small non-negative numbers (dictionary codes, dense ids)
+        // indexes the table itself: no hash to compute, and a slot's chain holds only rows
+        // with that key. Only when the table stays about the size hashing would use.
+        let direct = width == 1 ? Self.directTableSize(buildWords[0], usable: buildUsable, rows: buildCount) : nil
         var size = 16
         while size < buildCount * 2 { size <<= 1 }
+        if let direct { size = direct }
         let mask = size - 1
         var heads = [Int32](repeating: -1, count: size)
         var next = [Int32](repeating: -1, count: buildCount)
         @inline(__always) func hash(_ words: [[UInt64]], _ row: Int) -> Int {
+            if direct != nil { return Int(words[0][row]) }
             var h: UInt64 = 0x9E37_79B9_7F4A_7C15
             for k in 0..<width { h = ByteHash.mix(h ^ words[k][row]) }
             return Int(truncatingIfNeeded: h) & mask
@@ -70,8 +76,8 @@ enum HashJoin {
         try cancel?.check()
         // A probe side much larger than the build side mostly misses (millions of visitors,
         // a few thousand contacts): one bit per word, small enough to stay in cache, answers
-        // most probes without touching the hash table.
-        let present = width == 1 && probeCount > 4 * buildCount ? WordFilter(buildWords[0], usable: buildUsable) : nil
+        // most probes without touching the hash table. A direct table is that small already.
+        let present = width == 1 && direct == nil && probeCount > 4 * buildCount ? WordFilter(buildWords[0], usable: buildUsable) : nil
         // Probe in parallel over ranges of the probe side; pieces stay in probe order.
         let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
         let pieces = try Parallel.map(ranges.count) { t -> ([Int32], [Int32]) in
@@ -90,7 +96,14 @@ enum HashJoin {
                                         if checkUsable, !usable[row] { continue }
                                         let word = probe[row]
                                         if let present, !present.mayContain(word) { continue }
-                                        var candidate = heads[Int(truncatingIfNeeded: ByteHash.mix(0x9E37_79B9_7F4A_7C15 ^ word)) & mask]
+                                        let slot: Int
+                                        if direct != nil {
+                                            guard word < UInt64(size) else { continue }
+                                            slot = Int(word)
+                                        } else {
+                                            slot = Int(truncatingIfNeeded: ByteHash.mix(0x9E37_79B9_7F4A_7C15 ^ word)) & mask
+                                        }
+                                        var candidate = heads[slot]
                                         while candidate >= 0 {
                                             if build[Int(candidate)] == word {
                                                 probeRows.append(Int32(row))
@@ -192,6 +205,21 @@ enum HashJoin {
         trace.mark("gather")
         trace.emit()
         return Table(names: names, columns: columns, rowCount: leftIndices.count)
+    }
+
+    /// The size of a table indexed by the build side's key words themselves (the largest
+    /// usable word plus one), or nil when a word is too large for that to stay within about
+    /// what a hash table for `rows` rows takes.
+    static func directTableSize(_ words: [UInt64], usable: [Bool]?, rows: Int) -> Int? {
+        var largest: UInt64 = 0
+        words.withUnsafeBufferPointer { words in
+            if let usable {
+                for i in 0..<words.count where usable[i] { largest = max(largest, words[i]) }
+            } else {
+                for word in words { largest = max(largest, word) }
+            }
+        }
+        return largest < UInt64(2 * rows + 64) ? Int(largest) + 1 : nil
     }
 
     /// Words for one key column on both sides such that equal values give equal words; rows

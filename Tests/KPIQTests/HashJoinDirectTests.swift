@@ -1,0 +1,48 @@
+import Testing
+@testable import KPIQ
+
+/// Joins on small non-negative keys (dictionary codes, dense ids) index the table by the key
+/// itself; the same keys moved out of that range are hashed. Both must pair exactly the rows
+/// a nested loop pairs, in the same order, with nulls never matching.
+@Suite struct HashJoinDirectTests {
+    func pairs(_ left: [Int64?], _ right: [Int64?], kind: JoinStep.Kind) throws -> [[Scalar]] {
+        let l = Table(names: ["k", "i"], columns: [ColumnFactory.ints(left), ColumnFactory.ints(left.indices.map { Int64($0) })], rowCount: left.count)
+        let r = Table(names: ["k", "j"], columns: [ColumnFactory.ints(right), ColumnFactory.ints(right.indices.map { Int64($0) })], rowCount: right.count)
+        let spec = JoinSpec(kind: kind, leftKeys: [0], rightKeys: [0], rightColumns: [1])
+        let joined = try HashJoin.join(l, r, spec: spec, names: ["k", "i", "j"], cancel: nil)
+        return (0..<joined.rowCount).map { row in [joined.columns[1].scalar(at: row), joined.columns[2].scalar(at: row)] }
+    }
+
+    /// What a nested loop gives: left rows in order, each with its matches in right order.
+    func expected(_ left: [Int64?], _ right: [Int64?], kind: JoinStep.Kind) -> [[Scalar]] {
+        var out: [[Scalar]] = []
+        for (i, a) in left.enumerated() {
+            let matches = right.indices.filter { a != nil && right[$0] == a }
+            for j in matches { out.append([.int(Int64(i)), .int(Int64(j))]) }
+            if matches.isEmpty, kind == .left { out.append([.int(Int64(i)), .null]) }
+        }
+        return out
+    }
+
+    @Test func directAndHashedKeysPairTheSameRows() throws {
+        var random = SplitMix(seed: 7)
+        for trial in 0..<20 {
+            let left = (0..<(50 + trial * 7)).map { _ in random.next() % 10 == 0 ? nil : Int64(random.next() % 40) }
+            let right = (0..<(5 + trial * 3)).map { _ in random.next() % 10 == 0 ? nil : Int64(random.next() % 40) }
+            let far = Int64(1) << 40  // too large to index a table: hashed
+            for kind in [JoinStep.Kind.inner, .left] {
+                #expect(try pairs(left, right, kind: kind) == expected(left, right, kind: kind))
+                #expect(try pairs(left.map { $0.map { $0 + far } }, right.map { $0.map { $0 + far } }, kind: kind) == expected(left, right, kind: kind))
+            }
+        }
+    }
+
+    @Test func keysBeyondTheDirectTableMiss() throws {
+        // The build side (right, smaller) holds 0...3; probes of 4, 1000 and 2^40 find nothing.
+        #expect(try pairs([3, 4, 1000, 1 << 40, 0], [0, 1, 2, 3], kind: .inner) == [[.int(0), .int(3)], [.int(4), .int(0)]])
+        #expect(HashJoin.directTableSize([0, 1, 2, 3], usable: nil, rows: 4) == 4)
+        #expect(HashJoin.directTableSize([0, 1 << 40], usable: nil, rows: 2) == nil)
+        // A large key on an unusable (null) row does not rule the table out.
+        #expect(HashJoin.directTableSize([5, 1 << 40], usable: [true, false], rows: 2) == 6)
+    }
+}
