@@ -255,7 +255,8 @@ def report(data, duck, kpiq, checks, names, statements, reps, threads, version, 
     for n in names:
         for m in (n, n + PIPELINE):
             if m in checks:
-                L.append(f"- {m}: {checks[m] or 'agrees'}")
+                detail = checks[m] or "agrees"
+                L.append(f"- {m}: {detail if len(detail) <= 400 else detail[:400] + ' ...'}")
     return "\n".join(L) + "\n"
 
 

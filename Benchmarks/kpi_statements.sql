@@ -205,6 +205,49 @@ SELECT source, step, stage, entered, converted, open,
 FROM steps
 ORDER BY source NULLS LAST, step;
 
+-- name: s4b_funnel_by_source_3_months
+-- funnel contacts: created_at -> mql_at -> sql_at -> customer_at by source within 3 months
+-- As s4 with a window of 3 calendar months from the entry (DuckDB's timestamp + INTERVAL 3 MONTH,
+-- which keeps the day of the month or clamps it to the month's last day: 2024-11-30 -> 2025-02-28).
+-- Under the old rule a month was 30 days, so this one tells the two rules apart.
+WITH c AS (
+    SELECT source, created_at AS t1,
+           CASE WHEN mql_at < TIMESTAMP '2025-01-01' THEN mql_at END AS t2,
+           CASE WHEN sql_at < TIMESTAMP '2025-01-01' THEN sql_at END AS t3,
+           CASE WHEN customer_at < TIMESTAMP '2025-01-01' THEN customer_at END AS t4,
+           created_at + INTERVAL 3 MONTH AS deadline
+    FROM contacts WHERE created_at < TIMESTAMP '2025-01-01'),
+r AS (
+    SELECT *,
+           coalesce(t4 <= deadline, false) AS r4,
+           coalesce(t4 <= deadline, false) OR coalesce(t3 <= deadline, false) AS r3,
+           coalesce(t4 <= deadline, false) OR coalesce(t3 <= deadline, false) OR coalesce(t2 <= deadline, false) AS r2,
+           deadline > TIMESTAMP '2025-01-01' AS running,
+           CASE WHEN t2 < t1 THEN 0 ELSE (epoch_us(t2) - epoch_us(t1)) / 86400000000.0 END AS d2,
+           CASE WHEN t3 < t2 THEN 0 ELSE (epoch_us(t3) - epoch_us(t2)) / 86400000000.0 END AS d3,
+           CASE WHEN t4 < t3 THEN 0 ELSE (epoch_us(t4) - epoch_us(t3)) / 86400000000.0 END AS d4
+    FROM c),
+w AS (
+    SELECT source, count(*) AS n,
+           count(*) FILTER (WHERE r2) AS c2, count(*) FILTER (WHERE NOT r2 AND running) AS o2,
+           median(d2) FILTER (WHERE r2) AS m2,
+           count(*) FILTER (WHERE r3) AS c3, count(*) FILTER (WHERE r2 AND NOT r3 AND running) AS o3,
+           median(d3) FILTER (WHERE r3) AS m3,
+           count(*) FILTER (WHERE r4) AS c4, count(*) FILTER (WHERE r3 AND NOT r4 AND running) AS o4,
+           median(d4) FILTER (WHERE r4) AS m4
+    FROM r GROUP BY source),
+steps AS (
+    SELECT source, 1 AS step, 'created_at' AS stage, n AS entered, n AS converted, 0 AS open, n AS first, NULL::DOUBLE AS median_days FROM w
+    UNION ALL SELECT source, 2, 'mql_at', n, c2, o2, n, m2 FROM w
+    UNION ALL SELECT source, 3, 'sql_at', c2, c3, o3, n, m3 FROM w
+    UNION ALL SELECT source, 4, 'customer_at', c3, c4, o4, n, m4 FROM w)
+SELECT source, step, stage, entered, converted, open,
+       CASE WHEN step > 1 THEN converted / nullif(entered - open, 0) END AS step_rate,
+       converted / nullif(first, 0) AS overall_rate,
+       median_days
+FROM steps
+ORDER BY source NULLS LAST, step;
+
 -- name: s5_cohort_visitors_monthly
 -- cohort sessions: visitor_id, ts over month periods 12
 -- A purchase is a distinct (visitor, day) up to the as-of day. Cohort = month of the first
