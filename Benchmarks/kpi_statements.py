@@ -187,12 +187,19 @@ def compare_sorted(ref, cols, rows):
     b = sorted(rows, key=sort_key)
     if len(a) != len(b):
         return f"{len(b)} rows, DuckDB has {len(a)}"
+    first, rows_differing, columns_differing = None, 0, []
     for i, (ra, rb) in enumerate(zip(a, b)):
-        for j, (x, y) in enumerate(zip(ra, rb)):
-            if not run.same_cell(x, y):
-                return (f"sorted row {i}, column {rc[j]}: DuckDB {x!r}, kpiq {y!r} "
-                        f"(DuckDB row {ra}, kpiq row {rb})")
-    return None
+        differs = [j for j, (x, y) in enumerate(zip(ra, rb)) if not run.same_cell(x, y)]
+        if differs:
+            rows_differing += 1
+            columns_differing += [rc[j] for j in differs if rc[j] not in columns_differing]
+            if first is None:
+                j = differs[0]
+                first = (f"sorted row {i}, column {rc[j]}: DuckDB {ra[j]!r}, kpiq {rb[j]!r} "
+                         f"(DuckDB row {ra}, kpiq row {rb})")
+    if first is None:
+        return None
+    return (f"{rows_differing} of {len(a)} rows differ, in columns {', '.join(columns_differing)}; first: {first}")
 
 
 def is_unsupported(error):
