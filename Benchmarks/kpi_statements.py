@@ -36,6 +36,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import run  # noqa: E402  (the workload harness: schema, sections, value normalisation, comparison)
 
@@ -324,9 +325,11 @@ def main():
     if binary:
         v = subprocess.run([binary, "--version"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
         version = (v.stdout.strip().splitlines() or ["kpiq"])[0]
-        commit = subprocess.run(["git", "-C", HERE, "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
+        # the last commit that changed what the binary is built from (the binary may be older)
+        commit = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h", "--", "Sources", "Package.swift"],
+                                capture_output=True, text=True).stdout.strip()
         if commit:
-            version += f" (worktree at {commit})"
+            version += f" (sources at {commit})"
 
     secs = [(n, statements[n]) for n in names]
     secs += [(n + PIPELINE, statements[n + PIPELINE]) for n in names if n + PIPELINE in statements]
