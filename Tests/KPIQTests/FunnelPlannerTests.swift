@@ -55,6 +55,21 @@ import Testing
         #expect(doubles(table, "median_days") == [nil, 29])
     }
 
+    /// Date stages with a window in hours: the deadline is a timestamp (entry's midnight + 36
+    /// hours). Unit 1's MQL a day later is in, unit 2's two days later is out; unit 3 entered on
+    /// the as-of day and its MQL the day after has not happened yet, so it is open.
+    @Test func dateStagesWithAWindowInHours() throws {
+        let csv = """
+            id,created_at,mql_at
+            1,2024-01-01,2024-01-02
+            2,2024-01-01,2024-01-03
+            3,2024-03-31,2024-04-01
+            """
+        let table = try funnel(csv, "funnel c: created_at -> mql_at within 36 hours", asOf: "2024-03-31")
+        #expect(ints(table, "converted") == [3, 1])
+        #expect(ints(table, "open") == [0, 1])
+    }
+
     /// The window runs from entry, not from the previous stage: an SQL 50 days after entry is
     /// outside `within 45 days` even though it came 10 days after the MQL.
     @Test func withinRunsFromEntry() throws {

@@ -24,6 +24,7 @@
 ///     counts = scan dataset
 ///              | filter   entry not null, before the end of the as-of day, inside `during`
 ///              | project  dims, t_0 .. t_n-1 (one time type), deadline = entry + within
+///              | project  dims, t_0 .. t_n-1, last (where stages stop counting), window_open
 ///              | project  dims, c_0 .. c_n-1 (counted times, else null), window_open
 ///              | project  dims, furthest (the last stage reached), elapsed_1 .. elapsed_n-1, window_open
 ///              | project  dims, furthest, days_1 .. days_n-1 (elapsed, at least 0), window_open
@@ -102,14 +103,14 @@ struct FunnelPlanner {
             fields.append(Schema.Field(name: "__deadline", type: deadline.type ?? .timestamp))
         }
         plan = .project(plan, expressions, Schema(fields: fields))
-        plan = countedTimes(plan, layout)
+        plan = countedTimes(cutoff(plan, layout), layout)
         plan = progress(plan, layout)
         return days(plan, layout)
     }
 
     /// Where the columns of the unit rows are, and their types, for the projections below.
-    /// Every projection starts with the dimensions and ends with `window_open` (with a window),
-    /// which is then at `dimensions.count + stages` in each.
+    /// Every projection starts with the dimensions; from the counted times on, each ends with
+    /// `window_open` (with a window), which is then at `dimensions.count + stages`.
     private struct UnitLayout {
         var dimensions: [Schema.Field]
         var stages: Int
@@ -151,26 +152,44 @@ struct FunnelPlanner {
         return BoundExpression(.function(.coalesce, [shifted, last]), type: type, span: .none)
     }
 
+    /// With a window: dims, t_0 .. t_n-1, last, window_open. `last` is the latest time a stage
+    /// of the unit counts at: the end of its window or the last instant of the as-of day,
+    /// whichever comes first, so each stage is then checked with one comparison.
+    private func cutoff(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
+        guard let type = layout.deadlineType else { return input }
+        let m = layout.dimensions.count, n = layout.stages
+        let deadline = layout.column(m + n, type)
+        // Before the end of the as-of day: at most its last day (dates) or microsecond.
+        let endOfDay = type == .timestamp
+            ? BoundExpression(.constant(.timestamp(layout.end * CivilCalendar.microsPerDay - 1)), type: type, span: .none)
+            : BoundExpression(.constant(.date(layout.end - 1)), type: type, span: .none)
+        let last = BoundExpression(.caseWhen([BoundWhen(condition: Self.compare(.less, deadline, endOfDay), result: deadline)], otherwise: endOfDay),
+                                   type: type, span: .none)
+        // Still open at the end of the as-of day: a stage dated then or later (which has not
+        // happened yet) could still fall inside the window.
+        let open = Self.compare(.greaterOrEqual, deadline, ExpressionBinder.timeConstant(layout.end, like: type, span: .none))
+        let expressions = layout.passDimensions() + (0..<n).map { layout.column(m + $0, layout.timeType) } + [last, open]
+        let fields = layout.dimensions + (0..<n).map { Schema.Field(name: "__t\($0)", type: layout.timeType) }
+            + [Schema.Field(name: "__last", type: type), Schema.Field(name: "__window_open", type: .bool)]
+        return .project(input, expressions, Schema(fields: fields))
+    }
+
     /// dims, c_0 .. c_n-1, window_open: a stage's time where it counts (before the end of the
-    /// as-of day, inside the window), else null; whether the window is still open.
+    /// as-of day, inside the window), else null.
     private func countedTimes(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
-        let m = layout.dimensions.count, timeType = layout.timeType
-        let now = ExpressionBinder.timeConstant(layout.end, like: timeType, span: .none)
-        let deadline = layout.deadlineType.map { layout.column(m + layout.stages, $0) }
+        let m = layout.dimensions.count, n = layout.stages, timeType = layout.timeType
+        let last = layout.deadlineType.map { layout.column(m + n, $0) }
         var expressions = layout.passDimensions() + [layout.column(m, timeType)]
         var fields = layout.dimensions + [Schema.Field(name: "__c0", type: timeType)]
-        for k in 1..<layout.stages {
+        for k in 1..<n {
             let time = layout.column(m + k, timeType)
-            var counts = [Self.compare(.less, time, now)]
-            if let deadline { counts.append(Self.compare(.lessOrEqual, time, deadline)) }
-            let condition = BoundExpression.logical(isAnd: true, counts, span: .none)
+            let condition = last.map { Self.compare(.lessOrEqual, time, $0) }
+                ?? Self.compare(.less, time, ExpressionBinder.timeConstant(layout.end, like: timeType, span: .none))
             expressions.append(BoundExpression(.caseWhen([BoundWhen(condition: condition, result: time)], otherwise: nil), type: timeType, span: .none))
             fields.append(Schema.Field(name: "__c\(k)", type: timeType))
         }
-        if let deadline, let type = layout.deadlineType, let field = layout.windowOpen {
-            // Still open at the end of the as-of day: a stage dated then or later (which has not
-            // happened yet) could still fall inside the window.
-            expressions.append(Self.compare(.greaterOrEqual, deadline, ExpressionBinder.timeConstant(layout.end, like: type, span: .none)))
+        if let field = layout.windowOpen {
+            expressions.append(layout.column(m + n + 1, .bool))
             fields.append(field)
         }
         return .project(input, expressions, Schema(fields: fields))
