@@ -165,24 +165,28 @@ ORDER BY 2 DESC;
 -- step k > 1: entered = reached k-1, converted = reached k, open = entered, not converted and
 -- the window still running at the as-of day (entry + 90 days > 2025-01-01 00:00), step_rate =
 -- converted / (entered - open), overall_rate = converted / entered at step 1, median_days =
--- median over converted units with both stage times of (t_k - t_{k-1}) in days, 0 when t_k is
--- before t_{k-1}.
-WITH c AS (
-    SELECT source, created_at AS t1,
-           CASE WHEN mql_at < TIMESTAMP '2025-01-01' THEN mql_at END AS t2,
-           CASE WHEN sql_at < TIMESTAMP '2025-01-01' THEN sql_at END AS t3,
-           CASE WHEN customer_at < TIMESTAMP '2025-01-01' THEN customer_at END AS t4,
-           created_at + INTERVAL 90 DAY AS deadline
+-- median over units with a counted time at stage k of the days from the nearest earlier stage
+-- with a counted time (a skipped stage has none), 0 when before it: the README's funnel rules.
+WITH c0 AS (
+    SELECT source, created_at AS t1, mql_at, sql_at, customer_at, created_at + INTERVAL 90 DAY AS deadline
     FROM contacts WHERE created_at < TIMESTAMP '2025-01-01'),
+c AS (
+    -- Counted times: before the end of the as-of day and inside the window from entry.
+    SELECT source, t1, deadline,
+           CASE WHEN mql_at < TIMESTAMP '2025-01-01' AND mql_at <= deadline THEN mql_at END AS t2,
+           CASE WHEN sql_at < TIMESTAMP '2025-01-01' AND sql_at <= deadline THEN sql_at END AS t3,
+           CASE WHEN customer_at < TIMESTAMP '2025-01-01' AND customer_at <= deadline THEN customer_at END AS t4
+    FROM c0),
 r AS (
     SELECT *,
-           coalesce(t4 <= deadline, false) AS r4,
-           coalesce(t4 <= deadline, false) OR coalesce(t3 <= deadline, false) AS r3,
-           coalesce(t4 <= deadline, false) OR coalesce(t3 <= deadline, false) OR coalesce(t2 <= deadline, false) AS r2,
-           deadline > TIMESTAMP '2025-01-01' AS running,
-           CASE WHEN t2 < t1 THEN 0 ELSE (epoch_us(t2) - epoch_us(t1)) / 86400000000.0 END AS d2,
-           CASE WHEN t3 < t2 THEN 0 ELSE (epoch_us(t3) - epoch_us(t2)) / 86400000000.0 END AS d3,
-           CASE WHEN t4 < t3 THEN 0 ELSE (epoch_us(t4) - epoch_us(t3)) / 86400000000.0 END AS d4
+           t4 IS NOT NULL AS r4,
+           t4 IS NOT NULL OR t3 IS NOT NULL AS r3,
+           t4 IS NOT NULL OR t3 IS NOT NULL OR t2 IS NOT NULL AS r2,
+           deadline >= TIMESTAMP '2025-01-01' AS running,
+           -- Days from the nearest earlier stage with a counted time; 0 when before it.
+           CASE WHEN t2 IS NOT NULL THEN greatest(0, (epoch_us(t2) - epoch_us(t1)) / 86400000000.0) END AS d2,
+           CASE WHEN t3 IS NOT NULL THEN greatest(0, (epoch_us(t3) - epoch_us(coalesce(t2, t1))) / 86400000000.0) END AS d3,
+           CASE WHEN t4 IS NOT NULL THEN greatest(0, (epoch_us(t4) - epoch_us(coalesce(t3, t2, t1))) / 86400000000.0) END AS d4
     FROM c),
 w AS (
     SELECT source, count(*) AS n,
@@ -210,22 +214,26 @@ ORDER BY source NULLS LAST, step;
 -- As s4 with a window of 3 calendar months from the entry (DuckDB's timestamp + INTERVAL 3 MONTH,
 -- which keeps the day of the month or clamps it to the month's last day: 2024-11-30 -> 2025-02-28).
 -- Under the old rule a month was 30 days, so this one tells the two rules apart.
-WITH c AS (
-    SELECT source, created_at AS t1,
-           CASE WHEN mql_at < TIMESTAMP '2025-01-01' THEN mql_at END AS t2,
-           CASE WHEN sql_at < TIMESTAMP '2025-01-01' THEN sql_at END AS t3,
-           CASE WHEN customer_at < TIMESTAMP '2025-01-01' THEN customer_at END AS t4,
-           created_at + INTERVAL 3 MONTH AS deadline
+WITH c0 AS (
+    SELECT source, created_at AS t1, mql_at, sql_at, customer_at, created_at + INTERVAL 3 MONTH AS deadline
     FROM contacts WHERE created_at < TIMESTAMP '2025-01-01'),
+c AS (
+    -- Counted times: before the end of the as-of day and inside the window from entry.
+    SELECT source, t1, deadline,
+           CASE WHEN mql_at < TIMESTAMP '2025-01-01' AND mql_at <= deadline THEN mql_at END AS t2,
+           CASE WHEN sql_at < TIMESTAMP '2025-01-01' AND sql_at <= deadline THEN sql_at END AS t3,
+           CASE WHEN customer_at < TIMESTAMP '2025-01-01' AND customer_at <= deadline THEN customer_at END AS t4
+    FROM c0),
 r AS (
     SELECT *,
-           coalesce(t4 <= deadline, false) AS r4,
-           coalesce(t4 <= deadline, false) OR coalesce(t3 <= deadline, false) AS r3,
-           coalesce(t4 <= deadline, false) OR coalesce(t3 <= deadline, false) OR coalesce(t2 <= deadline, false) AS r2,
-           deadline > TIMESTAMP '2025-01-01' AS running,
-           CASE WHEN t2 < t1 THEN 0 ELSE (epoch_us(t2) - epoch_us(t1)) / 86400000000.0 END AS d2,
-           CASE WHEN t3 < t2 THEN 0 ELSE (epoch_us(t3) - epoch_us(t2)) / 86400000000.0 END AS d3,
-           CASE WHEN t4 < t3 THEN 0 ELSE (epoch_us(t4) - epoch_us(t3)) / 86400000000.0 END AS d4
+           t4 IS NOT NULL AS r4,
+           t4 IS NOT NULL OR t3 IS NOT NULL AS r3,
+           t4 IS NOT NULL OR t3 IS NOT NULL OR t2 IS NOT NULL AS r2,
+           deadline >= TIMESTAMP '2025-01-01' AS running,
+           -- Days from the nearest earlier stage with a counted time; 0 when before it.
+           CASE WHEN t2 IS NOT NULL THEN greatest(0, (epoch_us(t2) - epoch_us(t1)) / 86400000000.0) END AS d2,
+           CASE WHEN t3 IS NOT NULL THEN greatest(0, (epoch_us(t3) - epoch_us(coalesce(t2, t1))) / 86400000000.0) END AS d3,
+           CASE WHEN t4 IS NOT NULL THEN greatest(0, (epoch_us(t4) - epoch_us(coalesce(t3, t2, t1))) / 86400000000.0) END AS d4
     FROM c),
 w AS (
     SELECT source, count(*) AS n,
