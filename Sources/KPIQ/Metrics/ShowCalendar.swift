@@ -151,20 +151,8 @@ struct ShowCalendar {
         }
     }
 
-    /// How a period reads: 2024-03, 2024-Q1, 2024, 2024-W05, 2024-03-05.
-    static func label(_ period: Int64, _ grain: Grain) -> String {
-        let (y, m, _) = CivilCalendar.civil(period)
-        switch grain {
-        case .day: return CivilCalendar.formatDate(period)
-        case .week:
-            let week = CalendarMath.isoWeek(period)
-            let (isoYear, _, _) = CivilCalendar.civil(period + 3)
-            return "\(isoYear)-W" + (week < 10 ? "0" : "") + String(week)
-        case .month: return "\(y)-" + (m < 10 ? "0" : "") + String(m)
-        case .quarter: return "\(y)-Q\((m - 1) / 3 + 1)"
-        case .year: return String(y)
-        }
-    }
+    /// How a period reads (the calendar's label: 2024-03, 2024-Q1, 2024-W05).
+    static func label(_ period: Int64, _ grain: Grain) -> String { CivilCalendar.periodLabel(period, grain) }
 
     /// `[start, end)` as `2024-05-01 .. 2024-05-15`.
     static func days(_ start: Int64, _ end: Int64) -> String {

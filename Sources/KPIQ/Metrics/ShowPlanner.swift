@@ -117,7 +117,37 @@ struct ShowPlanner {
                 dimensionSources.append(reference)
                 continue
             }
-            for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
+            // With every unit whole, each comparison reads whole earlier periods: when they touch
+            // the range (the period before, or a year back over a year or more), one aggregate
+            // over the current and earlier days serves them, joined on the shifted period.
+            var pending: [Int?] = [nil] + show.comparisons.indices.map(Optional.some)
+            if group.strategy == .aggregate, group.kind == .aggregate, hasPeriod, !show.comparisons.isEmpty,
+                !calendar.units.contains(where: { $0.isPartial })
+            {
+                let currentStart = calendar.units.compactMap { $0.counted.start }.min()
+                let merged = show.comparisons.indices.filter { k in
+                    guard let days = calendar.comparedDays(k) else { return false }
+                    return currentStart.map { days.end >= $0 } ?? true
+                }
+                if !merged.isEmpty {
+                    let starts = (currentStart.map { [$0] } ?? []) + merged.compactMap { calendar.comparedDays($0)?.start }
+                    let end = calendar.units.map { $0.counted.end }.max() ?? AsOfRange.end(asOf: asOf)
+                    let reference = plan.add("g\(g)", try reading.aggregate(context, window: (currentStart == nil ? nil : starts.min(), end), keepUndated: false))
+                    for comparison in [nil] + merged.map(Optional.some) {
+                        let key = comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period"
+                        stages.append(GroupStage(group: g, comparison: comparison, reference: reference, spineKey: key))
+                    }
+                    // The dimension values listed are those with rows in the units or the periods
+                    // compared, not in every period the aggregate spans.
+                    let periods = Set(calendar.units.compactMap(\.period) + merged.flatMap { k in calendar.units.map { $0.compared[k].period } })
+                    let schema = reference.schema
+                    let inPeriods = BoundExpression(.inList(Self.column(dimensions.count, schema), periods.sorted().map { .date($0) }, negated: false),
+                                                    type: .bool, span: .none)
+                    dimensionSources.append(.filter(reference, inPeriods))
+                    pending = show.comparisons.indices.filter { !merged.contains($0) }.map(Optional.some)
+                }
+            }
+            for comparison in pending {
                 let name = "g\(g)" + (comparison.map { "_" + show.comparisons[$0].columnPrefix } ?? "")
                 let stagePlan: LogicalPlan
                 var key = hasPeriod ? comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period" : (joinsOnConstant ? "__join" : nil)

@@ -97,6 +97,22 @@ public enum CivilCalendar {
         return contains(day: result) ? result : nil
     }
 
+    /// How the period starting on `day` reads: 2024-03-05, 2024-W05 (the ISO week's year is the
+    /// year of its Thursday), 2024-03, 2024-Q1, 2024.
+    public static func periodLabel(_ day: Int64, _ grain: Grain) -> String {
+        let (y, m, _) = civil(day)
+        switch grain {
+        case .day: return formatDate(day)
+        case .week:
+            let week = CalendarMath.isoWeek(day)
+            let (isoYear, _, _) = civil(day + 4 - isoWeekday(day))
+            return "\(isoYear)-W" + (week < 10 ? "0" : "") + String(week)
+        case .month: return "\(y)-" + (m < 10 ? "0" : "") + String(m)
+        case .quarter: return "\(y)-Q\((m - 1) / 3 + 1)"
+        case .year: return String(y)
+        }
+    }
+
     /// `YYYY-MM-DD`.
     public static func formatDate(_ days: Int64) -> String {
         let (y, m, d) = civil(days)

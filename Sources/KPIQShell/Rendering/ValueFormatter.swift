@@ -62,23 +62,8 @@ public enum ValueFormatter {
         }
     }
 
-    /// A period's start as the period: 2024-W05, 2024-03, 2024-Q1, 2024.
-    public static func periodLabel(_ day: Int64, _ grain: Grain) -> String {
-        let (y, m, _) = CivilCalendar.civil(day)
-        switch grain {
-        case .day: return CivilCalendar.formatDate(day)
-        case .week:
-            // The ISO week's year is the year of its Thursday.
-            let thursday = day + 4 - Int64(((day + 3) % 7 + 7) % 7 + 1)
-            let (isoYear, _, _) = CivilCalendar.civil(thursday)
-            let jan1 = CivilCalendar.days(year: isoYear, month: 1, day: 1)
-            let week = (thursday - jan1) / 7 + 1
-            return "\(isoYear)-W" + (week < 10 ? "0" : "") + String(week)
-        case .month: return "\(y)-" + (m < 10 ? "0" : "") + String(m)
-        case .quarter: return "\(y)-Q\((m - 1) / 3 + 1)"
-        case .year: return String(y)
-        }
-    }
+    /// A period's start as the period: 2024-W05, 2024-03, 2024-Q1, 2024 (the engine's calendar).
+    public static func periodLabel(_ day: Int64, _ grain: Grain) -> String { CivilCalendar.periodLabel(day, grain) }
 
     /// A difference of two ratios in percentage points: 0.0048 as "+0.48 pp".
     public static func points(_ v: Double) -> String {
