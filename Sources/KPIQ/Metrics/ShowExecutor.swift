@@ -1,14 +1,11 @@
-/// Runs `show metrics [by dims] [over grain] [during range] [vs previous ...] [where ...]`.
+/// Runs `show metrics [by dims] [over grain] [during range] [vs ...] [where ...] [sort] [top]`:
+/// binds the metrics into leaves (one aggregate on one dataset each), has `ShowPlanner` compile
+/// the statement into one `QueryPlan`, runs it, and applies `top N [with other]` to the result.
+/// No row dated after the as-of day is ever read.
 ///
-/// Each metric is split into leaves (one aggregate on one dataset). Leaves of the same
-/// dataset and time column are computed together, each group grouped by the dimensions and
-/// the period of its own time column; the groups are then lined up on (dimensions, period),
-/// so spend is never multiplied by a join and people are never counted twice. Missing
-/// periods are filled in (0 for counts and sums, null for the rest), and ratios are computed last,
-/// from the totals of each row. No row dated after the as-of day is ever read.
-///
-/// Reading the leaves: ShowExecutor+Leaves; dimensions: +Dimensions; `top N with other`: +Top;
-/// the periods: ShowCalendar.
+/// The plan: ShowPlanner (+Windows for rolling, cumulative and snapshot leaves); reading a
+/// group of leaves: ShowExecutor+Leaves (`GroupReading`); dimensions: +Dimensions; `top N
+/// with other`: +Top; the units and comparisons: ShowCalendar.
 struct ShowExecutor {
     let catalog: Catalog
     let kpis: KPIState
@@ -105,30 +102,6 @@ struct ShowExecutor {
         case .date: return .date
         case .timestamp: return .timestamp
         case .text, .null: return .text
-        }
-    }
-
-    static func convert(_ value: Scalar, _ type: DataType) -> Scalar {
-        switch (value, type) {
-        case (.decimal(let v), .int): return v.isFinite && v.magnitude < 9.2e18 ? .int(Int64(v.rounded())) : .null
-        case (.int(let v), .decimal): return .decimal(Double(v))
-        default: return value
-        }
-    }
-
-    /// Distinct dimension tuples in order: by value, nulls last.
-    static func orderedCombinations(_ keys: [[Scalar]]) -> [[Scalar]] {
-        var seen = Set<[Scalar]>()
-        var unique: [[Scalar]] = []
-        for key in keys where seen.insert(key).inserted { unique.append(key) }
-        return unique.sorted { a, b in
-            for (x, y) in zip(a, b) {
-                if x == y { continue }
-                if x.isNull { return false }
-                if y.isNull { return true }
-                return (ComparisonExpression.compareScalars(x, y) ?? 0) < 0
-            }
-            return false
         }
     }
 
