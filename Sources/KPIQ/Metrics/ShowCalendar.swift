@@ -117,15 +117,7 @@ struct ShowCalendar {
         return CalendarMath.shift(day, inputType: .date, by: signed, resultType: .date) ?? (forward ? CivilCalendar.maxDay + 1 : CivilCalendar.minDay)
     }
 
-    static func length(of grain: Grain) -> Interval {
-        switch grain {
-        case .day: return Interval(days: 1)
-        case .week: return Interval(days: 7)
-        case .month: return Interval(months: 1)
-        case .quarter: return Interval(months: 3)
-        case .year: return Interval(months: 12)
-        }
-    }
+    static func length(of grain: Grain) -> Interval { CalendarMath.length(of: 1, grain) }
 
     /// A range's own length: calendar months when it runs over whole months, else days.
     static func length(of range: TimeRange, written: (start: Int64, end: Int64)) -> Interval {
@@ -134,14 +126,7 @@ struct ShowCalendar {
         case .quarter: return Interval(months: 3)
         case .month: return Interval(months: 1)
         case .this(let grain), .previous(let grain): return length(of: grain)
-        case .last(let n, let grain):
-            switch grain {
-            case .day: return Interval(days: n)
-            case .week: return Interval(days: 7 * n)
-            case .month: return Interval(months: n)
-            case .quarter: return Interval(months: 3 * n)
-            case .year: return Interval(months: 12 * n)
-            }
+        case .last(let n, let grain): return CalendarMath.length(of: n, grain)
         case .day, .today, .yesterday: return Interval(days: 1)
         case .dates:
             let (ys, ms, ds) = CivilCalendar.civil(written.start)
