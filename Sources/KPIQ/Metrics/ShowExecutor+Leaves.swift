@@ -132,17 +132,17 @@ struct GroupReading {
             if let timeColumn = group.timeColumn, let t = schema.index(of: timeColumn) {
                 let function: ScalarFunction = [.day: .day, .week: .week, .month: .month, .quarter: .quarter, .year: .year][grain]!
                 keys.append(BoundExpression(.function(function, [BoundExpression(.column(t), type: schema.fields[t].type, span: .none)]), type: .date, span: .none))
-                keyFields.append(Schema.Field(name: "period", type: .date))
+                keyFields.append(Schema.Field(name: "__period", type: .date))
             }
         case .constant(let day)?:
             keys.append(ShowPlanner.date(day))
-            keyFields.append(Schema.Field(name: "period", type: .date))
+            keyFields.append(Schema.Field(name: "__period", type: .date))
         case .closing?:
             guard let closing, let timeColumn = group.timeColumn, let t = schema.index(of: timeColumn) else { preconditionFailure("a snapshot has both columns") }
             func day(_ e: BoundExpression) -> BoundExpression { e.type == .date ? e : BoundExpression(.function(.day, [e]), type: .date, span: .none) }
             let opened = day(BoundExpression(.column(t), type: schema.fields[t].type, span: .none))
             keys.append(BoundExpression(.function(.greatest, [day(closing), opened]), type: .date, span: .none))
-            keyFields.append(Schema.Field(name: "period", type: .date))
+            keyFields.append(Schema.Field(name: "__period", type: .date))
             plan = .filter(plan, BoundExpression(.isNull(closing, negated: true), type: .bool, span: .none))
         case nil:
             break

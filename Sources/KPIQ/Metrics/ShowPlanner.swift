@@ -134,7 +134,7 @@ struct ShowPlanner {
                     let end = calendar.units.map { $0.counted.end }.max() ?? AsOfRange.end(asOf: asOf)
                     let reference = plan.add("g\(g)", try reading.aggregate(context, window: (currentStart == nil ? nil : starts.min(), end), keepUndated: false))
                     for comparison in [nil] + merged.map(Optional.some) {
-                        let key = comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period"
+                        let key = comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "__period"
                         stages.append(GroupStage(group: g, comparison: comparison, reference: reference, spineKey: key))
                     }
                     // The dimension values listed are those with rows in the units or the periods
@@ -150,7 +150,7 @@ struct ShowPlanner {
             for comparison in pending {
                 let name = "g\(g)" + (comparison.map { "_" + show.comparisons[$0].columnPrefix } ?? "")
                 let stagePlan: LogicalPlan
-                var key = hasPeriod ? comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "period" : (joinsOnConstant ? "__join" : nil)
+                var key = hasPeriod ? comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "__period" : (joinsOnConstant ? "__join" : nil)
                 if group.strategy == .flight {
                     let prefix = comparison.map { "__" + show.comparisons[$0].columnPrefix } ?? ""
                     key = key ?? "__join"
@@ -200,7 +200,7 @@ struct ShowPlanner {
         }
         // Columns of the spine: dimensions, then the calendar's.
         let spineSchema = spine.schema
-        let periodColumn = hasPeriod ? spineSchema.index(of: "period") : nil
+        let periodColumn = hasPeriod ? spineSchema.index(of: "__period") : nil
 
         // 2b. Windowed groups: their values at every unit's end, read off running sums.
         for entry in windowed {
@@ -282,9 +282,9 @@ struct ShowPlanner {
         if !shareOutputs.isEmpty {
             let valuesPlan = plan.add("metric_values", values)
             let schema = valuesPlan.schema
-            let unitKey = periodColumn.map { _ in [Self.column(schema.index(of: "period")!, schema)] } ?? []
+            let unitKey = periodColumn.map { _ in [Self.column(schema.index(of: "__period")!, schema)] } ?? []
             var totals: [BoundAggregate] = []
-            var totalFields = unitKey.isEmpty ? [] : [Schema.Field(name: "period", type: .date)]
+            var totalFields = unitKey.isEmpty ? [] : [Schema.Field(name: "__period", type: .date)]
             var shareNames: [String] = []
             for output in shareOutputs {
                 for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
@@ -306,7 +306,7 @@ struct ShowPlanner {
                 withTotals = Self.join(left, plan.add("share_totals", totalsPlan), leftKeys: [vs.fields.count], rightKeys: [0], kind: .left,
                                        nullsEqual: false, rightColumns: Array(1..<(shareNames.count + 1)))
             } else {
-                withTotals = Self.join(valuesPlan, plan.add("share_totals", totalsPlan), leftKeys: [schema.index(of: "period")!], rightKeys: [0],
+                withTotals = Self.join(valuesPlan, plan.add("share_totals", totalsPlan), leftKeys: [schema.index(of: "__period")!], rightKeys: [0],
                                        kind: .left, nullsEqual: false, rightColumns: Array(1..<(shareNames.count + 1)))
             }
             let ws = withTotals.schema
@@ -328,7 +328,7 @@ struct ShowPlanner {
             formats.append(nil)
         }
         if let grain = show.grain {
-            result.append((grain.rawValue, Self.column(valuesSchema.index(of: "period")!, valuesSchema)))
+            result.append((grain.rawValue, Self.column(valuesSchema.index(of: "__period")!, valuesSchema)))
             formats.append(ValueFormat(grain: grain))
         }
         for output in outputs {
@@ -356,7 +356,7 @@ struct ShowPlanner {
             }
         }
         if calendar.units.contains(where: { $0.isPartial }), hasPeriod {
-            result.append(("partial", Self.column(valuesSchema.index(of: "partial")!, valuesSchema)))
+            result.append(("partial", Self.column(valuesSchema.index(of: "__partial")!, valuesSchema)))
             formats.append(nil)
         }
         if !show.comparisons.isEmpty {
@@ -523,10 +523,10 @@ struct ShowPlanner {
         var names: [String] = []
         var columns: [Column] = []
         if calendar.grain != nil {
-            names.append("period")
+            names.append("__period")
             columns.append(ColumnFactory.ints(units.map(\.period), type: .date))
         }
-        names += ["__from", "__to", "__end", "partial"]
+        names += ["__from", "__to", "__end", "__partial"]
         columns.append(ColumnFactory.ints(units.map { $0.counted.start ?? nil }, type: .date))
         columns.append(ColumnFactory.ints(units.map { $0.counted.end - 1 }, type: .date))
         columns.append(ColumnFactory.ints(units.map { $0.counted.end }, type: .date))
