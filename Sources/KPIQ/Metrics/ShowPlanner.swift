@@ -159,7 +159,9 @@ struct ShowPlanner {
                 } else if group.kind == .aggregate {
                     let window: (start: Int64?, end: Int64)
                     if let comparison {
-                        guard let days = calendar.comparedDays(comparison) else { continue }
+                        // No unit (nothing dated up to the as-of day): a stage over no day.
+                        let none = AsOfRange.end(asOf: asOf)
+                        let days = calendar.comparedDays(comparison) ?? (none, none)
                         window = (days.start, days.end)
                     } else {
                         window = (calendar.units.compactMap { $0.counted.start }.min(), calendar.units.map { $0.counted.end }.max() ?? AsOfRange.end(asOf: asOf))
