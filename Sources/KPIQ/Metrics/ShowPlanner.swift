@@ -252,7 +252,7 @@ struct ShowPlanner {
                     let value = Self.column(placed.leaves[k], joinedSchema)
                     leafTypes[leafIndex] = value.type ?? .int
                     let filled = Self.filled(leaf, value: value, marker: Self.column(placed.marker, joinedSchema), dimensionNull: dimensionNull,
-                                             end: Self.column(endColumn, joinedSchema), firstDay: keepUndated ? nil : group.firstDay)
+                                             end: Self.column(endColumn, joinedSchema), firstDay: keepUndated && group.kind == .aggregate ? nil : group.firstDay)
                     items.append((Self.leafName(leafIndex, comparison), filled))
                 }
             }
@@ -425,7 +425,7 @@ struct ShowPlanner {
         if hasPeriod { notes += calendar.units.compactMap(calendar.partialNote) }
         notes += calendar.comparisonNotes()
         let noData = groups.filter { group in
-            guard let first = group.firstDay, !keepUndated else { return false }
+            guard let first = group.firstDay, !keepUndated || group.kind != .aggregate else { return false }
             let window: Interval? = if case .rolling(let length) = group.kind { length } else { nil }
             func before(_ end: Int64) -> Bool {
                 guard let window else { return end <= first }
