@@ -55,14 +55,18 @@ enum HelpText {
             """,
         "show": """
             show METRIC, ... [by DIM, ...] [over day|week|month|quarter|year] [during RANGE]
-                 [vs previous period|previous year] [where CONDITION] [sort KEY [desc], ...]
+                 [vs previous period|previous year, ... [whole]] [where CONDITION] [sort KEY [desc], ...]
                  [top N [with other]] [| STEP | ...]
               Each metric is computed from its own datasets at the grain asked for, then lined up
               on the dimensions and the period; ratios come from totals. DIM is a column or an
               expression over columns: by device_type = lower(device). `over` lists every
               period (0 for counts, n/a for rates) and marks partial the periods cut by the
-              range or running at the as-of day; nothing after the as-of day counts. `vs` adds
-              the earlier value, the change and the change in percent, matched by calendar.
+              range or running at the as-of day; nothing after the as-of day counts. Each `vs` adds
+              the earlier value (METRIC_prev_period, METRIC_prev_year), the change (in points
+              for rates) and the relative change, matched by calendar; a cut period is compared
+              with the same span of the earlier one unless `whole`. Before a dataset's first
+              row a metric is n/a. Metrics may use rolling(AGG, 90 days), cumulative(AGG) and
+              open(AGG, opened_at, closed_at) (the value open at each period's end).
               A `where` on shown metrics filters the result; on columns, the rows read.
               share(METRIC) is each row's part of its period's total.
             funnel DATASET: STAGE -> STAGE -> ... [by COLUMN] [within 90 days] [during RANGE]
