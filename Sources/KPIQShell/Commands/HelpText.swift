@@ -4,8 +4,10 @@ import KPIQ
 enum HelpText {
     static let topics: [String: String] = [
         "load": """
-            load "FILE" as NAME [time COLUMN] [with (OPTION VALUE, ...)]
+            load "FILE" as NAME [time COLUMN [.. END_COLUMN]] [with (OPTION VALUE, ...)]
               reads a CSV (or ;/tab/| separated, whitespace-separated or fixed-width) file.
+              `time start_date .. end_date`: rows that run over days (campaign flights);
+              sums over them are spread evenly over each row's days.
               Types are inferred from every value: int, decimal, bool (true/false), date
               (YYYY-MM-DD, or YYYYMMDD when every value is one), timestamp (ISO 8601), text.
             options:
