@@ -21,9 +21,9 @@ extension Session {
         let printer = PlanPrinter(datasets: catalog.names)
         switch statement.kind {
         case .query(let pipeline):
-            return printer.text(try binder(context).bind(pipeline).plan)
+            return printer.text(try pipelinePlan(pipeline, context))
         case .assign(let name, let pipeline):
-            return "let \(Identifier.quote(name.name)) =\n" + Self.indented(printer.text(try binder(context).bind(pipeline).plan), by: 2)
+            return "let \(Identifier.quote(name.name)) =\n" + Self.indented(printer.text(try pipelinePlan(pipeline, context)), by: 2)
         case .show, .funnel, .cohort:
             guard let planned = try planKPI(statement, context) else {
                 let keyword = source.text(of: statement.span).prefix { $0.isLetter }.lowercased()
@@ -34,6 +34,18 @@ extension Session {
             throw Diagnostic(.invalidArgument, "this statement runs no query to explain", at: statement.span,
                              hints: ["`.explain` shows the plan of `from ...`, `let NAME = from ...`, `show`, `funnel` and `cohort`, or a metric: `.explain NAME`"])
         }
+    }
+
+    /// A pipeline's plan; one that continues a KPI statement (`show ... | where ...`) is the
+    /// statement's plan with its result as a stage, then the steps over that stage.
+    private func pipelinePlan(_ pipeline: Pipeline, _ context: StatementContext) throws -> QueryPlan {
+        guard case .kpi(let statement) = pipeline.source else { return QueryPlan(result: try binder(context).bind(pipeline).plan) }
+        guard var plan = try planKPI(Statement(statement.statementKind, span: statement.span), context)?.plan else {
+            throw Diagnostic(.invalidArgument, "the plan of a `\(statement.word)` statement is not available", at: statement.span)
+        }
+        let result = plan.add(statement.word, plan.result)
+        plan.result = try binder(context).bind(pipeline.steps, on: result).plan
+        return plan
     }
 
     /// The printed plan of `show NAME`, or nil while `show` does not compile to a plan.
