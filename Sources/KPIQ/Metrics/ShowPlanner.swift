@@ -3,7 +3,8 @@
 /// - Each group of leaves (aggregates on one dataset, dated by one time column) is a stage:
 ///   the dataset's rows (with looked-up dimensions), filtered to the days counted, aggregated
 ///   by the dimensions and the period of its own time column. Each `vs` adds a stage over the
-///   days compared, grouped the same way.
+///   days compared, grouped the same way (or, when every unit is whole, shares the current
+///   stage, extended to the earlier periods). Sums over flights cross the rows with the units.
 /// - The calendar is a generated table, one row per unit (period or range) with the days it
 ///   counts and the days each comparison reads. The spine is every dimension value seen,
 ///   crossed with the calendar (gap filling).
@@ -12,7 +13,10 @@
 ///   counted twice. Projections fill empty cells (0 for counts and sums, n/a before the data
 ///   starts), apply the formulas (ratios of totals), shares, changes and targets.
 ///
-/// Rolling and cumulative leaves are stages too: one aggregate per unit's window, unioned.
+/// Rolling, cumulative and snapshot (`open`) leaves are running sums of daily changes, read at
+/// each unit's end (ShowPlanner+Windows); other aggregates over windows (a rolling median) are
+/// one aggregate per unit's window, unioned. `top N [with other]` runs on the result
+/// (ShowExecutor+Top), the `other` row as a second plan.
 struct ShowPlanner {
     let context: ShowExecutor
 
