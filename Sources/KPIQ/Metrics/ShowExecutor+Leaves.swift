@@ -14,6 +14,28 @@ struct GroupReading {
     /// Group by a constant too: with neither dimensions nor periods, the one cell is joined
     /// to the calendar's one row on it.
     let constantKey: Bool
+    /// Only the rows whose value of a dimension is one of a stage's values (see
+    /// `ShowPlanner.restricting`).
+    var restricting: (dimension: ShowExecutor.Dimension, values: LogicalPlan)?
+
+    /// The dataset's rows with the columns the dimensions, the `where` and `extra` read, and
+    /// only those `restricting` keeps (a join on the dimension's value, nulls matching: the
+    /// values are distinct, so no row is counted twice). The dataset's columns keep their
+    /// positions; any added ones come after them.
+    private func rows(_ context: ShowExecutor, extra: [(name: String, span: Span)] = []) throws -> LogicalPlan {
+        let dataset = group.dataset
+        let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
+        let excluded = restricting.map { $0.dimension.columns } ?? []
+        let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) } + excluded + extra
+        let rows = try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
+        guard let restricting else { return rows }
+        let schema = rows.schema
+        var expressions = ExpressionBinder(binder: Binder(catalog: context.catalog, asOf: context.asOf, source: context.source), schema: schema)
+        let value = try expressions.bind(restricting.dimension.expression)
+        let width = schema.fields.count
+        let withValue = ShowPlanner.project(rows, schema.names.enumerated().map { ($0.element, ShowPlanner.column($0.offset, schema)) } + [("__fold", value)])
+        return ShowPlanner.join(withValue, restricting.values, leftKeys: [width], rightKeys: [0], kind: .inner, nullsEqual: true, rightColumns: [])
+    }
 
     /// Every row dated in `window` (`[start, end)`; no start: from the first row). `keepUndated`:
     /// rows without a date count too (a show with neither range nor periods).
@@ -68,9 +90,7 @@ struct GroupReading {
     private func plan(_ context: ShowExecutor, window: (start: Int64?, end: Int64), keepUndated: Bool, period: PeriodKey?,
                       distinctOf: Int? = nil, openAt: Int64? = nil) throws -> LogicalPlan {
         let dataset = group.dataset
-        let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
-        let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) }
-        var plan = try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
+        var plan = try rows(context)
         let schema = plan.schema
         let binder = Binder(catalog: context.catalog, asOf: context.asOf, source: context.source)
         var conditions: [BoundExpression] = []
@@ -180,9 +200,7 @@ struct GroupReading {
     func flight(_ context: ShowExecutor, calendar: LogicalPlan, from: String, end: String, key: String) throws -> LogicalPlan {
         let dataset = group.dataset
         guard let startName = group.timeColumn, let endName = dataset.endTimeColumn else { preconditionFailure("a flight has a first and a last day") }
-        let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
-        let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) } + [(endName, Span.none)]
-        var rows = try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
+        var rows = try rows(context, extra: [(endName, Span.none)])
         let schema = rows.schema
         let binder = Binder(catalog: context.catalog, asOf: context.asOf, source: context.source)
         func day(_ name: String) -> BoundExpression {

@@ -1,11 +1,11 @@
 /// Runs `show metrics [by dims] [over grain] [during range] [vs ...] [where ...] [sort] [top]`:
 /// binds the metrics into leaves (one aggregate on one dataset each), has `ShowPlanner` compile
-/// the statement into one `QueryPlan`, runs it, and applies `top N [with other]` to the result.
-/// No row dated after the as-of day is ever read.
+/// the statement into one `QueryPlan`, and runs it. No row dated after the as-of day is ever
+/// read.
 ///
-/// The plan: ShowPlanner (+Windows for rolling, cumulative and snapshot leaves); reading a
-/// group of leaves: ShowExecutor+Leaves (`GroupReading`); dimensions: +Dimensions; `top N
-/// with other`: +Top; the units and comparisons: ShowCalendar.
+/// The plan: ShowPlanner (+Windows for rolling, cumulative and snapshot leaves, +Top for `top N
+/// [with other]`); reading a group of leaves: ShowExecutor+Leaves (`GroupReading`);
+/// dimensions: +Dimensions; the units and comparisons: ShowCalendar.
 struct ShowExecutor {
     let catalog: Catalog
     let kpis: KPIState
@@ -68,10 +68,6 @@ struct ShowExecutor {
         let compiled = try ShowPlanner(context: self).plan(show)
         var result = try compiled.planned.run(cancel: cancel)
         let dimensions = compiled.dimensions
-        if let top = show.top {
-            result.table = try topRows(result.table, top: Int(top), show: show, outputs: compiled.outputs, dimensions: dimensions,
-                                       compiled: compiled)
-        }
         if !dimensions.isEmpty, result.table.rowCount == 0, !show.metrics.isEmpty {
             let range = try show.range.map { try AsOfRange.resolve($0, asOf: asOf) }
             let days = range.map { ShowCalendar.days($0.start, $0.end) } ?? "up to " + CivilCalendar.formatDate(asOf)

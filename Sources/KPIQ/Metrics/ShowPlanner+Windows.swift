@@ -144,7 +144,7 @@ extension ShowPlanner {
                                                               filter: nil, type: rs.fields[allSchema.fields.count + k].type, span: .none)
                                            },
                                            Schema(fields: Array(rs.fields.prefix(dimensions + 1)) + (0..<valueCount).map { Schema.Field(name: "__level\($0)", type: rs.fields[allSchema.fields.count + $0].type) }))
-        let levelsReference = plan.add("g\(g)_levels", levels)
+        let levelsReference = plan.add(stagePrefix + "g\(g)_levels", levels)
         let ls = levelsReference.schema
         var result: [(comparison: Int?, reference: LogicalPlan, key: String)] = []
         for comparison in [nil] + comparisons.indices.map(Optional.some) {
@@ -178,7 +178,7 @@ extension ShowPlanner {
                 items.append((changeSchema.fields[dimensions + 1 + k].name, value))
             }
             let name = "g\(g)" + (comparison.map { "_" + comparisons[$0].columnPrefix } ?? "")
-            result.append((comparison, plan.add(name, Self.project(joined, items)), endColumn))
+            result.append((comparison, plan.add(stagePrefix + name, Self.project(joined, items)), endColumn))
         }
         return result
     }

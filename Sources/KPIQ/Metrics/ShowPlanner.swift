@@ -15,10 +15,17 @@
 ///
 /// Rolling, cumulative and snapshot (`open`) leaves are running sums of daily changes, read at
 /// each unit's end (ShowPlanner+Windows); other aggregates over windows (a rolling median) are
-/// one aggregate per unit's window, unioned. `top N [with other]` runs on the result
-/// (ShowExecutor+Top), the `other` row as a second plan.
+/// one aggregate per unit's window, unioned. `top N [with other]` is stages too
+/// (ShowPlanner+Top): ranks over the sorted result, and the `other` row as the show without its
+/// dimension, planned into the same plan over the folded values' rows.
 struct ShowPlanner {
     let context: ShowExecutor
+    /// Before every stage name: the `other` row of `top N with other` is a show of its own,
+    /// planned into the same plan under `other_`.
+    var stagePrefix = ""
+    /// Only the rows whose value of this dimension is one of a stage's values (the rows folded
+    /// into `other`): `values` has them in its first column, once each.
+    var restricting: (dimension: ShowExecutor.Dimension, values: LogicalPlan)?
 
     /// What `plan` decided, beside the plan: what presenting and `top` need.
     struct Compiled {
@@ -93,7 +100,7 @@ struct ShowPlanner {
             return nil
         }
         let calendarTable = Self.calendarTable(calendar, constantKey: true, windows: windows)
-        let calendarStage = plan.add("calendar", .scan(name: "calendar", table: calendarTable))
+        let calendarStage = plan.add(stagePrefix + "calendar", .scan(name: "calendar", table: calendarTable))
 
         // 1. One stage per group of leaves, and per comparison. Windowed groups first read
         // their daily changes; their values per unit come after the spine (step 2b).
@@ -110,13 +117,14 @@ struct ShowPlanner {
         var dimensionSources: [LogicalPlan] = []
         let allEnds = calendar.units.flatMap { [$0.counted.end] + $0.compared.map(\.end) }
         for (g, group) in groups.enumerated() {
-            let reading = GroupReading(group: group, leaves: leaves, dimensions: dimensions, grain: show.grain, filter: rowFilter,
+            var reading = GroupReading(group: group, leaves: leaves, dimensions: dimensions, grain: show.grain, filter: rowFilter,
                                        lookup: lookup, constantKey: joinsOnConstant && (group.strategy == .aggregate || group.strategy == .perUnit))
+            reading.restricting = restricting
             if group.strategy == .runningSums || group.strategy == .activeDistinct {
                 var start: Int64?
                 if case .rolling(let length) = group.kind { start = allEnds.map { ShowCalendar.move($0, by: length, forward: false) }.min() }
                 let changes = try windowChanges(group, reading, window: (start, allEnds.max() ?? AsOfRange.end(asOf: asOf)), dimensions: dimensions.count)
-                let reference = plan.add("g\(g)_changes", changes)
+                let reference = plan.add(stagePrefix + "g\(g)_changes", changes)
                 windowed.append((g, reference))
                 dimensionSources.append(reference)
                 continue
@@ -136,7 +144,7 @@ struct ShowPlanner {
                 if !merged.isEmpty {
                     let starts = (currentStart.map { [$0] } ?? []) + merged.compactMap { calendar.comparedDays($0)?.start }
                     let end = calendar.units.map { $0.counted.end }.max() ?? AsOfRange.end(asOf: asOf)
-                    let reference = plan.add("g\(g)", try reading.aggregate(context, window: (currentStart == nil ? nil : starts.min(), end), keepUndated: false))
+                    let reference = plan.add(stagePrefix + "g\(g)", try reading.aggregate(context, window: (currentStart == nil ? nil : starts.min(), end), keepUndated: false))
                     for comparison in [nil] + merged.map(Optional.some) {
                         let key = comparison.map { "__\(show.comparisons[$0].columnPrefix)_period" } ?? "__period"
                         stages.append(GroupStage(group: g, comparison: comparison, reference: reference, spineKey: key))
@@ -178,7 +186,7 @@ struct ShowPlanner {
                     }
                     stagePlan = try reading.windows(context, ends: ends)
                 }
-                let reference = plan.add(name, stagePlan)
+                let reference = plan.add(stagePrefix + name, stagePlan)
                 stages.append(GroupStage(group: g, comparison: comparison, reference: reference, spineKey: key))
                 dimensionSources.append(reference)
             }
@@ -200,7 +208,7 @@ struct ShowPlanner {
             let keySchema = distinct.schema
             let withJoinKey = LogicalPlan.project(distinct, dimensions.indices.map { Self.column($0, keySchema) } + [Self.int(0)],
                                                   Schema(fields: keySchema.fields + [Schema.Field(name: "__join", type: .int)]))
-            let dimensionValues = plan.add("dimension_values", withJoinKey)
+            let dimensionValues = plan.add(stagePrefix + "dimension_values", withJoinKey)
             spine = Self.join(dimensionValues, spine, leftKeys: [dimensions.count], rightKeys: [calendarSchema.index(of: "__join")!],
                               nullsEqual: false)
         }
@@ -261,7 +269,7 @@ struct ShowPlanner {
                 }
             }
         }
-        let filledPlan = plan.add("leaf_values", Self.project(joined, items))
+        let filledPlan = plan.add(stagePrefix + "leaf_values", Self.project(joined, items))
         let filledSchema = filledPlan.schema
 
         // 5. The formulas, per output and per comparison, over the filled leaves.
@@ -286,7 +294,7 @@ struct ShowPlanner {
         // Shares: each row's value over the total of its unit.
         let shareOutputs = outputs.filter(\.expression.containsShare)
         if !shareOutputs.isEmpty {
-            let valuesPlan = plan.add("metric_values", values)
+            let valuesPlan = plan.add(stagePrefix + "metric_values", values)
             let schema = valuesPlan.schema
             let unitKey = periodColumn.map { _ in [Self.column(schema.index(of: "__period")!, schema)] } ?? []
             var totals: [BoundAggregate] = []
@@ -309,10 +317,10 @@ struct ShowPlanner {
                 totalsPlan = Self.project(totalsPlan, [("__join", Self.int(0))] + ts.names.enumerated().map { ($0.element, Self.column($0.offset, ts)) })
                 let vs = valuesPlan.schema
                 let left = Self.project(valuesPlan, vs.names.enumerated().map { ($0.element, Self.column($0.offset, vs)) } + [("__join", Self.int(0))])
-                withTotals = Self.join(left, plan.add("share_totals", totalsPlan), leftKeys: [vs.fields.count], rightKeys: [0], kind: .left,
+                withTotals = Self.join(left, plan.add(stagePrefix + "share_totals", totalsPlan), leftKeys: [vs.fields.count], rightKeys: [0], kind: .left,
                                        nullsEqual: false, rightColumns: Array(1..<(shareNames.count + 1)))
             } else {
-                withTotals = Self.join(valuesPlan, plan.add("share_totals", totalsPlan), leftKeys: [schema.index(of: "__period")!], rightKeys: [0],
+                withTotals = Self.join(valuesPlan, plan.add(stagePrefix + "share_totals", totalsPlan), leftKeys: [schema.index(of: "__period")!], rightKeys: [0],
                                        kind: .left, nullsEqual: false, rightColumns: Array(1..<(shareNames.count + 1)))
             }
             let ws = withTotals.schema
@@ -409,6 +417,10 @@ struct ShowPlanner {
             }
         }
         if !sortKeys.isEmpty { final = .sort(final, sortKeys) }
+        if let count = show.top {
+            final = try top(Int(count), show: show, sorted: final, outputs: outputs, dimensions: dimensions, calendar: calendar,
+                            rowFilter: rowFilter, plan: &plan)
+        }
         plan.result = final
 
         var title = outputs.map(\.name).joined(separator: ", ")

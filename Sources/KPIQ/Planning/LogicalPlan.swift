@@ -37,6 +37,9 @@ public enum WindowFunction: Sendable {
     case runningSum(Int)
     /// `LEAD(x) OVER (...)`: the next row's value, null on the partition's last row.
     case lead(Int)
+    /// `ROW_NUMBER() OVER (...)`: the row's place in its partition, from 1 (with no order
+    /// columns, the input's own order: a sorted stage's).
+    case rowNumber
 }
 
 public struct BoundSortKey: Sendable {

@@ -132,9 +132,10 @@ public struct PlanPrinter {
                 switch function {
                 case .runningSum(let c): return output + " = running sum(" + name(c) + ")"
                 case .lead(let c): return output + " = next(" + name(c) + ")"
+                case .rowNumber: return output + " = row_number()"
                 }
             }
-            items.append("order by " + order.map(name).joined(separator: ", "))
+            items.append(order.isEmpty ? "in input order" : "order by " + order.map(name).joined(separator: ", "))
             lines += wrapped(indent, "window: ", items, head: partition.isEmpty ? "" : "by " + partition.map(name).joined(separator: ", ") + "; ")
             node(input, inputSchema, depth: depth + 1, reads: nil, into: &lines)
 

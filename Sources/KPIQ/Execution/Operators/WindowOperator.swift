@@ -21,6 +21,12 @@ enum WindowOperator {
             switch function {
             case .runningSum(let index): columns.append(runningSum(sorted.columns[index], starts: starts))
             case .lead(let index): columns.append(lead(sorted.columns[index], starts: starts))
+            case .rowNumber:
+                var place: Int64 = 0
+                columns.append(ColumnFactory.ints(starts.map { start -> Int64? in
+                    place = start ? 1 : place + 1
+                    return place
+                }))
             }
         }
         return Table(names: names, columns: columns, rowCount: n)
