@@ -18,16 +18,21 @@ struct GroupReading {
     /// `ShowPlanner.restricting`).
     var restricting: (dimension: ShowExecutor.Dimension, values: LogicalPlan)?
 
-    /// The dataset's rows with the columns the dimensions, the `where` and `extra` read, and
-    /// only those `restricting` keeps (a join on the dimension's value, nulls matching: the
-    /// values are distinct, so no row is counted twice). The dataset's columns keep their
-    /// positions; any added ones come after them.
+    /// The dataset's rows with the columns the dimensions, the `where`, `restricting` and `extra`
+    /// read (looked up along relationships where the dataset lacks them). The dataset's
+    /// columns keep their positions; any added ones come after them.
     private func rows(_ context: ShowExecutor, extra: [(name: String, span: Span)] = []) throws -> LogicalPlan {
         let dataset = group.dataset
         let filterColumns = filter.map(ShowExecutor.columnNames) ?? []
         let excluded = restricting.map { $0.dimension.columns } ?? []
         let needed = dimensions.flatMap(\.columns) + filterColumns.map { ($0.name, $0.span) } + excluded + extra
-        let rows = try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
+        return try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
+    }
+
+    /// Only the rows `restricting` keeps: a join on the dimension's value, nulls matching (the
+    /// values are distinct, so no row is counted twice). Applied after the rows' own filters,
+    /// so the join gathers only the rows that count.
+    private func restricted(_ rows: LogicalPlan, _ context: ShowExecutor) throws -> LogicalPlan {
         guard let restricting else { return rows }
         let schema = rows.schema
         var expressions = ExpressionBinder(binder: Binder(catalog: context.catalog, asOf: context.asOf, source: context.source), schema: schema)
@@ -138,6 +143,7 @@ struct GroupReading {
             if let filter = leaf.filter { conditions.append(try leafRows.condition(filter)) }
         }
         if !conditions.isEmpty { plan = .filter(plan, conditions.count == 1 ? conditions[0] : BoundExpression.logical(isAnd: true, conditions, span: .none)) }
+        plan = try restricted(plan, context)
         var keys = try dimensions.map { dimension -> BoundExpression in
             var expressions = ExpressionBinder(binder: binder, schema: schema)
             return try expressions.bind(dimension.expression)
@@ -215,6 +221,7 @@ struct GroupReading {
             conditions.append(try expressions.condition(filter))
         }
         rows = .filter(rows, BoundExpression.logical(isAnd: true, conditions, span: .none))
+        rows = try restricted(rows, context)
         // Every row with every unit.
         let width = schema.fields.count
         let withKey = ShowPlanner.project(rows, schema.names.enumerated().map { ($0.element, ShowPlanner.column($0.offset, schema)) } + [("__join", ShowPlanner.int(0))])
