@@ -75,7 +75,7 @@ import Testing
             switch node {
             case .scan, .stage: break
             case .window(let input, _, _, _, _): walk(input)
-            case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .project(let input, _, _), .aggregate(let input, _, _, _):
+            case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _), .project(let input, _, _), .aggregate(let input, _, _, _):
                 walk(input)
             case .join(let left, let right, _, _):
                 joins.append((left.width, right.width))

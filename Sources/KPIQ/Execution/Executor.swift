@@ -42,7 +42,7 @@ public struct Executor {
         case .stage(let name, _):
             guard let table = stageResults[name] else { preconditionFailure("stage `\(name)` read before it ran") }
             return table
-        case .filter, .project:
+        case .filter, .filterIn, .project:
             let (source, steps) = try chain(plan)
             if steps.isEmpty { return source.renamed(plan.schema.names) }
             if let projected = Self.passThrough(source, steps) { return projected.renamed(plan.schema.names) }
@@ -112,6 +112,9 @@ public struct Executor {
             case .filter(let input, let condition):
                 steps.append(.filter(PhysicalExpressions.build(condition)))
                 node = input
+            case .filterIn(let input, let key, let values):
+                steps.append(.filter(PhysicalExpressions.build(try membership(key, in: values))))
+                node = input
             case .project(let input, let expressions, _):
                 steps.append(.project(expressions.map { expression in
                     if case .column(let index) = expression.kind { return .pass(index) }
@@ -122,6 +125,26 @@ public struct Executor {
                 return (try execute(node), steps.reversed())
             }
         }
+    }
+
+    /// `key IN (values)`, nulls matching: the values' plan runs now and its distinct values
+    /// become the list of an `in` (text compared by dictionary code, as any `in`).
+    private func membership(_ key: BoundExpression, in values: LogicalPlan) throws -> BoundExpression {
+        let table = try execute(values)
+        var seen = Set<Scalar>()
+        var list: [Scalar] = []
+        var hasNull = false
+        if let column = table.columns.first {
+            for row in 0..<table.rowCount {
+                let value = column.scalar(at: row)
+                if value.isNull { hasNull = true } else if seen.insert(value).inserted { list.append(value) }
+            }
+        }
+        var parts: [BoundExpression] = []
+        if !list.isEmpty { parts.append(BoundExpression(.inList(key, list, negated: false), type: .bool, span: .none)) }
+        if hasNull { parts.append(BoundExpression(.isNull(key, negated: false), type: .bool, span: .none)) }
+        if parts.isEmpty { return BoundExpression(.constant(.bool(false)), type: .bool, span: .none) }
+        return parts.count == 1 ? parts[0] : BoundExpression.logical(isAnd: false, parts, span: .none)
     }
 
     /// The table column an expression reads unchanged through filters and projections.
@@ -143,6 +166,9 @@ public struct Executor {
             switch node {
             case .filter(let input, let condition):
                 deepest = max(deepest, condition.depth)
+                node = input
+            case .filterIn(let input, let key, _):
+                deepest = max(deepest, key.depth + 1)
                 node = input
             case .project(let input, let expressions, _):
                 deepest = max(deepest, expressions.map(\.depth).max() ?? 0)

@@ -29,17 +29,13 @@ struct GroupReading {
         return try lookup.plan(dataset, adding: needed, context: " (needed by a metric on `\(dataset.name)`)")
     }
 
-    /// Only the rows `restricting` keeps: a join on the dimension's value, nulls matching (the
-    /// values are distinct, so no row is counted twice). Applied after the rows' own filters,
-    /// so the join gathers only the rows that count.
+    /// Only the rows `restricting` keeps: those whose dimension value is one of its values,
+    /// nulls matching, as a filter that streams with the rows' own.
     private func restricted(_ rows: LogicalPlan, _ context: ShowExecutor) throws -> LogicalPlan {
         guard let restricting else { return rows }
         let schema = rows.schema
         var expressions = ExpressionBinder(binder: Binder(catalog: context.catalog, asOf: context.asOf, source: context.source), schema: schema)
-        let value = try expressions.bind(restricting.dimension.expression)
-        let width = schema.fields.count
-        let withValue = ShowPlanner.project(rows, schema.names.enumerated().map { ($0.element, ShowPlanner.column($0.offset, schema)) } + [("__fold", value)])
-        return ShowPlanner.join(withValue, restricting.values, leftKeys: [width], rightKeys: [0], kind: .inner, nullsEqual: true, rightColumns: [])
+        return .filterIn(rows, key: try expressions.bind(restricting.dimension.expression), values: restricting.values)
     }
 
     /// Every row dated in `window` (`[start, end)`; no start: from the first row). `keepUndated`:

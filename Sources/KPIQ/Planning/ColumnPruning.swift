@@ -35,6 +35,9 @@ enum ColumnPruning {
         case .filter(let input, let condition):
             let (child, position) = narrowed(input, to: merged(needed, columns(readBy: [condition])))
             return (.filter(child, remap([condition], position)[0]), position)
+        case .filterIn(let input, let key, let values):
+            let (child, position) = narrowed(input, to: merged(needed, columns(readBy: [key])))
+            return (.filterIn(child, key: remap([key], position)[0], values: exactly([0], of: values)), position)
         case .project(let input, let expressions, let schema):
             let kept = expressions.isEmpty ? [] : atLeastOne(needed)
             let keptExpressions = kept.count == expressions.count ? expressions : kept.map { expressions[$0] }
@@ -150,7 +153,7 @@ extension LogicalPlan {
             switch node {
             case .scan(_, let table): return table.columns.count
             case .stage(_, let schema): return schema.fields.count
-            case .filter(let input, _), .sort(let input, _), .limit(let input, _, _): node = input
+            case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _): node = input
             case .project(_, let expressions, _): return expressions.count
             case .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema), .window(_, _, _, _, let schema):
                 return schema.fields.count

@@ -6,6 +6,10 @@ public indirect enum LogicalPlan: Sendable {
     /// The result of an earlier stage of the same `QueryPlan`, by name (SQL's `WITH name AS`).
     case stage(name: String, Schema)
     case filter(LogicalPlan, BoundExpression)
+    /// The rows whose `key` is one of the values in the first column of `values` (nulls
+    /// included), SQL's `WHERE key IN (SELECT ...)` with nulls matching: a filter that streams,
+    /// its list read from `values` (a small plan, run first) when the filter runs.
+    case filterIn(LogicalPlan, key: BoundExpression, values: LogicalPlan)
     /// The output columns, each an expression over the input.
     case project(LogicalPlan, [BoundExpression], Schema)
     /// Groups by `keys` and computes `aggregates`; output is keys then aggregates.
@@ -23,7 +27,7 @@ public indirect enum LogicalPlan: Sendable {
         switch self {
         case .scan(let name, let table): return Schema(table: table, dataset: name)
         case .stage(_, let schema): return schema
-        case .filter(let input, _), .sort(let input, _), .limit(let input, _, _): return input.schema
+        case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _): return input.schema
         case .project(_, _, let schema), .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema),
              .window(_, _, _, _, let schema):
             return schema

@@ -67,6 +67,11 @@ public struct PlanPrinter {
         case .stage(let name, _):
             lines.append(indent + "stage: " + Identifier.quote(name))
 
+        case .filterIn(let input, let key, let values):
+            lines.append(indent + "filter: " + BoundExpressionPrinter.text(key, in: schema) + " in (values below, nulls matching)")
+            node(input, schema, depth: depth + 1, reads: reads.map { $0.union(key.columnsRead) }, into: &lines)
+            node(values, values.schema, depth: depth + 1, reads: nil, into: &lines)
+
         case .filter(let input, let condition):
             // One item per `and`ed condition, so that a long condition wraps between them.
             lines += wrapped(indent, "filter: ", BoundExpressionPrinter.conjuncts(condition, in: schema), separator: " and ")
