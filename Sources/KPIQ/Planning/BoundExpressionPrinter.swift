@@ -88,42 +88,28 @@ public enum BoundExpressionPrinter {
         return out + "\""
     }
 
-    /// The grammar's precedence levels, loosest first (as in `ExpressionPrinter`).
-    enum Level: Int, Comparable {
-        case or, and, not, comparison, additive, multiplicative, unary, primary
+    typealias Level = ExpressionPrinter.Level
 
-        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-
-        init(_ op: BinaryOperator) {
-            switch op {
-            case .or: self = .or
-            case .and: self = .and
-            case .add, .subtract, .concat: self = .additive
-            case .multiply, .divide, .modulo: self = .multiplicative
-            default: self = .comparison
-            }
-        }
-
-        init(_ e: BoundExpression) {
-            switch e.kind {
-            case .arithmetic(_, let steps): self = steps.map { Level($0.op) }.min() ?? .primary
-            case .concat, .shift: self = .additive
-            case .comparison, .isNull, .inList, .like: self = .comparison
-            case .and: self = .and
-            case .or: self = .or
-            case .not: self = .not
-            case .negate: self = .unary
-            case .constant(.int(let v)) where v < 0: self = .unary
-            case .constant(.decimal(let v)) where v < 0: self = .unary
-            default: self = .primary
-            }
+    /// How tightly `e` binds, on the parser's levels (`ExpressionPrinter.Level`).
+    static func level(_ e: BoundExpression) -> Level {
+        switch e.kind {
+        case .arithmetic(_, let steps): return steps.map { Level($0.op) }.min() ?? .primary
+        case .concat, .shift: return .additive
+        case .comparison, .isNull, .inList, .like: return .comparison
+        case .and: return .and
+        case .or: return .or
+        case .not: return .not
+        case .negate: return .unary
+        case .constant(.int(let v)) where v < 0: return .unary
+        case .constant(.decimal(let v)) where v < 0: return .unary
+        default: return .primary
         }
     }
 
     /// `e` as an operand of a construct at `level`: bracketed when it binds more loosely
     /// (or as loosely, with `orEqual`).
     private static func operand(_ e: BoundExpression, above level: Level, orEqual: Bool = false, _ schema: Schema) -> String {
-        let own = Level(e)
+        let own = Self.level(e)
         return own < level || (orEqual && own == level) ? "(" + text(e, in: schema) + ")" : text(e, in: schema)
     }
 
@@ -132,7 +118,7 @@ public enum BoundExpressionPrinter {
     /// it binds as loosely as its operator (`a - (b - c)`).
     private static func chain(_ first: BoundExpression, _ links: [(BinaryOperator, BoundExpression)], in schema: Schema) -> String {
         var out = text(first, in: schema)
-        var level = Level(first)
+        var level = Self.level(first)
         for (op, operand) in links {
             let next = Level(op)
             if level < next { out = "(" + out + ")" }
