@@ -44,9 +44,10 @@ struct GroupReading {
         try plan(context, window: window, keepUndated: keepUndated, period: grain.map { .truncated($0) })
     }
 
-    /// Rolling and cumulative leaves: for each unit end, the rows in the window before it
-    /// (`rolling(..., 90 days)`) or every row before it (`cumulative`), keyed by `key` (the unit's
-    /// period). One aggregate per unit, unioned.
+    /// Windowed leaves that running sums cannot give (a rolling median, a distinct count of
+    /// open rows): for each unit end, the rows in the window before it (`rolling(..., 90
+    /// days)`), every row before it (`cumulative`) or the rows open at it (`open`), keyed by
+    /// `key` (the unit's period). One aggregate per unit, unioned.
     func windows(_ context: ShowExecutor, ends: [(key: Int64?, end: Int64)]) throws -> LogicalPlan {
         var parts: [LogicalPlan] = []
         for (key, end) in ends {

@@ -27,15 +27,10 @@ struct ShowPlanner {
     /// into `other`): `values` has them in its first column, once each.
     var restricting: (dimension: ShowExecutor.Dimension, values: LogicalPlan)?
 
-    /// What `plan` decided, beside the plan: what presenting and `top` need.
+    /// What `plan` decided, beside the plan: the dimensions, for the note of an empty table.
     struct Compiled {
         var planned: PlannedStatement
-        var outputs: [ShowExecutor.Output]
         var dimensions: [ShowExecutor.Dimension]
-        var calendar: ShowCalendar
-        var rowFilter: Expression?
-        /// The column holding the period, when over periods.
-        var periodColumn: Int?
     }
 
     /// Leaves read together: same dataset, same time column, same kind.
@@ -47,6 +42,9 @@ struct ShowPlanner {
         var leaves: [Int]
         /// The first day of the dataset's data (what "no data yet" is measured against).
         var firstDay: Int64?
+        /// The last day of the group's own time column (with the first days, what bounds the
+        /// periods of a show without a range).
+        var lastDay: Int64?
     }
 
     private var catalog: Catalog { context.catalog }
@@ -63,13 +61,8 @@ struct ShowPlanner {
             throw Diagnostic(.invalidArgument, "`vs` compares two periods: add `over month` (or another grain) or `during RANGE`", at: first.span)
         }
         let groups = try leafGroups(show, leaves)
-        let dated = groups.compactMap { $0.firstDay }
-        var lastDays: [Int64] = []
-        for group in groups {
-            if let last = try dataDays(group.dataset, group.timeColumn)?.last { lastDays.append(last) }
-        }
         var spanOfData: (first: Int64, last: Int64)?
-        if let first = dated.min(), let last = lastDays.max() { spanOfData = (first, last) }
+        if let first = groups.compactMap(\.firstDay).min(), let last = groups.compactMap(\.lastDay).max() { spanOfData = (first, last) }
         let calendar = try ShowCalendar(grain: show.grain, range: show.range, asOf: asOf, comparisons: show.comparisons,
                                         dataDays: spanOfData, span: show.range?.span ?? show.grainSpan)
         // Conditions on shown values (metrics, their targets, computed dimensions) apply to
@@ -99,7 +92,7 @@ struct ShowPlanner {
             if case .rolling(let length) = group.kind, group.strategy == .runningSums { return (g, length) }
             return nil
         }
-        let calendarTable = Self.calendarTable(calendar, constantKey: true, windows: windows)
+        let calendarTable = Self.calendarTable(calendar, windows: windows)
         let calendarStage = plan.add(stagePrefix + "calendar", .scan(name: "calendar", table: calendarTable))
 
         // 1. One stage per group of leaves, and per comparison. Windowed groups first read
@@ -254,7 +247,6 @@ struct ShowPlanner {
         }
         let dimensionNull = dimensions.isEmpty ? nil
             : BoundExpression.logical(isAnd: false, dimensions.indices.map { BoundExpression(.isNull(Self.column($0, joinedSchema), negated: false), type: .bool, span: .none) }, span: .none)
-        var leafTypes = [DataType](repeating: .int, count: leaves.count)
         for comparison in [nil] + show.comparisons.indices.map(Optional.some) {
             let endColumn = joinedSchema.index(of: comparison.map { "__\(show.comparisons[$0].columnPrefix)_end" } ?? "__end")!
             for (g, group) in groups.enumerated() {
@@ -262,7 +254,6 @@ struct ShowPlanner {
                 for (k, leafIndex) in group.leaves.enumerated() {
                     let leaf = leaves[leafIndex]
                     let value = Self.column(placed.leaves[k], joinedSchema)
-                    leafTypes[leafIndex] = value.type ?? .int
                     let filled = Self.filled(leaf, value: value, marker: Self.column(placed.marker, joinedSchema), dimensionNull: dimensionNull,
                                              end: Self.column(endColumn, joinedSchema), firstDay: keepUndated && group.kind == .aggregate ? nil : group.firstDay)
                     items.append((Self.leafName(leafIndex, comparison), filled))
@@ -397,7 +388,7 @@ struct ShowPlanner {
         }
         // Order: as sorted, else by dimensions (nulls last) then period.
         let finalSchema = final.schema
-        var sortKeys: [BoundSortKey]
+        var sortKeys: [BoundSortKey] = []
         if !show.sort.isEmpty || show.top != nil {
             let binder = Binder(catalog: catalog, asOf: asOf, source: context.source)
             var expressions = ExpressionBinder(binder: binder, schema: finalSchema)
@@ -407,14 +398,10 @@ struct ShowPlanner {
             if sortKeys.isEmpty, let first = outputs.first, let index = finalSchema.index(of: first.name) {
                 sortKeys = [BoundSortKey(expression: Self.column(index, finalSchema), descending: true, nullsFirst: false)]
             }
-            // Ties keep the calendar order.
-            sortKeys += (0..<(dimensions.count + (hasPeriod ? 1 : 0))).map {
-                BoundSortKey(expression: Self.column($0, finalSchema), descending: false, nullsFirst: false)
-            }
-        } else {
-            sortKeys = (0..<(dimensions.count + (hasPeriod ? 1 : 0))).map {
-                BoundSortKey(expression: Self.column($0, finalSchema), descending: false, nullsFirst: false)
-            }
+        }
+        // Ties (or no sort at all) keep the order of dimensions, then the calendar's.
+        sortKeys += (0..<(dimensions.count + (hasPeriod ? 1 : 0))).map {
+            BoundSortKey(expression: Self.column($0, finalSchema), descending: false, nullsFirst: false)
         }
         if !sortKeys.isEmpty { final = .sort(final, sortKeys) }
         if let count = show.top {
@@ -459,14 +446,23 @@ struct ShowPlanner {
             if let note = try flightNote(group) { notes.append(note) }
         }
         let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, detailColumns: detailColumns)
-        return Compiled(planned: planned, outputs: outputs, dimensions: dimensions, calendar: calendar, rowFilter: rowFilter,
-                        periodColumn: hasPeriod ? dimensions.count : nil)
+        return Compiled(planned: planned, dimensions: dimensions)
     }
 
     // MARK: - Groups and data days
 
     private func leafGroups(_ show: ShowStatement, _ leaves: [MetricLeaf]) throws -> [LeafGroup] {
         var groups: [LeafGroup] = []
+        // Each (dataset, column) is read for its first and last day once.
+        var extremes: [String: (first: Int64, last: Int64)?] = [:]
+        func days(_ dataset: Dataset, _ column: String?) throws -> (first: Int64, last: Int64)? {
+            guard let column else { return nil }
+            let key = dataset.name + "\u{0}" + column
+            if let known = extremes[key] { return known }
+            let found = try dataDays(dataset, column)
+            extremes[key] = found
+            return found
+        }
         for (index, leaf) in leaves.enumerated() {
             guard let dataset = catalog[leaf.dataset] else {
                 throw Diagnostic(.unknownDataset, "dataset `\(leaf.dataset)` is no longer loaded", at: show.metrics.first?.span)
@@ -485,8 +481,9 @@ struct ShowPlanner {
             } else {
                 // The data starts with the dataset's first dated row (its own time column): a
                 // month before any customer_at but after the first contact has 0 customers.
-                let first = try (dataset.timeColumn ?? timeColumn).flatMap { try dataDays(dataset, $0)?.first }
-                groups.append(LeafGroup(dataset: dataset, timeColumn: timeColumn, kind: leaf.kind, strategy: strategy, leaves: [index], firstDay: first))
+                let first = try days(dataset, dataset.timeColumn ?? timeColumn)?.first
+                groups.append(LeafGroup(dataset: dataset, timeColumn: timeColumn, kind: leaf.kind, strategy: strategy, leaves: [index], firstDay: first,
+                                        lastDay: try days(dataset, timeColumn)?.last))
             }
         }
         return groups
@@ -511,8 +508,8 @@ struct ShowPlanner {
     }
 
     /// The first and last day of the dataset's time column (nil: no dated row).
-    private func dataDays(_ dataset: Dataset, _ column: String?) throws -> (first: Int64, last: Int64)? {
-        guard let column, let index = dataset.table.index(of: column) else { return nil }
+    private func dataDays(_ dataset: Dataset, _ column: String) throws -> (first: Int64, last: Int64)? {
+        guard let index = dataset.table.index(of: column) else { return nil }
         let type = dataset.table.columns[index].type
         guard type.isTemporal else { return nil }
         let argument = BoundExpression(.column(index), type: type, span: .none)
@@ -535,8 +532,9 @@ struct ShowPlanner {
     // MARK: - The calendar table
 
     /// One row per unit: the period, the days counted, whether partial, and per comparison the
-    /// earlier period and the days compared (dates, `to` inclusive; `__end` exclusive).
-    static func calendarTable(_ calendar: ShowCalendar, constantKey: Bool, windows: [(group: Int, length: Interval)] = []) -> Table {
+    /// earlier period and the days compared (dates, `to` inclusive; `__end` exclusive), where
+    /// each rolling window starts, and `__join`, a constant to cross it with other tables.
+    static func calendarTable(_ calendar: ShowCalendar, windows: [(group: Int, length: Interval)]) -> Table {
         let units = calendar.units
         var names: [String] = []
         var columns: [Column] = []
@@ -566,10 +564,8 @@ struct ShowPlanner {
                 columns.append(ColumnFactory.ints(units.map { ShowCalendar.move($0.compared[k].end, by: length, forward: false) }, type: .date))
             }
         }
-        if constantKey {
-            names.append("__join")
-            columns.append(ColumnFactory.ints(units.map { _ in 0 }))
-        }
+        names.append("__join")
+        columns.append(ColumnFactory.ints(units.map { _ in 0 }))
         return Table(names: names, columns: columns, rowCount: units.count)
     }
 
