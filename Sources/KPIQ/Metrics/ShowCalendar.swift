@@ -52,7 +52,7 @@ struct ShowCalendar {
         }
         let counted = try range.map { try AsOfRange.resolve($0, asOf: asOf) }
         if let grain {
-            unitLength = Self.length(of: grain)
+            unitLength = CalendarMath.length(of: 1, grain)
             let first = counted?.start ?? dataDays?.first
             let last = counted.map { $0.end - 1 } ?? dataDays.map { min($0.last, asOf) }
             if let first, let last, first <= last {
@@ -117,7 +117,6 @@ struct ShowCalendar {
         return CalendarMath.shift(day, inputType: .date, by: signed, resultType: .date) ?? (forward ? CivilCalendar.maxDay + 1 : CivilCalendar.minDay)
     }
 
-    static func length(of grain: Grain) -> Interval { CalendarMath.length(of: 1, grain) }
 
     /// A range's own length: calendar months when it runs over whole months, else days.
     static func length(of range: TimeRange, written: (start: Int64, end: Int64)) -> Interval {
@@ -125,7 +124,7 @@ struct ShowCalendar {
         case .year: return Interval(months: 12)
         case .quarter: return Interval(months: 3)
         case .month: return Interval(months: 1)
-        case .this(let grain), .previous(let grain): return length(of: grain)
+        case .this(let grain), .previous(let grain): return CalendarMath.length(of: 1, grain)
         case .last(let n, let grain): return CalendarMath.length(of: n, grain)
         case .day, .today, .yesterday: return Interval(days: 1)
         case .dates:
@@ -136,8 +135,6 @@ struct ShowCalendar {
         }
     }
 
-    /// How a period reads (the calendar's label: 2024-03, 2024-Q1, 2024-W05).
-    static func label(_ period: Int64, _ grain: Grain) -> String { CivilCalendar.periodLabel(period, grain) }
 
     /// `[start, end)` as `2024-05-01 .. 2024-05-15`.
     static func days(_ start: Int64, _ end: Int64) -> String {
@@ -156,7 +153,7 @@ struct ShowCalendar {
                 reasons.append("the range ends \(CivilCalendar.formatDate(unit.counted.end - 1))")
             }
         }
-        return "\(Self.label(period, grain)) is partial: " + reasons.joined(separator: "; ")
+        return "\(CivilCalendar.periodLabel(period, grain)) is partial: " + reasons.joined(separator: "; ")
     }
 
     /// What each comparison compares, for the notes: the rule, and the dates of every unit
@@ -174,7 +171,7 @@ struct ShowCalendar {
             line += comparison.whole ? ", whole" : ", over the same span when cut short"
             let cut = units.filter { $0.isPartial || comparison.whole || grain == nil }
             let described = cut.prefix(4).map { unit -> String in
-                let name = unit.period.map { Self.label($0, grain!) } ?? Self.days(unit.counted.start ?? unit.written.start, unit.counted.end)
+                let name = unit.period.map { CivilCalendar.periodLabel($0, grain!) } ?? Self.days(unit.counted.start ?? unit.written.start, unit.counted.end)
                 let c = unit.compared[k]
                 return "\(name)\(unit.period != nil && unit.isPartial ? " (" + Self.days(unit.counted.start ?? unit.written.start, unit.counted.end) + ")" : "") with \(Self.days(c.start, c.end))"
             }
