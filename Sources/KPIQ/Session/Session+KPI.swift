@@ -43,12 +43,9 @@ extension Session {
         case .use(let use):
             return try executeUse(use, context)
 
-        case .funnel(let funnel):
-            let planned = try FunnelPlanner(catalog: catalog, asOf: asOf).plan(funnel)
-            return (.result(try planned.run(cancel: context.cancel)), [])
-
-        case .cohort(let cohort):
-            let planned = try CohortPlanner(catalog: catalog, asOf: asOf).plan(cohort)
+        case .funnel, .cohort:
+            // Compiled as `.explain` shows them (`planKPI`), then run.
+            guard let planned = try planKPI(statement, context) else { preconditionFailure("funnel and cohort compile to plans") }
             return (.result(try planned.run(cancel: context.cancel)), [])
 
         default:
