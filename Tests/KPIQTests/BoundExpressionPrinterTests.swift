@@ -40,7 +40,7 @@ import Testing
         ("day between 2024-01-01 and 2024-01-31", "day >= 2024-01-01 and day <= 2024-01-31"),
         ("if(seconds, 1, 0)", "case when seconds != 0 then 1 else 0 end"),
         // Lengths of time, forwards and back.
-        ("day + 7 days", "day + 1 weeks"),
+        ("day + 7 days", "day + 1 week"),
         ("ts - 36 hours", "ts - 129600 seconds"),
         // The other forms.
         ("source is not null and source not like \"/blog%\"", "source is not null and source not like \"/blog%\""),

@@ -167,10 +167,12 @@ public struct Interval: Sendable, Equatable, Hashable {
 
     public var description: String {
         var parts: [String] = []
-        if months != 0 { parts.append(months % 12 == 0 ? "\(months / 12) years" : "\(months) months") }
-        if days != 0 { parts.append(days % 7 == 0 && days != 0 ? "\(days / 7) weeks" : "\(days) days") }
+        // `1 year`, `2 years`: the parser reads both forms.
+        func count(_ n: Int64, _ unit: String) -> String { "\(n) \(unit)" + (n == 1 || n == -1 ? "" : "s") }
+        if months != 0 { parts.append(months % 12 == 0 ? count(months / 12, "year") : count(months, "month")) }
+        if days != 0 { parts.append(days % 7 == 0 ? count(days / 7, "week") : count(days, "day")) }
         // Whole seconds as an integer, so the text parses back (`36 hours` is `129600 seconds`).
-        if micros != 0 { parts.append(micros % 1_000_000 == 0 ? "\(micros / 1_000_000) seconds" : "\(Double(micros) / 1e6) seconds") }
+        if micros != 0 { parts.append(micros % 1_000_000 == 0 ? count(micros / 1_000_000, "second") : "\(Double(micros) / 1e6) seconds") }
         return parts.isEmpty ? "0 days" : parts.joined(separator: " ")
     }
 }
