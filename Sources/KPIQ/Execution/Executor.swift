@@ -128,7 +128,9 @@ public struct Executor {
     }
 
     /// `key IN (values)`, nulls matching: the values' plan runs now and its distinct values
-    /// become the list of an `in` (text compared by dictionary code, as any `in`).
+    /// become the list of an `in` (text compared by dictionary code, as any `in`). The values
+    /// are few (a dimension's values), so reading them one by one costs nothing next to the
+    /// rows the filter streams over.
     private func membership(_ key: BoundExpression, in values: LogicalPlan) throws -> BoundExpression {
         let table = try execute(values)
         var seen = Set<Scalar>()
