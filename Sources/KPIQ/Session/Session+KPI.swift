@@ -1,4 +1,4 @@
-/// The KPI statements: metric, show, target, relate, use, funnel, cohort.
+/// The KPI statements: metric, show, target, relate, use, funnel, cohort, attribution.
 extension Session {
     func executeKPI(_ statement: Statement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
         let asOf = settings.effectiveAsOf
@@ -43,9 +43,9 @@ extension Session {
         case .use(let use):
             return try executeUse(use, context)
 
-        case .funnel, .cohort:
+        case .funnel, .cohort, .attribution:
             // Compiled as `.explain` shows them (`planKPI`), then run.
-            guard let planned = try planKPI(statement, context) else { preconditionFailure("funnel and cohort compile to plans") }
+            guard let planned = try planKPI(statement, context) else { preconditionFailure("funnel, cohort and attribution compile to plans") }
             return (.result(try planned.run(cancel: context.cancel)), [])
 
         default:

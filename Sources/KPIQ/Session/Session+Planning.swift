@@ -12,6 +12,8 @@ extension Session {
             return try FunnelPlanner(catalog: catalog, asOf: asOf).plan(funnel)
         case .cohort(let cohort):
             return try CohortPlanner(catalog: catalog, asOf: asOf).plan(cohort)
+        case .attribution(let attribution):
+            return try AttributionPlanner(catalog: catalog, asOf: asOf).plan(attribution)
         default:
             return nil
         }

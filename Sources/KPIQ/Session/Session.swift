@@ -142,7 +142,7 @@ public final class Session {
                 throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
             }
             return (.message("exported \(Self.count(result.table.rowCount)) rows to \(path)"), [])
-        case .metric, .show, .target, .use, .funnel, .cohort, .relate:
+        case .metric, .show, .target, .use, .funnel, .cohort, .attribution, .relate:
             return try executeKPI(statement, context)
         }
     }

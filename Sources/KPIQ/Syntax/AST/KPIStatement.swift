@@ -1,4 +1,4 @@
-/// A statement whose result is a KPI table: `show`, `funnel` or `cohort`. It is the source of
+/// A statement whose result is a KPI table: `show`, `funnel`, `cohort` or `attribution`. It is the source of
 /// a pipeline when steps follow it (`show visitors by source | where visitors > 10`) or when
 /// it is kept with `let`; on its own it is a statement of its own kind (`Statement.Kind.show`).
 ///
@@ -9,7 +9,11 @@ public struct KPIStatement: Sendable {
         case show(ShowStatement)
         case funnel(FunnelStatement)
         case cohort(CohortStatement)
+        case attribution(AttributionStatement)
     }
+
+    /// The words KPI statements start with.
+    public static let words = ["show", "funnel", "cohort", "attribution"]
 
     public var kind: Kind
     public var span: Span
@@ -25,6 +29,7 @@ public struct KPIStatement: Sendable {
         case .show: return "show"
         case .funnel: return "funnel"
         case .cohort: return "cohort"
+        case .attribution: return "attribution"
         }
     }
 
@@ -34,6 +39,7 @@ public struct KPIStatement: Sendable {
         case .show(let show): return .show(show)
         case .funnel(let funnel): return .funnel(funnel)
         case .cohort(let cohort): return .cohort(cohort)
+        case .attribution(let attribution): return .attribution(attribution)
         }
     }
 }

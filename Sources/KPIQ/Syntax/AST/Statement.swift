@@ -8,7 +8,7 @@ public struct Statement: Sendable {
         /// `let name = from ...` (or `let name = show ...`): keeps the result as a dataset.
         case assign(name: Identifier, Pipeline)
         case metric(MetricDefinition)
-        /// `show`, `funnel` and `cohort` on their own; followed by `| step`s they are the
+        /// `show`, `funnel`, `cohort` and `attribution` on their own; followed by `| step`s they are the
         /// source of a `.query` instead (see `KPIStatement`).
         case show(ShowStatement)
         case target(TargetStatement)
@@ -21,6 +21,7 @@ public struct Statement: Sendable {
         case use(UseStatement)
         case funnel(FunnelStatement)
         case cohort(CohortStatement)
+        case attribution(AttributionStatement)
         /// `export "file.csv"`: writes the last result.
         case export(path: String, pathSpan: Span)
         /// `drop name`: forgets a dataset or metric.

@@ -25,7 +25,8 @@ extension Parser {
         case "show": kind = .show(try showStatement())
         case "funnel": kind = .funnel(try funnelStatement())
         case "cohort": kind = .cohort(try cohortStatement())
-        default: throw unexpected("`show`, `funnel` or `cohort`")
+        case "attribution": kind = .attribution(try attributionStatement())
+        default: throw unexpected("`show`, `funnel`, `cohort` or `attribution`")
         }
         let statement = KPIStatement(kind, span: Span(start, previousEnd))
         let steps = try pipelineSteps()
@@ -63,7 +64,7 @@ extension Parser {
     private mutating func bracketedPipeline() throws -> Pipeline {
         try nested("pipeline") { parser in
             try parser.expect(symbol: "(")
-            if let word = ["show", "funnel", "cohort"].first(where: { parser.current.isWord($0) }) {
+            if let word = KPIStatement.words.first(where: { parser.current.isWord($0) }) {
                 // KPI statements start statements only (their results are computed before
                 // the steps are bound); a named result is the way to read one from here.
                 var diagnostic = parser.unexpected("`from`")

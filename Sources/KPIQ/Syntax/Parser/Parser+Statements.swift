@@ -300,12 +300,7 @@ extension Parser {
             if accept(word: "by") {
                 repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
             } else if accept(word: "within") {
-                let start = current.span
-                let n = try lengthCount("a length of time such as `90 days`")
-                guard current.kind == .identifier, let unit = Interval.unit(current.text) else {
-                    throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: start.to(current.span))
-                }
-                statement.within = try Self.lengthOfTime(n, unit, span: start.to(advance().span))
+                statement.within = try lengthOfTimePhrase().interval
             } else if accept(word: "during") {
                 statement.range = try timeRange()
             } else {
@@ -313,6 +308,82 @@ extension Parser {
             }
         }
         return statement
+    }
+
+    /// `90 days`, `1 month`: a count and a unit.
+    mutating func lengthOfTimePhrase() throws -> (interval: Interval, span: Span) {
+        let start = current.span
+        let n = try lengthCount("a length of time such as `90 days`")
+        guard current.kind == .identifier, let unit = Interval.unit(current.text) else {
+            throw Diagnostic(.unexpectedToken, "expected a length of time such as `90 days`", at: start.to(current.span))
+        }
+        let span = start.to(advance().span)
+        return (try Self.lengthOfTime(n, unit, span: span), span)
+    }
+
+    /// `attribution conversions[.time] to touches[.time] on key [= touch_key] [by dims]
+    /// [model m, ...] [within N days] [over grain] [during range] [value column]`
+    mutating func attributionStatement() throws -> AttributionStatement {
+        try expect(word: "attribution")
+        let conversions = try identifier("the dataset of conversions")
+        let conversionTime = accept(symbol: ".") ? try identifier("the conversions' time column") : nil
+        try expect(word: "to")
+        let touches = try identifier("the dataset of touches")
+        let touchTime = accept(symbol: ".") ? try identifier("the touches' time column") : nil
+        try expect(word: "on")
+        let key = try identifier("the column that links a conversion to its touches")
+        let touchKey = accept(symbol: "=") ? try identifier("the touches' key column") : key
+        var statement = AttributionStatement(conversions: conversions, conversionTime: conversionTime, touches: touches, touchTime: touchTime,
+                                             conversionKey: key, touchKey: touchKey, dimensions: [], models: [])
+        while true {
+            skipNewlines(before: ["by", "model", "models", "within", "over", "during", "value"])
+            if accept(word: "by") {
+                repeat { statement.dimensions.append(try identifier("a column of the touches")) } while accept(symbol: ",")
+            } else if accept(word: "model") || accept(word: "models") {
+                repeat { statement.models.append(try attributionModel()) } while accept(symbol: ",")
+            } else if accept(word: "within") {
+                statement.within = try lengthOfTimePhrase().interval
+            } else if accept(word: "over") {
+                statement.grain = try grainWord()
+            } else if accept(word: "during") {
+                statement.range = try timeRange()
+            } else if accept(word: "value") {
+                statement.value = try identifier("a column of the conversions")
+            } else {
+                break
+            }
+        }
+        if statement.models.isEmpty { statement.models = [.linear] }
+        return statement
+    }
+
+    /// `first`, `last`, `linear`, `position` or `time_decay(7 days)`.
+    private mutating func attributionModel() throws -> AttributionStatement.Model {
+        let token = current
+        let word = token.kind == .identifier ? token.text.lowercased() : ""
+        switch word {
+        case "first": advance(); return .first
+        case "last": advance(); return .last
+        case "linear": advance(); return .linear
+        case "position": advance(); return .position
+        case "time_decay":
+            advance()
+            try expect(symbol: "(")
+            let (halfLife, span) = try lengthOfTimePhrase()
+            // A half-life is a fixed length: months and years have none.
+            guard halfLife.months == 0, halfLife.days > 0 || halfLife.micros > 0 else {
+                throw Diagnostic(.invalidArgument, "a half-life is a length in days, weeks or hours", at: span,
+                                 hints: ["for example: time_decay(7 days)"])
+            }
+            try expect(symbol: ")")
+            return .timeDecay(halfLife: halfLife)
+        default:
+            var diagnostic = unexpected("a model: " + AttributionStatement.Model.words.joined(separator: ", "))
+            if token.kind == .identifier, let near = EditDistance.closest(to: token.text, among: AttributionStatement.Model.words) {
+                diagnostic.label = "did you mean `\(near)`?"
+            }
+            throw diagnostic
+        }
     }
 
     /// `cohort dataset: entity, time [over grain] [periods N]`

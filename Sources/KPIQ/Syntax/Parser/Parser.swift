@@ -190,7 +190,7 @@ public struct Parser {
 
     public static let statementWords = [
         "load", "from", "let", "metric", "show", "target", "set", "as", "relate", "use", "funnel", "cohort",
-        "export", "drop",
+        "attribution", "export", "drop",
     ]
 
     mutating func statement() throws -> Statement {
@@ -204,14 +204,14 @@ public struct Parser {
             advance()
             let name = try identifier("a name for the result")
             try expect(symbol: "=")
-            if current.isWord("show") || current.isWord("funnel") || current.isWord("cohort") {
+            if KPIStatement.words.contains(where: { current.isWord($0) }) {
                 kind = .assign(name: name, try kpiPipeline())
             } else {
-                guard current.isWord("from") || current.isSymbol("(") else { throw unexpected("`from` (a pipeline) or `show`, `funnel`, `cohort`") }
+                guard current.isWord("from") || current.isSymbol("(") else { throw unexpected("`from` (a pipeline) or `show`, `funnel`, `cohort`, `attribution`") }
                 kind = .assign(name: name, try pipelineOrBracketed())
             }
         case "metric": kind = .metric(try metricDefinition())
-        case "show", "funnel", "cohort":
+        case "show", "funnel", "cohort", "attribution":
             // Alone, the statement itself; with steps, the source of a pipeline.
             let pipeline = try kpiPipeline()
             if pipeline.steps.isEmpty, case .kpi(let statement) = pipeline.source {

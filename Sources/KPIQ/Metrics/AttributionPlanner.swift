@@ -1,0 +1,430 @@
+/// `attribution contacts to sessions on visitor_id by source model linear, position within 30 days over month`
+/// compiled to a plan of engine operators, so it runs vectorized and `.explain` shows it.
+///
+/// The rules:
+/// - A conversion is a row of the conversions dataset with a time before the end of the
+///   as-of day (inside `during`, if any); its period (`over`) is its time's.
+/// - Its touches are the rows of the touches dataset with the same key, dated at or before
+///   the conversion and no earlier than the conversion moved back by the window on the
+///   calendar (`within 30 days`; 30 days when not written). Touches are ordered by time, and
+///   rows at the same time by their order in the dataset.
+/// - Each model splits a credit of 1 among the touches (see `AttributionStatement.Model`);
+///   `value` splits the conversion's value the same way. A conversion with no touch keeps its
+///   whole credit in the `(none)` row.
+///
+/// The plan:
+///
+///     conversions = scan | filter key, time, range | project key, time, value, period
+///                   | window row_number (the conversion's id)
+///     touches     = scan | filter key, time | project key, time, dims | window row_number (tie order)
+///                   | join conversions on key | filter time inside the window
+///     per_conversion = aggregate touches by conversion: n, decay weights' sum
+///     credited    = touches [| window row_number by conversion, ordered by time] | join per_conversion
+///                   | project dims, period, credit per model | aggregate by dims, period
+///     unattributed = conversions | left join per_conversion | filter no touch | aggregate by period
+///     result      = credited union unattributed | sort by period, (none) last, first model's credit desc
+struct AttributionPlanner {
+    let catalog: Catalog
+    let asOf: Int64
+
+    func plan(_ statement: AttributionStatement) throws -> PlannedStatement {
+        let binder = Binder(catalog: catalog, asOf: asOf)
+        let conversionSet = try binder.dataset(statement.conversions)
+        let touchSet = try binder.dataset(statement.touches)
+        let conversionScan = LogicalPlan.scan(name: conversionSet.name, table: conversionSet.table)
+        let touchScan = LogicalPlan.scan(name: touchSet.name, table: touchSet.table)
+
+        let conversionTime = try timeColumn(statement.conversionTime, of: conversionSet, in: conversionScan.schema, at: statement.conversions.span)
+        let touchTime = try timeColumn(statement.touchTime, of: touchSet, in: touchScan.schema, at: statement.touches.span)
+        let conversionKey = try Binder.column(statement.conversionKey, in: conversionScan.schema)
+        let touchKey = try Binder.column(statement.touchKey, in: touchScan.schema)
+        let keyType = conversionScan.schema.fields[conversionKey].type
+        guard keyType == touchScan.schema.fields[touchKey].type else {
+            throw Diagnostic(.typeMismatch, "`\(conversionSet.name).\(statement.conversionKey.name)` is \(keyType.name) but `\(touchSet.name).\(statement.touchKey.name)` is \(touchScan.schema.fields[touchKey].type.name)",
+                             at: statement.conversionKey.span.to(statement.touchKey.span))
+        }
+        let dimensions = try statement.dimensions.map { try Binder.column($0, in: touchScan.schema) }
+        let value = try statement.value.map { name -> Int in
+            let index = try Binder.column(name, in: conversionScan.schema)
+            guard conversionScan.schema.fields[index].type.isNumeric else {
+                throw Diagnostic(.typeMismatch, "`value` is a number column; `\(name.name)` is \(conversionScan.schema.fields[index].type.name)", at: name.span)
+            }
+            return index
+        }
+        let range = try statement.range.map { try AsOfRange.resolve($0, asOf: asOf) }
+        // One time type, so touch and conversion times compare and subtract: timestamps when
+        // they differ (a date is its midnight).
+        let times = (conversionScan.schema.fields[conversionTime].type, touchScan.schema.fields[touchTime].type)
+        let timeType: DataType = times.0 == times.1 ? times.0 : .timestamp
+
+        var query = QueryPlan(result: conversionScan)
+        let conversions = query.add("conversions", self.conversions(conversionScan, key: conversionKey, time: conversionTime, timeType: timeType,
+                                                                    value: value, grain: statement.grain, range: range))
+        let touches = query.add("touches", self.touches(touchScan, key: touchKey, time: touchTime, timeType: timeType, dimensions: dimensions,
+                                                        conversions: conversions, window: statement.window))
+        let decays = statement.models.compactMap { model -> Interval? in
+            if case .timeDecay(let halfLife) = model { return halfLife }
+            return nil
+        }
+        let perConversion = query.add("per_conversion", self.perConversion(touches, decays: decays))
+        let names = Self.modelColumnNames(statement.models)
+        let credited = self.credited(touches, perConversion: perConversion, models: statement.models, names: names,
+                                     dimensions: dimensions.count, hasValue: value != nil, hasPeriod: statement.grain != nil)
+        // Without `by`, the rows are told apart by a `credited_to` column.
+        let shownDimensions = max(dimensions.count, 1)
+        let unattributed = self.unattributed(conversions, perConversion: perConversion, like: credited.schema, models: statement.models.count,
+                                             hasValue: value != nil, hasPeriod: statement.grain != nil, dimensions: shownDimensions)
+        query.result = result(credited, unattributed, dimensions: shownDimensions, grain: statement.grain)
+
+        var formats = [ValueFormat?](repeating: nil, count: shownDimensions)
+        if let grain = statement.grain { formats.append(ValueFormat(grain: grain)) }
+        formats.append(.count)
+        formats += names.map { _ in ValueFormat.number }
+        if value != nil { formats += names.map { _ in ValueFormat.money } }
+
+        var title = "attribution \(conversionSet.name) to \(touchSet.name)"
+        if !statement.dimensions.isEmpty { title += " by " + statement.dimensions.map(\.name).joined(separator: ", ") }
+        title += ", model " + statement.models.map(\.description).joined(separator: ", ")
+        title += ", within \(statement.window.description)"
+        if let grain = statement.grain { title += " over \(grain.rawValue)" }
+        let conversionTimeName = conversionScan.schema.fields[conversionTime].name
+        let touchTimeName = touchScan.schema.fields[touchTime].name
+        var notes = ["each conversion (`\(conversionSet.name).\(conversionTimeName)`) is credited to the `\(touchSet.name)` rows with the same `\(statement.touchKey.name)` dated in the \(statement.window.description) up to it (`\(touchTimeName)`); its credits sum to 1",
+                     "(none): conversions with no touch in their window"]
+        if value != nil {
+            notes.append("`_value` columns split each conversion's `\(statement.value!.name)` as its credit is split")
+        }
+        return PlannedStatement(plan: query, formats: formats, title: title, notes: notes)
+    }
+
+    /// The column named after the dataset (`contacts.customer_at`), or the dataset's time column.
+    private func timeColumn(_ name: Identifier?, of dataset: Dataset, in schema: Schema, at span: Span) throws -> Int {
+        let index: Int
+        if let name {
+            index = try Binder.column(name, in: schema)
+        } else if let column = dataset.timeColumn, let found = schema.index(of: column) {
+            index = found
+        } else {
+            throw Diagnostic(.invalidArgument, "`\(dataset.name)` has no time column", at: span,
+                             hints: ["name one: `\(dataset.name).created_at`, or set it: `set time \(dataset.name).created_at`"])
+        }
+        guard schema.fields[index].type.isTemporal else {
+            throw Diagnostic(.typeMismatch, "`\(schema.fields[index].name)` is \(schema.fields[index].type.name), not a date or timestamp", at: name?.span ?? span)
+        }
+        return index
+    }
+
+    // MARK: - Conversions
+
+    /// key, time, [value], [period], conversion (1, 2, ...): one row per conversion.
+    private func conversions(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, value: Int?, grain: Grain?,
+                             range: (start: Int64, end: Int64)?) -> LogicalPlan {
+        let schema = scan.schema
+        let keyColumn = Self.column(key, schema)
+        let timeColumn = Self.column(time, schema)
+        let end = AsOfRange.end(asOf: asOf)
+        func at(_ day: Int64) -> BoundExpression { ExpressionBinder.timeConstant(day, like: schema.fields[time].type, span: .none) }
+        // A conversion without a key has no touch: it is still one, credited to `(none)`.
+        var conditions = [Self.compare(.less, timeColumn, at(end))]
+        if let range {
+            conditions.append(Self.compare(.greaterOrEqual, timeColumn, at(range.start)))
+            conditions.append(Self.compare(.less, timeColumn, at(range.end)))
+        }
+        let filtered = LogicalPlan.filter(scan, BoundExpression.logical(isAnd: true, conditions, span: .none))
+        var expressions = [keyColumn, Self.cast(timeColumn, to: timeType)]
+        var fields = [Schema.Field(name: "__key", type: schema.fields[key].type), Schema.Field(name: "__time", type: timeType)]
+        if let value {
+            expressions.append(Self.cast(Self.column(value, schema), to: .decimal))
+            fields.append(Schema.Field(name: "__value", type: .decimal))
+        }
+        if let grain, let truncate = ScalarFunction(rawValue: grain.rawValue) {
+            expressions.append(BoundExpression(.function(truncate, [timeColumn]), type: .date, span: .none))
+            fields.append(Schema.Field(name: "__period", type: .date))
+        }
+        let projected = LogicalPlan.project(filtered, expressions, Schema(fields: fields))
+        return .window(projected, partition: [], order: [], functions: [.rowNumber], Schema(fields: fields + [Schema.Field(name: "__conversion", type: .int)]))
+    }
+
+    // MARK: - Touches
+
+    /// conversion, touch time, touch (its place in the dataset), dims, [value], [period], age
+    /// in days: one row per (conversion, touch in its window).
+    private func touches(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, dimensions: [Int], conversions: LogicalPlan,
+                         window: Interval) -> LogicalPlan {
+        let schema = scan.schema
+        let keyColumn = Self.column(key, schema)
+        let timeColumn = Self.column(time, schema)
+        let filtered = LogicalPlan.filter(scan, BoundExpression.logical(isAnd: true, [Self.isNotNull(keyColumn), Self.isNotNull(timeColumn)], span: .none))
+        let touchFields = [Schema.Field(name: "__key", type: schema.fields[key].type), Schema.Field(name: "__touch_time", type: timeType)]
+            + dimensions.map { schema.fields[$0] }
+        let projected = LogicalPlan.project(filtered, [keyColumn, Self.cast(timeColumn, to: timeType)] + dimensions.map { Self.column($0, schema) },
+                                            Schema(fields: touchFields))
+        let numbered = LogicalPlan.window(projected, partition: [], order: [], functions: [.rowNumber],
+                                          Schema(fields: touchFields + [Schema.Field(name: "__touch", type: .int)]))
+
+        // Each touch with every conversion of its key (the conversions are the smaller side,
+        // which the join hashes).
+        let right = conversions.schema
+        let kept = Array(1..<right.fields.count)
+        let joinedSchema = Schema(fields: numbered.schema.fields + kept.map { right.fields[$0] })
+        let joined = LogicalPlan.join(left: numbered, right: conversions,
+                                      JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: kept), joinedSchema)
+        let touchTime = Self.column(1, joinedSchema)
+        let conversionTime = Self.column(joinedSchema.index(of: "__time")!, joinedSchema)
+        let windowStart = BoundExpression(.shift(conversionTime, Interval(months: -window.months, days: -window.days, micros: -window.micros)),
+                                          type: timeType, span: .none)
+        // A window moved out of the calendar (before year 1) reaches back to any touch.
+        let inWindow = BoundExpression.logical(isAnd: true, [
+            Self.compare(.lessOrEqual, touchTime, conversionTime),
+            BoundExpression.logical(isAnd: false, [BoundExpression(.isNull(windowStart, negated: false), type: .bool, span: .none),
+                                                   Self.compare(.greaterOrEqual, touchTime, windowStart)], span: .none),
+        ], span: .none)
+        let inside = LogicalPlan.filter(joined, inWindow)
+
+        var expressions = [Self.column(joinedSchema.index(of: "__conversion")!, joinedSchema), touchTime,
+                           Self.column(joinedSchema.index(of: "__touch")!, joinedSchema)]
+        var fields = [Schema.Field(name: "__conversion", type: .int), Schema.Field(name: "__touch_time", type: timeType),
+                      Schema.Field(name: "__touch", type: .int)]
+        for k in dimensions.indices {
+            expressions.append(Self.column(2 + k, joinedSchema))
+            fields.append(joinedSchema.fields[2 + k])
+        }
+        for name in ["__value", "__period"] {
+            if let index = joinedSchema.index(of: name) {
+                expressions.append(Self.column(index, joinedSchema))
+                fields.append(joinedSchema.fields[index])
+            }
+        }
+        // Days from the touch to the conversion, for time decay.
+        let age = BoundExpression.arithmetic(.subtract, conversionTime, touchTime, type: timeType == .date ? .int : .decimal, span: .none)
+        expressions.append(Self.cast(age, to: .decimal))
+        fields.append(Schema.Field(name: "__age_days", type: .decimal))
+        return .project(inside, expressions, Schema(fields: fields))
+    }
+
+    /// Per conversion with a touch: the number of touches and, per time-decay model, the sum
+    /// of the touches' weights.
+    private func perConversion(_ touches: LogicalPlan, decays: [Interval]) -> LogicalPlan {
+        let schema = touches.schema
+        var aggregates = [BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none)]
+        var fields = [Schema.Field(name: "__conversion", type: .int), Schema.Field(name: "__touches", type: .int)]
+        for (k, halfLife) in decays.enumerated() {
+            aggregates.append(BoundAggregate(function: .sum, argument: Self.decayWeight(schema, halfLife), fraction: nil, orderBy: nil, filter: nil,
+                                             type: .decimal, span: .none))
+            fields.append(Schema.Field(name: "__decay_total\(k)", type: .decimal))
+        }
+        return .aggregate(touches, keys: [Self.column(0, schema)], aggregates: aggregates, Schema(fields: fields))
+    }
+
+    /// 0.5 ^ (age in days / half-life in days).
+    private static func decayWeight(_ schema: Schema, _ halfLife: Interval) -> BoundExpression {
+        let halfLifeDays = Double(halfLife.days) + Double(halfLife.micros) / Double(CivilCalendar.microsPerDay)
+        let age = column(schema.index(of: "__age_days")!, schema)
+        let exponent = BoundExpression.arithmetic(.divide, age, decimal(halfLifeDays), type: .decimal, span: .none)
+        return BoundExpression(.function(.power, [decimal(0.5), exponent]), type: .decimal, span: .none)
+    }
+
+    // MARK: - Credits
+
+    /// dims, [period], touches, credit per model, [value per model]: summed over the touches.
+    private func credited(_ touches: LogicalPlan, perConversion: LogicalPlan, models: [AttributionStatement.Model], names: [String],
+                          dimensions m: Int, hasValue: Bool, hasPeriod: Bool) -> LogicalPlan {
+        var input = touches
+        let positional = models.contains { $0 == .first || $0 == .last || $0 == .position }
+        if positional {
+            // The touch's place among its conversion's touches, oldest first.
+            let schema = input.schema
+            input = .window(input, partition: [0], order: [1, 2], functions: [.rowNumber],
+                            Schema(fields: schema.fields + [Schema.Field(name: "__place", type: .int)]))
+        }
+        let left = input.schema
+        let right = perConversion.schema
+        let kept = Array(1..<right.fields.count)
+        let joinedSchema = Schema(fields: left.fields + kept.map { right.fields[$0] })
+        let joined = LogicalPlan.join(left: input, right: perConversion, JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: kept), joinedSchema)
+
+        func named(_ name: String) -> BoundExpression { Self.column(joinedSchema.index(of: name)!, joinedSchema) }
+        let count = named("__touches")
+        let place = positional ? named("__place") : nil
+        var decayIndex = 0
+        let credits = models.map { model -> BoundExpression in
+            switch model {
+            case .first:
+                return Self.ifElse(Self.compare(.equal, place!, Self.int(1)), Self.decimal(1), Self.decimal(0))
+            case .last:
+                return Self.ifElse(Self.compare(.equal, place!, count), Self.decimal(1), Self.decimal(0))
+            case .linear:
+                return BoundExpression.arithmetic(.divide, Self.decimal(1), count, type: .decimal, span: .none)
+            case .position:
+                // One touch: 1; two: 0.5 each; more: 0.4 to the first and the last, 0.2 shared by the rest.
+                let between = BoundExpression.arithmetic(.divide, Self.decimal(0.2),
+                                                         BoundExpression.arithmetic(.subtract, count, Self.int(2), type: .int, span: .none),
+                                                         type: .decimal, span: .none)
+                let ends = BoundExpression.logical(isAnd: false, [Self.compare(.equal, place!, Self.int(1)), Self.compare(.equal, place!, count)], span: .none)
+                return BoundExpression(.caseWhen([
+                    BoundWhen(condition: Self.compare(.equal, count, Self.int(1)), result: Self.decimal(1)),
+                    BoundWhen(condition: Self.compare(.equal, count, Self.int(2)), result: Self.decimal(0.5)),
+                    BoundWhen(condition: ends, result: Self.decimal(0.4)),
+                ], otherwise: between), type: .decimal, span: .none)
+            case .timeDecay(let halfLife):
+                let total = named("__decay_total\(decayIndex)")
+                decayIndex += 1
+                return BoundExpression.arithmetic(.divide, Self.decayWeight(joinedSchema, halfLife), total, type: .decimal, span: .none)
+            }
+        }
+        var expressions = (0..<m).map { Self.column(3 + $0, joinedSchema) }
+        var fields = (0..<m).map { joinedSchema.fields[3 + $0] }
+        if m == 0 {
+            // Without `by`, a column still tells the credited rows from the `(none)` ones.
+            expressions.append(BoundExpression(.constant(.text("touches")), type: .text, span: .none))
+            fields.append(Schema.Field(name: "credited_to", type: .text))
+        }
+        if hasPeriod {
+            expressions.append(named("__period"))
+            fields.append(Schema.Field(name: "__period", type: .date))
+        }
+        for (k, credit) in credits.enumerated() {
+            expressions.append(credit)
+            fields.append(Schema.Field(name: "__credit\(k)", type: .decimal))
+        }
+        if hasValue {
+            for (k, credit) in credits.enumerated() {
+                expressions.append(BoundExpression.arithmetic(.multiply, credit, named("__value"), type: .decimal, span: .none))
+                fields.append(Schema.Field(name: "__credit_value\(k)", type: .decimal))
+            }
+        }
+        let perTouch = LogicalPlan.project(joined, expressions, Schema(fields: fields))
+
+        // Summed by dimensions and period.
+        let groups = max(m, 1) + (hasPeriod ? 1 : 0)
+        let keys = (0..<groups).map { Self.column($0, perTouch.schema) }
+        var aggregates = [BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none)]
+        var outFields = Array(fields.prefix(groups)) + [Schema.Field(name: "touches", type: .int)]
+        for k in groups..<fields.count {
+            aggregates.append(BoundAggregate(function: .sum, argument: Self.column(k, perTouch.schema), fraction: nil, orderBy: nil, filter: nil,
+                                             type: .decimal, span: .none))
+            let model = (k - groups) % names.count
+            outFields.append(Schema.Field(name: k - groups < names.count ? names[model] : names[model] + "_value", type: .decimal))
+        }
+        return .aggregate(perTouch, keys: keys, aggregates: aggregates, Schema(fields: outFields))
+    }
+
+    /// The `(none)` rows: per period, the conversions with no touch, every model's credit
+    /// being the whole conversion; shaped like `like` (the credited rows).
+    private func unattributed(_ conversions: LogicalPlan, perConversion: LogicalPlan, like output: Schema, models: Int, hasValue: Bool,
+                              hasPeriod: Bool, dimensions m: Int) -> LogicalPlan {
+        let left = conversions.schema
+        let conversionIndex = left.index(of: "__conversion")!
+        let joinedSchema = Schema(fields: left.fields + [perConversion.schema.fields[1]])
+        let joined = LogicalPlan.join(left: conversions, right: perConversion,
+                                      JoinSpec(kind: .left, leftKeys: [conversionIndex], rightKeys: [0], rightColumns: [1]), joinedSchema)
+        let untouched = LogicalPlan.filter(joined, BoundExpression(.isNull(Self.column(joinedSchema.fields.count - 1, joinedSchema), negated: false),
+                                                                  type: .bool, span: .none))
+        let periodIndex = joinedSchema.index(of: "__period")
+        var aggregates = [BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none)]
+        var fields = [Schema.Field(name: "__conversions", type: .int)]
+        if hasValue {
+            aggregates.append(BoundAggregate(function: .sum, argument: Self.column(joinedSchema.index(of: "__value")!, joinedSchema), fraction: nil,
+                                             orderBy: nil, filter: nil, type: .decimal, span: .none))
+            fields.append(Schema.Field(name: "__value", type: .decimal))
+        }
+        let keys = periodIndex.map { [Self.column($0, joinedSchema)] } ?? []
+        let counted = LogicalPlan.aggregate(untouched, keys: keys, aggregates: aggregates,
+                                            Schema(fields: (periodIndex.map { [joinedSchema.fields[$0]] } ?? []) + fields))
+        let schema = counted.schema
+        let p = hasPeriod ? 1 : 0
+        var expressions: [BoundExpression] = (0..<m).map { k in
+            let type = output.fields[k].type
+            return type == .text ? BoundExpression(.constant(.text("(none)")), type: .text, span: .none)
+                : BoundExpression(.constant(.null), type: type, span: .none)
+        }
+        if hasPeriod { expressions.append(Self.column(0, schema)) }
+        expressions.append(Self.int(0))
+        let conversionsCount = Self.cast(Self.column(p, schema), to: .decimal)
+        expressions += (0..<models).map { _ in conversionsCount }
+        if hasValue { expressions += (0..<models).map { _ in Self.column(p + 1, schema) } }
+        // Without conversions there is no `(none)` row (an ungrouped count would give one of 0).
+        let nonEmpty = LogicalPlan.filter(counted, Self.compare(.greater, Self.column(p, schema), Self.int(0)))
+        return .project(nonEmpty, expressions, output)
+    }
+
+    /// Both parts, the `(none)` rows after the others of their period, each part by its first
+    /// model's credit (largest first), then the dimensions.
+    private func result(_ credited: LogicalPlan, _ unattributed: LogicalPlan, dimensions m: Int, grain: Grain?) -> LogicalPlan {
+        let hasPeriod = grain != nil
+        let schema = credited.schema
+        func marked(_ plan: LogicalPlan, _ none: Bool) -> LogicalPlan {
+            .project(plan, schema.fields.indices.map { Self.column($0, schema) } + [BoundExpression(.constant(.bool(none)), type: .bool, span: .none)],
+                     Schema(fields: schema.fields + [Schema.Field(name: "__none", type: .bool)]))
+        }
+        let both = marked(credited, false)
+        let all = LogicalPlan.union(both, marked(unattributed, true), both.schema)
+        let allSchema = both.schema
+        func key(_ index: Int, descending: Bool = false) -> BoundSortKey {
+            BoundSortKey(expression: Self.column(index, allSchema), descending: descending, nullsFirst: false)
+        }
+        let p = hasPeriod ? 1 : 0
+        var keys = hasPeriod ? [key(m)] : []
+        keys.append(key(allSchema.fields.count - 1))
+        keys.append(key(m + p + 1, descending: true))
+        keys += (0..<m).map { key($0) }
+        let sorted = LogicalPlan.sort(all, keys)
+        var fields = schema.fields
+        // Named by its grain, as in `show`.
+        if let grain { fields[m].name = grain.rawValue }
+        return .project(sorted, schema.fields.indices.map { Self.column($0, allSchema) }, Schema(fields: fields))
+    }
+
+    /// A column per model: its name, with the half-life when several time-decay models differ.
+    static func modelColumnNames(_ models: [AttributionStatement.Model]) -> [String] {
+        let decays = models.filter { if case .timeDecay = $0 { return true } else { return false } }.count
+        var seen = Set<String>()
+        return models.map { model in
+            var name: String
+            switch model {
+            case .first: name = "first_touch"
+            case .last: name = "last_touch"
+            case .linear: name = "linear"
+            case .position: name = "position"
+            case .timeDecay(let halfLife):
+                name = decays > 1 ? "time_decay_" + halfLife.description.split(separator: " ").joined(separator: "_") : "time_decay"
+            }
+            var unique = name, k = 2
+            while !seen.insert(unique).inserted {
+                unique = "\(name)_\(k)"
+                k += 1
+            }
+            return unique
+        }
+    }
+
+    // MARK: - Expression helpers
+
+    private static func column(_ index: Int, _ schema: Schema) -> BoundExpression {
+        BoundExpression(.column(index), type: schema.fields[index].type, span: .none)
+    }
+
+    private static func cast(_ e: BoundExpression, to type: DataType) -> BoundExpression {
+        e.type == type ? e : BoundExpression(.cast(e), type: type, span: .none)
+    }
+
+    private static func compare(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+        BoundExpression(.comparison(op, a, b), type: .bool, span: .none)
+    }
+
+    private static func isNotNull(_ a: BoundExpression) -> BoundExpression {
+        BoundExpression(.isNull(a, negated: true), type: .bool, span: .none)
+    }
+
+    private static func ifElse(_ condition: BoundExpression, _ then: BoundExpression, _ otherwise: BoundExpression) -> BoundExpression {
+        BoundExpression(.caseWhen([BoundWhen(condition: condition, result: then)], otherwise: otherwise), type: then.type, span: .none)
+    }
+
+    private static func int(_ value: Int64) -> BoundExpression {
+        BoundExpression(.constant(.int(value)), type: .int, span: .none)
+    }
+
+    private static func decimal(_ value: Double) -> BoundExpression {
+        BoundExpression(.constant(.decimal(value)), type: .decimal, span: .none)
+    }
+}
