@@ -2,8 +2,8 @@
 /// compiled to a plan of engine operators, so it runs vectorized and `.explain` shows it.
 ///
 /// The rules:
-/// - A conversion is a row of the conversions dataset with a time before the end of the
-///   as-of day (inside `during`, if any); its period (`over`) is its time's.
+/// - A conversion is a row of the conversions dataset (that meets `where`) with a time
+///   before the end of the as-of day (inside `during`, if any); its period (`over`) is its time's.
 /// - Its touches are the rows of the touches dataset with the same key, dated at or before
 ///   the conversion and no earlier than the conversion moved back by the window on the
 ///   calendar (`within 30 days`; 30 days when not written). Touches are ordered by time, and
@@ -52,6 +52,14 @@ struct AttributionPlanner {
             return index
         }
         let range = try statement.range.map { try AsOfRange.resolve($0, asOf: asOf) }
+        var expressionBinder = ExpressionBinder(binder: binder, schema: conversionScan.schema)
+        let condition = try statement.condition.map { expression -> BoundExpression in
+            let bound = try expressionBinder.bind(expression)
+            guard bound.type == .bool || bound.type == nil else {
+                throw Diagnostic(.typeMismatch, "`where` needs a condition (true or false); this is \(bound.type!.name)", at: expression.span)
+            }
+            return bound
+        }
         // One time type, so touch and conversion times compare and subtract: timestamps when
         // they differ (a date is its midnight).
         let times = (conversionScan.schema.fields[conversionTime].type, touchScan.schema.fields[touchTime].type)
@@ -59,7 +67,7 @@ struct AttributionPlanner {
 
         var query = QueryPlan(result: conversionScan)
         let conversions = query.add("conversions", self.conversions(conversionScan, key: conversionKey, time: conversionTime, timeType: timeType,
-                                                                    value: value, grain: statement.grain, range: range))
+                                                                    value: value, grain: statement.grain, range: range, condition: condition))
         let touches = query.add("touches", self.touches(touchScan, key: touchKey, time: touchTime, timeType: timeType, dimensions: dimensions,
                                                         conversions: conversions, window: statement.window))
         let decays = statement.models.compactMap { model -> Interval? in
@@ -87,6 +95,8 @@ struct AttributionPlanner {
         title += ", model " + statement.models.map(\.description).joined(separator: ", ")
         title += ", within \(statement.window.description)"
         if let grain = statement.grain { title += " over \(grain.rawValue)" }
+        if let range { title += ", " + CivilCalendar.formatDate(range.start) + " .. " + CivilCalendar.formatDate(range.end - 1) }
+        if let condition = statement.condition { title += ", where " + ExpressionPrinter.text(condition) }
         let conversionTimeName = conversionScan.schema.fields[conversionTime].name
         let touchTimeName = touchScan.schema.fields[touchTime].name
         var notes = ["each conversion (`\(conversionSet.name).\(conversionTimeName)`) is credited to the `\(touchSet.name)` rows with the same `\(statement.touchKey.name)` dated in the \(statement.window.description) up to it (`\(touchTimeName)`); its credits sum to 1",
@@ -118,7 +128,7 @@ struct AttributionPlanner {
 
     /// key, time, [value], [period], conversion (1, 2, ...): one row per conversion.
     private func conversions(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, value: Int?, grain: Grain?,
-                             range: (start: Int64, end: Int64)?) -> LogicalPlan {
+                             range: (start: Int64, end: Int64)?, condition: BoundExpression?) -> LogicalPlan {
         let schema = scan.schema
         let keyColumn = Self.column(key, schema)
         let timeColumn = Self.column(time, schema)
@@ -130,6 +140,7 @@ struct AttributionPlanner {
             conditions.append(Self.compare(.greaterOrEqual, timeColumn, at(range.start)))
             conditions.append(Self.compare(.less, timeColumn, at(range.end)))
         }
+        if let condition { conditions.append(condition) }
         let filtered = LogicalPlan.filter(scan, BoundExpression.logical(isAnd: true, conditions, span: .none))
         var expressions = [keyColumn, Self.cast(timeColumn, to: timeType)]
         var fields = [Schema.Field(name: "__key", type: schema.fields[key].type), Schema.Field(name: "__time", type: timeType)]

@@ -56,6 +56,8 @@ public struct AttributionStatement: Sendable {
     public var range: TimeRange?
     /// `value amount`: a column of `conversions` credited like the conversion itself.
     public var value: Identifier?
+    /// `where won = 1`: which rows of `conversions` are conversions.
+    public var condition: Expression?
 
     public var window: Interval { within ?? Self.defaultWindow }
 }

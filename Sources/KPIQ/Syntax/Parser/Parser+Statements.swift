@@ -322,7 +322,7 @@ extension Parser {
     }
 
     /// `attribution conversions[.time] to touches[.time] on key [= touch_key] [by dims]
-    /// [model m, ...] [within N days] [over grain] [during range] [value column]`
+    /// [model m, ...] [within N days] [over grain] [during range] [value column] [where condition]`
     mutating func attributionStatement() throws -> AttributionStatement {
         try expect(word: "attribution")
         let conversions = try identifier("the dataset of conversions")
@@ -336,7 +336,7 @@ extension Parser {
         var statement = AttributionStatement(conversions: conversions, conversionTime: conversionTime, touches: touches, touchTime: touchTime,
                                              conversionKey: key, touchKey: touchKey, dimensions: [], models: [])
         while true {
-            skipNewlines(before: ["by", "model", "models", "within", "over", "during", "value"])
+            skipNewlines(before: ["by", "model", "models", "within", "over", "during", "value", "where"])
             if accept(word: "by") {
                 repeat { statement.dimensions.append(try identifier("a column of the touches")) } while accept(symbol: ",")
             } else if accept(word: "model") || accept(word: "models") {
@@ -349,6 +349,8 @@ extension Parser {
                 statement.range = try timeRange()
             } else if accept(word: "value") {
                 statement.value = try identifier("a column of the conversions")
+            } else if accept(word: "where") {
+                statement.condition = try expression()
             } else {
                 break
             }
