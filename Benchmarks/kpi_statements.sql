@@ -289,3 +289,32 @@ SELECT s.month, s.customers, s.repurchase_rate,
 FROM s CROSS JOIN l LEFT JOIN r ON r.month = s.month
 GROUP BY s.month, s.customers, s.repurchase_rate, l.last_month
 ORDER BY s.month;
+
+-- name: a1_attribution
+-- Contacts up to the as-of day are conversions; a touch is a session of the same visitor at or
+-- before the contact's time and no earlier than 30 days before it; ties by event_id (the file's
+-- order). Contacts with no touch make the '(none)' row, credited whole by every model.
+WITH conv AS (
+    SELECT contact_id AS cid, visitor_id, created_at AS ct FROM contacts WHERE created_at < TIMESTAMP '2025-01-01'),
+p AS (
+    SELECT c.cid, e.event_id, e.ts, e.source, epoch(c.ct - e.ts) / 86400.0 AS age
+    FROM conv c JOIN events e ON e.visitor_id = c.visitor_id
+    WHERE e.ts <= c.ct AND e.ts >= c.ct - INTERVAL 30 DAY),
+r AS (
+    SELECT *, row_number() OVER (PARTITION BY cid ORDER BY ts, event_id) AS pos, count(*) OVER (PARTITION BY cid) AS n,
+           sum(power(0.5, age / 7)) OVER (PARTITION BY cid) AS w
+    FROM p),
+credited AS (
+    SELECT source, count(*) AS touches,
+           sum(CASE WHEN pos = 1 THEN 1 ELSE 0 END)::DOUBLE AS first_touch,
+           sum(CASE WHEN pos = n THEN 1 ELSE 0 END)::DOUBLE AS last_touch,
+           sum(1.0 / n) AS linear,
+           sum(CASE WHEN n = 1 THEN 1 WHEN n = 2 THEN 0.5 WHEN pos = 1 OR pos = n THEN 0.4 ELSE 0.2 / (n - 2) END) AS position,
+           sum(power(0.5, age / 7) / w) AS time_decay
+    FROM r GROUP BY source),
+untouched AS (
+    SELECT count(*)::DOUBLE AS k FROM conv WHERE cid NOT IN (SELECT cid FROM p))
+SELECT * FROM credited
+UNION ALL
+SELECT '(none)', 0, k, k, k, k, k FROM untouched WHERE k > 0
+ORDER BY first_touch DESC;
