@@ -18,11 +18,16 @@ public struct Executor {
     /// Runs each stage in order (each may read those before it), then the result.
     public func run(_ plan: QueryPlan) throws -> Table {
         var executor = self
+        var trace = PhaseTrace("stages")
         for stage in plan.stages {
             let table = try executor.run(stage.plan)
             executor.stageResults[stage.name] = table.renamed(stage.plan.schema.names)
+            trace.mark("\(stage.name) \(table.rowCount) rows")
         }
-        return try executor.run(plan.result)
+        let result = try executor.run(plan.result)
+        trace.mark("result")
+        trace.emit()
+        return result
     }
 
     public func run(_ plan: LogicalPlan) throws -> Table {

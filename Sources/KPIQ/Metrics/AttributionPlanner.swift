@@ -16,8 +16,8 @@
 ///
 ///     conversions = scan | filter key, time, range | project key, time, value, period
 ///                   | window row_number (the conversion's id)
-///     touches     = scan | filter key, time | project key, time, dims | window row_number (tie order)
-///                   | join conversions on key | filter time inside the window
+///     touches     = scan | project key, time, dims | join conversions on key
+///                   | filter time inside the window | window row_number (tie order)
 ///     per_conversion = aggregate touches by conversion: n, decay weights' sum
 ///     credited    = touches [| window row_number by conversion, ordered by time] | join per_conversion
 ///                   | project dims, period, credit per model | aggregate by dims, period
@@ -163,15 +163,12 @@ struct AttributionPlanner {
     private func touches(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, dimensions: [Int], conversions: LogicalPlan,
                          window: Interval) -> LogicalPlan {
         let schema = scan.schema
-        let keyColumn = Self.column(key, schema)
-        let timeColumn = Self.column(time, schema)
-        let filtered = LogicalPlan.filter(scan, BoundExpression.logical(isAnd: true, [Self.isNotNull(keyColumn), Self.isNotNull(timeColumn)], span: .none))
+        // No filter for null keys or times: a null key matches no conversion, and a null time
+        // fails the window's comparisons. Plain columns pass through without a copy.
         let touchFields = [Schema.Field(name: "__key", type: schema.fields[key].type), Schema.Field(name: "__touch_time", type: timeType)]
             + dimensions.map { schema.fields[$0] }
-        let projected = LogicalPlan.project(filtered, [keyColumn, Self.cast(timeColumn, to: timeType)] + dimensions.map { Self.column($0, schema) },
-                                            Schema(fields: touchFields))
-        let numbered = LogicalPlan.window(projected, partition: [], order: [], functions: [.rowNumber],
-                                          Schema(fields: touchFields + [Schema.Field(name: "__touch", type: .int)]))
+        let numbered = LogicalPlan.project(scan, [Self.column(key, schema), Self.cast(Self.column(time, schema), to: timeType)]
+                                                + dimensions.map { Self.column($0, schema) }, Schema(fields: touchFields))
 
         // Each touch with every conversion of its key (the conversions are the smaller side,
         // which the join hashes).
@@ -190,10 +187,14 @@ struct AttributionPlanner {
             BoundExpression.logical(isAnd: false, [BoundExpression(.isNull(windowStart, negated: false), type: .bool, span: .none),
                                                    Self.compare(.greaterOrEqual, touchTime, windowStart)], span: .none),
         ], span: .none)
-        let inside = LogicalPlan.filter(joined, inWindow)
+        // The join keeps the touches' order, so numbering its rows orders touches at the same
+        // instant as the dataset does (the positional models' tie-break).
+        let insideFields = joinedSchema.fields + [Schema.Field(name: "__touch", type: .int)]
+        let inside = LogicalPlan.window(.filter(joined, inWindow), partition: [], order: [], functions: [.rowNumber], Schema(fields: insideFields))
+        let insideSchema = inside.schema
 
-        var expressions = [Self.column(joinedSchema.index(of: "__conversion")!, joinedSchema), touchTime,
-                           Self.column(joinedSchema.index(of: "__touch")!, joinedSchema)]
+        var expressions = [Self.column(insideSchema.index(of: "__conversion")!, insideSchema), touchTime,
+                           Self.column(insideSchema.index(of: "__touch")!, insideSchema)]
         var fields = [Schema.Field(name: "__conversion", type: .int), Schema.Field(name: "__touch_time", type: timeType),
                       Schema.Field(name: "__touch", type: .int)]
         for k in dimensions.indices {
