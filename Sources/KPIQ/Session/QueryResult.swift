@@ -41,6 +41,8 @@ public struct QueryResult: Sendable {
     /// Columns that only machine formats (CSV, JSON) carry: details the notes already give a
     /// person (the days a comparison read).
     public var detailColumns: [String]
+    /// The rows of a `check` that found some: alerts.
+    public var isFailedCheck = false
 
     public init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = [],
                 detailColumns: [String] = []) {
@@ -82,6 +84,8 @@ public struct RunOutcome: Sendable {
     public var source: SourceText
     /// Warnings from statements that ran (CSV quirks, ...).
     public var warnings: [Diagnostic] = []
+    /// How many `check`s found rows (alerts): a script that had any exits with status 3.
+    public var failedChecks = 0
     /// Wall time of each statement that ran, in seconds, in order.
     public var timings: [Double] = []
 }

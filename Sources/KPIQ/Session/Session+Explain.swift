@@ -24,6 +24,8 @@ extension Session {
             return printer.text(try pipelinePlan(pipeline, context))
         case .assign(let name, let pipeline):
             return "let \(Identifier.quote(name.name)) =\n" + Self.indented(printer.text(try pipelinePlan(pipeline, context)), by: 2)
+        case .check(let pipeline):
+            return printer.text(try pipelinePlan(pipeline, context))
         case .show, .funnel, .cohort, .attribution:
             guard let planned = try planKPI(statement, context) else {
                 let keyword = source.text(of: statement.span).prefix { $0.isLetter }.lowercased()

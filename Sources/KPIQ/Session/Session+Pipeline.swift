@@ -21,8 +21,11 @@ extension Session {
         // describe the statement as it ran, before the steps (a `where` may leave out a
         // period a "partial" note names); they say how the numbers were computed, which the
         // steps do not change.
+        // Its detail columns (the days a comparison read) stay for machine formats only while
+        // the steps pass them through.
         let result = QueryResult(table: table, formats: formats.formats(of: bound.plan.schema), chart: bound.chart,
-                                 title: kpi?.title, notes: kpi?.notes ?? [])
+                                 title: kpi?.title, notes: kpi?.notes ?? [],
+                                 detailColumns: kpi?.detailColumns.filter { table.names.contains($0) } ?? [])
         return (result, bound.plan.schema, warnings)
     }
 

@@ -45,7 +45,10 @@ public final class Session {
                 outcome.warnings.append(contentsOf: warnings)
                 if let output {
                     outcome.outputs.append(output)
-                    if case .result(let result) = output { lastResult = result }
+                    if case .result(let result) = output {
+                        lastResult = result
+                        if result.isFailedCheck { outcome.failedChecks += 1 }
+                    }
                 }
             } catch var diagnostic as Diagnostic {
                 // A problem found while running (a join too large) points at its statement.
@@ -142,6 +145,8 @@ public final class Session {
                 throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
             }
             return (.message("exported \(Self.count(result.table.rowCount)) rows to \(path)"), [])
+        case .check(let pipeline):
+            return try executeCheck(pipeline, context)
         case .metric, .show, .target, .use, .funnel, .cohort, .attribution, .relate:
             return try executeKPI(statement, context)
         }

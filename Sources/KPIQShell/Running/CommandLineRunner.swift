@@ -74,8 +74,12 @@ public enum CommandLineRunner {
             let text = StandardInput.readAll()
             if !runner.run(text, name: "<stdin>") { return status(context) }
         }
-        return 0
+        return context.failedChecks > 0 ? Self.failedCheckStatus : 0
     }
+
+    /// The exit status of a script in which a `check` found rows (alerts), so that cron or CI
+    /// can tell "ran and found something" (3) from "could not run" (1).
+    public static let failedCheckStatus: Int32 = 3
 
     private static func status(_ context: ShellContext) -> Int32 {
         context.cancel.isCancelled ? 130 : 1

@@ -28,6 +28,8 @@ public final class ShellContext {
     public let cancel = CancellationToken()
     /// Set by `.quit`.
     public var quitRequested = false
+    /// `check`s that found rows so far: a script that had any exits with status 3.
+    public var failedChecks = 0
     /// Folder for relative paths in `load`, `.read`, `export` (a script's own folder).
     public var baseDirectory: String?
 

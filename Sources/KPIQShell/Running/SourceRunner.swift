@@ -83,6 +83,7 @@ public struct SourceRunner {
         let outcome = context.session.run(source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: progress)
         indicator?.stop()
         for warning in outcome.warnings { context.report(warning, source: source) }
+        context.failedChecks += outcome.failedChecks
         for (index, output) in outcome.outputs.enumerated() {
             switch output {
             case .result(let result): context.output.write(context.render(result))

@@ -22,6 +22,9 @@ public struct Statement: Sendable {
         case funnel(FunnelStatement)
         case cohort(CohortStatement)
         case attribution(AttributionStatement)
+        /// `check visitor_to_lead by source during last 7 days vs previous period where ...`:
+        /// a query whose rows are alerts (a `show`'s clauses, or a pipeline or KPI statement).
+        case check(Pipeline)
         /// `export "file.csv"`: writes the last result.
         case export(path: String, pathSpan: Span)
         /// `drop name`: forgets a dataset or metric.

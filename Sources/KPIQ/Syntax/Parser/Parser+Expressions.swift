@@ -158,6 +158,17 @@ extension Parser {
             } else {
                 throw Diagnostic(.invalidNumber, "number `\(token.text)` is out of range", at: token.span)
             }
+            // `-1 pp`: percentage points, the unit of a rate's change (0.01).
+            if current.kind == .identifier, current.text.lowercased() == "pp" {
+                let unitToken = advance()
+                let number: Double
+                switch value {
+                case .integer(let v): number = Double(v)
+                case .decimal(let v): number = v
+                default: number = 0
+                }
+                return Expression(.literal(.decimal(number / 100)), span: token.span.to(unitToken.span))
+            }
             // `30 days`: a number followed by a unit of time.
             if current.kind == .identifier, let unit = Interval.unit(current.text) {
                 let unitToken = advance()

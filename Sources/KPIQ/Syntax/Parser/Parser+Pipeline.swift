@@ -33,6 +33,18 @@ extension Parser {
         return Pipeline(source: .kpi(statement), steps: steps, span: Span(start, previousEnd))
     }
 
+    /// What follows `check`: a pipeline (`from ...`), a KPI statement with or without steps,
+    /// or the clauses of a `show` without the word (`check leads by source where leads < 5`).
+    mutating func checkQuery() throws -> Pipeline {
+        try expect(word: "check")
+        if current.isWord("from") || current.isSymbol("(") { return try pipelineOrBracketed() }
+        if KPIStatement.words.contains(where: { current.isWord($0) }) { return try kpiPipeline() }
+        let start = current.span.start
+        let show = try showStatement(wordWritten: false)
+        let statement = KPIStatement(.show(show), span: Span(start, previousEnd))
+        return Pipeline(source: .kpi(statement), steps: try pipelineSteps(), span: Span(start, previousEnd))
+    }
+
     /// `| step | step ...` after a pipeline's source.
     private mutating func pipelineSteps() throws -> [PipelineStep] {
         var steps: [PipelineStep] = []

@@ -114,8 +114,8 @@ extension Parser {
     /// `show m, ... [by d, ...] [over grain] [during range] [vs previous period|year]
     ///  [where condition] [sort key [desc], ...] [top n [with other]]`, clauses in any order.
     /// Steps after it (`| chart`, `| where ...`) belong to the pipeline it starts (`kpiPipeline`).
-    mutating func showStatement() throws -> ShowStatement {
-        try expect(word: "show")
+    mutating func showStatement(wordWritten: Bool = true) throws -> ShowStatement {
+        if wordWritten { try expect(word: "show") }
         duringEndsExpression = true
         let metrics: [NamedExpression]
         do {

@@ -190,7 +190,7 @@ public struct Parser {
 
     public static let statementWords = [
         "load", "from", "let", "metric", "show", "target", "set", "as", "relate", "use", "funnel", "cohort",
-        "attribution", "export", "drop",
+        "attribution", "check", "export", "drop",
     ]
 
     mutating func statement() throws -> Statement {
@@ -219,6 +219,7 @@ public struct Parser {
             } else {
                 kind = .query(pipeline)
             }
+        case "check": kind = .check(try checkQuery())
         case "target": kind = .target(try targetStatement())
         case "set": kind = try setStatement()
         case "as", "asof": kind = try asOfStatement()
