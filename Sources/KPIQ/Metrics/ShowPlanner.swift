@@ -279,6 +279,13 @@ struct ShowPlanner {
                     typed = BoundExpression(.cast(typed), type: .decimal, span: .none)
                 }
                 valueItems.append((Self.valueName(output.name, comparison, show.comparisons), typed))
+                // `with n, ci`: a rate's denominator, computed the same way.
+                if !show.statistics.isEmpty, let denominator = Self.denominator(of: output) {
+                    let n = try Self.formula(denominator) { leaf in
+                        Self.column(filledSchema.index(of: Self.leafName(leaf, comparison))!, filledSchema)
+                    }
+                    valueItems.append((Self.denominatorName(Self.valueName(output.name, comparison, show.comparisons)), n))
+                }
             }
         }
         var values = Self.project(filledPlan, valueItems)
@@ -354,6 +361,10 @@ struct ShowPlanner {
                 formats.append(format == .percent ? .percentPoints : format)
                 result.append((output.name + "_rel_change_" + comparison.columnPrefix, relative))
                 formats.append(.percent)
+            }
+            for (name, expression, format) in Self.statistics(output, asked: show.statistics, comparisons: show.comparisons, schema: valuesSchema) {
+                result.append((name, expression))
+                formats.append(format)
             }
             if let status = Self.targetStatus(context.kpis.targets.filter { $0.metric == output.name }, value: now, dimensions: dimensions, schema: valuesSchema) {
                 result.append((output.name + "_target", status))

@@ -110,6 +110,16 @@ public struct ShowStatement: Sendable {
     public var top: Int64?
     /// `top 5 by source with other`: fold the rest into an `other` row.
     public var withOther: Bool
+    /// `with n, ci`: for each rate, its denominator, or a confidence interval and significance.
+    public var statistics: Set<Statistic> = []
+
+    public enum Statistic: Sendable, Hashable {
+        /// `_n`: the rate's denominator, and `_small_n` when it is under 30.
+        case n
+        /// `_low`, `_high`: the 95% Wilson score interval; under `vs`, whether each change is
+        /// significant at 95% (a two-proportion z-test).
+        case confidence
+    }
 
     /// One `vs`: the period (or range) compared with, and whether a period cut short is compared
     /// with the same span of the earlier one (the default) or with all of it (`whole`).

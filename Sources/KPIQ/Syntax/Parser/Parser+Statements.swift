@@ -109,10 +109,11 @@ extension Parser {
         return MetricDefinition(name: name, expression: expression, format: format, timeColumn: time, text: source.text(of: expression.span))
     }
 
-    public static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for"]
+    public static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for", "with"]
 
     /// `show m, ... [by d, ...] [over grain] [during range] [vs previous period|year]
-    ///  [where condition] [sort key [desc], ...] [top n [with other]]`, clauses in any order.
+    ///  [where condition] [sort key [desc], ...] [top n [with other]] [with n, ci]`, clauses in
+    ///  any order.
     /// Steps after it (`| chart`, `| where ...`) belong to the pipeline it starts (`kpiPipeline`).
     mutating func showStatement(wordWritten: Bool = true) throws -> ShowStatement {
         if wordWritten { try expect(word: "show") }
@@ -177,10 +178,25 @@ extension Parser {
                 statement.sort = try sortKeys()
             case "top":
                 statement.top = try integer("a number of rows")
-                if accept(word: "with") {
-                    try expect(word: "other")
+                // `top 5 with other`; `top 5 with n` is the `with` clause.
+                if current.isWord("with"), peek().isWord("other") {
+                    advance()
+                    advance()
                     statement.withOther = true
                 }
+            case "with":
+                repeat {
+                    let token = current
+                    switch token.kind == .identifier ? token.text.lowercased() : "" {
+                    case "n": statement.statistics.insert(.n)
+                    case "ci": statement.statistics.insert(.confidence)
+                    case "other":
+                        throw Diagnostic(.unexpectedToken, "`with other` goes right after `top N`", at: token.span,
+                                         hints: ["for example: top 5 with other"])
+                    default: throw unexpected("`n` (each rate's denominator) or `ci` (a 95% interval and significance)")
+                    }
+                    advance()
+                } while accept(symbol: ",")
             default:
                 break
             }
