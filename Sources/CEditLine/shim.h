@@ -69,6 +69,15 @@ static inline int kpiq_el_bind_command_map(EditLine *el, const char *key, const 
     return el_set(el, EL_BIND, "-a", key, function, (const char *)NULL);
 }
 
+/// The type of a read function (EL_GETCFN): stores one character, returns 1, 0 at end of
+/// input, -1 on an error.
+typedef int (*kpiq_el_read_function)(EditLine *, wchar_t *);
+
+/// Replaces libedit's one-byte reads from standard input with `function`.
+static inline int kpiq_el_set_read_function(EditLine *el, kpiq_el_read_function function) {
+    return el_set(el, EL_GETCFN, function);
+}
+
 static inline int kpiq_el_set_history(EditLine *el, History *h) {
     return el_set(el, EL_HIST, history, h);
 }

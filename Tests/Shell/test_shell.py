@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover
 
 PROMPT = "kpiq> "
 CONTINUATION = " ...> "
+NEW_PROMPT = re.compile(r"\n(?:\x1b\[\?2004[hl])*kpiq> ")
 TIMEOUT = 15
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x07")
 
@@ -81,7 +82,10 @@ class Shell:
         return self.until_prompt()
 
     def until_prompt(self, timeout=TIMEOUT):
-        return self.expect_exact("\n" + PROMPT, timeout)
+        """What was printed up to the next prompt at the start of a line (the shell turns
+        bracketed paste on just before drawing it)."""
+        self.expect_regex(NEW_PROMPT, timeout)
+        return plain(self.child.before)
 
     def key(self, name):
         keys = {"tab": "\t", "up": "\x1b[A", "left": "\x1b[D", "right": "\x1b[C", "backspace": "\x7f",
@@ -378,6 +382,54 @@ def test_ctrl_c_cancels_long_statement(ctx):
     out = shell.line("from sales | select clicks")
     assert "20" in out and "error" not in out, out
     assert shell.quit() == 0
+
+
+# -- Issue 18: the shell a psql or DuckDB user expects ---------------------------------------
+
+def history_entries(path):
+    """The entries of libedit's history file, decoded (vis(3): \\040 is a space, \\012 a line break)."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    return [re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), line)
+            for line in lines[1:] if line]
+
+
+def test_pasted_block_runs_once_as_a_script(ctx):
+    # A paste without bracketed-paste markers arrives as lines all at once: the shell must
+    # see the lines waiting and run the block as `.read` would, not each partial statement.
+    shell = ctx.start_loaded()
+    shell.line("metric total_clicks = sum(sales.clicks)")
+    shell.type("show total_clicks\r  by channel\r")
+    out = shell.until_prompt()
+    assert "expected" not in out and "error" not in out, out
+    assert re.search(r"search\s*\|\s*10", out) and re.search(r"social\s*\|\s*20", out), out
+    # The README's pipeline shape: no 2-row preview of `from sales` before the real result.
+    shell.type("from sales\r| where clicks > 15\r| select channel\r")
+    out = shell.until_prompt()
+    assert out.count(" row") == 1 and "(1 row)" in out and "search" not in out, out
+    assert shell.quit() == 0
+    entries = history_entries(ctx.history)
+    assert "show total_clicks\n  by channel" in entries, entries
+    assert "from sales\n| where clicks > 15\n| select channel" in entries, entries
+    assert "show total_clicks" not in entries and "from sales" not in entries, entries
+
+
+def test_bracketed_paste(ctx):
+    shell = ctx.start_loaded()
+    # The shell asks the terminal to mark pastes while a line is edited.
+    assert "\x1b[?2004h" in shell.transcript, repr(shell.transcript[-200:])
+    shell.line("metric total_clicks = sum(sales.clicks)")
+    # A marked paste ending with a line break runs at once; a pasted Tab is text, not completion.
+    shell.type("\x1b[200~show total_clicks\r\tby channel\r\x1b[201~")
+    out = shell.until_prompt()
+    assert "[200~" not in out and "[201~" not in out, out
+    assert "expected" not in out and "error" not in out, out
+    assert re.search(r"social\s*\|\s*20", out), out
+    # One without a final line break stays on the line to be edited, then runs as one.
+    shell.type("\x1b[200~from sales\r| where clicks > 15\x1b[201~")
+    shell.expect_exact("clicks > 15")
+    out = shell.line(" | select channel")
+    assert out.count(" row") == 1 and "social" in out and "search" not in out, out
 
 
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]

@@ -89,7 +89,11 @@ enum EditorKeys {
     /// on suspend and back in raw mode on resume (EL_SIGNAL); kill returns after the resume,
     /// and the prompt and line are drawn again below whatever the shell printed meanwhile.
     static func suspend(_ el: OpaquePointer?) -> UInt8 {
+        // The shell kpiq returns to must not get its pastes marked.
+        let marksPastes = LineEditor.owner(of: el)?.bracketedPaste ?? false
+        if marksPastes { Output.standardOutput.write("\u{1B}[?2004l") }
         kill(0, SIGTSTP)
+        if marksPastes { Output.standardOutput.write("\u{1B}[?2004h") }
         return code(CC_REDISPLAY)
     }
 }

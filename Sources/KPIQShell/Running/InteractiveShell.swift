@@ -50,6 +50,10 @@ public struct InteractiveShell {
                 } else {
                     pending = pending.isEmpty ? line : pending + "\n" + line
                 }
+                // Lines already waiting (a paste, or lines typed ahead) belong to the same
+                // block: read them all before deciding whether it is complete, so a block runs
+                // as `.read` runs the same text instead of each partial statement on its own.
+                if editor.hasPendingInput() { continue }
                 guard Self.isFinished(pending) else { continue }
                 let statement = pending
                 pending = ""
@@ -67,10 +71,14 @@ public struct InteractiveShell {
     }
 
     /// A dot command is one line; statements run once their brackets, strings and trailing
-    /// operators (`|`, `,`, `and`...) are closed.
+    /// operators (`|`, `,`, `and`...) are closed. In a block of several lines, what counts is
+    /// its end, split as a script is: the last dot command, or the statements after it.
     static func isFinished(_ text: String) -> Bool {
-        if isDotCommand(text) { return true }
-        return InputCompleteness.isComplete(text)
+        guard let last = SourceRunner.pieces(text, name: "input").last else { return true }
+        switch last {
+        case .command: return true
+        case .statements(let source): return InputCompleteness.isComplete(source.text)
+        }
     }
 
     static func isDotCommand(_ text: String) -> Bool {
