@@ -432,6 +432,34 @@ def test_bracketed_paste(ctx):
     assert out.count(" row") == 1 and "social" in out and "search" not in out, out
 
 
+def write_rows(ctx, name, count):
+    """A CSV of `count` rows (day, n) in the test's folder."""
+    with open(os.path.join(ctx.folder, name), "w") as f:
+        f.write("day,n\n")
+        for i in range(count):
+            f.write(f"2024-01-{i % 28 + 1:02d},{i}\n")
+
+
+def test_output_file_gets_every_row_and_no_timer(ctx):
+    write_rows(ctx, "rows.csv", 100)
+    shell = ctx.start_loaded()
+    shell.line('load "rows.csv" as rows')
+    shell.line(".timer on")
+    shell.line(".output out.txt")
+    out = shell.line("from rows")
+    # The run time is for the person at the terminal, not part of the data.
+    assert "Run Time" in out, out
+    shell.line(".output")
+    with open(os.path.join(ctx.folder, "out.txt")) as f:
+        saved = f.read()
+    assert "more rows" not in saved and "(100 rows)" in saved, saved
+    assert re.search(r"\| 99$", saved, re.M) and re.search(r"\| 50$", saved, re.M), saved
+    assert "Run Time" not in saved, saved
+    # The terminal still shows the middle left out.
+    out = shell.line("from rows")
+    assert "more rows" in out, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

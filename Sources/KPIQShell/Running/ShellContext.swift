@@ -65,6 +65,8 @@ public final class ShellContext {
         let result = mode == .csv || mode == .json ? result : result.withoutDetailColumns()
         switch mode {
         case .table:
+            // A file from `.output` is read later, not scrolled past: it gets every row.
+            let maxRows = output.path == nil ? self.maxRows : 0
             var text = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode).render(result)
             if let chart = result.chart {
                 do {
@@ -84,6 +86,12 @@ public final class ShellContext {
     /// Writes a confirmation ("loaded ...") where it belongs for the mode.
     func message(_ text: String) {
         if mode.isMachine { errors.write(text + "\n") } else { output.write(text + "\n") }
+    }
+
+    /// Writes a note for the person at the terminal (`.timer`'s run times): never into the
+    /// data, so to standard error when results go to a file or are for a program.
+    func note(_ text: String) {
+        if mode.isMachine || output.path != nil { errors.write(text + "\n") } else { output.write(text + "\n") }
     }
 
     func report(_ diagnostic: Diagnostic, source: SourceText?) {

@@ -89,7 +89,7 @@ public struct SourceRunner {
             case .message(let text): context.message(text)
             }
             if context.timer, index < outcome.timings.count {
-                context.message("Run Time: \(ValueFormatter.fixed(outcome.timings[index], decimals: 3)) s")
+                context.note("Run Time: \(ValueFormatter.fixed(outcome.timings[index], decimals: 3)) s")
             }
         }
         if let error = outcome.error {
