@@ -76,10 +76,10 @@ class Shell:
     def type(self, text):
         self.child.send(text)
 
-    def line(self, text):
+    def line(self, text, timeout=TIMEOUT):
         """Types a line, presses Enter, and returns what it printed up to the next prompt."""
         self.child.send(text + "\r")
-        return self.until_prompt()
+        return self.until_prompt(timeout)
 
     def until_prompt(self, timeout=TIMEOUT):
         """What was printed up to the next prompt at the start of a line (the shell turns
@@ -458,6 +458,26 @@ def test_output_file_gets_every_row_and_no_timer(ctx):
     # The terminal still shows the middle left out.
     out = shell.line("from rows")
     assert "more rows" in out, out
+
+
+def test_ctrl_c_stops_printing(ctx):
+    write_rows(ctx, "rows.csv", 200000)
+    shell = ctx.start_loaded()
+    out = shell.line('load "rows.csv" as rows', timeout=60)
+    assert "loaded `rows`" in out, out
+    shell.line("from rows", timeout=60)
+    shell.type(".last\r")
+    # Printing 200,000 rows takes seconds; Ctrl-C must end it and give the prompt back.
+    shell.expect_exact(".last")
+    time.sleep(0.5)
+    shell.control("c")
+    sent = time.monotonic()
+    out = shell.until_prompt(timeout=60)
+    assert time.monotonic() - sent < 3, f"the prompt came back {time.monotonic() - sent:.1f}s after Ctrl-C"
+    assert "(200,000 rows)" not in out and "printing stopped" in out, out[-500:]
+    # The shell goes on as before.
+    out = shell.line("from sales | select clicks")
+    assert "20" in out and "error" not in out, out
 
 
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]

@@ -252,6 +252,6 @@ public struct DotCommands {
     }
 
     private func show(_ result: QueryResult) {
-        context.output.write(context.render(result))
+        context.show(result)
     }
 }

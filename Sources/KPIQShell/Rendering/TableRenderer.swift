@@ -16,6 +16,9 @@ public struct TableRenderer {
     /// The terminal width; text columns are narrowed (widest first) to fit. Nil: no limit.
     public var terminalWidth: Int?
     public var unicode: Bool
+    /// Checked every few thousand rows: a result of millions of rows takes seconds to lay
+    /// out, and Ctrl-C must stop it (the caller then prints nothing of it).
+    public var isCancelled: () -> Bool = { false }
 
     public init(maxRows: Int = 40, maxColumnWidth: Int = 40, terminalWidth: Int? = nil, unicode: Bool = true) {
         self.maxRows = maxRows
@@ -32,14 +35,20 @@ public struct TableRenderer {
         let headers = table.names
         let decimals = Self.columnDecimals(result, rows: rows.compactMap { $0 })
         let labels = table.names.map(ValueFormatter.isLabelColumn)
-        let cells: [[String]] = rows.map { row in
-            guard let row else { return [] }
-            return table.columns.indices.map { c in
+        var cells: [[String]] = []
+        cells.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() {
+            if index % 4096 == 4095, isCancelled() { return out }
+            guard let row else {
+                cells.append([])
+                continue
+            }
+            cells.append(table.columns.indices.map { c in
                 let value = table.columns[c].scalar(at: row)
                 if case .int(let v) = value, result.formats[c] == nil, labels[c] { return String(v) }
                 return Self.cellText(ValueFormatter.format(value, type: table.columns[c].type,
                                                            format: result.formats[c], decimals: decimals[c]), unicode: unicode)
-            }
+            })
         }
         let rightAligned = table.columns.map { $0.type.isNumeric }
         // Only text is ever cut; a cut number or date would read as another value.
@@ -66,6 +75,7 @@ public struct TableRenderer {
         out += line(headers) + "\n"
         out += shown.map { String(repeating: "-", count: widths[$0] + 2) }.joined(separator: "+") + "\n"
         for (index, row) in rows.enumerated() {
+            if index % 4096 == 4095, isCancelled() { return out }
             if row != nil, index < cells.count, !cells[index].isEmpty {
                 out += line(cells[index]) + "\n"
             } else {

@@ -67,7 +67,10 @@ public final class ShellContext {
         case .table:
             // A file from `.output` is read later, not scrolled past: it gets every row.
             let maxRows = output.path == nil ? self.maxRows : 0
-            var text = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode).render(result)
+            var renderer = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode)
+            let cancel = self.cancel
+            renderer.isCancelled = { cancel.isCancelled }
+            var text = renderer.render(result)
             if let chart = result.chart {
                 do {
                     text += "\n" + (try ChartRenderer(width: min(terminalWidth ?? 80, 100), unicode: unicode).render(result, request: chart))
@@ -81,6 +84,16 @@ public final class ShellContext {
         case .markdown: return MachineFormats.markdown(result) + "\n"
         case .line: return MachineFormats.lines(result)
         }
+    }
+
+    /// Prints a result in the current mode. Ctrl-C (the cancellation token) stops laying it
+    /// out or printing it; returns false then, after saying so.
+    @discardableResult
+    func show(_ result: QueryResult) -> Bool {
+        let text = render(result)
+        if !cancel.isCancelled, output.write(text, stoppingWhen: { cancel.isCancelled }) { return true }
+        errors.write("printing stopped (Ctrl-C)\n")
+        return false
     }
 
     /// Writes a confirmation ("loaded ...") where it belongs for the mode.

@@ -85,7 +85,9 @@ public struct SourceRunner {
         for warning in outcome.warnings { context.report(warning, source: source) }
         for (index, output) in outcome.outputs.enumerated() {
             switch output {
-            case .result(let result): context.output.write(context.render(result))
+            case .result(let result):
+                // Ctrl-C while printing stops this result and those after it.
+                if !context.show(result) { return false }
             case .message(let text): context.message(text)
             }
             if context.timer, index < outcome.timings.count {
