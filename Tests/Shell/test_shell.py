@@ -480,6 +480,23 @@ def test_ctrl_c_stops_printing(ctx):
     assert "20" in out and "error" not in out, out
 
 
+def test_line_chart_one_series_from_zero_terminal_wide(ctx):
+    shell = ctx.start()
+    shell.line('load "sales.csv" as sales time day')
+    shell.line("metric total_clicks = sum(sales.clicks)")
+    shell.line(".asof 2024-01-20")
+    out = shell.line("show total_clicks over week during 2024-01 | chart line")
+    # The `partial` flag marks the running week; it does not make a second series.
+    assert "by partial" not in out and "true" in out, out
+    plot = [l for l in out.split("\n") if "┤" in l]
+    assert len(plot) == 10, out
+    # Non-negative data: the axis starts at 0, and the plot spreads over the 120 columns.
+    assert re.match(r"^\s+30 ┤", plot[0]) and re.match(r"^\s+0 ┤", plot[-1]), out
+    labels = [l for l in out.split("\n") if "2024-W01" in l and "2024-W03" in l]
+    assert labels and len(labels[0].rstrip()) > 85, out
+    assert max(len(l) for l in plot) > 30, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

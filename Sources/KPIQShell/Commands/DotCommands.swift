@@ -190,7 +190,7 @@ public struct DotCommands {
             }
             let request = ChartRequest(style: style, x: rest.first, y: Array(rest.dropFirst()))
             do {
-                context.output.write(try ChartRenderer(width: min(context.terminalWidth ?? 80, 100), unicode: context.unicode).render(result, request: request))
+                context.output.write(try ChartRenderer(width: context.terminalWidth ?? 80, unicode: context.unicode).render(result, request: request))
             } catch {
                 throw Failure(message: "\(error)")
             }

@@ -73,7 +73,7 @@ public final class ShellContext {
             var text = renderer.render(result)
             if let chart = result.chart {
                 do {
-                    text += "\n" + (try ChartRenderer(width: min(terminalWidth ?? 80, 100), unicode: unicode).render(result, request: chart))
+                    text += "\n" + (try ChartRenderer(width: terminalWidth ?? 80, unicode: unicode).render(result, request: chart))
                 } catch {
                     text += "(no chart: \(error))\n"
                 }
