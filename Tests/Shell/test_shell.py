@@ -497,6 +497,43 @@ def test_line_chart_one_series_from_zero_terminal_wide(ctx):
     assert max(len(l) for l in plot) > 30, out
 
 
+def test_keys_after_ctrl_r_ctrl_arrows_and_ctrl_u(ctx):
+    shell = ctx.start_loaded()
+    shell.line("from sales | select cost")
+    shell.line("from sales | select clicks")
+    # An arrow key ends the search and moves: nothing of its sequence is inserted.
+    for arrow in ["right", "left", "up"]:
+        shell.control("r")
+        shell.type("cos")
+        # libedit redraws only what changed, so the match cannot be read off the screen.
+        time.sleep(0.3)
+        shell.key(arrow)
+        if arrow == "up":
+            # Up ends the search and goes to the entry before the match.
+            shell.control("e")
+            out = shell.line("")
+            assert "error" not in out and "[A" not in out and "clicks" in out, out
+            continue
+        shell.control("e")
+        out = shell.line("")
+        assert "error" not in out and "1.5" in out, out
+    # Ctrl-Left moves to the start of the word before the cursor, Ctrl-Right after a word.
+    shell.type("from sales | select clicks")
+    shell.type("\x1b[1;5D")
+    shell.type("cost, ")
+    shell.type("\x1b[1;5C")
+    out = shell.line(", channel")
+    assert re.search(r"cost\s*\|\s*clicks\s*\|\s*channel", out) and "error" not in out, out
+    # Ctrl-U deletes from the cursor back to the start of the line, not the whole line.
+    shell.type("select nothing | channel")
+    for _ in range(7):
+        shell.key("left")
+    shell.control("u")
+    shell.control("a")
+    out = shell.line("from sales | select cost, ")
+    assert re.search(r"cost\s*\|\s*channel", out) and "error" not in out, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -6,7 +6,9 @@ import Darwin
 import CEditLine
 
 /// The editor functions kpiq adds to libedit and the keys bound to them: Tab completes,
-/// Ctrl-C discards the line, Ctrl-Z suspends, Ctrl-R searches history backwards.
+/// Ctrl-C discards the line, Ctrl-Z suspends, Ctrl-R searches history backwards (arrow keys
+/// during the search are sorted out in `TerminalInput`), Ctrl-U deletes to the line's start,
+/// Ctrl-Left and Ctrl-Right move by words.
 ///
 /// Signals are off while editing (`EL_SETTY -d -isig`): libedit forces ISIG on and retries
 /// the first interrupted read, so a SIGINT handler alone would need Ctrl-C twice.
@@ -28,6 +30,13 @@ enum EditorKeys {
         kpiq_el_bind(el, "^C", "kpiq-cancel")
         kpiq_el_bind(el, "^Z", "kpiq-suspend")
         kpiq_el_bind(el, "^R", "em-inc-search-prev")
+        // Ctrl-U deletes back to the start of the line, as in readline and the terminal's
+        // own line mode (libedit's emacs map kills the whole line).
+        kpiq_el_bind(el, "^U", "vi-kill-line-prev")
+        // Ctrl-Left and Ctrl-Right move by words. libedit knows no sequences with modifiers
+        // and would insert their tails (`5D`): xterm's and rxvt's forms.
+        for left in ["\\e[1;5D", "\\e[5D", "\\eOd"] { kpiq_el_bind(el, left, "ed-prev-word") }
+        for right in ["\\e[1;5C", "\\e[5C", "\\eOc"] { kpiq_el_bind(el, right, "em-next-word") }
         if vi {
             kpiq_el_bind_command_map(el, "^C", "kpiq-cancel")
             kpiq_el_bind_command_map(el, "^Z", "kpiq-suspend")
