@@ -534,6 +534,26 @@ def test_keys_after_ctrl_r_ctrl_arrows_and_ctrl_u(ctx):
     assert re.search(r"cost\s*\|\s*channel", out) and "error" not in out, out
 
 
+def test_tilde_expands_to_home(ctx):
+    shutil.copy(os.path.join(ctx.folder, "sales.csv"), os.path.join(ctx.home, "home_sales.csv"))
+    with open(os.path.join(ctx.home, "script.kpi"), "w") as f:
+        f.write("from home | select channel\n")
+    shell = ctx.start()
+    out = shell.line('load "~/home_sales.csv" as home')
+    assert "loaded `home`" in out, out
+    out = shell.line(".read ~/script.kpi")
+    assert "social" in out and "error" not in out, out
+    out = shell.line(".export ~/exported.csv")
+    assert "error" not in out and os.path.exists(os.path.join(ctx.home, "exported.csv")), out
+    out = shell.line('export "~/statement.csv"')
+    assert "error" not in out and os.path.exists(os.path.join(ctx.home, "statement.csv")), out
+    shell.line(".output ~/out.txt")
+    shell.line("from home | select clicks")
+    shell.line(".output")
+    with open(os.path.join(ctx.home, "out.txt")) as f:
+        assert "clicks" in f.read()
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -69,8 +69,10 @@ public final class Session {
         let cancel: CancellationToken?
         let progress: LoadProgress?
 
+        /// `~` expanded, then a relative path taken from `baseDirectory`.
         func resolve(_ path: String) -> String {
-            guard let baseDirectory, !path.hasPrefix("/"), !path.hasPrefix("~") else { return path }
+            let path = HomePath.expanded(path)
+            guard let baseDirectory, !path.hasPrefix("/") else { return path }
             return baseDirectory + "/" + path
         }
     }

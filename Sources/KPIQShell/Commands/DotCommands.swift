@@ -246,7 +246,9 @@ public struct DotCommands {
         }
     }
 
+    /// `~` expanded, then a relative path taken from the script's folder.
     private func resolve(_ path: String) -> String {
+        let path = HomePath.expanded(path)
         guard let base = context.baseDirectory, !path.hasPrefix("/") else { return path }
         return base + "/" + path
     }
