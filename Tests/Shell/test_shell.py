@@ -554,6 +554,36 @@ def test_tilde_expands_to_home(ctx):
         assert "clicks" in f.read()
 
 
+def cells(text):
+    """Terminal cells `text` takes: wide (CJK) and emoji characters two, combining marks none."""
+    import unicodedata
+    total = 0
+    for ch in text:
+        if unicodedata.combining(ch) or ch == "\ufe0f":
+            continue
+        total += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return total
+
+
+def test_wide_characters_align_and_control_characters_are_escaped(ctx):
+    with open(os.path.join(ctx.folder, "wide.csv"), "w") as f:
+        f.write("name,n\n東京,1\nabc,22\n😀 smile,3\ne\u0301cole,4\n\"\x1b[31mred\x1b[0m\",5\n")
+    shell = ctx.start()
+    shell.line('load "wide.csv" as wide')
+    shell.child.send("from wide\r")
+    shell.expect_regex(NEW_PROMPT)
+    raw = shell.child.before
+    # The data's ESC never reaches the terminal; it is shown as an escape.
+    assert "\x1b[31m" not in raw, repr(raw)
+    out = plain(raw)
+    assert "\\e[31mred\\e[0m" in out, out
+    rows = [l for l in out.split("\n") if "|" in l]
+    assert len(rows) == 6, out
+    # Every `|` sits in the same terminal column as the header's.
+    bars = {cells(l[:l.index("|")]) for l in rows}
+    assert len(bars) == 1, "\n".join(f"{cells(l[:l.index('|')]):3d} {l}" for l in rows)
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -30,9 +30,9 @@ public struct TableRenderer {
     public func render(_ result: QueryResult) -> String {
         let table = result.table
         var out = ""
-        if let title = result.title { out += title + "\n" }
+        if let title = result.title { out += TerminalText.visible(title, keepingLayout: true) + "\n" }
         let rows = visibleRows(table.rowCount)
-        let headers = table.names
+        let headers = table.names.map { Self.cellText($0, unicode: unicode) }
         let decimals = Self.columnDecimals(result, rows: rows.compactMap { $0 })
         let labels = table.names.map(ValueFormatter.isLabelColumn)
         var cells: [[String]] = []
@@ -90,7 +90,7 @@ public struct TableRenderer {
             out += "(\(left.count) more column\(left.count == 1 ? "" : "s") not shown, too wide for the terminal: \(left.joined(separator: ", ")); "
                 + "use `select`, `.mode line` or a wider window)\n"
         }
-        for note in result.notes { out += note + "\n" }
+        for note in result.notes { out += TerminalText.visible(note, keepingLayout: true) + "\n" }
         return out
     }
 
@@ -103,10 +103,11 @@ public struct TableRenderer {
         }
     }
 
-    /// Text fit for one table cell: line breaks and tabs shown as escapes.
+    /// Text fit for one table cell: line breaks, tabs and other control characters (an ESC
+    /// in a CSV field) shown as escapes, so a row stays one line and the terminal is not
+    /// driven by the data.
     static func cellText(_ text: String, unicode: Bool) -> String {
-        guard text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) else { return text }
-        return text.replacing("\r\n", with: "\\n").replacing("\n", with: "\\n").replacing("\r", with: "\\r").replacing("\t", with: "\\t")
+        TerminalText.visible(text.replacing("\r\n", with: "\n"))
     }
 
     /// Row numbers to show; nil marks where hidden rows are left out. `maxRows` of 0 or less
@@ -135,10 +136,11 @@ public struct TableRenderer {
     func truncate(_ text: String, to width: Int) -> String {
         guard displayWidth(text) > width else { return text }
         let ellipsis = unicode ? "…" : "~"
-        return String(text.prefix(max(0, width - 1))) + ellipsis
+        return TerminalText.prefix(text, cells: max(0, width - 1)) + ellipsis
     }
 
-    func displayWidth(_ text: String) -> Int { text.count }
+    /// Terminal cells, not characters: a CJK character or an emoji takes two.
+    func displayWidth(_ text: String) -> Int { TerminalText.width(text) }
 }
 
 extension String {

@@ -90,7 +90,11 @@ public final class ShellContext {
     /// out or printing it; returns false then, after saying so.
     @discardableResult
     func show(_ result: QueryResult) -> Bool {
-        let text = render(result)
+        var text = render(result)
+        // Tables escape control characters cell by cell; other formats keep the data as it
+        // is for files and programs, but a terminal must not be driven by it (an ESC in a
+        // field would recolour it).
+        if output.isTerminal { text = TerminalText.visible(text, keepingLayout: true) }
         if !cancel.isCancelled, output.write(text, stoppingWhen: { cancel.isCancelled }) { return true }
         errors.write("printing stopped (Ctrl-C)\n")
         return false
