@@ -584,6 +584,26 @@ def test_wide_characters_align_and_control_characters_are_escaped(ctx):
     assert len(bars) == 1, "\n".join(f"{cells(l[:l.index('|')]):3d} {l}" for l in rows)
 
 
+def test_settings_read_back_and_percent_places(ctx):
+    shell = ctx.start()
+    assert re.search(r"^table$", shell.line(".mode"), re.M)
+    assert re.search(r"^off$", shell.line(".timer"), re.M)
+    shell.line(".maxrows 12")
+    assert re.search(r"^12$", shell.line(".maxrows"), re.M)
+    assert re.search(r"^40$", shell.line(".maxwidth"), re.M)
+    out = shell.line(".show")
+    for setting in [r"mode: table", r"timer: off", r"maxrows: 12", r"maxwidth: 40", r"asof: \d{4}-\d\d-\d\d", r"output: "]:
+        assert re.search(r"^\s*" + setting, out, re.M), out
+    assert "error" not in out, out
+    # A column of percentages has one number of places.
+    with open(os.path.join(ctx.folder, "rates.csv"), "w") as f:
+        f.write("src,hits,visits\nx,16,1000\ny,35,1000\nz,8,1000\n")
+    shell.line('load "rates.csv" as rates')
+    shell.line("metric rate = sum(rates.hits) / sum(rates.visits) as percent")
+    out = shell.line("show rate by src")
+    assert "1.60%" in out and "3.50%" in out and "0.80%" in out, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -17,10 +17,11 @@ public struct DotCommands {
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
-        ("mode", "table|csv|json|markdown|line", "how results are printed"),
-        ("timer", "on|off", "print the wall time of each statement"),
-        ("maxrows", "N", "rows shown before the middle of a result is left out (0: all)"),
-        ("maxwidth", "N", "widest column, in characters, before text is cut"),
+        ("mode", "[table|csv|json|markdown|line]", "how results are printed"),
+        ("timer", "[on|off]", "print the wall time of each statement"),
+        ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
+        ("maxwidth", "[N]", "widest column, in characters, before text is cut"),
+        ("show", "", "every setting and its value (a setting's command alone shows one)"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
         ("export", "FILE", "write the last result to a CSV file"),
@@ -159,6 +160,16 @@ public struct DotCommands {
                 context.session.settings.asOf = day
             }
             context.message("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))")
+        case _ where arguments.isEmpty && ["mode", "timer", "maxrows", "maxwidth"].contains(name):
+            // A setting's command alone says its value.
+            context.output.write(settingText(name) + "\n")
+        case "show":
+            try require(arguments, 0, ".show")
+            let names = ["mode", "timer", "maxrows", "maxwidth", "asof", "output"]
+            let width = names.map(\.count).max() ?? 0
+            for name in names {
+                context.output.write(String(repeating: " ", count: width - name.count) + name + ": " + settingText(name) + "\n")
+            }
         case "mode":
             try require(arguments, 1, ".mode table|csv|json|markdown|line")
             guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
@@ -235,6 +246,20 @@ public struct DotCommands {
             var hint = "commands: " + names.map { "." + $0 }.joined(separator: " ")
             if let near = EditDistance.closest(to: name, among: names) { hint = "did you mean `.\(near)`?" }
             throw Failure(message: "unknown command `.\(name)`", hint: hint)
+        }
+    }
+
+    /// A setting's current value as its command takes it.
+    private func settingText(_ name: String) -> String {
+        switch name {
+        case "mode": return context.mode.rawValue
+        case "timer": return context.timer ? "on" : "off"
+        case "maxrows": return context.maxRows == Int.max ? "0" : String(context.maxRows)
+        case "maxwidth": return String(context.maxWidth)
+        case "asof":
+            return CivilCalendar.formatDate(context.session.settings.effectiveAsOf) + (context.session.settings.asOf == nil ? " (today)" : "")
+        case "output": return context.output.path ?? "the terminal (standard output)"
+        default: return ""
         }
     }
 

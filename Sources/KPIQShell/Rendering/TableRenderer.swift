@@ -94,11 +94,15 @@ public struct TableRenderer {
         return out
     }
 
-    /// Decimal places per column (plain decimals only), from the rows shown.
+    /// Decimal places per column (plain decimals and percentages), from the rows shown.
     static func columnDecimals(_ result: QueryResult, rows: [Int]) -> [Int?] {
         result.table.columns.indices.map { c in
             let column = result.table.columns[c]
-            guard column.type == .decimal, result.formats[c] == nil || result.formats[c] == .number else { return nil }
+            let format = result.formats[c]
+            if column.type.isNumeric, format == .percent || format == .percentPoints {
+                return ValueFormatter.percentDecimals(for: rows.compactMap { column.scalar(at: $0).doubleValue })
+            }
+            guard column.type == .decimal, format == nil || format == .number else { return nil }
             return ValueFormatter.decimals(for: rows.compactMap { column.scalar(at: $0).doubleValue })
         }
     }
