@@ -26,7 +26,7 @@ struct KPIQCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var bench: Int?
 
-    @Argument(help: "kpiq scripts to run, in order.")
+    @Argument(help: "kpiq scripts to run, in order; data files (.csv, .tsv, .psv, .tab) are loaded, and without scripts the prompt opens on them.")
     var files: [String] = []
 
     func run() throws {

@@ -47,9 +47,9 @@ def plain(text):
 class Shell:
     """One run of kpiq in a pseudo-terminal, in the test's folder."""
 
-    def __init__(self, binary, folder, env):
+    def __init__(self, binary, folder, env, args=()):
         self.child = pexpect.spawn(
-            binary, [], cwd=folder, env=env, encoding="utf-8", codec_errors="replace",
+            binary, list(args), cwd=folder, env=env, encoding="utf-8", codec_errors="replace",
             dimensions=(40, 120), timeout=TIMEOUT)
         self.transcript = ""
         self.expect_exact("Ctrl-D to leave")
@@ -130,8 +130,8 @@ class Context:
         }
         self.shells = []
 
-    def start(self):
-        shell = Shell(self.binary, self.folder, self.env)
+    def start(self, *args):
+        shell = Shell(self.binary, self.folder, self.env, args)
         self.shells.append(shell)
         return shell
 
@@ -602,6 +602,40 @@ def test_settings_read_back_and_percent_places(ctx):
     shell.line("metric rate = sum(rates.hits) / sum(rates.visits) as percent")
     out = shell.line("show rate by src")
     assert "1.60%" in out and "3.50%" in out and "0.80%" in out, out
+
+
+def test_habits_from_other_shells(ctx):
+    shell = ctx.start()
+    # The banner says in two lines how to start.
+    banner = [l for l in plain(shell.transcript).split("\n") if l.strip()][:2]
+    assert 'load "file.csv"' in banner[0] and ".help" in banner[1] and "Ctrl-D" in banner[1], banner
+    out = shell.line('load "sales.csv"')
+    assert "loaded `sales`" in out, out
+    out = shell.line("help")
+    assert "Commands:" in out and "error" not in out, out
+    out = shell.line("\\d")
+    assert "sales" in out and "error" not in out, out
+    out = shell.line("\\d sales")
+    assert "clicks" in out and "error" not in out, out
+    out = shell.line(".tables")
+    assert "sales" in out and "error" not in out, out
+    out = shell.line("select * from sales")
+    assert "kpiq reads `from sales | ...`" in out, out
+    for word in ["exit", "quit", "\\q"]:
+        leaving = ctx.start()
+        leaving.child.send(word + "\r")
+        leaving.child.expect(pexpect.EOF, timeout=TIMEOUT)
+        leaving.child.close()
+        assert leaving.child.exitstatus == 0, (word, plain(leaving.child.before))
+
+
+def test_data_file_argument_opens_the_prompt_on_it(ctx):
+    shell = ctx.start("sales.csv")
+    banner = plain(shell.transcript)
+    assert "loaded `sales`" in banner and "`sales` is loaded" in banner, banner
+    out = shell.line("from sales | select clicks")
+    assert "20" in out and "error" not in out, out
+    assert shell.quit() == 0
 
 
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]

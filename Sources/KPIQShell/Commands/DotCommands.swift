@@ -11,7 +11,7 @@ public struct DotCommands {
     /// Every command with its arguments and a line of help.
     public static let all: [(name: String, arguments: String, help: String)] = [
         ("help", "[topic]", "this list, or help on a topic (load, pipelines, functions, metrics, show, formats)"),
-        ("datasets", "", "loaded datasets: rows, columns, memory"),
+        ("datasets", "", "loaded datasets: rows, columns, memory (also .tables, \\d)"),
         ("schema", "NAME", "columns of a dataset: type, nulls, distinct values, examples"),
         ("metrics", "", "defined metrics with their formulas and formats"),
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
@@ -27,7 +27,7 @@ public struct DotCommands {
         ("export", "FILE", "write the last result to a CSV file"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
-        ("quit", "", "leave (also .exit, or Ctrl-D)"),
+        ("quit", "", "leave (also .exit, exit, quit, \\q, or Ctrl-D)"),
     ]
 
     /// Runs one command line (starting with `.`). Returns false on an error.
@@ -125,7 +125,7 @@ public struct DotCommands {
         switch name {
         case "help":
             context.output.write(HelpText.text(topic: arguments.first))
-        case "datasets":
+        case "datasets", "tables":
             show(QueryResult(table: context.session.datasetsTable()))
         case "schema":
             if arguments.isEmpty {

@@ -57,7 +57,17 @@ public enum CommandLineRunner {
             if !runner.run(command, name: "-c") { return status(context) }
             if context.quitRequested { return 0 }
         }
+        var scripts = 0
         for file in options.files {
+            if Self.isDataFile(file) {
+                // `kpiq data.csv` loads the file and opens the prompt on it, as `duckdb
+                // file` or `sqlite3 file` do, instead of reading the data as a script.
+                context.baseDirectory = nil
+                let quoted = file.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+                if !runner.run("load \"\(quoted)\"", name: file) { return status(context) }
+                continue
+            }
+            scripts += 1
             guard let text = FileText.read(file) else {
                 context.errors.write("error: cannot read script `\(file)`: \(FileText.lastError())\n")
                 return 2
@@ -66,7 +76,7 @@ public enum CommandLineRunner {
             if !runner.run(text, name: file) { return status(context) }
             if context.quitRequested { return 0 }
         }
-        if options.commands.isEmpty, options.files.isEmpty {
+        if options.commands.isEmpty, scripts == 0 {
             if isatty(0) == 1 {
                 return InteractiveShell(context: context).run()
             }
@@ -75,6 +85,12 @@ public enum CommandLineRunner {
             if !runner.run(text, name: "<stdin>") { return status(context) }
         }
         return 0
+    }
+
+    /// A data file (loaded) rather than a script (run): by its extension.
+    static func isDataFile(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return [".csv", ".tsv", ".psv", ".tab"].contains { lower.hasSuffix($0) }
     }
 
     private static func status(_ context: ShellContext) -> Int32 {

@@ -15,8 +15,7 @@ public struct InteractiveShell {
     }
 
     public func run() -> Int32 {
-        let dash = context.unicode ? "—" : "-"
-        context.output.write("\(KPIQVersion.description) \(dash) type .help for help, Ctrl-D to leave\n")
+        context.output.write(Self.banner(datasets: context.session.datasetNames, unicode: context.unicode))
         guard let history = CommandHistory(path: CommandHistory.defaultPath()),
             let editor = LineEditor(program: "kpiq", history: history)
         else {
@@ -70,6 +69,19 @@ public struct InteractiveShell {
         return 0
     }
 
+    /// Two lines: how to start (load a file, or query the one loaded from the command line),
+    /// and how to get help and leave.
+    static func banner(datasets: [String], unicode: Bool) -> String {
+        let dash = unicode ? "—" : "-"
+        let start: String
+        if let name = datasets.last {
+            start = "`\(name)` is loaded: try `from \(name) | group ...`, `.schema \(name)` or `show METRIC by COLUMN`"
+        } else {
+            start = "start with `load \"file.csv\"`, then `from file | ...` or `show METRIC by COLUMN`"
+        }
+        return "\(KPIQVersion.description) \(dash) \(start)\n.help for help (.help pipelines, .help show), Ctrl-D to leave\n"
+    }
+
     /// A dot command is one line; statements run once their brackets, strings and trailing
     /// operators (`|`, `,`, `and`...) are closed. In a block of several lines, what counts is
     /// its end, split as a script is: the last dot command, or the statements after it.
@@ -83,7 +95,7 @@ public struct InteractiveShell {
 
     static func isDotCommand(_ text: String) -> Bool {
         let trimmed = text.drop { $0 == " " || $0 == "\t" }
-        return trimmed.hasPrefix(".") && trimmed.dropFirst().first?.isLetter == true
+        return trimmed.hasPrefix(".") && trimmed.dropFirst().first?.isLetter == true || SourceRunner.habitCommand(trimmed) != nil
     }
 
     static func startsWithStep(_ line: String) -> Bool {
