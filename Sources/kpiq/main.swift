@@ -6,10 +6,14 @@ struct KPIQCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpiq",
         abstract: "A query language and shell for marketing KPIs over CSV exports.",
+        // One line per paragraph: the help is wrapped to the terminal's width, and a line
+        // break inside a sentence would end a wrapped line mid-phrase.
         discussion: """
-            With no FILE and no -c, opens the interactive shell (or, when standard input is not a
-            terminal, runs it as a script). Scripts stop at the first error.
-            Exit status: 0 success, 1 an error in a statement, 2 bad arguments or unreadable
+            With no FILE and no -c, opens the interactive shell (or, when standard input is not a \
+            terminal, runs it as a script). A data file (.csv, .tsv) is loaded and the shell opens \
+            on it. Scripts stop at the first error.
+
+            Exit status: 0 success, 1 an error in a statement, 2 bad arguments or an unreadable \
             script, 130 interrupted.
             """,
         version: KPIQVersion.description)

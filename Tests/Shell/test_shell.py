@@ -638,6 +638,59 @@ def test_data_file_argument_opens_the_prompt_on_it(ctx):
     assert shell.quit() == 0
 
 
+def write_big(ctx, name="big.csv", blocks=250):
+    """About 70 MB: 10,000 rows a block."""
+    path = os.path.join(ctx.folder, name)
+    block = "".join(f"2024-01-{i % 28 + 1:02d},ch{i % 50},{i % 1000},{i % 977}.5\n" for i in range(10000))
+    with open(path, "w") as f:
+        f.write("day,channel,clicks,cost\n")
+        for _ in range(blocks):
+            f.write(block)
+
+
+def test_small_things(ctx):
+    # `kpiq --help` wraps at the terminal's width, not inside its own lines.
+    child = pexpect.spawn(ctx.binary, ["--help"], env=dict(ctx.env, COLUMNS="80"), encoding="utf-8",
+                          dimensions=(40, 80), timeout=TIMEOUT)
+    child.expect(pexpect.EOF)
+    text = plain(child.before)
+    discussion = text.split("USAGE:")[0].split("\n")[2:]
+    short = [l for l in discussion if l.strip() and len(l) < 60 and not l.rstrip().endswith(".")]
+    assert not short, "lines cut mid-phrase:\n" + text
+    # One row is a row.
+    with open(os.path.join(ctx.folder, "one.csv"), "w") as f:
+        f.write("a\n1\n")
+    shell = ctx.start()
+    out = shell.line('load "one.csv" as one')
+    assert "loaded `one`: 1 row, 1 column" in out, out
+    shell.line("from one")
+    out = shell.line(".export one_out.csv")
+    assert "exported 1 row to" in out, out
+    out = shell.line('export "one_again.csv"')
+    assert "exported 1 row to" in out, out
+
+
+def test_cancel_and_progress_messages(ctx):
+    write_big(ctx)
+    shell = ctx.start()
+    # A whole load: its progress never sits at 99% (the end is said as finishing).
+    out = shell.line('load "big.csv" as big', timeout=120)
+    assert "loaded `big`" in out, out
+    progress = re.findall(r"loading: ([^\r\n\x1b]*)", shell.child.before)
+    if not progress:
+        raise Skip("the load was too quick to show its progress")
+    assert not any(p.startswith("99%") for p in progress), progress
+    # A cancelled load does not underline its statement.
+    shell.type('load "big.csv" as again\r')
+    time.sleep(1.0)
+    shell.control("c")
+    index = shell.expect_regex([r"error: cancelled", r"loaded `again`"], timeout=60)
+    if index != 0:
+        raise Skip("the load finished before Ctrl-C")
+    out = shell.until_prompt()
+    assert "^^^" not in out and "-->" not in out, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -219,7 +219,8 @@ public struct DotCommands {
             } catch let error as CSVWriter.WriteError {
                 throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
             }
-            context.message("exported \(ValueFormatter.grouped(Int64(result.table.rowCount))) rows to \(arguments[0])")
+            let rows = result.table.rowCount
+            context.message("exported \(ValueFormatter.grouped(Int64(rows))) row\(rows == 1 ? "" : "s") to \(arguments[0])")
         case "read":
             try require(arguments, 1, ".read FILE")
             let path = resolve(arguments[0])
