@@ -27,6 +27,12 @@ struct KPIQCommand: ParsableCommand {
     @Option(name: .long, help: "The date `today` and relative ranges count from (YYYY-MM-DD).")
     var asof: String?
 
+    @Option(name: .long, help: "A start-up file to run first, instead of ~/.kpiqrc (which runs when the prompt opens).")
+    var `init`: String?
+
+    @Flag(name: .customLong("no-init"), help: "Run no start-up file.")
+    var noInit = false
+
     @Option(name: .long, help: .hidden)
     var bench: Int?
 
@@ -34,7 +40,8 @@ struct KPIQCommand: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files)
+        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files,
+                                         initFile: `init`, noInit: noInit)
         let status = CommandLineRunner.run(options)
         if status != 0 { throw ExitCode(status) }
     }

@@ -691,6 +691,31 @@ def test_cancel_and_progress_messages(ctx):
     assert "^^^" not in out and "-->" not in out, out
 
 
+def test_start_up_file(ctx):
+    import subprocess
+    with open(os.path.join(ctx.home, ".kpiqrc"), "w") as f:
+        f.write(".maxrows 5\n")
+    shell = ctx.start()
+    assert re.search(r"^5$", shell.line(".maxrows"), re.M)
+    shell = ctx.start("--no-init")
+    assert re.search(r"^40$", shell.line(".maxrows"), re.M)
+    with open(os.path.join(ctx.folder, "other.kpi"), "w") as f:
+        f.write(".maxrows 7\n")
+    shell = ctx.start("--init", "other.kpi")
+    assert re.search(r"^7$", shell.line(".maxrows"), re.M)
+    # Scripts and -c give the same output everywhere: ~/.kpiqrc is for the prompt.
+    result = subprocess.run([ctx.binary, "-c", ".maxrows"], cwd=ctx.folder, env=ctx.env,
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.stdout.strip() == "40", result
+    # A mistake in the start-up file is reported; the prompt opens anyway.
+    with open(os.path.join(ctx.home, ".kpiqrc"), "w") as f:
+        f.write("frob\n.maxrows 9\n")
+    shell = ctx.start()
+    assert "error" in plain(shell.transcript), plain(shell.transcript)
+    out = shell.line("from sales")
+    assert "unknown dataset" in out, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -17,13 +17,20 @@ public struct CommandLineOptions {
     public var asOf: String?
     public var benchRepetitions: Int?
     public var files: [String]
+    /// `--init FILE`: a start-up file run first, instead of `~/.kpiqrc`.
+    public var initFile: String?
+    /// `--no-init`: no start-up file.
+    public var noInit: Bool
 
-    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String]) {
+    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String],
+                initFile: String? = nil, noInit: Bool = false) {
         self.commands = commands
         self.format = format
         self.asOf = asOf
         self.benchRepetitions = benchRepetitions
         self.files = files
+        self.initFile = initFile
+        self.noInit = noInit
     }
 }
 
@@ -52,6 +59,24 @@ public enum CommandLineRunner {
             return BenchmarkRunner(context: context, repetitions: repetitions).run(scriptPath: script)
         }
         let runner = SourceRunner(context: context)
+        let scriptCount = options.files.filter { !Self.isDataFile($0) }.count
+        let interactive = options.commands.isEmpty && scriptCount == 0 && isatty(0) == 1
+        // The start-up file: `--init FILE` in any mode; `~/.kpiqrc` (as `.psqlrc`,
+        // `.duckdbrc`) only when the prompt opens, so scripts give the same output everywhere.
+        if !options.noInit, let path = options.initFile ?? (interactive ? Self.defaultInitFile() : nil) {
+            if let text = FileText.read(path) {
+                context.baseDirectory = FileText.directory(of: path)
+                let ok = runner.run(text, name: path)
+                context.baseDirectory = nil
+                // At the prompt a mistake in the start-up file is reported and the prompt
+                // opens anyway; a script must not run on a half-done setup.
+                if !ok, !interactive { return status(context) }
+                if context.quitRequested { return 0 }
+            } else if options.initFile != nil {
+                context.errors.write("error: cannot read start-up file `\(path)`: \(FileText.lastError())\n")
+                return 2
+            }
+        }
         for command in options.commands {
             context.baseDirectory = nil
             if !runner.run(command, name: "-c") { return status(context) }
@@ -85,6 +110,13 @@ public enum CommandLineRunner {
             if !runner.run(text, name: "<stdin>") { return status(context) }
         }
         return 0
+    }
+
+    /// `~/.kpiqrc` when it exists.
+    static func defaultInitFile() -> String? {
+        guard let home = CommandHistory.environment("HOME"), !home.isEmpty else { return nil }
+        let path = (home.hasSuffix("/") ? home : home + "/") + ".kpiqrc"
+        return access(path, F_OK) == 0 ? path : nil
     }
 
     /// A data file (loaded) rather than a script (run): by its extension.
