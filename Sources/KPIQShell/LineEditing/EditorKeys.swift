@@ -34,9 +34,13 @@ enum EditorKeys {
         // own line mode (libedit's emacs map kills the whole line).
         kpiq_el_bind(el, "^U", "vi-kill-line-prev")
         // Ctrl-Left and Ctrl-Right move by words. libedit knows no sequences with modifiers
-        // and would insert their tails (`5D`): xterm's and rxvt's forms.
-        for left in ["\\e[1;5D", "\\e[5D", "\\eOd"] { kpiq_el_bind(el, left, "ed-prev-word") }
-        for right in ["\\e[1;5C", "\\e[5C", "\\eOc"] { kpiq_el_bind(el, right, "em-next-word") }
+        // and would insert their tails (`5D`): xterm's and rxvt's forms. Not in vi mode:
+        // binding a sequence that starts with ESC in the insert map makes ESC wait for the
+        // rest of it instead of switching to command mode.
+        if !vi {
+            for left in ["\\e[1;5D", "\\e[5D", "\\eOd"] { kpiq_el_bind(el, left, "ed-prev-word") }
+            for right in ["\\e[1;5C", "\\e[5C", "\\eOc"] { kpiq_el_bind(el, right, "em-next-word") }
+        }
         if vi {
             kpiq_el_bind_command_map(el, "^C", "kpiq-cancel")
             kpiq_el_bind_command_map(el, "^Z", "kpiq-suspend")
