@@ -716,6 +716,28 @@ def test_start_up_file(ctx):
     assert "unknown dataset" in out, out
 
 
+def test_two_shells_share_the_history_file(ctx):
+    first = ctx.start_loaded()
+    second = ctx.start_loaded()
+    first.line("from sales | select clicks")
+    second.line("from sales | select cost")
+    out = first.line("from sales | select channel")
+    assert "social" in out, out
+    # The first shell reads what the second appended: two entries up is its statement.
+    first.key("up")
+    first.key("up")
+    time.sleep(0.3)
+    out = first.line("")
+    assert re.search(r"^\s*cost\s*$", out, re.M) and "1.5" in out, out
+    assert first.quit() == 0 and second.quit() == 0
+    entries = history_entries(ctx.history)
+    for statement in ["from sales | select clicks", "from sales | select cost", "from sales | select channel"]:
+        assert statement in entries, entries
+    # Each statement once, in the order they ran (the load twice: two shells typed it, and the
+    # rerun of `select cost` from history is a new entry).
+    assert entries.count("from sales | select clicks") == 1, entries
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -33,6 +33,8 @@ public struct InteractiveShell {
             return completer.complete(pending.isEmpty ? before : pending + "\n" + before)
         }
         while !context.quitRequested {
+            // Up and Ctrl-R also find what other shells sharing the history file ran.
+            if pending.isEmpty { history.readOthers() }
             switch editor.read(prompt: pending.isEmpty ? Self.prompt : Self.continuationPrompt) {
             case .end:
                 // libedit has echoed `^D`; leave on a fresh line.
