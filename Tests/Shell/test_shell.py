@@ -738,6 +738,49 @@ def test_two_shells_share_the_history_file(ctx):
     assert entries.count("from sales | select clicks") == 1, entries
 
 
+def test_wide_results_keep_values_whole(ctx):
+    names = [f"column_{i:02d}" for i in range(12)]
+    with open(os.path.join(ctx.folder, "wide_table.csv"), "w") as f:
+        f.write(",".join(names) + "\n")
+        for r in range(3):
+            f.write(",".join(f"organic_{r}_{i:02d}" for i in range(12)) + "\n")
+    shell = ctx.start()
+    shell.child.setwinsize(30, 80)
+    shell.line('load "wide_table.csv" as wide')
+    out = shell.line("from wide")
+    lines = [l for l in out.split("\n") if l.strip()]
+    table = [l for l in lines if "|" in l]
+    # Values stay whole; the middle columns give way, marked, and the last column stays.
+    assert "organic_0_00" in out and "organic_0_11" in out and "column_11" in out, out
+    assert not re.search(r"organ[^|]{0,6}…", out), out
+    assert all(" … " in l for l in table), out
+    assert all(cells(l) <= 80 for l in lines), out
+    # A description is never cut: a long formula and every metric are shown whole.
+    formula = " + ".join(f"count_distinct(wide.column_{i:02d})" for i in range(2)) + " / count(wide) * 100 - 1 + 2 - 3 + 4 - 5 + 6"
+    shell.line(f"metric very_long_metric_name_for_a_test = {formula}")
+    out = shell.line(".metrics")
+    assert formula in out.replace("\n", ""), out
+    assert "more rows" not in out, out
+
+
+def test_pager(ctx):
+    write_rows(ctx, "rows.csv", 100)
+    env = dict(ctx.env, PAGER="cat > paged.txt")
+    shell = Shell(ctx.binary, ctx.folder, env)
+    ctx.shells.append(shell)
+    assert re.search(r"^off$", shell.line(".pager"), re.M)
+    shell.line('load "rows.csv" as rows')
+    shell.line(".pager on")
+    out = shell.line("from rows | sort n")
+    # Taller than the 40-row screen: the pager got it all, the screen none of it.
+    with open(os.path.join(ctx.folder, "paged.txt")) as f:
+        paged = f.read()
+    assert "(100 rows)" in paged and "(100 rows)" not in out, (out, paged)
+    os.remove(os.path.join(ctx.folder, "paged.txt"))
+    out = shell.line("from rows | top 3")
+    assert "(3 rows)" in out and not os.path.exists(os.path.join(ctx.folder, "paged.txt")), out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -21,6 +21,7 @@ public struct DotCommands {
         ("timer", "[on|off]", "print the wall time of each statement"),
         ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
         ("maxwidth", "[N]", "widest column, in characters, before text is cut"),
+        ("pager", "[on|off]", "results taller or wider than the terminal go through $PAGER (less -SRFX)"),
         ("show", "", "every setting and its value (a setting's command alone shows one)"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
@@ -126,25 +127,25 @@ public struct DotCommands {
         case "help":
             context.output.write(HelpText.text(topic: arguments.first))
         case "datasets", "tables":
-            show(QueryResult(table: context.session.datasetsTable()))
+            describe(context.session.datasetsTable())
         case "schema":
             if arguments.isEmpty {
                 for dataset in context.session.datasetNames {
                     context.output.write("\(dataset)\n")
-                    show(QueryResult(table: try context.session.schemaTable(dataset)))
+                    describe(try context.session.schemaTable(dataset))
                 }
             } else {
                 try require(arguments, 1, ".schema NAME")
-                show(QueryResult(table: try context.session.schemaTable(arguments[0])))
+                describe(try context.session.schemaTable(arguments[0]))
             }
         case "metrics":
-            show(QueryResult(table: context.session.metricsTable()))
+            describe(context.session.metricsTable())
         case "explain":
             // Several words are a statement (see `run`).
             try require(arguments, 1, ".explain METRIC | .explain STATEMENT")
             explanation(try context.session.explain(arguments[0]))
         case "targets":
-            show(QueryResult(table: context.session.targetsTable()))
+            describe(context.session.targetsTable())
         case "asof":
             if arguments.isEmpty {
                 context.output.write("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))\(context.session.settings.asOf == nil ? " (today)" : "")\n")
@@ -160,12 +161,12 @@ public struct DotCommands {
                 context.session.settings.asOf = day
             }
             context.message("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))")
-        case _ where arguments.isEmpty && ["mode", "timer", "maxrows", "maxwidth"].contains(name):
+        case _ where arguments.isEmpty && ["mode", "timer", "maxrows", "maxwidth", "pager"].contains(name):
             // A setting's command alone says its value.
             context.output.write(settingText(name) + "\n")
         case "show":
             try require(arguments, 0, ".show")
-            let names = ["mode", "timer", "maxrows", "maxwidth", "asof", "output"]
+            let names = ["mode", "timer", "maxrows", "maxwidth", "pager", "asof", "output"]
             let width = names.map(\.count).max() ?? 0
             for name in names {
                 context.output.write(String(repeating: " ", count: width - name.count) + name + ": " + settingText(name) + "\n")
@@ -179,6 +180,9 @@ public struct DotCommands {
         case "timer":
             try require(arguments, 1, ".timer on|off")
             context.timer = try onOff(arguments[0])
+        case "pager":
+            try require(arguments, 1, ".pager on|off")
+            context.pager = try onOff(arguments[0])
         case "maxrows", "maxwidth":
             try require(arguments, 1, ".\(name) N")
             if name == "maxrows" {
@@ -255,6 +259,7 @@ public struct DotCommands {
         switch name {
         case "mode": return context.mode.rawValue
         case "timer": return context.timer ? "on" : "off"
+        case "pager": return context.pager ? "on (\(Pager.command))" : "off"
         case "maxrows": return context.maxRows == Int.max ? "0" : String(context.maxRows)
         case "maxwidth": return String(context.maxWidth)
         case "asof":
@@ -277,6 +282,20 @@ public struct DotCommands {
         let path = HomePath.expanded(path)
         guard let base = context.baseDirectory, !path.hasPrefix("/") else { return path }
         return base + "/" + path
+    }
+
+    /// A description of the session (datasets, columns, metrics, targets): every row and
+    /// whole values, since a cut formula or a hidden metric is a wrong answer. When the table
+    /// is wider than the terminal, one value per line instead.
+    private func describe(_ table: Table) {
+        let result = QueryResult(table: table)
+        guard context.mode == .table else { return show(result) }
+        let text = TableRenderer(maxRows: 0, maxColumnWidth: Int.max, terminalWidth: nil, unicode: context.unicode).render(result)
+        if let width = context.terminalWidth, text.split(separator: "\n").contains(where: { TerminalText.width(String($0)) > width }) {
+            context.present(MachineFormats.lines(result))
+        } else {
+            context.present(text)
+        }
     }
 
     private func show(_ result: QueryResult) {

@@ -76,10 +76,11 @@ public struct InteractiveShell {
     static func banner(datasets: [String], unicode: Bool) -> String {
         let dash = unicode ? "—" : "-"
         let start: String
+        // Short enough for an 80-column terminal.
         if let name = datasets.last {
-            start = "`\(name)` is loaded: try `from \(name) | group ...`, `.schema \(name)` or `show METRIC by COLUMN`"
+            start = "`\(name)` is loaded: try `from \(name) | ...` or `.schema \(name)`"
         } else {
-            start = "start with `load \"file.csv\"`, then `from file | ...` or `show METRIC by COLUMN`"
+            start = "start with `load \"file.csv\"`, then `from file | ...` or `show`"
         }
         return "\(KPIQVersion.description) \(dash) \(start)\n.help for help (.help pipelines, .help show), Ctrl-D to leave\n"
     }

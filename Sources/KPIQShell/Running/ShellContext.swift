@@ -20,6 +20,8 @@ public final class ShellContext {
     public var maxRows = 40
     public var maxWidth = 40
     public var timer = false
+    /// `.pager on`: results taller or wider than the terminal go through `$PAGER`.
+    public var pager = false
     public var output: Output = .standardOutput
     public var errors: Output = .standardError
     /// True when the terminal's locale is UTF-8 (else charts and ellipses use ASCII).
@@ -90,11 +92,23 @@ public final class ShellContext {
     /// out or printing it; returns false then, after saying so.
     @discardableResult
     func show(_ result: QueryResult) -> Bool {
-        var text = render(result)
+        present(render(result))
+    }
+
+    /// Prints rendered output: made safe for a terminal, through the pager when it is on and
+    /// needed, in pieces that Ctrl-C can stop. False when Ctrl-C stopped it.
+    @discardableResult
+    func present(_ text: String) -> Bool {
+        var text = text
         // Tables escape control characters cell by cell; other formats keep the data as it
         // is for files and programs, but a terminal must not be driven by it (an ESC in a
         // field would recolour it).
         if output.isTerminal { text = TerminalText.visible(text, keepingLayout: true) }
+        if pager, output.descriptor == 1, let screen = Pager.screen(), Pager.needed(for: text, screen: screen), Pager.show(text) {
+            // A Ctrl-C in the pager was for the pager.
+            cancel.reset()
+            return true
+        }
         if !cancel.isCancelled, output.write(text, stoppingWhen: { cancel.isCancelled }) { return true }
         errors.write("printing stopped (Ctrl-C)\n")
         return false
