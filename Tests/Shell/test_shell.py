@@ -781,6 +781,34 @@ def test_pager(ctx):
     assert "(3 rows)" in out and not os.path.exists(os.path.join(ctx.folder, "paged.txt")), out
 
 
+def test_completion_offers_what_can_go_there(ctx):
+    shell = ctx.start_loaded()
+    shell.line('load "sales.csv" as other')
+    shell.line("metric clicks_total = sum(sales.clicks)")
+    shell.line("metric channel_count = count_distinct(sales.channel)")
+    # In a pipeline over a dataset, `where` sees its columns, not metrics: `cl` is `clicks`.
+    shell.type("from sales | where cl")
+    shell.key("tab")
+    shell.expect_exact("icks ")
+    out = shell.line("> 15 | select channel")
+    assert "social" in out and "search" not in out and "error" not in out, out
+    # A join key is a column.
+    shell.type("from sales | join other on chan")
+    shell.key("tab")
+    shell.expect_exact("nel ")
+    out = shell.line("| select channel")
+    assert "social" in out and "error" not in out, out
+    # A list taller than the screen is offered, not poured out.
+    shell.child.setwinsize(8, 40)
+    shell.type("from sales | select ")
+    shell.key("tab")
+    shell.expect_regex(r"Display all \d+ possibilities\? \(y or n\)")
+    shell.type("n")
+    time.sleep(0.3)
+    out = shell.line("cost")
+    assert "count_distinct" not in out and "1.5" in out, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

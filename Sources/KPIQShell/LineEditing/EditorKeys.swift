@@ -77,6 +77,18 @@ enum EditorKeys {
         }
         let columns = CompletionList.terminalColumns()
         let listing = CompletionList.format(completion.candidates.map(\.display), width: columns)
+        // A list longer than the screen would push the line out of view: ask first, as
+        // readline does.
+        let listingRows = listing.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+        if listingRows >= CompletionList.terminalRows() - 2 {
+            Output.standardOutput.write("\nDisplay all \(completion.candidates.count) possibilities? (y or n) ")
+            var answer: CChar = 0
+            let read = el_getc(el, &answer)
+            if read != 1 || !(answer == CChar(UInt8(ascii: "y")) || answer == CChar(UInt8(ascii: "Y")) || answer == CChar(UInt8(ascii: " "))) {
+                Output.standardOutput.write("\n")
+                return code(CC_REDISPLAY)
+            }
+        }
         // libedit redraws the line by going up as many rows as the cursor was below the
         // prompt; leave that many blank rows under the list so the list stays in view.
         let row = CompletionList.cursorRow(promptWidth: editor.promptWidth, before: before, columns: columns)
