@@ -43,7 +43,8 @@ final class LineEditor {
         self.history = history
         promptText = strdup("")
         let terminal = CommandHistory.environment("TERM") ?? ""
-        bracketedPaste = !terminal.isEmpty && terminal != "dumb"
+        // The mode is set by writing to standard output: only when that is the terminal.
+        bracketedPaste = !terminal.isEmpty && terminal != "dumb" && isatty(1) == 1
         // Key and prompt functions are C functions without context: they find this object
         // through the editor's client data.
         kpiq_el_set_client_data(editor, Unmanaged.passUnretained(self).toOpaque())
