@@ -809,6 +809,19 @@ def test_completion_offers_what_can_go_there(ctx):
     assert "count_distinct" not in out and "1.5" in out, out
 
 
+def test_series_chart_uses_the_terminal_width(ctx):
+    shell = ctx.start()
+    shell.line('load "sales.csv" as sales time day')
+    shell.line("metric total_clicks = sum(sales.clicks)")
+    out = shell.line("show total_clicks by channel over week during 2024-01 | chart line")
+    series = [l for l in out.split("\n") if "→" in l]
+    assert len(series) == 2, out
+    # Five weeks over a 120-column terminal: more than one cell a week.
+    for line in series:
+        run = re.search(r"[▁▂▃▄▅▆▇█]+", line).group(0)
+        assert len(run) >= 10, out
+
+
 TESTS = [value for name, value in list(globals().items()) if name.startswith("test_") and callable(value)]
 
 

@@ -103,6 +103,7 @@ public struct ChartRenderer {
         }
         let nameWidth = min(24, names.map(\.count).max() ?? 0)
         var out = "\(name) by \(table.names[series]), \(label(periods.first ?? 0)) to \(label(periods.last ?? 0))\n"
+        var lines: [(shown: String, points: [Double?], summary: String)] = []
         for series in names {
             let points = periods.map { byName[series]![$0] }
             let shown = series.count > nameWidth ? String(series.prefix(nameWidth - 1)) + (unicode ? "…" : "~") : series
@@ -112,7 +113,14 @@ public struct ChartRenderer {
                 summary = "\(show(first, format, type)) \(unicode ? "→" : "->") \(show(last, format, type))"
                     + "  (low \(show(low, format, type)), high \(show(high, format, type)))"
             }
-            out += " " + shown + String(repeating: " ", count: nameWidth - shown.count) + " " + sparkline(points) + "  " + summary + "\n"
+            lines.append((shown, points, summary))
+        }
+        // Each period as wide as the terminal allows once names and summaries are placed.
+        let summaryWidth = lines.map(\.summary.count).max() ?? 0
+        let cellWidth = max(1, (width - nameWidth - summaryWidth - 4) / max(1, periods.count))
+        for line in lines {
+            let spark = sparkline(line.points).map { String(repeating: String($0), count: cellWidth) }.joined()
+            out += " " + line.shown + String(repeating: " ", count: nameWidth - line.shown.count) + " " + spark + "  " + line.summary + "\n"
         }
         return out
     }
