@@ -31,6 +31,7 @@ final class TerminalInput {
     /// Ctrl-R's search is reading keys (set by Ctrl-R, cleared by any key that ends it).
     var searching = false
 
+    static let sequenceWait: Int32 = 25
     static let pasteStart: [UInt8] = Array("\u{1B}[200~".utf8)
     static let pasteEnd: [UInt8] = Array("\u{1B}[201~".utf8)
 
@@ -67,13 +68,14 @@ final class TerminalInput {
     }
 
     /// True when `sequence` starts at the read position, reading more (briefly) when the
-    /// bytes there are a beginning of it: a terminal sends a key's sequence in one write.
+    /// bytes there are a beginning of it: a terminal sends a key's sequence in one write, so
+    /// a lone ESC (vi's command mode) waits only `sequenceWait` milliseconds.
     private func startsWith(_ sequence: [UInt8]) -> Bool {
         while true {
             let count = min(available, sequence.count)
             guard bytes[position..<(position + count)].elementsEqual(sequence[0..<count]) else { return false }
             if count == sequence.count { return true }
-            if !fill(timeout: 50) { return false }
+            if !fill(timeout: Self.sequenceWait) { return false }
         }
     }
 
@@ -82,7 +84,7 @@ final class TerminalInput {
     private func escapeSequenceLength() -> Int? {
         func byte(_ offset: Int) -> UInt8? {
             while available <= offset {
-                if !fill(timeout: 50) { return nil }
+                if !fill(timeout: Self.sequenceWait) { return nil }
             }
             return bytes[position + offset]
         }
@@ -111,7 +113,7 @@ final class TerminalInput {
                     pasteEndedWithLineBreak = false
                     continue
                 }
-                if startsWith(Self.pasteEnd) {
+                if pasting || available >= 2, startsWith(Self.pasteEnd) {
                     position += Self.pasteEnd.count
                     pasting = false
                     // A paste that ended with a line break has already ended its last line;
