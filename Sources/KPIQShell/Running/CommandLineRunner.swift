@@ -77,22 +77,20 @@ public enum CommandLineRunner {
                 return 2
             }
         }
+        // `kpiq data.csv` loads the file and opens the prompt on it, as `duckdb file` or
+        // `sqlite3 file` do, instead of reading the data as a script. Data files are loaded
+        // first, so `-c` statements and scripts can read them.
+        for file in options.files where Self.isDataFile(file) {
+            context.baseDirectory = nil
+            let quoted = file.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+            if !runner.run("load \"\(quoted)\"", name: file) { return status(context) }
+        }
         for command in options.commands {
             context.baseDirectory = nil
             if !runner.run(command, name: "-c") { return status(context) }
             if context.quitRequested { return 0 }
         }
-        var scripts = 0
-        for file in options.files {
-            if Self.isDataFile(file) {
-                // `kpiq data.csv` loads the file and opens the prompt on it, as `duckdb
-                // file` or `sqlite3 file` do, instead of reading the data as a script.
-                context.baseDirectory = nil
-                let quoted = file.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-                if !runner.run("load \"\(quoted)\"", name: file) { return status(context) }
-                continue
-            }
-            scripts += 1
+        for file in options.files where !Self.isDataFile(file) {
             guard let text = FileText.read(file) else {
                 context.errors.write("error: cannot read script `\(file)`: \(FileText.lastError())\n")
                 return 2
@@ -101,7 +99,7 @@ public enum CommandLineRunner {
             if !runner.run(text, name: file) { return status(context) }
             if context.quitRequested { return 0 }
         }
-        if options.commands.isEmpty, scripts == 0 {
+        if options.commands.isEmpty, scriptCount == 0 {
             if isatty(0) == 1 {
                 return InteractiveShell(context: context).run()
             }
