@@ -636,6 +636,11 @@ def test_data_file_argument_opens_the_prompt_on_it(ctx):
     out = shell.line("from sales | select clicks")
     assert "20" in out and "error" not in out, out
     assert shell.quit() == 0
+    # With statements to run, the data file is loaded first and no prompt opens.
+    import subprocess
+    result = subprocess.run([ctx.binary, "sales.csv", "-c", "from sales | select clicks"], cwd=ctx.folder, env=ctx.env,
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0 and "20" in result.stdout and "kpiq>" not in result.stdout, result
 
 
 def write_big(ctx, name="big.csv", blocks=250):
