@@ -69,6 +69,15 @@ static inline int kpiq_el_bind_command_map(EditLine *el, const char *key, const 
     return el_set(el, EL_BIND, "-a", key, function, (const char *)NULL);
 }
 
+/// The type of a read function (EL_GETCFN): stores one character, returns 1, 0 at end of
+/// input, -1 on an error.
+typedef int (*kpiq_el_read_function)(EditLine *, wchar_t *);
+
+/// Replaces libedit's one-byte reads from standard input with `function`.
+static inline int kpiq_el_set_read_function(EditLine *el, kpiq_el_read_function function) {
+    return el_set(el, EL_GETCFN, function);
+}
+
 static inline int kpiq_el_set_history(EditLine *el, History *h) {
     return el_set(el, EL_HIST, history, h);
 }
@@ -108,6 +117,52 @@ static inline int kpiq_history_load(History *h, const char *path) {
 static inline int kpiq_history_save(History *h, const char *path) {
     HistEvent event;
     return history(h, &event, H_SAVE, path);
+}
+
+static inline int kpiq_history_clear(History *h) {
+    HistEvent event;
+    return history(h, &event, H_CLEAR);
+}
+
+/// The newest entry, or NULL when there is none.
+static inline const char *kpiq_history_newest(History *h) {
+    HistEvent event;
+    if (history(h, &event, H_FIRST) < 0) return NULL;
+    return event.str;
+}
+
+/// Appends `line` as one entry to the history file open (for appending, and locked by the
+/// caller) on `fd`, in libedit's own file encoding: a one-entry History is saved to a
+/// temporary file and its entry line (after the `_HiStOrY_V2_` header) copied over.
+/// Returns 0, or -1 on an error.
+static inline int kpiq_history_append_entry(int fd, const char *line) {
+    HistEvent event;
+    History *one = history_init();
+    if (one == NULL) return -1;
+    history(one, &event, H_SETSIZE, 1);
+    history(one, &event, H_ENTER, line);
+    FILE *scratch = tmpfile();
+    if (scratch == NULL) { history_end(one); return -1; }
+    int saved = history(one, &event, H_SAVE_FP, scratch);
+    history_end(one);
+    if (saved < 0 || fflush(scratch) != 0) { fclose(scratch); return -1; }
+    rewind(scratch);
+    int c;
+    while ((c = fgetc(scratch)) != EOF && c != '\n') {}
+    char buffer[4096];
+    size_t n;
+    int result = 0;
+    while ((n = fread(buffer, 1, sizeof buffer, scratch)) > 0) {
+        size_t done = 0;
+        while (done < n) {
+            ssize_t w = write(fd, buffer + done, n - done);
+            if (w < 0) { result = -1; break; }
+            done += (size_t)w;
+        }
+        if (result < 0) break;
+    }
+    fclose(scratch);
+    return result;
 }
 
 // Terminal modes (struct termios field names differ between systems; keep them in C).

@@ -6,10 +6,14 @@ struct KPIQCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpiq",
         abstract: "A query language and shell for marketing KPIs over CSV exports.",
+        // One line per paragraph: the help is wrapped to the terminal's width, and a line
+        // break inside a sentence would end a wrapped line mid-phrase.
         discussion: """
-            With no FILE and no -c, opens the interactive shell (or, when standard input is not a
-            terminal, runs it as a script). Scripts stop at the first error.
-            Exit status: 0 success, 1 an error in a statement, 2 bad arguments or unreadable
+            With no FILE and no -c, opens the interactive shell (or, when standard input is not a \
+            terminal, runs it as a script). A data file (.csv, .tsv) is loaded and the shell opens \
+            on it. Scripts stop at the first error.
+
+            Exit status: 0 success, 1 an error in a statement, 2 bad arguments or an unreadable \
             script, 130 interrupted.
             """,
         version: KPIQVersion.description)
@@ -23,14 +27,21 @@ struct KPIQCommand: ParsableCommand {
     @Option(name: .long, help: "The date `today` and relative ranges count from (YYYY-MM-DD).")
     var asof: String?
 
+    @Option(name: .long, help: "A start-up file to run first, instead of ~/.kpiqrc (which runs when the prompt opens).")
+    var `init`: String?
+
+    @Flag(name: .customLong("no-init"), help: "Run no start-up file.")
+    var noInit = false
+
     @Option(name: .long, help: .hidden)
     var bench: Int?
 
-    @Argument(help: "kpiq scripts to run, in order.")
+    @Argument(help: "kpiq scripts to run, in order; data files (.csv, .tsv, .psv, .tab) are loaded, and without scripts the prompt opens on them.")
     var files: [String] = []
 
     func run() throws {
-        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files)
+        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files,
+                                         initFile: `init`, noInit: noInit)
         let status = CommandLineRunner.run(options)
         if status != 0 { throw ExitCode(status) }
     }

@@ -11,7 +11,7 @@ extension Session {
             return (.message("check passed: no row of `\(what)`"), warnings)
         }
         result.isFailedCheck = true
-        result.notes.insert("check failed: \(Self.count(rows)) row\(rows == 1 ? "" : "s") of `\(what)`", at: 0)
+        result.notes.insert("check failed: \(Self.rows(rows)) of `\(what)`", at: 0)
         return (.result(result), warnings)
     }
 }

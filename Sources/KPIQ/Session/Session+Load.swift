@@ -52,7 +52,7 @@ extension Session {
                 at: load.pathSpan, hints: lines + (report.skippedCount > 10 ? ["... and \(report.skippedCount - 10) more"] : []),
                 severity: .warning))
         }
-        return (.message("loaded `\(load.name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), warnings)
+        return (.message("loaded `\(load.name.name)`: \(Self.rows(table.rowCount)), \(Self.columns(table.columnCount))"), warnings)
     }
 
     static func csvOptions(_ given: [LoadOption]) throws -> CSVOptions {

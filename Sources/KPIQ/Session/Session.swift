@@ -56,7 +56,9 @@ public final class Session {
                 outcome.error = diagnostic
                 return outcome
             } catch is Cancelled {
-                outcome.error = Diagnostic(.cancelled, "cancelled", at: statement.span, hints: ["everything loaded before is still there"])
+                // No span: underlining the whole statement (a long pipeline) says nothing
+                // about a Ctrl-C.
+                outcome.error = Diagnostic(.cancelled, "cancelled", hints: ["everything loaded before is still there"])
                 return outcome
             } catch {
                 outcome.error = Diagnostic(.noResult, "\(error)", at: statement.span)
@@ -72,8 +74,10 @@ public final class Session {
         let cancel: CancellationToken?
         let progress: LoadProgress?
 
+        /// `~` expanded, then a relative path taken from `baseDirectory`.
         func resolve(_ path: String) -> String {
-            guard let baseDirectory, !path.hasPrefix("/"), !path.hasPrefix("~") else { return path }
+            let path = HomePath.expanded(path)
+            guard let baseDirectory, !path.hasPrefix("/") else { return path }
             return baseDirectory + "/" + path
         }
     }
@@ -101,7 +105,7 @@ public final class Session {
             var formats: [String: ValueFormat] = [:]
             for (column, format) in zip(table.names, result.formats) { formats[column] = format }
             catalog.put(Dataset(name: name.name, table: table, timeColumn: timeColumn, origin: "let \(name.name)", formats: formats))
-            return (.message("kept `\(name.name)`: \(Self.count(table.rowCount)) rows, \(table.columnCount) columns"), warnings)
+            return (.message("kept `\(name.name)`: \(Self.rows(table.rowCount)), \(Self.columns(table.columnCount))"), warnings)
         case .setTime(let datasetName, let column, let end):
             var dataset = try binder(context).dataset(datasetName)
             let index = try Binder.column(column, in: Schema(table: dataset.table, dataset: dataset.name))
@@ -144,7 +148,7 @@ public final class Session {
             } catch let error as CSVWriter.WriteError {
                 throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
             }
-            return (.message("exported \(Self.count(result.table.rowCount)) rows to \(path)"), [])
+            return (.message("exported \(Self.rows(result.table.rowCount)) to \(path)"), [])
         case .check(let pipeline):
             return try executeCheck(pipeline, context)
         case .metric, .show, .target, .use, .funnel, .cohort, .attribution, .relate:
@@ -153,6 +157,11 @@ public final class Session {
     }
 
     /// 1234567 as "1,234,567".
+    /// "1 row", "2,000 rows": messages name one thing in the singular.
+    static func rows(_ n: Int) -> String { count(n) + (n == 1 ? " row" : " rows") }
+
+    static func columns(_ n: Int) -> String { count(n) + (n == 1 ? " column" : " columns") }
+
     static func count(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""

@@ -11,22 +11,24 @@ public struct DotCommands {
     /// Every command with its arguments and a line of help.
     public static let all: [(name: String, arguments: String, help: String)] = [
         ("help", "[topic]", "this list, or help on a topic (load, pipelines, functions, metrics, show, formats)"),
-        ("datasets", "", "loaded datasets: rows, columns, memory"),
+        ("datasets", "", "loaded datasets: rows, columns, memory (also .tables, \\d)"),
         ("schema", "NAME", "columns of a dataset: type, nulls, distinct values, examples"),
         ("metrics", "", "defined metrics with their formulas and formats"),
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
-        ("mode", "table|csv|json|markdown|line", "how results are printed"),
-        ("timer", "on|off", "print the wall time of each statement"),
-        ("maxrows", "N", "rows shown before the middle of a result is left out (0: all)"),
-        ("maxwidth", "N", "widest column, in characters, before text is cut"),
+        ("mode", "[table|csv|json|markdown|line]", "how results are printed"),
+        ("timer", "[on|off]", "print the wall time of each statement"),
+        ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
+        ("maxwidth", "[N]", "widest column, in characters, before text is cut"),
+        ("pager", "[on|off]", "results taller or wider than the terminal go through $PAGER (less -SRFX)"),
+        ("show", "", "every setting and its value (a setting's command alone shows one)"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
         ("export", "FILE", "write the last result to a CSV file"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
-        ("quit", "", "leave (also .exit, or Ctrl-D)"),
+        ("quit", "", "leave (also .exit, exit, quit, \\q, or Ctrl-D)"),
     ]
 
     /// Runs one command line (starting with `.`). Returns false on an error.
@@ -124,26 +126,26 @@ public struct DotCommands {
         switch name {
         case "help":
             context.output.write(HelpText.text(topic: arguments.first))
-        case "datasets":
-            show(QueryResult(table: context.session.datasetsTable()))
+        case "datasets", "tables":
+            describe(context.session.datasetsTable())
         case "schema":
             if arguments.isEmpty {
                 for dataset in context.session.datasetNames {
                     context.output.write("\(dataset)\n")
-                    show(QueryResult(table: try context.session.schemaTable(dataset)))
+                    describe(try context.session.schemaTable(dataset))
                 }
             } else {
                 try require(arguments, 1, ".schema NAME")
-                show(QueryResult(table: try context.session.schemaTable(arguments[0])))
+                describe(try context.session.schemaTable(arguments[0]))
             }
         case "metrics":
-            show(QueryResult(table: context.session.metricsTable()))
+            describe(context.session.metricsTable())
         case "explain":
             // Several words are a statement (see `run`).
             try require(arguments, 1, ".explain METRIC | .explain STATEMENT")
             explanation(try context.session.explain(arguments[0]))
         case "targets":
-            show(QueryResult(table: context.session.targetsTable()))
+            describe(context.session.targetsTable())
         case "asof":
             if arguments.isEmpty {
                 context.output.write("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))\(context.session.settings.asOf == nil ? " (today)" : "")\n")
@@ -159,6 +161,16 @@ public struct DotCommands {
                 context.session.settings.asOf = day
             }
             context.message("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))")
+        case _ where arguments.isEmpty && ["mode", "timer", "maxrows", "maxwidth", "pager"].contains(name):
+            // A setting's command alone says its value.
+            context.output.write(settingText(name) + "\n")
+        case "show":
+            try require(arguments, 0, ".show")
+            let names = ["mode", "timer", "maxrows", "maxwidth", "pager", "asof", "output"]
+            let width = names.map(\.count).max() ?? 0
+            for name in names {
+                context.output.write(String(repeating: " ", count: width - name.count) + name + ": " + settingText(name) + "\n")
+            }
         case "mode":
             try require(arguments, 1, ".mode table|csv|json|markdown|line")
             guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
@@ -168,6 +180,9 @@ public struct DotCommands {
         case "timer":
             try require(arguments, 1, ".timer on|off")
             context.timer = try onOff(arguments[0])
+        case "pager":
+            try require(arguments, 1, ".pager on|off")
+            context.pager = try onOff(arguments[0])
         case "maxrows", "maxwidth":
             try require(arguments, 1, ".\(name) N")
             if name == "maxrows" {
@@ -190,7 +205,7 @@ public struct DotCommands {
             }
             let request = ChartRequest(style: style, x: rest.first, y: Array(rest.dropFirst()))
             do {
-                context.output.write(try ChartRenderer(width: min(context.terminalWidth ?? 80, 100), unicode: context.unicode).render(result, request: request))
+                context.output.write(try ChartRenderer(width: context.terminalWidth ?? 80, unicode: context.unicode).render(result, request: request))
             } catch {
                 throw Failure(message: "\(error)")
             }
@@ -208,7 +223,8 @@ public struct DotCommands {
             } catch let error as CSVWriter.WriteError {
                 throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
             }
-            context.message("exported \(ValueFormatter.grouped(Int64(result.table.rowCount))) rows to \(arguments[0])")
+            let rows = result.table.rowCount
+            context.message("exported \(ValueFormatter.grouped(Int64(rows))) row\(rows == 1 ? "" : "s") to \(arguments[0])")
         case "read":
             try require(arguments, 1, ".read FILE")
             let path = resolve(arguments[0])
@@ -238,6 +254,21 @@ public struct DotCommands {
         }
     }
 
+    /// A setting's current value as its command takes it.
+    private func settingText(_ name: String) -> String {
+        switch name {
+        case "mode": return context.mode.rawValue
+        case "timer": return context.timer ? "on" : "off"
+        case "pager": return context.pager ? "on (\(Pager.command))" : "off"
+        case "maxrows": return context.maxRows == Int.max ? "0" : String(context.maxRows)
+        case "maxwidth": return String(context.maxWidth)
+        case "asof":
+            return CivilCalendar.formatDate(context.session.settings.effectiveAsOf) + (context.session.settings.asOf == nil ? " (today)" : "")
+        case "output": return context.output.path ?? "the terminal (standard output)"
+        default: return ""
+        }
+    }
+
     private func onOff(_ word: String) throws -> Bool {
         switch word.lowercased() {
         case "on", "true", "yes", "1": return true
@@ -246,12 +277,28 @@ public struct DotCommands {
         }
     }
 
+    /// `~` expanded, then a relative path taken from the script's folder.
     private func resolve(_ path: String) -> String {
+        let path = HomePath.expanded(path)
         guard let base = context.baseDirectory, !path.hasPrefix("/") else { return path }
         return base + "/" + path
     }
 
+    /// A description of the session (datasets, columns, metrics, targets): every row and
+    /// whole values, since a cut formula or a hidden metric is a wrong answer. When the table
+    /// is wider than the terminal, one value per line instead.
+    private func describe(_ table: Table) {
+        let result = QueryResult(table: table)
+        guard context.mode == .table else { return show(result) }
+        let text = TableRenderer(maxRows: 0, maxColumnWidth: Int.max, terminalWidth: nil, unicode: context.unicode).render(result)
+        if let width = context.terminalWidth, text.split(separator: "\n").contains(where: { TerminalText.width(String($0)) > width }) {
+            context.present(MachineFormats.lines(result))
+        } else {
+            context.present(text)
+        }
+    }
+
     private func show(_ result: QueryResult) {
-        context.output.write(context.render(result))
+        context.show(result)
     }
 }

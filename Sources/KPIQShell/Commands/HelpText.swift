@@ -4,8 +4,9 @@ import KPIQ
 enum HelpText {
     static let topics: [String: String] = [
         "load": """
-            load "FILE" as NAME [time COLUMN [.. END_COLUMN]] [with (OPTION VALUE, ...)]
-              reads a CSV (or ;/tab/| separated, whitespace-separated or fixed-width) file.
+            load "FILE" [as NAME] [time COLUMN [.. END_COLUMN]] [with (OPTION VALUE, ...)]
+              reads a CSV (or ;/tab/| separated, whitespace-separated or fixed-width) file;
+              without `as`, the dataset is named after the file (sessions.csv: sessions).
               `time start_date .. end_date`: rows that run over days (campaign flights);
               sums over them are spread evenly over each row's days.
               Types are inferred from every value: int, decimal, bool (true/false), date

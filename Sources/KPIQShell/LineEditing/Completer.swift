@@ -116,6 +116,9 @@ public struct Completer {
             case "left" where beforePrevious?.isWord("join") == true,
                 "inner" where beforePrevious?.isWord("join") == true:
                 return datasets
+            case "on" where before.contains(where: { $0.isWord("join") }):
+                // `join X on KEY`: a join key is a column of the datasets joined, nothing else.
+                return columnChoices(before: before)
             case "over" where start == "show":
                 return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
             case "during" where start == "show" || start == "funnel":
@@ -187,8 +190,25 @@ public struct Completer {
     }
 
     /// Columns of the datasets the statement reads (all columns when it names none that are
-    /// loaded), names the statement defines (`derive x = …`), metrics and functions.
+    /// loaded), names the statement defines (`derive x = …`), metrics where they can be used
+    /// (not in a pipeline over a dataset, whose steps see its columns only) and functions.
     private func expressionChoices(before: [CompletionScanner.Token]) -> [Choice] {
+        let metrics = Self.isDatasetPipeline(before) ? [] : vocabulary.metricNames.map { Choice(name: $0, kind: .metric) }
+        return columnChoices(before: before) + metrics
+            + LanguageWords.functions.map { Choice(name: $0, kind: .function, suffix: "(") }
+    }
+
+    /// A pipeline that starts from a dataset (`from X | ...`, `let y = from X | ...`): its
+    /// steps see the dataset's columns, not metrics (a `show ... | where` step does see them,
+    /// as columns of the show's result).
+    static func isDatasetPipeline(_ before: [CompletionScanner.Token]) -> Bool {
+        if before.first?.isWord("from") == true { return true }
+        return before.count >= 4 && before[0].isWord("let") && before[2].isSymbol("=") && before[3].isWord("from")
+    }
+
+    /// Columns of the datasets the statement reads (all columns when it names none that are
+    /// loaded) and names the statement defines (`derive x = …`).
+    private func columnChoices(before: [CompletionScanner.Token]) -> [Choice] {
         let loaded = Set(vocabulary.datasetNames)
         var sources: [String] = []
         var defined: [String] = []
@@ -216,8 +236,6 @@ public struct Completer {
         }
         columns += defined
         return columns.map { Choice(name: $0, kind: .column) }
-            + vocabulary.metricNames.map { Choice(name: $0, kind: .metric) }
-            + LanguageWords.functions.map { Choice(name: $0, kind: .function, suffix: "(") }
     }
 
     /// Inside a string: a file path after `load` or `export`.

@@ -73,6 +73,13 @@ enum CompletionList {
         return total
     }
 
+    /// Rows of the terminal on standard output (24 when unknown).
+    static func terminalRows() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        return 24
+    }
+
     /// Columns of the terminal on standard output (80 when unknown).
     static func terminalColumns() -> Int {
         var size = winsize()

@@ -6,7 +6,9 @@ import Darwin
 import CEditLine
 
 /// The editor functions kpiq adds to libedit and the keys bound to them: Tab completes,
-/// Ctrl-C discards the line, Ctrl-Z suspends, Ctrl-R searches history backwards.
+/// Ctrl-C discards the line, Ctrl-Z suspends, Ctrl-R searches history backwards (arrow keys
+/// during the search are sorted out in `TerminalInput`), Ctrl-U deletes to the line's start,
+/// Ctrl-Left and Ctrl-Right move by words.
 ///
 /// Signals are off while editing (`EL_SETTY -d -isig`): libedit forces ISIG on and retries
 /// the first interrupted read, so a SIGINT handler alone would need Ctrl-C twice.
@@ -28,6 +30,17 @@ enum EditorKeys {
         kpiq_el_bind(el, "^C", "kpiq-cancel")
         kpiq_el_bind(el, "^Z", "kpiq-suspend")
         kpiq_el_bind(el, "^R", "em-inc-search-prev")
+        // Ctrl-U deletes back to the start of the line, as in readline and the terminal's
+        // own line mode (libedit's emacs map kills the whole line).
+        kpiq_el_bind(el, "^U", "vi-kill-line-prev")
+        // Ctrl-Left and Ctrl-Right move by words. libedit knows no sequences with modifiers
+        // and would insert their tails (`5D`): xterm's and rxvt's forms. Not in vi mode:
+        // binding a sequence that starts with ESC in the insert map makes ESC wait for the
+        // rest of it instead of switching to command mode.
+        if !vi {
+            for left in ["\\e[1;5D", "\\e[5D", "\\eOd"] { kpiq_el_bind(el, left, "ed-prev-word") }
+            for right in ["\\e[1;5C", "\\e[5C", "\\eOc"] { kpiq_el_bind(el, right, "em-next-word") }
+        }
         if vi {
             kpiq_el_bind_command_map(el, "^C", "kpiq-cancel")
             kpiq_el_bind_command_map(el, "^Z", "kpiq-suspend")
@@ -64,6 +77,18 @@ enum EditorKeys {
         }
         let columns = CompletionList.terminalColumns()
         let listing = CompletionList.format(completion.candidates.map(\.display), width: columns)
+        // A list longer than the screen would push the line out of view: ask first, as
+        // readline does.
+        let listingRows = listing.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+        if listingRows >= CompletionList.terminalRows() - 2 {
+            Output.standardOutput.write("\nDisplay all \(completion.candidates.count) possibilities? (y or n) ")
+            var answer: CChar = 0
+            let read = el_getc(el, &answer)
+            if read != 1 || !(answer == CChar(UInt8(ascii: "y")) || answer == CChar(UInt8(ascii: "Y")) || answer == CChar(UInt8(ascii: " "))) {
+                Output.standardOutput.write("\n")
+                return code(CC_REDISPLAY)
+            }
+        }
         // libedit redraws the line by going up as many rows as the cursor was below the
         // prompt; leave that many blank rows under the list so the list stays in view.
         let row = CompletionList.cursorRow(promptWidth: editor.promptWidth, before: before, columns: columns)
@@ -89,7 +114,11 @@ enum EditorKeys {
     /// on suspend and back in raw mode on resume (EL_SIGNAL); kill returns after the resume,
     /// and the prompt and line are drawn again below whatever the shell printed meanwhile.
     static func suspend(_ el: OpaquePointer?) -> UInt8 {
+        // The shell kpiq returns to must not get its pastes marked.
+        let marksPastes = LineEditor.owner(of: el)?.bracketedPaste ?? false
+        if marksPastes { Output.standardOutput.write("\u{1B}[?2004l") }
         kill(0, SIGTSTP)
+        if marksPastes { Output.standardOutput.write("\u{1B}[?2004h") }
         return code(CC_REDISPLAY)
     }
 }

@@ -30,6 +30,10 @@ final class LineEditor {
     var cancelled = false
     /// Completion for the text before the cursor on the line being edited.
     var completion: ((_ beforeCursor: String) -> Completion?)?
+    /// What libedit reads: standard input, with pastes and search keys sorted out.
+    let input = TerminalInput()
+    /// Whether the terminal is asked to mark pastes (not on a terminal that cannot).
+    let bracketedPaste: Bool
 
     init?(program: String, history: CommandHistory) {
         // Without a locale, libedit silently drops non-ASCII input.
@@ -38,6 +42,9 @@ final class LineEditor {
         self.editor = editor
         self.history = history
         promptText = strdup("")
+        let terminal = CommandHistory.environment("TERM") ?? ""
+        // The mode is set by writing to standard output: only when that is the terminal.
+        bracketedPaste = !terminal.isEmpty && terminal != "dumb" && isatty(1) == 1
         // Key and prompt functions are C functions without context: they find this object
         // through the editor's client data.
         kpiq_el_set_client_data(editor, Unmanaged.passUnretained(self).toOpaque())
@@ -48,6 +55,10 @@ final class LineEditor {
         // Ctrl-C and Ctrl-Z arrive as keys while editing (see EditorKeys).
         kpiq_el_set_tty_no_signals(editor)
         kpiq_el_set_history(editor, history.handle)
+        kpiq_el_set_read_function(editor) { el, character in
+            guard let el, let character, let owner = LineEditor.owner(of: el) else { return -1 }
+            return owner.readCharacter(el, into: character)
+        }
         EditorKeys.register(on: editor)
         EditorKeys.bind(on: editor, vi: false)
         // ~/.editrc (or $EDITRC). `bind -v` there resets the key maps: bind ours again.
@@ -73,6 +84,11 @@ final class LineEditor {
         cancelled = false
         // The window may have changed size while a statement ran.
         el_resize(editor)
+        input.searching = false
+        // Pastes arrive marked only while a line is edited: a paste while a statement runs
+        // is typed ahead as plain text, as the terminal would show it.
+        if bracketedPaste { Output.standardOutput.write("\u{1B}[?2004h") }
+        defer { if bracketedPaste { Output.standardOutput.write("\u{1B}[?2004l") } }
         var failures = 0
         while true {
             var count: Int32 = 0
@@ -92,6 +108,23 @@ final class LineEditor {
             if text.hasSuffix("\n") { text.removeLast() }
             return .line(text)
         }
+    }
+
+    /// True when more input is already waiting (the rest of a paste, lines typed ahead), or
+    /// arrives within `milliseconds`: the line just read is not the last of a block.
+    func hasPendingInput(milliseconds: Int32 = 20) -> Bool {
+        input.hasPendingInput(timeout: milliseconds)
+    }
+
+    /// libedit's read function: one character from `input`.
+    private func readCharacter(_ el: OpaquePointer, into character: UnsafeMutablePointer<wchar_t>) -> Int32 {
+        let next = input.next(lineIsEmpty: {
+            guard let info = el_line(el)?.pointee else { return true }
+            return info.buffer == info.lastchar
+        })
+        guard let next else { return 0 }
+        character.pointee = wchar_t(bitPattern: next)
+        return 1
     }
 
     /// The editor that owns `el`, from its client data.

@@ -3,8 +3,8 @@ import KPIQ
 /// Charts in the terminal, because a trend is seen rather than read.
 ///
 /// A breakdown (a text column and numbers) becomes horizontal bars; a series over time (a
-/// date or timestamp column and numbers) becomes a column plot with its range and a
-/// sparkline per number column. Unicode block characters, or plain ASCII when the terminal
+/// date or timestamp column and numbers) becomes a column plot as wide as the terminal, one
+/// per number column, or a sparkline per value when a text column breaks the series down. Unicode block characters, or plain ASCII when the terminal
 /// is not UTF-8.
 public struct ChartRenderer {
     public var width: Int
@@ -54,8 +54,9 @@ public struct ChartRenderer {
                                                                  format: result.formats[xIndex])
         }
         // A series over time broken down by a dimension (source by month): one line per value.
+        // Only text is a dimension: a flag such as `partial` marks periods of the one series.
         let seriesIndex = isTime && style == .line
-            ? table.columns.indices.first { $0 != xIndex && !yIndexes.contains($0) && !table.columns[$0].type.isNumeric } : nil
+            ? table.columns.indices.first { $0 != xIndex && !yIndexes.contains($0) && table.columns[$0].type == .text } : nil
         var out = ""
         for y in yIndexes {
             let values = (0..<table.rowCount).map { table.columns[y].scalar(at: $0).doubleValue }
@@ -102,6 +103,7 @@ public struct ChartRenderer {
         }
         let nameWidth = min(24, names.map(\.count).max() ?? 0)
         var out = "\(name) by \(table.names[series]), \(label(periods.first ?? 0)) to \(label(periods.last ?? 0))\n"
+        var lines: [(shown: String, points: [Double?], summary: String)] = []
         for series in names {
             let points = periods.map { byName[series]![$0] }
             let shown = series.count > nameWidth ? String(series.prefix(nameWidth - 1)) + (unicode ? "…" : "~") : series
@@ -111,7 +113,14 @@ public struct ChartRenderer {
                 summary = "\(show(first, format, type)) \(unicode ? "→" : "->") \(show(last, format, type))"
                     + "  (low \(show(low, format, type)), high \(show(high, format, type)))"
             }
-            out += " " + shown + String(repeating: " ", count: nameWidth - shown.count) + " " + sparkline(points) + "  " + summary + "\n"
+            lines.append((shown, points, summary))
+        }
+        // Each period as wide as the terminal allows once names and summaries are placed.
+        let summaryWidth = lines.map(\.summary.count).max() ?? 0
+        let cellWidth = max(1, (width - nameWidth - summaryWidth - 4) / max(1, periods.count))
+        for line in lines {
+            let spark = sparkline(line.points).map { String(repeating: String($0), count: cellWidth) }.joined()
+            out += " " + line.shown + String(repeating: " ", count: nameWidth - line.shown.count) + " " + spark + "  " + line.summary + "\n"
         }
         return out
     }
@@ -128,7 +137,8 @@ public struct ChartRenderer {
         let labelWidth = min(24, labels.map(\.count).max() ?? 0)
         let texts = values.map { show($0, format, type) }
         let valueWidth = texts.map(\.count).max() ?? 0
-        let barWidth = max(10, width - labelWidth - valueWidth - 4)
+        // Bars longer than about 100 cells are hard to compare by eye.
+        let barWidth = max(10, min(width, 100) - labelWidth - valueWidth - 4)
         let present = values.compactMap { $0 }
         let most = max(0, present.max() ?? 0), least = min(0, present.min() ?? 0)
         let span = most - least
@@ -168,42 +178,53 @@ public struct ChartRenderer {
         return text
     }
 
-    /// A column plot over time: `height` rows, one column per period (or per group of
-    /// periods when there are more periods than columns), with min and max marked.
+    /// A column plot over time, `height` rows tall and as wide as `width`: each period gets an
+    /// equal share of the columns (periods are averaged into columns when there are more
+    /// periods than columns). The axis starts at zero for data that never goes below it, so
+    /// heights compare as amounts; it starts at the lowest value otherwise.
     func line(name: String, labels: [String], values: [Double?], format: ValueFormat?, type: DataType) -> String {
         let present = values.compactMap { $0 }
         guard let low = present.min(), let high = present.max() else { return "\(name): no values\n" }
-        // The plot spans the data's own range (a trend is about change), down to zero only
-        // when values reach or cross it.
-        let top = high
-        var bottom = low > 0 ? low - Self.distance(low, high) / Double(height - 1) : min(0, low)
-        if !bottom.isFinite { bottom = low }
-        let columns = min(values.count, max(10, width - 14))
+        let bottom = min(0, low)
+        let top = max(0, high)
+        let topLabel = show(top, format, type), bottomLabel = show(bottom, format, type)
+        let axisWidth = max(topLabel.count, bottomLabel.count)
+        // " " + axis labels + " ┤" before the plot.
+        let plotWidth = max(10, width - axisWidth - 3)
+        let columns = min(values.count, plotWidth)
         // Average values into `columns` buckets when there are more points than columns.
         let buckets: [Double?] = (0..<columns).map { c in
             let lower = c * values.count / columns, upper = max(lower + 1, (c + 1) * values.count / columns)
             let part = values[lower..<upper].compactMap { $0 }
             return part.isEmpty ? nil : part.reduce(0) { $0 + $1 / Double(part.count) }  // a mean that cannot overflow
         }
-        let bottomLabel = show(low > 0 ? low : bottom, format, type)
-        let axisWidth = max(show(top, format, type).count, bottomLabel.count)
+        // Cells per bucket, spreading the plot over the whole width.
+        let cellWidth = max(1, plotWidth / columns)
         var out = "\(name)\n"
         let levels = unicode ? ["", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] : ["", ".", ".", ":", ":", "|", "|", "#", "#"]
         for row in stride(from: height - 1, through: 0, by: -1) {
             var text = ""
             for bucket in buckets {
-                guard let v = bucket, top > bottom else { text += " "; continue }
-                let filled = Self.fraction(v, from: bottom, to: top) * Double(height)
-                let cell = filled - Double(row)
-                if cell >= 1 { text += levels[8] } else if cell > 0 { text += levels[max(1, Int((cell * 8).rounded()))] } else { text += " " }
+                var cell = " "
+                if let v = bucket, top > bottom {
+                    let filled = Self.fraction(v, from: bottom, to: top) * Double(height) - Double(row)
+                    if filled >= 1 { cell = levels[8] } else if filled > 0 { cell = levels[max(1, Int((filled * 8).rounded()))] }
+                }
+                // A gap of one cell between wide columns keeps neighbouring periods apart.
+                text += String(repeating: cell, count: cellWidth > 2 ? cellWidth - 1 : cellWidth) + (cellWidth > 2 ? " " : "")
             }
-            let axis = row == height - 1 ? show(top, format, type) : (row == 0 ? bottomLabel : "")
+            let axis = row == height - 1 ? topLabel : (row == 0 ? bottomLabel : "")
             out += (" " + String(repeating: " ", count: axisWidth - axis.count) + axis + (unicode ? " ┤" : " |") + text).trailingSpacesRemoved + "\n"
         }
-        let first = labels.first ?? "", last = labels.last ?? ""
-        let gap = max(1, buckets.count - first.count - last.count)
-        out += " " + String(repeating: " ", count: axisWidth + 2) + first + String(repeating: " ", count: gap) + last + "\n"
-        out += (" " + String(repeating: " ", count: axisWidth + 2) + sparkline(values)).trailingSpacesRemoved + "\n"
+        // Period labels under their columns, as many as fit without touching.
+        var axisLine = ""
+        for c in 0..<columns {
+            let label = labels[c * values.count / columns]
+            let position = c * cellWidth
+            guard position >= axisLine.count + (axisLine.isEmpty ? 0 : 2), position + label.count <= plotWidth || c == 0 else { continue }
+            axisLine += String(repeating: " ", count: position - axisLine.count) + label
+        }
+        out += " " + String(repeating: " ", count: axisWidth + 2) + axisLine + "\n"
         return out
     }
 

@@ -76,7 +76,7 @@ public enum MachineFormats {
     /// Each row as `name = value` lines, rows separated by a blank line.
     public static func lines(_ result: QueryResult) -> String {
         let table = result.table
-        let width = table.names.map(\.count).max() ?? 0
+        let width = table.names.map(TerminalText.width).max() ?? 0
         let decimals = TableRenderer.columnDecimals(result, rows: Array(0..<table.rowCount))
         var out = ""
         for row in 0..<table.rowCount {
@@ -84,7 +84,7 @@ public enum MachineFormats {
             for (c, column) in table.columns.enumerated() {
                 let name = table.names[c]
                 let value = ValueFormatter.format(column.scalar(at: row), type: column.type, format: result.formats[c], decimals: decimals[c])
-                out += String(repeating: " ", count: width - name.count) + name + " = " + value + "\n"
+                out += String(repeating: " ", count: width - TerminalText.width(name)) + name + " = " + value + "\n"
             }
         }
         return out

@@ -22,10 +22,21 @@ public enum ValueFormatter {
         return decimals
     }
 
-    /// `decimals`: places for a plain decimal (from `decimals(for:)`); nil picks per value.
+    /// `decimals`: places for a plain decimal (from `decimals(for:)`) or a percentage (from
+    /// `percentDecimals(for:)`); nil picks per value.
     public static func format(_ value: Scalar, type: DataType, format: ValueFormat?, decimals: Int?) -> String {
         if case .decimal(let v) = value, format == nil || format == .number, let decimals { return grouped(v, decimals: decimals) }
+        if let decimals, let v = value.doubleValue, format == .percent || format == .percentPoints {
+            let text = grouped(v * 100, decimals: decimals)
+            return format == .percent ? text + "%" : (v > 0 ? "+" : "") + text + " pp"
+        }
         return self.format(value, type: type, format: format)
+    }
+
+    /// Places that show a column of shares alike (1.60%, 3.50%, 0.80%, not 1.6%, 3.5%,
+    /// 0.80%): as many as its smallest non-zero share needs (see `percent`).
+    public static func percentDecimals(for values: [Double]) -> Int {
+        values.filter { $0.isFinite && $0 != 0 }.map { percentPlaces($0) }.max() ?? 1
     }
 
     public static func format(_ value: Scalar, type: DataType, format: ValueFormat?) -> String {
@@ -72,6 +83,11 @@ public enum ValueFormatter {
 
     /// 0.1234 as "12.3%"; small shares keep two significant digits (0.00018 as "0.018%").
     public static func percent(_ v: Double) -> String {
+        grouped(v * 100, decimals: percentPlaces(v)) + "%"
+    }
+
+    /// Places for one share: one, or two significant digits below 1%.
+    static func percentPlaces(_ v: Double) -> Int {
         let p = abs(v * 100)
         var decimals = 1
         if p > 0, p < 1 {
@@ -84,7 +100,7 @@ public enum ValueFormatter {
             decimals -= 1
             decimals = max(1, decimals)
         }
-        return grouped(v * 100, decimals: decimals) + "%"
+        return decimals
     }
 
     /// Whole numbers in a column named like an identifier or a year (`ad_id`, `year`) are shown

@@ -17,13 +17,20 @@ public struct CommandLineOptions {
     public var asOf: String?
     public var benchRepetitions: Int?
     public var files: [String]
+    /// `--init FILE`: a start-up file run first, instead of `~/.kpiqrc`.
+    public var initFile: String?
+    /// `--no-init`: no start-up file.
+    public var noInit: Bool
 
-    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String]) {
+    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String],
+                initFile: String? = nil, noInit: Bool = false) {
         self.commands = commands
         self.format = format
         self.asOf = asOf
         self.benchRepetitions = benchRepetitions
         self.files = files
+        self.initFile = initFile
+        self.noInit = noInit
     }
 }
 
@@ -52,12 +59,38 @@ public enum CommandLineRunner {
             return BenchmarkRunner(context: context, repetitions: repetitions).run(scriptPath: script)
         }
         let runner = SourceRunner(context: context)
+        let scriptCount = options.files.filter { !Self.isDataFile($0) }.count
+        let interactive = options.commands.isEmpty && scriptCount == 0 && isatty(0) == 1
+        // The start-up file: `--init FILE` in any mode; `~/.kpiqrc` (as `.psqlrc`,
+        // `.duckdbrc`) only when the prompt opens, so scripts give the same output everywhere.
+        if !options.noInit, let path = options.initFile ?? (interactive ? Self.defaultInitFile() : nil) {
+            if let text = FileText.read(path) {
+                context.baseDirectory = FileText.directory(of: path)
+                let ok = runner.run(text, name: path)
+                context.baseDirectory = nil
+                // At the prompt a mistake in the start-up file is reported and the prompt
+                // opens anyway; a script must not run on a half-done setup.
+                if !ok, !interactive { return status(context) }
+                if context.quitRequested { return 0 }
+            } else if options.initFile != nil {
+                context.errors.write("error: cannot read start-up file `\(path)`: \(FileText.lastError())\n")
+                return 2
+            }
+        }
+        // `kpiq data.csv` loads the file and opens the prompt on it, as `duckdb file` or
+        // `sqlite3 file` do, instead of reading the data as a script. Data files are loaded
+        // first, so `-c` statements and scripts can read them.
+        for file in options.files where Self.isDataFile(file) {
+            context.baseDirectory = nil
+            let quoted = file.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+            if !runner.run("load \"\(quoted)\"", name: file) { return status(context) }
+        }
         for command in options.commands {
             context.baseDirectory = nil
             if !runner.run(command, name: "-c") { return status(context) }
             if context.quitRequested { return 0 }
         }
-        for file in options.files {
+        for file in options.files where !Self.isDataFile(file) {
             guard let text = FileText.read(file) else {
                 context.errors.write("error: cannot read script `\(file)`: \(FileText.lastError())\n")
                 return 2
@@ -66,7 +99,7 @@ public enum CommandLineRunner {
             if !runner.run(text, name: file) { return status(context) }
             if context.quitRequested { return 0 }
         }
-        if options.commands.isEmpty, options.files.isEmpty {
+        if options.commands.isEmpty, scriptCount == 0 {
             if isatty(0) == 1 {
                 return InteractiveShell(context: context).run()
             }
@@ -80,6 +113,19 @@ public enum CommandLineRunner {
     /// The exit status of a script in which a `check` found rows (alerts), so that cron or CI
     /// can tell "ran and found something" (3) from "could not run" (1).
     public static let failedCheckStatus: Int32 = 3
+
+    /// `~/.kpiqrc` when it exists.
+    static func defaultInitFile() -> String? {
+        guard let home = CommandHistory.environment("HOME"), !home.isEmpty else { return nil }
+        let path = (home.hasSuffix("/") ? home : home + "/") + ".kpiqrc"
+        return access(path, F_OK) == 0 ? path : nil
+    }
+
+    /// A data file (loaded) rather than a script (run): by its extension.
+    static func isDataFile(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return [".csv", ".tsv", ".psv", ".tab"].contains { lower.hasSuffix($0) }
+    }
 
     private static func status(_ context: ShellContext) -> Int32 {
         context.cancel.isCancelled ? 130 : 1

@@ -15,8 +15,7 @@ public struct InteractiveShell {
     }
 
     public func run() -> Int32 {
-        let dash = context.unicode ? "—" : "-"
-        context.output.write("\(KPIQVersion.description) \(dash) type .help for help, Ctrl-D to leave\n")
+        context.output.write(Self.banner(datasets: context.session.datasetNames, unicode: context.unicode))
         guard let history = CommandHistory(path: CommandHistory.defaultPath()),
             let editor = LineEditor(program: "kpiq", history: history)
         else {
@@ -34,6 +33,8 @@ public struct InteractiveShell {
             return completer.complete(pending.isEmpty ? before : pending + "\n" + before)
         }
         while !context.quitRequested {
+            // Up and Ctrl-R also find what other shells sharing the history file ran.
+            if pending.isEmpty { history.readOthers() }
             switch editor.read(prompt: pending.isEmpty ? Self.prompt : Self.continuationPrompt) {
             case .end:
                 // libedit has echoed `^D`; leave on a fresh line.
@@ -50,6 +51,10 @@ public struct InteractiveShell {
                 } else {
                     pending = pending.isEmpty ? line : pending + "\n" + line
                 }
+                // Lines already waiting (a paste, or lines typed ahead) belong to the same
+                // block: read them all before deciding whether it is complete, so a block runs
+                // as `.read` runs the same text instead of each partial statement on its own.
+                if editor.hasPendingInput() { continue }
                 guard Self.isFinished(pending) else { continue }
                 let statement = pending
                 pending = ""
@@ -66,16 +71,34 @@ public struct InteractiveShell {
         return 0
     }
 
+    /// Two lines: how to start (load a file, or query the one loaded from the command line),
+    /// and how to get help and leave.
+    static func banner(datasets: [String], unicode: Bool) -> String {
+        let dash = unicode ? "—" : "-"
+        let start: String
+        // Short enough for an 80-column terminal.
+        if let name = datasets.last {
+            start = "`\(name)` is loaded: try `from \(name) | ...` or `.schema \(name)`"
+        } else {
+            start = "start with `load \"file.csv\"`, then `from file | ...` or `show`"
+        }
+        return "\(KPIQVersion.description) \(dash) \(start)\n.help for help (.help pipelines, .help show), Ctrl-D to leave\n"
+    }
+
     /// A dot command is one line; statements run once their brackets, strings and trailing
-    /// operators (`|`, `,`, `and`...) are closed.
+    /// operators (`|`, `,`, `and`...) are closed. In a block of several lines, what counts is
+    /// its end, split as a script is: the last dot command, or the statements after it.
     static func isFinished(_ text: String) -> Bool {
-        if isDotCommand(text) { return true }
-        return InputCompleteness.isComplete(text)
+        guard let last = SourceRunner.pieces(text, name: "input").last else { return true }
+        switch last {
+        case .command: return true
+        case .statements(let source): return InputCompleteness.isComplete(source.text)
+        }
     }
 
     static func isDotCommand(_ text: String) -> Bool {
         let trimmed = text.drop { $0 == " " || $0 == "\t" }
-        return trimmed.hasPrefix(".") && trimmed.dropFirst().first?.isLetter == true
+        return trimmed.hasPrefix(".") && trimmed.dropFirst().first?.isLetter == true || SourceRunner.habitCommand(trimmed) != nil
     }
 
     static func startsWithStep(_ line: String) -> Bool {

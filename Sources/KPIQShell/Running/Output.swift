@@ -73,6 +73,25 @@ public final class Output: Sendable {
         bytes.removeAll()
     }
 
+    /// Writes `text` in pieces of whole lines, checking `stop` before each: printing a
+    /// large result to a terminal takes seconds, and Ctrl-C must end it. Returns false when
+    /// it stopped early (what was written ends with a line break).
+    @discardableResult
+    public func write(_ text: String, stoppingWhen stop: () -> Bool) -> Bool {
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            if stop() { return false }
+            var end = utf8.index(start, offsetBy: 32768, limitedBy: utf8.endIndex) ?? utf8.endIndex
+            if end < utf8.endIndex, let lineEnd = utf8[end...].firstIndex(of: UInt8(ascii: "\n")) {
+                end = utf8.index(after: lineEnd)
+            }
+            write(String(text[start..<end]))
+            start = end
+        }
+        return true
+    }
+
     public var isTerminal: Bool { descriptor >= 0 && isatty(descriptor) == 1 }
 }
 

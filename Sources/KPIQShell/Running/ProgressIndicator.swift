@@ -44,7 +44,13 @@ final class ProgressIndicator: Sendable {
             let read = progress.bytesRead, total = progress.totalBytes
             let rate = Double(read) / elapsed / 1e6
             let percent = Int(Double(read) / Double(total) * 100)
-            let line = "\r\u{1B}[2Kloading: \(percent)%  \(Session.bytes(read)) of \(Session.bytes(total)), \(ValueFormatter.grouped(Int64(progress.rowsRead))) rows, \(Int(rate)) MB/s"
+            let rows = progress.rowsRead
+            let rowsText = "\(ValueFormatter.grouped(Int64(rows))) row\(rows == 1 ? "" : "s")"
+            // The last per cent is read with the columns' parts still to be merged, which
+            // takes a moment: say so instead of sitting at 99%.
+            let line = percent >= 99
+                ? "\r\u{1B}[2Kloading: \(rowsText) read; finishing the columns"
+                : "\r\u{1B}[2Kloading: \(percent)%  \(Session.bytes(read)) of \(Session.bytes(total)), \(rowsText), \(Int(rate)) MB/s"
             write(line)
             drawn.store(true, ordering: .relaxed)
         }

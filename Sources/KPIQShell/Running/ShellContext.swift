@@ -20,6 +20,8 @@ public final class ShellContext {
     public var maxRows = 40
     public var maxWidth = 40
     public var timer = false
+    /// `.pager on`: results taller or wider than the terminal go through `$PAGER`.
+    public var pager = false
     public var output: Output = .standardOutput
     public var errors: Output = .standardError
     /// True when the terminal's locale is UTF-8 (else charts and ellipses use ASCII).
@@ -67,10 +69,15 @@ public final class ShellContext {
         let result = mode == .csv || mode == .json ? result : result.withoutDetailColumns()
         switch mode {
         case .table:
-            var text = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode).render(result)
+            // A file from `.output` is read later, not scrolled past: it gets every row.
+            let maxRows = output.path == nil ? self.maxRows : 0
+            var renderer = TableRenderer(maxRows: maxRows, maxColumnWidth: maxWidth, terminalWidth: terminalWidth, unicode: unicode)
+            let cancel = self.cancel
+            renderer.isCancelled = { cancel.isCancelled }
+            var text = renderer.render(result)
             if let chart = result.chart {
                 do {
-                    text += "\n" + (try ChartRenderer(width: min(terminalWidth ?? 80, 100), unicode: unicode).render(result, request: chart))
+                    text += "\n" + (try ChartRenderer(width: terminalWidth ?? 80, unicode: unicode).render(result, request: chart))
                 } catch {
                     text += "(no chart: \(error))\n"
                 }
@@ -83,9 +90,41 @@ public final class ShellContext {
         }
     }
 
+    /// Prints a result in the current mode. Ctrl-C (the cancellation token) stops laying it
+    /// out or printing it; returns false then, after saying so.
+    @discardableResult
+    func show(_ result: QueryResult) -> Bool {
+        present(render(result))
+    }
+
+    /// Prints rendered output: made safe for a terminal, through the pager when it is on and
+    /// needed, in pieces that Ctrl-C can stop. False when Ctrl-C stopped it.
+    @discardableResult
+    func present(_ text: String) -> Bool {
+        var text = text
+        // Tables escape control characters cell by cell; other formats keep the data as it
+        // is for files and programs, but a terminal must not be driven by it (an ESC in a
+        // field would recolour it).
+        if output.isTerminal { text = TerminalText.visible(text, keepingLayout: true) }
+        if pager, output.descriptor == 1, let screen = Pager.screen(), Pager.needed(for: text, screen: screen), Pager.show(text) {
+            // A Ctrl-C in the pager was for the pager.
+            cancel.reset()
+            return true
+        }
+        if !cancel.isCancelled, output.write(text, stoppingWhen: { cancel.isCancelled }) { return true }
+        errors.write("printing stopped (Ctrl-C)\n")
+        return false
+    }
+
     /// Writes a confirmation ("loaded ...") where it belongs for the mode.
     func message(_ text: String) {
         if mode.isMachine { errors.write(text + "\n") } else { output.write(text + "\n") }
+    }
+
+    /// Writes a note for the person at the terminal (`.timer`'s run times): never into the
+    /// data, so to standard error when results go to a file or are for a program.
+    func note(_ text: String) {
+        if mode.isMachine || output.path != nil { errors.write(text + "\n") } else { output.write(text + "\n") }
     }
 
     func report(_ diagnostic: Diagnostic, source: SourceText?) {

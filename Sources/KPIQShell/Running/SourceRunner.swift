@@ -34,11 +34,10 @@ public struct SourceRunner {
         for (offset, line) in lines.enumerated() {
             let number = firstLine + offset
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            if trimmed.hasPrefix("."), trimmed.dropFirst().first?.isLetter == true,
-                InputCompleteness.isComplete(pending.joined(separator: "\n"))
-            {
+            let command = trimmed.hasPrefix(".") && trimmed.dropFirst().first?.isLetter == true ? String(trimmed) : habitCommand(trimmed)
+            if let command, InputCompleteness.isComplete(pending.joined(separator: "\n")) {
                 flush()
-                pieces.append(.command(String(trimmed).trimmingTrailingWhitespace, line: number))
+                pieces.append(.command(command.trimmingTrailingWhitespace, line: number))
                 pendingStart = number + 1
                 continue
             }
@@ -47,6 +46,23 @@ public struct SourceRunner {
         }
         flush()
         return pieces
+    }
+
+    /// The dot command a line typed from another shell's habit means: `help` (psql, sqlite's
+    /// `.help`), `exit`, `quit`, `\q`, `\d` (the datasets) and `\d NAME` (one's columns),
+    /// with or without a closing `;`. Nil for any other line; none of these is a statement.
+    static func habitCommand(_ line: Substring) -> String? {
+        var text = String(line).trimmingTrailingWhitespace
+        if text.hasSuffix(";") { text = String(text.dropLast()).trimmingTrailingWhitespace }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let first = words.first?.lowercased() else { return nil }
+        let rest = words.dropFirst().joined(separator: " ")
+        switch first {
+        case "help", "\\?", "\\h": return rest.isEmpty ? ".help" : ".help " + rest
+        case "exit", "quit", "\\q": return words.count == 1 ? ".quit" : nil
+        case "\\d", "\\dt": return rest.isEmpty ? ".datasets" : ".schema " + rest
+        default: return nil
+        }
     }
 
     /// Runs `text`; returns false when something failed (the rest was not run).
@@ -86,11 +102,13 @@ public struct SourceRunner {
         context.failedChecks += outcome.failedChecks
         for (index, output) in outcome.outputs.enumerated() {
             switch output {
-            case .result(let result): context.output.write(context.render(result))
+            case .result(let result):
+                // Ctrl-C while printing stops this result and those after it.
+                if !context.show(result) { return false }
             case .message(let text): context.message(text)
             }
             if context.timer, index < outcome.timings.count {
-                context.message("Run Time: \(ValueFormatter.fixed(outcome.timings[index], decimals: 3)) s")
+                context.note("Run Time: \(ValueFormatter.fixed(outcome.timings[index], decimals: 3)) s")
             }
         }
         if let error = outcome.error {

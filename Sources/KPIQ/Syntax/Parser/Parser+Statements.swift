@@ -5,8 +5,9 @@ extension Parser {
         try expect(word: "load")
         let (path, pathSpan) = try string("a file path in quotes")
         skipNewlines(before: ["as"])
-        try expect(word: "as")
-        let name = try identifier("a name for the dataset")
+        // Without `as`, the dataset is named after the file (`load "sessions.csv"` is
+        // `sessions`), as DuckDB and sqlite users expect.
+        let name = accept(word: "as") ? try identifier("a name for the dataset") : Identifier(Self.datasetName(forPath: path), span: pathSpan)
         var timeColumn: Identifier?
         var endColumn: Identifier?
         var options: [LoadOption] = []
@@ -27,6 +28,19 @@ extension Parser {
             }
         }
         return LoadStatement(path: path, pathSpan: pathSpan, name: name, timeColumn: timeColumn, endColumn: endColumn, options: options)
+    }
+
+    /// A dataset name from a file path: the file's name without folders and extension, with
+    /// characters a name cannot hold replaced by `_` (`2024 Sales-export.csv` is
+    /// `_2024_Sales_export`).
+    static func datasetName(forPath path: String) -> String {
+        var base = Substring(path)
+        if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
+        if let dot = base.firstIndex(of: "."), dot != base.startIndex { base = base[..<dot] }
+        var name = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber) || $0 == "_" ? $0 : "_" })
+        if name.isEmpty { return "data" }
+        if name.first!.isNumber { name = "_" + name }
+        return name
     }
 
     private mutating func loadOption() throws -> LoadOption {

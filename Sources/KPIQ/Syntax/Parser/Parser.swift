@@ -193,6 +193,27 @@ public struct Parser {
         "attribution", "check", "export", "drop",
     ]
 
+    /// For a statement written in SQL (`select * from sessions`): kpiq reads
+    /// `from sessions | ...`, naming the dataset the SQL reads when it is on the same line.
+    func sqlDiagnostic(_ token: Token) -> Diagnostic {
+        var dataset = "DATASET"
+        var offset = 1
+        while offset < 64 {
+            let next = peek(offset)
+            if next.kind == .newline || next.kind == .semicolon || next.kind == .end { break }
+            if next.isWord("from") {
+                let name = peek(offset + 1)
+                if name.kind == .identifier || name.kind == .quotedIdentifier { dataset = name.text }
+                break
+            }
+            offset += 1
+        }
+        return Diagnostic(
+            .unknownStatement, "kpiq reads `from \(dataset) | ...`, not SQL", at: token.span,
+            label: "SQL starts here",
+            hints: ["write `from \(dataset) | where ... | select ...`; `.help pipelines` lists the steps"])
+    }
+
     mutating func statement() throws -> Statement {
         let start = current.span.start
         let token = current
@@ -241,6 +262,10 @@ public struct Parser {
             }
             if token.isSymbol("|") {
                 diagnostic.hints = ["a `|` step continues the pipeline above it; start a pipeline with `from DATASET`"]
+            }
+            if token.isWord("select") || token.isWord("with") {
+                // SQL, typed from habit: say how the same question reads here.
+                diagnostic = sqlDiagnostic(token)
             }
             throw diagnostic
         }
