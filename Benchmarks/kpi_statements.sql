@@ -318,3 +318,26 @@ SELECT * FROM credited
 UNION ALL
 SELECT '(none)', 0, k, k, k, k, k FROM untouched WHERE k > 0
 ORDER BY first_touch DESC;
+
+-- name: e1_event_funnel
+-- Per visitor: entry at the first paid session (device of that session), conversion at the first
+-- converted_to_lead session strictly after it; converted when no later than entry + 7 days
+-- (and before the end of the as-of day), open when not converted and the window ends after it.
+WITH e AS (
+    SELECT visitor_id, ts, device, source = 'paid' AS c0, converted_to_lead = 1 AS c1
+    FROM events WHERE visitor_id IS NOT NULL AND ts < TIMESTAMP '2025-01-01'),
+s0 AS (SELECT visitor_id, min(ts) AS t0, arg_min(device, ts) AS device FROM e WHERE c0 GROUP BY visitor_id),
+s1 AS (SELECT s0.visitor_id, min(e.ts) AS t1 FROM e JOIN s0 USING (visitor_id) WHERE e.c1 AND e.ts > s0.t0 GROUP BY s0.visitor_id),
+u AS (SELECT s0.device, s0.t0, s1.t1, s0.t0 + INTERVAL 7 DAY AS deadline FROM s0 LEFT JOIN s1 USING (visitor_id)),
+c AS (
+    SELECT device, count(*) AS entered,
+           count(*) FILTER (WHERE t1 <= deadline) AS converted,
+           count(*) FILTER (WHERE NOT coalesce(t1 <= deadline, false) AND deadline >= TIMESTAMP '2025-01-01') AS open,
+           median(epoch(t1 - t0) / 86400) FILTER (WHERE t1 <= deadline) AS md
+    FROM u GROUP BY device)
+SELECT device, 1 AS step, 'source = "paid"' AS stage, entered, entered AS converted, 0 AS open,
+       NULL::DOUBLE AS step_rate, 1.0 AS overall_rate, NULL::DOUBLE AS median_days FROM c
+UNION ALL
+SELECT device, 2, 'converted_to_lead = 1', entered, converted, open,
+       converted / nullif(entered - open, 0), converted / entered, md FROM c
+ORDER BY device, step;

@@ -43,6 +43,7 @@ struct FunnelPlanner {
 
     func plan(_ funnel: FunnelStatement) throws -> PlannedStatement {
         let dataset = try Binder(catalog: catalog, asOf: asOf).dataset(funnel.dataset)
+        if funnel.isEventFunnel { return try planEvents(funnel, dataset: dataset) }
         let input = LogicalPlan.scan(name: dataset.name, table: dataset.table)
         let schema = input.schema
         let stageIndexes = try funnel.steps.map { step -> Int in
@@ -57,18 +58,29 @@ struct FunnelPlanner {
         let range = try funnel.range.map { try AsOfRange.resolve($0, asOf: asOf) }
 
         var query = QueryPlan(result: input)  // the result is set once the stage is added
+        return try finish(&query, units: input, stages: stageIndexes, stageNames: funnel.steps.map(\.name), dimensions: dimensionIndexes,
+                          dimensionFormats: dimensionIndexes.map { _ in nil }, funnel: funnel, range: range,
+                          title: "funnel \(dataset.name): " + funnel.steps.map(\.name).joined(separator: " -> "))
+    }
+
+    /// The funnel over `units` (one row per unit with its stage times and dimensions): counts,
+    /// then one row per step.
+    func finish(_ query: inout QueryPlan, units input: LogicalPlan, stages stageIndexes: [Int], stageNames: [String], dimensions dimensionIndexes: [Int],
+                dimensionFormats: [ValueFormat?], funnel: FunnelStatement, range: (start: Int64, end: Int64)?, title written: String) throws -> PlannedStatement {
+        let dimensionNames = dimensionIndexes.map { input.schema.fields[$0].name }
         let units = try self.units(input, stages: stageIndexes, dimensions: dimensionIndexes, within: funnel.within, range: range)
         let counts = query.add("funnel_counts", aggregate(units, stages: stageIndexes.count, dimensions: dimensionIndexes.count, hasWindow: funnel.within != nil))
-        query.result = steps(counts, names: funnel.steps.map(\.name), dimensions: funnel.dimensions.map(\.name), hasWindow: funnel.within != nil)
+        query.result = steps(counts, names: stageNames, dimensions: dimensionNames, hasWindow: funnel.within != nil)
 
-        var title = "funnel \(dataset.name): " + funnel.steps.map(\.name).joined(separator: " -> ")
+        var title = written
         if !funnel.dimensions.isEmpty { title += " by " + funnel.dimensions.map(\.name).joined(separator: ", ") }
+        if let grain = funnel.grain { title += " over \(grain.rawValue)" }
         if let within = funnel.within { title += " within \(within.description)" }
         var notes: [String] = []
         if funnel.within != nil {
             notes.append("open: not converted yet but still inside the window at \(CivilCalendar.formatDate(asOf)); step_rate = converted / (entered - open)")
         }
-        let formats = [ValueFormat?](repeating: nil, count: funnel.dimensions.count) + Self.stepFormats
+        let formats = dimensionFormats + Self.stepFormats
         return PlannedStatement(plan: query, formats: formats, title: title, notes: notes)
     }
 
@@ -318,11 +330,11 @@ struct FunnelPlanner {
 
     // MARK: - Expression helpers
 
-    private static func compare(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+    static func compare(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
         BoundExpression(.comparison(op, a, b), type: .bool, span: .none)
     }
 
-    private static func isNotNull(_ a: BoundExpression) -> BoundExpression {
+    static func isNotNull(_ a: BoundExpression) -> BoundExpression {
         BoundExpression(.isNull(a, negated: true), type: .bool, span: .none)
     }
 

@@ -176,10 +176,19 @@ public struct FunnelStatement: Sendable {
     public static let maxStages = 16
 
     public var dataset: Identifier
+    /// Stage time columns (empty in an event funnel).
     public var steps: [Identifier]
     public var dimensions: [Identifier]
     public var within: Interval?
     public var range: TimeRange?
+    /// `funnel sessions per visitor_id: source = "paid" -> converted_to_lead = 1`: an event
+    /// funnel, whose steps are conditions on the rows of one entity, strictly in time order.
+    public var entity: Identifier?
+    public var conditions: [Expression] = []
+    /// `over week`: reported by the period of entry.
+    public var grain: Grain?
+
+    public var isEventFunnel: Bool { entity != nil }
 }
 
 /// `cohort orders: customer_id, order_date over month [measure sum(amount)]`

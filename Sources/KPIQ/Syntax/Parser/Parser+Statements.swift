@@ -316,23 +316,39 @@ extension Parser {
     mutating func funnelStatement() throws -> FunnelStatement {
         try expect(word: "funnel")
         let dataset = try identifier("a dataset name")
+        let entity = accept(word: "per") ? try identifier("the column that identifies who goes through the funnel") : nil
         try expect(symbol: ":")
-        var steps = [try identifier("a stage time column")]
-        while accept(symbol: "->") { steps.append(try identifier("a stage time column")) }
-        guard steps.count >= 2 else { throw unexpected("`->` and the next stage") }
-        guard steps.count <= FunnelStatement.maxStages else {
-            throw Diagnostic(.invalidArgument, "a funnel has at most \(FunnelStatement.maxStages) stages",
-                             at: steps[FunnelStatement.maxStages].span.to(steps.last!.span))
+        var statement = FunnelStatement(dataset: dataset, steps: [], dimensions: [], within: nil, range: nil, entity: entity)
+        var spans: [Span] = []
+        if entity != nil {
+            // Conditions on rows: `source = "paid" -> converted_to_lead = 1`.
+            repeat {
+                let condition = try expression()
+                statement.conditions.append(condition)
+                spans.append(condition.span)
+            } while accept(symbol: "->")
+        } else {
+            repeat {
+                let step = try identifier("a stage time column")
+                statement.steps.append(step)
+                spans.append(step.span)
+            } while accept(symbol: "->")
         }
-        var statement = FunnelStatement(dataset: dataset, steps: steps, dimensions: [], within: nil, range: nil)
+        guard spans.count >= 2 else { throw unexpected("`->` and the next stage") }
+        guard spans.count <= FunnelStatement.maxStages else {
+            throw Diagnostic(.invalidArgument, "a funnel has at most \(FunnelStatement.maxStages) stages",
+                             at: spans[FunnelStatement.maxStages].to(spans.last!))
+        }
         while true {
-            skipNewlines(before: ["by", "within", "during"])
+            skipNewlines(before: ["by", "within", "during", "over"])
             if accept(word: "by") {
                 repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
             } else if accept(word: "within") {
                 statement.within = try lengthOfTimePhrase().interval
             } else if accept(word: "during") {
                 statement.range = try timeRange()
+            } else if entity != nil, accept(word: "over") {
+                statement.grain = try grainWord()
             } else {
                 break
             }
