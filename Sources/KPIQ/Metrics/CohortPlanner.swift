@@ -77,40 +77,68 @@ struct CohortPlanner {
         let purchases = filtered(.scan(name: dataset.name, table: table), entityConditions + timeConditions)
         var plan = QueryPlan(result: purchases)
 
-        // customers: each one's cohort, and whether they bought on a second day.
+        // `by`: each customer's values on their first purchase.
+        let dimensionIndexes = try cohort.dimensions.map { try Binder.column($0, in: schema) }
+        let dimensionFields = dimensionIndexes.map { schema.fields[$0] }
+        let d = dimensionIndexes.count
+        let valueIndex = try cohort.value.map { name -> Int in
+            let index = try Binder.column(name, in: schema)
+            guard schema.fields[index].type.isNumeric else {
+                throw Diagnostic(.typeMismatch, "`value` is a number column; `\(name.name)` is \(schema.fields[index].type.name)", at: name.span)
+            }
+            return index
+        }
+
+        // customers: each one's cohort, whether they bought on a second day, their dimensions.
         let firstAndLast = LogicalPlan.aggregate(
             purchases, keys: [entity],
-            aggregates: [E.aggregate(.min, time, type: timeType), E.aggregate(.max, time, type: timeType)],
+            aggregates: [E.aggregate(.min, time, type: timeType), E.aggregate(.max, time, type: timeType)]
+                + dimensionIndexes.map { BoundAggregate(function: .first, argument: E.column($0, schema.fields[$0].type), fraction: nil, orderBy: time,
+                                                        filter: nil, type: schema.fields[$0].type, span: .none) },
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "first_time", type: timeType),
-                            .init(name: "last_time", type: timeType)]))
+                            .init(name: "last_time", type: timeType)] + dimensionFields))
         let first = E.column(1, timeType), last = E.column(2, timeType)
         func day(_ e: BoundExpression) -> BoundExpression { timeType == .date ? e : E.truncate(e, to: .day) }
         let customers = plan.add("customers", .project(
-            firstAndLast, [E.column(0, entityType), E.truncate(first, to: grain), E.compare(.less, day(first), day(last))],
-            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)])))
+            firstAndLast, [E.column(0, entityType), E.truncate(first, to: grain), E.compare(.less, day(first), day(last))]
+                + (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) },
+            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)]
+                + dimensionFields)))
+        // Dimensions then cohort: the key of every table below.
+        let groupKeys = (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) } + [E.column(1, .date)]
+        let groupFields = dimensionFields + [Schema.Field(name: "cohort", type: .date)]
+        let g = groupFields.count
 
         // sizes: per cohort, its customers and repurchasers.
         let sizes = plan.add("sizes", .aggregate(
-            customers, keys: [E.column(1, .date)], aggregates: [E.count(), E.count(where: E.column(2, .bool))],
-            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
+            customers, keys: groupKeys, aggregates: [E.count(), E.count(where: E.column(2, .bool))],
+            Schema(fields: groupFields + [.init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
 
         // cells: per cohort and period, the returning customers buying then. A customer who
         // bought on one day only is active in their cohort's first period alone, which every
         // customer is (r(0) is 100%), so only the rows of repurchasers are joined. The join
         // reads the stored rows (a null customer never matches) and the as-of cut follows it,
         // so no filtered copy of all rows is made.
+        // The rows of `who` (customers: entity, dimensions, cohort), each with its customer's
+        // dimensions and cohort, up to the as-of day; keys: those, then the row's period.
+        func rowsWithCohorts(_ who: LogicalPlan) -> (rows: LogicalPlan, keys: [BoundExpression]) {
+            let whoFields = Array(who.schema.fields.dropFirst())
+            let joined = LogicalPlan.join(
+                left: .scan(name: dataset.name, table: dataset.table), right: who,
+                JoinSpec(kind: .inner, leftKeys: [entityIndex], rightKeys: [0], rightColumns: Array(1...g)),
+                // The customer's values are their first purchase's: named so where a row's own differ.
+                Schema(fields: schema.fields + whoFields.map { Schema.Field(name: schema.index(of: $0.name) == nil ? $0.name : "first_" + $0.name, type: $0.type) }))
+            let keys = (0..<g).map { E.column(schema.fields.count + $0, groupFields[$0].type) } + [E.truncate(time, to: grain)]
+            return (filtered(joined, timeConditions), keys)
+        }
+        let customerGroups = (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) } + [E.column(1, .date)]
         let returning = LogicalPlan.project(
-            .filter(customers, E.column(2, .bool)), [E.column(0, entityType), E.column(1, .date)],
-            Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date)]))
-        let cohortIndex = schema.fields.count
-        let joined = LogicalPlan.join(
-            left: .scan(name: dataset.name, table: dataset.table), right: returning,
-            JoinSpec(kind: .inner, leftKeys: [entityIndex], rightKeys: [0], rightColumns: [1]),
-            Schema(fields: schema.fields + [.init(name: "cohort", type: .date)]))
+            .filter(customers, E.column(2, .bool)), [E.column(0, entityType)] + customerGroups,
+            Schema(fields: [.init(name: entityName, type: entityType)] + groupFields))
+        let (returningRows, cellKeys) = rowsWithCohorts(returning)
         let cells = plan.add("cells", .aggregate(
-            filtered(joined, timeConditions), keys: [E.column(cohortIndex, .date), E.truncate(time, to: grain)],
-            aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
-            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "period", type: .date), .init(name: "active", type: .int)])))
+            returningRows, keys: cellKeys, aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
+            Schema(fields: groupFields + [.init(name: "period", type: .date), .init(name: "active", type: .int)])))
 
         // last: the period of the last purchase; later offsets have no data yet (n/a, not 0%).
         // Purchases stop at the as-of day, so it is never after the as-of day's period.
@@ -122,49 +150,96 @@ struct CohortPlanner {
         // matrix: one row per cohort, the offsets pivoted into columns by filtered sums.
         let written = cohort.periods ?? Self.defaultPeriods(grain)
         let horizon = Int(min(max(written, 0), CohortStatement.maxPeriods))  // the parser refuses more
-        let withOffsets = LogicalPlan.project(
-            cells, [E.column(0, .date), E.call(.dateDiff, [E.text(grain.rawValue), E.column(0, .date), E.column(1, .date)], type: .int), E.column(2, .int)],
-            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "offset", type: .int), .init(name: "active", type: .int)]))
-        var matrixFields: [Schema.Field] = [.init(name: "cohort", type: .date)]
-        let sums = (1..<horizon + 1).map { k -> BoundAggregate in
-            matrixFields.append(.init(name: "active_\(k)", type: .int))
-            return E.aggregate(.sum, E.column(2, .int), type: .int, where: E.compare(.equal, E.column(1, .int), E.int(Int64(k))))
+        // Per (group, period) cells to (group, offset), pivoted: one column per offset k of
+        // `measure` summed where `offset = k` (or, cumulative, `offset <= k`).
+        func pivot(_ cells: LogicalPlan, _ name: String, _ type: DataType, offsets: ClosedRange<Int>, cumulative: Bool) -> LogicalPlan {
+            let cohortColumn = E.column(g - 1, .date)
+            let withOffsets = LogicalPlan.project(
+                cells, (0..<g).map { E.column($0, groupFields[$0].type) }
+                    + [E.call(.dateDiff, [E.text(grain.rawValue), cohortColumn, E.column(g, .date)], type: .int), E.column(g + 1, type)],
+                Schema(fields: groupFields + [.init(name: "offset", type: .int), .init(name: name, type: type)]))
+            var fields = groupFields
+            let sums = offsets.map { k -> BoundAggregate in
+                fields.append(.init(name: "\(name)_\(k)", type: type))
+                return E.aggregate(.sum, E.column(g + 1, type), type: type, where: E.compare(cumulative ? .lessOrEqual : .equal, E.column(g, .int), E.int(Int64(k))))
+            }
+            return .aggregate(withOffsets, keys: (0..<g).map { E.column($0, groupFields[$0].type) }, aggregates: sums, Schema(fields: fields))
         }
-        let matrix = LogicalPlan.aggregate(withOffsets, keys: [E.column(0, .date)], aggregates: sums, Schema(fields: matrixFields))
-
-        // result: sizes, shares, and the last period (a cross join with its one row, on a constant).
-        let sized = LogicalPlan.join(
-            left: sizes, right: matrix, JoinSpec(kind: .left, leftKeys: [0], rightKeys: [0], rightColumns: Array(1..<horizon + 1)),
-            Schema(fields: [.init(name: "cohort", type: .date), .init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]
-                + matrixFields.dropFirst()))
-        let width = 3 + horizon
-        let keyed = LogicalPlan.project(sized, (0..<width).map { E.column($0, sized.schema.fields[$0].type) } + [E.int(0)],
-                                        Schema(fields: sized.schema.fields + [.init(name: "one", type: .int)]))
+        let matrix = pivot(cells, "active", .int, offsets: 1...max(horizon, 1), cumulative: false)
+        // Null dimension values are a group too: the joins on the group match nulls.
+        func joinOnGroup(_ left: LogicalPlan, _ right: LogicalPlan) -> LogicalPlan {
+            let kept = Array(g..<right.schema.fields.count)
+            var spec = JoinSpec(kind: .left, leftKeys: Array(0..<g), rightKeys: Array(0..<g), rightColumns: kept)
+            spec.nullsEqual = true
+            return .join(left: left, right: right, spec, Schema(fields: left.schema.fields + kept.map { right.schema.fields[$0] }))
+        }
+        var sized = joinOnGroup(sizes, matrix)
+        if horizon == 0 {
+            // No offset after the first: the pivot's placeholder column is dropped.
+            sized = .project(sized, (0..<(g + 2)).map { E.column($0, sized.schema.fields[$0].type) }, Schema(fields: Array(sized.schema.fields.prefix(g + 2))))
+        }
+        // `value`: the revenue of every customer's rows per (group, period), cumulated by offset.
+        if let valueIndex {
+            let valueType: DataType = schema.fields[valueIndex].type == .int ? .int : .decimal
+            let all = LogicalPlan.project(customers, [E.column(0, entityType)] + customerGroups,
+                                          Schema(fields: [.init(name: entityName, type: entityType)] + groupFields))
+            let (rows, keys) = rowsWithCohorts(all)
+            let revenue = plan.add("revenue", .aggregate(
+                rows, keys: keys, aggregates: [E.aggregate(.sum, E.column(valueIndex, schema.fields[valueIndex].type), type: valueType)],
+                Schema(fields: groupFields + [.init(name: "period", type: .date), .init(name: "value", type: valueType)])))
+            sized = joinOnGroup(sized, pivot(revenue, "value", valueType, offsets: 0...horizon, cumulative: true))
+        }
+        let sizedFields = sized.schema.fields
+        let width = g + 2 + horizon
+        let keyed = LogicalPlan.project(sized, sizedFields.indices.map { E.column($0, sizedFields[$0].type) } + [E.int(0)],
+                                        Schema(fields: sizedFields + [.init(name: "one", type: .int)]))
         let lastKeyed = LogicalPlan.project(lastPeriod, [E.int(0), E.column(0, .date)],
                                             Schema(fields: [.init(name: "one", type: .int), .init(name: "last_period", type: .date)]))
+        let oneIndex = sizedFields.count
         let withLast = LogicalPlan.join(
-            left: keyed, right: lastKeyed, JoinSpec(kind: .inner, leftKeys: [width], rightKeys: [0], rightColumns: [1]),
+            left: keyed, right: lastKeyed, JoinSpec(kind: .inner, leftKeys: [oneIndex], rightKeys: [0], rightColumns: [1]),
             Schema(fields: keyed.schema.fields + [.init(name: "last_period", type: .date)]))
-        let cohortStart = E.column(0, .date), size = E.column(1, .int), lastData = E.column(width + 1, .date)
-        var names = [grain.rawValue, "customers", "repurchase_rate"]
-        var formats: [ValueFormat?] = [ValueFormat(grain: grain), .count, .percent]
-        var outputs = [cohortStart, size, E.divide(E.column(2, .int), size)]
-        for k in 0...horizon {
+        let cohortStart = E.column(g - 1, .date), size = E.column(g, .int), lastData = E.column(oneIndex + 1, .date)
+        var names = cohort.dimensions.map(\.name) + [grain.rawValue, "customers", "repurchase_rate"]
+        var formats: [ValueFormat?] = [ValueFormat?](repeating: nil, count: d) + [ValueFormat(grain: grain), .count, .percent]
+        var outputs = (0..<d).map { E.column($0, dimensionFields[$0].type) } + [cohortStart, size, E.divide(E.column(g + 1, .int), size)]
+        // A period after the last one with data is n/a, not 0.
+        func known(_ k: Int, _ value: BoundExpression) -> BoundExpression {
             let periodStart = BoundExpression(.shift(cohortStart, CalendarMath.length(of: Int64(k), grain)), type: .date, span: .none)
-            let active = k == 0 ? size : E.call(.coalesce, [E.column(3 + k - 1, .int), E.int(0)], type: .int)
-            let share = E.divide(active, size)
-            outputs.append(BoundExpression(.caseWhen([BoundWhen(condition: E.compare(.lessOrEqual, periodStart, lastData), result: share)], otherwise: nil),
-                                           type: .decimal, span: .none))
-            names.append("\(grain.rawValue.prefix(1))\(k)")
+            return BoundExpression(.caseWhen([BoundWhen(condition: E.compare(.lessOrEqual, periodStart, lastData), result: value)], otherwise: nil),
+                                   type: .decimal, span: .none)
+        }
+        let prefix = grain.rawValue.prefix(1)
+        for k in 0...horizon {
+            let active = k == 0 ? size : E.call(.coalesce, [E.column(g + 2 + k - 1, .int), E.int(0)], type: .int)
+            outputs.append(known(k, E.divide(active, size)))
+            names.append("\(prefix)\(k)")
             formats.append(.percent)
+        }
+        if valueIndex != nil {
+            // Revenue per customer of the cohort up to offset k: the observed LTV curve.
+            for k in 0...horizon {
+                let cumulative = E.column(width + k, sizedFields[width + k].type)
+                outputs.append(known(k, E.divide(E.call(.coalesce, [cumulative, E.int(0)], type: cumulative.type ?? .decimal), size)))
+                names.append("ltv_\(prefix)\(k)")
+                formats.append(.money)
+            }
         }
         let fields = zip(names, outputs).map { Schema.Field(name: $0, type: $1.type ?? .decimal) }
         plan.result = .sort(.project(withLast, outputs, Schema(fields: fields)),
-                            [BoundSortKey(expression: E.column(0, .date), descending: false, nullsFirst: false)])
+                            (0..<g).map { BoundSortKey(expression: E.column($0, fields[$0].type), descending: false, nullsFirst: false) })
 
-        let title = "cohort \(dataset.name): \(entityName) by first \(cohort.time.name) \(grain.rawValue); share buying k \(grain.rawValue)s later"
-        return PlannedStatement(plan: plan, formats: formats, title: title,
-                                notes: ["churn between offsets k-1 and k is 1 - r(k)/r(k-1); an empty cell is a period after the data ends"])
+        var title = "cohort \(dataset.name): \(entityName) by first \(cohort.time.name) \(grain.rawValue)"
+        if !cohort.dimensions.isEmpty { title += " and " + cohort.dimensions.map(\.name).joined(separator: ", ") }
+        title += "; share buying k \(grain.rawValue)s later"
+        var notes = ["churn between offsets k-1 and k is 1 - r(k)/r(k-1); an empty cell is a period after the data ends"]
+        if let value = cohort.value {
+            notes.append("ltv_\(prefix)k: `\(value.name)` of the cohort's customers from their first \(grain.rawValue) through k \(grain.rawValue)s later, per customer")
+        }
+        if !cohort.dimensions.isEmpty {
+            notes.append("a customer's " + cohort.dimensions.map { "`\($0.name)`" }.joined(separator: ", ") + " is the one on their first purchase")
+        }
+        return PlannedStatement(plan: plan, formats: formats, title: title, notes: notes)
     }
 
     /// The latest time stored in a date or timestamp column (nil when it holds none).

@@ -202,4 +202,8 @@ public struct CohortStatement: Sendable {
     public var time: Identifier
     public var grain: Grain
     public var periods: Int64?
+    /// `by source`: cohorts split by the customer's value on their first purchase.
+    public var dimensions: [Identifier] = []
+    /// `value amount`: revenue per cohort offset, and the cumulative revenue per customer.
+    public var value: Identifier?
 }

@@ -444,9 +444,13 @@ extension Parser {
         let time = try identifier("the purchase time column")
         var statement = CohortStatement(dataset: dataset, entity: entity, time: time, grain: .month, periods: nil)
         while true {
-            skipNewlines(before: ["over", "periods"])
+            skipNewlines(before: ["over", "periods", "by", "value"])
             if accept(word: "over") {
                 statement.grain = try grainWord()
+            } else if accept(word: "by") {
+                repeat { statement.dimensions.append(try identifier("a column")) } while accept(symbol: ",")
+            } else if accept(word: "value") {
+                statement.value = try identifier("a number column")
             } else if accept(word: "periods") {
                 let number = current.span
                 let periods = try integer("a number of periods")
