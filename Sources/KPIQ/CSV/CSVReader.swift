@@ -82,6 +82,10 @@ public enum CSVReader {
                 throw LoadError(path: path, line: line, column: column, message: "unclosed quote: the quoted field starting here never ends")
             }
             if n > 1 << 16 { throw LoadError(path: path, line: 1, message: "too many columns (\(n)); at most 65536") }
+            // A first data row that is too long is reported (or skipped) with the other rows.
+            if hasHeader, case .textBeyondWidths(let offset) = status {
+                throw loadError(CSVPartitionParser.textBeyondWidths(rowStart: p, offset: offset, tokenizer: probe), file: file, names: [])
+            }
             if hasHeader {
                 for k in 0..<n {
                     let f = fields[k]

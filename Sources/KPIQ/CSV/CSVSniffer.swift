@@ -24,7 +24,7 @@ struct CSVSniffer {
             switch status {
             case .ok: counts.append(n)
             case .blank: break
-            case .badCharacterAfterQuote: counts.append(-1)
+            case .badCharacterAfterQuote, .textBeyondWidths: counts.append(-1)
             case .unclosedQuote: return counts  // the sample may cut a quoted field
             }
             p = next
