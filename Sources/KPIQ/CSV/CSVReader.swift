@@ -7,7 +7,8 @@ import Dispatch
 
 /// Loads a delimited text file into a `Table`, in parallel, straight into typed columns.
 ///
-/// 1. Map the file; skip a UTF-8 byte-order mark; detect the delimiter and header if not given.
+/// 1. Map the file; skip a UTF-8 byte-order mark; read CR-only line ends as newlines (in a
+///    private copy); detect the delimiter and header if not given.
 /// 2. Cut the data into one range per core at row starts. A cut is a guess (a newline inside a
 ///    quoted field looks like a row end), checked afterwards: each range must end exactly where
 ///    the next one began, or the next one is parsed again from the right place.
@@ -52,6 +53,9 @@ public enum CSVReader {
         if file.count >= 3, file.base[0] == 0xEF, file.base[1] == 0xBB, file.base[2] == 0xBF { start = 3 }
         guard file.count > start else {
             throw LoadError(path: path, message: "the file is empty", hint: "a CSV file needs at least a header line")
+        }
+        if CSVSniffer.endsLinesWithCarriageReturn(file.base, start: start, end: sampleEnd(file, from: start)) {
+            file.readCarriageReturnsAsLineEnds()
         }
         let settings = FieldSettings(options: options)
         let sniffer = CSVSniffer(base: file.base, start: start, end: sampleEnd(file, from: start), quote: options.quote)
