@@ -157,12 +157,19 @@ struct CSVPartitionParser {
                         message: cut ? "a fixed width cuts a character in two" : "invalid UTF-8 in text",
                         hint: cut ? "widths count bytes, and this field starts or ends inside a multi-byte character: adjust the widths"
                             : "kpiq reads UTF-8; convert the file first (for example with iconv)")
+                case .outOfRange:
+                    let value = String(decoding: UnsafeBufferPointer(start: pointer, count: min(f.count, 60)), as: UTF8.self)
+                    problem = RowProblem(
+                        rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset, field: c,
+                        message: "`\(value)` is outside 0001-01-01 to 9999-12-31 once its zone offset is applied",
+                        hint: "dates and timestamps run from 0001-01-01 to 9999-12-31 (UTC); fix the value, or add `on_error skip`")
                 default:
                     let value = String(decoding: UnsafeBufferPointer(start: pointer, count: min(f.count, 60)), as: UTF8.self)
                     let type = forcedTypes[c]?.name ?? "?"
+                    let beyond = forcedTypes[c] == .int && FieldParsing.isIntegerSyntax(pointer, f.count)
                     problem = RowProblem(
                         rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset, field: c,
-                        message: "`\(value)` is not a valid \(type)",
+                        message: beyond ? "`\(value)` is beyond the range of int (64 bits)" : "`\(value)` is not a valid \(type)",
                         hint: "the column's type is forced to \(type) by `types (...)`; remove that or add `on_error skip`")
                 }
                 for builder in builders { builder.truncate(toRows: rowsBefore) }

@@ -206,6 +206,10 @@ public enum CSVReader {
         }
         let columns = assembled.map { $0! }
         phase("dictionaries")
+        for c in 0..<names.count where forced[c] == nil && columns[c].type == .text {
+            guard let offset = results.compactMap({ $0.builders[c].oversizedIntegerOffset }).min() else { continue }
+            warnings.append(oversizedIntegerNote(column: names[c], at: offset, file: file))
+        }
         let table = Table(names: names, columns: columns, rowCount: rowCount)
 
         var report = LoadReport(
@@ -245,6 +249,21 @@ public enum CSVReader {
         return LoadError(
             path: file.path, line: line, column: column, field: problem.field.map { names[$0] },
             message: problem.message, hint: problem.hint)
+    }
+
+    /// Why a column of what look like integers is text: one does not fit 64 bits, and as a
+    /// decimal it would lose digits (ids, usually, which must stay exact).
+    private static func oversizedIntegerNote(column: String, at offset: Int, file: MappedFile) -> String {
+        var start = offset
+        while start < file.count, file.base[start] == 32 || file.base[start] == 9 { start += 1 }
+        var end = start
+        while end < file.count, end - start < 40, FieldParsing.isDigit(file.base[end]) || (end == start && (file.base[end] == 43 || file.base[end] == 45)) {
+            end += 1
+        }
+        let value = String(decoding: UnsafeBufferPointer(start: file.base + start, count: end - start), as: UTF8.self)
+        let (line, _) = file.location(of: offset)
+        return "column `\(column)` is read as text: `\(value)\(end - start == 40 ? "..." : "")` (line \(line)) is an integer beyond 64 bits, "
+            + "which would lose digits as a decimal; `types (\(Identifier.quote(column)) decimal)` reads it as approximate numbers"
     }
 
     /// Empty names become `colN`; repeated ones get `_2`, `_3`... (with a warning).
