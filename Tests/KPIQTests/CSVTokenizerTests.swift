@@ -97,6 +97,7 @@ import Testing
                 case .blank: row.status = "blank"
                 case .unclosedQuote(let offset): row.status = "unclosed \(offset)"
                 case .badCharacterAfterQuote(let offset): row.status = "bad \(offset)"
+                case .textBeyondWidths(let offset): row.status = "beyond widths \(offset)"  // not for delimiters
                 }
                 if status == .ok || status == .blank {
                     for k in 0..<min(n, capacity) {

@@ -15,8 +15,9 @@ enum CSVColumnAssembler {
         let validity = concatenateValidity(builders, total: total)
         switch kind {
         case .unknown:
+            // No value to infer from: text storage, an open type (see `Column.isUntyped`).
             return Column(type: .text, values: .text(codes: PackedIntegers.pack([Int64](repeating: 0, count: total)), dictionary: .empty),
-                          validity: Validity(allNull: total))
+                          validity: Validity(allNull: total), untyped: true)
         case .decimal:
             var values = [Double]()
             values.reserveCapacity(total)

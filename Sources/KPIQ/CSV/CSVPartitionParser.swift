@@ -97,7 +97,7 @@ struct CSVPartitionParser {
                     let problem = RowProblem(
                         rowStart: rowStart, offset: rowStart, field: nil,
                         message: "expected \(columnCount) fields, found \(n)",
-                        hint: n > columnCount ? "is a field with a delimiter in it missing its quotes?" : nil)
+                        hint: n > columnCount ? tooManyFieldsHint : nil)
                     if !record(problem, in: result) { break }
                 case .blank:
                     continue
@@ -112,6 +112,8 @@ struct CSVPartitionParser {
                         message: "unexpected character after a closing quote",
                         hint: "inside a quoted field, write a quote as two quotes (\"\")")
                     _ = record(problem, in: result)
+                case .textBeyondWidths(let offset):
+                    _ = record(Self.textBeyondWidths(rowStart: rowStart, offset: offset, tokenizer: tokenizer), in: result)
                 }
                 if result.fatal != nil { break }
             }
@@ -149,16 +151,25 @@ struct CSVPartitionParser {
                 switch outcome {
                 case .invalidUTF8:
                     let bad = UTF8Validation.firstInvalidOffset(pointer, f.count) ?? 0
+                    let cut = if case .widths = tokenizer.delimiter { Self.cutsCharacter(pointer, f.count) } else { false }
                     problem = RowProblem(
                         rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset + bad, field: c,
-                        message: "invalid UTF-8 in text",
-                        hint: "kpiq reads UTF-8; convert the file first (for example with iconv)")
+                        message: cut ? "a fixed width cuts a character in two" : "invalid UTF-8 in text",
+                        hint: cut ? "widths count bytes, and this field starts or ends inside a multi-byte character: adjust the widths"
+                            : "kpiq reads UTF-8; convert the file first (for example with iconv)")
+                case .outOfRange:
+                    let value = String(decoding: UnsafeBufferPointer(start: pointer, count: min(f.count, 60)), as: UTF8.self)
+                    problem = RowProblem(
+                        rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset, field: c,
+                        message: "`\(value)` is outside 0001-01-01 to 9999-12-31 once its zone offset is applied",
+                        hint: "dates and timestamps run from 0001-01-01 to 9999-12-31 (UTC); fix the value, or add `on_error skip`")
                 default:
                     let value = String(decoding: UnsafeBufferPointer(start: pointer, count: min(f.count, 60)), as: UTF8.self)
                     let type = forcedTypes[c]?.name ?? "?"
+                    let beyond = forcedTypes[c] == .int && FieldParsing.isIntegerSyntax(pointer, f.count)
                     problem = RowProblem(
                         rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset, field: c,
-                        message: "`\(value)` is not a valid \(type)",
+                        message: beyond ? "`\(value)` is beyond the range of int (64 bits)" : "`\(value)` is not a valid \(type)",
                         hint: "the column's type is forced to \(type) by `types (...)`; remove that or add `on_error skip`")
                 }
                 for builder in builders { builder.truncate(toRows: rowsBefore) }
@@ -169,6 +180,39 @@ struct CSVPartitionParser {
             }
             return
         }
+    }
+
+    /// Why a row might have more fields than the header: quoting only exists in delimited files.
+    private var tooManyFieldsHint: String {
+        switch tokenizer.delimiter {
+        case .byte: return "is a field with a delimiter in it missing its quotes?"
+        case .whitespace: return "fields are separated by spaces and tabs (there is no quoting): does a value have a space in it?"
+        case .widths: return "fixed-width rows have one field per width"  // not reached: such rows are `textBeyondWidths`
+        }
+    }
+
+    /// A fixed-width row that goes on after its last width.
+    static func textBeyondWidths(rowStart: Int, offset: Int, tokenizer: CSVTokenizer) -> RowProblem {
+        guard case .widths(let widths) = tokenizer.delimiter else { preconditionFailure("fixed widths only") }
+        let covered = widths.reduce(0) { $0.addingReportingOverflow($1).overflow ? Int.max : $0 + $1 }
+        let list = widths.map(String.init).joined(separator: ", ")
+        return RowProblem(
+            rowStart: rowStart, offset: offset, field: nil,
+            message: "text after the last fixed-width field: the widths (\(list)) cover \(covered) byte\(covered == 1 ? "" : "s") of a line, this one goes on",
+            hint: "add a width for the rest of the line, or check this line for a field that is wider than its width")
+    }
+
+    /// True when a field's bytes start with a UTF-8 continuation byte or end before the last
+    /// character's sequence does: a fixed width fell inside a character.
+    static func cutsCharacter(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        guard n > 0 else { return false }
+        if p[0] & 0xC0 == 0x80 { return true }
+        // The last lead byte, at most three bytes from the end, and how long its sequence is.
+        var k = n - 1
+        while k > 0, k > n - 4, p[k] & 0xC0 == 0x80 { k -= 1 }
+        let lead = p[k]
+        let length = lead & 0xE0 == 0xC0 ? 2 : lead & 0xF0 == 0xE0 ? 3 : lead & 0xF8 == 0xF0 ? 4 : 1
+        return k + length > n
     }
 
     /// Records a bad row. Returns true when parsing goes on (tolerant mode).

@@ -7,7 +7,8 @@ import Dispatch
 
 /// Loads a delimited text file into a `Table`, in parallel, straight into typed columns.
 ///
-/// 1. Map the file; skip a UTF-8 byte-order mark; detect the delimiter and header if not given.
+/// 1. Map the file; skip a UTF-8 byte-order mark; read CR-only line ends as newlines (in a
+///    private copy); detect the delimiter and header if not given.
 /// 2. Cut the data into one range per core at row starts. A cut is a guess (a newline inside a
 ///    quoted field looks like a row end), checked afterwards: each range must end exactly where
 ///    the next one began, or the next one is parsed again from the right place.
@@ -53,6 +54,9 @@ public enum CSVReader {
         guard file.count > start else {
             throw LoadError(path: path, message: "the file is empty", hint: "a CSV file needs at least a header line")
         }
+        if CSVSniffer.endsLinesWithCarriageReturn(file.base, start: start, end: sampleEnd(file, from: start)) {
+            file.readCarriageReturnsAsLineEnds()
+        }
         let settings = FieldSettings(options: options)
         let sniffer = CSVSniffer(base: file.base, start: start, end: sampleEnd(file, from: start), quote: options.quote)
         let delimiter = options.delimiter ?? sniffer.detectDelimiter()
@@ -82,6 +86,10 @@ public enum CSVReader {
                 throw LoadError(path: path, line: line, column: column, message: "unclosed quote: the quoted field starting here never ends")
             }
             if n > 1 << 16 { throw LoadError(path: path, line: 1, message: "too many columns (\(n)); at most 65536") }
+            // A first data row that is too long is reported (or skipped) with the other rows.
+            if hasHeader, case .textBeyondWidths(let offset) = status {
+                throw loadError(CSVPartitionParser.textBeyondWidths(rowStart: p, offset: offset, tokenizer: probe), file: file, names: [])
+            }
             if hasHeader {
                 for k in 0..<n {
                     let f = fields[k]
@@ -198,6 +206,10 @@ public enum CSVReader {
         }
         let columns = assembled.map { $0! }
         phase("dictionaries")
+        for c in 0..<names.count where forced[c] == nil && columns[c].type == .text {
+            guard let offset = results.compactMap({ $0.builders[c].oversizedIntegerOffset }).min() else { continue }
+            warnings.append(oversizedIntegerNote(column: names[c], at: offset, file: file))
+        }
         let table = Table(names: names, columns: columns, rowCount: rowCount)
 
         var report = LoadReport(
@@ -237,6 +249,21 @@ public enum CSVReader {
         return LoadError(
             path: file.path, line: line, column: column, field: problem.field.map { names[$0] },
             message: problem.message, hint: problem.hint)
+    }
+
+    /// Why a column of what look like integers is text: one does not fit 64 bits, and as a
+    /// decimal it would lose digits (ids, usually, which must stay exact).
+    private static func oversizedIntegerNote(column: String, at offset: Int, file: MappedFile) -> String {
+        var start = offset
+        while start < file.count, file.base[start] == 32 || file.base[start] == 9 { start += 1 }
+        var end = start
+        while end < file.count, end - start < 40, FieldParsing.isDigit(file.base[end]) || (end == start && (file.base[end] == 43 || file.base[end] == 45)) {
+            end += 1
+        }
+        let value = String(decoding: UnsafeBufferPointer(start: file.base + start, count: end - start), as: UTF8.self)
+        let (line, _) = file.location(of: offset)
+        return "column `\(column)` is read as text: `\(value)\(end - start == 40 ? "..." : "")` (line \(line)) is an integer beyond 64 bits, "
+            + "which would lose digits as a decimal; `types (\(Identifier.quote(column)) decimal)` reads it as approximate numbers"
     }
 
     /// Empty names become `colN`; repeated ones get `_2`, `_3`... (with a warning).

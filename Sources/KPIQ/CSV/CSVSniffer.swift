@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Guesses the delimiter and whether the first row is a header, from the start of a file.
 struct CSVSniffer {
     static let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), UInt8(ascii: "|")]
@@ -24,12 +30,21 @@ struct CSVSniffer {
             switch status {
             case .ok: counts.append(n)
             case .blank: break
-            case .badCharacterAfterQuote: counts.append(-1)
+            case .badCharacterAfterQuote, .textBeyondWidths: counts.append(-1)
             case .unclosedQuote: return counts  // the sample may cut a quoted field
             }
             p = next
         }
         return counts
+    }
+
+    /// True when the first line ends with a carriage return alone: the file's lines end with
+    /// CR (classic Mac OS). Only the first line is looked at, so other files pay for no scan.
+    static func endsLinesWithCarriageReturn(_ base: UnsafePointer<UInt8>, start: Int, end: Int) -> Bool {
+        func offset(_ found: UnsafeMutableRawPointer) -> Int { UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base }
+        let newline = memchr(base + start, 10, end - start).map(offset) ?? end
+        guard let cr = memchr(base + start, 13, newline - start).map(offset) else { return false }
+        return cr + 1 != newline
     }
 
     /// The delimiter whose rows agree on a field count above one; whitespace when no single

@@ -29,6 +29,9 @@ struct CSVTokenizer {
         case badCharacterAfterQuote(offset: Int)
         /// A quote that never closes before the end of the file.
         case unclosedQuote(offset: Int)
+        /// Fixed widths: text after the last width. The row's fields are the widths' (all
+        /// recorded); `offset` is the first byte beyond them.
+        case textBeyondWidths(offset: Int)
     }
 
     let base: UnsafePointer<UInt8>
@@ -237,11 +240,13 @@ struct CSVTokenizer {
             n += 1
             p = upper
         }
-        // Text beyond the last width makes the row ragged.
+        // Text beyond the last width makes the row bad. It is not counted as one more field:
+        // every field counted must have been recorded, or a reader would take an
+        // uninitialised `FieldRef` for it (and read wherever its offset pointed).
         var rest = p
         while rest < stop, base[rest] == 32 || base[rest] == 9 { rest += 1 }
-        fieldCount = rest < stop ? n + 1 : n
-        return (lineEnd, .ok)
+        fieldCount = n
+        return (lineEnd, rest < stop ? .textBeyondWidths(offset: rest) : .ok)
     }
 
     /// Offset of the row containing `offset`'s successor: the first row start at or after

@@ -42,6 +42,9 @@ final class ColumnBuilder {
         /// The value does not fit the column's forced type.
         case mismatch
         case invalidUTF8
+        /// A timestamp whose zone offset puts it outside 0001-01-01 to 9999-12-31: never
+        /// text instead, which would turn a column of timestamps into text for one value.
+        case outOfRange
     }
 
     let forced: DataType?
@@ -59,6 +62,9 @@ final class ColumnBuilder {
     private(set) var allCompactDates = true
     /// Rows before this one hold placeholders and must be re-read as text.
     private(set) var textFromRow: Int?
+    /// File offset of the first integer beyond 64 bits that made this inferred column text
+    /// (ids, usually: as decimals they would lose digits silently). The load says so.
+    private(set) var oversizedIntegerOffset: Int?
     /// Rows to reserve room for once the column's kind is known.
     private let expectedRows: Int
     private var secondTimestamps = SecondTimestampParser()
@@ -192,6 +198,7 @@ final class ColumnBuilder {
             return .ok
         }
         if forced == .int { return .mismatch }
+        if FieldParsing.isIntegerSyntax(p, n) { return promoteToText(oversizedInteger: p, n) }
         var d: Double = 0
         if FieldParsing.parseDouble(p, n, &d) {
             promoteIntToDecimal()
@@ -205,6 +212,11 @@ final class ColumnBuilder {
     private func appendDecimal(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
         var d: Double = 0
         if FieldParsing.parseDouble(p, n, &d) {
+            // An integer of 19 digits or more may be beyond 64 bits (shorter ones never are).
+            var v: Int64 = 0
+            if n > 18, forced == nil, FieldParsing.isIntegerSyntax(p, n), !FieldParsing.parseInt(p, n, &v) {
+                return promoteToText(oversizedInteger: p, n)
+            }
             doubles.append(d)
             return .ok
         }
@@ -235,6 +247,7 @@ final class ColumnBuilder {
             ints.append(CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay))
             return .ok
         }
+        if settings.isOutOfRangeTimestamp(p, n) { return .outOfRange }
         if forced == .date {
             if FieldParsing.parseCompactDate(p, n, &days) {
                 ints.append(days)
@@ -267,6 +280,7 @@ final class ColumnBuilder {
             ints.append(parsed)
             return .ok
         }
+        if settings.isOutOfRangeTimestamp(p, n) { return .outOfRange }
         if forced == .timestamp { return .mismatch }
         return promoteToText(p, n)
     }
@@ -284,6 +298,9 @@ final class ColumnBuilder {
         if FieldParsing.parseInt(p, n, &v) {
             becomeTyped(.int)
             return appendInt(p, n)
+        } else if FieldParsing.isIntegerSyntax(p, n) {
+            becomeTyped(.text)
+            oversizedIntegerOffset = fileOffset(p)
         } else if FieldParsing.parseDouble(p, n, &d) {
             becomeTyped(.decimal)
         } else if FieldParsing.parseBool(p, n, &b) {
@@ -292,6 +309,8 @@ final class ColumnBuilder {
             becomeTyped(.date)
         } else if FieldParsing.parseISOTimestamp(p, n, &v) || settings.parseWithFormats(p, n, wantTime: true) != nil {
             becomeTyped(.timestamp)
+        } else if settings.isOutOfRangeTimestamp(p, n) {
+            return .outOfRange
         } else {
             becomeTyped(.text)
         }
@@ -579,6 +598,19 @@ final class ColumnBuilder {
         kind = .timestamp
     }
 
+    /// `promoteToText` for an integer beyond 64 bits, remembering where it is.
+    private func promoteToText(oversizedInteger p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        if oversizedIntegerOffset == nil { oversizedIntegerOffset = fileOffset(p) }
+        return promoteToText(p, n)
+    }
+
+    /// Offset in the file of a field's bytes (a field of digits is never unescaped into
+    /// the row's scratch buffer, so it points into the file).
+    private func fileOffset(_ p: UnsafePointer<UInt8>) -> Int? {
+        let offset = p - text.fileBase
+        return offset >= 0 && offset < text.fileEnd ? offset : nil
+    }
+
     private func promoteToText(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
         textFromRow = rows
         ints.removeAll()
@@ -654,6 +686,12 @@ struct FieldSettings {
             if marker.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) == 0 }) { return true }
         }
         return false
+    }
+
+    /// True when the text is a timestamp (ISO, or a user format with a zone) that its zone
+    /// offset moves out of 0001-01-01 to 9999-12-31. Only asked of values that failed to parse.
+    func isOutOfRangeTimestamp(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        FieldParsing.isOutOfRangeISOTimestamp(p, n) || timestampFormats.contains { $0.isOutOfRange(p, n) }
     }
 
     /// Microseconds of the first user format of the wanted kind that matches.

@@ -54,8 +54,19 @@ public struct DateFormat: Sendable, Equatable {
         "october", "november", "december",
     ].map { Array($0.utf8) }
 
-    /// Microseconds since the epoch of the text at `start`, or nil when it does not match.
+    /// Microseconds since the epoch of the text at `start`, or nil when it does not match or
+    /// (a `%z` offset applied) falls outside 0001-01-01 to 9999-12-31.
     func parse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int64? {
+        parseUnchecked(start, count).flatMap { CivilCalendar.contains(micros: $0) ? $0 : nil }
+    }
+
+    /// True when the text matches but its zone offset moves it out of the calendar.
+    func isOutOfRange(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        parseUnchecked(start, count).map { !CivilCalendar.contains(micros: $0) } ?? false
+    }
+
+    /// `parse` without the range check.
+    private func parseUnchecked(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int64? {
         var p = start, n = count
         FieldParsing.trim(&p, &n)
         var i = 0

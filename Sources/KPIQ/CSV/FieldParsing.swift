@@ -196,9 +196,41 @@ enum FieldParsing {
         return true
     }
 
+    /// `[+-]digits` (as `parseInt` reads, without its range): with `parseInt` false, an
+    /// integer beyond 64 bits.
+    static func isIntegerSyntax(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var p = start, n = count
+        trim(&p, &n)
+        if n == 0 { return false }
+        var i = p[0] == 45 || p[0] == 43 ? 1 : 0
+        if i == n { return false }
+        while i < n {
+            if !isDigit(p[i]) { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// ISO 8601 date and time: `YYYY-MM-DD(T| )HH:MM[:SS[.fraction]][Z|(+|-)HH[:MM]|(+|-)HHMM]`,
-    /// into microseconds since the epoch; a zone offset converts the value to UTC.
+    /// into microseconds since the epoch; a zone offset converts the value to UTC. False too
+    /// when the offset moves the value out of 0001-01-01 to 9999-12-31 (see
+    /// `isOutOfRangeISOTimestamp`): kpiq holds no instant outside its calendar.
     static func parseISOTimestamp(_ start: UnsafePointer<UInt8>, _ count: Int, _ out: inout Int64) -> Bool {
+        var micros: Int64 = 0
+        guard parseISOTimestampFields(start, count, &micros), CivilCalendar.contains(micros: micros) else { return false }
+        out = micros
+        return true
+    }
+
+    /// True when the text is an ISO timestamp whose zone offset puts it before 0001-01-01 or
+    /// after 9999-12-31 in UTC: well formed, but out of range (an error, not text, to the loader).
+    static func isOutOfRangeISOTimestamp(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var micros: Int64 = 0
+        return parseISOTimestampFields(start, count, &micros) && !CivilCalendar.contains(micros: micros)
+    }
+
+    /// `parseISOTimestamp` without the range check.
+    private static func parseISOTimestampFields(_ start: UnsafePointer<UInt8>, _ count: Int, _ out: inout Int64) -> Bool {
         var p = start, n = count
         trim(&p, &n)
         guard n >= 16, p[4] == 45, p[7] == 45, p[10] == 84 || p[10] == 32 || p[10] == 116,

@@ -8,9 +8,10 @@ import Darwin
 /// (pipes, /dev/stdin). Unmapped when released.
 final class MappedFile {
     let path: String
-    let base: UnsafePointer<UInt8>
+    /// Changes only in `readCarriageReturnsAsLineEnds`, before any reader is made.
+    private(set) var base: UnsafePointer<UInt8>
     let count: Int
-    private let mapped: Bool
+    private var mapped: Bool
 
     init(path: String) throws {
         self.path = path
@@ -67,6 +68,31 @@ final class MappedFile {
         } else {
             UnsafeMutablePointer(mutating: base).deallocate()
         }
+    }
+
+    /// Makes every carriage return not followed by a newline a newline, for a file whose
+    /// lines end with CR alone (classic Mac OS; Excel's "CSV (Macintosh)"). The readers know
+    /// only "\n" and "\r\n"; rewriting a private copy once keeps that so (their loops are the
+    /// hot path of every load), and keeps every byte where it was, so offsets and the line
+    /// numbers `location(of:)` counts stay right. A CR inside a quoted field becomes "\n"
+    /// too: in such a file it is the line break of a multi-line value.
+    func readCarriageReturnsAsLineEnds() {
+        let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        copy.initialize(from: base, count: count)
+        var p = 0
+        while p < count {
+            guard let found = memchr(copy + p, 13, count - p) else { break }
+            let q = found.assumingMemoryBound(to: UInt8.self) - copy
+            if q + 1 == count || copy[q + 1] != 10 { copy[q] = 10 }
+            p = q + 1
+        }
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else {
+            UnsafeMutablePointer(mutating: base).deallocate()
+        }
+        base = UnsafePointer(copy)
+        mapped = false
     }
 
     /// 1-based line and column (in characters) of a byte offset.

@@ -98,7 +98,8 @@ extension Binder {
             var fields: [Schema.Field] = []
             for item in items {
                 var binder = ExpressionBinder(binder: self, schema: schema)
-                let bound = try binder.bind(item.expression)
+                let untyped = try untypedColumn(item.expression, in: schema)
+                let bound = try untyped ?? binder.bind(item.expression)
                 let name = item.name?.name ?? defaultName(item.expression)
                 guard !fields.contains(where: { $0.name == name }) else {
                     throw Diagnostic(.duplicateName, "two columns named `\(name)` in this `select`", at: item.span,
@@ -106,7 +107,7 @@ extension Binder {
                 }
                 var origin: (dataset: String, column: String)?
                 if let index = columnIndex(bound) { origin = schema.fields[index].origin }
-                fields.append(Schema.Field(name: name, type: bound.type ?? .int, origin: origin))
+                fields.append(Schema.Field(name: name, type: bound.type ?? .int, origin: origin, untyped: untyped != nil))
                 expressions.append(bound)
             }
             return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
@@ -157,13 +158,15 @@ extension Binder {
             var leftExpressions: [BoundExpression] = []
             for (index, field) in schema.fields.enumerated() {
                 let r = rs.index(of: field.name)!
-                guard let type = Binder.unify(field.type, rs.fields[r].type), let unified = type else {
+                // A column with no values takes the other side's type (both without: still none).
+                let bothUntyped = field.untyped && rs.fields[r].untyped
+                guard let type = bothUntyped ? field.type : Binder.unify(field.unifiableType, rs.fields[r].unifiableType), let unified = type else {
                     throw Diagnostic(.unionMismatch, "column `\(field.name)` is \(field.type.name) on the left and \(rs.fields[r].type.name) on the right",
                                      at: step.span)
                 }
-                fields.append(Schema.Field(name: field.name, type: unified))
-                leftExpressions.append(Self.converted(BoundExpression(.column(index), type: field.type, span: step.span), to: unified))
-                rightExpressions.append(Self.converted(BoundExpression(.column(r), type: rs.fields[r].type, span: step.span), to: unified))
+                fields.append(Schema.Field(name: field.name, type: unified, untyped: bothUntyped))
+                leftExpressions.append(Self.unionColumn(index, field, to: unified, span: step.span))
+                rightExpressions.append(Self.unionColumn(r, rs.fields[r], to: unified, span: step.span))
             }
             let outSchema = Schema(fields: fields, datasetName: schema.datasetName)
             // The left side needs no projection when no column changes type (so that a run of
@@ -175,6 +178,38 @@ extension Binder {
         case .chart:
             return plan
         }
+    }
+
+    /// `plan` with the given untyped columns cast to a type (all their values are null).
+    private static func retyped(_ plan: LogicalPlan, _ types: [Int: DataType], span: Span) -> LogicalPlan {
+        guard !types.isEmpty else { return plan }
+        var fields = plan.schema.fields
+        var expressions: [BoundExpression] = []
+        for (index, field) in fields.enumerated() {
+            let column = BoundExpression(.column(index), type: field.type, span: span)
+            guard let type = types[index] else {
+                expressions.append(column)
+                continue
+            }
+            // Every value is null: a typed null, without reading the column.
+            expressions.append(BoundExpression(.constant(.null), type: type, span: span))
+            fields[index] = Schema.Field(name: field.name, type: type, origin: field.origin)
+        }
+        return .project(plan, expressions, Schema(fields: fields, datasetName: plan.schema.datasetName))
+    }
+
+    /// A bare name of a column with no values, bound as that column (not as `null`), for the
+    /// steps that pass a column through (a `select` item, a group key): it stays untyped.
+    private func untypedColumn(_ expression: Expression, in schema: Schema) throws -> BoundExpression? {
+        guard case .name(let parts) = expression.kind, parts.count == 1 else { return nil }
+        guard let index = try? Binder.column(parts[0], in: schema), schema.fields[index].untyped else { return nil }
+        return BoundExpression(.column(index), type: schema.fields[index].type, span: expression.span)
+    }
+
+    /// A column of one side of a union in the unified type: a typed null when it has no values.
+    private static func unionColumn(_ index: Int, _ field: Schema.Field, to type: DataType, span: Span) -> BoundExpression {
+        if field.untyped, type != field.type { return BoundExpression(.constant(.null), type: type, span: span) }
+        return converted(BoundExpression(.column(index), type: field.type, span: span), to: type)
     }
 
     static func converted(_ expression: BoundExpression, to type: DataType) -> BoundExpression {
@@ -193,7 +228,8 @@ extension Binder {
         var keys: [BoundExpression] = []
         var keyFields: [Schema.Field] = []
         for item in keyItems {
-            let bound = try rows.bind(item.expression)
+            let untyped = try untypedColumn(item.expression, in: schema)
+            let bound = try untyped ?? rows.bind(item.expression)
             let name = item.name?.name ?? defaultName(item.expression)
             guard !keyFields.contains(where: { $0.name == name }) else {
                 throw Diagnostic(.duplicateName, "two group keys named `\(name)`", at: item.span)
@@ -201,7 +237,7 @@ extension Binder {
             var origin: (dataset: String, column: String)?
             if case .column(let index) = bound.kind { origin = schema.fields[index].origin }
             keys.append(bound)
-            keyFields.append(Schema.Field(name: name, type: bound.type ?? .text, origin: origin))
+            keyFields.append(Schema.Field(name: name, type: bound.type ?? .text, origin: origin, untyped: untyped != nil))
         }
         var collector = ExpressionBinder(binder: self, schema: schema, mode: .aggregates)
         collector.keys = keys
@@ -228,22 +264,28 @@ extension Binder {
         return .project(aggregated, projection, finalSchema)
     }
 
-    private func bindJoin(_ join: JoinStep, on plan: LogicalPlan, span: Span) throws -> LogicalPlan {
-        let left = plan.schema
-        let rightPlan = try source(join.source)
-        let right = rightPlan.schema
+    private func bindJoin(_ join: JoinStep, on leftInput: LogicalPlan, span: Span) throws -> LogicalPlan {
+        var plan = leftInput
+        var rightPlan = try source(join.source)
         var leftKeys: [Int] = []
         var rightKeys: [Int] = []
+        // Keys with no values take the other key's type (`Schema.Field.untyped`).
+        var leftRetyped: [Int: DataType] = [:], rightRetyped: [Int: DataType] = [:]
         for (l, r) in join.keys {
-            let li = try Binder.column(l, in: left)
-            let ri = try Binder.column(r, in: right)
-            let lt = left.fields[li].type, rt = right.fields[ri].type
-            guard Binder.unify(lt, rt) != nil else {
-                throw Diagnostic(.typeMismatch, "join keys differ in type: `\(l.name)` is \(lt.name), `\(r.name)` is \(rt.name)", at: l.span.to(r.span))
+            let li = try Binder.column(l, in: plan.schema), ri = try Binder.column(r, in: rightPlan.schema)
+            let lf = plan.schema.fields[li], rf = rightPlan.schema.fields[ri]
+            guard (lf.untyped && rf.untyped) || Binder.unify(lf.unifiableType, rf.unifiableType) != nil else {
+                throw Diagnostic(.typeMismatch, "join keys differ in type: `\(l.name)` is \(lf.type.name), `\(r.name)` is \(rf.type.name)", at: l.span.to(r.span))
             }
+            if lf.untyped, !rf.untyped { leftRetyped[li] = rf.type }
+            if rf.untyped, !lf.untyped { rightRetyped[ri] = lf.type }
             leftKeys.append(li)
             rightKeys.append(ri)
         }
+        plan = Self.retyped(plan, leftRetyped, span: span)
+        rightPlan = Self.retyped(rightPlan, rightRetyped, span: span)
+        let left = plan.schema
+        let right = rightPlan.schema
         let rightColumns = right.fields.indices.filter { !rightKeys.contains($0) }
         var fields = left.fields
         let suffix: String

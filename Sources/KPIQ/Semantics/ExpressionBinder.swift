@@ -128,6 +128,9 @@ struct ExpressionBinder {
             throw Diagnostic(.aggregateRequired, "column `\(field.name)` is neither a group key nor inside an aggregate", at: span,
                              hints: ["group by it (`| group \(Identifier.quote(field.name)) | agg ...`) or aggregate it, e.g. `max(\(Identifier.quote(field.name)))`"])
         }
+        // A column with no values is null in every row: the `null` literal, whose type mixes
+        // with any other in comparisons, functions and aggregates.
+        if field.untyped { return BoundExpression(.constant(.null), type: nil, span: span) }
         return column
     }
 

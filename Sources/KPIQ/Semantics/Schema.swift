@@ -7,12 +7,21 @@ public struct Schema: Sendable {
         public var type: DataType
         /// `(dataset, column)` when the field is a stored column passed through unchanged.
         public var origin: (dataset: String, column: String)?
+        /// A column with no values (`Column.isUntyped`): `type` is only how it is stored.
+        /// Its type is null, the type of the `null` literal, which mixes with any other:
+        /// in an expression it reads as `null`; a join key or union column becomes the
+        /// other side's type; a bare `select` or group key passes it through still untyped.
+        public var untyped: Bool
 
-        public init(name: String, type: DataType, origin: (dataset: String, column: String)? = nil) {
+        public init(name: String, type: DataType, origin: (dataset: String, column: String)? = nil, untyped: Bool = false) {
             self.name = name
             self.type = type
             self.origin = origin
+            self.untyped = untyped
         }
+
+        /// The type for unifying with another: nil (the null type) when untyped.
+        var unifiableType: DataType? { untyped ? nil : type }
     }
 
     public var fields: [Field]
@@ -25,7 +34,7 @@ public struct Schema: Sendable {
     }
 
     public init(table: Table, dataset: String) {
-        fields = zip(table.names, table.types).map { Field(name: $0, type: $1, origin: (dataset, $0)) }
+        fields = zip(table.names, table.columns).map { Field(name: $0, type: $1.type, origin: (dataset, $0), untyped: $1.isUntyped) }
         datasetName = dataset
     }
 

@@ -40,7 +40,7 @@ extension Session {
         }
         return Table(names: ["column", "type", "nulls", "distinct", "examples"], columns: [
             ColumnFactory.text(table.names.map { $0 == dataset.timeColumn ? $0 + " (time)" : $0 }),
-            ColumnFactory.text(table.columns.map(\.type.name)),
+            ColumnFactory.text(table.columns.map { $0.isUntyped ? "null" : $0.type.name }),
             ColumnFactory.ints(table.columns.map { Int64($0.nullCount) }),
             ColumnFactory.ints(distinct),
             ColumnFactory.text(examples),

@@ -16,7 +16,7 @@ extension Session {
     func executeLoad(_ load: LoadStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
         let options = try Self.csvOptions(load.options)
         let path = context.resolve(load.path)
-        let table: Table
+        var table: Table
         let report: LoadReport
         do {
             (table, report) = try MemoryPolicy.load {
@@ -35,6 +35,14 @@ extension Session {
         if let time = load.timeColumn {
             let schema = Schema(table: table, dataset: load.name.name)
             let index = try Binder.column(time, in: schema)
+            if table.columns[index].isUntyped {
+                // An empty export's time column has no values to type it: timestamps, as the
+                // same export with rows would most likely have.
+                var columns = table.columns
+                columns[index] = Column(type: .timestamp, values: .integers(PackedIntegers.pack([Int64](repeating: 0, count: table.rowCount))),
+                                        validity: Validity(allNull: table.rowCount))
+                table = Table(names: table.names, columns: columns, rowCount: table.rowCount)
+            }
             guard table.columns[index].type.isTemporal else {
                 throw Diagnostic(.typeMismatch, "the time column must be a date or timestamp; `\(time.name)` was read as \(table.columns[index].type.name)",
                                  at: time.span, hints: ["force its type: `with (types (\(Identifier.quote(time.name)) timestamp))` or give its format with `dates \"...\"`"])

@@ -95,7 +95,9 @@ public final class Session {
             return (.result(result), warnings)
         case .assign(let name, let pipeline):
             let (result, schema, warnings) = try runPipeline(pipeline, context)
-            let table = result.table
+            // Columns passed through with no values keep their open type (`Column.isUntyped`).
+            let table = Table(names: result.table.names, columns: zip(result.table.columns, schema.fields).map { $0.untyped($1.untyped) },
+                              rowCount: result.table.rowCount)
             // The time column carries over when it is kept unchanged.
             let timeColumn = schema.fields.first { field in
                 guard let origin = field.origin, let dataset = catalog[origin.dataset] else { return false }

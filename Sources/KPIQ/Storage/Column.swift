@@ -14,12 +14,23 @@ public struct Column: Sendable {
     public let values: Values
     /// Nil when no row is null.
     public let validity: Validity?
+    /// A loaded column that had no values to infer a type from (every field empty, or no
+    /// rows): stored as text, but its type is open. Queries read it as a column of nulls of
+    /// whatever type the other side of a join, union or comparison has (`Schema.Field.untyped`).
+    public let isUntyped: Bool
 
-    public init(type: DataType, values: Values, validity: Validity?) {
+    public init(type: DataType, values: Values, validity: Validity?, untyped: Bool = false) {
         self.type = type
         self.values = values
+        self.isUntyped = untyped
         self.validity = validity?.simplified
         precondition(validity == nil || validity!.count == count, "validity length mismatch")
+    }
+
+    /// The same column, with or without an open type (a kept result's column with no values
+    /// stays open as its schema says: `Schema.Field.untyped`).
+    public func untyped(_ untyped: Bool) -> Column {
+        untyped == isUntyped ? self : Column(type: type, values: values, validity: validity, untyped: untyped)
     }
 
     public var count: Int {
@@ -74,13 +85,13 @@ public struct Column: Sendable {
         let validity = self.validity?.gather(indices)
         switch values {
         case .integers(let p):
-            return Column(type: type, values: .integers(p.gather(indices)), validity: validity)
+            return Column(type: type, values: .integers(p.gather(indices)), validity: validity, untyped: isUntyped)
         case .doubles(let a):
-            return Column(type: type, values: .doubles(indices.map { a[Int($0)] }), validity: validity)
+            return Column(type: type, values: .doubles(indices.map { a[Int($0)] }), validity: validity, untyped: isUntyped)
         case .bools(let a):
-            return Column(type: type, values: .bools(indices.map { a[Int($0)] }), validity: validity)
+            return Column(type: type, values: .bools(indices.map { a[Int($0)] }), validity: validity, untyped: isUntyped)
         case .text(let codes, let dictionary):
-            return Column(type: type, values: .text(codes: codes.gather(indices), dictionary: dictionary), validity: validity)
+            return Column(type: type, values: .text(codes: codes.gather(indices), dictionary: dictionary), validity: validity, untyped: isUntyped)
         }
     }
 

@@ -14,6 +14,8 @@ struct CastExpression: PhysicalExpression {
             return .constant(Self.convert(scalar, to: target), type: target, count: n)
         }
         if case .text(let codes, let dictionary) = a.values {
+            // No string at all: every row is null, and their placeholder codes index nothing.
+            if dictionary.count == 0 { return .constant(.null, type: target, count: n) }
             // Parse each distinct string once.
             let mapped = cache.mapped(dictionary, type: target) { Self.convert(.text($0), to: target) }
             var valid = a.valid
