@@ -20,7 +20,7 @@ extension Session {
         let report: LoadReport
         do {
             (table, report) = try MemoryPolicy.load {
-                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
+                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
             }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.

@@ -16,6 +16,11 @@ public final class Session {
 
     public init() {}
 
+    /// What the next statement may allocate: the memory limit less what the datasets hold.
+    public var memoryBudget: MemoryBudget {
+        MemoryBudget(limit: settings.memoryLimit, held: catalog.byteCount)
+    }
+
     /// Runs every statement of `source` in order, stopping at the first error. Syntax is
     /// checked for the whole text first, so a typo at the end stops a script before it runs.
     /// Relative file paths are resolved against `baseDirectory` (a script's folder).
@@ -40,7 +45,8 @@ public final class Session {
             defer { outcome.timings.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
             do {
                 try cancel?.check()
-                let context = StatementContext(source: source, baseDirectory: baseDirectory, cancel: cancel, progress: progress)
+                // The budget is taken per statement: what the datasets hold changes with each load.
+                let context = StatementContext(source: source, baseDirectory: baseDirectory, cancel: cancel, progress: progress, budget: memoryBudget)
                 let (output, warnings) = try execute(statement, context)
                 outcome.warnings.append(contentsOf: warnings)
                 if let output {
@@ -68,6 +74,8 @@ public final class Session {
         let baseDirectory: String?
         let cancel: CancellationToken?
         let progress: LoadProgress?
+        /// What the statement's steps may allocate (`MemoryBudget`).
+        var budget: MemoryBudget?
 
         func resolve(_ path: String) -> String {
             guard let baseDirectory, !path.hasPrefix("/"), !path.hasPrefix("~") else { return path }

@@ -8,11 +8,11 @@
 /// cost a sort and one pass, so a rolling window costs O(rows + days), not O(rows x periods).
 enum WindowOperator {
     static func run(_ input: Table, partition: [Int], order: [Int], functions: [WindowFunction], names: [String],
-                    cancel: CancellationToken?) throws -> Table {
+                    cancel: CancellationToken?, budget: MemoryBudget? = nil) throws -> Table {
         let keys = (partition + order).map { index in
             BoundSortKey(expression: BoundExpression(.column(index), type: input.columns[index].type, span: .none), descending: false, nullsFirst: false)
         }
-        let sorted = try Sorter.sort(input, keys: keys, limit: nil, cancel: cancel)
+        let sorted = try Sorter.sort(input, keys: keys, limit: nil, cancel: cancel, budget: budget)
         let n = sorted.rowCount
         let starts = partitionStarts(sorted, partition)
         try cancel?.check()
