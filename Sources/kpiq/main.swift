@@ -23,6 +23,10 @@ struct KPIQCommand: ParsableCommand {
     @Option(name: .long, help: "The date `today` and relative ranges count from (YYYY-MM-DD).")
     var asof: String?
 
+    @Option(name: .customLong("memory-limit"),
+            help: "The most memory datasets and a statement may take: 4GB, 512MB, 50% (default: 80% of the machine's memory).")
+    var memoryLimit: String?
+
     @Option(name: .long, help: .hidden)
     var bench: Int?
 
@@ -30,7 +34,8 @@ struct KPIQCommand: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files)
+        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files,
+                                         memoryLimit: memoryLimit)
         let status = CommandLineRunner.run(options)
         if status != 0 { throw ExitCode(status) }
     }

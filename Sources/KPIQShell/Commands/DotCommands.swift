@@ -17,6 +17,7 @@ public struct DotCommands {
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
+        ("memory", "[SIZE|default]", "the memory datasets and a statement may take (4GB, 512MB, 50%); shows it without SIZE"),
         ("mode", "table|csv|json|markdown|line", "how results are printed"),
         ("timer", "on|off", "print the wall time of each statement"),
         ("maxrows", "N", "rows shown before the middle of a result is left out (0: all)"),
@@ -159,6 +160,16 @@ public struct DotCommands {
                 context.session.settings.asOf = day
             }
             context.message("as of \(CivilCalendar.formatDate(context.session.settings.effectiveAsOf))")
+        case "memory":
+            let settings = context.session.settings
+            if arguments.isEmpty {
+                let budget = context.session.memoryBudget
+                context.output.write("memory limit \(ByteSize.text(settings.memoryLimit))\(settings.memoryLimit == MemoryBudget.defaultLimit ? " (default: 80% of the machine's memory)" : ""); datasets hold \(ByteSize.text(budget.held)), \(ByteSize.text(budget.available)) free for statements\n")
+                return
+            }
+            try require(arguments, 1, ".memory SIZE | default")
+            context.session.settings.memoryLimit = try Self.memoryLimit(arguments[0])
+            context.message("memory limit \(ByteSize.text(context.session.settings.memoryLimit))")
         case "mode":
             try require(arguments, 1, ".mode table|csv|json|markdown|line")
             guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
@@ -236,6 +247,15 @@ public struct DotCommands {
             if let near = EditDistance.closest(to: name, among: names) { hint = "did you mean `.\(near)`?" }
             throw Failure(message: "unknown command `.\(name)`", hint: hint)
         }
+    }
+
+    /// A memory limit as typed (`4GB`, `512MiB`, `50%` of the machine, `default`).
+    static func memoryLimit(_ text: String) throws -> Int {
+        if text.lowercased() == "default" { return MemoryBudget.defaultLimit }
+        guard let bytes = ByteSize.parse(text, percentOf: MemoryBudget.machineMemory), bytes > 0 else {
+            throw Failure(message: "`\(text)` is not a size of memory", hint: "write it like 4GB, 512MB, 1.5GiB or 50% (of the machine's memory), or `default`")
+        }
+        return bytes
     }
 
     private func onOff(_ word: String) throws -> Bool {

@@ -17,13 +17,16 @@ public struct CommandLineOptions {
     public var asOf: String?
     public var benchRepetitions: Int?
     public var files: [String]
+    /// `--memory-limit` as typed (`4GB`, `50%`); nil: the default.
+    public var memoryLimit: String?
 
-    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String]) {
+    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String], memoryLimit: String? = nil) {
         self.commands = commands
         self.format = format
         self.asOf = asOf
         self.benchRepetitions = benchRepetitions
         self.files = files
+        self.memoryLimit = memoryLimit
     }
 }
 
@@ -42,6 +45,14 @@ public enum CommandLineRunner {
                 return 2
             }
             context.session.settings.asOf = day
+        }
+        if let memoryLimit = options.memoryLimit {
+            do {
+                context.session.settings.memoryLimit = try DotCommands.memoryLimit(memoryLimit)
+            } catch {
+                context.errors.write("error: --memory-limit takes a size such as 4GB, 512MB or 50%, found `\(memoryLimit)`\n")
+                return 2
+            }
         }
         Interrupts.install(context.cancel)
         if let repetitions = options.benchRepetitions {
