@@ -44,6 +44,7 @@ extension Session {
         var dataset = Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path)
         if let end = load.endColumn { dataset.endTimeColumn = try Self.flightEnd(end, of: dataset) }
         catalog.put(dataset)
+        if let identity = FileIdentity(path: path) { loadedFiles[identity] = load.name.name }
         var warnings = report.warnings.map { Diagnostic(.loadWarning, $0, at: load.pathSpan, severity: .warning) }
         if report.skippedCount > 0 {
             let lines = report.skipped.prefix(10).map { "line \($0.line): \($0.reason)" }

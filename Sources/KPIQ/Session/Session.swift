@@ -13,6 +13,9 @@ public final class Session {
     public private(set) var lastResult: QueryResult?
     /// KPI definitions: metrics, targets, relationships, library bindings.
     public internal(set) var kpis = KPIState()
+    /// The files datasets were loaded from in this session, with the dataset's name: `export`
+    /// does not replace them unless told to (a dropped dataset's file is still the user's data).
+    var loadedFiles: [FileIdentity: String] = [:]
 
     public init() {}
 
@@ -139,17 +142,15 @@ public final class Session {
                 return (.message("dropped metric `\(name.name)`"), [])
             }
             throw Diagnostic(.unknownDataset, "no dataset or metric named `\(name.name)`", at: name.span)
-        case .export(let path, let span):
-            guard let result = lastResult else {
-                throw Diagnostic(.noResult, "there is no result to export yet", at: statement.span, hints: ["run a query first"])
-            }
-            let target = context.resolve(path)
+        case .export(let path, let span, let overwrite):
             do {
-                try CSVWriter.write(result.table, to: target)
-            } catch let error as CSVWriter.WriteError {
-                throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
+                let rows = try exportLastResult(to: context.resolve(path), written: path, overwrite: overwrite,
+                                                howToOverwrite: "export \"\(path)\" overwrite")
+                return (.message("exported \(Self.count(rows)) rows to \(path)"), [])
+            } catch var diagnostic as Diagnostic {
+                diagnostic.span = diagnostic.code == .noResult ? statement.span : span
+                throw diagnostic
             }
-            return (.message("exported \(Self.count(result.table.rowCount)) rows to \(path)"), [])
         case .metric, .show, .target, .use, .funnel, .cohort, .relate:
             return try executeKPI(statement, context)
         }

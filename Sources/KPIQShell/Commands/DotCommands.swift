@@ -24,7 +24,7 @@ public struct DotCommands {
         ("maxwidth", "N", "widest column, in characters, before text is cut"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
-        ("export", "FILE", "write the last result to a CSV file"),
+        ("export", "FILE [overwrite]", "write the last result to a CSV file (overwrite: even a file a dataset was loaded from)"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
         ("quit", "", "leave (also .exit, or Ctrl-D)"),
@@ -212,14 +212,15 @@ public struct DotCommands {
             show(result)
             context.maxRows = saved
         case "export":
-            try require(arguments, 1, ".export FILE.csv")
-            guard let result = context.session.lastResult else { throw Failure(message: "there is no result to export yet", hint: "run a query first") }
+            let overwrite = arguments.count == 2 && arguments[1].lowercased() == "overwrite"
+            guard arguments.count == 1 || overwrite else { throw Failure(message: "usage: .export FILE.csv [overwrite]") }
             do {
-                try CSVWriter.write(result.table, to: resolve(arguments[0]))
-            } catch let error as CSVWriter.WriteError {
-                throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
+                let rows = try context.session.exportLastResult(to: resolve(arguments[0]), written: arguments[0], overwrite: overwrite,
+                                                                howToOverwrite: ".export \(arguments[0]) overwrite")
+                context.message("exported \(ValueFormatter.grouped(Int64(rows))) rows to \(arguments[0])")
+            } catch let diagnostic as Diagnostic {
+                throw Failure(message: diagnostic.message, hint: diagnostic.hints.first)
             }
-            context.message("exported \(ValueFormatter.grouped(Int64(result.table.rowCount))) rows to \(arguments[0])")
         case "read":
             try require(arguments, 1, ".read FILE")
             let path = resolve(arguments[0])
@@ -233,6 +234,11 @@ public struct DotCommands {
                 context.output = .standardOutput
             } else {
                 try require(arguments, 1, ".output [FILE]")
+                // Opening the file empties it: never one a dataset was loaded from.
+                if let dataset = context.session.datasetLoaded(from: resolve(arguments[0])) {
+                    throw Failure(message: "`\(arguments[0])` is the file dataset `\(dataset)` was loaded from; writing results to it would replace it",
+                                  hint: "send results to another file")
+                }
                 do {
                     context.output = try Output(path: resolve(arguments[0]))
                 } catch let error as Output.OutputError {

@@ -21,8 +21,9 @@ public struct Statement: Sendable {
         case use(UseStatement)
         case funnel(FunnelStatement)
         case cohort(CohortStatement)
-        /// `export "file.csv"`: writes the last result.
-        case export(path: String, pathSpan: Span)
+        /// `export "file.csv" [overwrite]`: writes the last result; `overwrite` lets it replace
+        /// a file a dataset was loaded from.
+        case export(path: String, pathSpan: Span, overwrite: Bool)
         /// `drop name`: forgets a dataset or metric.
         case drop(Identifier)
     }
