@@ -32,6 +32,9 @@ struct KPIQCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-init"), help: "Run no start-up file.")
     var noInit = false
+    @Option(name: .customLong("memory-limit"),
+            help: "The most memory datasets and a statement may take: 4GB, 512MB, 50% (default: 80% of the machine's memory).")
+    var memoryLimit: String?
 
     @Option(name: .long, help: .hidden)
     var bench: Int?
@@ -41,7 +44,7 @@ struct KPIQCommand: ParsableCommand {
 
     func run() throws {
         let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files,
-                                         initFile: `init`, noInit: noInit)
+                                         initFile: `init`, noInit: noInit, memoryLimit: memoryLimit)
         let status = CommandLineRunner.run(options)
         if status != 0 { throw ExitCode(status) }
     }

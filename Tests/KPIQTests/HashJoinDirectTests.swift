@@ -40,9 +40,9 @@ import Testing
     @Test func keysBeyondTheDirectTableMiss() throws {
         // The build side (right, smaller) holds 0...3; probes of 4, 1000 and 2^40 find nothing.
         #expect(try pairs([3, 4, 1000, 1 << 40, 0], [0, 1, 2, 3], kind: .inner) == [[.int(0), .int(3)], [.int(4), .int(0)]])
-        #expect(HashJoin.directTableSize([0, 1, 2, 3], usable: nil, rows: 4) == 4)
-        #expect(HashJoin.directTableSize([0, 1 << 40], usable: nil, rows: 2) == nil)
+        #expect(JoinKeyNumbering.directSize([0, 1, 2, 3], usable: nil, rows: 4) == 4)
+        #expect(JoinKeyNumbering.directSize([0, 1 << 40], usable: nil, rows: 2) == nil)
         // A large key on an unusable (null) row does not rule the table out.
-        #expect(HashJoin.directTableSize([5, 1 << 40], usable: [true, false], rows: 2) == 6)
+        #expect(JoinKeyNumbering.directSize([5, 1 << 40], usable: [true, false], rows: 2) == 6)
     }
 }

@@ -18,18 +18,19 @@ import Dispatch
 /// Nothing is returned unless the whole file loaded (or, in `on_error skip` mode, every bad
 /// row was set aside and reported).
 public enum CSVReader {
+    /// `budget`: what the load may take (`MemoryBudget`), checked before values are parsed.
     public static func load(
         path: String, options: CSVOptions = CSVOptions(),
-        cancel: CancellationToken? = nil, progress: LoadProgress? = nil
+        cancel: CancellationToken? = nil, progress: LoadProgress? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {
-        try load(path: path, options: options, partitions: nil, cancel: cancel, progress: progress)
+        try load(path: path, options: options, partitions: nil, cancel: cancel, progress: progress, budget: budget)
     }
 
     /// `partitions` overrides how many ranges the file is cut into (tests use it to put
     /// range boundaries in small files).
     static func load(
         path: String, options: CSVOptions, partitions: Int?,
-        cancel: CancellationToken? = nil, progress: LoadProgress? = nil
+        cancel: CancellationToken? = nil, progress: LoadProgress? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {
         let started = DispatchTime.now()
         var phases: [(name: String, seconds: Double)] = []
@@ -123,6 +124,16 @@ public enum CSVReader {
                                 hint: suggestion.map { "did you mean `\($0)`?" } ?? "columns: " + names.joined(separator: ", "))
             }
             forced[index] = type
+        }
+
+        // Before the builders take anything: the file is read whole (its mapped pages count),
+        // and each field is parsed into 8 bytes until the columns are packed.
+        if let budget {
+            let rows = estimatedRows(file, from: dataStart)
+            let bytes = file.count + MemoryBudget.bytes(rows: rows, bytesPerRow: 8 * names.count)
+            try budget.check(bytes, for: "the load",
+                             detail: "a file of \(ByteSize.text(file.count)), about \(Session.count(rows)) rows of \(names.count) columns",
+                             remedy: "load a smaller export (fewer rows or columns)")
         }
 
         // Parse the ranges in parallel.
@@ -236,6 +247,16 @@ public enum CSVReader {
     }
 
     /// End of the part of the file used to detect the dialect: about 256 KB, cut after a newline.
+    /// The rows of the file from `start`, estimated from the line ends in its first 256 KB.
+    private static func estimatedRows(_ file: MappedFile, from start: Int) -> Int {
+        let end = min(file.count, start + (1 << 18))
+        guard end > start else { return 0 }
+        var lines = 0
+        for p in start..<end where file.base[p] == 10 { lines += 1 }
+        if end == file.count { return lines + 1 }
+        return Int((Double(file.count - start) / Double(end - start) * Double(max(lines, 1))).rounded(.up))
+    }
+
     private static func sampleEnd(_ file: MappedFile, from start: Int) -> Int {
         let limit = min(file.count, start + (1 << 18))
         if limit == file.count { return limit }

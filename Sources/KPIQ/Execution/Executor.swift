@@ -5,14 +5,18 @@
 /// input is gathered first.
 public struct Executor {
     public let cancel: CancellationToken?
+    /// What the steps that gather a whole input (joins, groupings, sorts, results) may
+    /// allocate; nil: no limit (tests, and plans run inside a step that checked already).
+    public let budget: MemoryBudget?
     /// Whether unread columns are dropped before the plan runs (`ColumnPruning`); tests turn
     /// it off to compare.
     var prunesColumns = true
     /// The results of the stages of the `QueryPlan` being run, by name.
     private var stageResults: [String: Table] = [:]
 
-    public init(cancel: CancellationToken? = nil) {
+    public init(cancel: CancellationToken? = nil, budget: MemoryBudget? = nil) {
         self.cancel = cancel
+        self.budget = budget
     }
 
     /// Runs each stage in order (each may read those before it), then the result.
@@ -54,7 +58,8 @@ public struct Executor {
             var pipeline = ScanPipeline(table: source, steps: steps)
             pipeline.parallel = Self.depth(plan) <= ScanPipeline.maxParallelDepth
             let schema = plan.schema
-            let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema) }, cancel: cancel)
+            let meter = budget.map { MemoryBudget.Meter($0, for: "the result", counting: "rows") }
+            let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema, meter: meter) }, cancel: cancel)
             return MaterializeSink.table(sinks, schema: schema)
         case .aggregate(let input, let keys, let aggregates, let schema):
             let (source, steps) = try chain(input)
@@ -74,26 +79,29 @@ public struct Executor {
                 return Self.aggregateSpec(aggregate, expectedRows: rows)
             }
             var trace = PhaseTrace("aggregate \(rows) rows")
-            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows, cancel: cancel) }, cancel: cancel)
+            let meter = budget.map { MemoryBudget.Meter($0, for: "the grouping", counting: "groups") }
+            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows, cancel: cancel, meter: meter) },
+                                         cancel: cancel)
             trace.mark("scan")
             let names = schema.names
             let keyColumn = keys.count == 1 ? Self.storedColumn(keys[0], source: source, steps: steps) : nil
             return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
                                            keyColumn: keyColumn, trace: &trace, cancel: cancel)
         case .sort(let input, let keys):
-            return try Sorter.sort(try execute(input), keys: keys, limit: nil, cancel: cancel)
+            return try Sorter.sort(try execute(input), keys: keys, limit: nil, cancel: cancel, budget: budget)
         case .limit(let input, let count, let offset):
             if case .sort(let sortInput, let keys) = input {
                 // Both are as written (up to Int.max): the sum saturates instead of overflowing.
                 let (needed, overflow) = count.addingReportingOverflow(offset)
-                let sorted = try Sorter.sort(try execute(sortInput), keys: keys, limit: overflow ? Int.max : needed, cancel: cancel)
+                let sorted = try Sorter.sort(try execute(sortInput), keys: keys, limit: overflow ? Int.max : needed, cancel: cancel, budget: budget)
                 return TableOperations.slice(sorted, offset: offset, count: count)
             }
             return TableOperations.slice(try execute(input), offset: offset, count: count)
         case .window(let input, let partition, let order, let functions, let schema):
-            return try WindowOperator.run(try execute(input), partition: partition, order: order, functions: functions, names: schema.names, cancel: cancel)
+            return try WindowOperator.run(try execute(input), partition: partition, order: order, functions: functions, names: schema.names,
+                                          cancel: cancel, budget: budget)
         case .join(let left, let right, let spec, let schema):
-            return try HashJoin.join(try execute(left), try execute(right), spec: spec, names: schema.names, cancel: cancel)
+            return try HashJoin.join(try execute(left), try execute(right), spec: spec, names: schema.names, cancel: cancel, budget: budget)
         case .union(_, _, let schema):
             // `| union a | union b | ...` is concatenated once, not a pair at a time.
             var inputs: [LogicalPlan] = []
@@ -103,7 +111,7 @@ public struct Executor {
                 node = left
             }
             inputs.append(node)
-            return try TableOperations.concatenate(try inputs.reversed().map { try execute($0) }, names: schema.names)
+            return try TableOperations.concatenate(try inputs.reversed().map { try execute($0) }, names: schema.names, budget: budget)
         }
     }
 

@@ -12,6 +12,8 @@ struct ShowExecutor {
     let asOf: Int64
     let cancel: CancellationToken?
     let source: SourceText?
+    /// What the plan's steps may allocate (`MemoryBudget`).
+    var budget: MemoryBudget?
     /// Rolling and cumulative counts, sums and distinct counts read off running sums
     /// (O(rows + units)); tests turn it off to compare with one aggregate per unit.
     var windowsByRunningSums = true
@@ -66,7 +68,7 @@ struct ShowExecutor {
 
     func run(_ show: ShowStatement) throws -> QueryResult {
         let compiled = try ShowPlanner(context: self).plan(show)
-        var result = try compiled.planned.run(cancel: cancel)
+        var result = try compiled.planned.run(cancel: cancel, budget: budget)
         let dimensions = compiled.dimensions
         if !dimensions.isEmpty, result.table.rowCount == 0, !show.metrics.isEmpty {
             let range = try show.range.map { try AsOfRange.resolve($0, asOf: asOf) }

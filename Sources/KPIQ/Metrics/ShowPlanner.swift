@@ -512,7 +512,7 @@ struct ShowPlanner {
                                                              Self.comparison(.less, last, first)], span: .none)
         let condition = BoundExpression.logical(isAnd: true, [BoundExpression(.isNull(first, negated: true), type: .bool, span: .none), undated], span: .none)
         let count = BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: condition, type: .int, span: .none)
-        let result = try Executor(cancel: context.cancel).run(.aggregate(.scan(name: group.dataset.name, table: table), keys: [], aggregates: [count],
+        let result = try Executor(cancel: context.cancel, budget: context.budget).run(.aggregate(.scan(name: group.dataset.name, table: table), keys: [], aggregates: [count],
                                                                           Schema(fields: [Schema.Field(name: "n", type: .int)])))
         guard case .int(let n) = result.columns[0].scalar(at: 0), n > 0 else { return nil }
         return "\(n) row\(n == 1 ? "" : "s") of `\(group.dataset.name)` with no `\(group.dataset.endTimeColumn!)` (or one before `\(group.timeColumn!)`) count on their first day"
@@ -527,7 +527,7 @@ struct ShowPlanner {
         let aggregates = [AggregateFunction.min, .max].map {
             BoundAggregate(function: $0, argument: argument, fraction: nil, orderBy: nil, filter: nil, type: type, span: .none)
         }
-        let table = try Executor(cancel: context.cancel).run(.aggregate(.scan(name: dataset.name, table: dataset.table), keys: [], aggregates: aggregates,
+        let table = try Executor(cancel: context.cancel, budget: context.budget).run(.aggregate(.scan(name: dataset.name, table: dataset.table), keys: [], aggregates: aggregates,
                                                                          Schema(fields: [.init(name: "first", type: type), .init(name: "last", type: type)])))
         func day(_ value: Scalar) -> Int64? {
             switch value {

@@ -12,8 +12,8 @@ struct PlannedStatement: Sendable {
     var detailColumns: [String] = []
 
     /// Runs the plan and wraps its table for the client.
-    func run(cancel: CancellationToken?) throws -> QueryResult {
-        let table = try Executor(cancel: cancel).run(plan)
+    func run(cancel: CancellationToken?, budget: MemoryBudget? = nil) throws -> QueryResult {
+        let table = try Executor(cancel: cancel, budget: budget).run(plan)
         return QueryResult(table: table.renamed(plan.result.schema.names), formats: formats, chart: chart, title: title, notes: notes, detailColumns: detailColumns)
     }
 }

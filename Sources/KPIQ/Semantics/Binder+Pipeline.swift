@@ -14,6 +14,9 @@ extension Binder {
     public func bind(_ steps: [PipelineStep], on source: LogicalPlan) throws -> BoundPipeline {
         var plan = source
         var chart: ChartRequest?
+        // Keys of the other side that a join dropped (`join u on a = w` keeps `a` only), so
+        // that a later `w` is explained instead of called unknown in the first dataset.
+        var droppedKeys: [DroppedJoinKey] = []
         for step in steps {
             if chart != nil {
                 throw Diagnostic(.invalidStep, "`chart` must be the last step", at: step.span)
@@ -27,7 +30,14 @@ extension Binder {
                 }
                 chart = request
             default:
-                plan = try bind(step, on: plan)
+                do {
+                    plan = try bind(step, on: plan)
+                } catch let diagnostic as Diagnostic {
+                    throw DroppedJoinKey.explain(diagnostic, droppedKeys)
+                }
+                let names = Set(plan.schema.names)
+                droppedKeys.removeAll { names.contains($0.name) }
+                if case .join(let join) = step.kind { droppedKeys += DroppedJoinKey.keys(of: join) }
             }
         }
         return BoundPipeline(plan: plan, chart: chart)

@@ -15,7 +15,8 @@ extension Session {
             return (.message("\(replaced ? "redefined" : "defined") metric `\(definition.name.name)` (\(bound.format.rawValue), reads \(datasets))"), [])
 
         case .show(let show):
-            let result = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source).run(show)
+            let result = try ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source,
+                                      budget: context.budget).run(show)
             return (.result(result), [])
 
         case .target(let target):
@@ -46,7 +47,7 @@ extension Session {
         case .funnel, .cohort, .attribution:
             // Compiled as `.explain` shows them (`planKPI`), then run.
             guard let planned = try planKPI(statement, context) else { preconditionFailure("funnel, cohort and attribution compile to plans") }
-            return (.result(try planned.run(cancel: context.cancel)), [])
+            return (.result(try planned.run(cancel: context.cancel, budget: context.budget)), [])
 
         default:
             throw Diagnostic(.unknownStatement, "not a KPI statement", at: statement.span)
@@ -127,7 +128,8 @@ extension Session {
         let source = SourceText(name: "benchmarks", text: KPILibrary.benchmarks)
         let parsed = Parser.parseHere(source)
         precondition(parsed.diagnostics.isEmpty, "the benchmark targets do not parse: \(parsed.diagnostics)")
-        let libraryContext = StatementContext(source: source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: context.progress)
+        let libraryContext = StatementContext(source: source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: context.progress,
+                                              budget: context.budget)
         var set: [String] = []
         for statement in parsed.statements {
             _ = try executeKPI(statement, libraryContext)

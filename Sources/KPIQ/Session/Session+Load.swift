@@ -20,7 +20,7 @@ extension Session {
         let report: LoadReport
         do {
             (table, report) = try MemoryPolicy.load {
-                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress)
+                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
             }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
@@ -52,6 +52,7 @@ extension Session {
         var dataset = Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path)
         if let end = load.endColumn { dataset.endTimeColumn = try Self.flightEnd(end, of: dataset) }
         catalog.put(dataset)
+        if let identity = FileIdentity(path: path) { loadedFiles[identity] = load.name.name }
         var warnings = report.warnings.map { Diagnostic(.loadWarning, $0, at: load.pathSpan, severity: .warning) }
         if report.skippedCount > 0 {
             let lines = report.skipped.prefix(10).map { "line \($0.line): \($0.reason)" }

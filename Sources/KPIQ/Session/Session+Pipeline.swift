@@ -16,7 +16,7 @@ extension Session {
         } else {
             bound = try binder(context).bind(pipeline)
         }
-        let table = try Executor(cancel: context.cancel).run(bound.plan)
+        let table = try Executor(cancel: context.cancel, budget: context.budget).run(bound.plan)
         // A KPI statement's title and notes stay with the rows that come from it. The notes
         // describe the statement as it ran, before the steps (a `where` may leave out a
         // period a "partial" note names); they say how the numbers were computed, which the

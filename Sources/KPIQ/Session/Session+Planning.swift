@@ -6,7 +6,7 @@ extension Session {
         let asOf = settings.effectiveAsOf
         switch statement.kind {
         case .show(let show):
-            let executor = ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source)
+            let executor = ShowExecutor(catalog: catalog, kpis: kpis, asOf: asOf, cancel: context.cancel, source: context.source, budget: context.budget)
             return try ShowPlanner(context: executor).plan(show).planned
         case .funnel(let funnel):
             return try FunnelPlanner(catalog: catalog, asOf: asOf).plan(funnel)

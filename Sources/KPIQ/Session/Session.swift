@@ -13,8 +13,16 @@ public final class Session {
     public private(set) var lastResult: QueryResult?
     /// KPI definitions: metrics, targets, relationships, library bindings.
     public internal(set) var kpis = KPIState()
+    /// The files datasets were loaded from in this session, with the dataset's name: `export`
+    /// does not replace them unless told to (a dropped dataset's file is still the user's data).
+    var loadedFiles: [FileIdentity: String] = [:]
 
     public init() {}
+
+    /// What the next statement may allocate: the memory limit less what the datasets hold.
+    public var memoryBudget: MemoryBudget {
+        MemoryBudget(limit: settings.memoryLimit, held: catalog.byteCount)
+    }
 
     /// Runs every statement of `source` in order, stopping at the first error. Syntax is
     /// checked for the whole text first, so a typo at the end stops a script before it runs.
@@ -40,7 +48,8 @@ public final class Session {
             defer { outcome.timings.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
             do {
                 try cancel?.check()
-                let context = StatementContext(source: source, baseDirectory: baseDirectory, cancel: cancel, progress: progress)
+                // The budget is taken per statement: what the datasets hold changes with each load.
+                let context = StatementContext(source: source, baseDirectory: baseDirectory, cancel: cancel, progress: progress, budget: memoryBudget)
                 let (output, warnings) = try execute(statement, context)
                 outcome.warnings.append(contentsOf: warnings)
                 if let output {
@@ -73,6 +82,8 @@ public final class Session {
         let baseDirectory: String?
         let cancel: CancellationToken?
         let progress: LoadProgress?
+        /// What the statement's steps may allocate (`MemoryBudget`).
+        var budget: MemoryBudget?
 
         /// `~` expanded, then a relative path taken from `baseDirectory`.
         func resolve(_ path: String) -> String {
@@ -140,17 +151,15 @@ public final class Session {
                 return (.message("dropped metric `\(name.name)`"), [])
             }
             throw Diagnostic(.unknownDataset, "no dataset or metric named `\(name.name)`", at: name.span)
-        case .export(let path, let span):
-            guard let result = lastResult else {
-                throw Diagnostic(.noResult, "there is no result to export yet", at: statement.span, hints: ["run a query first"])
-            }
-            let target = context.resolve(path)
+        case .export(let path, let span, let overwrite):
             do {
-                try CSVWriter.write(result.table, to: target)
-            } catch let error as CSVWriter.WriteError {
-                throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
+                let rows = try exportLastResult(to: context.resolve(path), written: path, overwrite: overwrite,
+                                                howToOverwrite: "export \"\(path)\" overwrite")
+                return (.message("exported \(Self.rows(rows)) to \(path)"), [])
+            } catch var diagnostic as Diagnostic {
+                diagnostic.span = diagnostic.code == .noResult ? statement.span : span
+                throw diagnostic
             }
-            return (.message("exported \(Self.rows(result.table.rowCount)) to \(path)"), [])
         case .check(let pipeline):
             return try executeCheck(pipeline, context)
         case .metric, .show, .target, .use, .funnel, .cohort, .attribution, .relate:

@@ -80,22 +80,45 @@ public struct Column: Sendable {
         }
     }
 
-    /// The rows at `indices`, in that order.
-    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Column {
-        let validity = self.validity?.gather(indices)
+    /// The rows at `indices`, in that order; stops with `Cancelled` between pieces once
+    /// `cancel` is raised (see `Gather`).
+    func gather(_ indices: UnsafeBufferPointer<Int32>, cancel: CancellationToken?) throws -> Column {
+        let validity = try self.validity?.gather(indices, cancel: cancel)
         switch values {
         case .integers(let p):
-            return Column(type: type, values: .integers(p.gather(indices)), validity: validity, untyped: isUntyped)
+            return Column(type: type, values: .integers(try p.gather(indices, cancel: cancel)), validity: validity, untyped: isUntyped)
         case .doubles(let a):
-            return Column(type: type, values: .doubles(indices.map { a[Int($0)] }), validity: validity, untyped: isUntyped)
+            return Column(type: type, values: .doubles(try Gather.values(a, at: indices, cancel: cancel)), validity: validity, untyped: isUntyped)
         case .bools(let a):
-            return Column(type: type, values: .bools(indices.map { a[Int($0)] }), validity: validity, untyped: isUntyped)
+            return Column(type: type, values: .bools(try Gather.values(a, at: indices, cancel: cancel)), validity: validity, untyped: isUntyped)
         case .text(let codes, let dictionary):
-            return Column(type: type, values: .text(codes: codes.gather(indices), dictionary: dictionary), validity: validity, untyped: isUntyped)
+            return Column(type: type, values: .text(codes: try codes.gather(indices, cancel: cancel), dictionary: dictionary), validity: validity, untyped: isUntyped)
         }
+    }
+
+    func gather(_ indices: [Int32], cancel: CancellationToken?) throws -> Column {
+        try indices.withUnsafeBufferPointer { try gather($0, cancel: cancel) }
+    }
+
+    /// The rows at `indices`, in that order.
+    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Column {
+        try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 
     public func gather(_ indices: [Int32]) -> Column {
         indices.withUnsafeBufferPointer { gather($0) }
+    }
+
+    /// Bytes a row of this column takes in a copy of some of its rows (`gather`): the stored
+    /// width, and a byte for nulls when it has any (the bitmap is built from byte flags). A
+    /// dictionary is shared with the copy, not counted.
+    var gatheredBytesPerRow: Int {
+        let nulls = validity == nil ? 0 : 1
+        switch values {
+        case .integers(let p): return p.width + nulls
+        case .doubles: return 8 + nulls
+        case .bools: return 1 + nulls
+        case .text(let codes, _): return codes.width + nulls
+        }
     }
 }

@@ -45,4 +45,20 @@ public struct Catalog: Sendable {
         byName[name] = nil
         order.removeAll { $0 == name }
     }
+
+    /// Bytes the datasets hold (what a statement's memory budget starts from). A dictionary
+    /// shared by several datasets (`let` keeps its source's) is counted once.
+    public var byteCount: Int {
+        var seen = Set<ObjectIdentifier>()
+        var total = 0
+        for dataset in byName.values {
+            for column in dataset.table.columns {
+                total += column.byteCount
+                if let dictionary = column.dictionary, !seen.insert(ObjectIdentifier(dictionary)).inserted {
+                    total -= dictionary.byteCount
+                }
+            }
+        }
+        return total
+    }
 }

@@ -166,14 +166,20 @@ public struct PackedIntegers: Sendable {
         return PackedIntegers(flat: Array(values))
     }
 
-    /// The values at `indices`, repacked.
-    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> PackedIntegers {
+    /// The values at `indices`, at the same width (`Gather`: stops with `Cancelled` between
+    /// pieces once `cancel` is raised).
+    func gather(_ indices: UnsafeBufferPointer<Int32>, cancel: CancellationToken?) throws -> PackedIntegers {
         switch storage {
-        case .u8(let a): return PackedIntegers(base: base, scale: scale, storage: .u8(indices.map { a[Int($0)] }))
-        case .u16(let a): return PackedIntegers(base: base, scale: scale, storage: .u16(indices.map { a[Int($0)] }))
-        case .u32(let a): return PackedIntegers(base: base, scale: scale, storage: .u32(indices.map { a[Int($0)] }))
-        case .i64(let a): return PackedIntegers(base: base, scale: scale, storage: .i64(indices.map { a[Int($0)] }))
+        case .u8(let a): return PackedIntegers(base: base, scale: scale, storage: .u8(try Gather.values(a, at: indices, cancel: cancel)))
+        case .u16(let a): return PackedIntegers(base: base, scale: scale, storage: .u16(try Gather.values(a, at: indices, cancel: cancel)))
+        case .u32(let a): return PackedIntegers(base: base, scale: scale, storage: .u32(try Gather.values(a, at: indices, cancel: cancel)))
+        case .i64(let a): return PackedIntegers(base: base, scale: scale, storage: .i64(try Gather.values(a, at: indices, cancel: cancel)))
         }
+    }
+
+    /// The values at `indices`, at the same width.
+    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> PackedIntegers {
+        try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 
     /// All values, unpacked.

@@ -11,7 +11,7 @@ public struct Table: Sendable {
     /// A diagnostic when `rows` (of `what`: a file, a join, a union) is over `limit`.
     static func checkRows(_ rows: Int, of what: String, limit: Int = maxRows) throws {
         guard rows > limit else { return }
-        throw Diagnostic(.limitExceeded, "\(what) would have more than \(limit) rows, the most a table can hold",
+        throw Diagnostic(.limitExceeded, "\(what) would have \(Session.count(rows)) rows, more than the \(Session.count(limit)) a table can hold",
                          hints: ["filter or aggregate before it, or check the join keys (a key shared by many rows on both sides multiplies them)"])
     }
 
@@ -62,8 +62,17 @@ public struct Table: Sendable {
 
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int32]) -> Table {
-        indices.withUnsafeBufferPointer { buffer in
-            Table(names: names, columns: columns.map { $0.gather(buffer) }, rowCount: indices.count)
+        try! gather(indices, cancel: nil)  // without a token nothing throws
+    }
+
+    /// The rows at `indices`, in that order; stops with `Cancelled` between pieces once
+    /// `cancel` is raised.
+    func gather(_ indices: [Int32], cancel: CancellationToken?) throws -> Table {
+        try indices.withUnsafeBufferPointer { buffer in
+            Table(names: names, columns: try columns.map { try $0.gather(buffer, cancel: cancel) }, rowCount: indices.count)
         }
     }
+
+    /// Bytes a row takes in a copy of some of the rows (see `Column.gatheredBytesPerRow`).
+    var gatheredBytesPerRow: Int { columns.reduce(0) { $0 + $1.gatheredBytesPerRow } }
 }

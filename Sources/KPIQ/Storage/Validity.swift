@@ -92,11 +92,19 @@ public struct Validity: Sendable, Equatable {
     /// Nil when every row is valid, so the fast paths apply.
     public var simplified: Validity? { nullCount == 0 ? nil : self }
 
+    /// The bitmap of rows `indices` (in that order); stops with `Cancelled` between pieces
+    /// once `cancel` is raised (see `Gather`).
+    func gather(_ indices: UnsafeBufferPointer<Int32>, cancel: CancellationToken?) throws -> Validity {
+        var result = Validity(allNull: indices.count)
+        try Gather.inPieces(indices.count, cancel: cancel) { range in
+            for k in range where isValid(Int(indices[k])) { result.setValid(k) }
+        }
+        return result
+    }
+
     /// The bitmap of rows `indices` (in that order).
     public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Validity {
-        var result = Validity(allNull: indices.count)
-        for (k, i) in indices.enumerated() where isValid(Int(i)) { result.setValid(k) }
-        return result
+        try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 
     /// Appends another bitmap's bits after this one's.

@@ -17,6 +17,7 @@ public struct DotCommands {
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
+        ("memory", "[SIZE|default]", "the memory datasets and a statement may take (4GB, 512MB, 50%); shows it without SIZE"),
         ("mode", "[table|csv|json|markdown|line]", "how results are printed"),
         ("timer", "[on|off]", "print the wall time of each statement"),
         ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
@@ -25,7 +26,7 @@ public struct DotCommands {
         ("show", "", "every setting and its value (a setting's command alone shows one)"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
-        ("export", "FILE", "write the last result to a CSV file"),
+        ("export", "FILE [overwrite]", "write the last result to a CSV file (overwrite: even a file a dataset was loaded from)"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
         ("quit", "", "leave (also .exit, exit, quit, \\q, or Ctrl-D)"),
@@ -166,11 +167,21 @@ public struct DotCommands {
             context.output.write(settingText(name) + "\n")
         case "show":
             try require(arguments, 0, ".show")
-            let names = ["mode", "timer", "maxrows", "maxwidth", "pager", "asof", "output"]
+            let names = ["mode", "timer", "maxrows", "maxwidth", "pager", "memory", "asof", "output"]
             let width = names.map(\.count).max() ?? 0
             for name in names {
                 context.output.write(String(repeating: " ", count: width - name.count) + name + ": " + settingText(name) + "\n")
             }
+        case "memory":
+            let settings = context.session.settings
+            if arguments.isEmpty {
+                let budget = context.session.memoryBudget
+                context.output.write("memory limit \(ByteSize.text(settings.memoryLimit))\(settings.memoryLimit == MemoryBudget.defaultLimit ? " (default: 80% of the machine's memory)" : ""); datasets hold \(ByteSize.text(budget.held)), \(ByteSize.text(budget.available)) free for statements\n")
+                return
+            }
+            try require(arguments, 1, ".memory SIZE | default")
+            context.session.settings.memoryLimit = try Self.memoryLimit(arguments[0])
+            context.message("memory limit \(ByteSize.text(context.session.settings.memoryLimit))")
         case "mode":
             try require(arguments, 1, ".mode table|csv|json|markdown|line")
             guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
@@ -216,15 +227,15 @@ public struct DotCommands {
             show(result)
             context.maxRows = saved
         case "export":
-            try require(arguments, 1, ".export FILE.csv")
-            guard let result = context.session.lastResult else { throw Failure(message: "there is no result to export yet", hint: "run a query first") }
+            let overwrite = arguments.count == 2 && arguments[1].lowercased() == "overwrite"
+            guard arguments.count == 1 || overwrite else { throw Failure(message: "usage: .export FILE.csv [overwrite]") }
             do {
-                try CSVWriter.write(result.table, to: resolve(arguments[0]))
-            } catch let error as CSVWriter.WriteError {
-                throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
+                let rows = try context.session.exportLastResult(to: resolve(arguments[0]), written: arguments[0], overwrite: overwrite,
+                                                                howToOverwrite: ".export \(arguments[0]) overwrite")
+                context.message("exported \(ValueFormatter.grouped(Int64(rows))) row\(rows == 1 ? "" : "s") to \(arguments[0])")
+            } catch let diagnostic as Diagnostic {
+                throw Failure(message: diagnostic.message, hint: diagnostic.hints.first)
             }
-            let rows = result.table.rowCount
-            context.message("exported \(ValueFormatter.grouped(Int64(rows))) row\(rows == 1 ? "" : "s") to \(arguments[0])")
         case "read":
             try require(arguments, 1, ".read FILE")
             let path = resolve(arguments[0])
@@ -238,6 +249,11 @@ public struct DotCommands {
                 context.output = .standardOutput
             } else {
                 try require(arguments, 1, ".output [FILE]")
+                // Opening the file empties it: never one a dataset was loaded from.
+                if let dataset = context.session.datasetLoaded(from: resolve(arguments[0])) {
+                    throw Failure(message: "`\(arguments[0])` is the file dataset `\(dataset)` was loaded from; writing results to it would replace it",
+                                  hint: "send results to another file")
+                }
                 do {
                     context.output = try Output(path: resolve(arguments[0]))
                 } catch let error as Output.OutputError {
@@ -265,8 +281,20 @@ public struct DotCommands {
         case "asof":
             return CivilCalendar.formatDate(context.session.settings.effectiveAsOf) + (context.session.settings.asOf == nil ? " (today)" : "")
         case "output": return context.output.path ?? "the terminal (standard output)"
+        case "memory":
+            let settings = context.session.settings
+            return ByteSize.text(settings.memoryLimit) + (settings.memoryLimit == MemoryBudget.defaultLimit ? " (default: 80% of the machine's memory)" : "")
         default: return ""
         }
+    }
+
+    /// A memory limit as typed (`4GB`, `512MiB`, `50%` of the machine, `default`).
+    static func memoryLimit(_ text: String) throws -> Int {
+        if text.lowercased() == "default" { return MemoryBudget.defaultLimit }
+        guard let bytes = ByteSize.parse(text, percentOf: MemoryBudget.machineMemory), bytes > 0 else {
+            throw Failure(message: "`\(text)` is not a size of memory", hint: "write it like 4GB, 512MB, 1.5GiB or 50% (of the machine's memory), or `default`")
+        }
+        return bytes
     }
 
     private func onOff(_ word: String) throws -> Bool {

@@ -22,8 +22,11 @@ public struct CommandLineOptions {
     /// `--no-init`: no start-up file.
     public var noInit: Bool
 
+    /// `--memory-limit` as typed (`4GB`, `50%`); nil: the default.
+    public var memoryLimit: String?
+
     public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String],
-                initFile: String? = nil, noInit: Bool = false) {
+                initFile: String? = nil, noInit: Bool = false, memoryLimit: String? = nil) {
         self.commands = commands
         self.format = format
         self.asOf = asOf
@@ -31,6 +34,7 @@ public struct CommandLineOptions {
         self.files = files
         self.initFile = initFile
         self.noInit = noInit
+        self.memoryLimit = memoryLimit
     }
 }
 
@@ -49,6 +53,14 @@ public enum CommandLineRunner {
                 return 2
             }
             context.session.settings.asOf = day
+        }
+        if let memoryLimit = options.memoryLimit {
+            do {
+                context.session.settings.memoryLimit = try DotCommands.memoryLimit(memoryLimit)
+            } catch {
+                context.errors.write("error: --memory-limit takes a size such as 4GB, 512MB or 50%, found `\(memoryLimit)`\n")
+                return 2
+            }
         }
         Interrupts.install(context.cancel)
         if let repetitions = options.benchRepetitions {

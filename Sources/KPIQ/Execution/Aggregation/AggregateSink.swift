@@ -18,10 +18,19 @@ final class AggregateSink: BatchSink {
     let cancel: CancellationToken?
     /// Groups the accumulators have reserved state for.
     private var reservedGroups = 0
+    /// The grouping's share of the memory budget, shared by every worker's sink: the number
+    /// of groups is found as the rows are read, so each sink adds its new groups' state
+    /// before the accumulators make room for it.
+    let meter: MemoryBudget.Meter?
+    /// Per group: its key words, hash, first row and two table slots in the indexer, and
+    /// about 16 bytes of state per aggregate.
+    private let bytesPerGroup: Int
 
     init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec], expectedRows: Int,
-         cancel: CancellationToken? = nil) {
+         cancel: CancellationToken? = nil, meter: MemoryBudget.Meter? = nil) {
         self.cancel = cancel
+        self.meter = meter
+        bytesPerGroup = 8 * keys.count + 20 + 16 * specs.count
         keyExpressions = keys.map(\.expression)
         indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, expectedRows: expectedRows)
         self.specs = specs
@@ -34,6 +43,7 @@ final class AggregateSink: BatchSink {
         let groups = indexer.groups(for: keys, rowNumbers: rows)
         let groupCount = indexer.count
         if groupCount > reservedGroups {
+            try meter?.add(groupCount - reservedGroups, of: bytesPerGroup)
             // Text keys number their groups by code: the first batch brings the whole
             // dictionary's worth of groups (millions of visitors) at once.
             for accumulator in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }

@@ -4,10 +4,19 @@ final class MaterializeSink: BatchSink {
     let schema: Schema
     /// Per morsel: the batches' vectors, one array per column.
     private(set) var parts: [(morsel: Int, columns: [Vector])] = []
+    /// The result's share of the memory budget, shared by every worker's sink (a filter's
+    /// output size is known only as its batches come).
+    let meter: MemoryBudget.Meter?
 
-    init(schema: Schema) { self.schema = schema }
+    init(schema: Schema, meter: MemoryBudget.Meter? = nil) {
+        self.schema = schema
+        self.meter = meter
+    }
 
     func consume(_ batch: Batch, morsel: Int) throws {
+        // A value and its null flag in the batch's vector, then 8 bytes again when the
+        // vectors are concatenated into a column (before it is packed).
+        try meter?.add(batch.count, of: 17 * schema.fields.count)
         parts.append((morsel, (0..<schema.fields.count).map { batch.vector($0) }))
     }
 

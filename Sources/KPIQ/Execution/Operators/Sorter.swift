@@ -1,6 +1,10 @@
 /// Orders a table by key expressions: ascending or descending, nulls last unless asked
 /// otherwise, ties kept in input order. Text sorts by code point, through dictionary ranks
 /// (no string comparison per pair). With a limit, only the first rows are fully ordered.
+///
+/// Its size is known up front (the rows, the keys' and the columns' widths), so it is checked
+/// against the memory budget before the keys are computed; comparisons and the final copy
+/// check the cancellation token as they go.
 enum Sorter {
     /// One key column, decoded once for comparing.
     private struct Key {
@@ -33,13 +37,20 @@ enum Sorter {
         }
     }
 
-    static func sort(_ table: Table, keys: [BoundSortKey], limit: Int?, cancel: CancellationToken?) throws -> Table {
+    static func sort(_ table: Table, keys: [BoundSortKey], limit: Int?, cancel: CancellationToken?,
+                     budget: MemoryBudget? = nil) throws -> Table {
         let n = table.rowCount
         if n <= 1 || keys.isEmpty { return limit.map { TableOperations.slice(table, offset: 0, count: $0) } ?? table }
+        // Per row: its place in the order, each key computed and decoded (8 bytes and a null
+        // flag, twice: as a column, then decoded), and the sorted copy of the row.
+        let bytesPerRow = 8 + 18 * keys.count + table.gatheredBytesPerRow
+        try budget?.check(MemoryBudget.bytes(rows: n, bytesPerRow: bytesPerRow), for: "the sort",
+                          detail: "\(Session.count(n)) rows of \(bytesPerRow) bytes")
         // Evaluate the key expressions over the whole table.
         let keySchema = Schema(fields: keys.enumerated().map { Schema.Field(name: "k\($0.offset)", type: $0.element.expression.type ?? .int) })
         let keyPlan = LogicalPlan.project(.scan(name: "", table: table), keys.map(\.expression), keySchema)
         let keyTable = try Executor(cancel: cancel).run(keyPlan)
+        try cancel?.check()
         let decoded = keys.enumerated().map { k, key -> Key in
             let column = keyTable.columns[k]
             let vector = Batch.decode(column, .range(start: 0, count: n))
@@ -62,19 +73,27 @@ enum Sorter {
             }
             return a < b
         }
+        try cancel?.check()
         var order: [Int]
         if let limit, limit < n / 8 {
-            order = topK(n, limit, before)
+            order = try topK(n, limit, before, cancel: cancel)
         } else {
             order = Array(0..<n)
-            order.sort(by: before)
+            // A sort of millions of rows makes tens of millions of comparisons: every 65,536th
+            // looks at the token.
+            var comparisons = 0
+            try order.sort { a, b in
+                comparisons &+= 1
+                if comparisons & 0xFFFF == 0 { try cancel?.check() }
+                return before(a, b)
+            }
             if let limit { order = Array(order.prefix(limit)) }
         }
-        return table.gather(order.map { Int32($0) })
+        return try table.gather(order.map { Int32($0) }, cancel: cancel)
     }
 
     /// The `k` first rows in order, with a bounded max-heap: O(n log k).
-    private static func topK(_ n: Int, _ k: Int, _ before: (Int, Int) -> Bool) -> [Int] {
+    private static func topK(_ n: Int, _ k: Int, _ before: (Int, Int) -> Bool, cancel: CancellationToken?) throws -> [Int] {
         if k == 0 { return [] }
         var heap: [Int] = []
         heap.reserveCapacity(k + 1)
@@ -98,6 +117,7 @@ enum Sorter {
             }
         }
         for row in 0..<n {
+            if row & 0xFFFF == 0 { try cancel?.check() }
             if heap.count < k {
                 heap.append(row)
                 siftUp(heap.count - 1)

@@ -14,22 +14,28 @@ enum TableOperations {
     }
 
     /// The rows of all `tables` (same columns, same types), in order.
-    static func concatenate(_ tables: [Table], names: [String]) throws -> Table {
+    static func concatenate(_ tables: [Table], names: [String], budget: MemoryBudget? = nil) throws -> Table {
         guard let first = tables.first else { return Table(names: names, columns: [], rowCount: 0) }
-        try Table.checkRows(tables.reduce(0) { $0 + $1.rowCount }, of: "this union")
+        let rows = tables.reduce(0) { $0 + $1.rowCount }
+        try Table.checkRows(rows, of: "this union")
+        // Each column is decoded to 8-byte values (and null flags) before it is packed again.
+        try budget?.check(MemoryBudget.bytes(rows: rows, bytesPerRow: 9 * first.columnCount + first.gatheredBytesPerRow), for: "the union",
+                          detail: "\(Session.count(rows)) rows")
         let columns = first.columns.indices.map { c in
             VectorConcatenation.column(tables.map { Batch.decode($0.columns[c], .range(start: 0, count: $0.rowCount)) }, type: first.columns[c].type)
         }
         return Table(names: names, columns: columns, rowCount: tables.reduce(0) { $0 + $1.rowCount })
     }
 
-    /// The rows at `indices`, where -1 gives a row of nulls.
-    static func gather(_ column: Column, _ indices: [Int32]) -> Column {
-        guard indices.contains(-1) else { return column.gather(indices) }
+    /// The rows at `indices`, where -1 gives a row of nulls; stops with `Cancelled` between
+    /// pieces once `cancel` is raised.
+    static func gather(_ column: Column, _ indices: [Int32], cancel: CancellationToken? = nil) throws -> Column {
+        guard indices.contains(-1) else { return try column.gather(indices, cancel: cancel) }
         let safe = indices.map { max(0, $0) }
         let gathered = column.count == 0
             ? ColumnFactory.scalars([Scalar](repeating: .null, count: indices.count), type: column.type)
-            : column.gather(safe)
+            : try column.gather(safe, cancel: cancel)
+        try cancel?.check()
         var flags = (0..<indices.count).map { !gathered.isNull($0) }
         for (k, index) in indices.enumerated() where index < 0 { flags[k] = false }
         return Column(type: gathered.type, values: gathered.values, validity: Validity(flags: flags))

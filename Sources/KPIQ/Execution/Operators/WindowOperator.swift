@@ -8,11 +8,11 @@
 /// cost a sort and one pass, so a rolling window costs O(rows + days), not O(rows x periods).
 enum WindowOperator {
     static func run(_ input: Table, partition: [Int], order: [Int], functions: [WindowFunction], names: [String],
-                    cancel: CancellationToken?) throws -> Table {
+                    cancel: CancellationToken?, budget: MemoryBudget? = nil) throws -> Table {
         let keys = (partition + order).map { index in
             BoundSortKey(expression: BoundExpression(.column(index), type: input.columns[index].type, span: .none), descending: false, nullsFirst: false)
         }
-        let sorted = try Sorter.sort(input, keys: keys, limit: nil, cancel: cancel)
+        let sorted = try Sorter.sort(input, keys: keys, limit: nil, cancel: cancel, budget: budget)
         let n = sorted.rowCount
         let starts = partitionStarts(sorted, partition)
         try cancel?.check()
@@ -59,8 +59,9 @@ enum WindowOperator {
     }
 
     /// The sum of the partition's values up to each row; nulls add nothing, and the sum is
-    /// null until a value is seen. Integers that overflow give null from there on; decimals
-    /// are summed with Neumaier's compensation, like `sum`.
+    /// null until a value is seen. Integers are summed exactly, like `sum` (`ExactIntegerSum`):
+    /// a row's total is null only when that total itself does not fit, and the rows after it
+    /// go on from the exact total. Decimals are summed with Neumaier's compensation, like `sum`.
     static func runningSum(_ column: Column, starts: [Bool]) -> Column {
         let n = starts.count
         let vector = Batch.decode(column, .range(start: 0, count: n))
@@ -68,15 +69,14 @@ enum WindowOperator {
         switch vector.values {
         case .ints(let values):
             var out = [Int64?](repeating: nil, count: n)
-            var total: Int64 = 0, seen = false, overflowed = false
+            var total: Int64 = 0, carry: Int32 = 0, seen = false
             for i in 0..<n {
-                if starts[i] { (total, seen, overflowed) = (0, false, false) }
-                if valid?[i] ?? 1 != 0, !overflowed {
-                    let (sum, overflow) = total.addingReportingOverflow(values[i])
-                    if overflow { overflowed = true } else { total = sum }
+                if starts[i] { (total, carry, seen) = (0, 0, false) }
+                if valid?[i] ?? 1 != 0 {
+                    ExactIntegerSum.add(values[i], to: &total, carry: &carry)
                     seen = true
                 }
-                out[i] = seen && !overflowed ? total : nil
+                out[i] = seen ? ExactIntegerSum.int64(low: total, carry: carry) : nil
             }
             return ColumnFactory.ints(out, type: .int)
         case .doubles(let values):

@@ -25,8 +25,9 @@ public struct Statement: Sendable {
         /// `check visitor_to_lead by source during last 7 days vs previous period where ...`:
         /// a query whose rows are alerts (a `show`'s clauses, or a pipeline or KPI statement).
         case check(Pipeline)
-        /// `export "file.csv"`: writes the last result.
-        case export(path: String, pathSpan: Span)
+        /// `export "file.csv" [overwrite]`: writes the last result; `overwrite` lets it replace
+        /// a file a dataset was loaded from.
+        case export(path: String, pathSpan: Span, overwrite: Bool)
         /// `drop name`: forgets a dataset or metric.
         case drop(Identifier)
     }

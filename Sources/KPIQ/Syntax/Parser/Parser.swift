@@ -249,7 +249,7 @@ public struct Parser {
         case "export":
             advance()
             let (path, span) = try string("a file path in quotes")
-            kind = .export(path: path, pathSpan: span)
+            kind = .export(path: path, pathSpan: span, overwrite: accept(word: "overwrite"))
         case "drop":
             advance()
             kind = .drop(try identifier("the name of a dataset or metric"))

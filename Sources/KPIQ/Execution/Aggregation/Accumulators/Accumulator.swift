@@ -91,12 +91,14 @@ final class CountAccumulator: Accumulator {
     }
 }
 
-/// `sum(x)`: integers stay integers (an overflow makes the group's sum null); decimals are
+/// `sum(x)`: integers stay integers, summed exactly (`ExactIntegerSum`), so a sum is null only
+/// when its final total does not fit, whatever the order of rows and threads; decimals are
 /// added with Neumaier's compensation, so the result does not depend on the order of rows.
 final class SumAccumulator: Accumulator {
     private let isInteger: Bool
     private var ints: [Int64] = []
-    private var overflowed: [Bool] = []
+    /// Wraps of `ints[g]` past the Int64 range (see `ExactIntegerSum`), almost always 0.
+    private var carries: [Int32] = []
     private var sums: [Double] = []
     private var compensations: [Double] = []
     private var has: [Bool] = []
@@ -109,17 +111,15 @@ final class SumAccumulator: Accumulator {
         let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
         if isInteger, let values = input.ints {
             ints.grow(to: groupCount, with: 0)
-            overflowed.grow(to: groupCount, with: false)
+            carries.grow(to: groupCount, with: 0)
             ints.withUnsafeMutableBufferPointer { sums in
-                overflowed.withUnsafeMutableBufferPointer { overflowed in
+                carries.withUnsafeMutableBufferPointer { carries in
                     has.withUnsafeMutableBufferPointer { has in
                         groups.withUnsafeBufferPointer { groups in
                             values.withUnsafeBufferPointer { values in
                                 input.forEachRow { i in
                                     let g = Int(groups[i])
-                                    let (s, o) = sums[g].addingReportingOverflow(values[i])
-                                    sums[g] = s
-                                    if o { overflowed[g] = true }
+                                    ExactIntegerSum.add(values[i], to: &sums[g], carry: &carries[g])
                                     has[g] = true
                                 }
                             }
@@ -161,16 +161,14 @@ final class SumAccumulator: Accumulator {
         let other = other as! SumAccumulator
         has.grow(to: groupCount, with: false)
         ints.grow(to: groupCount, with: 0)
-        overflowed.grow(to: groupCount, with: false)
+        carries.grow(to: groupCount, with: 0)
         sums.grow(to: groupCount, with: 0)
         compensations.grow(to: groupCount, with: 0)
         for g in 0..<other.has.count where other.has[g] && mapping[g] >= 0 {
             let target = Int(mapping[g])
             has[target] = true
             if isInteger {
-                let (s, o) = ints[target].addingReportingOverflow(other.ints[g])
-                ints[target] = s
-                if o || other.overflowed[g] { overflowed[target] = true }
+                ExactIntegerSum.add(low: other.ints[g], carry: other.carries[g], to: &ints[target], carry: &carries[target])
             } else {
                 Self.add(other.sums[g], to: &sums[target], &compensations[target])
                 compensations[target] += other.compensations[g]
@@ -183,8 +181,8 @@ final class SumAccumulator: Accumulator {
         has.grow(to: groups, with: false)
         if isInteger {
             ints.grow(to: groups, with: 0)
-            overflowed.grow(to: groups, with: false)
-            return ColumnFactory.ints(order.map { has[$0] && !overflowed[$0] ? ints[$0] : nil })
+            carries.grow(to: groups, with: 0)
+            return ColumnFactory.ints(order.map { has[$0] ? ExactIntegerSum.int64(low: ints[$0], carry: carries[$0]) : nil })
         }
         sums.grow(to: groups, with: 0)
         compensations.grow(to: groups, with: 0)
@@ -192,22 +190,28 @@ final class SumAccumulator: Accumulator {
     }
 }
 
-/// `mean(x)` / `avg(x)`: compensated sum over count, as a decimal.
+/// `mean(x)` / `avg(x)`: the sum over the count, as a decimal. Integers are summed exactly
+/// (`ExactIntegerSum`) and divided once at the end, so the mean of large ids or timestamps is
+/// as exact as a double can be and the same in any order; decimals use Neumaier's
+/// compensated sum.
 final class MeanAccumulator: Accumulator {
-    /// Integer inputs (0/1 flags, seconds): an exact sum and the count side by side, one cache
-    /// line per group. A value that would overflow the exact sum goes to the decimal part.
+    /// Integer inputs (0/1 flags, seconds): the exact sum's low word and the count side by
+    /// side, one cache line per group.
     private struct Cell {
         var exact: Int64 = 0
         var count: Int64 = 0
     }
 
     private var cells: [Cell] = []
-    /// Decimal inputs, and integers past the exact sum's range, with Neumaier compensation.
+    /// Wraps of `cells[g].exact` past the Int64 range, almost always 0.
+    private var carries: [Int32] = []
+    /// Decimal inputs, with Neumaier compensation.
     private var sums: [Double] = []
     private var compensations: [Double] = []
 
     private func grow(to groupCount: Int) {
         cells.grow(to: groupCount, with: Cell())
+        carries.grow(to: groupCount, with: 0)
         sums.grow(to: groupCount, with: 0)
         compensations.grow(to: groupCount, with: 0)
     }
@@ -217,28 +221,25 @@ final class MeanAccumulator: Accumulator {
         guard let argument else { return }
         let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
         cells.withUnsafeMutableBufferPointer { cells in
-            sums.withUnsafeMutableBufferPointer { sums in
-                compensations.withUnsafeMutableBufferPointer { compensations in
-                    groups.withUnsafeBufferPointer { groups in
-                        if let values = input.ints {
-                            values.withUnsafeBufferPointer { values in
-                                input.forEachRow { i in
-                                    let g = Int(groups[i])
-                                    let (sum, overflow) = cells[g].exact.addingReportingOverflow(values[i])
-                                    if overflow {
-                                        SumAccumulator.add(Double(values[i]), to: &sums[g], &compensations[g])
-                                    } else {
-                                        cells[g].exact = sum
+            carries.withUnsafeMutableBufferPointer { carries in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    compensations.withUnsafeMutableBufferPointer { compensations in
+                        groups.withUnsafeBufferPointer { groups in
+                            if let values = input.ints {
+                                values.withUnsafeBufferPointer { values in
+                                    input.forEachRow { i in
+                                        let g = Int(groups[i])
+                                        ExactIntegerSum.add(values[i], to: &cells[g].exact, carry: &carries[g])
+                                        cells[g].count &+= 1
                                     }
-                                    cells[g].count &+= 1
                                 }
-                            }
-                        } else if let values = input.doubles {
-                            values.withUnsafeBufferPointer { values in
-                                input.forEachRow { i in
-                                    let g = Int(groups[i])
-                                    SumAccumulator.add(values[i], to: &sums[g], &compensations[g])
-                                    cells[g].count &+= 1
+                            } else if let values = input.doubles {
+                                values.withUnsafeBufferPointer { values in
+                                    input.forEachRow { i in
+                                        let g = Int(groups[i])
+                                        SumAccumulator.add(values[i], to: &sums[g], &compensations[g])
+                                        cells[g].count &+= 1
+                                    }
                                 }
                             }
                         }
@@ -253,12 +254,7 @@ final class MeanAccumulator: Accumulator {
         grow(to: groupCount)
         for g in 0..<other.cells.count where other.cells[g].count > 0 && mapping[g] >= 0 {
             let t = Int(mapping[g])
-            let (sum, overflow) = cells[t].exact.addingReportingOverflow(other.cells[g].exact)
-            if overflow {
-                SumAccumulator.add(Double(other.cells[g].exact), to: &sums[t], &compensations[t])
-            } else {
-                cells[t].exact = sum
-            }
+            ExactIntegerSum.add(low: other.cells[g].exact, carry: other.carries[g], to: &cells[t].exact, carry: &carries[t])
             SumAccumulator.add(other.sums[g], to: &sums[t], &compensations[t])
             compensations[t] += other.compensations[g]
             cells[t].count += other.cells[g].count
@@ -267,12 +263,26 @@ final class MeanAccumulator: Accumulator {
 
     func finish(order: [Int]) -> Column {
         grow(to: (order.max() ?? -1) + 1)
-        return ColumnFactory.doubles(order.map { g in
-            guard cells[g].count > 0 else { return nil }
-            var sum = sums[g], compensation = compensations[g]
-            SumAccumulator.add(Double(cells[g].exact), to: &sum, &compensation)
-            return (sum + compensation) / Double(cells[g].count)
-        })
+        // Read through buffers: a mean per visitor finishes hundreds of thousands of groups.
+        let means = cells.withUnsafeBufferPointer { cells in
+            carries.withUnsafeBufferPointer { carries in
+                sums.withUnsafeBufferPointer { sums in
+                    compensations.withUnsafeBufferPointer { compensations in
+                        order.map { g -> Double? in
+                            let cell = cells[g]
+                            guard cell.count > 0 else { return nil }
+                            // A group's rows are all integers or all decimals (one argument,
+                            // one type); an integer group has no decimal sum.
+                            if sums[g] == 0, compensations[g] == 0 {
+                                return ExactIntegerSum.mean(low: cell.exact, carry: carries[g], count: cell.count)
+                            }
+                            return (sums[g] + compensations[g]) / Double(cell.count)
+                        }
+                    }
+                }
+            }
+        }
+        return ColumnFactory.doubles(means)
     }
 }
 

@@ -1,0 +1,109 @@
+/// The pairs of row numbers a join outputs, in output order: the left rows in order, each with
+/// the right rows of its key in order (in a left join, a left row without any once, with -1).
+///
+/// Made from the rows' key numbers (`JoinKeyNumbering`) in two passes over the left side. The
+/// first counts: a left row pairs with as many right rows as its key has, so each range's
+/// pairs are a sum of known counts, found without making one. The total is checked against
+/// the row limit and the memory budget there, before anything of its size exists, so a join
+/// whose key is shared by every row answers at once with an error instead of filling memory.
+/// The second pass writes each range's pairs at their place, on all cores.
+struct JoinPairs {
+    let left: [Int32]
+    let right: [Int32]
+
+    /// `bytesPerRow`: what one output row will take (these two numbers and the gathered
+    /// columns), for the memory budget.
+    init(leftKeys: [Int32], rightKeys: [Int32], keyCount: Int, keepUnmatchedLeft: Bool,
+         rowLimit: Int, bytesPerRow: Int, budget: MemoryBudget?, cancel: CancellationToken?) throws {
+        // The right rows grouped by key, ascending within a key: those of key k are
+        // `rightRows[starts[k] ..< starts[k + 1]]`.
+        var starts = [Int](repeating: 0, count: keyCount + 1)
+        for key in rightKeys where key >= 0 { starts[Int(key) + 1] += 1 }
+        for k in 0..<keyCount { starts[k + 1] += starts[k] }
+        try cancel?.check()
+        var rightRows = [Int32](repeating: 0, count: starts[keyCount])
+        var cursor = starts
+        for (row, key) in rightKeys.enumerated() where key >= 0 {
+            rightRows[cursor[Int(key)]] = Int32(row)
+            cursor[Int(key)] += 1
+        }
+        cursor = []
+        try cancel?.check()
+
+        // Count: the pairs of each range of left rows.
+        let leftCount = leftKeys.count
+        let ranges = Parallel.ranges(leftCount, parts: leftCount < 100_000 ? 1 : Parallel.threadCount * 4)
+        let counts = try leftKeys.withUnsafeBufferPointer { keys in
+            try starts.withUnsafeBufferPointer { starts in
+                try Parallel.map(ranges.count) { t -> Int in
+                    try cancel?.check()
+                    var pairs = 0
+                    for row in ranges[t] {
+                        let key = Int(keys[row])
+                        let matches = key >= 0 ? starts[key + 1] - starts[key] : 0
+                        pairs += matches == 0 && keepUnmatchedLeft ? 1 : matches
+                    }
+                    return pairs
+                }
+            }
+        }
+        // At most 2^31 rows a side, so the total fits an Int whatever the keys.
+        let total = counts.reduce(0, +)
+        try Table.checkRows(total, of: "this join", limit: rowLimit)
+        try budget?.check(MemoryBudget.bytes(rows: total, bytesPerRow: bytesPerRow), for: "the join",
+                          detail: "\(Session.count(total)) rows of \(bytesPerRow) bytes")
+        var offsets = [0]
+        for count in counts { offsets.append(offsets.last! + count) }
+
+        // Fill: each range writes its pairs from its offset.
+        var leftOut: [Int32] = []
+        let rightOut = try [Int32](unsafeUninitializedCapacity: total) { rightBuffer, rightInitialized in
+            leftOut = try [Int32](unsafeUninitializedCapacity: total) { leftBuffer, leftInitialized in
+                guard total > 0 else { return }
+                let out = UncheckedBox((leftBuffer.baseAddress!, rightBuffer.baseAddress!))
+                try leftKeys.withUnsafeBufferPointer { keys in
+                    try starts.withUnsafeBufferPointer { starts in
+                        try rightRows.withUnsafeBufferPointer { rightRows in
+                            _ = try Parallel.map(ranges.count) { t in
+                                let (lefts, rights) = out.value
+                                var at = offsets[t]
+                                // A check every 65,536 rows and every 65,536 pairs keeps Ctrl-C
+                                // prompt whatever the keys: many rows with a match or none
+                                // each, or a few rows with millions each.
+                                var nextCheck = at + 0x10000
+                                for row in ranges[t] {
+                                    if row & 0xFFFF == 0 { try cancel?.check() }
+                                    let key = Int(keys[row])
+                                    var from = key >= 0 ? starts[key] : 0
+                                    let to = key >= 0 ? starts[key + 1] : 0
+                                    if from == to, keepUnmatchedLeft {
+                                        lefts[at] = Int32(row)
+                                        rights[at] = -1
+                                        at += 1
+                                    }
+                                    while from < to {
+                                        let end = min(to, from + 0x10000)
+                                        for j in from..<end {
+                                            lefts[at] = Int32(row)
+                                            rights[at] = rightRows[j]
+                                            at += 1
+                                        }
+                                        from = end
+                                        if at >= nextCheck {
+                                            try cancel?.check()
+                                            nextCheck = at + 0x10000
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                leftInitialized = total
+            }
+            rightInitialized = total
+        }
+        left = leftOut
+        right = rightOut
+    }
+}
