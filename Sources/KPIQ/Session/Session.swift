@@ -13,8 +13,18 @@ public final class Session {
     public private(set) var lastResult: QueryResult?
     /// KPI definitions: metrics, targets, relationships, library bindings.
     public internal(set) var kpis = KPIState()
+    /// How `export "FILE"` writes files other than CSV, by the extension of FILE (`html`):
+    /// the library writes CSV itself and renders nothing else; the client adds the rest.
+    public var exportWriters: [String: (QueryResult, String) throws -> Void] = [:]
 
     public init() {}
+
+    /// The extension of a path's file name, lowercased (`r.HTML`: `html`; none: empty).
+    public static func fileExtension(_ path: String) -> String {
+        let name = path.split(separator: "/").last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
+    }
 
     /// Runs every statement of `source` in order, stopping at the first error. Syntax is
     /// checked for the whole text first, so a typo at the end stops a script before it runs.
@@ -45,6 +55,7 @@ public final class Session {
                 outcome.warnings.append(contentsOf: warnings)
                 if let output {
                     outcome.outputs.append(output)
+                    outcome.outputSpans.append(statement.span)
                     if case .result(let result) = output {
                         lastResult = result
                         if result.isFailedCheck { outcome.failedChecks += 1 }
@@ -143,6 +154,16 @@ public final class Session {
                 throw Diagnostic(.noResult, "there is no result to export yet", at: statement.span, hints: ["run a query first"])
             }
             let target = context.resolve(path)
+            if let writer = exportWriters[Self.fileExtension(path)] {
+                do {
+                    try writer(result, target)
+                } catch let error as CSVWriter.WriteError {
+                    throw Diagnostic(.outputError, "cannot write `\(path)`: \(error.reason)", at: span)
+                } catch {
+                    throw Diagnostic(.outputError, "cannot write `\(path)`: \(error)", at: span)
+                }
+                return (.message("exported \(Self.rows(result.table.rowCount)) to \(path)"), [])
+            }
             do {
                 try CSVWriter.write(result.table, to: target)
             } catch let error as CSVWriter.WriteError {

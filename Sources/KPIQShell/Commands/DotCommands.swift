@@ -17,7 +17,7 @@ public struct DotCommands {
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
-        ("mode", "[table|csv|json|markdown|line]", "how results are printed"),
+        ("mode", "[table|csv|json|markdown|line|html]", "how results are printed (html: one report document, see .help formats)"),
         ("timer", "[on|off]", "print the wall time of each statement"),
         ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
         ("maxwidth", "[N]", "widest column, in characters, before text is cut"),
@@ -25,7 +25,7 @@ public struct DotCommands {
         ("show", "", "every setting and its value (a setting's command alone shows one)"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
-        ("export", "FILE", "write the last result to a CSV file"),
+        ("export", "FILE", "write the last result to a CSV file (FILE.html: an HTML report of it)"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
         ("quit", "", "leave (also .exit, exit, quit, \\q, or Ctrl-D)"),
@@ -172,10 +172,12 @@ public struct DotCommands {
                 context.output.write(String(repeating: " ", count: width - name.count) + name + ": " + settingText(name) + "\n")
             }
         case "mode":
-            try require(arguments, 1, ".mode table|csv|json|markdown|line")
+            try require(arguments, 1, ".mode table|csv|json|markdown|line|html")
             guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
                 throw Failure(message: "unknown mode `\(arguments[0])`", hint: "modes: " + OutputMode.allCases.map(\.rawValue).joined(separator: ", "))
             }
+            // A report gathered so far is finished in the mode it was started in.
+            if mode != .html { context.flushReport() }
             context.mode = mode
         case "timer":
             try require(arguments, 1, ".timer on|off")
@@ -204,6 +206,10 @@ public struct DotCommands {
                               hint: "columns: " + result.table.names.joined(separator: ", "))
             }
             let request = ChartRequest(style: style, x: rest.first, y: Array(rest.dropFirst()))
+            if context.mode == .html {
+                context.addToReport(.chart(result, request))
+                return
+            }
             do {
                 context.output.write(try ChartRenderer(width: context.terminalWidth ?? 80, unicode: context.unicode).render(result, request: request))
             } catch {
@@ -216,10 +222,14 @@ public struct DotCommands {
             show(result)
             context.maxRows = saved
         case "export":
-            try require(arguments, 1, ".export FILE.csv")
+            try require(arguments, 1, ".export FILE.csv|FILE.html")
             guard let result = context.session.lastResult else { throw Failure(message: "there is no result to export yet", hint: "run a query first") }
             do {
-                try CSVWriter.write(result.table, to: resolve(arguments[0]))
+                if ["html", "htm"].contains(Session.fileExtension(arguments[0])) {
+                    try CSVWriter.writeAtomically(context.document(for: result), to: resolve(arguments[0]))
+                } else {
+                    try CSVWriter.write(result.table, to: resolve(arguments[0]))
+                }
             } catch let error as CSVWriter.WriteError {
                 throw Failure(message: "cannot write `\(arguments[0])`: \(error.reason)")
             }
@@ -234,6 +244,8 @@ public struct DotCommands {
             defer { context.baseDirectory = saved }
             if !SourceRunner(context: context).run(text, name: arguments[0]) { throw Failure(message: "`\(arguments[0])` stopped at the error above") }
         case "output":
+            // What was gathered for a report goes where it was headed.
+            context.flushReport()
             if arguments.isEmpty {
                 context.output = .standardOutput
             } else {
