@@ -59,7 +59,7 @@ import Testing
             }
             position = range.upperBound
         }
-        #expect(html.contains("sales</b>: sales.csv, 4 rows, 4 columns"))
+        #expect(html.contains("sales</strong>: sales.csv, 4 rows, 4 columns"))
         #expect(html.contains("As of 2024-03-31."))
         // Values read as in tables.
         #expect(html.contains(">2024-02<"))
@@ -138,6 +138,35 @@ import Testing
         #expect(html2.hasPrefix("<!DOCTYPE html>"))
         let csv = try String(contentsOf: folder.appendingPathComponent("r.csv"), encoding: .utf8)
         #expect(csv == "clicks\n65\n")
+    }
+
+    @Test func modeHTMLIntoAFileIsOneDocument() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kpiq-mode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.sales.write(to: folder.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
+        let context = ShellContext()
+        let terminal = Output(capturing: ())
+        context.output = terminal
+        context.errors = Output(capturing: ())
+        context.baseDirectory = folder.path
+        let ok = SourceRunner(context: context).run("""
+            .mode html
+            .output r.html
+            load "sales.csv" as sales
+            from sales | agg clicks = sum(clicks)
+            from sales | group channel | agg n = count()
+            .mode table
+            from sales | agg n = count()
+            """, name: "test")
+        #expect(ok)
+        let html = try String(contentsOf: folder.appendingPathComponent("r.html"), encoding: .utf8)
+        #expect(html.components(separatedBy: "<!DOCTYPE html>").count == 2)
+        #expect(html.components(separatedBy: "<table>").count == 3)
+        // After `.mode table`, the file goes on in that mode.
+        let after = html.components(separatedBy: "</html>\n").last ?? ""
+        #expect(after.contains("4") && !after.contains("<"))
+        #expect(terminal.text.isEmpty)
     }
 
     @Test func commentParagraphs() {

@@ -17,7 +17,7 @@ public struct DotCommands {
         ("explain", "NAME|STATEMENT", "a metric's definition and what it reads, or the plan a statement runs"),
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
-        ("mode", "[table|csv|json|markdown|line|html]", "how results are printed (html: one report document, see .help formats)"),
+        ("mode", "[MODE]", "how results are printed: table, csv, json, markdown, line, html (a report: .help formats)"),
         ("timer", "[on|off]", "print the wall time of each statement"),
         ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
         ("maxwidth", "[N]", "widest column, in characters, before text is cut"),

@@ -88,7 +88,7 @@ public struct HTMLReport {
         if !sources.isEmpty {
             out += "<p>Data:</p>\n<ul class=\"sources\">\n"
             for source in sources {
-                out += "<li><b>\(Self.escape(source.name))</b>: \(Self.escape(source.origin)), "
+                out += "<li><strong>\(Self.escape(source.name))</strong>: \(Self.escape(source.origin)), "
                 out += "\(ValueFormatter.grouped(Int64(source.rows))) row\(source.rows == 1 ? "" : "s"), "
                 out += "\(ValueFormatter.grouped(Int64(source.columns))) column\(source.columns == 1 ? "" : "s")</li>\n"
             }
@@ -387,7 +387,7 @@ public struct HTMLReport {
         // From zero for data that never goes below it, so heights compare as amounts.
         let grid = ticks(min(0, low), max(0, high) == min(0, low) ? 1 : max(0, high))
         let bottom = grid.first!, top = grid.last! > bottom ? grid.last! : bottom + 1
-        let width = 720.0, height = 300.0, left = 76.0, right = 16.0, upper = 12.0, lower = 44.0
+        let width = 720.0, height = 300.0, left = 76.0, right = 34.0, upper = 12.0, lower = 44.0
         let plotWidth = width - left - right, plotHeight = height - upper - lower
         func px(_ i: Int) -> Double { keys.count > 1 ? left + Double(i) * plotWidth / Double(keys.count - 1) : left + plotWidth / 2 }
         func py(_ v: Double) -> Double { upper + plotHeight - (v - bottom) / (top - bottom) * plotHeight }
