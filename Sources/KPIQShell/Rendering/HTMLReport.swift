@@ -123,6 +123,15 @@ public struct HTMLReport {
         } else if let shape, let period = shape.period, !shape.dimensions.isEmpty, result.table.rowCount > 1 {
             // A KPI over periods broken down: one line per dimension value.
             out += charts(result, request: ChartRequest(style: .line, x: period, y: shape.metrics))
+        } else if let shape, let period = shape.period, let x = result.table.index(of: period), result.table.rowCount > 2 {
+            // A KPI over periods: the metrics of one format share a chart, a line each.
+            let cells = CellFormatter(result, rows: result.table.rowCount)
+            var groups: [[Int]] = []
+            for metric in shape.metrics {
+                guard let m = result.table.index(of: metric), result.table.columns[m].type.isNumeric else { continue }
+                if let g = groups.firstIndex(where: { result.formats[$0[0]] == result.formats[m] }) { groups[g].append(m) } else { groups.append([m]) }
+            }
+            for group in groups { out += lineChart(result, cells: cells, x: x, ys: group, series: []) }
         }
         if !result.notes.isEmpty {
             out += "<ul class=\"notes\">\n" + result.notes.map { "<li>\(escape(visible($0)))</li>\n" }.joined() + "</ul>\n"
@@ -332,7 +341,7 @@ public struct HTMLReport {
         var out = ""
         for y in yIndexes {
             out += style == .line
-                ? lineChart(result, cells: cells, x: xIndex, y: y, series: series)
+                ? lineChart(result, cells: cells, x: xIndex, ys: [y], series: series)
                 : barChart(result, cells: cells, x: xIndex, y: y)
         }
         return out
@@ -357,8 +366,11 @@ public struct HTMLReport {
         return values
     }
 
-    static func lineChart(_ result: QueryResult, cells: CellFormatter, x: Int, y: Int, series: [Int]) -> String {
+    /// Lines over `x`: one per value of the `series` columns, or, given several `ys` (of one
+    /// format), one per column.
+    static func lineChart(_ result: QueryResult, cells: CellFormatter, x: Int, ys: [Int], series: [Int]) -> String {
         let table = result.table
+        let y = ys[0]
         // The x values in order of first appearance (periods come sorted), with their labels.
         var keys: [String] = []
         var position: [String: Int] = [:]
@@ -370,15 +382,17 @@ public struct HTMLReport {
                 position[key] = keys.count
                 keys.append(key)
             }
-            let name = series.map { cells.text($0, row) }.joined(separator: " / ")
-            if points[name] == nil {
-                names.append(name)
-                points[name] = [:]
+            for column in ys {
+                let name = ys.count > 1 ? table.names[column] : series.map { cells.text($0, row) }.joined(separator: " / ")
+                if points[name] == nil {
+                    names.append(name)
+                    points[name] = [:]
+                }
+                if let v = table.columns[column].scalar(at: row).doubleValue, v.isFinite { points[name]![position[key]!] = v }
             }
-            if let v = table.columns[y].scalar(at: row).doubleValue, v.isFinite { points[name]![position[key]!] = v }
         }
         let all = points.values.flatMap(\.values)
-        let yName = table.names[y]
+        let yName = ys.map { table.names[$0] }.joined(separator: ", ")
         let seriesName = series.map { table.names[$0] }.joined(separator: ", ")
         var out = "<figure class=\"chart line\" data-marks=\"\(all.count)\">\n<figcaption>\(escape(visible(yName)))"
         if !series.isEmpty { out += " by \(escape(visible(seriesName)))" }
@@ -422,7 +436,7 @@ public struct HTMLReport {
             out += "\n"
         }
         out += "</svg>\n"
-        if !series.isEmpty {
+        if names.count > 1 || !series.isEmpty {
             out += "<ul class=\"legend\">" + names.enumerated().map { s, name in
                 "<li><span class=\"swatch\" style=\"background:\(palette[s % palette.count])\"></span>\(escape(visible(name)))</li>"
             }.joined() + "</ul>\n"
