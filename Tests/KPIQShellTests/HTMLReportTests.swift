@@ -169,6 +169,17 @@ import Testing
         #expect(terminal.text.isEmpty)
     }
 
+    @Test func extremeValuesDoNotBreakCharts() {
+        let (ok, html, errors) = Self.report("""
+            load "x.csv" as x
+            from x | chart bar k v
+            from x | chart line d v
+            """, files: ["x.csv": "k,d,v\na,2024-01-01,1e308\nb,2024-01-02,-1e308\nc,2024-01-03,5e-324\n"])
+        #expect(ok, "\(errors)")
+        #expect(html.contains("<figure class=\"chart bar\" data-marks=\"3\""))
+        #expect(html.contains("<figure class=\"chart line\""))
+    }
+
     @Test func commentParagraphs() {
         let source = SourceText(name: "t", text: """
             -- one

@@ -485,7 +485,9 @@ public struct HTMLReport {
 
     /// A coordinate with at most one decimal.
     static func number(_ v: Double) -> String {
-        let rounded = (v * 10).rounded() / 10
+        // Extreme data (1e308, a step that underflowed) must not trap in Int(...).
+        guard v.isFinite else { return "0" }
+        let rounded = (max(-1e9, min(1e9, v)) * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
