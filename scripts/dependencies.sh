@@ -18,3 +18,14 @@ install_pexpect() {
         python3 -m pip install -q pexpect || echo "warning: pexpect could not be installed; the shell's terminal tests will be skipped" >&2
     fi
 }
+
+install_chromium() {
+    # A real browser loads the HTML reports in the tests (Tests/Report/test_report.py);
+    # without it those checks are skipped, with a note.
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+        echo "installing chromium (headless; the tests load each HTML report in it)..." >&2
+        { as_root apt-get update -qq &&
+          DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null; } ||
+            echo "warning: chromium could not be installed; the browser checks of HTML reports will be skipped" >&2
+    fi
+}

@@ -21,7 +21,7 @@ struct KPIQCommand: ParsableCommand {
     @Option(name: [.customShort("c"), .customLong("command")], help: "Statements to run (repeatable, run in order).")
     var commands: [String] = []
 
-    @Option(name: .long, help: "Output format: table, csv, json, markdown or line.")
+    @Option(name: .long, help: "Output format: table, csv, json, markdown, line or html (one report document).")
     var format: String = "table"
 
     @Option(name: .long, help: "The date `today` and relative ranges count from (YYYY-MM-DD).")

@@ -456,7 +456,9 @@ struct ShowPlanner {
         for group in groups where group.strategy == .flight {
             if let note = try flightNote(group) { notes.append(note) }
         }
-        let planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, detailColumns: detailColumns)
+        var planned = PlannedStatement(plan: plan, formats: formats, title: title, notes: notes, detailColumns: detailColumns)
+        planned.shape = KPIShape(metrics: outputs.map(\.name), dimensions: dimensions.map(\.name), period: show.grain?.rawValue,
+                                 comparisons: show.comparisons.map(\.columnPrefix))
         return Compiled(planned: planned, dimensions: dimensions)
     }
 

@@ -10,10 +10,15 @@ struct PlannedStatement: Sendable {
     var chart: ChartRequest?
     /// Columns for machine formats only (the notes say the same to a person).
     var detailColumns: [String] = []
+    /// A show's metrics, dimensions and period.
+    var shape: KPIShape?
 
     /// Runs the plan and wraps its table for the client.
     func run(cancel: CancellationToken?, budget: MemoryBudget? = nil) throws -> QueryResult {
         let table = try Executor(cancel: cancel, budget: budget).run(plan)
-        return QueryResult(table: table.renamed(plan.result.schema.names), formats: formats, chart: chart, title: title, notes: notes, detailColumns: detailColumns)
+        var result = QueryResult(table: table.renamed(plan.result.schema.names), formats: formats, chart: chart, title: title, notes: notes,
+                                 detailColumns: detailColumns)
+        result.shape = shape
+        return result
     }
 }

@@ -43,6 +43,9 @@ public struct QueryResult: Sendable {
     public var detailColumns: [String]
     /// The rows of a `check` that found some: alerts.
     public var isFailedCheck = false
+    /// For a `show`: which columns are its metrics, dimensions and period (reports draw a
+    /// show without `by` as KPI cards). Nil for other results.
+    public var shape: KPIShape?
 
     public init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = [],
                 detailColumns: [String] = []) {
@@ -68,6 +71,25 @@ extension QueryResult {
     }
 }
 
+/// The columns of a `show` result: its metrics (each followed by `METRIC_prev_period`,
+/// `METRIC_change_prev_period`, `METRIC_rel_change_prev_period` per comparison, and
+/// `METRIC_target` with a target), its dimensions and its period column.
+public struct KPIShape: Sendable, Equatable {
+    public var metrics: [String]
+    public var dimensions: [String]
+    /// The period column (`month`) of a show with `over`.
+    public var period: String?
+    /// Column prefixes of the comparisons (`prev_period`, `prev_year`), in order.
+    public var comparisons: [String]
+
+    public init(metrics: [String], dimensions: [String], period: String?, comparisons: [String]) {
+        self.metrics = metrics
+        self.dimensions = dimensions
+        self.period = period
+        self.comparisons = comparisons
+    }
+}
+
 /// What one statement produced.
 public enum StatementOutput: Sendable {
     /// A table to show.
@@ -80,6 +102,9 @@ public enum StatementOutput: Sendable {
 /// the error that stopped it, if any (later statements did not run).
 public struct RunOutcome: Sendable {
     public var outputs: [StatementOutput] = []
+    /// Where in the source the statement of each output is (reports place the script's
+    /// comments between results by it).
+    public var outputSpans: [Span] = []
     public var error: Diagnostic?
     public var source: SourceText
     /// Warnings from statements that ran (CSV quirks, ...).

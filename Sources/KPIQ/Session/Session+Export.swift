@@ -15,9 +15,18 @@ extension Session {
                              hints: ["to replace it anyway: `\(howToOverwrite)`"])
         }
         do {
-            try CSVWriter.write(result.table, to: path)
+            // Other formats (an HTML report) are the client's, by the file's extension.
+            if let writer = exportWriters[Self.fileExtension(written)] {
+                try writer(result, path)
+            } else {
+                try CSVWriter.write(result.table, to: path)
+            }
         } catch let error as CSVWriter.WriteError {
             throw Diagnostic(.outputError, "cannot write `\(written)`: \(error.reason)")
+        } catch let diagnostic as Diagnostic {
+            throw diagnostic
+        } catch {
+            throw Diagnostic(.outputError, "cannot write `\(written)`: \(error)")
         }
         return result.table.rowCount
     }

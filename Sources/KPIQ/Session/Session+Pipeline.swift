@@ -23,9 +23,11 @@ extension Session {
         // steps do not change.
         // Its detail columns (the days a comparison read) stay for machine formats only while
         // the steps pass them through.
-        let result = QueryResult(table: table, formats: formats.formats(of: bound.plan.schema), chart: bound.chart,
+        var result = QueryResult(table: table, formats: formats.formats(of: bound.plan.schema), chart: bound.chart,
                                  title: kpi?.title, notes: kpi?.notes ?? [],
                                  detailColumns: kpi?.detailColumns.filter { table.names.contains($0) } ?? [])
+        // A show's shape holds while the steps keep its metrics (a report checks the rest).
+        if let shape = kpi?.shape, shape.metrics.allSatisfy(table.names.contains) { result.shape = shape }
         return (result, bound.plan.schema, warnings)
     }
 

@@ -17,11 +17,22 @@ public final class Session {
     /// does not replace them unless told to (a dropped dataset's file is still the user's data).
     var loadedFiles: [FileIdentity: String] = [:]
 
+    /// How `export "FILE"` writes files other than CSV, by the extension of FILE (`html`):
+    /// the library writes CSV itself and renders nothing else; the client adds the rest.
+    public var exportWriters: [String: (QueryResult, String) throws -> Void] = [:]
+
     public init() {}
 
     /// What the next statement may allocate: the memory limit less what the datasets hold.
     public var memoryBudget: MemoryBudget {
         MemoryBudget(limit: settings.memoryLimit, held: catalog.byteCount)
+    }
+
+    /// The extension of a path's file name, lowercased (`r.HTML`: `html`; none: empty).
+    public static func fileExtension(_ path: String) -> String {
+        let name = path.split(separator: "/").last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
     }
 
     /// Runs every statement of `source` in order, stopping at the first error. Syntax is
@@ -54,6 +65,7 @@ public final class Session {
                 outcome.warnings.append(contentsOf: warnings)
                 if let output {
                     outcome.outputs.append(output)
+                    outcome.outputSpans.append(statement.span)
                     if case .result(let result) = output {
                         lastResult = result
                         if result.isFailedCheck { outcome.failedChecks += 1 }

@@ -18,7 +18,7 @@ public struct DotCommands {
         ("targets", "", "targets set with `target`"),
         ("asof", "[DATE|today]", "the date `today`, `last 30 days` and partial periods count from"),
         ("memory", "[SIZE|default]", "the memory datasets and a statement may take (4GB, 512MB, 50%); shows it without SIZE"),
-        ("mode", "[table|csv|json|markdown|line]", "how results are printed"),
+        ("mode", "[MODE]", "how results are printed: table, csv, json, markdown, line, html (a report: .help formats)"),
         ("timer", "[on|off]", "print the wall time of each statement"),
         ("maxrows", "[N]", "rows shown before the middle of a result is left out (0: all)"),
         ("maxwidth", "[N]", "widest column, in characters, before text is cut"),
@@ -26,7 +26,7 @@ public struct DotCommands {
         ("show", "", "every setting and its value (a setting's command alone shows one)"),
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
-        ("export", "FILE [overwrite]", "write the last result to a CSV file (overwrite: even a file a dataset was loaded from)"),
+        ("export", "FILE [overwrite]", "write the last result to a CSV file (FILE.html: an HTML report of it; overwrite: even a file a dataset was loaded from)"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
         ("quit", "", "leave (also .exit, exit, quit, \\q, or Ctrl-D)"),
@@ -183,10 +183,12 @@ public struct DotCommands {
             context.session.settings.memoryLimit = try Self.memoryLimit(arguments[0])
             context.message("memory limit \(ByteSize.text(context.session.settings.memoryLimit))")
         case "mode":
-            try require(arguments, 1, ".mode table|csv|json|markdown|line")
+            try require(arguments, 1, ".mode table|csv|json|markdown|line|html")
             guard let mode = OutputMode(rawValue: arguments[0].lowercased()) else {
                 throw Failure(message: "unknown mode `\(arguments[0])`", hint: "modes: " + OutputMode.allCases.map(\.rawValue).joined(separator: ", "))
             }
+            // A report gathered so far is finished in the mode it was started in.
+            if mode != .html { context.flushReport() }
             context.mode = mode
         case "timer":
             try require(arguments, 1, ".timer on|off")
@@ -215,6 +217,10 @@ public struct DotCommands {
                               hint: "columns: " + result.table.names.joined(separator: ", "))
             }
             let request = ChartRequest(style: style, x: rest.first, y: Array(rest.dropFirst()))
+            if context.mode == .html {
+                context.addToReport(.chart(result, request))
+                return
+            }
             do {
                 context.output.write(try ChartRenderer(width: context.terminalWidth ?? 80, unicode: context.unicode).render(result, request: request))
             } catch {
@@ -245,6 +251,8 @@ public struct DotCommands {
             defer { context.baseDirectory = saved }
             if !SourceRunner(context: context).run(text, name: arguments[0]) { throw Failure(message: "`\(arguments[0])` stopped at the error above") }
         case "output":
+            // What was gathered for a report goes where it was headed.
+            context.flushReport()
             if arguments.isEmpty {
                 context.output = .standardOutput
             } else {

@@ -82,6 +82,13 @@ enum HelpText {
             Tables show numbers with thousands separators, metrics as their format says
             (percent 12.3%, money 1,234.50, days 3.5), null as n/a. `.mode csv|json` prints raw
             values at full precision with ISO dates, for other programs.
+            `.mode html` (or `kpiq --format html report.kpi > report.html`) makes a report: one
+            self-contained HTML file (no network needed, no JavaScript) with every table and
+            chart in order, the script's -- comments between them, a show without `by` as KPI
+            cards (value, change, target, sparkline), notes, the as-of day and data sources.
+            At the prompt each input's results are one document; with `.output FILE` the file
+            gets one document when it is closed. `export "r.html"` and `.export r.html` write
+            the last result as a report.
             """,
     ]
 

@@ -43,10 +43,12 @@ public enum CommandLineRunner {
     public static func run(_ options: CommandLineOptions) -> Int32 {
         let context = ShellContext()
         guard let mode = OutputMode(rawValue: options.format.lowercased()) else {
-            context.errors.write("error: unknown format `\(options.format)`; formats: table, csv, json, markdown, line\n")
+            context.errors.write("error: unknown format `\(options.format)`; formats: table, csv, json, markdown, line, html\n")
             return 2
         }
         context.mode = mode
+        // `--format html`: everything the run produced is one document, written at the end.
+        defer { context.flushReport() }
         if let asOf = options.asOf {
             guard let day = CivilCalendar.parseDate(asOf) else {
                 context.errors.write("error: --asof takes a date YYYY-MM-DD, found `\(asOf)`\n")
@@ -71,6 +73,10 @@ public enum CommandLineRunner {
             return BenchmarkRunner(context: context, repetitions: repetitions).run(scriptPath: script)
         }
         let runner = SourceRunner(context: context)
+        let scripts = options.files.filter { !Self.isDataFile($0) }
+        if !scripts.isEmpty {
+            context.reportTitle = scripts.map { FileText.baseName(of: $0) }.joined(separator: ", ")
+        }
         let scriptCount = options.files.filter { !Self.isDataFile($0) }.count
         let interactive = options.commands.isEmpty && scriptCount == 0 && isatty(0) == 1
         // The start-up file: `--init FILE` in any mode; `~/.kpiqrc` (as `.psqlrc`,

@@ -34,6 +34,11 @@ public enum FileText {
     }
 
     /// The folder part of a path ("." for a bare file name).
+    /// The file name of a path (`examples/tour.kpi`: `tour.kpi`).
+    public static func baseName(of path: String) -> String {
+        String(path.split(separator: "/").last ?? Substring(path))
+    }
+
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let folder = String(path[..<slash])

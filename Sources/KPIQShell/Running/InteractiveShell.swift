@@ -39,6 +39,7 @@ public struct InteractiveShell {
             case .end:
                 // libedit has echoed `^D`; leave on a fresh line.
                 Output.standardOutput.write("\n")
+                context.flushReport()
                 return 0
             case .cancelled:
                 pending = ""
@@ -65,9 +66,13 @@ public struct InteractiveShell {
                 TerminalSignals.ensureEnabled()
                 context.cancel.reset()
                 runner.run(statement, name: "input")
+                // `.mode html` at the terminal: each input's results are a document; with
+                // `.output FILE`, the file gets one document when it is closed.
+                if context.output.path == nil { context.flushReport() }
                 context.cancel.reset()
             }
         }
+        context.flushReport()
         return 0
     }
 

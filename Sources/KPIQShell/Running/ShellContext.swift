@@ -7,10 +7,14 @@ import KPIQ
 
 /// How results are printed.
 public enum OutputMode: String, CaseIterable, Sendable {
-    case table, csv, json, markdown, line
+    case table, csv, json, markdown, line, html
 
     /// Formats for programs: messages go to standard error so the data stays clean.
     var isMachine: Bool { self == .csv || self == .json }
+
+    /// Formats whose output must hold nothing but results (machine formats, and the HTML
+    /// document): confirmations and notes go to standard error.
+    var keepsMessagesOut: Bool { isMachine || self == .html }
 }
 
 /// The state of one kpiq process: the engine session plus how to show things.
@@ -35,8 +39,47 @@ public final class ShellContext {
     /// Folder for relative paths in `load`, `.read`, `export` (a script's own folder).
     public var baseDirectory: String?
 
+    /// `.mode html`: the report being gathered, written to `output` as one document by
+    /// `flushReport` (at the end of a run, or when the output or the mode changes).
+    public var report: HTMLReport?
+    /// The heading of reports (the script's name).
+    public var reportTitle = "kpiq report"
+    /// The text of the statement whose results are being shown (a report prints it).
+    var currentStatement: String?
+
     public init() {
         unicode = ShellContext.localeIsUTF8()
+        // `export "r.html"` writes the last result as a report.
+        let writer: (QueryResult, String) throws -> Void = { [unowned self] result, path in
+            try CSVWriter.writeAtomically(self.document(for: result), to: path)
+        }
+        session.exportWriters["html"] = writer
+        session.exportWriters["htm"] = writer
+    }
+
+    /// A report holding one result, with the session's as-of day and data sources.
+    public func document(for result: QueryResult) -> String {
+        var report = HTMLReport(title: result.title ?? reportTitle)
+        report.items = [.result(result, statement: nil)]
+        report.describe(session)
+        return report.document()
+    }
+
+    /// Adds an item to the report being gathered.
+    func addToReport(_ item: HTMLReport.Item) {
+        if report == nil { report = HTMLReport(title: reportTitle) }
+        report!.items.append(item)
+    }
+
+    /// Writes the gathered report, if any, to the output as one document.
+    public func flushReport() {
+        guard var report, !report.items.isEmpty else {
+            self.report = nil
+            return
+        }
+        self.report = nil
+        report.describe(session)
+        output.write(report.document())
     }
 
     static func localeIsUTF8() -> Bool {
@@ -87,6 +130,7 @@ public final class ShellContext {
         case .json: return MachineFormats.json(result)
         case .markdown: return MachineFormats.markdown(result) + "\n"
         case .line: return MachineFormats.lines(result)
+        case .html: return document(for: result)
         }
     }
 
@@ -94,7 +138,12 @@ public final class ShellContext {
     /// out or printing it; returns false then, after saying so.
     @discardableResult
     func show(_ result: QueryResult) -> Bool {
-        present(render(result))
+        if mode == .html {
+            // Results gather into one document.
+            addToReport(.result(result, statement: currentStatement))
+            return true
+        }
+        return present(render(result))
     }
 
     /// Prints rendered output: made safe for a terminal, through the pager when it is on and
@@ -118,16 +167,19 @@ public final class ShellContext {
 
     /// Writes a confirmation ("loaded ...") where it belongs for the mode.
     func message(_ text: String) {
-        if mode.isMachine { errors.write(text + "\n") } else { output.write(text + "\n") }
+        if mode.keepsMessagesOut { errors.write(text + "\n") } else { output.write(text + "\n") }
     }
 
     /// Writes a note for the person at the terminal (`.timer`'s run times): never into the
     /// data, so to standard error when results go to a file or are for a program.
     func note(_ text: String) {
-        if mode.isMachine || output.path != nil { errors.write(text + "\n") } else { output.write(text + "\n") }
+        if mode.keepsMessagesOut || output.path != nil { errors.write(text + "\n") } else { output.write(text + "\n") }
     }
 
     func report(_ diagnostic: Diagnostic, source: SourceText?) {
-        errors.write(DiagnosticRenderer.render(diagnostic, source: source))
+        let text = DiagnosticRenderer.render(diagnostic, source: source)
+        errors.write(text)
+        // A report says where its script stopped, instead of ending as if it were whole.
+        if mode == .html, diagnostic.severity == .error { addToReport(.error(TerminalText.visible(text, keepingLayout: true))) }
     }
 }

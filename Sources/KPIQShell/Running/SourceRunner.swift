@@ -84,6 +84,9 @@ public struct SourceRunner {
             case .statements(let source):
                 if !runStatements(source) { return false }
             case .command(let line, let number):
+                // A report shows the command above what it printed.
+                context.currentStatement = line
+                defer { context.currentStatement = nil }
                 if !DotCommands(context: context).run(line, lineNumber: number, scriptName: name) { return false }
             }
             if context.quitRequested { return true }
@@ -100,9 +103,21 @@ public struct SourceRunner {
         indicator?.stop()
         for warning in outcome.warnings { context.report(warning, source: source) }
         context.failedChecks += outcome.failedChecks
+        // A report places the script's comments between the results, where they were.
+        var comments = context.mode == .html ? ScriptComments.paragraphs(in: source)[...] : []
+        func addComments(before offset: Int) {
+            while let first = comments.first, first.start < offset {
+                context.addToReport(.comment(first.text))
+                comments.removeFirst()
+            }
+        }
+        defer { context.currentStatement = nil }
         for (index, output) in outcome.outputs.enumerated() {
+            let span = index < outcome.outputSpans.count ? outcome.outputSpans[index] : nil
+            if let span { addComments(before: span.end) }
             switch output {
             case .result(let result):
+                context.currentStatement = span.map { source.text(of: $0) }
                 // Ctrl-C while printing stops this result and those after it.
                 if !context.show(result) { return false }
             case .message(let text): context.message(text)
@@ -112,9 +127,11 @@ public struct SourceRunner {
             }
         }
         if let error = outcome.error {
+            addComments(before: error.span?.start ?? 0)
             context.report(error, source: source)
             return false
         }
+        addComments(before: Int.max)
         return true
     }
 }
