@@ -74,7 +74,7 @@ import Testing
         func walk(_ node: LogicalPlan) {
             switch node {
             case .scan, .stage: break
-            case .window(let input, _, _, _, _): walk(input)
+            case .window(let input, _, _, _, _, _): walk(input)
             case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _), .project(let input, _, _), .aggregate(let input, _, _, _):
                 walk(input)
             case .join(let left, let right, _, _):

@@ -2,6 +2,9 @@
 extension ExpressionBinder {
     mutating func call(_ name: Identifier, _ arguments: [Expression], filter: Expression?, span: Span) throws -> BoundExpression {
         let lower = name.name.lowercased()
+        if WindowCall.names.contains(lower) {
+            return try windowCall(lower, name: name, arguments, filter: filter, span: span)
+        }
         if let function = AggregateFunction(name: lower) {
             return try aggregateCall(function, name: name, arguments, filter: filter, span: span)
         }
@@ -30,6 +33,7 @@ extension ExpressionBinder {
         guard let function = ScalarFunction(name: lower) else {
             var diagnostic = Diagnostic(.unknownFunction, "unknown function `\(name.name)`", at: name.span)
             let all = ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue) + Array(ScalarFunction.specialNames) + ["avg"]
+                + WindowCall.names
             if let near = EditDistance.closest(to: name.name, among: all) { diagnostic.label = "did you mean `\(near)`?" }
             throw diagnostic
         }
