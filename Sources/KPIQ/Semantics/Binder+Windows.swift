@@ -113,7 +113,10 @@ extension Binder {
     /// window node on top (over a projection of the arguments and keys that are not plain
     /// columns, when there are any), and the expressions over its output, whose first columns
     /// are `plan`'s. Nil when no expression calls a window function.
-    func windowed(_ expressions: [Expression], over plan: LogicalPlan, partition: [NamedExpression], order: [BoundSortKey]?,
+    /// `names`: what each expression will be called, for the window's column when the
+    /// expression is a window call alone (so that `.explain` shows `prev = lag(x)`). The same
+    /// call written twice (`x - lag(x)`, `lag(x) / x`) is computed once.
+    func windowed(_ expressions: [Expression], names: [String?] = [], over plan: LogicalPlan, partition: [NamedExpression], order: [BoundSortKey]?,
                   span: Span) throws -> (plan: LogicalPlan, expressions: [BoundExpression])? {
         let schema = plan.schema
         let width = schema.fields.count
@@ -124,9 +127,29 @@ extension Binder {
             return width + extras.count - 1
         }
         var collector = ExpressionBinder(binder: self, schema: schema, mode: .windows)
-        let bound = try expressions.map { try collector.bind($0) }
-        let calls = collector.windowCalls
-        if calls.isEmpty { return nil }
+        var bound = try expressions.map { try collector.bind($0) }
+        if collector.windowCalls.isEmpty { return nil }
+        // Calls written more than once, computed once: `unique[k]` is call k's column.
+        var calls: [WindowCall] = []
+        var unique: [Int] = []
+        var seen: [String: Int] = [:]
+        for call in collector.windowCalls {
+            let key = String(describing: call.kind) + "|" + (call.argument.map { BoundExpressionPrinter.text($0, in: schema) } ?? "")
+            if let index = seen[key] {
+                unique.append(index)
+            } else {
+                seen[key] = calls.count
+                unique.append(calls.count)
+                calls.append(call)
+            }
+        }
+        bound = bound.map { $0.remapColumns { $0 >= WindowCall.placeholderBase ? WindowCall.placeholderBase + unique[$0 - WindowCall.placeholderBase] : $0 } }
+        var callNames = calls.enumerated().map { "__" + $0.element.name.name.lowercased() + "\($0.offset)" }
+        for (k, expression) in bound.enumerated() where k < names.count {
+            if case .column(let c) = expression.kind, c >= WindowCall.placeholderBase, let name = names[k], schema.index(of: name) == nil {
+                callNames[c - WindowCall.placeholderBase] = name
+            }
+        }
 
         var rows = ExpressionBinder(binder: self, schema: schema, mode: .rows)
         let partitionColumns = try partition.map { column(try rows.bind($0.expression)) }
@@ -165,7 +188,7 @@ extension Binder {
         let input: LogicalPlan = extras.isEmpty ? plan
             : .project(plan, schema.fields.indices.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: span) } + extras,
                        Schema(fields: preFields, datasetName: schema.datasetName))
-        let outputFields = preFields + calls.enumerated().map { Schema.Field(name: "__" + $0.element.name.name.lowercased() + "\($0.offset)", type: $0.element.type) }
+        let outputFields = preFields + calls.enumerated().map { Schema.Field(name: callNames[$0.offset], type: $0.element.type) }
         let window = LogicalPlan.window(input, partition: partitionColumns, order: orderKeys, functions: functions, keepsInputOrder: true,
                                         Schema(fields: outputFields, datasetName: schema.datasetName))
         let remapped = bound.map { expression in
@@ -185,7 +208,6 @@ extension Binder {
                              hints: ["window functions: " + WindowCall.names.joined(separator: ", "),
                                      "to compute per group, use `| group ... | agg ...`"])
         }
-        let width = plan.schema.fields.count
         var result = plan
         if !windowed {
             result = try deriveRows(items, on: plan, span: span)
@@ -212,7 +234,6 @@ extension Binder {
         // An order key reading a column this step replaced no longer holds.
         let replaced = Set(plan.schema.fields.indices.filter { index in items.contains { $0.name?.name == plan.schema.fields[index].name } })
         if let keys = order, keys.contains(where: { !$0.expression.columnsRead.isDisjoint(with: replaced) }) { order = nil }
-        _ = width
         return result
     }
 
@@ -224,7 +245,8 @@ extension Binder {
         for item in items where !seen.insert(item.name!.name).inserted {
             throw Diagnostic(.duplicateName, "`\(item.name!.name)` is derived twice in this step", at: item.name!.span)
         }
-        guard let (window, bound) = try windowed(items.map(\.expression), over: plan, partition: partition, order: order, span: span) else {
+        guard let (window, bound) = try windowed(items.map(\.expression), names: items.map { $0.name?.name }, over: plan, partition: partition,
+                                                 order: order, span: span) else {
             return try deriveRows(items, on: plan, span: span)
         }
         var fields = schema.fields
