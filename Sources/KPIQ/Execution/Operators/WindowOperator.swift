@@ -10,7 +10,8 @@
 /// running sums and counts, moving sums, means and counts over rows or a length of time,
 /// ranks, partition totals and shares.
 ///
-/// The rows are ordered once (a permutation; no column is moved for it), each argument column
+/// The rows are ordered once (a permutation; no column is moved for it; for a pipeline, whose
+/// rows come in its `sort`'s order already, a linear stable grouping by partition), each argument column
 /// is decoded once in that order, and every function is one pass over flat arrays, partition
 /// by partition: a window costs a sort and O(rows) per function, whatever the frame. With
 /// `keepsInputOrder` the results are scattered back to the input's rows and the input's
@@ -23,8 +24,16 @@ enum WindowOperator {
             BoundSortKey(expression: BoundExpression(.column(column), type: input.columns[column].type, span: .none),
                          descending: descending, nullsFirst: nullsFirst)
         }
-        let keys = partition.map { key($0, descending: false, nullsFirst: false) } + order.map { key($0.column, descending: $0.descending, nullsFirst: $0.nullsFirst) }
-        let permutation = try Sorter.permutation(input, keys: keys, cancel: cancel)
+        let permutation: [Int32]
+        if keepsInputOrder, isOrdered(input, by: order) {
+            // A pipeline's rows come in the order of its `sort` already: a stable grouping of
+            // the partitions (linear) orders them as a sort by partition then order would.
+            permutation = try groupedStably(input, by: partition, cancel: cancel)
+        } else {
+            let keys = partition.map { key($0, descending: false, nullsFirst: false) }
+                + order.map { key($0.column, descending: $0.descending, nullsFirst: $0.nullsFirst) }
+            permutation = try Sorter.permutation(input, keys: keys, cancel: cancel)
+        }
         try cancel?.check()
         var layout = Layout(input: input, rows: .indices(permutation), partition: partition, order: order.map(\.column))
         var added: [Column] = []
@@ -36,6 +45,97 @@ enum WindowOperator {
         }
         let base = keepsInputOrder ? input.columns : permutation.withUnsafeBufferPointer { rows in input.columns.map { $0.gather(rows) } }
         return Table(names: names, columns: base + added, rowCount: n)
+    }
+
+    /// Whether the rows already come in the order of `order`, as `sort` orders them (one pass).
+    static func isOrdered(_ input: Table, by order: [WindowOrderKey]) -> Bool {
+        let n = input.rowCount
+        guard n > 1, !order.isEmpty else { return true }
+        // Per key, per row: a comparable value (text by its rank in the dictionary's order).
+        let keys: [(values: [Double]?, ints: [Int64]?, valid: [UInt8]?, key: WindowOrderKey)] = order.map { key in
+            let vector = Batch.decode(input.columns[key.column], .range(start: 0, count: n))
+            switch vector.values {
+            case .ints(let a): return (nil, a, vector.valid, key)
+            case .doubles(let a): return (a, nil, vector.valid, key)
+            case .bools(let a): return (nil, a.map { Int64($0) }, vector.valid, key)
+            case .text(let codes, let dictionary):
+                let ranks = dictionary.sortRanks
+                return (nil, codes.map { Int64(ranks[Int($0)]) }, vector.valid, key)
+            case .constant: return (nil, [Int64](repeating: 0, count: n), nil, key)
+            }
+        }
+        for i in 1..<n {
+            for k in keys {
+                let validBefore = k.valid.map { $0[i - 1] != 0 } ?? true, validNow = k.valid.map { $0[i] != 0 } ?? true
+                var c: Int
+                if !validBefore || !validNow {
+                    c = validBefore == validNow ? 0 : (!validBefore == k.key.nullsFirst ? -1 : 1)
+                } else if let a = k.ints {
+                    c = a[i - 1] < a[i] ? -1 : a[i - 1] == a[i] ? 0 : 1
+                    if k.key.descending { c = -c }
+                } else {
+                    let a = k.values!
+                    c = a[i - 1] < a[i] ? -1 : a[i - 1] == a[i] ? 0 : 1
+                    if k.key.descending { c = -c }
+                }
+                if c < 0 { break }
+                if c > 0 { return false }
+            }
+        }
+        return true
+    }
+
+    /// The rows with each partition's rows together, in input order within it (partitions in
+    /// the order they first appear): a counting sort by partition number, O(rows).
+    static func groupedStably(_ input: Table, by partition: [Int], cancel: CancellationToken?) throws -> [Int32] {
+        let n = input.rowCount
+        guard !partition.isEmpty else { return (0..<n).map { Int32($0) } }
+        // Partition numbers, refined one column at a time: (number so far, value) -> number.
+        struct Pair: Hashable {
+            let group: Int32
+            let value: Int64
+        }
+        var group = [Int32](repeating: 0, count: n)
+        var groups = 1
+        for column in partition {
+            try cancel?.check()
+            let vector = Batch.decode(input.columns[column], .range(start: 0, count: n))
+            let valid = vector.valid
+            var numbers: [Pair: Int32] = [:]
+            func refine(_ value: (Int) -> Int64) {
+                for i in 0..<n {
+                    // Null is its own value: one bit beyond any code or value's.
+                    let isNull = valid.map { $0[i] == 0 } ?? false
+                    let pair = Pair(group: isNull ? -1 - group[i] : group[i], value: isNull ? 0 : value(i))
+                    if let number = numbers[pair] {
+                        group[i] = number
+                    } else {
+                        let number = Int32(numbers.count)
+                        numbers[pair] = number
+                        group[i] = number
+                    }
+                }
+            }
+            switch vector.values {
+            case .ints(let a): refine { a[$0] }
+            case .doubles(let a): refine { Int64(bitPattern: a[$0].bitPattern) }
+            case .bools(let a): refine { Int64(a[$0]) }
+            case .text(let codes, _): refine { codes[$0] }
+            case .constant: refine { _ in 0 }
+            }
+            groups = numbers.count
+        }
+        // Counting sort by partition number: stable.
+        var starts = [Int](repeating: 0, count: groups + 1)
+        for g in group { starts[Int(g) + 1] += 1 }
+        for g in 0..<groups { starts[g + 1] += starts[g] }
+        var permutation = [Int32](repeating: 0, count: n)
+        for i in 0..<n {
+            let g = Int(group[i])
+            permutation[starts[g]] = Int32(i)
+            starts[g] += 1
+        }
+        return permutation
     }
 
     /// Per row (in the order given): true where a run of equal values starts, in any of the
