@@ -78,11 +78,11 @@ extension Binder {
         case .exclude(let names):
             var dropped = Set<Int>()
             for name in names { dropped.insert(try Binder.column(name, in: schema)) }
-            let kept = schema.fields.indices.filter { !dropped.contains($0) }
-            guard !kept.isEmpty else { throw Diagnostic(.invalidStep, "this `select` leaves no column", at: step.span) }
-            let projected = LogicalPlan.project(plan, kept.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) },
-                                                Schema(fields: kept.map { schema.fields[$0] }, datasetName: schema.datasetName))
-            order = Self.carried(order, through: projected)
+            let remaining = schema.fields.indices.filter { !dropped.contains($0) }
+            guard !remaining.isEmpty else { throw Diagnostic(.invalidStep, "this `select` leaves no column", at: step.span) }
+            let projected = LogicalPlan.project(plan, remaining.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) },
+                                                Schema(fields: remaining.map { schema.fields[$0] }, datasetName: schema.datasetName))
+            order = Self.carried(kept, through: projected)
             return projected
 
         case .aggregate(let keyItems, let valueItems, let withTotal):

@@ -23,9 +23,6 @@ public enum ScalarFunction: String, Sendable, CaseIterable {
     /// Functions handled by the binder itself rather than as a `ScalarFunction`.
     public static let specialNames: Set<String> = ["if", "today", "date", "timestamp", "int", "decimal", "text", "bool", "concat"]
 
-    /// The window functions of pipelines (`derive`, `where`), bound by the binder itself.
-    public static var windowNames: [String] { WindowCall.names }
-
     public init?(name: String) {
         self.init(rawValue: name.lowercased())
     }

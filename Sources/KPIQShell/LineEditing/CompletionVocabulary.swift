@@ -37,7 +37,7 @@ enum LanguageWords {
     static var functions: [String] {
         var seen = Set<String>()
         let all = ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue)
-            + ScalarFunction.specialNames.sorted() + ScalarFunction.windowNames
+            + ScalarFunction.specialNames.sorted()
         return all.filter { seen.insert($0).inserted }
     }
     static let grains = ["day", "week", "month", "quarter", "year"]
