@@ -97,33 +97,38 @@ enum WindowOperator {
         }
         var group = [Int32](repeating: 0, count: n)
         var groups = 1
-        for column in partition {
-            try cancel?.check()
-            let vector = Batch.decode(input.columns[column], .range(start: 0, count: n))
-            let valid = vector.valid
-            var numbers: [Pair: Int32] = [:]
-            func refine(_ value: (Int) -> Int64) {
-                for i in 0..<n {
-                    // Null is its own value: one bit beyond any code or value's.
-                    let isNull = valid.map { $0[i] == 0 } ?? false
-                    let pair = Pair(group: isNull ? -1 - group[i] : group[i], value: isNull ? 0 : value(i))
-                    if let number = numbers[pair] {
-                        group[i] = number
-                    } else {
-                        let number = Int32(numbers.count)
-                        numbers[pair] = number
-                        group[i] = number
+        if partition.count == 1, let direct = directGroups(Batch.decode(input.columns[partition[0]], .range(start: 0, count: n))) {
+            // One text column (its codes), or integers of a small range: numbers without hashing.
+            (group, groups) = direct
+        } else {
+            for column in partition {
+                try cancel?.check()
+                let vector = Batch.decode(input.columns[column], .range(start: 0, count: n))
+                let valid = vector.valid
+                var numbers: [Pair: Int32] = [:]
+                func refine(_ value: (Int) -> Int64) {
+                    for i in 0..<n {
+                        // The null rows of a partition get a number of their own.
+                        let isNull = valid.map { $0[i] == 0 } ?? false
+                        let pair = Pair(group: isNull ? -1 - group[i] : group[i], value: isNull ? 0 : value(i))
+                        if let number = numbers[pair] {
+                            group[i] = number
+                        } else {
+                            let number = Int32(numbers.count)
+                            numbers[pair] = number
+                            group[i] = number
+                        }
                     }
                 }
+                switch vector.values {
+                case .ints(let a): refine { a[$0] }
+                case .doubles(let a): refine { Int64(bitPattern: a[$0].bitPattern) }
+                case .bools(let a): refine { Int64(a[$0]) }
+                case .text(let codes, _): refine { codes[$0] }
+                case .constant: refine { _ in 0 }
+                }
+                groups = numbers.count
             }
-            switch vector.values {
-            case .ints(let a): refine { a[$0] }
-            case .doubles(let a): refine { Int64(bitPattern: a[$0].bitPattern) }
-            case .bools(let a): refine { Int64(a[$0]) }
-            case .text(let codes, _): refine { codes[$0] }
-            case .constant: refine { _ in 0 }
-            }
-            groups = numbers.count
         }
         // Counting sort by partition number: stable.
         var starts = [Int](repeating: 0, count: groups + 1)
@@ -136,6 +141,31 @@ enum WindowOperator {
             starts[g] += 1
         }
         return permutation
+    }
+
+    /// Partition numbers read straight off one column's values: text codes, or integers whose
+    /// range is at most a few times the rows; null gets the number after the last. Nil otherwise.
+    private static func directGroups(_ vector: Vector) -> (group: [Int32], groups: Int)? {
+        let n = vector.count
+        let valid = vector.valid
+        func numbered(_ values: [Int64], base: Int64, size: Int) -> (group: [Int32], groups: Int) {
+            var group = [Int32](repeating: 0, count: n)
+            for i in 0..<n { group[i] = valid?[i] == 0 ? Int32(size) : Int32(values[i] - base) }
+            return (group, size + 1)
+        }
+        switch vector.values {
+        case .text(let codes, let dictionary) where dictionary.count < Int(Int32.max):
+            return numbered(codes, base: 0, size: dictionary.count)
+        case .ints(let values):
+            var low = Int64.max, high = Int64.min
+            for i in 0..<n where valid?[i] ?? 1 != 0 { (low, high) = (min(low, values[i]), max(high, values[i])) }
+            if low > high { return numbered(values, base: 0, size: 0) }
+            let (range, overflow) = high.subtractingReportingOverflow(low)
+            guard !overflow, range < Int64(4 * n + 1024) else { return nil }
+            return numbered(values, base: low, size: Int(range) + 1)
+        default:
+            return nil
+        }
     }
 
     /// Per row (in the order given): true where a run of equal values starts, in any of the
