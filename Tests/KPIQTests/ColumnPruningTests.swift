@@ -52,6 +52,12 @@ import Testing
         "from deals | select contact_id, amount | union (from deals | select contact_id, amount) | join contacts on contact_id | group country | agg total = sum(amount) | sort country",
         // Everything kept: the plan is unchanged.
         "from deals | join left contacts on contact_id | sort deal_id",
+        // Windows: the input narrowed to the columns read above and by the window (partition,
+        // order, arguments), with computed arguments and keys; a window nothing reads.
+        "from deals | sort amount desc | derive r = rank(), prev = lag(note), s = share(amount * 2) by lower(stage) | select deal_id, r, prev, s",
+        "from deals | sort deal_id | derive unused = running_sum(amount) by stage | agg n = count()",
+        "from deals | join contacts on contact_id | sort customer_at | top 1 by campaign | select email",
+        "from deals | group stage | agg n = count(), total = sum(amount) with total | sort stage",
     ]
 
     @Test(arguments: queries)
@@ -74,7 +80,7 @@ import Testing
         func walk(_ node: LogicalPlan) {
             switch node {
             case .scan, .stage: break
-            case .window(let input, _, _, _, _): walk(input)
+            case .window(let input, _, _, _, _, _): walk(input)
             case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _), .project(let input, _, _), .aggregate(let input, _, _, _):
                 walk(input)
             case .join(let left, let right, _, _):

@@ -64,8 +64,11 @@ import Testing
     /// Running sums (rolling and cumulative metrics) follow the same rule row by row.
     @Test func runningSumsAreNullOnlyWhereTheTotalDoesNotFit() throws {
         let column = ColumnFactory.ints([Self.big, 1, -Self.big, nil, 2, Self.big, -10])
-        let starts = [true, false, false, false, false, true, false]
-        let sums = WindowOperator.runningSum(column, starts: starts)
+        // Two partitions: rows 0-4 and rows 5-6.
+        let table = Table(names: ["p", "v"], columns: [ColumnFactory.ints([1, 1, 1, 1, 1, 2, 2]), column], rowCount: 7)
+        let output = try WindowOperator.run(table, partition: [0], order: [], functions: [.runningSum(1)], types: [.int],
+                                            keepsInputOrder: true, names: ["p", "v", "s"], cancel: nil)
+        let sums = output.columns[2]
         let expected: [Scalar] = [.int(Self.big), .null, .int(1), .int(1), .int(3), .int(Self.big), .int(Self.big - 10)]
         #expect((0..<sums.count).map { sums.scalar(at: $0) } == expected)
     }

@@ -137,6 +137,26 @@ import Testing
         #expect(parse("from t | where ts during 2024 | agg n = count()").diagnostics.isEmpty)
     }
 
+    /// `derive ... by`, `top N by`, `agg ... with total` and `count(distinct x)`.
+    @Test func windowStepsAndCountDistinct() {
+        let result = parse("from t | sort day | derive p = lag(x, 2), s = share(x) by a, lower(b) | top 3 offset 1 by a | group a | agg n = count(distinct x) with total")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.message))")
+        guard case .query(let pipeline) = result.statements.first?.kind, pipeline.steps.count == 4 else { Issue.record("expected a pipeline of 4 steps"); return }
+        guard case .derive(let items, let partition) = pipeline.steps[1].kind else { Issue.record("expected derive"); return }
+        #expect(items.map { $0.name?.name } == ["p", "s"])
+        #expect(partition.count == 2)
+        guard case .limitPer(3, 1, let by) = pipeline.steps[2].kind else { Issue.record("expected top ... by"); return }
+        #expect(by.count == 1)
+        guard case .aggregate(let keys, let values, true) = pipeline.steps[3].kind, keys.count == 1,
+              case .call(let name, let arguments, nil) = values[0].expression.kind else { Issue.record("expected agg ... with total"); return }
+        #expect(name.name == "count_distinct")
+        #expect(arguments.count == 1)
+        // `distinct` alone is still a column name.
+        #expect(parse("from t | agg n = count(distinct)").diagnostics.isEmpty)
+        #expect(!parse("from t | agg n = sum(distinct x)").diagnostics.isEmpty)
+        #expect(!parse("from t | group a | agg n = count() with totals").diagnostics.isEmpty)
+    }
+
     /// The step words of a pipeline, for checking what a statement parsed into.
     func stepWords(_ steps: [PipelineStep]) -> [String] {
         steps.map { step in

@@ -97,9 +97,10 @@ public struct Executor {
                 return TableOperations.slice(sorted, offset: offset, count: count)
             }
             return TableOperations.slice(try execute(input), offset: offset, count: count)
-        case .window(let input, let partition, let order, let functions, let schema):
-            return try WindowOperator.run(try execute(input), partition: partition, order: order, functions: functions, names: schema.names,
-                                          cancel: cancel, budget: budget)
+        case .window(let input, let partition, let order, let functions, let keepsInputOrder, let schema):
+            return try WindowOperator.run(try execute(input), partition: partition, order: order, functions: functions,
+                                          types: schema.fields.suffix(functions.count).map(\.type), keepsInputOrder: keepsInputOrder,
+                                          names: schema.names, cancel: cancel)
         case .join(let left, let right, let spec, let schema):
             return try HashJoin.join(try execute(left), try execute(right), spec: spec, names: schema.names, cancel: cancel, budget: budget)
         case .union(_, _, let schema):

@@ -153,7 +153,7 @@ struct AttributionPlanner {
             fields.append(Schema.Field(name: "__period", type: .date))
         }
         let projected = LogicalPlan.project(filtered, expressions, Schema(fields: fields))
-        return .window(projected, partition: [], order: [], functions: [.rowNumber], Schema(fields: fields + [Schema.Field(name: "__conversion", type: .int)]))
+        return .window(projected, partition: [], order: [], functions: [.rowNumber], keepsInputOrder: true, Schema(fields: fields + [Schema.Field(name: "__conversion", type: .int)]))
     }
 
     // MARK: - Touches
@@ -190,7 +190,7 @@ struct AttributionPlanner {
         // The join keeps the touches' order, so numbering its rows orders touches at the same
         // instant as the dataset does (the positional models' tie-break).
         let insideFields = joinedSchema.fields + [Schema.Field(name: "__touch", type: .int)]
-        let inside = LogicalPlan.window(.filter(joined, inWindow), partition: [], order: [], functions: [.rowNumber], Schema(fields: insideFields))
+        let inside = LogicalPlan.window(.filter(joined, inWindow), partition: [], order: [], functions: [.rowNumber], keepsInputOrder: true, Schema(fields: insideFields))
         let insideSchema = inside.schema
 
         var expressions = [Self.column(insideSchema.index(of: "__conversion")!, insideSchema), touchTime,
@@ -246,8 +246,8 @@ struct AttributionPlanner {
         if positional {
             // The touch's place among its conversion's touches, oldest first.
             let schema = input.schema
-            input = .window(input, partition: [0], order: [1, 2], functions: [.rowNumber],
-                            Schema(fields: schema.fields + [Schema.Field(name: "__place", type: .int)]))
+            input = .window(input, partition: [0], order: [WindowOrderKey(column: 1), WindowOrderKey(column: 2)], functions: [.rowNumber],
+                            keepsInputOrder: false, Schema(fields: schema.fields + [Schema.Field(name: "__place", type: .int)]))
         }
         let left = input.schema
         let right = perConversion.schema

@@ -21,7 +21,7 @@ extension ShowPlanner {
         let shown = plan.add(stagePrefix + "shown", sorted)
         let ss = shown.schema
         // Each value's first row in the sorted result.
-        let positions = LogicalPlan.window(shown, partition: [], order: [], functions: [.rowNumber],
+        let positions = LogicalPlan.window(shown, partition: [], order: [], functions: [.rowNumber], keepsInputOrder: false,
                                            Schema(fields: ss.fields + [Schema.Field(name: "__row", type: .int)]))
         let ps = positions.schema
         let first = BoundAggregate(function: .min, argument: Self.column(ss.fields.count, ps), fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none)

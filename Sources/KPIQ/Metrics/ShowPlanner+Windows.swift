@@ -73,7 +73,7 @@ extension ShowPlanner {
             let schema = days.schema
             // Each person's days in order, with the next one.
             let day = dimensions + 1
-            let withNext = LogicalPlan.window(days, partition: Array(0...dimensions), order: [day], functions: [.lead(day)],
+            let withNext = LogicalPlan.window(days, partition: Array(0...dimensions), order: [WindowOrderKey(column: day)], functions: [.lead(day)], keepsInputOrder: false,
                                               Schema(fields: schema.fields + [Schema.Field(name: "__next", type: .date)]))
             let ws = withNext.schema
             let dims: [(String, BoundExpression)] = (0..<dimensions).map { (ws.fields[$0].name, Self.column($0, ws)) }
@@ -132,8 +132,8 @@ extension ShowPlanner {
             all = .union(all, points, all.schema)
         }
         let allSchema = all.schema
-        let running = LogicalPlan.window(all, partition: Array(0..<dimensions), order: [dimensions, dimensions + 1 + valueCount],
-                                         functions: (0..<valueCount).map { .runningSum(dimensions + 1 + $0) },
+        let running = LogicalPlan.window(all, partition: Array(0..<dimensions), order: [WindowOrderKey(column: dimensions), WindowOrderKey(column: dimensions + 1 + valueCount)],
+                                         functions: (0..<valueCount).map { .runningSum(dimensions + 1 + $0) }, keepsInputOrder: false,
                                          Schema(fields: allSchema.fields + (0..<valueCount).map { Schema.Field(name: "__level\($0)", type: valueTypes[$0] == .decimal ? .decimal : .int) }))
         let rs = running.schema
         let atPoints = LogicalPlan.filter(running, Self.comparison(.equal, Self.column(dimensions + 1 + valueCount, rs), Self.int(1)))

@@ -85,11 +85,19 @@ enum ColumnPruning {
             let join = LogicalPlan.join(left: exactly(leftNeeded, of: left), right: exactly(rightNeeded, of: right), narrowedSpec,
                                         subset(schema, outputs))
             return (join, positions(of: outputs, width: schema.fields.count))
-        case .window(let input, let partition, let order, let functions, let schema):
-            // Windows read whole rows in order: their input is narrowed inside, not across.
+        case .window(let input, let partition, let order, let functions, let keepsInputOrder, let schema):
+            // The input carries the columns read above and those the window reads (partition,
+            // order, arguments); every function's column is kept.
             let width = input.width
-            return (.window(exactly(Array(0..<width), of: input), partition: partition, order: order, functions: functions, schema),
-                    Array(0..<schema.fields.count))
+            let read = (partition + order.map(\.column) + functions.compactMap(\.argument)).sorted()
+            let carried = atLeastOne(merged(needed.filter { $0 < width }, read))
+            let position = positions(of: carried, width: width)
+            let remappedOrder = order.map { WindowOrderKey(column: position[$0.column], descending: $0.descending, nullsFirst: $0.nullsFirst) }
+            let outputs = carried + Array(width..<schema.fields.count)
+            let window = LogicalPlan.window(exactly(carried, of: input), partition: partition.map { position[$0] }, order: remappedOrder,
+                                            functions: functions.map { $0.remapped { position[$0] } }, keepsInputOrder: keepsInputOrder,
+                                            subset(schema, outputs))
+            return (window, positions(of: outputs, width: schema.fields.count))
         case .union(let left, let right, let schema):
             // The left input of a union is usually a union itself: narrowed in place, so that
             // the executor still sees one chain to concatenate at once.
@@ -155,7 +163,7 @@ extension LogicalPlan {
             case .stage(_, let schema): return schema.fields.count
             case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _): node = input
             case .project(_, let expressions, _): return expressions.count
-            case .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema), .window(_, _, _, _, let schema):
+            case .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema), .window(_, _, _, _, _, let schema):
                 return schema.fields.count
             }
         }

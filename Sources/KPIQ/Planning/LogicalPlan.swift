@@ -19,9 +19,11 @@ public indirect enum LogicalPlan: Sendable {
     /// Rows of `left` matched with rows of `right` on equal keys.
     case join(left: LogicalPlan, right: LogicalPlan, JoinSpec, Schema)
     case union(LogicalPlan, LogicalPlan, Schema)
-    /// The input sorted by `partition` then `order` columns, with one column added per window
-    /// function (SQL's `f(x) OVER (PARTITION BY ... ORDER BY ...)`).
-    case window(LogicalPlan, partition: [Int], order: [Int], functions: [WindowFunction], Schema)
+    /// The input with one column added per window function (SQL's `f(x) OVER (PARTITION BY ...
+    /// ORDER BY ...)`), computed over the rows sorted by `partition` then `order` columns. The
+    /// rows come out in that sorted order, or in the input's own order when `keepsInputOrder`
+    /// (a pipeline's `derive`: a window adds columns, it does not move rows).
+    case window(LogicalPlan, partition: [Int], order: [WindowOrderKey], functions: [WindowFunction], keepsInputOrder: Bool, Schema)
 
     public var schema: Schema {
         switch self {
@@ -29,7 +31,7 @@ public indirect enum LogicalPlan: Sendable {
         case .stage(_, let schema): return schema
         case .filter(let input, _), .filterIn(let input, _, _), .sort(let input, _), .limit(let input, _, _): return input.schema
         case .project(_, _, let schema), .aggregate(_, _, _, let schema), .join(_, _, _, let schema), .union(_, _, let schema),
-             .window(_, _, _, _, let schema):
+             .window(_, _, _, _, _, let schema):
             return schema
         }
     }
@@ -44,6 +46,73 @@ public enum WindowFunction: Sendable {
     /// `ROW_NUMBER() OVER (...)`: the row's place in its partition, from 1 (with no order
     /// columns, the input's own order: a sorted stage's).
     case rowNumber
+    /// `LAG(x, n)` for a negative `offset` (-n), `LEAD(x, n)` for a positive one: the value
+    /// `offset` rows away in the partition, null past its ends.
+    case shifted(Int, offset: Int)
+    /// `COUNT(x) OVER (... ROWS UNBOUNDED PRECEDING)` (nil: `COUNT(*)`): values (rows) up to the row.
+    case runningCount(Int?)
+    /// `SUM`, `AVG` or `COUNT` of `x` over a frame ending with the row.
+    case moving(MovingAggregate, Int, WindowFrame)
+    /// `RANK()` and `DENSE_RANK()` by the order columns: ties (equal values, nulls equal to
+    /// each other) share a rank.
+    case rank
+    case denseRank
+    /// `SUM(x) OVER (PARTITION BY ...)`: the partition's total on each of its rows.
+    case total(Int)
+    /// `x / SUM(x) OVER (PARTITION BY ...)`: the row's part of its partition's total (null
+    /// when the total is 0 or null).
+    case share(Int)
+
+    /// The column the function reads, if any.
+    public var argument: Int? {
+        switch self {
+        case .runningSum(let c), .lead(let c), .shifted(let c, _), .moving(_, let c, _), .total(let c), .share(let c): return c
+        case .runningCount(let c): return c
+        case .rowNumber, .rank, .denseRank: return nil
+        }
+    }
+
+    /// The same function reading column `map(c)` instead of `c`.
+    public func remapped(_ map: (Int) -> Int) -> WindowFunction {
+        switch self {
+        case .runningSum(let c): return .runningSum(map(c))
+        case .lead(let c): return .lead(map(c))
+        case .shifted(let c, let offset): return .shifted(map(c), offset: offset)
+        case .runningCount(let c): return .runningCount(c.map(map))
+        case .moving(let aggregate, let c, let frame): return .moving(aggregate, map(c), frame)
+        case .total(let c): return .total(map(c))
+        case .share(let c): return .share(map(c))
+        case .rowNumber, .rank, .denseRank: return self
+        }
+    }
+}
+
+public enum MovingAggregate: String, Sendable {
+    case sum, mean, count
+}
+
+/// The rows a moving aggregate reads, ending with the current row.
+public enum WindowFrame: Sendable {
+    /// The row and the `n - 1` rows before it (`ROWS BETWEEN n-1 PRECEDING AND CURRENT ROW`).
+    case rows(Int)
+    /// The rows whose order value `t` lies in `(t_row - length, t_row]`, ties of the row
+    /// included (`RANGE BETWEEN ... PRECEDING AND CURRENT ROW` with an exclusive start): one
+    /// ascending date or timestamp order column. `7 days` over dates is the day and the 6 before.
+    case length(Interval)
+}
+
+/// An order column of a window, as `sort` orders it: ascending or descending, nulls last
+/// unless asked otherwise.
+public struct WindowOrderKey: Sendable {
+    public var column: Int
+    public var descending: Bool
+    public var nullsFirst: Bool
+
+    public init(column: Int, descending: Bool = false, nullsFirst: Bool = false) {
+        self.column = column
+        self.descending = descending
+        self.nullsFirst = nullsFirst
+    }
 }
 
 public struct BoundSortKey: Sendable {

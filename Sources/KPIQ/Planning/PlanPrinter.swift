@@ -129,18 +129,14 @@ public struct PlanPrinter {
             node(left, leftSchema, depth: depth + 1, reads: nil, into: &lines)
             node(right, rightSchema, depth: depth + 1, reads: nil, into: &lines)
 
-        case .window(let input, let partition, let order, let functions, _):
+        case .window(let input, let partition, let order, let functions, _, _):
             let inputSchema = input.schema
             let name = { (i: Int) in Identifier.quote(inputSchema.fields[i].name) }
             var items = functions.enumerated().map { k, function -> String in
-                let output = Identifier.quote(schema.fields[inputSchema.fields.count + k].name)
-                switch function {
-                case .runningSum(let c): return output + " = running sum(" + name(c) + ")"
-                case .lead(let c): return output + " = next(" + name(c) + ")"
-                case .rowNumber: return output + " = row_number()"
-                }
+                Identifier.quote(schema.fields[inputSchema.fields.count + k].name) + " = " + Self.text(function, name)
             }
-            items.append(order.isEmpty ? "in input order" : "order by " + order.map(name).joined(separator: ", "))
+            let orderText = order.map { key in name(key.column) + (key.descending ? " desc" : "") + (key.nullsFirst ? " nulls first" : "") }
+            items.append(order.isEmpty ? "in input order" : "order by " + orderText.joined(separator: ", "))
             lines += wrapped(indent, "window: ", items, head: partition.isEmpty ? "" : "by " + partition.map(name).joined(separator: ", ") + "; ")
             node(input, inputSchema, depth: depth + 1, reads: nil, into: &lines)
 
@@ -213,6 +209,29 @@ public struct PlanPrinter {
         if let order = aggregate.orderBy { arguments.append(BoundExpressionPrinter.text(order, in: schema)) }
         let call = aggregate.function.rawValue + "(" + arguments.joined(separator: ", ") + ")"
         return call + (aggregate.filter.map { " where " + BoundExpressionPrinter.text($0, in: schema) } ?? "")
+    }
+
+    /// A window function as written in a pipeline (`lag(x, 2)`, `moving_avg(x, 7 days)`);
+    /// the KPI planner's running sums and next values by what they do.
+    static func text(_ function: WindowFunction, _ name: (Int) -> String) -> String {
+        switch function {
+        case .runningSum(let c): return "running sum(" + name(c) + ")"
+        case .lead(let c): return "next(" + name(c) + ")"
+        case .rowNumber: return "row_number()"
+        case .shifted(let c, let offset):
+            return (offset < 0 ? "lag(" : "lead(") + name(c) + (abs(offset) == 1 ? "" : ", \(abs(offset))") + ")"
+        case .runningCount(let c): return "running_count(" + (c.map(name) ?? "") + ")"
+        case .moving(let aggregate, let c, let frame):
+            let function = aggregate == .mean ? "moving_avg" : "moving_" + aggregate.rawValue
+            switch frame {
+            case .rows(let n): return function + "(" + name(c) + ", \(n))"
+            case .length(let length): return function + "(" + name(c) + ", " + length.description + ")"
+            }
+        case .rank: return "rank()"
+        case .denseRank: return "dense_rank()"
+        case .total(let c): return "total(" + name(c) + ")"
+        case .share(let c): return "share(" + name(c) + ")"
+        }
     }
 
     private static func columns(readBy expressions: [BoundExpression]) -> Set<Int> {

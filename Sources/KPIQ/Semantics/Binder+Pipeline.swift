@@ -17,6 +17,9 @@ extension Binder {
         // Keys of the other side that a join dropped (`join u on a = w` keeps `a` only), so
         // that a later `w` is explained instead of called unknown in the first dataset.
         var droppedKeys: [DroppedJoinKey] = []
+        // The keys of the last `sort`, while the rows stay in its order and its columns hold:
+        // the order of window functions (nil: the input's own order).
+        var order: [BoundSortKey]?
         for step in steps {
             if chart != nil {
                 throw Diagnostic(.invalidStep, "`chart` must be the last step", at: step.span)
@@ -31,7 +34,7 @@ extension Binder {
                 chart = request
             default:
                 do {
-                    plan = try bind(step, on: plan)
+                    plan = try bind(step, on: plan, order: &order)
                 } catch let diagnostic as Diagnostic {
                     throw DroppedJoinKey.explain(diagnostic, droppedKeys)
                 }
@@ -58,96 +61,64 @@ extension Binder {
         }
     }
 
-    private func bind(_ step: PipelineStep, on plan: LogicalPlan) throws -> LogicalPlan {
+    private func bind(_ step: PipelineStep, on plan: LogicalPlan, order: inout [BoundSortKey]?) throws -> LogicalPlan {
         let schema = plan.schema
+        let kept = order
+        order = nil
         switch step.kind {
         case .filter(let condition):
+            order = kept
+            if condition.callsWindowFunction, let filtered = try windowedFilter(condition, on: plan, order: kept, span: step.span) {
+                return filtered
+            }
             var binder = ExpressionBinder(binder: self, schema: schema)
             let bound = try binder.condition(condition)
             if case .constant(.bool(true)) = bound.kind { return plan }
             return .filter(plan, bound)
 
-        case .derive(let items):
-            // Later items may use earlier ones. An item that reads a column derived in this
-            // step starts a new projection over the one before, so each expression is computed
-            // once (`b = a + a` does not compute `a` twice, and chains of such items do not
-            // grow exponentially).
-            var plan = plan
-            var fields = schema.fields
-            var expressions = fields.indices.map { BoundExpression(.column($0), type: fields[$0].type, span: step.span) }
-            var derivedHere = Set<Int>()
-            var seen = Set<String>()
-            for item in items {
-                let name = item.name!.name
-                guard seen.insert(name).inserted else {
-                    throw Diagnostic(.duplicateName, "`\(name)` is derived twice in this step", at: item.name!.span)
-                }
-                let current = Schema(fields: fields, datasetName: schema.datasetName)
-                var binder = ExpressionBinder(binder: self, schema: current)
-                let bound = try binder.bind(item.expression)
-                if !bound.columnsRead.isDisjoint(with: derivedHere) {
-                    plan = .project(plan, expressions, current)
-                    expressions = fields.indices.map { BoundExpression(.column($0), type: fields[$0].type, span: step.span) }
-                    derivedHere = []
-                }
-                let field = Schema.Field(name: name, type: bound.type ?? .int, origin: nil)
-                let index = fields.firstIndex(where: { $0.name == name }) ?? fields.count
-                if index == fields.count {
-                    fields.append(field)
-                    expressions.append(bound)
-                } else {
-                    fields[index] = field
-                    expressions[index] = bound
-                }
-                derivedHere.insert(index)
-            }
-            return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
+        case .derive(let items, let partition):
+            order = kept
+            return try derive(items, by: partition, on: plan, order: &order, span: step.span)
 
         case .select(let items):
-            var expressions: [BoundExpression] = []
-            var fields: [Schema.Field] = []
-            for item in items {
-                var binder = ExpressionBinder(binder: self, schema: schema)
-                let untyped = try untypedColumn(item.expression, in: schema)
-                let bound = try untyped ?? binder.bind(item.expression)
-                let name = item.name?.name ?? defaultName(item.expression)
-                guard !fields.contains(where: { $0.name == name }) else {
-                    throw Diagnostic(.duplicateName, "two columns named `\(name)` in this `select`", at: item.span,
-                                     hints: ["rename one: `select new_name = \(name)`"])
-                }
-                var origin: (dataset: String, column: String)?
-                if let index = columnIndex(bound) { origin = schema.fields[index].origin }
-                fields.append(Schema.Field(name: name, type: bound.type ?? .int, origin: origin, untyped: untyped != nil))
-                expressions.append(bound)
-            }
-            return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
+            let projected = try select(items, on: plan)
+            order = Self.carried(kept, through: projected)
+            return projected
 
         case .exclude(let names):
             var dropped = Set<Int>()
             for name in names { dropped.insert(try Binder.column(name, in: schema)) }
-            let kept = schema.fields.indices.filter { !dropped.contains($0) }
-            guard !kept.isEmpty else { throw Diagnostic(.invalidStep, "this `select` leaves no column", at: step.span) }
-            return .project(plan, kept.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) },
-                            Schema(fields: kept.map { schema.fields[$0] }, datasetName: schema.datasetName))
+            let remaining = schema.fields.indices.filter { !dropped.contains($0) }
+            guard !remaining.isEmpty else { throw Diagnostic(.invalidStep, "this `select` leaves no column", at: step.span) }
+            let projected = LogicalPlan.project(plan, remaining.map { BoundExpression(.column($0), type: schema.fields[$0].type, span: step.span) },
+                                                Schema(fields: remaining.map { schema.fields[$0] }, datasetName: schema.datasetName))
+            order = Self.carried(kept, through: projected)
+            return projected
 
-        case .aggregate(let keyItems, let valueItems):
-            return try aggregate(plan, keys: keyItems, values: valueItems, span: step.span)
+        case .aggregate(let keyItems, let valueItems, let withTotal):
+            return try aggregate(plan, keys: keyItems, values: valueItems, withTotal: withTotal, span: step.span)
 
         case .sort(let keys):
             var binder = ExpressionBinder(binder: self, schema: schema)
             let bound = try keys.map { key in
                 BoundSortKey(expression: try binder.bind(key.expression), descending: key.descending, nullsFirst: key.nullsFirst ?? false)
             }
+            order = bound
             return .sort(plan, bound)
 
         case .limit(let count, let offset):
+            order = kept
             guard count >= 0, offset >= 0 else { throw Diagnostic(.invalidArgument, "the number of rows cannot be negative", at: step.span) }
             return .limit(plan, count: Int(clamping: count), offset: Int(clamping: offset))
+
+        case .limitPer(let count, let offset, let partition):
+            order = kept
+            return try limitPer(count: count, offset: offset, by: partition, on: plan, order: kept, span: step.span)
 
         case .distinct(let items):
             var input = plan
             if !items.isEmpty {
-                input = try bind(PipelineStep(kind: .select(items), span: step.span), on: plan)
+                input = try select(items, on: plan)
             }
             let s = input.schema
             let keys = s.fields.indices.map { BoundExpression(.column($0), type: s.fields[$0].type, span: step.span) }
@@ -157,35 +128,10 @@ extension Binder {
             return try bindJoin(join, on: plan, span: step.span)
 
         case .union(let other):
-            let right = try source(other)
-            let rs = right.schema
-            guard Set(rs.names) == Set(schema.names), rs.names.count == schema.names.count else {
-                throw Diagnostic(.unionMismatch, "`union` needs the same columns on both sides", at: step.span,
-                                 hints: ["left: " + schema.names.joined(separator: ", "), "right: " + rs.names.joined(separator: ", ")])
-            }
-            var fields: [Schema.Field] = []
-            var rightExpressions: [BoundExpression] = []
-            var leftExpressions: [BoundExpression] = []
-            for (index, field) in schema.fields.enumerated() {
-                let r = rs.index(of: field.name)!
-                // A column with no values takes the other side's type (both without: still none).
-                let bothUntyped = field.untyped && rs.fields[r].untyped
-                guard let type = bothUntyped ? field.type : Binder.unify(field.unifiableType, rs.fields[r].unifiableType), let unified = type else {
-                    throw Diagnostic(.unionMismatch, "column `\(field.name)` is \(field.type.name) on the left and \(rs.fields[r].type.name) on the right",
-                                     at: step.span)
-                }
-                fields.append(Schema.Field(name: field.name, type: unified, untyped: bothUntyped))
-                leftExpressions.append(Self.unionColumn(index, field, to: unified, span: step.span))
-                rightExpressions.append(Self.unionColumn(r, rs.fields[r], to: unified, span: step.span))
-            }
-            let outSchema = Schema(fields: fields, datasetName: schema.datasetName)
-            // The left side needs no projection when no column changes type (so that a run of
-            // unions stays one run for the executor).
-            let leftKept = fields.indices.allSatisfy { fields[$0].type == schema.fields[$0].type }
-            let left = leftKept ? plan : .project(plan, leftExpressions, outSchema)
-            return .union(left, .project(right, rightExpressions, outSchema), outSchema)
+            return try union(other, on: plan, span: step.span)
 
         case .chart:
+            order = kept
             return plan
         }
     }
@@ -222,6 +168,114 @@ extension Binder {
         return converted(BoundExpression(.column(index), type: field.type, span: span), to: type)
     }
 
+    /// Sort keys over a projection's input, over its output instead: when each column they read
+    /// is passed through unchanged (else nil: the order is no longer known by name).
+    static func carried(_ keys: [BoundSortKey]?, through projection: LogicalPlan) -> [BoundSortKey]? {
+        guard let keys, case .project(_, let expressions, _) = projection else { return nil }
+        var position: [Int: Int] = [:]
+        for (k, expression) in expressions.enumerated() {
+            if case .column(let index) = expression.kind, position[index] == nil { position[index] = k }
+        }
+        guard keys.allSatisfy({ $0.expression.columnsRead.allSatisfy { position[$0] != nil } }) else { return nil }
+        return keys.map { key in
+            var key = key
+            key.expression = key.expression.remapColumns { position[$0]! }
+            return key
+        }
+    }
+
+    /// `derive` items without window functions.
+    func deriveRows(_ items: [NamedExpression], on plan: LogicalPlan, span: Span) throws -> LogicalPlan {
+        let schema = plan.schema
+        // Later items may use earlier ones. An item that reads a column derived in this
+        // step starts a new projection over the one before, so each expression is computed
+        // once (`b = a + a` does not compute `a` twice, and chains of such items do not
+        // grow exponentially).
+        var plan = plan
+        var fields = schema.fields
+        var expressions = fields.indices.map { BoundExpression(.column($0), type: fields[$0].type, span: span) }
+        var derivedHere = Set<Int>()
+        var seen = Set<String>()
+        for item in items {
+            let name = item.name!.name
+            guard seen.insert(name).inserted else {
+                throw Diagnostic(.duplicateName, "`\(name)` is derived twice in this step", at: item.name!.span)
+            }
+            let current = Schema(fields: fields, datasetName: schema.datasetName)
+            var binder = ExpressionBinder(binder: self, schema: current)
+            let bound = try binder.bind(item.expression)
+            if !bound.columnsRead.isDisjoint(with: derivedHere) {
+                plan = .project(plan, expressions, current)
+                expressions = fields.indices.map { BoundExpression(.column($0), type: fields[$0].type, span: span) }
+                derivedHere = []
+            }
+            let field = Schema.Field(name: name, type: bound.type ?? .int, origin: nil)
+            let index = fields.firstIndex(where: { $0.name == name }) ?? fields.count
+            if index == fields.count {
+                fields.append(field)
+                expressions.append(bound)
+            } else {
+                fields[index] = field
+                expressions[index] = bound
+            }
+            derivedHere.insert(index)
+        }
+        return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
+    }
+
+    /// `select` items over `plan`.
+    private func select(_ items: [NamedExpression], on plan: LogicalPlan) throws -> LogicalPlan {
+        let schema = plan.schema
+        var expressions: [BoundExpression] = []
+        var fields: [Schema.Field] = []
+        for item in items {
+            var binder = ExpressionBinder(binder: self, schema: schema)
+            let untyped = try untypedColumn(item.expression, in: schema)
+            let bound = try untyped ?? binder.bind(item.expression)
+            let name = item.name?.name ?? defaultName(item.expression)
+            guard !fields.contains(where: { $0.name == name }) else {
+                throw Diagnostic(.duplicateName, "two columns named `\(name)` in this `select`", at: item.span,
+                                 hints: ["rename one: `select new_name = \(name)`"])
+            }
+            var origin: (dataset: String, column: String)?
+            if let index = columnIndex(bound) { origin = schema.fields[index].origin }
+            fields.append(Schema.Field(name: name, type: bound.type ?? .int, origin: origin, untyped: untyped != nil))
+            expressions.append(bound)
+        }
+        return .project(plan, expressions, Schema(fields: fields, datasetName: schema.datasetName))
+    }
+
+    private func union(_ other: PipelineSource, on plan: LogicalPlan, span: Span) throws -> LogicalPlan {
+        let schema = plan.schema
+        let right = try source(other)
+        let rs = right.schema
+        guard Set(rs.names) == Set(schema.names), rs.names.count == schema.names.count else {
+            throw Diagnostic(.unionMismatch, "`union` needs the same columns on both sides", at: span,
+                             hints: ["left: " + schema.names.joined(separator: ", "), "right: " + rs.names.joined(separator: ", ")])
+        }
+        var fields: [Schema.Field] = []
+        var rightExpressions: [BoundExpression] = []
+        var leftExpressions: [BoundExpression] = []
+        for (index, field) in schema.fields.enumerated() {
+            let r = rs.index(of: field.name)!
+            // A column with no values takes the other side's type (both without: still none).
+            let bothUntyped = field.untyped && rs.fields[r].untyped
+            guard let type = bothUntyped ? field.type : Binder.unify(field.unifiableType, rs.fields[r].unifiableType), let unified = type else {
+                throw Diagnostic(.unionMismatch, "column `\(field.name)` is \(field.type.name) on the left and \(rs.fields[r].type.name) on the right",
+                                 at: span)
+            }
+            fields.append(Schema.Field(name: field.name, type: unified, untyped: bothUntyped))
+            leftExpressions.append(Self.unionColumn(index, field, to: unified, span: span))
+            rightExpressions.append(Self.unionColumn(r, rs.fields[r], to: unified, span: span))
+        }
+        let outSchema = Schema(fields: fields, datasetName: schema.datasetName)
+        // The left side needs no projection when no column changes type (so that a run of
+        // unions stays one run for the executor).
+        let leftKept = fields.indices.allSatisfy { fields[$0].type == schema.fields[$0].type }
+        let left = leftKept ? plan : .project(plan, leftExpressions, outSchema)
+        return .union(left, .project(right, rightExpressions, outSchema), outSchema)
+    }
+
     static func converted(_ expression: BoundExpression, to type: DataType) -> BoundExpression {
         expression.type == type ? expression : BoundExpression(.cast(expression), type: type, span: expression.span)
     }
@@ -232,7 +286,8 @@ extension Binder {
     }
 
     /// `group keys | agg values` (or `agg values` alone).
-    private func aggregate(_ plan: LogicalPlan, keys keyItems: [NamedExpression], values: [NamedExpression], span: Span) throws -> LogicalPlan {
+    private func aggregate(_ plan: LogicalPlan, keys keyItems: [NamedExpression], values: [NamedExpression], withTotal: Bool,
+                           span: Span) throws -> LogicalPlan {
         let schema = plan.schema
         var rows = ExpressionBinder(binder: self, schema: schema)
         var keys: [BoundExpression] = []
@@ -271,7 +326,22 @@ extension Binder {
         // Keys, then each value (usually a plain reference to one aggregate).
         let projection = keyFields.indices.map { BoundExpression(.column($0), type: keyFields[$0].type, span: span) } + outputs
         let finalSchema = Schema(fields: keyFields + outputFields, datasetName: schema.datasetName)
-        return .project(aggregated, projection, finalSchema)
+        let grouped = LogicalPlan.project(aggregated, projection, finalSchema)
+        guard withTotal else { return grouped }
+        // `with total`: the same aggregates over all rows (not a sum of the groups, so rates and
+        // distinct counts are right), under keys that say so: `(total)` in the first text key,
+        // null in the others (SQL's ROLLUP row, grand total only), appended after the groups.
+        guard !keys.isEmpty else {
+            throw Diagnostic(.invalidStep, "`with total` adds a total row to the groups of `group`; this `agg` has no groups", at: span)
+        }
+        let firstText = keyFields.firstIndex { $0.type == .text }
+        let labels = keyFields.enumerated().map { k, field in
+            BoundExpression(.constant(k == firstText ? .text("(total)") : .null), type: field.type, span: span)
+        }
+        let overAll = LogicalPlan.aggregate(plan, keys: [], aggregates: aggregates, Schema(fields: aggregateFields, datasetName: schema.datasetName))
+        let totalRow = LogicalPlan.project(overAll, labels + aggregateFields.indices.map { BoundExpression(.column($0), type: aggregateFields[$0].type, span: span) },
+                                           intermediate)
+        return .union(grouped, .project(totalRow, projection, finalSchema), finalSchema)
     }
 
     private func bindJoin(_ join: JoinStep, on leftInput: LogicalPlan, span: Span) throws -> LogicalPlan {

@@ -2,6 +2,9 @@
 extension ExpressionBinder {
     mutating func call(_ name: Identifier, _ arguments: [Expression], filter: Expression?, span: Span) throws -> BoundExpression {
         let lower = name.name.lowercased()
+        if WindowCall.names.contains(lower) {
+            return try windowCall(lower, name: name, arguments, filter: filter, span: span)
+        }
         if let function = AggregateFunction(name: lower) {
             return try aggregateCall(function, name: name, arguments, filter: filter, span: span)
         }
@@ -30,6 +33,7 @@ extension ExpressionBinder {
         guard let function = ScalarFunction(name: lower) else {
             var diagnostic = Diagnostic(.unknownFunction, "unknown function `\(name.name)`", at: name.span)
             let all = ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue) + Array(ScalarFunction.specialNames) + ["avg"]
+                + WindowCall.names
             if let near = EditDistance.closest(to: name.name, among: all) { diagnostic.label = "did you mean `\(near)`?" }
             throw diagnostic
         }
@@ -250,6 +254,18 @@ enum FunctionTyping {
                                  hints: ["parts: " + CalendarMath.Part.names.joined(separator: ", ")])
             }
             return .int
+        case .format:
+            try count(2, 2)
+            try expect(0, isTime, "a date or timestamp")
+            try expect(1, isText, "a format in quotes")
+            try constant(1)
+            guard case .text(let text)? = arguments[1].constantValue else { return .text }
+            if case .failure(let bad) = DateFormatPattern.parse(text) {
+                throw Diagnostic(.invalidArgument, "unknown directive `\(bad.text)` in the format", at: arguments[1].span,
+                                 hints: ["directives: " + DateFormatPattern.directives.keys.sorted().map { "%\($0)" }.joined(separator: " "),
+                                         "or a period's label: \"day\", \"week\" (2024-W03), \"month\", \"quarter\" (2024-Q1), \"year\""])
+            }
+            return .text
         case .dateDiff:
             try count(3, 3)
             try expect(0, isText, "a unit in quotes")

@@ -7,6 +7,9 @@ struct ExpressionBinder {
     enum Mode {
         case rows
         case aggregates
+        /// Rows, where window functions may be called (`derive`, `where`): each is collected
+        /// in `windowCalls` and read from the column the window adds.
+        case windows
     }
 
     let binder: Binder
@@ -17,6 +20,9 @@ struct ExpressionBinder {
     var keyNames: [String] = []
     /// Aggregate mode: aggregates found so far; output column `keys.count + i`.
     var aggregates: [BoundAggregate] = []
+    /// Window mode: window function calls found so far; call `k` is read from column
+    /// `WindowCall.placeholderBase + k` until the window's input is laid out.
+    var windowCalls: [WindowCall] = []
 
     init(binder: Binder, schema: Schema, mode: Mode = .rows) {
         self.binder = binder

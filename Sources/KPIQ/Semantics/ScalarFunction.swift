@@ -17,6 +17,8 @@ public enum ScalarFunction: String, Sendable, CaseIterable {
     case datePart = "date_part"
     case dateDiff = "date_diff"
     case weekday, hour
+    // Time: as text
+    case format
 
     /// Functions handled by the binder itself rather than as a `ScalarFunction`.
     public static let specialNames: Set<String> = ["if", "today", "date", "timestamp", "int", "decimal", "text", "bool", "concat"]
@@ -71,6 +73,7 @@ public enum ScalarFunction: String, Sendable, CaseIterable {
         case .dateDiff: return "date_diff(\"day|week|month|quarter|year|hour|minute|second\", start, end) -> int"
         case .weekday: return "weekday(t) -> int: 1 = Monday ... 7 = Sunday"
         case .hour: return "hour(t) -> int"
+        case .format: return "format(t, \"%Y-%m\" | \"%G-W%V\" | \"%Y-Q%q\" | \"day|week|month|quarter|year\") -> text: 2024-03, 2024-W03, 2024-Q1"
         }
     }
 }

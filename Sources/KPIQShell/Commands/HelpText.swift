@@ -16,11 +16,11 @@ enum HelpText {
         "pipelines": """
             from DATASET | STEP | STEP ...      (a line starting with | continues the pipeline)
               where CONDITION
-              group KEY, ... | agg NAME = AGGREGATE, ...     (agg alone: one row)
-              derive NAME = EXPRESSION, ...
+              group KEY, ... | agg NAME = AGGREGATE, ... [with total]    (agg alone: one row)
+              derive NAME = EXPRESSION, ... [by KEY, ...]   (window functions: .help windows)
               select COLUMN, NAME = EXPRESSION, ...   /   select -COLUMN, -COLUMN
               sort KEY [asc|desc] [nulls first|last], ...
-              top N   /   limit N [offset M]
+              top N   /   limit N [offset M]   [by KEY, ...: the first N of each partition]
               distinct [COLUMN, ...]
               join [left] DATASET on KEY [= OTHER_KEY], ...
               union DATASET
@@ -29,10 +29,28 @@ enum HelpText {
             show / funnel / cohort ... | STEP ...   the same steps continue a KPI result
             .explain from ...        the plan it runs (operators, columns read), without running it
             """,
+        "windows": """
+            | sort KEY ... | derive NAME = WINDOW_CALL (or an expression using some), ... [by KEY, ...]
+              computed over the rows in the sort's order (input order without a sort), within the
+              partitions of `by` (all rows without it); the rows keep their order.
+              lag(x[, n]), lead(x[, n])           the value n rows before / after
+              running_sum(x), running_count([x])  from the partition's first row to this one
+              moving_avg(x, 3), moving_sum, moving_count   this row and the 2 before
+              moving_avg(x, 7 days)               rows dated in the 7 days ending with this row's
+                                                  (sort by one date or timestamp, ascending)
+              rank(), dense_rank(), row_number()  ties of the sort keys share a rank
+              total(x), share(x)                  the partition's sum; x / that sum
+            | where x > lag(x)       window functions in a condition
+            | sort x desc | top 3 by KEY          the first 3 rows of each partition
+            | group KEY | agg ... with total      adds a row over all rows: (total)
+            format(t, "%Y-%m" | "%G-W%V" | "%Y-Q%q" | "week" | "quarter")   2024-03, 2024-W03, 2024-Q1
+            """,
         "functions": """
-            aggregates: count(), count(x), count_distinct(x), sum, mean/avg, min, max, median,
+            aggregates: count(), count(x), count_distinct(x) (or count(distinct x)), sum, mean/avg, min, max, median,
               percentile(x, 0.9), stddev, first(x[, by]), last(x[, by]);
               a `where` after an aggregate filters its rows: count() where converted = 1
+            window functions (lag, lead, running_sum, moving_avg, rank, total, share, ...):
+              .help windows
             operators: + - * / % (x / 0 is null), = != < <= > >=, and or not, in (...),
               between A and B, like "pat%", is [not] null, || (join texts),
               ts during 2024-Q1 / last 90 days / this month

@@ -78,6 +78,9 @@ enum FunctionExpressions {
             return DatePartExpression(operand: built[1], part: unit)
         case .weekday: return DatePartExpression(operand: built[0], part: .weekday)
         case .hour: return DatePartExpression(operand: built[0], part: .hour)
+        case .format:
+            guard case .success(let pattern) = DateFormatPattern.parse(text(1)) else { return ConstantExpression(value: .null, type: .text) }
+            return DateFormatExpression(operand: built[0], format: pattern)
         case .dateDiff:
             let operandType: DataType = arguments[1].type == .timestamp || arguments[2].type == .timestamp ? .timestamp : .date
             return DateDiffExpression(unit: CalendarMath.DifferenceUnit(name: text(0)), start: built[1], end: built[2], operandType: operandType)

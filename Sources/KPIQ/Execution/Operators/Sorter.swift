@@ -46,6 +46,16 @@ enum Sorter {
         let bytesPerRow = 8 + 18 * keys.count + table.gatheredBytesPerRow
         try budget?.check(MemoryBudget.bytes(rows: n, bytesPerRow: bytesPerRow), for: "the sort",
                           detail: "\(Session.count(n)) rows of \(bytesPerRow) bytes")
+        return try table.gather(try permutation(table, keys: keys, limit: limit, cancel: cancel), cancel: cancel)
+    }
+
+    /// The row numbers of `table` in the keys' order (the first `limit` of them), ties in input
+    /// order: what `sort` gathers, for operators that only need the order (windows).
+    static func permutation(_ table: Table, keys: [BoundSortKey], limit: Int? = nil, cancel: CancellationToken?) throws -> [Int32] {
+        let n = table.rowCount
+        if n <= 1 || keys.isEmpty {
+            return (0..<min(n, limit ?? n)).map { Int32($0) }
+        }
         // Evaluate the key expressions over the whole table.
         let keySchema = Schema(fields: keys.enumerated().map { Schema.Field(name: "k\($0.offset)", type: $0.element.expression.type ?? .int) })
         let keyPlan = LogicalPlan.project(.scan(name: "", table: table), keys.map(\.expression), keySchema)
@@ -89,7 +99,7 @@ enum Sorter {
             }
             if let limit { order = Array(order.prefix(limit)) }
         }
-        return try table.gather(order.map { Int32($0) }, cancel: cancel)
+        return order.map { Int32($0) }
     }
 
     /// The `k` first rows in order, with a bounded max-heap: O(n log k).

@@ -25,10 +25,13 @@ public struct PipelineStep: Sendable {
     public enum Kind: Sendable {
         /// `where condition`
         case filter(Expression)
-        /// `group keys | agg values` (an `agg` without `group` has no keys).
-        case aggregate(keys: [NamedExpression], values: [NamedExpression])
-        /// `derive name = expression, ...`
-        case derive([NamedExpression])
+        /// `group keys | agg values [with total]` (an `agg` without `group` has no keys);
+        /// `with total` adds a row computed over all rows (SQL's `ROLLUP`, grand total only).
+        case aggregate(keys: [NamedExpression], values: [NamedExpression], withTotal: Bool)
+        /// `derive name = expression, ... [by keys]`: with window functions (`lag(x)`,
+        /// `running_sum(x)`, `total(x)`, ...) computed within the partitions of `by`, in the
+        /// order of the `sort` before.
+        case derive([NamedExpression], by: [NamedExpression])
         /// `select a, b, c = d`
         case select([NamedExpression])
         /// `select -a, -b`: every column but these.
@@ -37,6 +40,9 @@ public struct PipelineStep: Sendable {
         case sort([SortKey])
         /// `top n` / `limit n [offset m]`
         case limit(count: Int64, offset: Int64)
+        /// `top n [offset m] by keys`: the first rows of each partition, in the order of the
+        /// `sort` before.
+        case limitPer(count: Int64, offset: Int64, by: [NamedExpression])
         /// `distinct` (whole rows) or `distinct a, b`
         case distinct([NamedExpression])
         /// `join [left] other on key` / `on a = b`

@@ -236,9 +236,18 @@ extension Parser {
     }
 
     private mutating func nameOrCall() throws -> Expression {
-        let first = try identifier()
+        var first = try identifier()
         if current.isSymbol("(") {
             advance()
+            if current.isWord("distinct"), current.kind == .identifier, !peek().isSymbol(")"), !peek().isSymbol(",") {
+                // SQL's `count(distinct x)` is `count_distinct(x)`; no other aggregate takes it.
+                guard first.name.lowercased() == "count" else {
+                    throw Diagnostic(.invalidArgument, "`\(first.name)(distinct ...)` is not supported", at: current.span,
+                                     hints: ["distinct values are counted with count_distinct(x), also written count(distinct x)"])
+                }
+                advance()
+                first = Identifier("count_distinct", span: first.span)
+            }
             var arguments: [Expression] = []
             if !current.isSymbol(")") {
                 repeat { arguments.append(try bracketed { try $0.expression() }) } while accept(symbol: ",")

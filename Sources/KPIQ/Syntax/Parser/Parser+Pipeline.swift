@@ -109,10 +109,12 @@ extension Parser {
             }
             advance()
             advance()
-            kind = .aggregate(keys: keys, values: try namedExpressions())
+            let values = try namedExpressions()
+            kind = .aggregate(keys: keys, values: values, withTotal: try withTotal())
         case "agg":
             advance()
-            kind = .aggregate(keys: [], values: try namedExpressions())
+            let values = try namedExpressions()
+            kind = .aggregate(keys: [], values: values, withTotal: try withTotal())
         case "derive":
             advance()
             var items: [NamedExpression] = []
@@ -121,7 +123,7 @@ extension Parser {
                 try expect(symbol: "=")
                 items.append(NamedExpression(name: name, expression: try expression()))
             } while accept(symbol: ",")
-            kind = .derive(items)
+            kind = .derive(items, by: accept(word: "by") ? try namedExpressions() : [])
         case "select":
             advance()
             if current.isSymbol("-") {
@@ -142,7 +144,11 @@ extension Parser {
             let count = try integer("a number of rows")
             var offset: Int64 = 0
             if accept(word: "offset") { offset = try integer("a number of rows to skip") }
-            kind = .limit(count: count, offset: offset)
+            if accept(word: "by") {
+                kind = .limitPer(count: count, offset: offset, by: try namedExpressions())
+            } else {
+                kind = .limit(count: count, offset: offset)
+            }
         case "distinct":
             advance()
             kind = .distinct(current.isSymbol("|") || atStatementEnd || current.isSymbol(")") ? [] : try namedExpressions())
@@ -184,6 +190,14 @@ extension Parser {
             throw diagnostic
         }
         return PipelineStep(kind: kind, span: Span(start, previousEnd))
+    }
+
+    /// `with total` after the values of `agg`.
+    private mutating func withTotal() throws -> Bool {
+        guard current.isWord("with") else { return false }
+        advance()
+        try expect(word: "total")
+        return true
     }
 
     /// `name = expression` or `expression`, separated by commas.
