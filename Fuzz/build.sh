@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (Fuzz/*Fuzz.swift) with the KPIQ library's sources compiled
+# into the same module, and its C kernels (Sources/CKPIQSupport), instrumented with
+# -sanitize=fuzzer,address. Binaries go to .build-fuzz/ (KPIQ_FUZZ_BUILD to change it).
+#
+#   bash Fuzz/build.sh        # .build-fuzz/kpiq-fuzz, and SourceFuzz and CSVFuzz linked to it
+#
+# Both targets are one binary (Fuzz/Main.swift dispatches on the name it is called by), so the
+# library is compiled once, as one whole module (-wmo). SwiftPM cannot build a libFuzzer binary
+# (it needs -sanitize=fuzzer on the final link and a library without a main), so this calls
+# swiftc and clang directly. -O keeps runs fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${KPIQ_FUZZ_BUILD:-.build-fuzz}"
+mkdir -p "$out/obj" "$out/modules/CKPIQSupport"
+
+# The C module: the same headers SwiftPM exposes from Sources/CKPIQSupport/include.
+inc="$PWD/Sources/CKPIQSupport/include"
+{
+    echo "module CKPIQSupport {"
+    for h in "$inc"/*.h; do echo "    header \"$h\""; done
+    echo "    export *"
+    echo "}"
+} > "$out/modules/CKPIQSupport/module.modulemap"
+
+cflags=(-O2 -g -fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer -I "$inc")
+objs=()
+for c in Sources/CKPIQSupport/*.c; do
+    o="$out/obj/$(basename "$c" .c).o"
+    if [ ! -e "$o" ] || [ "$c" -nt "$o" ] || [ Sources/CKPIQSupport/split_rows.inc -nt "$o" ]; then
+        clang "${cflags[@]}" -c "$c" -o "$o"
+    fi
+    objs+=("$o")
+done
+
+mapfile -t lib < <(find Sources/KPIQ -name '*.swift' | sort)
+echo "building $out/kpiq-fuzz ..." >&2
+swiftc -O -wmo -g -parse-as-library -swift-version 6 -enforce-exclusivity=unchecked \
+    -sanitize=fuzzer,address -module-name KPIQFuzz \
+    -Xcc -fmodule-map-file="$out/modules/CKPIQSupport/module.modulemap" -I "$inc" \
+    "${lib[@]}" Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift "${objs[@]}" -o "$out/kpiq-fuzz"
+ln -sf kpiq-fuzz "$out/SourceFuzz"
+ln -sf kpiq-fuzz "$out/CSVFuzz"
