@@ -18,3 +18,10 @@ install_pexpect() {
         python3 -m pip install -q pexpect || echo "warning: pexpect could not be installed; the shell's terminal tests will be skipped" >&2
     fi
 }
+
+install_duckdb() {
+    if ! python3 -c "import duckdb" >/dev/null 2>&1; then
+        echo "installing duckdb (the differential tester compares kpiq with it)..." >&2
+        python3 -m pip install -q duckdb
+    fi
+}

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests per stage, golden files, example scripts, the real
 # datasets in ../shared/datasets when present, and the interactive shell driven in a
-# pseudo-terminal. Installs what is missing first (libedit-dev, python3 pexpect).
+# pseudo-terminal. Installs what is missing first (libedit-dev, python3 pexpect, duckdb).
+#
+# Then the reliability checks of issue 22 (docs/testing.md), each bounded in time:
+#   - the differential tester against DuckDB, fixed seed, 150 s (tools/difftest);
+#   - each libFuzzer target for 60 s (scripts/fuzz.sh);
+#   - the tests and fuzz corpora under AddressSanitizer (scripts/sanitize.sh).
+# KPIQ_QUICK=1 skips them (the suite alone, as before).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/dependencies.sh
@@ -9,3 +15,14 @@ install_libedit
 install_pexpect
 swift build
 swift test
+
+if [ -n "${KPIQ_QUICK:-}" ]; then exit 0; fi
+install_duckdb
+started=$(date +%s)
+echo "== differential test against DuckDB (seed 22, 150 s)" >&2
+python3 tools/difftest/difftest.py --kpiq .build/debug/kpiq --seed 22 --seconds 150 --pairs 1000000
+echo "== fuzzers, 60 s each" >&2
+bash scripts/fuzz.sh 60
+echo "== AddressSanitizer" >&2
+bash scripts/sanitize.sh ${KPIQ_SANITIZE_ARGS:-}
+echo "reliability checks took $(( $(date +%s) - started )) s" >&2
