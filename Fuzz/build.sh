@@ -47,6 +47,7 @@ else
         grep -v "Cannot export local symbol" "$out/build.log" >&2
         exit 1
     fi
+    rm -f KPIQFuzz-*.swiftdoc KPIQFuzz-*.swiftmodule KPIQFuzz-*.swiftsourceinfo  # left by -g
     # (gold's "Cannot export local symbol '__asan_...'" warnings are harmless.)
     grep -v "Cannot export local symbol" "$out/build.log" >&2 || true
 fi
