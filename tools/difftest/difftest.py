@@ -68,11 +68,16 @@ def run_kpiq(kpiq, workdir, load_lines, queries, timeout):
         m = re.search(r"--> [^\n]*q\.kpi:(\d+):", p.stderr)
         if not m:
             if p.returncode < 0 or "Fatal error" in p.stderr or "AddressSanitizer" in p.stderr:
-                # Standard output is line-buffered (stdbuf), so the statement after the last
-                # result printed is the one that crashed.
-                results.append(("crash", "kpiq died (status %d)" % p.returncode, start + done))
-                start += done + 1
-                continue
+                # kpiq buffers its output, so results printed before a crash may be lost: the
+                # first `done` are right, and the crash is among the rest. Halve until found.
+                rest = queries[start + done:]
+                if len(rest) == 1:
+                    results.append(("crash", "kpiq died (status %d)" % p.returncode))
+                else:
+                    half = len(rest) // 2
+                    results.extend(run_kpiq(kpiq, workdir, load_lines, rest[:half], timeout))
+                    results.extend(run_kpiq(kpiq, workdir, load_lines, rest[half:], timeout))
+                break
             raise RuntimeError("kpiq failed without a location (status %d): %s" % (p.returncode, p.stderr[-2000:]))
         failed = int(m.group(1)) - 1 - len(load_lines)  # 0-based among queries[start:]
         if failed < 0:
@@ -92,8 +97,7 @@ def run_kpiq(kpiq, workdir, load_lines, queries, timeout):
     return results
 
 
-# Line-buffered standard output, so that a crash leaves every earlier result printed.
-STDBUF = ["stdbuf", "-oL"] if shutil.which("stdbuf") else []
+STDBUF = []
 
 
 # Swift's backtracer takes seconds per crash: off in batches, on when a crash is reported.

@@ -417,8 +417,8 @@ def make_query(rng, tables):
                     pair.flags[n] = flag
             kstep = ("group %s | agg %s" % (", ".join(keys_k), ", ".join(aggs_k))) if keys_k else "agg " + ", ".join(aggs_k)
             sql = "SELECT %s FROM %s" % (", ".join(keys_s + aggs_s), cur)
-            if keys_k:
-                sql += " GROUP BY ALL"
+            if keys_k:  # by position: DuckDB's GROUP BY ALL drops constant keys
+                sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys_k)))
             add(kstep, sql)
             schema = new_schema
         elif kind == "distinct":
