@@ -33,6 +33,9 @@ done
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+# A Swift trap is reported by libFuzzer / the test runner; Swift's backtracer reading the
+# crashed stack would only add an AddressSanitizer report of its own.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 build=(--build-path .build-sanitize --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined)
 
 # Inputs of the fuzz corpora that reach a known defect being fixed elsewhere, with the reason.
