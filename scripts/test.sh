@@ -6,7 +6,7 @@
 # Then the reliability checks of issue 22 (docs/testing.md), each bounded in time:
 #   - the differential tester against DuckDB, fixed seed, 150 s (tools/difftest);
 #   - each libFuzzer target for 60 s (scripts/fuzz.sh);
-#   - the tests and fuzz corpora under AddressSanitizer (scripts/sanitize.sh).
+#   - a subset of the tests, and the fuzz corpora, under AddressSanitizer (scripts/sanitize.sh).
 # KPIQ_QUICK=1 skips them (the suite alone, as before).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +24,9 @@ python3 tools/difftest/difftest.py --kpiq .build/debug/kpiq --seed 22 --seconds 
 echo "== fuzzers, 60 s each" >&2
 bash scripts/fuzz.sh 60
 echo "== AddressSanitizer" >&2
-bash scripts/sanitize.sh ${KPIQ_SANITIZE_ARGS:-}
+# CI runs a subset under ASan (the whole suite took 20 min under ASan on the shared machine):
+# the golden files and examples, execution, the loader and its kernels, joins, the lexer and
+# parser, deep input; then every fuzz corpus input. KPIQ_SANITIZE_ALL=1 runs all of it.
+subset='GoldenTests|ExecutionTests|CSVReaderTests|CSVTokenizerTests|CSVLoadKernelsTests|PlainRowSplitterTests|HashJoinNullsTests|HashJoinDirectTests|LexerTests|ParserTests|DeepInputTests'
+if [ -n "${KPIQ_SANITIZE_ALL:-}" ]; then bash scripts/sanitize.sh; else bash scripts/sanitize.sh --filter "$subset"; fi
 echo "reliability checks took $(( $(date +%s) - started )) s" >&2

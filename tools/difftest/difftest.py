@@ -181,7 +181,7 @@ def main():
                         if args.out:
                             save_repro(args.out, stats, workdir, load_lines, pair, why)
             con.close()
-            if args.verbose or stats["rounds"] % 40 == 0:
+            if args.verbose or stats["rounds"] % 10 == 0:
                 print("... %d pairs, %d disagreements, %.0f s" % (stats["pairs"], stats["disagree"], time.time() - started), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
