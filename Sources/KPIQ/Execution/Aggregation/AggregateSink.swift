@@ -87,10 +87,8 @@ final class AggregateSink: BatchSink {
         }
         trace.mark("order \(order.count) groups")
         if first.keyExpressions.isEmpty, order.isEmpty {
-            // An aggregate over no rows: one row (count 0, other aggregates null), whose
-            // first row is none (also when the groups were ordered by rows, which found none).
+            // An aggregate over no rows: one row (count 0, other aggregates null).
             order = [0]
-            firstRows = [GroupIndexer.deadRow]
             for accumulator in first.accumulators {
                 accumulator.update(groups: [], groupCount: 1, argument: nil, order: nil, mask: nil)
             }
