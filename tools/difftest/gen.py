@@ -348,8 +348,10 @@ def make_query(rng, tables):
     def qcols(cols):
         return ", ".join('"%s"' % c for c in cols)
 
+    unique_id = True  # first/last order by `id`, which a join or union can repeat
     for step_no in range(nsteps):
         g = Gen(rng, schema)
+        g.unique_id = unique_id
         Gen.bigcols = big
         kind = rng.choice(["where", "where", "derive", "select", "group", "group", "agg", "distinct", "join", "join", "union", "sort"])
         if final_sort is not None:
@@ -456,7 +458,9 @@ def make_query(rng, tables):
             add("join %s%s on %s" % ("left " if left else "", other, on_k),
                 'SELECT %s FROM %s l %sJOIN "%s" r ON l."%s" = r."%s"' % (", ".join(sel), cur, "LEFT " if left else "", other, lc, rc))
             schema = new_schema
+            unique_id = False
         elif kind == "union":
+            unique_id = False
             e = g.expr("bool", 2)
             right = " | ".join(ksteps) + " | where " + e.k
             add("union (%s)" % right, "SELECT * FROM %s UNION ALL SELECT * FROM %s WHERE %s" % (cur, cur, e.s))
@@ -525,7 +529,7 @@ def make_agg(rng, g, schema):
             e = g.expr(typ, 1)
             return "%s(%s)" % (a, e.k), "%s(%s)" % (a, e.s), typ, None
         if a in ("first", "last"):
-            if not any(c == "id" for c, _ in schema):
+            if not getattr(g, "unique_id", True) or not any(c == "id" for c, _ in schema):
                 continue
             typ = rng.choice(["int", "dec", "text", "date"])
             e = g.expr(typ, 1)

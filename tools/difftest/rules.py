@@ -57,9 +57,9 @@ def canon(v):
     if isinstance(v, int):
         return ("n", v)
     if isinstance(v, float):
-        if math.isfinite(v) and v == int(v) and abs(v) < 2**63:
-            return ("n", int(v))
-        return ("f", float("%.9g" % v))
+        if math.isfinite(v) and v == int(v) and abs(v) < 2**53:
+            return ("n", int(v))  # R-NUMBER-KINDS: 3.0 and 3 alike
+        return ("f", v)  # compared within R-DOUBLES by close()
     if isinstance(v, datetime.datetime):
         return ("s", v.isoformat())
     if isinstance(v, datetime.date):
