@@ -29,3 +29,10 @@ install_chromium() {
             echo "warning: chromium could not be installed; the browser checks of HTML reports will be skipped" >&2
     fi
 }
+
+install_duckdb() {
+    if ! python3 -c "import duckdb" >/dev/null 2>&1; then
+        echo "installing duckdb (the differential tester compares kpiq with it)..." >&2
+        python3 -m pip install -q duckdb
+    fi
+}

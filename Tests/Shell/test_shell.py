@@ -128,6 +128,10 @@ class Context:
             "LC_ALL": "C.UTF-8",
             "TERM": "xterm",
         }
+        # Under scripts/sanitize.sh: the sanitizers' settings (leak checks off) reach kpiq.
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if name in os.environ:
+                self.env[name] = os.environ[name]
         self.shells = []
 
     def start(self, *args):

@@ -67,20 +67,24 @@ public final class StringDictionary: Sendable {
         return bytes.count + offsets.count * 8 + cached
     }
 
+    /// (Null rows carry code 0, also in a column of nulls only, whose dictionary is empty:
+    /// `string`, `withBytes` and `sortRanks` answer code 0 there as the empty string.)
     public func string(_ code: Int) -> String {
-        bytes.withUnsafeBufferPointer { all in
+        if offsets.count == 1 { return "" }
+        return bytes.withUnsafeBufferPointer { all in
             String(decoding: UnsafeBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]), as: UTF8.self)
         }
     }
 
     /// Calls `body` with the UTF-8 bytes of `code`.
     public func withBytes<R>(_ code: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes { all in
+        if offsets.count == 1 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try bytes.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]))
         }
     }
 
-    public func byteLength(_ code: Int) -> Int { offsets[code + 1] - offsets[code] }
+    public func byteLength(_ code: Int) -> Int { offsets.count == 1 ? 0 : offsets[code + 1] - offsets[code] }
 
     /// The code of `string`, or nil when it does not occur.
     public func code(of string: String) -> Int? {
@@ -222,7 +226,7 @@ public final class StringDictionary: Sendable {
                     return c != 0 ? c < 0 : la < lb
                 }
             }
-            var ranks = [UInt32](repeating: 0, count: count)
+            var ranks = [UInt32](repeating: 0, count: max(count, 1))  // code 0 of an empty dictionary: see `string`
             for (rank, code) in order.enumerated() { ranks[code] = UInt32(rank) }
             caches.ranks = ranks
             return ranks

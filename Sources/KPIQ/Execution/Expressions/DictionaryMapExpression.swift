@@ -55,7 +55,9 @@ final class MappedDictionaryCache: Sendable {
     func mapped(_ dictionary: StringDictionary, type: DataType?, _ function: (String) -> Scalar) -> Mapped {
         let key = ObjectIdentifier(dictionary)
         if let hit = entries.withLock({ $0[key]?.1 }) { return hit }
-        let results = (0..<dictionary.count).map { function(dictionary.string($0)) }
+        // Null rows carry code 0, also in a column of nulls only, whose dictionary is empty:
+        // the tables always have an entry for it (null).
+        let results = dictionary.count == 0 ? [Scalar.null] : (0..<dictionary.count).map { function(dictionary.string($0)) }
         var valid: [UInt8]?
         if results.contains(where: { $0.isNull }) { valid = results.map { $0.isNull ? 0 : 1 } }
         let values: Vector.Values

@@ -20,7 +20,9 @@ final class TextPredicateCache: Sendable {
     func table(for dictionary: StringDictionary, _ predicate: (String) -> Bool) -> [UInt8] {
         let key = ObjectIdentifier(dictionary)
         if let table = entries.withLock({ $0[key]?.table }) { return table }
-        let table = (0..<dictionary.count).map { predicate(dictionary.string($0)) ? UInt8(1) : 0 }
+        // Null rows carry code 0, also in a column of nulls only, whose dictionary is empty:
+        // the table always has an entry for it (its flag is masked by the row's validity).
+        let table = dictionary.count == 0 ? [UInt8(0)] : (0..<dictionary.count).map { predicate(dictionary.string($0)) ? UInt8(1) : 0 }
         store(dictionary) { $0.table = table }
         return table
     }
