@@ -227,13 +227,15 @@ final class GroupIndexer {
         let values = scratchWords[0], nulls = scratchNulls[0]
         let n = rowNumbers.count
         // Room for the batch's largest value first, so the loop below never grows.
-        var high = Int64.min
+        // A flag, not a sentinel: Int64.min is a value like any other.
+        var high = Int64.min, seen = false
         for i in 0..<n where nulls[i] == 0 {
             let v = Int64(bitPattern: values[i])
             if v < base { leaveRangeMode(); return nil }
             high = max(high, v)
+            seen = true
         }
-        if high != Int64.min {
+        if seen {
             let (offset, overflow) = high.subtractingReportingOverflow(base)
             guard !overflow, offset < Int64(rangeLimit) else { leaveRangeMode(); return nil }
             let needed = Int(offset) + 2
