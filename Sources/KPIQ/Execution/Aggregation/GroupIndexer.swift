@@ -101,7 +101,8 @@ final class GroupIndexer {
     func groups(for vectors: [Vector], rowNumbers: [Int32]) -> [Int32] {
         let n = rowNumbers.count
         if keys.isEmpty {
-            if count == 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: rowNumbers.first ?? 0) }
+            // An empty batch (an empty table still sends one) leaves the group without a row.
+            if count == 0 { addGroup(words: [], nullMask: 0, hash: 0, firstRow: rowNumbers.first ?? Self.deadRow) }
             return [Int32](repeating: 0, count: n)
         }
         if let layout = identity, let groups = Self.identityGroups(vectors, layout, rowNumbers: rowNumbers, firstRows: &firstRows) {
