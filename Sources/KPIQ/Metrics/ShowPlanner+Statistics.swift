@@ -5,8 +5,11 @@
 /// - `with ci`: `METRIC_low` and `METRIC_high`, the 95% Wilson score interval (which stays
 ///   inside 0..1 and behaves at 0% and 100%, unlike the normal approximation); and under `vs`,
 ///   `METRIC_significant_prev_period` (or `_prev_year`): whether the change is significant at
-///   95% by a two-proportion z-test with a pooled proportion. Both are n/a where the rate is
-///   outside 0..1 (it is then not a proportion) or the denominator is 0.
+///   95% by a two-proportion z-test with a pooled proportion. With `by`,
+///   `METRIC_significant_vs_total`: whether the row differs from the total of its unit, by the
+///   same test between the row and the rest of the rows (the total less the row, so the row is
+///   not on both sides). All are n/a where a rate is outside 0..1 (it is then not a proportion)
+///   or a denominator is 0.
 extension ShowPlanner {
     /// The value the denominator is kept under, next to a metric's value.
     static func denominatorName(_ valueName: String) -> String { "__n_" + valueName }
@@ -49,8 +52,60 @@ extension ShowPlanner {
                 let before = value(k)
                 columns.append((output.name + "_significant_" + compared.columnPrefix, significant(now, before), nil))
             }
+            if let totalP = schema.index(of: totalRateName(output.name)), let totalN = schema.index(of: denominatorName(totalRateName(output.name))) {
+                // The rest: the unit's total less this row, in counts, then as a rate.
+                let total = (p: decimalValue(column(totalP, schema)), n: decimalValue(column(totalN, schema)))
+                let restN = subtract(total.n, now.n)
+                let restP = divide(subtract(multiply(total.p, total.n), multiply(now.p, now.n)), restN)
+                columns.append((output.name + "_significant_vs_total", significant(now, (restP, restN)), nil))
+            }
         }
         return columns
+    }
+
+    /// Where the unit's total rate (and its denominator) is kept next to a row's.
+    static func totalRateName(_ output: String) -> String { "__total_" + output }
+
+    /// For `with ci` over `by`: the values with each rate's total over all rows of the unit
+    /// (the show planned again without dimensions, into stages `rates_total_...`) and its
+    /// denominator, joined on the period.
+    func joiningTotalRates(_ values: LogicalPlan, show: ShowStatement, outputs: [ShowExecutor.Output], calendar: ShowCalendar,
+                           rowFilter: Expression?, plan: inout QueryPlan) throws -> LogicalPlan {
+        let rates = outputs.filter { Self.denominator(of: $0) != nil }
+        guard !rates.isEmpty else { return values }
+        var whole = show
+        whole.metrics = show.metrics.filter { item in rates.contains { $0.name == (item.name?.name ?? ShowExecutor.metricName(item.expression, source: context.source)) } }
+        whole.dimensions = []
+        whole.top = nil
+        whole.sort = []
+        whole.withOther = false
+        whole.withTotal = false
+        whole.comparisons = []
+        whole.statistics = [.n]
+        whole.filter = rowFilter
+        if whole.range == nil, show.grain != nil, let firstUnit = calendar.units.first, let lastUnit = calendar.units.last {
+            whole.range = TimeRange(kind: .dates(from: firstUnit.written.start, to: lastUnit.counted.end - 1), span: .none)
+        }
+        var totalPlanner = ShowPlanner(context: context)
+        totalPlanner.stagePrefix = stagePrefix + "rates_total_"
+        let totalPlan = try totalPlanner.plan(whole).planned.plan
+        plan.stages += totalPlan.stages
+        let totals = plan.add(stagePrefix + "rates_total", totalPlan.result)
+        let ts = totals.schema
+        var items: [(String, BoundExpression)] = [("__rates_unit", show.grain.map { ts.index(of: $0.rawValue).map { Self.column($0, ts) } ?? Self.int(0) } ?? Self.int(0))]
+        for rate in rates {
+            items.append((Self.totalRateName(rate.name), Self.column(ts.index(of: rate.name)!, ts)))
+            items.append((Self.denominatorName(Self.totalRateName(rate.name)), Self.column(ts.index(of: rate.name + "_n")!, ts)))
+        }
+        let keyedTotals = Self.project(totals, items)
+        let vs = values.schema
+        let unit = show.grain != nil ? Self.column(vs.index(of: "__period")!, vs) : Self.int(0)
+        let keyed = Self.project(values, vs.names.enumerated().map { ($0.element, Self.column($0.offset, vs)) } + [("__rates_unit", unit)])
+        let ks = keyed.schema
+        let joined = Self.join(keyed, keyedTotals, leftKeys: [ks.index(of: "__rates_unit")!], rightKeys: [0], kind: .left, nullsEqual: false,
+                               rightColumns: Array(1..<keyedTotals.schema.fields.count))
+        let js = joined.schema
+        return Self.project(joined, js.names.enumerated().filter { $0.element != "__rates_unit" }.map { ($0.element, Self.column($0.offset, js)) })
     }
 
     /// The Wilson score interval of a proportion `p` out of `n` at 95%.

@@ -51,6 +51,7 @@ extension ShowPlanner {
         rest.top = nil
         rest.sort = []
         rest.withOther = false
+        rest.withTotal = false
         rest.filter = rowFilter
         if rest.range == nil, hasPeriod, let firstUnit = calendar.units.first, let lastUnit = calendar.units.last {
             rest.range = TimeRange(kind: .dates(from: firstUnit.written.start, to: lastUnit.counted.end - 1), span: .none)

@@ -344,6 +344,12 @@ struct ShowPlanner {
                                          dimensions: dimensions, plan: &plan)
         }
 
+        // `with ci` over `by`: each rate's total, to test every row against the rest.
+        if show.statistics.contains(.confidence), !dimensions.isEmpty, restricting == nil {
+            values = try joiningTotalRates(plan.add(stagePrefix + "metric_rate_values", values), show: show, outputs: outputs, calendar: calendar,
+                                           rowFilter: rowFilter, plan: &plan)
+        }
+
         // 6. The result: dimensions, period, each metric with its comparisons, target status and goals.
         let valuesSchema = values.schema
         var result: [(String, BoundExpression)] = []
@@ -439,6 +445,9 @@ struct ShowPlanner {
         if let count = show.top {
             final = try top(Int(count), show: show, sorted: final, outputs: outputs, dimensions: dimensions, calendar: calendar,
                             rowFilter: rowFilter, plan: &plan)
+        }
+        if show.withTotal {
+            final = try total(of: final, show: show, dimensions: dimensions, calendar: calendar, rowFilter: rowFilter, plan: &plan)
         }
         plan.result = final
 
@@ -725,7 +734,9 @@ struct ShowPlanner {
         for output in outputs {
             names.insert(output.name)
             names.insert(output.name + "_target")
-            for suffix in ["_goal", "_attainment", "_pace", "_goal_status"] { names.insert(output.name + suffix) }
+            for suffix in ["_goal", "_attainment", "_pace", "_goal_status", "_n", "_small_n", "_low", "_high", "_significant_vs_total"] {
+                names.insert(output.name + suffix)
+            }
             for comparison in comparisons {
                 names.insert(output.name + "_" + comparison.columnPrefix)
                 names.insert(output.name + "_change_" + comparison.columnPrefix)

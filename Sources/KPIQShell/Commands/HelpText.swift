@@ -128,12 +128,16 @@ enum HelpText {
               a rate is a percent metric whose formula is one division. `with n` adds RATE_n
               (its denominator) and RATE_small_n (n under 30); `with ci` adds RATE_low and
               RATE_high (95% Wilson score interval) and, under `vs`, RATE_significant_prev_period
-              (two-proportion z-test, pooled, at 95%).
+              (two-proportion z-test, pooled, at 95%); with `by`, RATE_significant_vs_total: the
+              row against the rest of its period (the total less the row), by the same test.
+            show ... by DIM with total
+              adds a (total) row per period, computed from all the rows (ratios of totals,
+              exact distinct counts), not summed from the rows shown.
             """,
         "show": """
             show METRIC, ... [by DIM, ...] [over day|week|month|quarter|year] [during RANGE]
                  [vs previous period|previous year, ... [whole]] [where CONDITION] [sort KEY [desc], ...]
-                 [top N [with other]] [| STEP | ...]
+                 [top N [with other]] [with n, ci, total] [| STEP | ...]
               Each metric is computed from its own datasets at the grain asked for, then lined up
               on the dimensions and the period; ratios come from totals. DIM is a column or an
               expression over columns: by device_type = lower(device). `over` lists every

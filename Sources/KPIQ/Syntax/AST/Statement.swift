@@ -113,6 +113,8 @@ public struct ShowStatement: Sendable {
     public var withOther: Bool
     /// `with n, ci`: for each rate, its denominator, or a confidence interval and significance.
     public var statistics: Set<Statistic> = []
+    /// `with total`: a row (per period) over all the rows of `by`, computed from the rows.
+    public var withTotal = false
 
     public enum Statistic: Sendable, Hashable {
         /// `_n`: the rate's denominator, and `_small_n` when it is under 30.

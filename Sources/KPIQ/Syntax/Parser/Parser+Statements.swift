@@ -204,10 +204,11 @@ extension Parser {
                     switch token.kind == .identifier ? token.text.lowercased() : "" {
                     case "n": statement.statistics.insert(.n)
                     case "ci": statement.statistics.insert(.confidence)
+                    case "total": statement.withTotal = true
                     case "other":
                         throw Diagnostic(.unexpectedToken, "`with other` goes right after `top N`", at: token.span,
                                          hints: ["for example: top 5 with other"])
-                    default: throw unexpected("`n` (each rate's denominator) or `ci` (a 95% interval and significance)")
+                    default: throw unexpected("`n` (each rate's denominator), `ci` (a 95% interval and significance) or `total` (a total row)")
                     }
                     advance()
                 } while accept(symbol: ",")
