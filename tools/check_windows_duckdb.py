@@ -53,6 +53,15 @@ GENERATED = [
      "select id, avg(x) over (w range between interval '35 hours 59 minutes 59.999999 seconds' preceding and current row), "
      "sum(x) over (w range between interval '2 days 23:59:59.999999' preceding and current row) from t "
      "window w as (partition by sub order by ts asc nulls last) order by id"),
+    ("anomaly: outside the median +/- 3 scaled MADs of the rows before",
+     "from t | sort day, id | derive a = anomaly(x, 5), b = anomaly(y, 20), c = anomaly(x, 3) by grp | sort id | select id, a, b, c",
+     "select id, "
+     + ", ".join(
+         "case when {v} is null or count({v}) over (w rows between {n} preceding and 1 preceding) < 3 then null "
+         "else abs({v} - median({v}::double) over (w rows between {n} preceding and 1 preceding)) > "
+         "3 * 1.482602218505602 * mad({v}::double) over (w rows between {n} preceding and 1 preceding) end".format(v=v, n=n)
+         for v, n in [("x", 5), ("y", 20), ("x", 3)])
+     + " from t window w as (partition by grp order by day, id) order by id"),
     ("rank, dense rank (ties share a rank), row number",
      "from t | sort day | derive r = rank(), d = dense_rank() by grp | sort x desc | derive rx = rank(), dx = dense_rank() by sub "
      "| sort x desc, id | derive n = row_number() by sub | sort id | select id, r, d, rx, dx, n",

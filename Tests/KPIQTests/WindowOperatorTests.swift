@@ -33,6 +33,7 @@ import Testing
         (.moving(.mean, 4, .rows(3)), .decimal), (.moving(.sum, 5, .rows(4)), .decimal), (.moving(.count, 4, .rows(2)), .int),
         (.moving(.sum, 4, .rows(100)), .int), (.moving(.mean, 5, .rows(80)), .decimal),
         (.rank, .int), (.denseRank, .int), (.rowNumber, .int), (.total(4), .int), (.total(5), .decimal), (.share(4), .decimal), (.share(5), .decimal),
+        (.anomaly(4, previous: 5), .bool), (.anomaly(5, previous: 3), .bool),
     ]
 
     @Test(arguments: [(false, false, true), (true, false, true), (false, true, false), (true, true, true)])
@@ -116,6 +117,7 @@ import Testing
     static func same(_ a: Scalar, _ b: Scalar) -> Bool {
         if a.isNull || b.isNull { return a.isNull && b.isNull }
         if case .text(let x) = a, case .text(let y) = b { return x == y }
+        if case .bool(let x) = a, case .bool(let y) = b { return x == y }
         guard let x = a.doubleValue, let y = b.doubleValue else { return false }
         return abs(x - y) <= 1e-9 * max(1, abs(y))
     }
@@ -208,6 +210,18 @@ import Testing
             let total = sum(values(c, sorted.indices))
             guard let x = rows[row][c].doubleValue, let t = total.doubleValue, t != 0 else { return .null }
             return .decimal(x / t)
+        case .anomaly(let c, let previous):
+            // The robust three-sigma rule, from its definition.
+            guard let x = rows[row][c].doubleValue else { return .null }
+            let baseline = values(c, max(0, position - previous)..<position).map { $0.doubleValue! }
+            guard baseline.count >= 3 else { return .null }
+            func median(_ v: [Double]) -> Double {
+                let s = v.sorted()
+                return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            }
+            let m = median(baseline)
+            let mad = median(baseline.map { abs($0 - m) })
+            return .bool(abs(x - m) > 3 * 1.482602218505602 * mad)
         }
     }
 }

@@ -62,11 +62,16 @@ public enum WindowFunction: Sendable {
     /// `x / SUM(x) OVER (PARTITION BY ...)`: the row's part of its partition's total (null
     /// when the total is 0 or null).
     case share(Int)
+    /// Whether the row's value lies outside the median +/- 3 scaled MADs (1.4826 x the median
+    /// absolute deviation) of the `previous` rows before it in the partition: a robust
+    /// anomaly flag. Null for a null value, or with fewer than `AnomalyRule.minimumBaseline`
+    /// values before it.
+    case anomaly(Int, previous: Int)
 
     /// The column the function reads, if any.
     public var argument: Int? {
         switch self {
-        case .runningSum(let c), .lead(let c), .shifted(let c, _), .moving(_, let c, _), .total(let c), .share(let c): return c
+        case .runningSum(let c), .lead(let c), .shifted(let c, _), .moving(_, let c, _), .total(let c), .share(let c), .anomaly(let c, _): return c
         case .runningCount(let c): return c
         case .rowNumber, .rank, .denseRank: return nil
         }
@@ -82,6 +87,7 @@ public enum WindowFunction: Sendable {
         case .moving(let aggregate, let c, let frame): return .moving(aggregate, map(c), frame)
         case .total(let c): return .total(map(c))
         case .share(let c): return .share(map(c))
+        case .anomaly(let c, let previous): return .anomaly(map(c), previous: previous)
         case .rowNumber, .rank, .denseRank: return self
         }
     }

@@ -231,6 +231,7 @@ public struct PlanPrinter {
         case .denseRank: return "dense_rank()"
         case .total(let c): return "total(" + name(c) + ")"
         case .share(let c): return "share(" + name(c) + ")"
+        case .anomaly(let c, let previous): return "anomaly(" + name(c) + ", \(previous))"
         }
     }
 

@@ -11,6 +11,7 @@ struct WindowCall {
         case moving(MovingAggregate, WindowFrame)
         case rank, denseRank, rowNumber
         case total, share
+        case anomaly(previous: Int)
     }
 
     var kind: Kind
@@ -23,7 +24,7 @@ struct WindowCall {
     /// The names, for messages and completion.
     static let names = [
         "lag", "lead", "running_sum", "running_count", "moving_avg", "moving_sum", "moving_count", "rank", "dense_rank", "row_number",
-        "total", "share",
+        "total", "share", "anomaly",
     ]
 
     /// Column numbers of window results while the expressions are bound; moved after the
@@ -87,6 +88,15 @@ extension ExpressionBinder {
             }
             let type: DataType = aggregate == .mean ? .decimal : aggregate == .count ? .int : sumType(argument)
             call = WindowCall(kind: .moving(aggregate, frame), argument: argument, type: type, name: name, span: span)
+        case "anomaly":
+            try arity(name, arguments, 2, 2)
+            let argument = try rows.bind(arguments[0])
+            try numeric(argument)
+            let previous = try count(arguments[1], minimum: Int64(AnomalyRule.minimumBaseline), what: "the baseline (rows before)")
+            guard previous <= AnomalyRule.maximumBaseline else {
+                throw Diagnostic(.invalidArgument, "`anomaly` looks back at most \(AnomalyRule.maximumBaseline) rows", at: arguments[1].span)
+            }
+            call = WindowCall(kind: .anomaly(previous: previous), argument: argument, type: .bool, name: name, span: span)
         default:  // rank, dense_rank, row_number
             try arity(name, arguments, 0, 0)
             let kind: WindowCall.Kind = lower == "rank" ? .rank : lower == "dense_rank" ? .denseRank : .rowNumber
@@ -163,6 +173,7 @@ extension Binder {
             case .runningCount: functions.append(.runningCount(argument))
             case .total: functions.append(.total(argument!))
             case .share: functions.append(.share(argument!))
+            case .anomaly(let previous): functions.append(.anomaly(argument!, previous: previous))
             case .rowNumber: functions.append(.rowNumber)
             case .rank, .denseRank:
                 guard !orderKeys.isEmpty else {

@@ -40,6 +40,8 @@ enum HelpText {
                                                   (sort by one date or timestamp, ascending)
               rank(), dense_rank(), row_number()  ties of the sort keys share a rank
               total(x), share(x)                  the partition's sum; x / that sum
+              anomaly(x, 28)                      x outside the median +/- 3 scaled MADs of the
+                                                  28 rows before (n/a with fewer than 3)
             | where x > lag(x)       window functions in a condition
             | sort x desc | top 3 by KEY          the first 3 rows of each partition
             | group KEY | agg ... with total      adds a row over all rows: (total)

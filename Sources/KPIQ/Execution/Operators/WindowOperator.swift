@@ -297,6 +297,9 @@ enum WindowOperator {
                 return moving(aggregate, values, frameStart: bounds.start, frameEnd: bounds.end)
             case .total(let c): return totals(column(c), share: false)
             case .share(let c): return totals(column(c), share: true)
+            case .anomaly(let c, let previous):
+                let values = column(c)
+                return AnomalyRule.flags(values, previous: previous, forEachPartition: forEachPartition)
             }
         }
 
