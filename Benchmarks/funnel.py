@@ -6,7 +6,7 @@
                                  [--reps 20] [--threads 2] [--no-check]
 
 The funnel is `created_at -> mql_at -> sql_at -> customer_at by source`. The SQL below is the
-reference for the rules README.md states for `funnel`: entry on the first stage before the end
+reference for the rules docs/kpi.md states for `funnel`: entry on the first stage before the end
 of the as-of day (and inside the range); a stage's time counts when it is before the end of the
 as-of day and no later than entry + within on the calendar; reached k = some stage >= k has a
 counted time; days of stage k from the nearest earlier stage with a counted time, 0 when

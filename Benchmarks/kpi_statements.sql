@@ -166,7 +166,7 @@ ORDER BY 2 DESC;
 -- the window still running at the as-of day (entry + 90 days > 2025-01-01 00:00), step_rate =
 -- converted / (entered - open), overall_rate = converted / entered at step 1, median_days =
 -- median over units with a counted time at stage k of the days from the nearest earlier stage
--- with a counted time (a skipped stage has none), 0 when before it: the README's funnel rules.
+-- with a counted time (a skipped stage has none), 0 when before it: the funnel rules of docs/kpi.md.
 WITH c0 AS (
     SELECT source, created_at AS t1, mql_at, sql_at, customer_at, created_at + INTERVAL 90 DAY AS deadline
     FROM contacts WHERE created_at < TIMESTAMP '2025-01-01'),

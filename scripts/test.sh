@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests per stage, golden files, example scripts, the real
-# datasets in ../shared/datasets when present, and the interactive shell driven in a
-# pseudo-terminal. Installs what is missing first (libedit-dev, python3 pexpect, chromium for the
+# datasets when a shared/datasets folder sits beside the repository's folder, and the
+# interactive shell driven in a pseudo-terminal. Installs what is missing first (libedit-dev, python3 pexpect, chromium for the
 # HTML reports, duckdb).
 #
 # Then the reliability checks of issue 22 (docs/testing.md), each bounded in time:

@@ -14,7 +14,7 @@ struct KPIQCommand: ParsableCommand {
             on it. Scripts stop at the first error.
 
             Exit status: 0 success, 1 an error in a statement, 2 bad arguments or an unreadable \
-            script, 130 interrupted.
+            script, 3 a check found rows, 130 interrupted.
             """,
         version: KPIQVersion.description)
 

@@ -407,7 +407,7 @@ def test_pasted_block_runs_once_as_a_script(ctx):
     out = shell.until_prompt()
     assert "expected" not in out and "error" not in out, out
     assert re.search(r"search\s*\|\s*10", out) and re.search(r"social\s*\|\s*20", out), out
-    # The README's pipeline shape: no 2-row preview of `from sales` before the real result.
+    # The pipeline shape of docs/pipelines.md, one step a line: no 2-row preview of `from sales` before the real result.
     shell.type("from sales\r| where clicks > 15\r| select channel\r")
     out = shell.until_prompt()
     assert out.count(" row") == 1 and "(1 row)" in out and "search" not in out, out

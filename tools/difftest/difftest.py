@@ -12,8 +12,8 @@ output, one line per result; when a statement fails the script stops there, its 
 line, and the rest runs again in a new process). Results are compared as multisets of rows,
 and in order where the query ends with a sort over all its columns.
 
-kpiq's documented differences from DuckDB are rules in `rules.py` (each one names the README
-sentence it follows), applied while translating (`TRY(...)` where kpiq gives null rather than an
+kpiq's documented differences from DuckDB are rules in `rules.py` (each one names the sentence
+of docs/pipelines.md it follows), applied while translating (`TRY(...)` where kpiq gives null rather than an
 error) or while comparing. Known defects that are being fixed are rules too, marked PENDING:
 their disagreements are counted and reported separately, never dropped silently.
 

@@ -2,33 +2,33 @@
 DuckDB, written as rules.
 
 Rules applied while translating (gen.py spells kpiq's behaviour out in the SQL):
-  R-NULL-ON-OVERFLOW  README "Expressions": "an integer overflow is null: nothing traps on data".
+  R-NULL-ON-OVERFLOW  docs/pipelines.md "Overflow": "an integer overflow is null: nothing traps on data".
                       SQL: TRY(a + b), TRY(-a), ...
-  R-DIV-ZERO          README: "`x / 0` is null", "`/` always gives a decimal". SQL: CASE WHEN b = 0
+  R-DIV-ZERO          docs/pipelines.md: "`x / 0` is null", "`/` always gives a decimal". SQL: CASE WHEN b = 0
                       THEN NULL ELSE a::DOUBLE / b END (and the same for %).
   R-LITERAL-TYPES     integer literals are int64, decimal literals doubles (DuckDB would make 3
                       an INTEGER and 2.5 a DECIMAL(2,1)). SQL: (3)::BIGINT, (2.5)::DOUBLE.
-  R-TRUNC-DATE        README: `day`, `week` (ISO, Monday), `month`, `quarter`, `year` "truncate to
+  R-TRUNC-DATE        docs/pipelines.md "Functions": `day`, `week` (ISO, Monday), `month`, `quarter`, `year` "truncate to
                       the period's first day". SQL: date_trunc(unit, d)::DATE.
   R-ISO-DOW           date_part("dow", d) is ISO (Monday 1 .. Sunday 7). SQL: isodow(d).
-  R-JOIN-COLUMNS      README "Pipelines": a join keeps the left key and drops the right one; "a
+  R-JOIN-COLUMNS      docs/pipelines.md "Joins and unions": a join keeps the left key and drops the right one; "a
                       clashing name from the other side gets the other dataset's name as a
                       suffix". Null keys never match (as in SQL).
-  R-SORT-NULLS        README: "nulls last unless `nulls first`" in either direction. SQL: NULLS
+  R-SORT-NULLS        docs/pipelines.md "Steps": "nulls last unless `nulls first`" in either direction. SQL: NULLS
                       LAST / NULLS FIRST written out.
   R-UNION-ALL         `union` keeps duplicates and matches columns by name. SQL: UNION ALL.
-  R-QUANTILE          README: median and percentile interpolate (quantile_cont); stddev is the
+  R-QUANTILE          docs/pipelines.md "Aggregates": median and percentile interpolate (quantile_cont); stddev is the
                       sample deviation (stddev_samp); first/last(x, by) take x at the smallest /
                       largest `by` (arg_min / arg_max; by is the unique `id`).
-  R-SUM-INT           README (issue 22, defect 3): an integer sum is null exactly when its total
+  R-SUM-INT           docs/pipelines.md "Overflow" (issue 22, defect 3): an integer sum is null exactly when its total
                       does not fit int64. SQL: CASE WHEN sum BETWEEN min AND max THEN sum END.
 
 Rules applied while comparing:
   R-ROW-ORDER         results come out in first-seen order, which SQL does not define: rows are
                       compared as multisets, and in order only when the query ends with a sort
                       (then kpiq's order must be a valid order for the sort keys).
-  R-DOUBLES           decimals are IEEE doubles and sums use compensated summation (README
-                      "Results"), so decimals agree within 1e-9 relative or 1e-6 absolute.
+  R-DOUBLES           decimals are IEEE doubles and sums use compensated summation (docs/pipelines.md
+                      "Overflow"), so decimals agree within 1e-9 relative or 1e-6 absolute.
   R-NUMBER-KINDS      JSON prints a whole decimal as an integer (3 for 3.0): numbers are
                       compared by value, not by kind.
 

@@ -22,7 +22,7 @@
 ///     CROSS JOIN last
 ///     ORDER BY cohort
 ///
-/// Definitions (the usual ones, as in the README): a purchase is a customer's day with at
+/// Definitions (the usual ones, as in docs/kpi.md): a purchase is a customer's day with at
 /// least one row, so several orders on one day are one purchase; the repurchase rate is the
 /// share of customers with purchases on two or more distinct days; r(k) is the share of a
 /// cohort with a purchase k periods after its first-purchase period. Rows dated after the
