@@ -216,6 +216,19 @@ struct CohortPlanner {
             names.append("\(prefix)\(k)")
             formats.append(.percent)
         }
+        if cohort.withChurn {
+            // The share of the customers active at k-1 lost by k, as retention rates: n/a where
+            // nobody was active at k-1 (x / 0) or offset k is after the data.
+            for k in 1...max(1, horizon) where k <= horizon {
+                let active = E.call(.coalesce, [E.column(g + 2 + k - 1, .int), E.int(0)], type: .int)
+                let before = k == 1 ? size : E.call(.coalesce, [E.column(g + 2 + k - 2, .int), E.int(0)], type: .int)
+                let kept = E.divide(active, before)
+                outputs.append(known(k, BoundExpression.arithmetic(.subtract, BoundExpression(.constant(.decimal(1)), type: .decimal, span: .none), kept,
+                                                                   type: .decimal, span: .none)))
+                names.append("churn_\(prefix)\(k)")
+                formats.append(.percent)
+            }
+        }
         if valueIndex != nil {
             // Revenue per customer of the cohort up to offset k: the observed LTV curve.
             for k in 0...horizon {

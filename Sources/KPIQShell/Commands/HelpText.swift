@@ -101,10 +101,10 @@ enum HelpText {
               step k is its first row strictly after step k-1's meeting condition k.
             """,
         "cohort": """
-            cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N] [by DIM] [value AMOUNT]
+            cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N] [by DIM] [value AMOUNT] [with churn]
               retention by first-purchase period: m0..mN, the share of the cohort with a
               purchase (a day with orders) k periods later; n/a after the data ends. Churn
-              between k-1 and k is 1 - r(k)/r(k-1). `by` splits cohorts by each customer's value
+              between k-1 and k is 1 - r(k)/r(k-1) (`with churn`: churn_m1..). `by` splits cohorts by each customer's value
               on their first purchase; `value` adds ltv_m0..ltv_mN, cumulative revenue per
               customer of the cohort (the observed LTV curve).
             """,

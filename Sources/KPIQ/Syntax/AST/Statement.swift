@@ -213,4 +213,6 @@ public struct CohortStatement: Sendable {
     public var dimensions: [Identifier] = []
     /// `value amount`: revenue per cohort offset, and the cumulative revenue per customer.
     public var value: Identifier?
+    /// `with churn`: the churn between consecutive offsets, 1 - r(k)/r(k-1).
+    public var withChurn = false
 }

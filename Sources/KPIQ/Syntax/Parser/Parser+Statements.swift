@@ -450,7 +450,7 @@ extension Parser {
         }
     }
 
-    /// `cohort dataset: entity, time [over grain] [periods N]`
+    /// `cohort dataset: entity, time [over grain] [periods N] [by dims] [value col] [with churn]`
     mutating func cohortStatement() throws -> CohortStatement {
         try expect(word: "cohort")
         let dataset = try identifier("a dataset name")
@@ -460,8 +460,12 @@ extension Parser {
         let time = try identifier("the purchase time column")
         var statement = CohortStatement(dataset: dataset, entity: entity, time: time, grain: .month, periods: nil)
         while true {
-            skipNewlines(before: ["over", "periods", "by", "value"])
-            if accept(word: "over") {
+            skipNewlines(before: ["over", "periods", "by", "value", "with"])
+            if current.isWord("with"), peek().isWord("churn") {
+                advance()
+                advance()
+                statement.withChurn = true
+            } else if accept(word: "over") {
                 statement.grain = try grainWord()
             } else if accept(word: "by") {
                 repeat { statement.dimensions.append(try identifier("a column")) } while accept(symbol: ",")
