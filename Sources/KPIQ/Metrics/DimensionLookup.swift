@@ -5,6 +5,8 @@
 struct DimensionLookup {
     let catalog: Catalog
     let relationships: [Relationship]
+    /// Touches dated after it are not known yet (`first_touch`, `TouchDimension`).
+    var asOf: Int64? = nil
 
     /// A path of relationships from `dataset` to one that has `column` (shortest first).
     func path(from dataset: String, to column: String) -> [Relationship]? {
@@ -41,6 +43,10 @@ struct DimensionLookup {
     /// Added columns keep their own names. Throws when a column cannot be reached.
     func plan(_ dataset: Dataset, adding columns: [(name: String, span: Span)], context: String) throws -> LogicalPlan {
         var plan = LogicalPlan.scan(name: dataset.name, table: dataset.table)
+        for (column, span) in columns {
+            guard let touch = TouchDimension(columnName: column), plan.schema.index(of: column) == nil else { continue }
+            plan = try touch.join(plan, rowsName: dataset.name, catalog: catalog, asOf: asOf, span: span)
+        }
         // Group the needed columns by the path that reaches them.
         var paths: [[Relationship]] = []
         var columnsByPath: [[String]] = []

@@ -23,6 +23,15 @@ extension ShowExecutor {
         var dimensions: [Dimension] = []
         let binder = Binder(catalog: catalog, asOf: asOf, source: source)
         for item in show.dimensions {
+            if let touch = try TouchDimension.parse(item.expression, catalog: catalog) {
+                let name = item.name?.name ?? touch.defaultName
+                guard !dimensions.contains(where: { $0.name == name }), !outputs.contains(where: { $0.name == name }) else {
+                    throw Diagnostic(.duplicateName, "`\(name)` is both a dimension and another column", at: item.span)
+                }
+                let column = Expression(.name([Identifier(touch.columnName, span: item.expression.span)]), span: item.expression.span)
+                dimensions.append(Dimension(name: name, expression: column, column: nil, span: item.expression.span))
+                continue
+            }
             let expression = Self.unqualified(item.expression)
             var column: String?
             if case .name(let parts) = expression.kind { column = parts[0].name }

@@ -80,7 +80,7 @@ struct ShowPlanner {
             }
         }
         let rowFilter = Expression.conjunction(rowConditions)
-        let lookup = DimensionLookup(catalog: catalog, relationships: context.kpis.allRelationships(catalog))
+        let lookup = DimensionLookup(catalog: catalog, relationships: context.kpis.allRelationships(catalog), asOf: asOf)
         var plan = QueryPlan(result: .scan(name: "", table: Table(names: [], columns: [], rowCount: 0)))
         let hasPeriod = show.grain != nil
         let joinsOnConstant = dimensions.isEmpty && !hasPeriod

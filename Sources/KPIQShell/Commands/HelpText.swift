@@ -152,6 +152,8 @@ enum HelpText {
               open(AGG, opened_at, closed_at) (the value open at each period's end).
               A `where` on shown metrics filters the result; on columns, the rows read.
               share(METRIC) is each row's part of its period's total.
+              by first_touch(sessions.source[, visitor_id]) (or last_touch): the column of the
+              key's earliest (latest) row of that dataset, by its time column.
               Goals per period: .help targets; n and confidence: .help statistics.
             funnel ..., cohort ..., attribution ..., check ...: .help funnel, cohort, attribution, check
             After any of the three, pipeline steps continue the result (| where, | select,
