@@ -226,6 +226,20 @@ private func texts(_ text: String) -> [String] {
         #expect(texts("show ctr vs p") == ["previous"])
         #expect(texts("show ctr vs previous y") == ["year"])
         #expect(texts("show c").contains("ctr"))
+        #expect(texts("show ctr over month vs previous period wh") == ["where", "whole"])
+        #expect(texts("show ctr over month vs previous year, previous p") == ["period"])
+        #expect(texts("show ctr by channel with ") == ["ci", "n", "total"])
+        #expect(texts("cohort sales: channel, day with ") == ["churn"])
+        #expect(texts("target ctr >= 2% per mo") == ["month"])
+    }
+
+    /// Window functions, the forms of a metric and `first_touch` are functions too.
+    @Test func functionsBeyondScalarsAndAggregates() {
+        #expect(texts("from sales | sort day | derive p = la") == ["lag", "last", "last_touch"])
+        #expect(texts("show ctr by first_t") == ["first_touch"])
+        #expect(texts("metric open_deals = op") == ["open"])
+        #expect(complete("metric active = rolling")?.insertion == "rolling(")
+        #expect(texts("from sales | derive spike = anom") == ["anomaly"])
     }
 
     /// `let name = show ...` completes as the `show`; after a `|`, steps and expressions follow,

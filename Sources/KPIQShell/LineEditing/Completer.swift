@@ -129,8 +129,18 @@ public struct Completer {
                 return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
             case "vs" where start == "show":
                 return [Choice(name: "previous", kind: .keyword)]
-            case "previous" where start == "show" && beforePrevious?.isWord("vs") == true:
+            case "previous" where start == "show" && (beforePrevious?.isWord("vs") == true || beforePrevious?.isSymbol(",") == true):
                 return ["period", "year"].map { Choice(name: $0, kind: .keyword) }
+            case "period" where start == "show" && beforePrevious?.isWord("previous") == true,
+                "year" where start == "show" && beforePrevious?.isWord("previous") == true:
+                // `vs previous period` then `whole` (all of a period cut short), or the next clause.
+                return [Choice(name: "whole", kind: .keyword)] + LanguageWords.showClauses.map { Choice(name: $0, kind: .keyword) }
+            case "with" where start == "show":
+                return ["n", "ci", "total"].map { Choice(name: $0, kind: .keyword) }
+            case "with" where start == "cohort":
+                return [Choice(name: "churn", kind: .keyword)]
+            case "per" where start == "target":
+                return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
             default:
                 break
             }
@@ -194,8 +204,11 @@ public struct Completer {
     /// (not in a pipeline over a dataset, whose steps see its columns only) and functions.
     private func expressionChoices(before: [CompletionScanner.Token]) -> [Choice] {
         let metrics = Self.isDatasetPipeline(before) ? [] : vocabulary.metricNames.map { Choice(name: $0, kind: .metric) }
+        // Window functions where a step computes them: `derive`, `where`.
+        let step = before.lastIndex { $0.isSymbol("|") }.flatMap { $0 + 1 < before.count ? before[$0 + 1] : nil }
+        let windows = step.map { $0.isWord("derive") || $0.isWord("where") } == true ? FunctionVocabulary.windowFunctions : []
         return columnChoices(before: before) + metrics
-            + LanguageWords.functions.map { Choice(name: $0, kind: .function, suffix: "(") }
+            + (LanguageWords.functions + windows).map { Choice(name: $0, kind: .function, suffix: "(") }
     }
 
     /// A pipeline that starts from a dataset (`from X | ...`, `let y = from X | ...`): its

@@ -37,7 +37,7 @@ enum LanguageWords {
     static var functions: [String] {
         var seen = Set<String>()
         let all = ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue)
-            + ScalarFunction.specialNames.sorted()
+            + ScalarFunction.specialNames.sorted() + FunctionVocabulary.metricForms + FunctionVocabulary.dimensionFunctions
         return all.filter { seen.insert($0).inserted }
     }
     static let grains = ["day", "week", "month", "quarter", "year"]

@@ -1,0 +1,10 @@
+/// Function names that are not `ScalarFunction`s or `AggregateFunction`s, for completion and
+/// help: each list is the one its binder reads.
+public enum FunctionVocabulary {
+    /// Pipeline window functions (`derive prev = lag(x)`).
+    public static var windowFunctions: [String] { WindowCall.names }
+    /// Forms of a metric's expression (`rolling(count_distinct(...), 90 days)`).
+    public static let metricForms = ["rolling", "cumulative", "open", "share"]
+    /// `show ... by first_touch(sessions.source)`.
+    public static var dimensionFunctions: [String] { TouchDimension.functionNames }
+}
