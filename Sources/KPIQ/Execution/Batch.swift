@@ -15,10 +15,13 @@ public final class Batch {
     }
 
     public let table: Table
-    public private(set) var rows: Rows
-    public var slots: [Slot]
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
+    // exclusivity check on each access. Safe because one thread uses an instance at a time and
+    // no method holds an access to one of these across a call that touches it again.
+    @exclusivity(unchecked) public private(set) var rows: Rows
+    @exclusivity(unchecked) public var slots: [Slot]
     /// Decoded stored columns, by table column index (valid for the current `rows`).
-    private var decoded: [Int: Vector] = [:]
+    @exclusivity(unchecked) private var decoded: [Int: Vector] = [:]
 
     public init(table: Table, start: Int, count: Int) {
         self.table = table

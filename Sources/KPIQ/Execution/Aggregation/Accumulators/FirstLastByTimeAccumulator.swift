@@ -21,12 +21,15 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     private static let noRow = Int32.max
     private let isFirst: Bool
     private let type: DataType
-    private var best: [Best] = []
-    private var dictionary: StringDictionary?
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
+    // exclusivity check on each access. Safe because one thread uses an instance at a time and
+    // no method holds an access to one of these across a call that touches it again.
+    @exclusivity(unchecked) private var best: [Best] = []
+    @exclusivity(unchecked) private var dictionary: StringDictionary?
     /// Text values once two dictionaries have been seen (nil until then).
-    private var strings: [String?]?
+    @exclusivity(unchecked) private var strings: [String?]?
 
-    var batchRows: [Int32] = []
+    @exclusivity(unchecked) var batchRows: [Int32] = []
 
     init(isFirst: Bool, type: DataType) {
         self.isFirst = isFirst

@@ -4,9 +4,12 @@
 final class NumericExtremeAccumulator: Accumulator {
     private let isMin: Bool
     private let type: DataType
-    private var ints: [Int64] = []
-    private var doubles: [Double] = []
-    private var has: [Bool] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
+    // exclusivity check on each access. Safe because one thread uses an instance at a time and
+    // no method holds an access to one of these across a call that touches it again.
+    @exclusivity(unchecked) private var ints: [Int64] = []
+    @exclusivity(unchecked) private var doubles: [Double] = []
+    @exclusivity(unchecked) private var has: [Bool] = []
 
     init(isMin: Bool, type: DataType) {
         self.isMin = isMin

@@ -129,7 +129,10 @@ struct ValueSlots {
 /// `min(x)` / `max(x)` of text and booleans (numbers and times: `NumericExtremeAccumulator`).
 final class MinMaxAccumulator: Accumulator {
     private let isMin: Bool
-    private var slots: ValueSlots
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
+    // exclusivity check on each access. Safe because one thread uses an instance at a time and
+    // no method holds an access to one of these across a call that touches it again.
+    @exclusivity(unchecked) private var slots: ValueSlots
 
     init(isMin: Bool, type: DataType) {
         self.isMin = isMin
