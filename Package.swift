@@ -16,6 +16,8 @@ let package = Package(
         .target(name: "KPIQ", dependencies: ["CKPIQSupport"]),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
+        // Process-wide allocator settings, which only the executable may choose (opt-in).
+        .target(name: "CKPIQAllocator"),
         // libedit, through a small C header that wraps its variadic functions.
         .systemLibrary(
             name: "CEditLine",
@@ -32,6 +34,7 @@ let package = Package(
             name: "kpiq",
             dependencies: [
                 "KPIQShell",
+                "CKPIQAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -59,6 +59,10 @@ import Testing
             #expect(result.status == 0, "KPIQ_THREADS=\(threads) failed:\n\(result.output.prefix(2000))")
             outputs[threads] = result.output
         }
+        // The executable's opt-in allocator setting changes where freed memory goes, nothing else.
+        let reusing = Self.run(ShellPTYTests.binary!, ["--reuse-freed-memory"] + arguments, threads: 2)
+        #expect(reusing.status == 0, "--reuse-freed-memory failed:\n\(reusing.output.prefix(2000))")
+        #expect(reusing.output == outputs[2], "--reuse-freed-memory changed the output")
         let single = outputs[1]!.split(separator: "\n", omittingEmptySubsequences: false)
         // Every query printed rows: a comparison of empty outputs would prove nothing.
         #expect(single.count > 2_000, "expected the queries' rows, got:\n\(outputs[1]!.prefix(2000))")
