@@ -14,9 +14,9 @@ struct RowProblem {
 /// What parsing one byte range of the file produced.
 final class PartitionResult {
     let builders: [ColumnBuilder]
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) var rows = 0
     /// Offset just past the last row parsed (the next partition must start exactly there).
     @exclusivity(unchecked) var endOffset = 0

@@ -49,9 +49,9 @@ final class ColumnBuilder {
 
     let forced: DataType?
     let settings: FieldSettings
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private(set) var kind: Kind
     @exclusivity(unchecked) private(set) var rows = 0
     /// int values, bools (0/1), dates (days), timestamps (microseconds).

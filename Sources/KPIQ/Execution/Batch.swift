@@ -15,9 +15,9 @@ public final class Batch {
     }
 
     public let table: Table
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) public private(set) var rows: Rows
     @exclusivity(unchecked) public var slots: [Slot]
     /// Decoded stored columns, by table column index (valid for the current `rows`).

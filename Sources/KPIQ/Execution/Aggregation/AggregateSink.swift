@@ -39,9 +39,9 @@ final class AggregateSink: BatchSink {
     /// Checked while per-group state for many new groups is first touched, which can take
     /// longer than the 100 ms a Ctrl-C may wait (see `reserve`).
     let cancel: CancellationToken?
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Groups the accumulators have reserved state for.
     @exclusivity(unchecked) private var reservedGroups = 0
     /// The grouping's share of the memory budget, shared by every worker's sink: the number

@@ -14,9 +14,9 @@ import CKPIQSupport
 /// thread scheduling.
 final class GroupIndexer {
     let keys: [KeyComponents]
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Group g's key words: `words[g * width + k]`; bit k of `nullMasks[g]` is set when key k
     /// is null. Empty in identity mode, where group g's key is code g (or null for the last).
     @exclusivity(unchecked) private var words: [UInt64] = []

@@ -6,9 +6,9 @@
 /// this key's own string table, so texts from per-batch dictionaries still group together.
 final class KeyComponents {
     let type: DataType
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Text: the shared dictionary, once seen; nil while none or in string mode.
     @exclusivity(unchecked) private(set) var dictionary: StringDictionary?
     /// Text in string mode: id per distinct string.

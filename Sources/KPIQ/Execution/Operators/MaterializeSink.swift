@@ -2,9 +2,9 @@
 /// then row order within a morsel), whichever thread handled which morsel.
 final class MaterializeSink: BatchSink {
     let schema: Schema
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Per morsel: the batches' vectors, one array per column.
     @exclusivity(unchecked) private(set) var parts: [(morsel: Int, columns: [Vector])] = []
     /// The result's share of the memory budget, shared by every worker's sink (a filter's

@@ -35,9 +35,9 @@ func included(_ i: Int, _ mask: [UInt8]?, _ valid: [UInt8]?) -> Bool {
 
 /// `count()`, `count(*)`, `count(x)`: rows (with x not null).
 final class CountAccumulator: Accumulator {
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var counts: [Int64] = []
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
@@ -99,9 +99,9 @@ final class CountAccumulator: Accumulator {
 /// added with Neumaier's compensation, so the result does not depend on the order of rows.
 final class SumAccumulator: Accumulator {
     private let isInteger: Bool
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var ints: [Int64] = []
     /// Wraps of `ints[g]` past the Int64 range (see `ExactIntegerSum`), almost always 0.
     @exclusivity(unchecked) private var carries: [Int32] = []
@@ -208,9 +208,9 @@ final class MeanAccumulator: Accumulator {
         var count: Int64 = 0
     }
 
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var cells: [Cell] = []
     /// Wraps of `cells[g].exact` past the Int64 range, almost always 0.
     @exclusivity(unchecked) private var carries: [Int32] = []
@@ -297,9 +297,9 @@ final class MeanAccumulator: Accumulator {
 
 /// `stddev(x)`: sample standard deviation (Welford), null below two values.
 final class StddevAccumulator: Accumulator {
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var counts: [Double] = []
     @exclusivity(unchecked) private var means: [Double] = []
     @exclusivity(unchecked) private var m2: [Double] = []

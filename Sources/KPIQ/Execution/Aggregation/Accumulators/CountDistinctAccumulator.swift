@@ -11,9 +11,9 @@ import CKPIQSupport
 /// per group.
 final class CountDistinctAccumulator: Accumulator {
     private let encoder: KeyComponents
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var words: [UInt64] = []
     @exclusivity(unchecked) private var nulls: [UInt8] = []
     /// Matrix mode: `wordsPerGroup` bitmap words per matrix row, rows one after another;
@@ -409,9 +409,9 @@ struct DistinctSet {
 final class QuantileAccumulator: Accumulator {
     private let fraction: Double
     private let type: DataType
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var values: [[Double]] = []
 
     init(fraction: Double, type: DataType) {

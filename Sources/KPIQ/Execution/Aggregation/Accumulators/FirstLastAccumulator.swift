@@ -3,9 +3,9 @@
 /// Orderings by time have their own, faster accumulator (`FirstLastByTimeAccumulator`).
 final class FirstLastAccumulator: Accumulator, RowNumberedAccumulator {
     private let isFirst: Bool
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var values: ValueSlots
     @exclusivity(unchecked) private var keys: ValueSlots
     /// The row of the best value per group (`noRow` when the group has none yet).

@@ -21,9 +21,9 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     private static let noRow = Int32.max
     private let isFirst: Bool
     private let type: DataType
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var best: [Best] = []
     @exclusivity(unchecked) private var dictionary: StringDictionary?
     /// Text values once two dictionaries have been seen (nil until then).

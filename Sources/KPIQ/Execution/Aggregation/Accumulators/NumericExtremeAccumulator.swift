@@ -4,9 +4,9 @@
 final class NumericExtremeAccumulator: Accumulator {
     private let isMin: Bool
     private let type: DataType
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var ints: [Int64] = []
     @exclusivity(unchecked) private var doubles: [Double] = []
     @exclusivity(unchecked) private var has: [Bool] = []

@@ -129,9 +129,9 @@ struct ValueSlots {
 /// `min(x)` / `max(x)` of text and booleans (numbers and times: `NumericExtremeAccumulator`).
 final class MinMaxAccumulator: Accumulator {
     private let isMin: Bool
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the runtime
-    // exclusivity check on each access. Safe because one thread uses an instance at a time and
-    // no method holds an access to one of these across a call that touches it again.
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var slots: ValueSlots
 
     init(isMin: Bool, type: DataType) {
