@@ -77,26 +77,9 @@ import Testing
         }
     }
 
-    /// Runs `binary` with `KPIQ_THREADS=threads`; its exit status and standard output (its
-    /// standard error goes with it, so that a failure shows its message).
+    /// Runs `binary` with `KPIQ_THREADS=threads` (through env); its exit status and what it
+    /// printed on both outputs, so that a failure shows its message.
     static func run(_ binary: String, _ arguments: [String], threads: Int) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["KPIQ_THREADS"] = "\(threads)"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (-1, "\(error)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        ShellPTYTests.run(["KPIQ_THREADS=\(threads)", binary] + arguments)
     }
 }
