@@ -1,10 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Exclusivity is enforced statically; the dynamic checks on class properties cost a third of
-// the CSV parse time, and the engine's mutable classes are confined to one thread each.
-let engineSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
-
 let package = Package(
     name: "kpiq",
     platforms: [.macOS(.v15)],
@@ -17,9 +13,11 @@ let package = Package(
     ],
     targets: [
         // The engine: storage, CSV, language, execution, session. No terminal I/O.
-        .target(name: "KPIQ", dependencies: ["CKPIQSupport"], swiftSettings: engineSettings),
+        .target(name: "KPIQ", dependencies: ["CKPIQSupport"]),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
+        // Process-wide allocator settings, which only the executable may choose (opt-in).
+        .target(name: "CKPIQAllocator"),
         // libedit, through a small C header that wraps its variadic functions.
         .systemLibrary(
             name: "CEditLine",
@@ -36,6 +34,7 @@ let package = Package(
             name: "kpiq",
             dependencies: [
                 "KPIQShell",
+                "CKPIQAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -40,7 +40,7 @@ if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPI
     echo "$out/kpiq-fuzz is up to date" >&2
 else
     echo "building $out/kpiq-fuzz ..." >&2
-    if ! swiftc -O -wmo -g -parse-as-library -swift-version 6 -enforce-exclusivity=unchecked \
+    if ! swiftc -O -wmo -g -parse-as-library -swift-version 6 \
         -sanitize=fuzzer,address -module-name KPIQFuzz \
         -Xcc -fmodule-map-file="$out/modules/CKPIQSupport/module.modulemap" -I "$inc" \
         "${lib[@]}" "${fuzz[@]}" "${objs[@]}" -o "$out/kpiq-fuzz" >"$out/build.log" 2>&1; then

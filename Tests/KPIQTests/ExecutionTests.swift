@@ -579,13 +579,6 @@ import Testing
         }
     }
 
-    @Test func resultsDoNotDependOnThreads() throws {
-        // The same query twice gives identical tables (order and values).
-        let a = try query("from t | group source, flag | agg n = count(), s = sum(amount), m = mean(amount)")
-        let b = try query("from t | group source, flag | agg n = count(), s = sum(amount), m = mean(amount)")
-        for r in 0..<a.rowCount { #expect(a.row(r) == b.row(r)) }
-    }
-
     @Test func cancelledQueryThrows() throws {
         let token = CancellationToken()
         token.cancel()

@@ -14,15 +14,18 @@ struct RowProblem {
 /// What parsing one byte range of the file produced.
 final class PartitionResult {
     let builders: [ColumnBuilder]
-    var rows = 0
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) var rows = 0
     /// Offset just past the last row parsed (the next partition must start exactly there).
-    var endOffset = 0
-    var fatal: RowProblem?
-    var skipped: [RowProblem] = []
-    var skippedCount = 0
+    @exclusivity(unchecked) var endOffset = 0
+    @exclusivity(unchecked) var fatal: RowProblem?
+    @exclusivity(unchecked) var skipped: [RowProblem] = []
+    @exclusivity(unchecked) var skippedCount = 0
     /// Row starts of rows skipped for a bad value (not for their shape), to skip on re-reads.
-    var skippedValueRows: Set<Int> = []
-    var cancelled = false
+    @exclusivity(unchecked) var skippedValueRows: Set<Int> = []
+    @exclusivity(unchecked) var cancelled = false
 
     init(builders: [ColumnBuilder]) { self.builders = builders }
 }

@@ -45,10 +45,6 @@ public enum CSVReader {
             phaseStart = DispatchTime.now()
         }
         let file = try MappedFile(path: path)
-        let pages = FreshMemory.beginLoad(fileBytes: file.count)
-        defer { FreshMemory.endLoad(pages) }
-        PageRecycler.shared.beginLoad()
-        defer { PageRecycler.shared.endLoad() }
         progress?.start(totalBytes: file.count)
         var start = 0
         if file.count >= 3, file.base[0] == 0xEF, file.base[1] == 0xBB, file.base[2] == 0xBF { start = 3 }
@@ -232,10 +228,7 @@ public enum CSVReader {
             let line = zip(phases, phaseMemory).map { phase, memory in
                 "\(phase.name) \(Int(phase.seconds * 1000)) ms" + memory
             }.joined(separator: ", ")
-            let probe = pages.slowestTouchNanoseconds.map {
-                "; slowest first touch of a fresh huge page \($0 / 1000) us, so \(pages.small ? "small" : "huge") pages"
-            } ?? ""
-            let text = "load \(path): \(line)\(probe)\n"
+            let text = "load \(path): \(line)\n"
             _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         }
         report.skippedCount = results.reduce(0) { $0 + $1.skippedCount }

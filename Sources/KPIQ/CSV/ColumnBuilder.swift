@@ -49,25 +49,28 @@ final class ColumnBuilder {
 
     let forced: DataType?
     let settings: FieldSettings
-    private(set) var kind: Kind
-    private(set) var rows = 0
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private(set) var kind: Kind
+    @exclusivity(unchecked) private(set) var rows = 0
     /// int values, bools (0/1), dates (days), timestamps (microseconds).
-    var ints = IntegerBuffer()
-    var doubles = GrowableBuffer<Double>()
-    var text: TextColumnStore
+    @exclusivity(unchecked) var ints = IntegerBuffer()
+    @exclusivity(unchecked) var doubles = GrowableBuffer<Double>()
+    @exclusivity(unchecked) var text: TextColumnStore
     /// Validity bitmap words (1 = value present).
-    var validWords = GrowableBuffer<UInt64>()
-    private(set) var nullCount = 0
+    @exclusivity(unchecked) var validWords = GrowableBuffer<UInt64>()
+    @exclusivity(unchecked) private(set) var nullCount = 0
     /// Every int so far was an 8-digit `YYYYMMDD` date: such a column is read as dates.
-    private(set) var allCompactDates = true
+    @exclusivity(unchecked) private(set) var allCompactDates = true
     /// Rows before this one hold placeholders and must be re-read as text.
-    private(set) var textFromRow: Int?
+    @exclusivity(unchecked) private(set) var textFromRow: Int?
     /// File offset of the first integer beyond 64 bits that made this inferred column text
     /// (ids, usually: as decimals they would lose digits silently). The load says so.
-    private(set) var oversizedIntegerOffset: Int?
+    @exclusivity(unchecked) private(set) var oversizedIntegerOffset: Int?
     /// Rows to reserve room for once the column's kind is known.
     private let expectedRows: Int
-    private var secondTimestamps = SecondTimestampParser()
+    @exclusivity(unchecked) private var secondTimestamps = SecondTimestampParser()
     /// Loaded once: tested for every value.
     private let hasExtraNullMarkers: Bool
     /// Scratch for a batch's parsed values (`appendParsedRun`).

@@ -71,9 +71,7 @@ enum PartitionedDictionaryBuilder {
             // Small pages: the scatter writes every bucket's first entries at once, which with
             // huge pages would make the whole array resident while the keys it is copied from
             // still are (100+ MB more at the load's peak). With small pages it grows as it is
-            // written. (The keys' pages go to `PageRecycler` as they are read, for the
-            // interning's arrays after the scatter: at sf10 that raises the peak by about
-            // 75 MB and saves 150 MB of fresh pages.) The scatter's write-combining lines
+            // written. The scatter's write-combining lines
             // (scatter.c) keep the TLB misses this costs to one per 64 bytes written.
             entries = LargeAllocation.allocate(KeyWords.self, count: size, hugePages: false)
             longPointers = long ? LargeAllocation.allocate(UnsafePointer<UInt8>.self, count: size) : nil
@@ -88,8 +86,8 @@ enum PartitionedDictionaryBuilder {
     }
 
     /// Scratch arrays indexed by position in bucket order: the scatter's, and the two the
-    /// interning writes, allocated once the scatter is done so that during a load they take
-    /// the pages of the keys it has read (`PageRecycler`).
+    /// interning writes, allocated once the scatter is done, when the keys it has read have
+    /// given their pages back (`LargeAllocation.discard`), so that they do not raise the peak.
     private struct Work {
         let scattered: Scattered
         /// Each position's code within its bucket.

@@ -15,10 +15,13 @@ public final class Batch {
     }
 
     public let table: Table
-    public private(set) var rows: Rows
-    public var slots: [Slot]
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) public private(set) var rows: Rows
+    @exclusivity(unchecked) public var slots: [Slot]
     /// Decoded stored columns, by table column index (valid for the current `rows`).
-    private var decoded: [Int: Vector] = [:]
+    @exclusivity(unchecked) private var decoded: [Int: Vector] = [:]
 
     public init(table: Table, start: Int, count: Int) {
         self.table = table

@@ -72,9 +72,8 @@ public struct Executor {
             let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
             let rows = source.rowCount
             let specs = aggregates.map { aggregate in
-                if let shortcut = FirstRowAccumulator.make(for: aggregate, source: source, steps: steps) {
-                    // Stateless until finished: one instance serves every worker's sink.
-                    return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil, makeAccumulator: { shortcut })
+                if let shortcut = FirstRowAggregate.make(for: aggregate, source: source, steps: steps) {
+                    return AggregateSink.Spec(firstRow: shortcut)
                 }
                 return Self.aggregateSpec(aggregate, expectedRows: rows)
             }

@@ -280,10 +280,7 @@ struct MetricBinder {
         _ = try ExpressionBinder.aggregateType(function, argument: boundArgument, name: name)
         var timeColumn = time.map { library?.columnName($0.name, dataset: dataset.name) ?? $0.name }
         if let time, let timeName = timeColumn {
-            guard let index = schema.index(of: timeName) else {
-                _ = try Binder.column(Identifier(timeName, span: time.span), in: schema)
-                return .constant(.null)
-            }
+            let index = try Binder.column(Identifier(timeName, span: time.span), in: schema)
             guard schema.fields[index].type.isTemporal else {
                 throw Diagnostic(.typeMismatch, "`time` must name a date or timestamp column; `\(time.name)` is \(schema.fields[index].type.name)", at: time.span)
             }

@@ -41,10 +41,4 @@ public struct Schema: Sendable {
     public var names: [String] { fields.map(\.name) }
 
     public func index(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
-
-    /// An index for a name matched without regard to letter case, when exactly one column matches.
-    public func caseInsensitiveIndex(of name: String) -> Int? {
-        let matches = fields.indices.filter { fields[$0].name.lowercased() == name.lowercased() }
-        return matches.count == 1 ? matches[0] : nil
-    }
 }

@@ -44,10 +44,4 @@ public enum TimeRangeResolver {
             return (asOf - 1, asOf)
         }
     }
-
-    /// How the range reads in a result title: `2024-01-01 .. 2024-03-31`.
-    public static func describe(_ range: TimeRange, asOf: Int64) -> String {
-        let (start, end) = resolve(range, asOf: asOf)
-        return CivilCalendar.formatDate(start) + " .. " + CivilCalendar.formatDate(end - 1)
-    }
 }

@@ -7,7 +7,7 @@ extension Session {
             ColumnFactory.text(datasets.map(\.name)),
             ColumnFactory.ints(datasets.map { Int64($0.table.rowCount) }),
             ColumnFactory.ints(datasets.map { Int64($0.table.columnCount) }),
-            ColumnFactory.text(datasets.map { Self.bytes($0.table.byteCount) }),
+            ColumnFactory.text(datasets.map { ByteSize.text($0.table.byteCount) }),
             ColumnFactory.text(datasets.map(\.timeColumn)),
             ColumnFactory.text(datasets.map(\.origin)),
         ], rowCount: datasets.count)
@@ -69,20 +69,6 @@ extension Session {
             for i in 0..<n where !column.isNull(i) { set.insert(packed[i]) }
             return Int64(set.count)
         }
-    }
-
-    /// 1536 as "1.5 KB".
-    public static func bytes(_ n: Int) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        if unit == 0 { return "\(n) B" }
-        let rounded = value >= 100 ? String(Int(value.rounded())) : String(Double(Int(value * 10 + 0.5)) / 10)
-        return rounded + " " + units[unit]
     }
 
     /// Names the prompt can complete: datasets, each dataset's columns, metrics.

@@ -19,9 +19,7 @@ extension Session {
         var table: Table
         let report: LoadReport
         do {
-            (table, report) = try MemoryPolicy.load {
-                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
-            }
+            (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,

@@ -84,8 +84,6 @@ public final class StringDictionary: Sendable {
         }
     }
 
-    public func byteLength(_ code: Int) -> Int { offsets.count == 1 ? 0 : offsets[code + 1] - offsets[code] }
-
     /// The code of `string`, or nil when it does not occur.
     public func code(of string: String) -> Int? {
         var copy = string

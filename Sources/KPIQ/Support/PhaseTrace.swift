@@ -48,22 +48,25 @@ struct PhaseTrace {
         _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
     }
 
-    /// " (anon A MB, F MB faulted, P MB pooled)": anonymous resident memory now, fresh memory
-    /// touched since `faults` (which it moves to now), and freed pages held for reuse
-    /// (`PageRecycler`). Empty where /proc/self/status is missing.
+    /// " (anon A MB, F MB faulted)": anonymous resident memory now, and fresh memory touched
+    /// since `faults` (which it moves to now). Empty where /proc/self/status is missing.
     static func memoryNote(faultsSince faults: inout Int) -> String {
         guard let resident = anonymousResidentMB() else { return "" }
         let now = minorFaults()
         // A fault is a 4 KB page here (x86-64 Linux); huge pages would count 512 times fewer.
         defer { faults = now }
-        return " (anon \(resident) MB, \((now - faults) * 4 / 1024) MB faulted, \(PageRecycler.shared.pooledBytes >> 20) MB pooled)"
+        return " (anon \(resident) MB, \((now - faults) * 4 / 1024) MB faulted)"
     }
 
     /// Minor page faults of the process so far (each is a first touch of a 4 KB page, or of a
     /// 2 MB one when it is a huge page, which this count cannot tell apart).
     static func minorFaults() -> Int {
         var usage = rusage()
+        #if canImport(Glibc)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
         return usage.ru_minflt
     }
 

@@ -50,7 +50,7 @@ final class ProgressIndicator: Sendable {
             // takes a moment: say so instead of sitting at 99%.
             let line = percent >= 99
                 ? "\r\u{1B}[2Kloading: \(rowsText) read; finishing the columns"
-                : "\r\u{1B}[2Kloading: \(percent)%  \(Session.bytes(read)) of \(Session.bytes(total)), \(rowsText), \(Int(rate)) MB/s"
+                : "\r\u{1B}[2Kloading: \(percent)%  \(ByteSize.text(read)) of \(ByteSize.text(total)), \(rowsText), \(Int(rate)) MB/s"
             write(line)
             drawn.store(true, ordering: .relaxed)
         }

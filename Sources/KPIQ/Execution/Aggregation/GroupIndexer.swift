@@ -14,13 +14,16 @@ import CKPIQSupport
 /// thread scheduling.
 final class GroupIndexer {
     let keys: [KeyComponents]
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Group g's key words: `words[g * width + k]`; bit k of `nullMasks[g]` is set when key k
     /// is null. Empty in identity mode, where group g's key is code g (or null for the last).
-    private var words: [UInt64] = []
-    private var nullMasks: [UInt64] = []
+    @exclusivity(unchecked) private var words: [UInt64] = []
+    @exclusivity(unchecked) private var nullMasks: [UInt64] = []
     /// Global row number of each group's first row (`deadRow` for none yet).
-    private(set) var firstRows: [Int32] = []
-    private var hashes: [UInt64] = []
+    @exclusivity(unchecked) private(set) var firstRows: [Int32] = []
+    @exclusivity(unchecked) private var hashes: [UInt64] = []
     var count: Int { firstRows.count }
     private let width: Int
 
@@ -28,7 +31,7 @@ final class GroupIndexer {
     static let deadRow = Int32.max
 
     // Identity path: text keys' codes as the digits of the group number.
-    private var identity: IdentityLayout?
+    @exclusivity(unchecked) private var identity: IdentityLayout?
 
     /// Key k's digit of group g is `g / strides[k] % radices[k]`; the digit
     /// `dictionaries[k].count` is null.
@@ -61,13 +64,13 @@ final class GroupIndexer {
     private let expectedRows: Int
     // Range path: one integer key (ids, years, days) whose values lie in a span no larger
     // than the input: group 0 is null, group g the value `rangeBase + g - 1`.
-    private var rangeBase: Int64?
+    @exclusivity(unchecked) private var rangeBase: Int64?
     // Hash path.
-    private var table: [Int32] = []
-    private var mask = 0
+    @exclusivity(unchecked) private var table: [Int32] = []
+    @exclusivity(unchecked) private var mask = 0
 
-    private var scratchWords: [[UInt64]]
-    private var scratchNulls: [[UInt8]]
+    @exclusivity(unchecked) private var scratchWords: [[UInt64]]
+    @exclusivity(unchecked) private var scratchNulls: [[UInt8]]
 
     init(keys: [KeyComponents], expectedRows: Int = Int.max / 4) {
         self.keys = keys

@@ -6,12 +6,15 @@
 /// this key's own string table, so texts from per-batch dictionaries still group together.
 final class KeyComponents {
     let type: DataType
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Text: the shared dictionary, once seen; nil while none or in string mode.
-    private(set) var dictionary: StringDictionary?
+    @exclusivity(unchecked) private(set) var dictionary: StringDictionary?
     /// Text in string mode: id per distinct string.
-    private var ids: [String: UInt64] = [:]
-    private(set) var strings: [String] = []
-    private(set) var usesStrings = false
+    @exclusivity(unchecked) private var ids: [String: UInt64] = [:]
+    @exclusivity(unchecked) private(set) var strings: [String] = []
+    @exclusivity(unchecked) private(set) var usesStrings = false
 
     init(type: DataType, stableText: Bool) {
         self.type = type
@@ -88,7 +91,7 @@ final class KeyComponents {
 
     /// Leaves code mode for string mode (a second dictionary appeared). Existing words were
     /// codes of the first dictionary; `translation` maps them to ids for the caller to apply.
-    private(set) var pendingTranslation: [UInt64: UInt64]?
+    @exclusivity(unchecked) private(set) var pendingTranslation: [UInt64: UInt64]?
 
     private func convertToStrings() {
         guard let dictionary else { usesStrings = true; return }

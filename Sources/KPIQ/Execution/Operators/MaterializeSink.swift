@@ -2,8 +2,11 @@
 /// then row order within a morsel), whichever thread handled which morsel.
 final class MaterializeSink: BatchSink {
     let schema: Schema
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Per morsel: the batches' vectors, one array per column.
-    private(set) var parts: [(morsel: Int, columns: [Vector])] = []
+    @exclusivity(unchecked) private(set) var parts: [(morsel: Int, columns: [Vector])] = []
     /// The result's share of the memory budget, shared by every worker's sink (a filter's
     /// output size is known only as its batches come).
     let meter: MemoryBudget.Meter?

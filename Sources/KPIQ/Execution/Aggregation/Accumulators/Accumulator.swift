@@ -35,7 +35,10 @@ func included(_ i: Int, _ mask: [UInt8]?, _ valid: [UInt8]?) -> Bool {
 
 /// `count()`, `count(*)`, `count(x)`: rows (with x not null).
 final class CountAccumulator: Accumulator {
-    private var counts: [Int64] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var counts: [Int64] = []
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
         if let argument, case .constant(let scalar) = argument.values, scalar.isNull {
@@ -96,12 +99,15 @@ final class CountAccumulator: Accumulator {
 /// added with Neumaier's compensation, so the result does not depend on the order of rows.
 final class SumAccumulator: Accumulator {
     private let isInteger: Bool
-    private var ints: [Int64] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var ints: [Int64] = []
     /// Wraps of `ints[g]` past the Int64 range (see `ExactIntegerSum`), almost always 0.
-    private var carries: [Int32] = []
-    private var sums: [Double] = []
-    private var compensations: [Double] = []
-    private var has: [Bool] = []
+    @exclusivity(unchecked) private var carries: [Int32] = []
+    @exclusivity(unchecked) private var sums: [Double] = []
+    @exclusivity(unchecked) private var compensations: [Double] = []
+    @exclusivity(unchecked) private var has: [Bool] = []
 
     init(type: DataType) { isInteger = type != .decimal }
 
@@ -202,12 +208,15 @@ final class MeanAccumulator: Accumulator {
         var count: Int64 = 0
     }
 
-    private var cells: [Cell] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var cells: [Cell] = []
     /// Wraps of `cells[g].exact` past the Int64 range, almost always 0.
-    private var carries: [Int32] = []
+    @exclusivity(unchecked) private var carries: [Int32] = []
     /// Decimal inputs, with Neumaier compensation.
-    private var sums: [Double] = []
-    private var compensations: [Double] = []
+    @exclusivity(unchecked) private var sums: [Double] = []
+    @exclusivity(unchecked) private var compensations: [Double] = []
 
     private func grow(to groupCount: Int) {
         cells.grow(to: groupCount, with: Cell())
@@ -288,9 +297,12 @@ final class MeanAccumulator: Accumulator {
 
 /// `stddev(x)`: sample standard deviation (Welford), null below two values.
 final class StddevAccumulator: Accumulator {
-    private var counts: [Double] = []
-    private var means: [Double] = []
-    private var m2: [Double] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var counts: [Double] = []
+    @exclusivity(unchecked) private var means: [Double] = []
+    @exclusivity(unchecked) private var m2: [Double] = []
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
         counts.grow(to: groupCount, with: 0)

@@ -11,21 +11,24 @@ import CKPIQSupport
 /// per group.
 final class CountDistinctAccumulator: Accumulator {
     private let encoder: KeyComponents
-    private var words: [UInt64] = []
-    private var nulls: [UInt8] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var words: [UInt64] = []
+    @exclusivity(unchecked) private var nulls: [UInt8] = []
     /// Matrix mode: `wordsPerGroup` bitmap words per matrix row, rows one after another;
     /// `rowOfGroup[g]` is group g's row (-1 while it has none), `groupOfRow` the reverse.
-    private var matrix: [UInt64]?
-    private var wordsPerGroup = 0
-    private var matrixDictionary: StringDictionary?
-    private var rowOfGroup: [Int32] = []
-    private var groupOfRow: [Int32] = []
+    @exclusivity(unchecked) private var matrix: [UInt64]?
+    @exclusivity(unchecked) private var wordsPerGroup = 0
+    @exclusivity(unchecked) private var matrixDictionary: StringDictionary?
+    @exclusivity(unchecked) private var rowOfGroup: [Int32] = []
+    @exclusivity(unchecked) private var groupOfRow: [Int32] = []
     /// Set mode.
-    private var sets: [DistinctSet] = []
+    @exclusivity(unchecked) private var sets: [DistinctSet] = []
     /// Pair mode: `group << 32 | code` per row, for one dictionary.
-    private var pairs: [UInt64]?
-    private var pairsDictionary: StringDictionary?
-    private var pairGroups = 0
+    @exclusivity(unchecked) private var pairs: [UInt64]?
+    @exclusivity(unchecked) private var pairsDictionary: StringDictionary?
+    @exclusivity(unchecked) private var pairGroups = 0
 
     /// Largest matrix, in 64-bit words (32 MB), before falling back to pairs.
     static let matrixLimit = 1 << 22
@@ -406,7 +409,10 @@ struct DistinctSet {
 final class QuantileAccumulator: Accumulator {
     private let fraction: Double
     private let type: DataType
-    private var values: [[Double]] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var values: [[Double]] = []
 
     init(fraction: Double, type: DataType) {
         self.fraction = fraction

@@ -3,10 +3,13 @@
 /// Orderings by time have their own, faster accumulator (`FirstLastByTimeAccumulator`).
 final class FirstLastAccumulator: Accumulator, RowNumberedAccumulator {
     private let isFirst: Bool
-    private var values: ValueSlots
-    private var keys: ValueSlots
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var values: ValueSlots
+    @exclusivity(unchecked) private var keys: ValueSlots
     /// The row of the best value per group (`noRow` when the group has none yet).
-    private var bestRows: [Int32] = []
+    @exclusivity(unchecked) private var bestRows: [Int32] = []
     private static let noRow = Int32.max
 
     init(isFirst: Bool, type: DataType, orderType: DataType) {
@@ -15,7 +18,7 @@ final class FirstLastAccumulator: Accumulator, RowNumberedAccumulator {
         keys = ValueSlots(type: orderType)
     }
 
-    var batchRows: [Int32] = []
+    @exclusivity(unchecked) var batchRows: [Int32] = []
 
     private func grow(to count: Int) {
         values.grow(to: count)

@@ -21,12 +21,15 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     private static let noRow = Int32.max
     private let isFirst: Bool
     private let type: DataType
-    private var best: [Best] = []
-    private var dictionary: StringDictionary?
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var best: [Best] = []
+    @exclusivity(unchecked) private var dictionary: StringDictionary?
     /// Text values once two dictionaries have been seen (nil until then).
-    private var strings: [String?]?
+    @exclusivity(unchecked) private var strings: [String?]?
 
-    var batchRows: [Int32] = []
+    @exclusivity(unchecked) var batchRows: [Int32] = []
 
     init(isFirst: Bool, type: DataType) {
         self.isFirst = isFirst

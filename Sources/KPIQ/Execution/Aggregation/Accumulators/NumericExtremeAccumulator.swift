@@ -4,9 +4,12 @@
 final class NumericExtremeAccumulator: Accumulator {
     private let isMin: Bool
     private let type: DataType
-    private var ints: [Int64] = []
-    private var doubles: [Double] = []
-    private var has: [Bool] = []
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var ints: [Int64] = []
+    @exclusivity(unchecked) private var doubles: [Double] = []
+    @exclusivity(unchecked) private var has: [Bool] = []
 
     init(isMin: Bool, type: DataType) {
         self.isMin = isMin

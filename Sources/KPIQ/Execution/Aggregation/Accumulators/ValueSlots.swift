@@ -129,7 +129,10 @@ struct ValueSlots {
 /// `min(x)` / `max(x)` of text and booleans (numbers and times: `NumericExtremeAccumulator`).
 final class MinMaxAccumulator: Accumulator {
     private let isMin: Bool
-    private var slots: ValueSlots
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var slots: ValueSlots
 
     init(isMin: Bool, type: DataType) {
         self.isMin = isMin

@@ -2,10 +2,11 @@
 /// nulls (session and event exports come in time order): a group's smallest `by`, ties to its
 /// earliest row, is then at the group's first row, so the answer is x at that row.
 ///
-/// Nothing is kept per row: the grouping already tracks each group's first row, and
-/// finishing reads the stored x column there. For first touch over millions of visitors this
-/// replaces a random read-modify-write per row with one gather in row order.
-final class FirstRowAccumulator: Accumulator {
+/// Nothing is kept per row, so this is no `Accumulator`: the grouping already tracks each
+/// group's first row, and finishing reads the stored x column there. For first touch over
+/// millions of visitors this replaces a random read-modify-write per row with one gather in
+/// row order.
+struct FirstRowAggregate {
     /// The stored column of the argument.
     private let values: Column
 
@@ -15,7 +16,7 @@ final class FirstRowAccumulator: Accumulator {
 
     /// The accumulator for `aggregate` over `source` read through `steps`, when the shortcut
     /// holds; nil otherwise (the general `FirstLastByTimeAccumulator` is used).
-    static func make(for aggregate: BoundAggregate, source: Table, steps: [ScanPipeline.Step]) -> FirstRowAccumulator? {
+    static func make(for aggregate: BoundAggregate, source: Table, steps: [ScanPipeline.Step]) -> FirstRowAggregate? {
         guard aggregate.function == .first, aggregate.filter == nil,
             let argument = aggregate.argument, let orderBy = aggregate.orderBy,
             let values = Executor.storedColumn(argument, source: source, steps: steps),
@@ -23,15 +24,7 @@ final class FirstRowAccumulator: Accumulator {
             order.validity == nil, order.type == .int || order.type == .date || order.type == .timestamp,
             case .integers(let packed) = order.values, packed.isNondecreasing
         else { return nil }
-        return FirstRowAccumulator(values: values)
-    }
-
-    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {}
-
-    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {}
-
-    func finish(order: [Int]) -> Column {
-        preconditionFailure("a first-row aggregate is finished from the groups' first rows")
+        return FirstRowAggregate(values: values)
     }
 
     /// `firstRows[i]`: the first row of the i-th group of the result (`GroupIndexer.deadRow`
