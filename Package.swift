@@ -17,9 +17,14 @@ let package = Package(
     ],
     targets: [
         // The engine: storage, CSV, language, execution, session. No terminal I/O.
-        .target(name: "KPIQ", dependencies: ["CKPIQSupport"], swiftSettings: engineSettings),
+        .target(name: "KPIQ", dependencies: ["CKPIQSupport", "CCompression"], swiftSettings: engineSettings),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
+        // Snappy, zlib and Zstandard, for compressed Parquet pages.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["libsnappy-dev", "zlib1g-dev", "libzstd-dev"])]
+        ),
         // libedit, through a small C header that wraps its variadic functions.
         .systemLibrary(
             name: "CEditLine",
@@ -39,7 +44,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KPIQTests", dependencies: ["KPIQ"]),
+        .testTarget(name: "KPIQTests", dependencies: ["KPIQ"], exclude: ["Fixtures"]),
         .testTarget(name: "KPIQShellTests", dependencies: ["KPIQShell", "KPIQ"]),
     ],
     swiftLanguageModes: [.v6]
