@@ -38,6 +38,8 @@ final class ParquetChunkDecoder {
     private let codec: ParquetCodec
     private let rowCount: Int
 
+    static let maxPageValues = 1 << 24
+
     private var out = ParquetChunkValues()
     private var interner = StringInterner()
     /// The dictionary page in kpiq form (the array of the target's kind).
@@ -106,17 +108,19 @@ final class ParquetChunkDecoder {
         return out
     }
 
+    /// Room for the row group's rows, up to a bound: a corrupt footer may claim any count.
     private func reserve() {
+        let rows = min(rowCount, 1 << 22)
         switch mapping.target {
-        case .int: out.ints.reserveCapacity(rowCount)
-        case .double: out.doubles.reserveCapacity(rowCount)
-        case .bool: out.bools.reserveCapacity(rowCount)
-        case .text: out.codes.reserveCapacity(rowCount)
+        case .int: out.ints.reserveCapacity(rows)
+        case .double: out.doubles.reserveCapacity(rows)
+        case .bool: out.bools.reserveCapacity(rows)
+        case .text: out.codes.reserveCapacity(rows)
         }
     }
 
-    private func decompress(_ body: UnsafeRawBufferPointer, size: Int32, at offset: Int) throws -> [UInt8] {
-        switch codec.decompress(body, size: Int(size)) {
+    private func decompress(_ body: UnsafeRawBufferPointer, size: Int, at offset: Int) throws -> [UInt8] {
+        switch codec.decompress(body, size: size) {
         case .success(let bytes): return bytes
         case .failure(let failure): throw ParquetChunkFailure(offset: offset, reason: "cannot decompress the page: \(failure.reason)")
         }
@@ -129,7 +133,7 @@ final class ParquetChunkDecoder {
         guard header.encoding == 0 || header.encoding == 2 else {
             throw ParquetChunkFailure(offset: offset, reason: "a dictionary page in encoding \(header.encoding) (only PLAIN is defined)")
         }
-        let page = try decompress(body, size: header.uncompressedSize, at: offset)
+        let page = try decompress(body, size: Int(header.uncompressedSize), at: offset)
         let count = Int(header.valueCount)
         guard count >= 0 else { throw ParquetChunkFailure(offset: offset, reason: "a dictionary of \(count) values") }
         try page.withUnsafeBytes { bytes in
@@ -147,7 +151,7 @@ final class ParquetChunkDecoder {
     }
 
     private func readDataPageV1(_ header: ParquetPageHeader, _ body: UnsafeRawBufferPointer, at offset: Int) throws {
-        let page = try decompress(body, size: header.uncompressedSize, at: offset)
+        let page = try decompress(body, size: Int(header.uncompressedSize), at: offset)
         let count = try pageValueCount(header, at: offset)
         try page.withUnsafeBytes { bytes in
             var cursor = ParquetByteCursor(bytes, fileOffset: offset)
@@ -182,7 +186,7 @@ final class ParquetChunkDecoder {
         let values = UnsafeRawBufferPointer(rebasing: body[definition...])
         let page: [UInt8]
         if header.isCompressed {
-            page = try decompress(values, size: header.uncompressedSize - Int32(definition), at: offset + definition)
+            page = try decompress(values, size: Int(header.uncompressedSize) - definition, at: offset + definition)
         } else {
             page = Array(values)
         }
@@ -197,6 +201,11 @@ final class ParquetChunkDecoder {
         let count = Int(header.valueCount)
         guard count >= 0, count <= rowCount - out.count else {
             throw ParquetChunkFailure(offset: offset, reason: "a page of \(count) values where \(rowCount - out.count) remain in the row group")
+        }
+        // Its levels are decoded into memory first: a count no writer uses (they cut pages at
+        // about 20,000 rows or 1 MB) is a corrupt header, not a reason to allocate gigabytes.
+        guard count <= max(Self.maxPageValues, Int(header.uncompressedSize) * 8) else {
+            throw ParquetChunkFailure(offset: offset, reason: "a page of \(count) values in \(header.uncompressedSize) bytes")
         }
         return count
     }
