@@ -427,8 +427,7 @@ final class ParquetChunkDecoder {
                 return (v % divisor < 0) ? q - 1 : q
             })
         case .double(.decimal(let scale)):
-            let power = Self.powerOfTen(scale)
-            out.doubles.append(contentsOf: values.lazy.map { Double($0) / power })
+            for v in values { out.doubles.append(Self.decimalValue(UInt128(v.magnitude), negative: v < 0, scale: scale)) }
         case .text(.time(let unit)):
             for v in values { internString(Self.timeOfDay(v, unit)) }
         default:
@@ -463,8 +462,8 @@ final class ParquetChunkDecoder {
                 low = ~low &+ 1
                 high = ~high &+ (low == 0 ? 1 : 0)
             }
-            let magnitude = Double(UInt64(bitPattern: high)) * 18_446_744_073_709_551_616.0 + Double(low)
-            out.doubles.append((negative ? -magnitude : magnitude) / Self.powerOfTen(scale))
+            let magnitude = UInt128(UInt64(bitPattern: high)) << 64 | UInt128(low)
+            out.doubles.append(Self.decimalValue(magnitude, negative: negative, scale: scale))
         case .double(.float16):
             guard bytes.count == 2 else { throw cursor.failure("a float16 of \(bytes.count) bytes") }
             let bits = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
@@ -483,6 +482,25 @@ final class ParquetChunkDecoder {
 
     private func internString(_ string: String) {
         out.codes.append(UInt32(truncatingIfNeeded: interner.intern(string)))
+    }
+
+    /// The double nearest to magnitude / 10^scale. Below 2^53 both operands are exact and one
+    /// division rounds once; larger values go through their decimal text, which `Double`
+    /// parses correctly rounded (dividing a rounded value would round twice).
+    static func decimalValue(_ magnitude: UInt128, negative: Bool, scale: Int32) -> Double {
+        let value: Double
+        if magnitude < 1 << 53, scale <= 22 {
+            value = Double(UInt64(magnitude)) / powerOfTen(scale)
+        } else {
+            var digits = String(magnitude)
+            let places = Int(scale)
+            if places > 0 {
+                if digits.count <= places { digits = String(repeating: "0", count: places - digits.count + 1) + digits }
+                digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -places))
+            }
+            value = Double(digits) ?? .nan
+        }
+        return negative ? -value : value
     }
 
     static func powerOfTen(_ scale: Int32) -> Double {
