@@ -13,11 +13,16 @@ let package = Package(
     ],
     targets: [
         // The engine: storage, CSV, language, execution, session. No terminal I/O.
-        .target(name: "KPIQ", dependencies: ["CKPIQSupport"]),
+        .target(name: "KPIQ", dependencies: ["CKPIQSupport", "CCompression"]),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
         // Process-wide allocator settings, which only the executable may choose (opt-in).
         .target(name: "CKPIQAllocator"),
+        // Snappy, zlib and Zstandard, for compressed Parquet pages.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["libsnappy-dev", "zlib1g-dev", "libzstd-dev"])]
+        ),
         // libedit, through a small C header that wraps its variadic functions.
         .systemLibrary(
             name: "CEditLine",
@@ -38,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KPIQTests", dependencies: ["KPIQ"]),
+        .testTarget(name: "KPIQTests", dependencies: ["KPIQ"], exclude: ["Fixtures"]),
         .testTarget(name: "KPIQShellTests", dependencies: ["KPIQShell", "KPIQ"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-// The libFuzzer entry points. Both targets live in one binary so the library is compiled once;
+// The libFuzzer entry points. All targets live in one binary so the library is compiled once;
 // which one runs is chosen by the name the binary is called by (Fuzz/build.sh links
 // .build-fuzz/SourceFuzz and .build-fuzz/CSVFuzz to it), or by KPIQ_FUZZ_TARGET.
 
@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-enum FuzzTarget { case source, csv }
+enum FuzzTarget { case source, csv, parquet }
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.source
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -19,8 +19,9 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMut
     switch base {
     case "SourceFuzz": fuzzTarget = .source
     case "CSVFuzz": fuzzTarget = .csv
+    case "ParquetFuzz": fuzzTarget = .parquet
     default:
-        fuzzFail("kpiq fuzz: call this binary SourceFuzz or CSVFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
+        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz or ParquetFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
     }
     if fuzzTarget == .source { sourceFuzzInitialize() }
     return 0
@@ -31,6 +32,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch fuzzTarget {
     case .source: return sourceFuzzOne(data, size)
     case .csv: return csvFuzzOne(data, size)
+    case .parquet: return parquetFuzzOne(data, size)
     }
 }
 

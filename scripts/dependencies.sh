@@ -36,3 +36,16 @@ install_duckdb() {
         python3 -m pip install -q duckdb
     fi
 }
+
+install_compression() {
+    # Snappy, zlib and Zstandard: the Parquet reader links them (Sources/CCompression).
+    local missing=()
+    for package in libsnappy-dev zlib1g-dev libzstd-dev; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing ${missing[*]} (Parquet page codecs)..." >&2
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}

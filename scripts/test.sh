@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/dependencies.sh
 install_libedit
+install_compression
 install_pexpect
 install_chromium
 swift build
@@ -29,6 +30,6 @@ echo "== AddressSanitizer" >&2
 # CI runs a subset under ASan (the whole suite took 20 min under ASan on the shared machine):
 # the golden files and examples, execution, the loader and its kernels, joins, the lexer and
 # parser, deep input; then every fuzz corpus input. KPIQ_SANITIZE_ALL=1 runs all of it.
-subset='GoldenTests|ExecutionTests|CSVReaderTests|CSVTokenizerTests|CSVLoadKernelsTests|PlainRowSplitterTests|HashJoinNullsTests|HashJoinDirectTests|LexerTests|ParserTests|DeepInputTests'
+subset='GoldenTests|ExecutionTests|CSVReaderTests|ParquetReaderTests|ParquetWriterTests|CSVTokenizerTests|CSVLoadKernelsTests|PlainRowSplitterTests|HashJoinNullsTests|HashJoinDirectTests|LexerTests|ParserTests|DeepInputTests'
 if [ -n "${KPIQ_SANITIZE_ALL:-}" ]; then bash scripts/sanitize.sh; else bash scripts/sanitize.sh --filter "$subset"; fi
 echo "reliability checks took $(( $(date +%s) - started )) s" >&2

@@ -1,4 +1,5 @@
-/// `export "file.csv" [overwrite]` and the shell's `.export`: the last result as a CSV file.
+/// `export "file.csv" [overwrite]` and the shell's `.export`: the last result as a CSV file
+/// (or Parquet for `.parquet`, `ParquetWriter`).
 extension Session {
     /// Writes the last result to `path` (resolved already) and returns its row count.
     ///
@@ -16,7 +17,9 @@ extension Session {
         }
         do {
             // Other formats (an HTML report) are the client's, by the file's extension.
-            if let writer = exportWriters[Self.fileExtension(written)] {
+            if Self.fileExtension(written) == "parquet" {
+                try ParquetWriter.write(result.table, to: path)
+            } else if let writer = exportWriters[Self.fileExtension(written)] {
                 try writer(result, path)
             } else {
                 try CSVWriter.write(result.table, to: path)

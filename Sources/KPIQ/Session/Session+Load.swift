@@ -14,12 +14,16 @@ extension Session {
     ]
 
     func executeLoad(_ load: LoadStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
-        let options = try Self.csvOptions(load.options)
         let path = context.resolve(load.path)
         var table: Table
         let report: LoadReport
         do {
-            (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
+            if ParquetReader.isParquet(path: load.path) {
+                (table, report) = try loadParquet(load, path: path, context)
+            } else {
+                let options = try Self.csvOptions(load.options)
+                (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
+            }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
