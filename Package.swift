@@ -17,7 +17,7 @@ let package = Package(
     ],
     targets: [
         // The engine: storage, CSV, language, execution, session. No terminal I/O.
-        .target(name: "KPIQ", dependencies: ["CKPIQSupport"], swiftSettings: engineSettings),
+        .target(name: "KPIQ", dependencies: ["CKPIQSupport", "CZlib", "CZstd"], swiftSettings: engineSettings),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
         // libedit, through a small C header that wraps its variadic functions.
@@ -25,6 +25,17 @@ let package = Package(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
+        ),
+        // zlib and zstd, for loading `.gz` and `.zst` files.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
         ),
         // The client library: rendering, dot commands, line editing, script running.
         .target(

@@ -1,0 +1,12 @@
+#ifndef KPIQ_CZLIB_SHIM_H
+#define KPIQ_CZLIB_SHIM_H
+
+#include <zlib.h>
+
+// inflateInit2 is a macro (it passes the library version and struct size); Swift cannot
+// call macros, so it is wrapped here. Window bits 15 + 32: a gzip or zlib header, detected.
+static inline int kpiq_inflate_init(z_stream *stream) {
+    return inflateInit2(stream, 15 + 32);
+}
+
+#endif
