@@ -36,13 +36,14 @@ done
 mapfile -t lib < <(find Sources/KPIQ -name '*.swift' | sort)
 fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift)
 # Up to date: nothing newer than the binary (a build takes minutes).
-if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPIQSupport Fuzz/build.sh -newer "$out/kpiq-fuzz" -print -quit)" ]; then
+if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPIQSupport Sources/CZlib Sources/CZstd Fuzz/build.sh -newer "$out/kpiq-fuzz" -print -quit)" ]; then
     echo "$out/kpiq-fuzz is up to date" >&2
 else
     echo "building $out/kpiq-fuzz ..." >&2
     if ! swiftc -O -wmo -g -parse-as-library -swift-version 6 -enforce-exclusivity=unchecked \
         -sanitize=fuzzer,address -module-name KPIQFuzz \
         -Xcc -fmodule-map-file="$out/modules/CKPIQSupport/module.modulemap" -I "$inc" \
+        -I Sources/CZlib -I Sources/CZstd -lz -lzstd \
         "${lib[@]}" "${fuzz[@]}" "${objs[@]}" -o "$out/kpiq-fuzz" >"$out/build.log" 2>&1; then
         grep -v "Cannot export local symbol" "$out/build.log" >&2
         exit 1

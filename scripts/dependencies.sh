@@ -12,6 +12,19 @@ install_libedit() {
     fi
 }
 
+install_compression() {
+    # zlib and zstd headers: `load` reads .gz and .zst files (Sources/CZlib, Sources/CZstd).
+    local missing=()
+    for package in zlib1g-dev libzstd-dev; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing ${missing[*]} (compressed files for load)..." >&2
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
 install_pexpect() {
     if ! python3 -c "import pexpect" >/dev/null 2>&1; then
         echo "installing pexpect (drives the shell in a pseudo-terminal in the tests)..." >&2

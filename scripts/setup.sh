@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/dependencies.sh
 install_libedit
+install_compression
 swift build -c release
 .build/release/kpiq examples/tour.kpi

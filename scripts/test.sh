@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/dependencies.sh
 install_libedit
+install_compression
 install_pexpect
 install_chromium
 swift build
