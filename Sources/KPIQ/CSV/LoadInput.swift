@@ -92,7 +92,7 @@ struct LoadInput {
                     let header = Array(UnsafeBufferPointer(start: file.base + start, count: headerEnd - start))
                     if let firstHeader {
                         guard header == firstHeader else {
-                            throw LoadError(path: path, line: 1, message: "the header differs from the first file's (\(paths[0]))",
+                            throw LoadError(path: path, line: 1, message: "the header differs from the first file's (\(paths[0].split(separator: "/").last.map(String.init) ?? paths[0]))",
                                             hint: "every file a pattern matches needs the same header; the first has `\(Self.preview(firstHeader))`, this one `\(Self.preview(header))`")
                         }
                         dataStart = min(file.count, lineEnd + 1)

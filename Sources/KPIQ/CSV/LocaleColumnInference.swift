@@ -24,7 +24,7 @@ struct LocaleColumnInference {
     /// A text column's reading as numbers under one decimal mark.
     private struct NumberReading {
         var values: [LocaleNumber]
-        var separator: [UInt8]?
+        var separator: UInt32?
     }
 
     private enum Reading {
@@ -116,15 +116,21 @@ struct LocaleColumnInference {
     private static func readNumbers(_ dictionary: StringDictionary, mark: LocaleNumber.Mark) -> NumberReading? {
         var values: [LocaleNumber] = []
         values.reserveCapacity(dictionary.count)
-        var separator: [UInt8]?
+        var separator: UInt32?
+        var currency: Int?
+        var percent: Bool?
         for code in 0..<dictionary.count {
             guard let number = dictionary.withBytes(code, { LocaleNumber.parse($0, mark: mark) }) else { return nil }
             if let s = number.groupSeparator {
                 if let separator, separator != s { return nil }
                 separator = s
             }
-            if let first = values.first, first.isPercent != number.isPercent { return nil }
-            if let first = values.first(where: { $0.currency != nil }), let sign = number.currency, first.currency != sign { return nil }
+            if let percent, percent != number.isPercent { return nil }
+            percent = number.isPercent
+            if let sign = number.currency {
+                if let currency, currency != sign { return nil }
+                currency = sign
+            }
             values.append(number)
         }
         return NumberReading(values: values, separator: separator)

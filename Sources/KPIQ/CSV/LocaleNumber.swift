@@ -17,13 +17,13 @@ struct LocaleNumber: Equatable {
     var value: Double
     /// The value as an integer when it has no fraction digits, no percent and fits 64 bits.
     var integer: Int64?
-    /// The byte grouping thousands (space, `.`, `,`, `'`, or the first byte of a no-break
-    /// space); nil without grouping.
-    var groupSeparator: [UInt8]?
+    /// The bytes grouping thousands (space, `.`, `,`, `'`, a no-break space), packed into
+    /// an integer (first byte lowest); nil without grouping.
+    var groupSeparator: UInt32?
     var hasFraction: Bool
     var isPercent: Bool
-    /// The currency sign written with the number, if any.
-    var currency: String?
+    /// The currency sign written with the number, as an index into `currencySigns`.
+    var currency: Int?
 
     /// Currency signs read around numbers. ISO codes (`EUR`) are left alone: they are as
     /// often part of a label as of an amount.
@@ -52,11 +52,18 @@ struct LocaleNumber: Equatable {
         }
         func skipSpaces() { while case let k = spaceLength(at: p), k > 0 { p += k } }
         func trimEnd() { while case let k = spaceLength(endingAt: end), k > 0 { end -= k } }
-        func currency(at i: Int) -> [UInt8]? {
-            currencySigns.first { sign in i + sign.count <= end && (0..<sign.count).allSatisfy { base[i + $0] == sign[$0] } }
+        func matches(_ sign: [UInt8], at i: Int) -> Bool {
+            guard i >= p, i + sign.count <= end else { return false }
+            for k in 0..<sign.count where base[i + k] != sign[k] { return false }
+            return true
         }
-        func currencyEnding(at i: Int) -> [UInt8]? {
-            currencySigns.first { sign in i - sign.count >= p && (0..<sign.count).allSatisfy { base[i - sign.count + $0] == sign[$0] } }
+        func currency(at i: Int) -> Int? {
+            guard i < end, !FieldParsing.isDigit(base[i]) else { return nil }
+            return currencySigns.firstIndex { matches($0, at: i) }
+        }
+        func currencyEnding(at i: Int) -> Int? {
+            guard i > p, !FieldParsing.isDigit(base[i - 1]) else { return nil }
+            return currencySigns.firstIndex { matches($0, at: i - $0.count) }
         }
 
         skipSpaces()
@@ -77,7 +84,7 @@ struct LocaleNumber: Equatable {
             end -= 1
             trimEnd()
         }
-        var sign: [UInt8]?
+        var sign: Int?
         func takeMinus() {
             guard !negative, p < end else { return }
             if base[p] == 45 || base[p] == 43 {
@@ -93,78 +100,93 @@ struct LocaleNumber: Equatable {
         takeMinus()
         if let found = currency(at: p) {
             sign = found
-            p += found.count
+            p += currencySigns[found].count
             skipSpaces()
             takeMinus()
         } else if let found = currencyEnding(at: end) {
             sign = found
-            end -= found.count
+            end -= currencySigns[found].count
             trimEnd()
         }
         if parenthesized && negative { return nil }
         negative = negative || parenthesized
         guard p < end, FieldParsing.isDigit(base[p]) || (base[p] == mark.rawValue && p + 1 < end) else { return nil }
 
-        // Integer digits, in groups of three after the first when a separator appears.
-        var integerDigits: [UInt8] = []
-        var separator: [UInt8]?
-        var groupLength = 0
-        var groups = 0
-        while p < end {
-            let c = base[p]
-            if FieldParsing.isDigit(c) {
-                integerDigits.append(c)
-                groupLength += 1
+        // The digits are copied without separators into `plain` (`-1234.56`), which the CSV
+        // loader's own parser reads; in groups of three after the first when a separator appears.
+        let capacity = 48
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { plain -> LocaleNumber? in
+            var n = 0
+            if negative { plain[0] = 45; n = 1 }
+            var integerDigits = 0
+            var separator: UInt32?
+            var groupLength = 0
+            var groups = 0
+            while p < end {
+                let c = base[p]
+                if FieldParsing.isDigit(c) {
+                    guard n < capacity - 2 else { return nil }
+                    plain[n] = c
+                    n += 1
+                    integerDigits += 1
+                    groupLength += 1
+                    p += 1
+                    continue
+                }
+                if c == mark.rawValue { break }
+                // A separator: one kind for the whole number, never the decimal mark.
+                var length = spaceLength(at: p)
+                if length == 0 {
+                    guard c == 46 || c == 44 || c == 39 else { return nil }  // . , '
+                    length = 1
+                } else if base[p] == 9 {
+                    return nil
+                }
+                var this: UInt32 = 0
+                for k in 0..<length { this |= UInt32(base[p + k]) << (8 * UInt32(k)) }
+                if let separator, separator != this { return nil }
+                separator = this
+                // The first group has one to three digits, the next ones exactly three.
+                if groups == 0 ? (groupLength == 0 || groupLength > 3) : groupLength != 3 { return nil }
+                groups += 1
+                groupLength = 0
+                p += length
+            }
+            if groups > 0, groupLength != 3 { return nil }
+            if integerDigits == 0 {
+                plain[n] = 48
+                n += 1
+            }
+            var fractionDigits = 0
+            if p < end {
+                // The decimal mark, then at least one digit, then nothing.
                 p += 1
-                continue
+                guard n < capacity - 1 else { return nil }
+                plain[n] = 46
+                n += 1
+                while p < end, FieldParsing.isDigit(base[p]) {
+                    guard n < capacity else { return nil }
+                    plain[n] = base[p]
+                    n += 1
+                    fractionDigits += 1
+                    p += 1
+                }
+                guard p == end, fractionDigits > 0 else { return nil }
             }
-            if c == mark.rawValue { break }
-            // A separator: one kind for the whole number, never the decimal mark.
-            var length = spaceLength(at: p)
-            if length == 0 {
-                guard c == 46 || c == 44 || c == 39 else { return nil }  // . , '
-                length = 1
-            } else if base[p] == 9 {
-                return nil
+            var value: Double = 0
+            guard FieldParsing.parseDouble(UnsafePointer(plain.baseAddress!), n, &value) else { return nil }
+            var integer: Int64?
+            if fractionDigits == 0, !isPercent {
+                var v: Int64 = 0
+                // An integer beyond 64 bits stays text, as the CSV builders keep it (an id,
+                // usually, which must stay exact).
+                guard FieldParsing.parseInt(UnsafePointer(plain.baseAddress!), n, &v) else { return nil }
+                integer = v
             }
-            let this = Array(UnsafeBufferPointer(start: base + p, count: length))
-            if let separator, separator != this { return nil }
-            separator = this
-            // The first group has one to three digits, the next ones exactly three.
-            if groups == 0 ? (groupLength == 0 || groupLength > 3) : groupLength != 3 { return nil }
-            groups += 1
-            groupLength = 0
-            p += length
+            if isPercent { value /= 100 }
+            return LocaleNumber(
+                value: value, integer: integer, groupSeparator: separator, hasFraction: fractionDigits > 0,
+                isPercent: isPercent, currency: sign)
         }
-        if groups > 0, groupLength != 3 { return nil }
-        var fractionDigits: [UInt8] = []
-        if p < end {
-            guard base[p] == mark.rawValue else { return nil }
-            p += 1
-            while p < end, FieldParsing.isDigit(base[p]) {
-                fractionDigits.append(base[p])
-                p += 1
-            }
-            guard p == end, !fractionDigits.isEmpty || !integerDigits.isEmpty else { return nil }
-            if fractionDigits.isEmpty { return nil }
-        }
-        guard !integerDigits.isEmpty || !fractionDigits.isEmpty else { return nil }
-
-        // The digits as a plain number, read by the CSV loader's own parser.
-        var plain: [UInt8] = negative ? [45] : []
-        plain += integerDigits.isEmpty ? [48] : integerDigits
-        if !fractionDigits.isEmpty { plain += [46] + fractionDigits }
-        var value: Double = 0
-        let parsed = plain.withUnsafeBufferPointer { FieldParsing.parseDouble($0.baseAddress!, $0.count, &value) }
-        guard parsed else { return nil }
-        var integer: Int64?
-        if fractionDigits.isEmpty, !isPercent {
-            var v: Int64 = 0
-            if plain.withUnsafeBufferPointer({ FieldParsing.parseInt($0.baseAddress!, $0.count, &v) }) { integer = v }
-        }
-        if isPercent { value /= 100 }
-        return LocaleNumber(
-            value: value, integer: integer, groupSeparator: separator, hasFraction: !fractionDigits.isEmpty,
-            isPercent: isPercent, currency: sign.map { String(decoding: $0, as: UTF8.self) })
     }
 }
