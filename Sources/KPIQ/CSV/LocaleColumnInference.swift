@@ -111,29 +111,60 @@ struct LocaleColumnInference {
         }
     }
 
-    /// Every distinct value read with `mark`, with one grouping separator and percent on all
-    /// or none; nil otherwise.
+    /// Every distinct value read with `mark`, with one grouping separator, one currency
+    /// sign and percent on all or none; nil otherwise. Large dictionaries (a column of
+    /// amounts) are read in ranges on all cores.
     private static func readNumbers(_ dictionary: StringDictionary, mark: LocaleNumber.Mark) -> NumberReading? {
-        var values: [LocaleNumber] = []
-        values.reserveCapacity(dictionary.count)
+        let ranges = dictionary.count < 1 << 16 ? [0..<dictionary.count] : Parallel.ranges(dictionary.count, parts: Parallel.threadCount)
+        let parts = Parallel.map(ranges.count) { k in readNumbers(dictionary, ranges[k], mark: mark) }
+        var merged = NumberReading(values: [], separator: nil)
+        merged.values.reserveCapacity(dictionary.count)
+        var currency: Int?
+        var percent: Bool?
+        for part in parts {
+            guard let part else { return nil }
+            if let s = part.separator {
+                if let separator = merged.separator, separator != s { return nil }
+                merged.separator = s
+            }
+            if let p = part.percent {
+                if let percent, percent != p { return nil }
+                percent = p
+            }
+            if let c = part.currency {
+                if let currency, currency != c { return nil }
+                currency = c
+            }
+            merged.values += part.values
+        }
+        return merged
+    }
+
+    private struct NumberRange {
+        var values: [LocaleNumber]
         var separator: UInt32?
         var currency: Int?
         var percent: Bool?
-        for code in 0..<dictionary.count {
+    }
+
+    private static func readNumbers(_ dictionary: StringDictionary, _ codes: Range<Int>, mark: LocaleNumber.Mark) -> NumberRange? {
+        var part = NumberRange(values: [])
+        part.values.reserveCapacity(codes.count)
+        for code in codes {
             guard let number = dictionary.withBytes(code, { LocaleNumber.parse($0, mark: mark) }) else { return nil }
             if let s = number.groupSeparator {
-                if let separator, separator != s { return nil }
-                separator = s
+                if let separator = part.separator, separator != s { return nil }
+                part.separator = s
             }
-            if let percent, percent != number.isPercent { return nil }
-            percent = number.isPercent
+            if let percent = part.percent, percent != number.isPercent { return nil }
+            part.percent = number.isPercent
             if let sign = number.currency {
-                if let currency, currency != sign { return nil }
-                currency = sign
+                if let currency = part.currency, currency != sign { return nil }
+                part.currency = sign
             }
-            values.append(number)
+            part.values.append(number)
         }
-        return NumberReading(values: values, separator: separator)
+        return part
     }
 
     private static func readDates(_ dictionary: StringDictionary) -> [NumericDate]? {
