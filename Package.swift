@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "CKPIQSupport"),
         // Process-wide allocator settings, which only the executable may choose (opt-in).
         .target(name: "CKPIQAllocator"),
-        // Snappy, zlib and Zstandard, for compressed Parquet pages.
+        // Snappy, zlib and Zstandard: compressed Parquet pages, `.gz` and `.zst` files.
         .systemLibrary(
             name: "CCompression",
             providers: [.apt(["libsnappy-dev", "zlib1g-dev", "libzstd-dev"])]

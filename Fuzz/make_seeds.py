@@ -76,6 +76,15 @@ extra = [
     b"\x00\x07a,b,c\n19970101,2024-02-29,1.5e3\n,,\n-9223372036854775807,0001-01-01,-0.0\n",
     b"\x00\x00\xef\xbb\xbfname,flag\nx,TRUE\ny,false\n",
 ]
+# Regional numbers and dates, UTF-16 with a byte-order mark, gzip and zstd (LoadInput).
+import gzip
+extra += [
+    b"\x02\x00jour;montant;taux\n31/01/2024;\xc2\xa01\xc2\xa0234,56 \xe2\x82\xac;12,5 %\n01/02/2024;(1.234,00);3 %\n",
+    b"\x00\x00a,b\n\"$1,234.50\",01/31/2024\n\"(2,000)\",02/01/2024 10:00\n",
+    b"\x00\x00\xff\xfe" + "a\tb\r\n\u00e9t\u00e9\t1,5\r\n".encode("utf-16-le"),
+    b"\x00\x00" + gzip.compress(b"a;b\n1 234,5;x\n2;y\n", mtime=0),
+    b"\x00\x00" + open(os.path.join(root, "Tests/KPIQTests/Fixtures/csvlocale/french.csv.zst"), "rb").read(),
+]
 for e in extra:
     save(out_csv, e)
     count += 1

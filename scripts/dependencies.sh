@@ -38,13 +38,13 @@ install_duckdb() {
 }
 
 install_compression() {
-    # Snappy, zlib and Zstandard: the Parquet reader links them (Sources/CCompression).
+    # Snappy, zlib and Zstandard (Sources/CCompression): Parquet pages, `.gz` and `.zst` files.
     local missing=()
     for package in libsnappy-dev zlib1g-dev libzstd-dev; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     if [ ${#missing[@]} -gt 0 ]; then
-        echo "installing ${missing[*]} (Parquet page codecs)..." >&2
+        echo "installing ${missing[*]} (compression libraries for load)..." >&2
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
     fi

@@ -28,6 +28,15 @@ public struct CSVOptions: Sendable, Equatable {
     public var formats: [DateFormat] = []
     public var quote: UInt8 = UInt8(ascii: "\"")
     public var onError: ErrorPolicy = .fail
+    /// `decimal ","` (true) or `decimal "."` (false); nil reads whichever a column's values
+    /// need (`LocaleColumnInference`). With a decimal comma, `.` only groups thousands.
+    public var decimalComma: Bool?
+    /// The file's character encoding; nil is UTF-8, or UTF-16 when it starts with its
+    /// byte-order mark.
+    public var encoding: TextEncoding?
+    /// `file_column`: the name of a column holding, on each row, the name of the file it
+    /// came from (useful when a pattern loads several files).
+    public var fileColumn: String?
 
     public init() {}
 }

@@ -159,7 +159,7 @@ struct CSVPartitionParser {
                         rowStart: rowStart, offset: f.inScratch ? rowStart : f.offset + bad, field: c,
                         message: cut ? "a fixed width cuts a character in two" : "invalid UTF-8 in text",
                         hint: cut ? "widths count bytes, and this field starts or ends inside a multi-byte character: adjust the widths"
-                            : "kpiq reads UTF-8; convert the file first (for example with iconv)")
+                            : "the file is not UTF-8: give its encoding, e.g. `with (encoding \"windows-1252\")` (Excel on Western Windows) or `\"latin1\"`")
                 case .outOfRange:
                     let value = String(decoding: UnsafeBufferPointer(start: pointer, count: min(f.count, 60)), as: UTF8.self)
                     problem = RowProblem(

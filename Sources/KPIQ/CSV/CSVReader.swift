@@ -33,6 +33,33 @@ public enum CSVReader {
         cancel: CancellationToken? = nil, progress: LoadProgress? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {
         let started = DispatchTime.now()
+        let input = try LoadInput.open(path: path, options: options, cancel: cancel)
+        guard !input.segments.isEmpty else {
+            return try load(input, path: path, options: options, partitions: partitions, started: started,
+                            cancel: cancel, progress: progress, budget: budget)
+        }
+        // Several files joined: lines are counted in the joined bytes; name the file and line.
+        do {
+            var (table, report) = try load(input, path: path, options: options, partitions: partitions, started: started,
+                                           cancel: cancel, progress: progress, budget: budget)
+            report.skipped = report.skipped.map { row in
+                guard let (file, line) = input.locate(joinedLine: row.line) else { return row }
+                return SkippedRow(line: line, reason: row.reason, path: file)
+            }
+            return (table, report)
+        } catch var error as LoadError {
+            if let line = error.line, let (file, fileLine) = input.locate(joinedLine: line) {
+                error.path = file
+                error.line = fileLine
+            }
+            throw error
+        }
+    }
+
+    private static func load(
+        _ input: LoadInput, path: String, options: CSVOptions, partitions: Int?, started: DispatchTime,
+        cancel: CancellationToken?, progress: LoadProgress?, budget: MemoryBudget?
+    ) throws -> (table: Table, report: LoadReport) {
         var phases: [(name: String, seconds: Double)] = []
         var phaseStart = started
         /// The memory after each phase (`PhaseTrace.memoryNote`), when the load is traced.
@@ -44,7 +71,7 @@ public enum CSVReader {
             if PhaseTrace.loadEnabled { phaseMemory.append(PhaseTrace.memoryNote(faultsSince: &faults)) }
             phaseStart = DispatchTime.now()
         }
-        let file = try MappedFile(path: path)
+        let file = input.file
         progress?.start(totalBytes: file.count)
         var start = 0
         if file.count >= 3, file.base[0] == 0xEF, file.base[1] == 0xBB, file.base[2] == 0xBF { start = 3 }
@@ -93,7 +120,8 @@ public enum CSVReader {
                     let pointer = f.inScratch ? UnsafePointer(scratch.base) + f.offset : file.base + f.offset
                     guard UTF8Validation.isValid(pointer, f.count) else {
                         let (line, column) = file.location(of: f.offset)
-                        throw LoadError(path: path, line: line, column: column, message: "invalid UTF-8 in the header")
+                        throw LoadError(path: path, line: line, column: column, message: "invalid UTF-8 in the header",
+                                        hint: "the file is not UTF-8: give its encoding, e.g. `with (encoding \"windows-1252\")` or `\"latin1\"`")
                     }
                     names.append(String(decoding: UnsafeBufferPointer(start: pointer, count: f.count), as: UTF8.self))
                 }
@@ -138,13 +166,17 @@ public enum CSVReader {
             tokenizer: tokenizer, columnCount: names.count, columnNames: names, forcedTypes: forced,
             settings: settings, tolerant: options.onError == .skip, cancel: cancel, progress: progress)
         let dataBytes = file.count - dataStart
-        let partitionCount = max(1, partitions ?? (dataBytes < (1 << 20) ? 1 : Parallel.threadCount))
+        let nominalPartitions = max(1, partitions ?? (dataBytes < (1 << 20) ? 1 : Parallel.threadCount))
         var cuts = [dataStart]
-        for k in 1..<partitionCount {
-            let nominal = dataStart + dataBytes / partitionCount * k
+        for k in 1..<nominalPartitions {
+            let nominal = dataStart + dataBytes / nominalPartitions * k
             cuts.append(max(cuts.last!, tokenizer.nextRowStart(after: nominal)))
         }
         cuts.append(file.count)
+        // Joined files: a range never spans two of them, so each range's rows belong to one file.
+        let fileStarts = input.segments.dropFirst().map(\.start)
+        if !fileStarts.isEmpty { cuts = Array(Set(cuts + fileStarts)).sorted() }
+        let partitionCount = cuts.count - 1
         phase("sniff")
         var results = Parallel.map(partitionCount) { k in parser.parse(from: cuts[k], to: cuts[k + 1]) }
         phase("parse")
@@ -217,12 +249,23 @@ public enum CSVReader {
             guard let offset = results.compactMap({ $0.builders[c].oversizedIntegerOffset }).min() else { continue }
             warnings.append(oversizedIntegerNote(column: names[c], at: offset, file: file))
         }
-        let table = Table(names: names, columns: columns, rowCount: rowCount)
+        var table = Table(names: names, columns: columns, rowCount: rowCount)
+        var detected = input.notes
+        let regional = LocaleColumnInference(givenMark: options.decimalComma.map { $0 ? .comma : .point }, delimiter: delimiter)
+            .apply(to: table, skipping: Set((0..<names.count).filter { forced[$0] != nil }))
+        table = regional.table
+        detected += regional.detected
+        warnings += regional.warnings
+        if let name = options.fileColumn {
+            table = try withFileColumn(table, name: name, input: input, cuts: cuts, results: results.map(\.rows))
+        }
+        phase("regional")
 
         var report = LoadReport(
             path: path, bytes: file.count, rows: table.rowCount, delimiter: delimiter, header: hasHeader,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
         report.warnings = warnings
+        report.detected = detected
         report.phases = phases
         if PhaseTrace.loadEnabled {
             let line = zip(phases, phaseMemory).map { phase, memory in
@@ -237,6 +280,28 @@ public enum CSVReader {
             report.skipped.append(SkippedRow(line: line, reason: problem.message))
         }
         return (table, report)
+    }
+
+    /// `table` with a text column `name` giving each row's file: a range's rows come from the
+    /// file its start is in.
+    private static func withFileColumn(_ table: Table, name: String, input: LoadInput, cuts: [Int], results rows: [Int]) throws -> Table {
+        guard !table.names.contains(name) else {
+            throw LoadError(path: input.file.path, message: "`file_column` would add a column `\(name)`, which the file already has",
+                            hint: "give it another name: `file_column \"source_file\"`")
+        }
+        let paths = input.segments.isEmpty ? [input.file.path] : input.segments.map(\.path)
+        var codes: [Int64] = []
+        codes.reserveCapacity(table.rowCount)
+        for (k, count) in rows.enumerated() {
+            let file = input.segments.lastIndex { $0.start <= cuts[k] } ?? 0
+            codes.append(contentsOf: repeatElement(Int64(file), count: count))
+        }
+        let names = paths.map { path -> String in
+            guard let slash = path.lastIndex(of: "/") else { return path }
+            return String(path[path.index(after: slash)...])
+        }
+        let column = Column(type: .text, values: .text(codes: PackedIntegers.pack(codes), dictionary: StringDictionary(strings: names)), validity: nil)
+        return Table(names: table.names + [name], columns: table.columns + [column], rowCount: table.rowCount)
     }
 
     /// End of the part of the file used to detect the dialect: about 256 KB, cut after a newline.

@@ -203,7 +203,7 @@ final class ColumnBuilder {
         if forced == .int { return .mismatch }
         if FieldParsing.isIntegerSyntax(p, n) { return promoteToText(oversizedInteger: p, n) }
         var d: Double = 0
-        if FieldParsing.parseDouble(p, n, &d) {
+        if settings.pointIsDecimal, FieldParsing.parseDouble(p, n, &d) {
             promoteIntToDecimal()
             doubles.append(d)
             return .ok
@@ -214,7 +214,7 @@ final class ColumnBuilder {
     @inline(__always)
     private func appendDecimal(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
         var d: Double = 0
-        if FieldParsing.parseDouble(p, n, &d) {
+        if settings.pointIsDecimal, FieldParsing.parseDouble(p, n, &d) {
             // An integer of 19 digits or more may be beyond 64 bits (shorter ones never are).
             var v: Int64 = 0
             if n > 18, forced == nil, FieldParsing.isIntegerSyntax(p, n), !FieldParsing.parseInt(p, n, &v) {
@@ -223,7 +223,11 @@ final class ColumnBuilder {
             doubles.append(d)
             return .ok
         }
-        if forced == .decimal { return .mismatch }
+        if forced == .decimal {
+            guard let number = settings.parseRegionalNumber(p, n) else { return .mismatch }
+            doubles.append(number)
+            return .ok
+        }
         return promoteToText(p, n)
     }
 
@@ -304,7 +308,7 @@ final class ColumnBuilder {
         } else if FieldParsing.isIntegerSyntax(p, n) {
             becomeTyped(.text)
             oversizedIntegerOffset = fileOffset(p)
-        } else if FieldParsing.parseDouble(p, n, &d) {
+        } else if settings.pointIsDecimal, FieldParsing.parseDouble(p, n, &d) {
             becomeTyped(.decimal)
         } else if FieldParsing.parseBool(p, n, &b) {
             becomeTyped(.bool)
@@ -675,12 +679,30 @@ struct FieldSettings {
     let dateFormats: [DateFormat]
     let timestampFormats: [DateFormat]
 
+    /// False with `decimal ","`: a value such as `1.234` is then left to
+    /// `LocaleColumnInference`, which reads `.` as a thousands separator.
+    let pointIsDecimal: Bool
+    let decimalComma: Bool?
+
     var hasExtraNullMarkers: Bool { !extraNullMarkers.isEmpty }
 
     init(options: CSVOptions) {
+        decimalComma = options.decimalComma
+        pointIsDecimal = options.decimalComma != true
         extraNullMarkers = options.nullMarkers.filter { !$0.isEmpty }.map { Array($0.utf8) }
         dateFormats = options.formats.filter { !$0.hasTime }
         timestampFormats = options.formats.filter { $0.hasTime }
+    }
+
+    /// A value of a column forced to `decimal` that the plain parser refused: `1 234,56`,
+    /// `€ 12`, `12,5 %`, with the given decimal mark (or a comma, then a point).
+    func parseRegionalNumber(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        let bytes = UnsafeRawBufferPointer(start: p, count: n)
+        let marks: [LocaleNumber.Mark] = decimalComma.map { [$0 ? .comma : .point] } ?? [.comma, .point]
+        for mark in marks {
+            if let number = LocaleNumber.parse(bytes, mark: mark) { return number.value }
+        }
+        return nil
     }
 
     @inline(__always)

@@ -33,6 +33,14 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct SkippedRow: Sendable, Equatable {
     public var line: Int
     public var reason: String
+    /// The file, when a pattern loaded several.
+    public var path: String?
+
+    public init(line: Int, reason: String, path: String? = nil) {
+        self.line = line
+        self.reason = reason
+        self.path = path
+    }
 }
 
 /// What a load did besides producing the table.
@@ -50,4 +58,7 @@ public struct LoadReport: Sendable {
     public var warnings: [String] = []
     /// Seconds spent in each phase of the load, in order (for profiling).
     public var phases: [(name: String, seconds: Double)] = []
+    /// What the load read other than plain UTF-8 CSV (`gzip`, `Windows-1252`, `decimal comma`,
+    /// `day-first dates`, `3 files`), for the load message and `.describe`.
+    public var detected: [String] = []
 }

@@ -62,6 +62,15 @@ final class MappedFile {
         mapped = false
     }
 
+    /// Bytes already in memory (decompressed, transcoded or joined from several files),
+    /// owned from now on and freed when released. `path` names where they came from.
+    init(path: String, owning bytes: UnsafeMutablePointer<UInt8>, count: Int) {
+        self.path = path
+        self.base = UnsafePointer(bytes)
+        self.count = count
+        mapped = false
+    }
+
     deinit {
         if mapped {
             munmap(UnsafeMutableRawPointer(mutating: base), count)

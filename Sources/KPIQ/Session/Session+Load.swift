@@ -11,6 +11,9 @@ extension Session {
         ("widths", "(6, 9, 3): fixed-width fields"),
         ("quote", "\"'\": the quote character"),
         ("on_error", "fail (default) or skip: skip bad rows and report them"),
+        ("decimal", "\",\" or \".\": the decimal mark (detected per column when not given)"),
+        ("encoding", "\"utf-8\", \"latin1\", \"windows-1252\" or \"utf-16\" (UTF-16 is detected by its byte-order mark)"),
+        ("file_column", "true, or a name in quotes: add a column naming each row's file (default `_file`)"),
     ]
 
     func executeLoad(_ load: LoadStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
@@ -26,10 +29,12 @@ extension Session {
             }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
+            // A file a pattern matched is named by the pattern's folder as written and its own name.
+            let shownPath = error.path == path ? load.path : Self.matchedPath(error.path, pattern: load.path)
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
-                                        file: error.line == nil ? nil : FileLocation(path: load.path, line: error.line, column: error.column, field: error.field))
+                                        file: error.line == nil ? nil : FileLocation(path: shownPath, line: error.line, column: error.column, field: error.field))
             if let hint = error.hint { diagnostic.hints.append(hint) }
-            if error.line == nil { diagnostic.message = "\(load.path): \(error.message)" }
+            if error.line == nil { diagnostic.message = "\(shownPath): \(error.message)" }
             if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
             throw diagnostic
         }
@@ -57,13 +62,16 @@ extension Session {
         if let identity = FileIdentity(path: path) { loadedFiles[identity] = load.name.name }
         var warnings = report.warnings.map { Diagnostic(.loadWarning, $0, at: load.pathSpan, severity: .warning) }
         if report.skippedCount > 0 {
-            let lines = report.skipped.prefix(10).map { "line \($0.line): \($0.reason)" }
+            let lines = report.skipped.prefix(10).map { row in
+                (row.path.map { Self.matchedPath($0, pattern: load.path) + ", " } ?? "") + "line \(row.line): \(row.reason)"
+            }
             warnings.append(Diagnostic(
                 .loadWarning, "skipped \(Self.count(report.skippedCount)) bad row\(report.skippedCount == 1 ? "" : "s") in \(load.path)",
                 at: load.pathSpan, hints: lines + (report.skippedCount > 10 ? ["... and \(report.skippedCount - 10) more"] : []),
                 severity: .warning))
         }
-        return (.message("loaded `\(load.name.name)`: \(Self.rows(table.rowCount)), \(Self.columns(table.columnCount))"), warnings)
+        let detected = report.detected.isEmpty ? "" : " (\(report.detected.joined(separator: ", ")))"
+        return (.message("loaded `\(load.name.name)`: \(Self.rows(table.rowCount)), \(Self.columns(table.columnCount))\(detected)"), warnings)
     }
 
     static func csvOptions(_ given: [LoadOption]) throws -> CSVOptions {
@@ -144,6 +152,21 @@ extension Session {
                     throw bad("`fail` or `skip`")
                 }
                 options.onError = word.name.lowercased() == "skip" ? .skip : .fail
+            case "decimal", "decimal_mark", "decimal_separator":
+                guard case .string(let mark) = option.value, mark == "," || mark == "." else { throw bad("\",\" or \".\"") }
+                options.decimalComma = mark == ","
+            case "encoding", "charset":
+                guard case .string(let text) = option.value, let encoding = TextEncoding(name: text) else {
+                    throw bad("one of " + TextEncoding.names.map { "\"\($0)\"" }.joined(separator: ", "))
+                }
+                options.encoding = encoding
+            case "file_column":
+                switch option.value {
+                case .bool(let on): options.fileColumn = on ? "_file" : nil
+                case .string(let name) where !name.isEmpty: options.fileColumn = name
+                case .word(let word): options.fileColumn = word.name
+                default: throw bad("true, or a column name in quotes")
+                }
             default:
                 var diagnostic = Diagnostic(.unknownOption, "unknown load option `\(option.name.name)`", at: option.name.span)
                 if let near = EditDistance.closest(to: name, among: loadOptions.map(\.name)) { diagnostic.label = "did you mean `\(near)`?" }
@@ -152,6 +175,14 @@ extension Session {
             }
         }
         return options
+    }
+
+    /// A file a pattern matched, shown with the pattern's folder as the statement wrote it
+    /// (`exports/sessions-2024-02.csv` for `exports/sessions-*.csv`).
+    static func matchedPath(_ matched: String, pattern: String) -> String {
+        let name = matched.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? matched
+        guard let slash = pattern.lastIndex(of: "/") else { return name }
+        return String(pattern[...slash]) + name
     }
 
     /// The column of a flight's last day (`time start_date .. end_date`): a date or timestamp.
