@@ -14,10 +14,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The ZIP container of XLSX workbooks.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The engine: storage, CSV, language, execution, session. No terminal I/O.
-        .target(name: "KPIQ", dependencies: ["CKPIQSupport"], swiftSettings: engineSettings),
+        .target(
+            name: "KPIQ",
+            dependencies: ["CKPIQSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: engineSettings
+        ),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
         // libedit, through a small C header that wraps its variadic functions.
@@ -39,7 +45,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KPIQTests", dependencies: ["KPIQ"]),
+        // Fixtures (XLSX, JSON) are read from the source tree by path.
+        .testTarget(name: "KPIQTests", dependencies: ["KPIQ"], exclude: ["Fixtures"]),
         .testTarget(name: "KPIQShellTests", dependencies: ["KPIQShell", "KPIQ"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,20 +14,20 @@ extension Session {
     ]
 
     func executeLoad(_ load: LoadStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
-        let options = try Self.csvOptions(load.options)
         let path = context.resolve(load.path)
+        let format = try Self.loadFormat(load)
         var table: Table
         let report: LoadReport
         do {
             (table, report) = try MemoryPolicy.load {
-                try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
+                try Self.read(format, load, path: path, context)
             }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
                                         file: error.line == nil ? nil : FileLocation(path: load.path, line: error.line, column: error.column, field: error.field))
             if let hint = error.hint { diagnostic.hints.append(hint) }
-            if error.line == nil { diagnostic.message = "\(load.path): \(error.message)" }
+            if error.line == nil { diagnostic.message = "\(load.path)\(error.place.map { ", " + $0 } ?? ""): \(error.message)" }
             if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
             throw diagnostic
         }
