@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-enum FuzzTarget { case source, csv }
+enum FuzzTarget { case source, csv, xlsx, json }
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.source
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -19,8 +19,10 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMut
     switch base {
     case "SourceFuzz": fuzzTarget = .source
     case "CSVFuzz": fuzzTarget = .csv
+    case "XLSXFuzz": fuzzTarget = .xlsx
+    case "JSONFuzz": fuzzTarget = .json
     default:
-        fuzzFail("kpiq fuzz: call this binary SourceFuzz or CSVFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
+        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz, XLSXFuzz or JSONFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
     }
     if fuzzTarget == .source { sourceFuzzInitialize() }
     return 0
@@ -31,6 +33,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch fuzzTarget {
     case .source: return sourceFuzzOne(data, size)
     case .csv: return csvFuzzOne(data, size)
+    case .xlsx: return xlsxFuzzOne(data, size)
+    case .json: return jsonFuzzOne(data, size)
     }
 }
 
