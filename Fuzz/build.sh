@@ -34,14 +34,15 @@ for c in Sources/CKPIQSupport/*.c; do
 done
 
 # ZIPFoundation (the XLSX container) from the package's checkout, as a module of its own,
-# with AddressSanitizer but without coverage: the targets fuzz kpiq's code through it.
+# with AddressSanitizer but without coverage: the targets fuzz kpiq's code through it
+# (_GNU_SOURCE as its package sets it, for fopencookie).
 if [ ! -d .build/checkouts/ZIPFoundation ]; then swift package resolve >/dev/null; fi
 zipsrc=.build/checkouts/ZIPFoundation/Sources
 mapfile -t zipfiles < <(find "$zipsrc/ZIPFoundation" -name '*.swift' | sort)
 if [ ! -e "$out/obj/ZIPFoundation.o" ] || [ -n "$(find "${zipfiles[@]}" -newer "$out/obj/ZIPFoundation.o" -print -quit)" ]; then
     echo "building ZIPFoundation for the fuzzers ..." >&2
     swiftc -O -wmo -parse-as-library -swift-version 5 -sanitize=address -module-name ZIPFoundation \
-        -I "$zipsrc/CZLib" -emit-module -emit-module-path "$out/modules/ZIPFoundation.swiftmodule" \
+        -Xcc -D_GNU_SOURCE=1 -I "$zipsrc/CZLib" -emit-module -emit-module-path "$out/modules/ZIPFoundation.swiftmodule" \
         -c "${zipfiles[@]}" -o "$out/obj/ZIPFoundation.o"
 fi
 
