@@ -10,10 +10,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The ZIP container of XLSX workbooks.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The engine: storage, CSV, language, execution, session. No terminal I/O.
-        .target(name: "KPIQ", dependencies: ["CKPIQSupport", "CCompression"]),
+        .target(
+            name: "KPIQ",
+            dependencies: ["CKPIQSupport", "CCompression", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         // CPU hints (prefetch) that Swift cannot spell.
         .target(name: "CKPIQSupport"),
         // Process-wide allocator settings, which only the executable may choose (opt-in).
@@ -43,6 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fixtures (CSV, XLSX, JSON, Parquet) are read from the source tree by path.
         .testTarget(name: "KPIQTests", dependencies: ["KPIQ"], exclude: ["Fixtures"]),
         .testTarget(name: "KPIQShellTests", dependencies: ["KPIQShell", "KPIQ"]),
     ],

@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-enum FuzzTarget { case source, csv, parquet }
+enum FuzzTarget { case source, csv, parquet, xlsx, json }
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.source
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -20,8 +20,10 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMut
     case "SourceFuzz": fuzzTarget = .source
     case "CSVFuzz": fuzzTarget = .csv
     case "ParquetFuzz": fuzzTarget = .parquet
+    case "XLSXFuzz": fuzzTarget = .xlsx
+    case "JSONFuzz": fuzzTarget = .json
     default:
-        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz or ParquetFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
+        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz, ParquetFuzz, XLSXFuzz or JSONFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
     }
     if fuzzTarget == .source { sourceFuzzInitialize() }
     return 0
@@ -33,6 +35,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .source: return sourceFuzzOne(data, size)
     case .csv: return csvFuzzOne(data, size)
     case .parquet: return parquetFuzzOne(data, size)
+    case .xlsx: return xlsxFuzzOne(data, size)
+    case .json: return jsonFuzzOne(data, size)
     }
 }
 

@@ -33,8 +33,21 @@ for c in Sources/CKPIQSupport/*.c; do
     objs+=("$o")
 done
 
+# ZIPFoundation (the XLSX container) from the package's checkout, as a module of its own,
+# with AddressSanitizer but without coverage: the targets fuzz kpiq's code through it
+# (_GNU_SOURCE as its package sets it, for fopencookie).
+if [ ! -d .build/checkouts/ZIPFoundation ]; then swift package resolve >/dev/null; fi
+zipsrc=.build/checkouts/ZIPFoundation/Sources
+mapfile -t zipfiles < <(find "$zipsrc/ZIPFoundation" -name '*.swift' | sort)
+if [ ! -e "$out/obj/ZIPFoundation.o" ] || [ -n "$(find "${zipfiles[@]}" -newer "$out/obj/ZIPFoundation.o" -print -quit)" ]; then
+    echo "building ZIPFoundation for the fuzzers ..." >&2
+    swiftc -O -wmo -parse-as-library -swift-version 5 -sanitize=address -module-name ZIPFoundation \
+        -Xcc -D_GNU_SOURCE=1 -I "$zipsrc/CZLib" -emit-module -emit-module-path "$out/modules/ZIPFoundation.swiftmodule" \
+        -c "${zipfiles[@]}" -o "$out/obj/ZIPFoundation.o"
+fi
+
 mapfile -t lib < <(find Sources/KPIQ -name '*.swift' | sort)
-fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/ParquetFuzz.swift)
+fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/ParquetFuzz.swift Fuzz/XLSXFuzz.swift)
 # Up to date: nothing newer than the binary (a build takes minutes).
 if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPIQSupport Sources/CCompression Fuzz/build.sh -newer "$out/kpiq-fuzz" -print -quit)" ]; then
     echo "$out/kpiq-fuzz is up to date" >&2
@@ -43,8 +56,8 @@ else
     if ! swiftc -O -wmo -g -parse-as-library -swift-version 6 \
         -sanitize=fuzzer,address -module-name KPIQFuzz \
         -Xcc -fmodule-map-file="$out/modules/CKPIQSupport/module.modulemap" -I "$inc" \
-        -I Sources/CCompression -lsnappy -lz -lzstd \
-        "${lib[@]}" "${fuzz[@]}" "${objs[@]}" -o "$out/kpiq-fuzz" >"$out/build.log" 2>&1; then
+        -I Sources/CCompression -I "$out/modules" -I "$zipsrc/CZLib" \
+        "${lib[@]}" "${fuzz[@]}" "${objs[@]}" "$out/obj/ZIPFoundation.o" -lsnappy -lz -lzstd -o "$out/kpiq-fuzz" >"$out/build.log" 2>&1; then
         grep -v "Cannot export local symbol" "$out/build.log" >&2
         exit 1
     fi
@@ -55,3 +68,5 @@ fi
 ln -sf kpiq-fuzz "$out/SourceFuzz"
 ln -sf kpiq-fuzz "$out/CSVFuzz"
 ln -sf kpiq-fuzz "$out/ParquetFuzz"
+ln -sf kpiq-fuzz "$out/XLSXFuzz"
+ln -sf kpiq-fuzz "$out/JSONFuzz"

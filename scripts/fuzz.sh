@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for SECONDS (default 60): SourceFuzz (source text through the
-# lexer, parser, binder and executor) and CSVFuzz (CSV bytes through the loader with each
-# option set) and ParquetFuzz (Parquet files through the reader). Builds them first (Fuzz/build.sh, -sanitize=fuzzer,address).
+# lexer, parser, binder and executor), CSVFuzz (CSV bytes through the loader with each
+# option set), ParquetFuzz (Parquet files through the reader), XLSXFuzz (workbooks and
+# workbook parts through the XLSX reader) and JSONFuzz (JSON through its reader). Builds them
+# first (Fuzz/build.sh, -sanitize=fuzzer,address).
 #
-#   bash scripts/fuzz.sh 60                    # both targets, 60 s each (what CI runs)
+#   bash scripts/fuzz.sh 60                    # every target, 60 s each (what CI runs)
 #   bash scripts/fuzz.sh 3600 CSVFuzz          # one target for an hour
 #   KPIQ_FUZZ_KEEP_GOING=1 bash scripts/fuzz.sh 1800   # fork mode: record crashes, go on
 #
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(SourceFuzz CSVFuzz ParquetFuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(SourceFuzz CSVFuzz ParquetFuzz XLSXFuzz JSONFuzz)
 
 nice bash Fuzz/build.sh
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
@@ -37,6 +39,8 @@ for target in "${targets[@]}"; do
         SourceFuzz) extra=(-max_len=4096 -dict=Fuzz/kpiq.dict) ;;
         CSVFuzz) extra=(-max_len=8192) ;;
         ParquetFuzz) extra=(-max_len=65536) ;;
+        XLSXFuzz) extra=(-max_len=16384) ;;
+        JSONFuzz) extra=(-max_len=8192) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     mode=()

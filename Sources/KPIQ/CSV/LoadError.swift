@@ -6,10 +6,13 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: Int?
     /// The column of the table the problem is in, when known.
     public var field: String?
+    /// Where in a file without lines the problem is (`sheet Deals, cell C17` in a workbook).
+    public var place: String?
     public var message: String
     public var hint: String?
 
-    public init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String, hint: String? = nil) {
+    public init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, place: String? = nil, message: String, hint: String? = nil) {
+        self.place = place
         self.path = path
         self.line = line
         self.column = column
@@ -23,6 +26,7 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
         var location = path
         if let line { location += ":\(line)" }
         if let column { location += ":\(column)" }
+        if let place { location += ", \(place)" }
         var text = "\(location): \(message)"
         if let field { text += " (column `\(field)`)" }
         return text

@@ -18,15 +18,11 @@ extension Session {
 
     func executeLoad(_ load: LoadStatement, _ context: StatementContext) throws -> (StatementOutput?, [Diagnostic]) {
         let path = context.resolve(load.path)
+        let format = try Self.loadFormat(load)
         var table: Table
         let report: LoadReport
         do {
-            if ParquetReader.isParquet(path: load.path) {
-                (table, report) = try loadParquet(load, path: path, context)
-            } else {
-                let options = try Self.csvOptions(load.options)
-                (table, report) = try CSVReader.load(path: path, options: options, cancel: context.cancel, progress: context.progress, budget: context.budget)
-            }
+            (table, report) = format == .parquet ? try loadParquet(load, path: path, context) : try Self.read(format, load, path: path, context)
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
             // A file a pattern matched is named by the pattern's folder as written and its own name.
@@ -34,7 +30,7 @@ extension Session {
             var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
                                         file: error.line == nil ? nil : FileLocation(path: shownPath, line: error.line, column: error.column, field: error.field))
             if let hint = error.hint { diagnostic.hints.append(hint) }
-            if error.line == nil { diagnostic.message = "\(shownPath): \(error.message)" }
+            if error.line == nil { diagnostic.message = "\(shownPath)\(error.place.map { ", " + $0 } ?? ""): \(error.message)" }
             if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
             throw diagnostic
         }

@@ -142,7 +142,7 @@ public enum CommandLineRunner {
     /// A data file (loaded) rather than a script (run): by its extension.
     static func isDataFile(_ path: String) -> Bool {
         let lower = path.lowercased()
-        return [".csv", ".tsv", ".psv", ".tab"].contains { lower.hasSuffix($0) }
+        return [".csv", ".tsv", ".psv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"].contains { lower.hasSuffix($0) }
     }
 
     private static func status(_ context: ShellContext) -> Int32 {

@@ -48,7 +48,7 @@ public struct QualifiedName: Sendable {
     public var span: Span { dataset.span.to(column.span) }
 }
 
-/// `load "file.csv" as name [time column] [with (option value, ...)]`
+/// `load "file.csv" [sheet "name"] as name [time column] [with (option value, ...)]`
 public struct LoadStatement: Sendable {
     public var path: String
     public var pathSpan: Span
@@ -57,6 +57,9 @@ public struct LoadStatement: Sendable {
     /// `time start_date .. end_date`: each row runs from its time to this day (a flight).
     public var endColumn: Identifier?
     public var options: [LoadOption]
+    /// `sheet "Deals"`: the worksheet of a workbook to read (XLSX).
+    public var sheet: String? = nil
+    public var sheetSpan: Span? = nil
 }
 
 public struct LoadOption: Sendable {

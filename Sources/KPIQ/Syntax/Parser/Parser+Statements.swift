@@ -1,9 +1,13 @@
 /// Statements other than pipelines.
 extension Parser {
-    /// `load "path" as name [time column] [with (option value, ...)]`
+    /// `load "path" [sheet "name"] as name [time column] [with (option value, ...)]`
     mutating func loadStatement() throws -> LoadStatement {
         try expect(word: "load")
         let (path, pathSpan) = try string("a file path in quotes")
+        // `sheet "Deals"`: which worksheet of a workbook.
+        skipNewlines(before: ["sheet"])
+        var sheet: (String, Span)?
+        if accept(word: "sheet") { sheet = try string("a sheet name in quotes") }
         skipNewlines(before: ["as"])
         // Without `as`, the dataset is named after the file (`load "sessions.csv"` is
         // `sessions`), as DuckDB and sqlite users expect.
@@ -27,7 +31,9 @@ extension Parser {
                 break
             }
         }
-        return LoadStatement(path: path, pathSpan: pathSpan, name: name, timeColumn: timeColumn, endColumn: endColumn, options: options)
+        var load = LoadStatement(path: path, pathSpan: pathSpan, name: name, timeColumn: timeColumn, endColumn: endColumn, options: options)
+        (load.sheet, load.sheetSpan) = (sheet?.0, sheet?.1)
+        return load
     }
 
     /// A dataset name from a file path: the file's name without folders and extension, with
