@@ -1,6 +1,7 @@
 // The libFuzzer entry points. Both targets live in one binary so the library is compiled once;
 // which one runs is chosen by the name the binary is called by (Fuzz/build.sh links
-// .build-fuzz/SourceFuzz and .build-fuzz/CSVFuzz to it), or by KPIQ_FUZZ_TARGET.
+// .build-fuzz/SourceFuzz, .build-fuzz/CSVFuzz and .build-fuzz/SessionFileFuzz to it), or by
+// KPIQ_FUZZ_TARGET.
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-enum FuzzTarget { case source, csv }
+enum FuzzTarget { case source, csv, sessionFile }
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.source
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -19,8 +20,9 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMut
     switch base {
     case "SourceFuzz": fuzzTarget = .source
     case "CSVFuzz": fuzzTarget = .csv
+    case "SessionFileFuzz": fuzzTarget = .sessionFile
     default:
-        fuzzFail("kpiq fuzz: call this binary SourceFuzz or CSVFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
+        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz or SessionFileFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
     }
     if fuzzTarget == .source { sourceFuzzInitialize() }
     return 0
@@ -31,6 +33,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch fuzzTarget {
     case .source: return sourceFuzzOne(data, size)
     case .csv: return csvFuzzOne(data, size)
+    case .sessionFile: return sessionFileFuzzOne(data, size)
     }
 }
 

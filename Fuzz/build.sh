@@ -3,9 +3,9 @@
 # into the same module, and its C kernels (Sources/CKPIQSupport), instrumented with
 # -sanitize=fuzzer,address. Binaries go to .build-fuzz/ (KPIQ_FUZZ_BUILD to change it).
 #
-#   bash Fuzz/build.sh        # .build-fuzz/kpiq-fuzz, and SourceFuzz and CSVFuzz linked to it
+#   bash Fuzz/build.sh        # .build-fuzz/kpiq-fuzz, and SourceFuzz, CSVFuzz and SessionFileFuzz linked to it
 #
-# Both targets are one binary (Fuzz/Main.swift dispatches on the name it is called by), so the
+# The targets are one binary (Fuzz/Main.swift dispatches on the name it is called by), so the
 # library is compiled once, as one whole module (-wmo). SwiftPM cannot build a libFuzzer binary
 # (it needs -sanitize=fuzzer on the final link and a library without a main), so this calls
 # swiftc and clang directly. -O keeps runs fast.
@@ -34,7 +34,7 @@ for c in Sources/CKPIQSupport/*.c; do
 done
 
 mapfile -t lib < <(find Sources/KPIQ -name '*.swift' | sort)
-fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift)
+fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/SessionFileFuzz.swift)
 # Up to date: nothing newer than the binary (a build takes minutes).
 if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPIQSupport Fuzz/build.sh -newer "$out/kpiq-fuzz" -print -quit)" ]; then
     echo "$out/kpiq-fuzz is up to date" >&2
@@ -53,3 +53,4 @@ else
 fi
 ln -sf kpiq-fuzz "$out/SourceFuzz"
 ln -sf kpiq-fuzz "$out/CSVFuzz"
+ln -sf kpiq-fuzz "$out/SessionFileFuzz"

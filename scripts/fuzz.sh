@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for SECONDS (default 60): SourceFuzz (source text through the
-# lexer, parser, binder and executor) and CSVFuzz (CSV bytes through the loader with each
-# option set). Builds them first (Fuzz/build.sh, -sanitize=fuzzer,address).
+# lexer, parser, binder and executor), CSVFuzz (CSV bytes through the loader with each
+# option set) and SessionFileFuzz (saved session files through `open`). Builds them first
+# (Fuzz/build.sh, -sanitize=fuzzer,address).
 #
-#   bash scripts/fuzz.sh 60                    # both targets, 60 s each (what CI runs)
+#   bash scripts/fuzz.sh 60                    # every target, 60 s each (what CI runs)
 #   bash scripts/fuzz.sh 3600 CSVFuzz          # one target for an hour
 #   KPIQ_FUZZ_KEEP_GOING=1 bash scripts/fuzz.sh 1800   # fork mode: record crashes, go on
 #
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(SourceFuzz CSVFuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(SourceFuzz CSVFuzz SessionFileFuzz)
 
 nice bash Fuzz/build.sh
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
@@ -36,6 +37,7 @@ for target in "${targets[@]}"; do
     case "$target" in
         SourceFuzz) extra=(-max_len=4096 -dict=Fuzz/kpiq.dict) ;;
         CSVFuzz) extra=(-max_len=8192) ;;
+        SessionFileFuzz) extra=(-max_len=65536) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     mode=()

@@ -77,7 +77,7 @@ import Testing
         _ = try run("""
             load "\(dir)/t.csv" as t time day
             load "\(dir)/t.csv" as empty_copy with (nulls ("", "NA"))
-            let computed = from t | derive twice = amount * 2, n = id + 1, note = label + "!" | where id < 2500
+            let computed = from t | derive twice = amount * 2, n = id + 1, late = day > 2024-01-15 | where id < 2500
             let empty = from t | where id < 0
             let shared = from t | select label, day
             """, session)
@@ -233,7 +233,7 @@ import Testing
             let error = try openError(Array(bytes[0..<length]), in: dir)
             #expect(error.code == .fileError)
             if length == 0 {
-                #expect(error.message.contains("not a kpiq session file"), "\(error.message)")
+                #expect(error.message.hasSuffix("the file is empty at byte 0, the header"), "\(error.message)")
             } else {
                 #expect(error.message.contains("cut short") && error.message.contains("at byte \(length)"), "\(length): \(error.message)")
             }
@@ -322,5 +322,87 @@ import Testing
         }
         #expect(path == "q4.kpiq" && opened == "q4.kpiq")
         #expect(Parser.parse(SourceText(name: "t", text: "open q4")).diagnostics.first?.message == "expected a file path in quotes, found `q4`")
+    }
+}
+
+/// Every example script, run, saved and opened: each of its statements that gives a result
+/// gives the same one (or the same error) in the opened session as in the one that saved it.
+@Suite struct SessionFileExampleTests {
+    /// A script's kpiq text with `.read FILE` lines replaced by the file's statements (run
+    /// from that file's folder) and other dot commands left out: (text, base folder) pieces.
+    func pieces(of script: URL) throws -> [(String, String)] {
+        let base = script.deletingLastPathComponent().path
+        var pieces: [(String, String)] = []
+        var current = ""
+        for line in try String(contentsOf: script, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("."), trimmed.dropFirst().first?.isLetter == true else {
+                current += line + "\n"
+                continue
+            }
+            pieces.append((current, base))
+            current = ""
+            if trimmed.hasPrefix(".read ") {
+                let read = URL(fileURLWithPath: base).appendingPathComponent(String(trimmed.dropFirst(6)).trimmingCharacters(in: .whitespaces))
+                pieces.append((try String(contentsOf: read, encoding: .utf8), read.deletingLastPathComponent().path))
+            }
+        }
+        pieces.append((current, base))
+        return pieces
+    }
+
+    /// What a statement gave, comparable: the table's names, types and values, its message, or
+    /// the error.
+    func answer(_ text: String, _ session: Session, base: String) -> String {
+        let outcome = session.run(SourceText(name: "q", text: text), baseDirectory: base)
+        if let error = outcome.error { return "error: \(error.message)" }
+        var lines: [String] = []
+        for output in outcome.outputs {
+            guard case .result(let result) = output else {
+                if case .message(let message) = output { lines.append(message) }  // a check without alerts
+                continue
+            }
+            lines.append(zip(result.table.names, result.table.types).map { "\($0) \($1.name)" }.joined(separator: ", "))
+            for row in 0..<result.table.rowCount { lines.append(result.table.row(row).map(\.description).joined(separator: " | ")) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    @Test func examplesGiveTheSameAnswersAfterSaveAndOpen() throws {
+        let examples = TestSupport.packageRoot.appendingPathComponent("examples")
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".kpi") }.sorted()
+        #expect(scripts.count >= 10)
+        let saved = try TestSupport.file("", name: "unused")
+        defer { TestSupport.remove(saved) }
+        let file = (saved as NSString).deletingLastPathComponent + "/example.kpiq"
+        for script in scripts {
+            let original = Session()
+            var queries: [(String, String)] = []
+            for (text, base) in try pieces(of: examples.appendingPathComponent(script)) {
+                let outcome = original.run(SourceText(name: script, text: text), baseDirectory: base)
+                #expect(outcome.error == nil, "\(script): \(outcome.error?.message ?? "")")
+                let parsed = Parser.parse(SourceText(name: script, text: text))
+                for statement in parsed.statements {
+                    switch statement.kind {
+                    case .query, .show, .funnel, .cohort, .attribution, .check:
+                        let source = SourceText(name: script, text: text)
+                        queries.append((source.text(of: statement.span), base))
+                    default: break
+                    }
+                }
+            }
+            #expect(!queries.isEmpty, "\(script)")
+            #expect(original.run(SourceText(name: "save", text: "save \"\(file)\"")).error == nil, "\(script)")
+            let reopened = Session()
+            let opened = reopened.run(SourceText(name: "open", text: "open \"\(file)\""))
+            #expect(opened.error == nil, "\(script): \(opened.error?.message ?? "")")
+            #expect(reopened.catalog.names == original.catalog.names, "\(script)")
+            #expect(reopened.kpis.metricOrder == original.kpis.metricOrder, "\(script)")
+            for (query, base) in queries {
+                let before = answer(query, original, base: base)
+                #expect(!before.isEmpty, "\(script): \(query)")
+                #expect(answer(query, reopened, base: base) == before, "\(script): \(query)")
+            }
+        }
     }
 }

@@ -53,6 +53,7 @@ enum SessionFileReader {
         }
         let magic = SessionFileFormat.magic
         guard SessionFileFormat.hasMagic(UnsafeRawBufferPointer(rebasing: bytes.prefix(magic.count))) else {
+            if bytes.isEmpty { throw fail("the file is empty", 0) }
             if bytes.count < magic.count, bytes.elementsEqual(magic.prefix(bytes.count)) {
                 throw fail("the file is cut short: \(bytes.count) bytes, less than a header", bytes.count)
             }
@@ -189,7 +190,8 @@ enum SessionFileReader {
         var jobs = jobs(manifest)
         var seen = Set<Int>()
         for job in jobs where !seen.insert(job.section).inserted {
-            throw SessionFileError(path: name, message: "section \(job.section) is named twice in the manifest (again for \(job.what))", section: "section 0 (the manifest)")
+            throw SessionFileError(path: name, message: "section \(job.section) is named twice in the manifest (again for \(job.what))",
+                                   offset: sections[0].offset, section: "section 0 (the manifest)")
         }
         // Biggest first, so the cores finish together.
         jobs.sort { sections[$0.section].length > sections[$1.section].length }
@@ -330,13 +332,14 @@ enum SessionFileReader {
         var names = Set<String>()
         for entry in manifest.datasets {
             guard names.insert(entry.name).inserted else {
-                throw SessionFileError(path: name, message: "two datasets are named `\(entry.name)`", section: "section 0 (the manifest)")
+                throw SessionFileError(path: name, message: "two datasets are named `\(entry.name)`", offset: entry.fileOffset, section: "section 0 (the manifest)")
             }
             var columnNames = Set<String>()
             var columns: [Column] = []
             for column in entry.columns {
                 guard columnNames.insert(column.name).inserted else {
-                    throw SessionFileError(path: name, message: "`\(entry.name)` has two columns named `\(column.name)`", section: "section 0 (the manifest)")
+                    throw SessionFileError(path: name, message: "`\(entry.name)` has two columns named `\(column.name)`", offset: entry.fileOffset,
+                                           section: "section 0 (the manifest)")
                 }
                 var validity: Validity?
                 if let section = column.validity {
@@ -372,7 +375,7 @@ enum SessionFileReader {
             for time in [entry.timeColumn, entry.endTimeColumn].compactMap({ $0 }) {
                 guard let column = table.column(named: time), column.type.isTemporal else {
                     throw SessionFileError(path: name, message: "the time column `\(time)` of `\(entry.name)` is not one of its date or timestamp columns",
-                                           section: "section 0 (the manifest)")
+                                           offset: entry.fileOffset, section: "section 0 (the manifest)")
                 }
             }
             var dataset = Dataset(name: entry.name, table: table, timeColumn: entry.timeColumn, origin: entry.origin,
@@ -402,7 +405,7 @@ enum SessionFileReader {
                   definition.name.name == entry.name
             else {
                 throw SessionFileError(path: name, message: "the saved definition of metric `\(entry.name)` does not read as a metric: \(entry.text)",
-                                       section: "section 0 (the manifest)")
+                                       offset: entry.fileOffset, section: "section 0 (the manifest)")
             }
             kpis.define(definition)
         }

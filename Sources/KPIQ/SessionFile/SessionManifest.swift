@@ -32,6 +32,8 @@ struct SessionManifest {
         var formats: [(column: String, format: ValueFormat)]
         var rows: Int
         var columns: [ColumnEntry]
+        /// Where the entry starts in the file (for messages about it).
+        var fileOffset = 0
     }
 
     /// A dictionary shared by every column that uses it (as `let` results share their source's).
@@ -46,6 +48,8 @@ struct SessionManifest {
         var text: String
         var format: String?
         var timeColumn: String?
+        /// Where the entry starts in the file (for messages about it).
+        var fileOffset = 0
     }
 
     var asOf: Int64?
@@ -197,7 +201,9 @@ struct SessionManifest {
         }
         let datasetCount = try r.count("the number of datasets", minimumBytes: 40)
         for _ in 0..<datasetCount {
-            var dataset = DatasetEntry(name: try r.string("a dataset name"), timeColumn: nil, endTimeColumn: nil, origin: "", formats: [], rows: 0, columns: [])
+            let at = r.fileOffset + r.position
+            var dataset = DatasetEntry(name: try r.string("a dataset name"), timeColumn: nil, endTimeColumn: nil, origin: "", formats: [], rows: 0, columns: [],
+                                       fileOffset: at)
             let what = "dataset `\(dataset.name)`"
             dataset.timeColumn = try r.optionalString("the time column of \(what)")
             dataset.endTimeColumn = try r.optionalString("the end time column of \(what)")
@@ -256,10 +262,11 @@ struct SessionManifest {
         }
         let metricCount = try r.count("the number of metrics", minimumBytes: 18)
         for _ in 0..<metricCount {
+            let at = r.fileOffset + r.position
             let name = try r.string("a metric name")
             m.metrics.append(MetricEntry(name: name, text: try r.string("the definition of metric `\(name)`"),
                                          format: try r.optionalString("the format of metric `\(name)`"),
-                                         timeColumn: try r.optionalString("the time column of metric `\(name)`")))
+                                         timeColumn: try r.optionalString("the time column of metric `\(name)`"), fileOffset: at))
         }
         let targetCount = try r.count("the number of targets", minimumBytes: 19)
         for _ in 0..<targetCount {
