@@ -192,7 +192,14 @@ struct SessionManifest {
             }
             return Int(n)
         }
-        if try r.flag("whether there is an as-of date") { m.asOf = try r.i64("the as-of date") }
+        if try r.flag("whether there is an as-of date") {
+            let at = r.position
+            let day = try r.i64("the as-of date")
+            // The days of years 1 to 9999, as `as of` accepts: the calendar's arithmetic
+            // around the as-of day assumes no more.
+            guard day >= -719_162, day <= 2_932_896 else { throw r.fail("the as-of date \(day) is outside years 1 to 9999", r.fileOffset + at) }
+            m.asOf = day
+        }
         let dictionaryCount = try r.count("the number of dictionaries", minimumBytes: 24)
         for _ in 0..<dictionaryCount {
             let count = try r.bounded("the number of strings of a dictionary", limit: Int(Int32.max))
