@@ -312,6 +312,18 @@ import Testing
         #expect(try openError(damaged, in: dir).message.contains("the string offsets do not run from 0 up to the 2 string bytes"))
     }
 
+    /// Fuzz/regressions/SessionFileFuzz: inputs SessionFileFuzz once crashed on (option byte,
+    /// then the file), opened as the harness opens them.
+    @Test func fuzzRegressionsAreErrors() throws {
+        let dir = try folder()
+        defer { TestSupport.remove(dir + "/x") }
+        let regressions = TestSupport.packageRoot.appendingPathComponent("Fuzz/regressions/SessionFileFuzz")
+        let asOf = Array(try Data(contentsOf: regressions.appendingPathComponent("as_of_out_of_range")))
+        var file = Array(asOf.dropFirst())
+        if asOf[0] & 1 != 0 { SessionFileFormat.reseal(&file) }
+        #expect(try openError(file, in: dir).message.contains("is outside years 1 to 9999"))
+    }
+
     @Test func saveAndOpenParse() throws {
         let parsed = Parser.parse(SourceText(name: "t", text: "save \"q4.kpiq\"\nsave \"q4.kpiq\" overwrite\nopen \"q4.kpiq\""))
         #expect(parsed.diagnostics.isEmpty)
