@@ -1,6 +1,7 @@
 // The libFuzzer entry points. All targets live in one binary so the library is compiled once;
 // which one runs is chosen by the name the binary is called by (Fuzz/build.sh links
-// .build-fuzz/SourceFuzz and .build-fuzz/CSVFuzz to it), or by KPIQ_FUZZ_TARGET.
+// .build-fuzz/SourceFuzz, .build-fuzz/CSVFuzz and .build-fuzz/SessionFileFuzz to it), or by
+// KPIQ_FUZZ_TARGET.
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-enum FuzzTarget { case source, csv, parquet, xlsx, json }
+enum FuzzTarget { case source, csv, parquet, xlsx, json, sessionFile }
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.source
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -22,8 +23,9 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMut
     case "ParquetFuzz": fuzzTarget = .parquet
     case "XLSXFuzz": fuzzTarget = .xlsx
     case "JSONFuzz": fuzzTarget = .json
+    case "SessionFileFuzz": fuzzTarget = .sessionFile
     default:
-        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz, ParquetFuzz, XLSXFuzz or JSONFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
+        fuzzFail("kpiq fuzz: call this binary SourceFuzz, CSVFuzz, ParquetFuzz, XLSXFuzz, JSONFuzz or SessionFileFuzz, or set KPIQ_FUZZ_TARGET (got \(base))\n")
     }
     if fuzzTarget == .source { sourceFuzzInitialize() }
     return 0
@@ -37,6 +39,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .parquet: return parquetFuzzOne(data, size)
     case .xlsx: return xlsxFuzzOne(data, size)
     case .json: return jsonFuzzOne(data, size)
+    case .sessionFile: return sessionFileFuzzOne(data, size)
     }
 }
 

@@ -3,7 +3,7 @@
 # into the same module, and its C kernels (Sources/CKPIQSupport), instrumented with
 # -sanitize=fuzzer,address. Binaries go to .build-fuzz/ (KPIQ_FUZZ_BUILD to change it).
 #
-#   bash Fuzz/build.sh        # .build-fuzz/kpiq-fuzz, and SourceFuzz, CSVFuzz and ParquetFuzz linked to it
+#   bash Fuzz/build.sh        # .build-fuzz/kpiq-fuzz, and a link to it for each target (SourceFuzz, CSVFuzz, ...)
 #
 # The targets are one binary (Fuzz/Main.swift dispatches on the name it is called by), so the
 # library is compiled once, as one whole module (-wmo). SwiftPM cannot build a libFuzzer binary
@@ -47,7 +47,7 @@ if [ ! -e "$out/obj/ZIPFoundation.o" ] || [ -n "$(find "${zipfiles[@]}" -newer "
 fi
 
 mapfile -t lib < <(find Sources/KPIQ -name '*.swift' | sort)
-fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/ParquetFuzz.swift Fuzz/XLSXFuzz.swift)
+fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/ParquetFuzz.swift Fuzz/XLSXFuzz.swift Fuzz/SessionFileFuzz.swift)
 # Up to date: nothing newer than the binary (a build takes minutes).
 if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPIQSupport Sources/CCompression Fuzz/build.sh -newer "$out/kpiq-fuzz" -print -quit)" ]; then
     echo "$out/kpiq-fuzz is up to date" >&2
@@ -70,3 +70,4 @@ ln -sf kpiq-fuzz "$out/CSVFuzz"
 ln -sf kpiq-fuzz "$out/ParquetFuzz"
 ln -sf kpiq-fuzz "$out/XLSXFuzz"
 ln -sf kpiq-fuzz "$out/JSONFuzz"
+ln -sf kpiq-fuzz "$out/SessionFileFuzz"

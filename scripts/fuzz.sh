@@ -2,8 +2,9 @@
 # Runs each libFuzzer target for SECONDS (default 60): SourceFuzz (source text through the
 # lexer, parser, binder and executor), CSVFuzz (CSV bytes through the loader with each
 # option set), ParquetFuzz (Parquet files through the reader), XLSXFuzz (workbooks and
-# workbook parts through the XLSX reader) and JSONFuzz (JSON through its reader). Builds them
-# first (Fuzz/build.sh, -sanitize=fuzzer,address).
+# workbook parts through the XLSX reader), JSONFuzz (JSON through its reader) and
+# SessionFileFuzz (saved session files through `open`). Builds them first (Fuzz/build.sh,
+# -sanitize=fuzzer,address).
 #
 #   bash scripts/fuzz.sh 60                    # every target, 60 s each (what CI runs)
 #   bash scripts/fuzz.sh 3600 CSVFuzz          # one target for an hour
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(SourceFuzz CSVFuzz ParquetFuzz XLSXFuzz JSONFuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(SourceFuzz CSVFuzz ParquetFuzz XLSXFuzz JSONFuzz SessionFileFuzz)
 
 nice bash Fuzz/build.sh
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
@@ -41,6 +42,7 @@ for target in "${targets[@]}"; do
         ParquetFuzz) extra=(-max_len=65536) ;;
         XLSXFuzz) extra=(-max_len=16384) ;;
         JSONFuzz) extra=(-max_len=8192) ;;
+        SessionFileFuzz) extra=(-max_len=65536) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     mode=()

@@ -54,7 +54,7 @@ fi
 if [ $run_corpora = 1 ]; then
     echo "== sanitize: fuzz corpora under AddressSanitizer" >&2
     nice bash Fuzz/build.sh
-    for target in SourceFuzz CSVFuzz ParquetFuzz XLSXFuzz JSONFuzz; do
+    for target in SourceFuzz CSVFuzz ParquetFuzz XLSXFuzz JSONFuzz SessionFileFuzz; do
         dir="Fuzz/corpus/$target"
         inputs=()
         for f in "$dir"/* Fuzz/regressions/"$target"/*; do

@@ -11,8 +11,8 @@ struct KPIQCommand: ParsableCommand {
         // break inside a sentence would end a wrapped line mid-phrase.
         discussion: """
             With no FILE and no -c, opens the interactive shell (or, when standard input is not a \
-            terminal, runs it as a script). A data file (.csv, .tsv, .xlsx, .json, .jsonl) is loaded and the shell opens \
-            on it. Scripts stop at the first error.
+            terminal, runs it as a script). A data file (.csv, .tsv, .xlsx, .json, .jsonl, .parquet) is loaded and a saved \
+            session (.kpiq, written by `save`) opened, and the shell opens on it. Scripts stop at the first error.
 
             Exit status: 0 success, 1 an error in a statement, 2 bad arguments or an unreadable \
             script, 3 a check found rows, 130 interrupted.
@@ -44,7 +44,7 @@ struct KPIQCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var bench: Int?
 
-    @Argument(help: "kpiq scripts to run, in order; data files (.csv, .tsv, .psv, .tab, .xlsx, .json, .jsonl, .ndjson) are loaded, and without scripts the prompt opens on them.")
+    @Argument(help: "kpiq scripts to run, in order; data files (.csv, .tsv, .psv, .tab, .xlsx, .json, .jsonl, .ndjson, .parquet) are loaded and saved sessions (.kpiq) opened, and without scripts the prompt opens on them.")
     var files: [String] = []
 
     func run() throws {

@@ -9,6 +9,7 @@
 #include "ckpiq_int_run.h"
 #include "ckpiq_timestamp_run.h"
 #include "ckpiq_scatter.h"
+#include "ckpiq_crc32c.h"
 
 /// Asks the CPU to start loading the cache line at `address` for writing, so that a hash
 /// table probe a few iterations later does not stall on memory.

@@ -22,7 +22,7 @@ extension Session {
         var table: Table
         let report: LoadReport
         do {
-            (table, report) = format == .parquet ? try loadParquet(load, path: path, context) : try Self.read(format, load, path: path, context)
+            (table, report) = format == .parquet ? try loadParquet(load, path: path, context) : try Self.readFile(format, load, path: path, context)
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
             // A file a pattern matched is named by the pattern's folder as written and its own name.

@@ -40,7 +40,7 @@ extension Session {
         .json: ["nulls", "null", "types", "dates", "date_format", "formats", "timestamps", "format"],
     ]
 
-    static func read(_ format: LoadFormat, _ load: LoadStatement, path: String, _ context: StatementContext) throws -> (Table, LoadReport) {
+    static func readFile(_ format: LoadFormat, _ load: LoadStatement, path: String, _ context: StatementContext) throws -> (Table, LoadReport) {
         let allowed = formatOptions[format] ?? []
         for option in load.options where format != .csv && !allowed.contains(option.name.name.lowercased()) {
             throw Diagnostic(.unknownOption, "option `\(option.name.name)` does not apply to \(format.name) files", at: option.span,

@@ -174,6 +174,10 @@ public final class Session {
             }
         case .check(let pipeline):
             return try executeCheck(pipeline, context)
+        case .save(let path, let span, let overwrite):
+            return try executeSave(path: path, pathSpan: span, overwrite: overwrite, context)
+        case .open(let path, let span):
+            return try executeOpen(path: path, pathSpan: span, context)
         case .metric, .show, .target, .use, .funnel, .cohort, .attribution, .relate:
             return try executeKPI(statement, context)
         }

@@ -27,6 +27,8 @@ public struct DotCommands {
         ("chart", "[bar|line] [X] [Y...]", "draw the last result"),
         ("last", "", "the whole last result, every row"),
         ("export", "FILE [overwrite]", "write the last result to a CSV file (FILE.html: an HTML report of it; overwrite: even a file a dataset was loaded from)"),
+        ("save", "FILE [overwrite]", "keep the whole session (datasets, metrics, targets) in one file, as `save \"FILE\"`"),
+        ("open", "FILE", "replace the session with one kept by .save (also `kpiq FILE.kpiq`)"),
         ("read", "FILE", "run a script file"),
         ("output", "[FILE]", "send results to a file; without FILE, back to the terminal"),
         ("quit", "", "leave (also .exit, exit, quit, \\q, or Ctrl-D)"),
@@ -241,6 +243,14 @@ public struct DotCommands {
                 context.message("exported \(ValueFormatter.grouped(Int64(rows))) row\(rows == 1 ? "" : "s") to \(arguments[0])")
             } catch let diagnostic as Diagnostic {
                 throw Failure(message: diagnostic.message, hint: diagnostic.hints.first)
+            }
+        case "save", "open":
+            // The statements `save "FILE"` and `open "FILE"`, with the path quoted for them.
+            let overwrite = name == "save" && arguments.count == 2 && arguments[1].lowercased() == "overwrite"
+            guard arguments.count == 1 || overwrite else { throw Failure(message: name == "save" ? "usage: .save FILE [overwrite]" : "usage: .open FILE") }
+            let quoted = "\"" + arguments[0].replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+            if !SourceRunner(context: context).run("\(name) \(quoted)\(overwrite ? " overwrite" : "")", name: ".\(name)") {
+                throw Failure(message: ".\(name) stopped at the error above")
             }
         case "read":
             try require(arguments, 1, ".read FILE")

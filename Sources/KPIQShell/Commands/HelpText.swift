@@ -179,7 +179,7 @@ enum HelpText {
             if let text = topics[topic.lowercased()] { return text.hasSuffix("\n") ? text : text + "\n" }
             return "no help on `\(topic)`; topics: " + topics.keys.sorted().joined(separator: ", ") + "\n"
         }
-        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis|benchmarks, funnel, cohort, attribution, check, export, drop\n"
+        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis|benchmarks, funnel, cohort, attribution, check, export, drop, save, open\n"
         out += "Commands:\n"
         let width = DotCommands.all.map { $0.name.count + $0.arguments.count + 2 }.max() ?? 0
         for command in DotCommands.all {

@@ -62,7 +62,7 @@ public struct Completer {
             }
         }
         if word.contains("\n") { return nil }
-        if before.count == 1, word.isEmpty, !spaceFirst, before[0].isWord("load") || before[0].isWord("export") {
+        if before.count == 1, word.isEmpty, !spaceFirst, ["load", "export", "save", "open"].contains(where: before[0].isWord) {
             // `load ` Tab: open the quotes and list files.
             let candidates = files.candidates(for: "", fileSuffix: "\"").map { c in
                 var c = c
@@ -251,9 +251,9 @@ public struct Completer {
         return columns.map { Choice(name: $0, kind: .column) }
     }
 
-    /// Inside a string: a file path after `load` or `export`.
+    /// Inside a string: a file path after `load`, `export`, `save` or `open`.
     private func stringContent(_ content: String, before: [CompletionScanner.Token]) -> Completion? {
-        guard let previous = before.last, previous.isWord("load") || previous.isWord("export"), !content.contains("\n") else {
+        guard let previous = before.last, ["load", "export", "save", "open"].contains(where: previous.isWord), !content.contains("\n") else {
             return nil
         }
         return Completion(word: content, candidates: sorted(files.candidates(for: content, fileSuffix: "\"")))
@@ -276,7 +276,7 @@ public struct Completer {
         if command == "explain", finished > 0 { return statement(String(rest.drop { $0 == " " || $0 == "\t" })) }
         let choices: [Choice]
         switch (command, finished) {
-        case ("read", 0), ("output", 0), ("export", 0):
+        case ("read", 0), ("output", 0), ("export", 0), ("save", 0), ("open", 0):
             let closing = quoted ? "\"" : " "
             var candidates = files.candidates(for: word, fileSuffix: closing)
             if !quoted {

@@ -101,7 +101,9 @@ public enum CommandLineRunner {
         for file in options.files where Self.isDataFile(file) {
             context.baseDirectory = nil
             let quoted = file.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-            if !runner.run("load \"\(quoted)\"", name: file) { return status(context) }
+            // A saved session (`save "q4.kpiq"`) is opened rather than loaded.
+            let statement = file.lowercased().hasSuffix(".kpiq") ? "open" : "load"
+            if !runner.run("\(statement) \"\(quoted)\"", name: file) { return status(context) }
         }
         for command in options.commands {
             context.baseDirectory = nil
@@ -139,10 +141,10 @@ public enum CommandLineRunner {
         return access(path, F_OK) == 0 ? path : nil
     }
 
-    /// A data file (loaded) rather than a script (run): by its extension.
+    /// A data file (loaded) or saved session (opened) rather than a script (run): by its extension.
     static func isDataFile(_ path: String) -> Bool {
         let lower = path.lowercased()
-        return [".csv", ".tsv", ".psv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"].contains { lower.hasSuffix($0) }
+        return [".csv", ".tsv", ".psv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".parquet", ".parq", ".kpiq"].contains { lower.hasSuffix($0) }
     }
 
     private static func status(_ context: ShellContext) -> Int32 {

@@ -30,6 +30,10 @@ public struct Statement: Sendable {
         case export(path: String, pathSpan: Span, overwrite: Bool)
         /// `drop name`: forgets a dataset or metric.
         case drop(Identifier)
+        /// `save "q4.kpiq" [overwrite]`: writes the session's datasets and definitions to a file.
+        case save(path: String, pathSpan: Span, overwrite: Bool)
+        /// `open "q4.kpiq"`: replaces the session with one `save` wrote.
+        case open(path: String, pathSpan: Span)
     }
 
     public var kind: Kind

@@ -190,7 +190,7 @@ public struct Parser {
 
     public static let statementWords = [
         "load", "from", "let", "metric", "show", "target", "set", "as", "relate", "use", "funnel", "cohort",
-        "attribution", "check", "export", "drop",
+        "attribution", "check", "export", "drop", "save", "open",
     ]
 
     /// For a statement written in SQL (`select * from sessions`): kpiq reads
@@ -253,6 +253,14 @@ public struct Parser {
         case "drop":
             advance()
             kind = .drop(try identifier("the name of a dataset or metric"))
+        case "save":
+            advance()
+            let (path, span) = try string("a file path in quotes")
+            kind = .save(path: path, pathSpan: span, overwrite: accept(word: "overwrite"))
+        case "open":
+            advance()
+            let (path, span) = try string("a file path in quotes")
+            kind = .open(path: path, pathSpan: span)
         default:
             var diagnostic = Diagnostic(
                 .unknownStatement, "expected a statement, found \(token.display)", at: token.span,
