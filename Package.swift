@@ -39,6 +39,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The benchmark harness's runner (Benchmarks/KPIQ_PROTOCOL.md): not part of the shell
+        // users run, so not a product.
+        .executableTarget(name: "kpiq-bench", dependencies: ["KPIQShell", "KPIQ"]),
         .testTarget(name: "KPIQTests", dependencies: ["KPIQ"]),
         .testTarget(name: "KPIQShellTests", dependencies: ["KPIQShell", "KPIQ"]),
     ],

@@ -36,14 +36,11 @@ struct KPIQCommand: ParsableCommand {
             help: "The most memory datasets and a statement may take: 4GB, 512MB, 50% (default: 80% of the machine's memory).")
     var memoryLimit: String?
 
-    @Option(name: .long, help: .hidden)
-    var bench: Int?
-
     @Argument(help: "kpiq scripts to run, in order; data files (.csv, .tsv, .psv, .tab) are loaded, and without scripts the prompt opens on them.")
     var files: [String] = []
 
     func run() throws {
-        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files,
+        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, files: files,
                                          initFile: `init`, noInit: noInit, memoryLimit: memoryLimit)
         let status = CommandLineRunner.run(options)
         if status != 0 { throw ExitCode(status) }

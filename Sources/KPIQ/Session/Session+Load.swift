@@ -24,11 +24,10 @@ extension Session {
             }
         } catch let error as LoadError {
             // Messages name the file as it was written in the statement.
-            var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
+            var diagnostic = Diagnostic(error.code, error.message, at: error.line == nil ? load.pathSpan : nil,
                                         file: error.line == nil ? nil : FileLocation(path: load.path, line: error.line, column: error.column, field: error.field))
             if let hint = error.hint { diagnostic.hints.append(hint) }
             if error.line == nil { diagnostic.message = "\(load.path): \(error.message)" }
-            if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
             throw diagnostic
         }
         var timeColumn: String?

@@ -26,13 +26,14 @@ final class AggregateSink: BatchSink {
     /// about 16 bytes of state per aggregate.
     private let bytesPerGroup: Int
 
-    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec], expectedRows: Int,
+    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], grouping: GroupingStrategy, specs: [Spec], expectedRows: Int,
          cancel: CancellationToken? = nil, meter: MemoryBudget.Meter? = nil) {
         self.cancel = cancel
         self.meter = meter
         bytesPerGroup = 8 * keys.count + 20 + 16 * specs.count
         keyExpressions = keys.map(\.expression)
-        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, expectedRows: expectedRows)
+        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, strategy: grouping,
+                               expectedRows: expectedRows)
         self.specs = specs
         accumulators = specs.map { $0.makeAccumulator() }
     }

@@ -6,24 +6,11 @@
 /// finishing reads the stored x column there. For first touch over millions of visitors this
 /// replaces a random read-modify-write per row with one gather in row order.
 final class FirstRowAccumulator: Accumulator {
-    /// The stored column of the argument.
     private let values: Column
 
-    private init(values: Column) {
+    /// `values`: the stored column of the argument (`PhysicalPlanner` checks the shortcut holds).
+    init(values: Column) {
         self.values = values
-    }
-
-    /// The accumulator for `aggregate` over `source` read through `steps`, when the shortcut
-    /// holds; nil otherwise (the general `FirstLastByTimeAccumulator` is used).
-    static func make(for aggregate: BoundAggregate, source: Table, steps: [ScanPipeline.Step]) -> FirstRowAccumulator? {
-        guard aggregate.function == .first, aggregate.filter == nil,
-            let argument = aggregate.argument, let orderBy = aggregate.orderBy,
-            let values = Executor.storedColumn(argument, source: source, steps: steps),
-            let order = Executor.storedColumn(orderBy, source: source, steps: steps),
-            order.validity == nil, order.type == .int || order.type == .date || order.type == .timestamp,
-            case .integers(let packed) = order.values, packed.isNondecreasing
-        else { return nil }
-        return FirstRowAccumulator(values: values)
     }
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {}
