@@ -33,11 +33,6 @@ Rules applied while comparing:
                       compared by value, not by kind.
 
 Known defects, pending their fixes (reported separately, see difftest.py):
-  pending:first-over-empty  found by this tester, not fixed: over an empty dataset loaded with
-                        `types (id int, ...)`, `agg first(e, id)` traps in
-                        FirstRowAccumulator.finish (PackedIntegers.gather out of range) and
-                        `agg n = count()` gives no row instead of one row with 0. A crash of a
-                        query with an aggregate while a table is empty is counted here.
   pending:defect3-sum   an integer sum whose running total overflows is null in kpiq while its
                         total fits (issue 22 defect 3): a disagreement in a `sum` of integers
                         where kpiq is null.
@@ -147,9 +142,6 @@ def compare(pair, k_rows, d_rows, columns):
 def judge(pair, k, d, tables):
     kstatus, dstatus = k[0], d[0]
     if kstatus == "crash":
-        # Found by this tester, not fixed yet (see the docstring): first(x, id) over no rows.
-        if ("first(" in pair.kpiq or "agg" in pair.kpiq) and any(not t["rows"] for t in tables.values()):
-            return "pending:first-over-empty", k[1]
         return "crash", k[1]
     if kstatus == "error" and dstatus == "error":
         return "both_error", ""

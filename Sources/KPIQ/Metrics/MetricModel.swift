@@ -131,13 +131,30 @@ public struct Relationship: Sendable, Equatable {
     public var description: String { "\(fromDataset).\(fromColumn) -> \(toDataset).\(toColumn)" }
 }
 
-/// `target metric between a and b [for dimension = value]`.
+/// `target metric between a and b [for dimension = value]`: a band every value should be in.
+/// With `per GRAIN` it is a goal for each period instead (`low` a goal to reach, `high` a
+/// ceiling), shown as attainment and pace; `goals` names a dataset holding one goal per period
+/// and dimension values.
 public struct Target: Sendable {
     public var metric: String
     public var low: Double?
     public var high: Double?
     public var scope: (dimension: String, value: Scalar)?
     public var text: String
+    public var grain: Grain? = nil
+    public var goals: GoalsDataset? = nil
+
+    /// Where a dataset of goals keeps them: the period column (a date in the period), the goal,
+    /// and the dimension columns (every other column).
+    public struct GoalsDataset: Sendable {
+        public var dataset: String
+        public var periodColumn: String
+        public var goalColumn: String
+        public var dimensions: [String]
+    }
+
+    /// A goal per period rather than a band.
+    public var isPerPeriod: Bool { grain != nil }
 
     /// "on target", "below" or "above"; nil for a null value.
     public func status(_ value: Double?) -> String? {

@@ -92,7 +92,12 @@ struct ShowPlanner {
             if case .rolling(let length) = group.kind, group.strategy == .runningSums { return (g, length) }
             return nil
         }
-        let calendarTable = Self.calendarTable(calendar, windows: windows)
+        // Goals per period that apply to this show (ShowPlanner+Goals). The `other` row of
+        // `top N with other` is no cell of any goal.
+        let (goalTargets, goalNotes) = restricting != nil ? ([], [])
+            : Self.applicableGoals(context.kpis.targets.filter { target in outputs.contains { $0.name == target.metric } },
+                                   show: show, calendar: calendar, dimensions: dimensions)
+        let calendarTable = Self.calendarTable(calendar, windows: windows, countedShare: !goalTargets.isEmpty)
         let calendarStage = plan.add(stagePrefix + "calendar", .scan(name: "calendar", table: calendarTable))
 
         // 1. One stage per group of leaves, and per comparison. Windowed groups first read
@@ -330,7 +335,16 @@ struct ShowPlanner {
             })
         }
 
-        // 6. The result: dimensions, period, each metric with its comparisons and target status.
+        // Goals read from datasets joined in.
+        let fromDatasets = outputs.compactMap { output in
+            goalTargets.last { $0.metric == output.name }.flatMap { $0.goals != nil ? (output.name, $0) : nil }
+        }
+        if !fromDatasets.isEmpty {
+            values = joiningGoalDatasets(plan.add(stagePrefix + "metric_goal_values", values), goals: fromDatasets, show: show, calendar: calendar,
+                                         dimensions: dimensions, plan: &plan)
+        }
+
+        // 6. The result: dimensions, period, each metric with its comparisons, target status and goals.
         let valuesSchema = values.schema
         var result: [(String, BoundExpression)] = []
         var formats: [ValueFormat?] = []
@@ -366,9 +380,16 @@ struct ShowPlanner {
                 result.append((name, expression))
                 formats.append(format)
             }
-            if let status = Self.targetStatus(context.kpis.targets.filter { $0.metric == output.name }, value: now, dimensions: dimensions, schema: valuesSchema) {
+            if let status = Self.targetStatus(context.kpis.targets.filter { $0.metric == output.name && !$0.isPerPeriod }, value: now, dimensions: dimensions,
+                                              schema: valuesSchema) {
                 result.append((output.name + "_target", status))
                 formats.append(nil)
+            }
+            if let goals = Self.goalColumns(output, leaves: leaves, value: now, targets: goalTargets, dimensions: dimensions, schema: valuesSchema) {
+                for column in goals.columns {
+                    result.append((column.name, column.expression))
+                    formats.append(column.format)
+                }
             }
         }
         if calendar.units.contains(where: { $0.isPartial }), hasPeriod {
@@ -434,8 +455,14 @@ struct ShowPlanner {
         }
         var notes: [String] = []
         for output in outputs {
-            for target in context.kpis.targets where target.metric == output.name { notes.append("target: \(output.name) \(target.text)") }
+            let shown = context.kpis.targets.filter { target in
+                target.metric == output.name && (!target.isPerPeriod || goalTargets.contains { $0.text == target.text && $0.metric == target.metric })
+            }
+            for target in shown {
+                notes.append("target: \(output.name) \(target.text)")
+            }
         }
+        notes += goalNotes
         if hasPeriod { notes += calendar.units.compactMap(calendar.partialNote) }
         notes += calendar.comparisonNotes()
         let noData = groups.filter { group in
@@ -547,7 +574,7 @@ struct ShowPlanner {
     /// One row per unit: the period, the days counted, whether partial, and per comparison the
     /// earlier period and the days compared (dates, `to` inclusive; `__end` exclusive), where
     /// each rolling window starts, and `__join`, a constant to cross it with other tables.
-    static func calendarTable(_ calendar: ShowCalendar, windows: [(group: Int, length: Interval)]) -> Table {
+    static func calendarTable(_ calendar: ShowCalendar, windows: [(group: Int, length: Interval)], countedShare: Bool = false) -> Table {
         let units = calendar.units
         var names: [String] = []
         var columns: [Column] = []
@@ -560,6 +587,15 @@ struct ShowPlanner {
         columns.append(ColumnFactory.ints(units.map { $0.counted.end - 1 }, type: .date))
         columns.append(ColumnFactory.ints(units.map { $0.counted.end }, type: .date))
         columns.append(ColumnFactory.bools(units.map(\.isPartial)))
+        if countedShare {
+            // The share of the unit's days counted (the linear pace of a goal per period).
+            names.append("__counted_share")
+            columns.append(ColumnFactory.doubles(units.map { unit in
+                let length = unit.written.end - unit.written.start
+                let counted = unit.counted.end - max(unit.counted.start ?? unit.written.start, unit.written.start)
+                return length > 0 ? min(1, max(0, Double(counted) / Double(length))) : nil
+            }))
+        }
         for (k, comparison) in calendar.comparisons.enumerated() {
             let prefix = "__" + comparison.columnPrefix
             names += [prefix + "_period", prefix + "_from", prefix + "_to", prefix + "_end"]
@@ -689,6 +725,7 @@ struct ShowPlanner {
         for output in outputs {
             names.insert(output.name)
             names.insert(output.name + "_target")
+            for suffix in ["_goal", "_attainment", "_pace", "_goal_status"] { names.insert(output.name + suffix) }
             for comparison in comparisons {
                 names.insert(output.name + "_" + comparison.columnPrefix)
                 names.insert(output.name + "_change_" + comparison.columnPrefix)

@@ -14,9 +14,14 @@ extension Session {
             }
             return value
         }
+        if case .goals(let dataset) = target.bound, let grain = target.grain {
+            return try executeGoalsTarget(name, definition: definition, dataset: dataset, grain: grain)
+        }
         var low: Double?, high: Double?
-        let text: String
+        var text: String
         switch target.bound {
+        case .goals:
+            preconditionFailure("goals from a dataset are per period")
         case .between(let a, let b):
             low = try number(a)
             high = try number(b)
@@ -29,6 +34,7 @@ extension Session {
             high = try number(a)
             text = "<= \(source(of: a, context))"
         }
+        if let grain = target.grain { text += " per \(grain.rawValue)" }
         var scope: (String, Scalar)?
         var scopeText = ""
         if let (dimension, value) = target.scope {
@@ -40,9 +46,48 @@ extension Session {
             scope = (dimension.name, constant)
             scopeText = " for \(dimension.name) = \(source(of: value, context))"
         }
-        kpis.targets.removeAll { $0.metric == name && $0.scope?.dimension == scope?.0 && $0.scope?.value == scope?.1 }
-        kpis.targets.append(Target(metric: name, low: low, high: high, scope: scope, text: text + scopeText))
+        // A new target replaces the one of the same metric, scope and kind (band, or goal per grain).
+        kpis.targets.removeAll {
+            $0.metric == name && $0.scope?.dimension == scope?.0 && $0.scope?.value == scope?.1 && $0.grain == target.grain && $0.goals == nil
+        }
+        kpis.targets.append(Target(metric: name, low: low, high: high, scope: scope, text: text + scopeText, grain: target.grain))
         return (.message("target: \(name) \(text)\(scopeText)"), [])
+    }
+
+    /// `target METRIC per GRAIN from DATASET`: the dataset has a period column (named like the
+    /// grain, or `period`; a date or timestamp in the period), a numeric `goal` column, and
+    /// dimension columns (every other column), each one the metric can be shown by.
+    private func executeGoalsTarget(_ name: String, definition: MetricDefinition, dataset: Identifier, grain: Grain) throws -> (StatementOutput?, [Diagnostic]) {
+        guard let entry = catalog[dataset.name] else {
+            var diagnostic = Diagnostic(.unknownDataset, "unknown dataset `\(dataset.name)`", at: dataset.span,
+                                        hints: ["load the goals first: load \"goals.csv\" as \(dataset.name)"])
+            if let near = EditDistance.closest(to: dataset.name, among: catalog.names) { diagnostic.label = "did you mean `\(near)`?" }
+            throw diagnostic
+        }
+        let table = entry.table
+        guard let periodColumn = [grain.rawValue, "period"].first(where: { table.index(of: $0) != nil }) else {
+            throw Diagnostic(.missingDimension, "`\(dataset.name)` has no `\(grain.rawValue)` or `period` column: the period of each goal", at: dataset.span,
+                             hints: ["columns: \(table.names.joined(separator: ", "))"])
+        }
+        let periodType = table.columns[table.index(of: periodColumn)!].type
+        guard periodType == .date || periodType == .timestamp else {
+            throw Diagnostic(.typeMismatch, "`\(dataset.name).\(periodColumn)` is \(periodType), not a date: write a day of each period (2024-01-01)",
+                             at: dataset.span)
+        }
+        guard let goalIndex = table.index(of: "goal") else {
+            throw Diagnostic(.missingDimension, "`\(dataset.name)` has no `goal` column", at: dataset.span, hints: ["columns: \(table.names.joined(separator: ", "))"])
+        }
+        let goalType = table.columns[goalIndex].type
+        guard goalType == .int || goalType == .decimal else {
+            throw Diagnostic(.typeMismatch, "`\(dataset.name).goal` is \(goalType), not a number", at: dataset.span)
+        }
+        let dimensions = table.names.filter { $0 != periodColumn && $0 != "goal" }
+        for dimension in dimensions { try checkScope(Identifier(dimension, span: dataset.span), of: definition) }
+        let goals = Target.GoalsDataset(dataset: dataset.name, periodColumn: periodColumn, goalColumn: "goal", dimensions: dimensions)
+        let text = "per \(grain.rawValue) from \(dataset.name)" + (dimensions.isEmpty ? "" : " (by \(dimensions.joined(separator: ", ")))")
+        kpis.targets.removeAll { $0.metric == name && $0.grain == grain && $0.goals != nil }
+        kpis.targets.append(Target(metric: name, low: nil, high: nil, scope: nil, text: text, grain: grain, goals: goals))
+        return (.message("target: \(name) \(text), \(table.rowCount) goals"), [])
     }
 
     /// `for DIMENSION = ...` must name a column the metric can be shown `by`: one that every

@@ -10,7 +10,7 @@ public struct DotCommands {
 
     /// Every command with its arguments and a line of help.
     public static let all: [(name: String, arguments: String, help: String)] = [
-        ("help", "[topic]", "this list, or help on a topic (load, pipelines, functions, metrics, show, formats)"),
+        ("help", "[topic]", "this list, or help on a topic (load, pipelines, windows, functions, metrics, show, targets, funnel, cohort, attribution, check, statistics, formats)"),
         ("datasets", "", "loaded datasets: rows, columns, memory (also .tables, \\d)"),
         ("schema", "NAME", "columns of a dataset: type, nulls, distinct values, examples"),
         ("metrics", "", "defined metrics with their formulas and formats"),

@@ -69,10 +69,66 @@ enum HelpText {
               binds the standard library (roles: sessions, contacts, campaigns, deals, emails,
               ads, social, ctas, forms, outbound); `.metrics` lists what is available.
             relate DATASET.COLUMN -> OTHER.KEY   lets OTHER's columns be dimensions of DATASET.
+            target METRIC between A and B | >= X | <= X [per GRAIN] [for DIMENSION = VALUE]
+              bands and goals per period: .help targets
+            """,
+        "targets": """
             target METRIC between A and B | >= X | <= X [for DIMENSION = VALUE]
-              every `show` of METRIC then adds METRIC_target: on target, below or above.
+              a band: every `show` of METRIC adds METRIC_target (on target, below, above).
+            target METRIC >= X per month [for DIMENSION = VALUE]     (<= X: a ceiling)
+            target METRIC per month from GOALS
+              a goal for each period; GOALS has a `month` (or `period`) column holding a day
+              of each period, a `goal` column and dimension columns (rows of one cell add up).
+              A `show` whose rows are the goal's cells (over its grain, or during one of its
+              periods, and by exactly its dimensions) adds METRIC_goal, METRIC_attainment
+              (actual / goal), METRIC_pace (what a linear pace gives by the as-of day: the
+              goal prorated for counts and sums, the goal itself for ratios) and
+              METRIC_goal_status: met / missed, or for the period under way on track / behind
+              (a ceiling: met / exceeded, on track / over pace). Elsewhere a note says why not.
             use benchmarks   sets the guides' benchmarks as targets: visitor_to_lead between
               1% and 3%, sql_to_customer between 10% and 20%; `.targets` lists targets.
+            """,
+        "funnel": """
+            funnel DATASET: STAGE_TIME -> STAGE_TIME -> ... [by DIM, ...] [within 90 days] [during RANGE]
+              follows each row through stage timestamps (created_at -> mql_at -> customer_at):
+              per step entered, converted, open (still inside `within` at the as-of day), step
+              rate (converted / decided), overall rate, median days from the step before.
+              `within` runs from entry, in calendar units; a skipped stage counts as reached.
+            funnel DATASET per ID: CONDITION -> CONDITION -> ... [within 7 days] [by DIM] [over GRAIN] [during RANGE]
+              an event funnel: each ID enters at its first row meeting the first condition;
+              step k is its first row strictly after step k-1's meeting condition k.
+            """,
+        "cohort": """
+            cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N] [by DIM] [value AMOUNT]
+              retention by first-purchase period: m0..mN, the share of the cohort with a
+              purchase (a day with orders) k periods later; n/a after the data ends. Churn
+              between k-1 and k is 1 - r(k)/r(k-1). `by` splits cohorts by each customer's value
+              on their first purchase; `value` adds ltv_m0..ltv_mN, cumulative revenue per
+              customer of the cohort (the observed LTV curve).
+            """,
+        "attribution": """
+            attribution CONVERSIONS[.time] to TOUCHES[.time] on KEY [= TOUCH_KEY] [by DIM, ...]
+                [model first, last, linear, position, time_decay(7 days)] [within 30 days]
+                [over GRAIN] [during RANGE] [value AMOUNT] [where CONDITION]
+              credits each conversion to the touches of the same key dated at or before it and
+              inside the window: first, last, linear (equal), position (40/20/40), time_decay
+              (weight halves every half-life). A column per model, `touches`, and with `value`
+              a `_value` column per model. Conversions without a touch are the `(none)` row.
+            """,
+        "check": """
+            check SHOW_CLAUSES where CONDITION       (the clauses of a show, without the word)
+            check from DATASET | ... , check show/funnel/cohort/attribution ...
+              the rows found are alerts: printed with "check failed: N rows"; none prints
+              "check passed". A script keeps running and exits with status 3 when any check
+              found rows (0 when none did, 1 on an error): cron or CI can alert on it.
+              Changes of rates are in points: where visitor_to_lead_change_prev_period < -1 pp
+            """,
+        "statistics": """
+            show RATE ... with n, ci
+              a rate is a percent metric whose formula is one division. `with n` adds RATE_n
+              (its denominator) and RATE_small_n (n under 30); `with ci` adds RATE_low and
+              RATE_high (95% Wilson score interval) and, under `vs`, RATE_significant_prev_period
+              (two-proportion z-test, pooled, at 95%).
             """,
         "show": """
             show METRIC, ... [by DIM, ...] [over day|week|month|quarter|year] [during RANGE]
@@ -90,8 +146,8 @@ enum HelpText {
               open(AGG, opened_at, closed_at) (the value open at each period's end).
               A `where` on shown metrics filters the result; on columns, the rows read.
               share(METRIC) is each row's part of its period's total.
-            funnel DATASET: STAGE -> STAGE -> ... [by COLUMN] [within 90 days] [during RANGE]
-            cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N]
+              Goals per period: .help targets; n and confidence: .help statistics.
+            funnel ..., cohort ..., attribution ..., check ...: .help funnel, cohort, attribution, check
             After any of the three, pipeline steps continue the result (| where, | select,
               | sort, | top, | chart, ...: see .help pipelines); columns passed through keep
               their format. let NAME = show ... keeps it as a dataset.
@@ -115,7 +171,7 @@ enum HelpText {
             if let text = topics[topic.lowercased()] { return text.hasSuffix("\n") ? text : text + "\n" }
             return "no help on `\(topic)`; topics: " + topics.keys.sorted().joined(separator: ", ") + "\n"
         }
-        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis|benchmarks, funnel, cohort, export, drop\n"
+        var out = "Statements: load, from ... | ..., let, metric, show, target, set time, as of, relate, use kpis|benchmarks, funnel, cohort, attribution, check, export, drop\n"
         out += "Commands:\n"
         let width = DotCommands.all.map { $0.name.count + $0.arguments.count + 2 }.max() ?? 0
         for command in DotCommands.all {

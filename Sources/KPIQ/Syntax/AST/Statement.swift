@@ -150,12 +150,16 @@ public struct TargetStatement: Sendable {
         case between(Expression, Expression)
         case atLeast(Expression)
         case atMost(Expression)
+        /// `per month from goals`: one goal per period (and dimension values) in a dataset.
+        case goals(dataset: Identifier)
     }
 
     public var metric: Identifier
     public var bound: Bound
     /// Limits the target to one value of a dimension.
     public var scope: (dimension: Identifier, value: Expression)?
+    /// `per month`: the bound is a goal for each period of the grain.
+    public var grain: Grain?
 }
 
 /// `use kpis [with sessions = web (visitor_id = vid), contacts = crm]`

@@ -219,10 +219,18 @@ extension Parser {
         return statement
     }
 
-    /// `target metric between a and b [for dimension = value]`, `target metric >= x`, `<= x`.
+    /// `target metric between a and b [for dimension = value]`, `target metric >= x`, `<= x`;
+    /// goals per period: `target metric >= x per month [for ...]`, `target metric per month from goals`.
     mutating func targetStatement() throws -> TargetStatement {
         try expect(word: "target")
         let metric = try identifier("a metric name")
+        var grain: Grain?
+        if accept(word: "per") {
+            grain = try grainWord()
+            try expect(word: "from")
+            let dataset = try identifier("the dataset of goals")
+            return TargetStatement(metric: metric, bound: .goals(dataset: dataset), scope: nil, grain: grain)
+        }
         let bound: TargetStatement.Bound
         if accept(word: "between") {
             let low = try expression()
@@ -236,7 +244,14 @@ extension Parser {
         } else if accept(symbol: "<=") || accept(symbol: "<") {
             bound = .atMost(try expression())
         } else {
-            throw unexpected("`between`, `>=` or `<=`")
+            throw unexpected("`between`, `>=`, `<=` or `per GRAIN from DATASET`")
+        }
+        if accept(word: "per") {
+            let start = current.span
+            grain = try grainWord()
+            if case .between = bound {
+                throw Diagnostic(.invalidArgument, "a goal per period is one number: `>= 500 per month` or `<= 2000 per month`", at: start)
+            }
         }
         var scope: (Identifier, Expression)?
         if accept(word: "for") {
@@ -244,7 +259,7 @@ extension Parser {
             try expect(symbol: "=")
             scope = (dimension, try expression())
         }
-        return TargetStatement(metric: metric, bound: bound, scope: scope)
+        return TargetStatement(metric: metric, bound: bound, scope: scope, grain: grain)
     }
 
     /// `set time dataset.column [.. end_column]`
