@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The benchmark harness's runner (Benchmarks/KPIQ_PROTOCOL.md): not part of the shell
+        // users run, so not a product.
+        .executableTarget(name: "kpiq-bench", dependencies: ["KPIQShell", "KPIQ"]),
         // Fixtures (CSV, XLSX, JSON, Parquet) are read from the source tree by path.
         .testTarget(name: "KPIQTests", dependencies: ["KPIQ"], exclude: ["Fixtures"]),
         .testTarget(name: "KPIQShellTests", dependencies: ["KPIQShell", "KPIQ"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time kpiq's `funnel` against the same funnel written in DuckDB SQL, and check they agree.
 
-    python3 Benchmarks/funnel.py --contacts bench-data/sf1/contacts.csv [--kpiq .build/release/kpiq]
+    python3 Benchmarks/funnel.py --contacts bench-data/sf1/contacts.csv [--kpiq .build/release/kpiq-bench]
                                  [--within "90 days"] [--as-of 2024-12-31] [--during 2024-01-01..2025-01-01]
                                  [--reps 20] [--threads 2] [--no-check]
 
@@ -109,7 +109,7 @@ def run_kpiq(binary, path, statement, reps, threads):
         script.write(f'load "{os.path.abspath(path)}" as contacts\n\n-- name: funnel\n{statement}\n')
     try:
         env = dict(os.environ, KPIQ_THREADS=str(threads))
-        out = subprocess.run([binary, "--format", "json", "--bench", str(reps), script.name], env=env,
+        out = subprocess.run([binary, str(reps), script.name], env=env,
                              stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(script.name)
@@ -134,7 +134,7 @@ def same(a, b):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", required=True)
-    parser.add_argument("--kpiq", default=".build/release/kpiq")
+    parser.add_argument("--kpiq", default=".build/release/kpiq-bench", help="the protocol runner")
     parser.add_argument("--within", default="90 days", help='a length of time, or "" for none')
     parser.add_argument("--as-of", default=dt.date.today().isoformat())
     parser.add_argument("--during", default="", help="START..END, end exclusive (ISO dates)")

@@ -3,7 +3,7 @@
 pipelines, and check that kpiq's answers equal DuckDB's.
 
     python3 Benchmarks/kpi_statements.py --data bench-data/sf1 [--data bench-data/sf10]
-        [--reps 5] [--threads 2] [--kpiq PATH] [--asof 2024-12-31] [--only s1,s4]
+        [--reps 5] [--threads 2] [--kpiq PATH] [--kpiq-bench PATH] [--asof 2024-12-31] [--only s1,s4]
         [--out report.md] [--json raw.json] [--no-warm-cache] [--kpiq-timeout S]
 
 Files: kpi_statements.kpi (sections `-- name: <id>`, a KPI statement, and `-- name:
@@ -12,7 +12,7 @@ query of each <id>). Per data directory:
 
 - DuckDB, in its own process: loads the five CSVs with run.py's SCHEMA, then runs each query
   once (warm-up, its result is the reference) and --reps timed runs.
-- kpiq, in one `kpiq --asof D --format json --bench REPS` process (KPIQ_PROTOCOL.md): loads
+- kpiq, in one `kpiq-bench --asof D REPS SCRIPT` process (KPIQ_PROTOCOL.md): loads
   once, then per section one warm-up run and REPS timed runs, on the data already loaded.
 - The check: every statement (and pipeline) once more with `kpiq --asof D --format csv`, one
   process per section; its rows, sorted, must equal DuckDB's, sorted (same number of columns,
@@ -114,7 +114,7 @@ def run_kpiq_bench(binary, data, reps, threads, asof, secs, timeout):
         script = os.path.join(tmp, "kpi_statements.kpiq")
         with open(script, "w") as f:
             f.write(text)
-        cmd = [binary, "--asof", asof, "--format", "json", "--bench", str(reps), script]
+        cmd = [binary, "--asof", asof, str(reps), script]
         print(f"  $ {' '.join(cmd)}", file=sys.stderr, flush=True)
         rc, out, err, wall, peak, timed_out = run.run_measured(
             cmd, dict(os.environ, KPIQ_THREADS=str(threads)), timeout)
@@ -127,7 +127,7 @@ def run_kpiq_bench(binary, data, reps, threads, asof, secs, timeout):
         except (ValueError, KeyError, TypeError, AttributeError):
             pass
     if rc != 0:
-        res["warning"] = f"kpiq exited with status {rc}: " + " | ".join(err.strip().splitlines()[-3:])
+        res["warning"] = f"kpiq-bench exited with status {rc}: " + " | ".join(err.strip().splitlines()[-3:])
     for n, _ in secs:
         q = res["queries"].setdefault(n, {"error": "no result line for this section"})
         print(f"  [{n}] " + (f"{q['median_ms']:.1f} ms" if "median_ms" in q else "error: " + first_line(q["error"])),
@@ -286,7 +286,9 @@ def main():
     ap.add_argument("--data", action="append", required=True, help="directory with the five CSVs (repeatable)")
     ap.add_argument("--reps", type=int, default=5, help="timed runs per statement after one warm-up")
     ap.add_argument("--threads", type=int, default=2, help="DuckDB threads and KPIQ_THREADS")
-    ap.add_argument("--kpiq", default=None, help="kpiq binary (default: .build/release/kpiq, then PATH)")
+    ap.add_argument("--kpiq", default=None, help="kpiq binary, for the checks (default: .build/release/kpiq, then PATH)")
+    ap.add_argument("--kpiq-bench", default=None,
+                    help="the protocol runner, for the timings (default: .build/release/kpiq-bench, then PATH)")
     ap.add_argument("--asof", default="2024-12-31", help="the as-of day, given to kpiq; the SQL has it written in")
     ap.add_argument("--only", default=None, help="comma list of statement ids (prefixes work: s1,s4)")
     ap.add_argument("--engines", default="duckdb,kpiq", help="duckdb,kpiq (kpiq is only checked with duckdb)")
@@ -317,9 +319,11 @@ def main():
     if missing:
         print(f"error: kpi_statements.sql lacks {missing}", file=sys.stderr)
         return 2
-    binary = run.find_kpiq(args.kpiq) if "kpiq" in engines else None
-    if "kpiq" in engines and binary is None:
-        print("error: no kpiq binary (build with `swift build -c release` or give --kpiq)", file=sys.stderr)
+    binary = run.find_kpiq(args.kpiq, "kpiq") if "kpiq" in engines else None
+    bench = run.find_kpiq(args.kpiq_bench) if "kpiq" in engines else None
+    if "kpiq" in engines and (binary is None or bench is None):
+        print("error: no kpiq or kpiq-bench binary (build with `swift build -c release` or give --kpiq and --kpiq-bench)",
+              file=sys.stderr)
         return 2
     version = "kpiq"
     if binary:
@@ -353,7 +357,7 @@ def main():
             if not args.no_warm_cache:
                 run.warm_page_cache(data)
             print(f"[kpiq] {data}", file=sys.stderr, flush=True)
-            kpiq = run_kpiq_bench(binary, data, args.reps, args.threads, args.asof, secs, args.kpiq_timeout)
+            kpiq = run_kpiq_bench(bench, data, args.reps, args.threads, args.asof, secs, args.kpiq_timeout)
             for n, body in secs:
                 base = n.removesuffix(PIPELINE)
                 ref = duck.get("queries", {}).get(base)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Stand-in for `kpiq --format json --bench REPS SCRIPT`, for testing run.py's side of
+"""Stand-in for `kpiq-bench REPS SCRIPT`, for testing run.py's side of
 KPIQ_PROTOCOL.md before kpiq implements it. It is not kpiq: it executes each section body of
 the script with DuckDB, so give it SQL sections:
 
@@ -42,10 +42,10 @@ def main():
     if args[:1] == ["--version"]:
         print("mock-kpiq (DuckDB stand-in)")
         return 0
-    if len(args) != 5 or args[0] != "--format" or args[1] != "json" or args[2] != "--bench":
-        print("usage: mock_kpiq.py --format json --bench REPS SCRIPT", file=sys.stderr)
+    if len(args) != 2:
+        print("usage: mock_kpiq.py REPS SCRIPT", file=sys.stderr)
         return 2
-    reps, script = int(args[3]), args[4]
+    reps, script = int(args[0]), args[1]
     import duckdb
     con = duckdb.connect()
     con.execute(f"SET threads={int(os.environ.get('KPIQ_THREADS', '2'))}")

@@ -277,18 +277,19 @@ def run_python_engine(engine, data, reps, threads):
 
 
 # ============================================================================ kpiq (protocol client)
-def find_kpiq(explicit):
+def find_kpiq(explicit, name="kpiq-bench"):
+    """The protocol runner `kpiq-bench` (or, with name="kpiq", the shell) to run."""
     if explicit:
         return explicit if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
-    for cand in (os.path.join(REPO, ".build", "release", "kpiq"),
-                 os.path.join(REPO, ".build", "debug", "kpiq")):
+    for cand in (os.path.join(REPO, ".build", "release", name),
+                 os.path.join(REPO, ".build", "debug", name)):
         if os.path.isfile(cand) and os.access(cand, os.X_OK):
             return cand
-    return shutil.which("kpiq")
+    return shutil.which(name)
 
 
 def kpiq_script(data, sections):
-    """The script given to `kpiq --bench`: load lines, then one '-- name:' section per query."""
+    """The script given to `kpiq-bench`: load lines, then one '-- name:' section per query."""
     lines = []
     for t in TABLES:
         path = os.path.join(data, t + ".csv")
@@ -325,8 +326,8 @@ def take_message(res, msg):
 def run_kpiq(binary, data, reps, threads, timeout, qfile):
     res = {"engine": "kpiq", "threads": threads, "load": {}, "queries": {}}
     if binary is None:
-        res["skipped"] = ("kpiq binary not found (give --kpiq PATH, build .build/release/kpiq "
-                          "with `swift build -c release`, or put kpiq on PATH)")
+        res["skipped"] = ("kpiq-bench not found (give --kpiq PATH, build .build/release/kpiq-bench "
+                          "with `swift build -c release`, or put kpiq-bench on PATH)")
         return res
     sections = read_sections(qfile)
     todo = [n for n, b in sections if is_placeholder(b)]
@@ -344,7 +345,7 @@ def run_kpiq(binary, data, reps, threads, timeout, qfile):
         with open(script, "w") as f:
             f.write(kpiq_script(data, ready))
         env = dict(os.environ, KPIQ_THREADS=str(threads))
-        cmd = [binary, "--format", "json", "--bench", str(reps), script]
+        cmd = [binary, str(reps), script]
         print(f"  $ {' '.join(cmd)}", file=sys.stderr)
         try:
             rc, stdout, stderr, wall, os_peak_mb, timed_out = run_measured(cmd, env, timeout)
@@ -378,7 +379,7 @@ def run_kpiq(binary, data, reps, threads, timeout, qfile):
         else:
             res.setdefault("warnings", []).append(msg)
     elif not res["load"]:
-        res["skipped"] = "kpiq printed no load lines (is --bench implemented?)"
+        res["skipped"] = "kpiq-bench printed no load lines (does it speak KPIQ_PROTOCOL.md?)"
     for name, _ in ready:
         if name not in res["queries"]:
             res["queries"][name] = {"error": "no result line for this query"}
@@ -629,7 +630,7 @@ def main():
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma list of duckdb,polars,kpiq")
     ap.add_argument("--reps", type=int, default=5, help="timed runs per query after one warm-up")
     ap.add_argument("--threads", type=int, default=2, help="threads per engine")
-    ap.add_argument("--kpiq", default=None, help="kpiq binary (default: .build/release/kpiq, then PATH)")
+    ap.add_argument("--kpiq", default=None, help="the protocol runner (default: .build/release/kpiq-bench, then debug, then PATH)")
     ap.add_argument("--kpiq-timeout", type=int, default=3600, help="seconds before kpiq is killed")
     ap.add_argument("--kpiq-queries", default=os.path.join(HERE, "queries.kpi"),
                     help="kpiq text of the queries (default: Benchmarks/queries.kpi)")

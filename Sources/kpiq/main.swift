@@ -41,16 +41,13 @@ struct KPIQCommand: ParsableCommand {
           help: "Keep memory freed by a statement for the next ones instead of giving it back to the system (glibc): repeated large groupings touch fewer fresh pages, and kpiq keeps up to 1 GB it no longer uses.")
     var reuseFreedMemory = false
 
-    @Option(name: .long, help: .hidden)
-    var bench: Int?
-
     @Argument(help: "kpiq scripts to run, in order; data files (.csv, .tsv, .psv, .tab, .xlsx, .json, .jsonl, .ndjson, .parquet) are loaded and saved sessions (.kpiq) opened, and without scripts the prompt opens on them.")
     var files: [String] = []
 
     func run() throws {
         // A setting of the whole process: the executable's choice, never the library's.
         if reuseFreedMemory { _ = kpiq_keep_freed_memory() }
-        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, benchRepetitions: bench, files: files,
+        let options = CommandLineOptions(commands: commands, format: format, asOf: asof, files: files,
                                          initFile: `init`, noInit: noInit, memoryLimit: memoryLimit)
         let status = CommandLineRunner.run(options)
         if status != 0 { throw ExitCode(status) }

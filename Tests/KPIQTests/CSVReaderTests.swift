@@ -182,6 +182,22 @@ import Testing
         #expect(header.names == ["a", "b"])
     }
 
+    /// The error says which code it is reported with; nothing reads its message to decide.
+    @Test func loadErrorsCarryTheirCode() throws {
+        do {
+            _ = try CSVReader.load(path: "/nonexistent/file.csv")
+            Issue.record("expected an error")
+        } catch let error as LoadError {
+            #expect(error.code == .fileError)
+        }
+        do {
+            _ = try TestSupport.load("a\n\"open\n")
+            Issue.record("expected an error")
+        } catch let error as LoadError {
+            #expect(error.code == .csvError)
+        }
+    }
+
     @Test func duplicateAndEmptyHeaderNames() throws {
         let path = try TestSupport.file("a,a,,b\n1,2,3,4\n")
         defer { TestSupport.remove(path) }

@@ -39,9 +39,10 @@ import Testing
             stage periods
               table: calendar (month, period_end), 3 rows, first (2024-01-01, 2024-02-01), last (2024-03-01, 2024-04-01)
             stage counts
-              project: month, n = _agg0
+              project: month, n = _agg0 (passes the columns through)
                 aggregate: by month = month(ts)
                            _agg0 = count()
+                           strategy: groups by value range
                   scan: sessions, 3 rows, reads 1 of 4 columns: ts
             result
               join: left on month = month

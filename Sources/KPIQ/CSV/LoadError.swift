@@ -10,9 +10,14 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
     public var place: String?
     public var message: String
     public var hint: String?
+    /// The diagnostic code the session reports it with: `.fileError` when the file itself
+    /// could not be opened, `.csvError` for anything about its content.
+    public var code: DiagnosticCode
 
-    public init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, place: String? = nil, message: String, hint: String? = nil) {
+    public init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, place: String? = nil, message: String, hint: String? = nil,
+                code: DiagnosticCode = .csvError) {
         self.place = place
+        self.code = code
         self.path = path
         self.line = line
         self.column = column

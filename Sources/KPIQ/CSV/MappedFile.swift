@@ -18,7 +18,7 @@ final class MappedFile {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw LoadError(path: path, message: "cannot open file: \(reason.lowercased())")
+            throw LoadError(path: path, message: "cannot open file: \(reason.lowercased())", code: .fileError)
         }
         defer { close(fd) }
         var info = stat()

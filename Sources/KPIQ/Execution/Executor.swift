@@ -2,7 +2,8 @@
 ///
 /// Streaming parts (filters and projections over one input) run as a `ScanPipeline` on all
 /// cores into a sink; aggregation, sorting, joins and unions are the points where a whole
-/// input is gathered first.
+/// input is gathered first. How each aggregate, streaming chain and sort under a limit runs
+/// is `PhysicalPlanner`'s choice, made once the table the step reads is known.
 public struct Executor {
     public let cancel: CancellationToken?
     /// What the steps that gather a whole input (joins, groupings, sorts, results) may
@@ -52,47 +53,33 @@ public struct Executor {
             guard let table = stageResults[name] else { preconditionFailure("stage `\(name)` read before it ran") }
             return table
         case .filter, .filterIn, .project:
+            if case .passThrough(let columns) = PhysicalPlanner.stream(plan), case .project(let input, _, _) = plan {
+                let table = try execute(input)
+                return table.withColumns(columns.map { table.columns[$0] }, rowCount: table.rowCount).renamed(plan.schema.names)
+            }
             let (source, steps) = try chain(plan)
             if steps.isEmpty { return source.renamed(plan.schema.names) }
-            if let projected = Self.passThrough(source, steps) { return projected.renamed(plan.schema.names) }
             var pipeline = ScanPipeline(table: source, steps: steps)
-            pipeline.parallel = Self.depth(plan) <= ScanPipeline.maxParallelDepth
+            pipeline.parallel = plan.streamDepth <= ScanPipeline.maxParallelDepth
             let schema = plan.schema
             let meter = budget.map { MemoryBudget.Meter($0, for: "the result", counting: "rows") }
             let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema, meter: meter) }, cancel: cancel)
             return MaterializeSink.table(sinks, schema: schema)
         case .aggregate(let input, let keys, let aggregates, let schema):
             let (source, steps) = try chain(input)
-            if keys.isEmpty, let extremes = StoredExtremes.table(aggregates, source: source, steps: steps, names: schema.names) {
-                return extremes
+            switch PhysicalPlanner.aggregate(input: input, keys: keys, aggregates: aggregates, source: source) {
+            case .storedExtremes(let columns):
+                return StoredExtremes.table(columns, aggregates: aggregates, names: schema.names)
+            case .grouped(let grouped):
+                return try aggregate(grouped, source: source, steps: steps, keys: keys, aggregates: aggregates, schema: schema)
             }
-            var pipeline = ScanPipeline(table: source, steps: steps)
-            let evaluated = keys + aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } }
-            pipeline.parallel = max(Self.depth(input), evaluated.map(\.depth).max() ?? 0) <= ScanPipeline.maxParallelDepth
-            let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
-            let rows = source.rowCount
-            let specs = aggregates.map { aggregate in
-                if let shortcut = FirstRowAggregate.make(for: aggregate, source: source, steps: steps) {
-                    return AggregateSink.Spec(firstRow: shortcut)
-                }
-                return Self.aggregateSpec(aggregate, expectedRows: rows)
-            }
-            var trace = PhaseTrace("aggregate \(rows) rows")
-            let meter = budget.map { MemoryBudget.Meter($0, for: "the grouping", counting: "groups") }
-            let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, specs: specs, expectedRows: rows, cancel: cancel, meter: meter) },
-                                         cancel: cancel)
-            trace.mark("scan")
-            let names = schema.names
-            let keyColumn = keys.count == 1 ? Self.storedColumn(keys[0], source: source, steps: steps) : nil
-            return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
-                                           keyColumn: keyColumn, trace: &trace, cancel: cancel)
         case .sort(let input, let keys):
             return try Sorter.sort(try execute(input), keys: keys, limit: nil, cancel: cancel, budget: budget)
         case .limit(let input, let count, let offset):
             if case .sort(let sortInput, let keys) = input {
-                // Both are as written (up to Int.max): the sum saturates instead of overflowing.
-                let (needed, overflow) = count.addingReportingOverflow(offset)
-                let sorted = try Sorter.sort(try execute(sortInput), keys: keys, limit: overflow ? Int.max : needed, cancel: cancel, budget: budget)
+                // The sort keeps only the rows the limit takes (a top-N sort).
+                let kept = PhysicalPlanner.sortKeeping(count: count, offset: offset) ?? Int.max
+                let sorted = try Sorter.sort(try execute(sortInput), keys: keys, limit: kept, cancel: cancel, budget: budget)
                 return TableOperations.slice(sorted, offset: offset, count: count)
             }
             return TableOperations.slice(try execute(input), offset: offset, count: count)
@@ -162,76 +149,49 @@ public struct Executor {
         return parts.count == 1 ? parts[0] : BoundExpression.logical(isAnd: false, parts, span: .none)
     }
 
-    /// The table column an expression reads unchanged through filters and projections.
-    static func storedColumn(_ expression: BoundExpression, source: Table, steps: [ScanPipeline.Step]) -> Column? {
-        guard case .column(var index) = expression.kind else { return nil }
-        for step in steps.reversed() {
-            guard case .project(let items) = step else { continue }
-            guard index < items.count, case .pass(let passed) = items[index] else { return nil }
-            index = passed
-        }
-        return index < source.columns.count ? source.columns[index] : nil
+    /// Runs a grouped aggregate as the planner chose: one `AggregateSink` per worker over
+    /// the streamed rows, then merged.
+    private func aggregate(_ grouped: GroupedAggregation, source: Table, steps: [ScanPipeline.Step], keys: [BoundExpression],
+                           aggregates: [BoundAggregate], schema: Schema) throws -> Table {
+        var pipeline = ScanPipeline(table: source, steps: steps)
+        pipeline.parallel = grouped.parallel
+        let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
+        let rows = source.rowCount
+        let specs = zip(aggregates, grouped.folds).map { aggregate, fold in Self.aggregateSpec(aggregate, fold: fold, expectedRows: rows) }
+        var trace = PhaseTrace("aggregate \(rows) rows")
+        let meter = budget.map { MemoryBudget.Meter($0, for: "the grouping", counting: "groups") }
+        let grouping = grouped.grouping
+        let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, grouping: grouping, specs: specs, expectedRows: rows, cancel: cancel, meter: meter) },
+                                     cancel: cancel)
+        trace.mark("scan")
+        let names = schema.names
+        return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
+                                       keyColumn: grouped.keyColumn, trace: &trace, cancel: cancel)
     }
 
-    /// The deepest expression of the filters and projections that stream with `plan`.
-    private static func depth(_ plan: LogicalPlan) -> Int {
-        var deepest = 0
-        var node = plan
-        while true {
-            switch node {
-            case .filter(let input, let condition):
-                deepest = max(deepest, condition.depth)
-                node = input
-            case .filterIn(let input, let key, _):
-                deepest = max(deepest, key.depth + 1)
-                node = input
-            case .project(let input, let expressions, _):
-                deepest = max(deepest, expressions.map(\.depth).max() ?? 0)
-                node = input
-            default:
-                return deepest
-            }
-        }
-    }
-
-    /// A projection that only picks columns needs no batches.
-    private static func passThrough(_ table: Table, _ steps: [ScanPipeline.Step]) -> Table? {
-        guard steps.count == 1, case .project(let items) = steps[0] else { return nil }
-        var columns: [Column] = []
-        for item in items {
-            guard case .pass(let index) = item else { return nil }
-            columns.append(table.columns[index])
-        }
-        return Table(names: [], columns: [], rowCount: 0).withColumns(columns, rowCount: table.rowCount)
-    }
-
-    /// `expectedRows`: the rows the aggregate reads at most (to size exact distinct counts).
-    static func aggregateSpec(_ aggregate: BoundAggregate, expectedRows: Int) -> AggregateSink.Spec {
+    /// The accumulator the planner chose for `aggregate`. `expectedRows`: the rows the
+    /// aggregate reads at most (to size exact distinct counts).
+    static func aggregateSpec(_ aggregate: BoundAggregate, fold: AggregateFold, expectedRows: Int) -> AggregateSink.Spec {
         let argumentType = aggregate.argument?.type ?? .int
         let fraction = aggregate.fraction ?? 0.5
         let orderType = aggregate.orderBy?.type ?? .int
+        let isMin = aggregate.function == .min, isFirst = aggregate.function == .first
         let make: () -> any Accumulator
-        switch aggregate.function {
+        switch fold {
+        case .firstRow(let values):
+            // Stateless until finished: one instance serves every worker's sink.
+            let shortcut = FirstRowAccumulator(values: values)
+            return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil, makeAccumulator: { shortcut })
         case .count: make = { CountAccumulator() }
         case .countDistinct: make = { CountDistinctAccumulator(type: argumentType, stableText: true, expectedRows: expectedRows) }
         case .sum: make = { SumAccumulator(type: argumentType) }
         case .mean: make = { MeanAccumulator() }
         case .stddev: make = { StddevAccumulator() }
-        case .min, .max:
-            let isMin = aggregate.function == .min
-            if NumericExtremeAccumulator.handles(argumentType) {
-                make = { NumericExtremeAccumulator(isMin: isMin, type: argumentType) }
-            } else {
-                make = { MinMaxAccumulator(isMin: isMin, type: argumentType) }
-            }
-        case .median, .percentile: make = { QuantileAccumulator(fraction: fraction, type: argumentType) }
-        case .first, .last:
-            let isFirst = aggregate.function == .first
-            if orderType == .int || orderType == .date || orderType == .timestamp {
-                make = { FirstLastByTimeAccumulator(isFirst: isFirst, type: argumentType) }
-            } else {
-                make = { FirstLastAccumulator(isFirst: isFirst, type: argumentType, orderType: orderType) }
-            }
+        case .numericExtreme: make = { NumericExtremeAccumulator(isMin: isMin, type: argumentType) }
+        case .extreme: make = { MinMaxAccumulator(isMin: isMin, type: argumentType) }
+        case .quantile: make = { QuantileAccumulator(fraction: fraction, type: argumentType) }
+        case .firstLastByTime: make = { FirstLastByTimeAccumulator(isFirst: isFirst, type: argumentType) }
+        case .firstLastByValue: make = { FirstLastAccumulator(isFirst: isFirst, type: argumentType, orderType: orderType) }
         }
         return AggregateSink.Spec(
             function: aggregate.function, argument: aggregate.argument.map(PhysicalExpressions.build),

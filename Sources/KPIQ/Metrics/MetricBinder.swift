@@ -352,35 +352,17 @@ struct MetricBinder {
 
     /// Removes the `dataset.` prefix of names (checking it is the leaf's dataset or its role).
     private func unqualify(_ e: Expression, dataset: String) throws -> Expression {
-        func strip(_ e: Expression) throws -> Expression {
-            var out = e
-            switch e.kind {
-            case .name(let parts) where parts.count == 2:
+        try e.renamingNames { parts in
+            if parts.count == 2 {
                 let prefix = library?.datasetName(forRole: parts[0].name) ?? parts[0].name
                 guard prefix == dataset else {
                     throw Diagnostic(.invalidMetric, "this aggregate reads `\(dataset)`, not `\(parts[0].name)`", at: parts[0].span)
                 }
                 let column = library?.columnName(parts[1].name, dataset: dataset) ?? parts[1].name
-                out.kind = .name([Identifier(column, span: parts[1].span)])
-            case .name(let parts):
-                let column = library?.columnName(parts[0].name, dataset: dataset) ?? parts[0].name
-                out.kind = .name([Identifier(column, span: parts[0].span)])
-            case .unary(let op, let a): out.kind = .unary(op, try strip(a))
-            case .chain(let first, let links):
-                out.kind = .chain(try strip(first), try links.map { ChainLink(op: $0.op, operand: try strip($0.operand)) })
-            case .call(let f, let args, let filter): out.kind = .call(f, try args.map(strip), filter: try filter.map(strip))
-            case .isNull(let a, let n): out.kind = .isNull(try strip(a), negated: n)
-            case .inList(let a, let items, let n): out.kind = .inList(try strip(a), try items.map(strip), negated: n)
-            case .between(let a, let b, let c, let n): out.kind = .between(try strip(a), try strip(b), try strip(c), negated: n)
-            case .like(let a, let b, let n): out.kind = .like(try strip(a), try strip(b), negated: n)
-            case .caseWhen(let clauses, let otherwise):
-                out.kind = .caseWhen(try clauses.map { WhenClause(condition: try strip($0.condition), result: try strip($0.result)) },
-                                     otherwise: try otherwise.map(strip))
-            case .during(let a, let range): out.kind = .during(try strip(a), range)
-            case .literal, .star: break
+                return [Identifier(column, span: parts[1].span)]
             }
-            return out
+            let column = library?.columnName(parts[0].name, dataset: dataset) ?? parts[0].name
+            return [Identifier(column, span: parts[0].span)]
         }
-        return try strip(e)
     }
 }

@@ -50,23 +50,6 @@ extension ShowExecutor {
 
     /// `campaigns.channel` is read as `channel` in whichever dataset has or reaches it.
     private static func unqualified(_ e: Expression) -> Expression {
-        var out = e
-        switch e.kind {
-        case .name(let parts): out.kind = .name([parts.last!])
-        case .unary(let op, let a): out.kind = .unary(op, unqualified(a))
-        case .chain(let first, let links):
-            out.kind = .chain(unqualified(first), links.map { ChainLink(op: $0.op, operand: unqualified($0.operand)) })
-        case .call(let f, let args, let filter): out.kind = .call(f, args.map(unqualified), filter: filter.map(unqualified))
-        case .isNull(let a, let n): out.kind = .isNull(unqualified(a), negated: n)
-        case .inList(let a, let items, let n): out.kind = .inList(unqualified(a), items.map(unqualified), negated: n)
-        case .between(let a, let b, let c, let n): out.kind = .between(unqualified(a), unqualified(b), unqualified(c), negated: n)
-        case .like(let a, let b, let n): out.kind = .like(unqualified(a), unqualified(b), negated: n)
-        case .caseWhen(let clauses, let otherwise):
-            out.kind = .caseWhen(clauses.map { WhenClause(condition: unqualified($0.condition), result: unqualified($0.result)) },
-                                 otherwise: otherwise.map(unqualified))
-        case .during(let a, let range): out.kind = .during(unqualified(a), range)
-        case .literal, .star: break
-        }
-        return out
+        e.renamingNames { [$0.last!] }
     }
 }

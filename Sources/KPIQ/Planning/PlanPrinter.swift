@@ -5,12 +5,14 @@
 ///       aggregate: by source
 ///                  _agg0 = count()
 ///                  _agg1 = count() where source = "paid"
+///                  strategy: groups by dictionary codes
 ///         filter: seconds >= 60
 ///           scan: sessions, 10 rows, reads 2 of 7 columns: source, seconds
 ///
 /// What is printed is what runs: each plan is pruned first, as the executor does
 /// (`ColumnPruning`), so a scan lists the columns read, and the inputs of joins, sorts and
-/// unions show the projections that narrow them. Expressions name columns
+/// unions show the projections that narrow them; aggregates, projections and sorts under a
+/// limit show how they run (`PhysicalPlanner`). Expressions name columns
 /// (`BoundExpressionPrinter`). The text depends only on the plan, so tests can pin it.
 /// Printing recurses down the plan and its expressions: deep ones need the large stack, as
 /// `Session.explain` runs it (`LargeStack`).
@@ -58,7 +60,9 @@ public struct PlanPrinter {
     /// otherwise compute again at each step. `reads`: the columns of its output that the
     /// operator above reads as rows stream through it (nil: all, because the operator above
     /// gathers its whole input, or there is none).
-    private func node(_ plan: LogicalPlan, _ schema: Schema, depth: Int, reads: Set<Int>?, into lines: inout [String]) {
+    /// `intoStream`: the operator above streams this one's rows (a filter, projection or
+    /// aggregate), so its rows are not gathered here.
+    private func node(_ plan: LogicalPlan, _ schema: Schema, depth: Int, reads: Set<Int>?, intoStream: Bool = false, into lines: inout [String]) {
         let indent = Self.indentation(depth)
         switch plan {
         case .scan(let name, let table):
@@ -69,19 +73,20 @@ public struct PlanPrinter {
 
         case .filterIn(let input, let key, let values):
             lines.append(indent + "filter: " + BoundExpressionPrinter.text(key, in: schema) + " in (values below, nulls matching)")
-            node(input, schema, depth: depth + 1, reads: reads.map { $0.union(key.columnsRead) }, into: &lines)
+            node(input, schema, depth: depth + 1, reads: reads.map { $0.union(key.columnsRead) }, intoStream: true, into: &lines)
             node(values, values.schema, depth: depth + 1, reads: nil, into: &lines)
 
         case .filter(let input, let condition):
             // One item per `and`ed condition, so that a long condition wraps between them.
             lines += wrapped(indent, "filter: ", BoundExpressionPrinter.conjuncts(condition, in: schema), separator: " and ")
-            node(input, schema, depth: depth + 1, reads: reads.map { $0.union(condition.columnsRead) }, into: &lines)
+            node(input, schema, depth: depth + 1, reads: reads.map { $0.union(condition.columnsRead) }, intoStream: true, into: &lines)
 
         case .project(let input, let expressions, _):
             let inputSchema = input.schema
             let items = zip(expressions, schema.fields).map { named($1.name, $0, in: inputSchema) }
             lines += wrapped(indent, "project: ", items)
-            node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: expressions), into: &lines)
+            if !intoStream, case .passThrough = PhysicalPlanner.stream(plan) { lines[lines.count - 1] += " (passes the columns through)" }
+            node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: expressions), intoStream: true, into: &lines)
 
         case .aggregate(let input, let keys, let aggregates, _):
             let inputSchema = input.schema
@@ -93,9 +98,16 @@ public struct PlanPrinter {
             var own = keyItems.isEmpty ? [] : wrapped(indent, label, keyItems, head: "by ")
             let hang = String(repeating: " ", count: indent.count + label.count)
             for item in aggregateItems { own.append((own.isEmpty ? indent + label : hang) + item) }
+            // The planner's choice, from the dataset when the input streams from one (the
+            // table of a stage or of a join is known only when it runs).
+            var source: Table?
+            if case .scan(_, let table) = input.streamSource { source = table }
+            let strategy = PhysicalPlanner.aggregate(input: input, keys: keys, aggregates: aggregates, source: source)
+            let calls = aggregates.map { Self.text($0, in: inputSchema) }
+            own.append((own.isEmpty ? indent + label : hang) + "strategy: " + strategy.label(calls: calls))
             lines += own
             let read = aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } } + keys
-            node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: read), into: &lines)
+            node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: read), intoStream: true, into: &lines)
 
         case .sort(let input, let keys):
             lines += sort(keys, schema, keeping: nil, indent)
@@ -105,8 +117,8 @@ public struct PlanPrinter {
             lines.append(indent + "limit: \(count)" + (offset > 0 ? ", offset \(offset)" : ""))
             if case .sort(let sortInput, let keys) = input {
                 // The executor sorts keeping only the rows the limit takes (a top-N sort).
-                let (kept, overflow) = count.addingReportingOverflow(offset)
-                lines += sort(keys, schema, keeping: overflow ? nil : kept, Self.indentation(depth + 1))
+                let kept = PhysicalPlanner.sortKeeping(count: count, offset: offset)
+                lines += sort(keys, schema, keeping: kept, Self.indentation(depth + 1))
                 node(sortInput, schema, depth: depth + 2, reads: nil, into: &lines)
             } else {
                 node(input, schema, depth: depth + 1, reads: nil, into: &lines)

@@ -27,11 +27,10 @@ extension Session {
             // Messages name the file as it was written in the statement.
             // A file a pattern matched is named by the pattern's folder as written and its own name.
             let shownPath = error.path == path ? load.path : Self.matchedPath(error.path, pattern: load.path)
-            var diagnostic = Diagnostic(.csvError, error.message, at: error.line == nil ? load.pathSpan : nil,
+            var diagnostic = Diagnostic(error.code, error.message, at: error.line == nil ? load.pathSpan : nil,
                                         file: error.line == nil ? nil : FileLocation(path: shownPath, line: error.line, column: error.column, field: error.field))
             if let hint = error.hint { diagnostic.hints.append(hint) }
             if error.line == nil { diagnostic.message = "\(shownPath)\(error.place.map { ", " + $0 } ?? ""): \(error.message)" }
-            if error.message.hasPrefix("cannot open") { diagnostic.code = .fileError }
             throw diagnostic
         }
         var timeColumn: String?

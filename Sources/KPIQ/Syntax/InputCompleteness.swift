@@ -21,7 +21,7 @@ public enum InputCompleteness {
         }
         let significant = lexer.tokens.filter { $0.kind != .newline && $0.kind != .end }
         guard let last = significant.last else { return true }
-        if last.kind == .symbol, Lexer.continuing.contains(last.text), last.text != ")" { return false }
+        if last.kind == .symbol, Lexer.continuingSymbols.contains(last.text), last.text != ")" { return false }
         if last.kind == .identifier, Lexer.continuingWords.contains(last.text.lowercased()) { return false }
         return true
     }

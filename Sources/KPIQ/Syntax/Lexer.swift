@@ -21,11 +21,13 @@ public struct Lexer {
         return (lexer.tokens, lexer.diagnostics)
     }
 
-    /// Symbols after which a line break does not end the statement.
-    static let continuing: Set<String> = [
+    /// Symbols after which a line break does not end the statement (the shell's completion
+    /// scanner reads these tables too, so both agree on where a statement ends).
+    public static let continuingSymbols: Set<String> = [
         ",", "+", "-", "*", "/", "%", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "|", "->", "..", "(", "[", ":",
     ]
-    static let continuingWords: Set<String> = ["and", "or", "not", "in", "between", "like", "is", "with"]
+    /// Words after which a line break does not end the statement.
+    public static let continuingWords: Set<String> = ["and", "or", "not", "in", "between", "like", "is", "with"]
 
     mutating func run() {
         while position < bytes.count {
@@ -91,7 +93,7 @@ public struct Lexer {
         let at = position
         position += 1
         guard depth == 0, let last = tokens.last, last.kind != .newline, last.kind != .semicolon else { return }
-        if last.kind == .symbol, Self.continuing.contains(last.text) { return }
+        if last.kind == .symbol, Self.continuingSymbols.contains(last.text) { return }
         if last.kind == .identifier, Self.continuingWords.contains(last.text.lowercased()) { return }
         // A following line that starts with `|` continues a pipeline.
         var p = position
@@ -235,7 +237,8 @@ public struct Lexer {
         add(isDecimal ? .decimal : .integer, text, start, position)
     }
 
-    private static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "->", "..", "||"]
+    /// Symbols written with two characters (every other symbol is one character).
+    public static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "->", "..", "||"]
     /// The symbols of one character, as bytes (a set lookup, not a substring search per symbol).
     private static let oneCharacterSymbols = Set("|,().[]=<>+-*/%:!".utf8)
 

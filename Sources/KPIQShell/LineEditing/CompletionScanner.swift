@@ -1,6 +1,9 @@
+import KPIQ
+
 /// A forgiving tokenizer for the text before the cursor, for completion only: it never fails,
 /// reports a string or a `quoted name` left open at the end, and finds where the statement
-/// being typed starts. (The engine's lexer is for whole statements; this one is for halves.)
+/// being typed starts. (The engine's lexer is for whole statements; this one is for halves.
+/// Both read the lexer's tables of symbols and of words that continue a statement.)
 struct CompletionScanner {
     struct Token: Equatable {
         enum Kind: Equatable {
@@ -25,13 +28,6 @@ struct CompletionScanner {
         func isWord(_ word: String) -> Bool { kind == .word && text.lowercased() == word }
         func isSymbol(_ symbol: String) -> Bool { kind == .symbol && text == symbol }
     }
-
-    /// Symbols after which a line break does not end the statement (as in the engine's lexer).
-    static let continuingSymbols: Set<String> = [
-        ",", "+", "-", "*", "/", "%", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "|", "->", "..", "(", "[", ":",
-    ]
-    static let continuingWords: Set<String> = ["and", "or", "not", "in", "between", "like", "is", "with"]
-    private static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "->", ".."]
 
     /// The tokens of `text`, and whether the text ends inside a `--` comment.
     static func scan(_ text: String) -> (tokens: [Token], inComment: Bool) {
@@ -100,7 +96,7 @@ struct CompletionScanner {
                     var symbol = String(c)
                     if index + 1 < characters.count {
                         let pair = symbol + String(characters[index + 1])
-                        if twoCharacterSymbols.contains(pair) { symbol = pair }
+                        if Lexer.twoCharacterSymbols.contains(pair) { symbol = pair }
                     }
                     if symbol == "(" || symbol == "[" { depth += 1 }
                     if symbol == ")" || symbol == "]" { depth = max(0, depth - 1) }
@@ -126,8 +122,8 @@ struct CompletionScanner {
     private static func endsStatement(_ tokens: [Token], depth: Int, rest: ArraySlice<Unicode.Scalar>) -> Bool {
         guard depth == 0, let last = tokens.last, last.kind != .statementEnd else { return false }
         if !last.closed { return false }
-        if last.kind == .symbol, continuingSymbols.contains(last.text) { return false }
-        if last.kind == .word, continuingWords.contains(last.text.lowercased()) { return false }
+        if last.kind == .symbol, Lexer.continuingSymbols.contains(last.text) { return false }
+        if last.kind == .word, Lexer.continuingWords.contains(last.text.lowercased()) { return false }
         if let next = rest.first(where: { $0 != " " && $0 != "\t" && $0 != "\r" && $0 != "\n" }), next == "|" { return false }
         return true
     }

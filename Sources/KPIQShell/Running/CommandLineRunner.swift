@@ -15,7 +15,6 @@ public struct CommandLineOptions {
     public var commands: [String]
     public var format: String
     public var asOf: String?
-    public var benchRepetitions: Int?
     public var files: [String]
     /// `--init FILE`: a start-up file run first, instead of `~/.kpiqrc`.
     public var initFile: String?
@@ -25,12 +24,11 @@ public struct CommandLineOptions {
     /// `--memory-limit` as typed (`4GB`, `50%`); nil: the default.
     public var memoryLimit: String?
 
-    public init(commands: [String], format: String, asOf: String?, benchRepetitions: Int?, files: [String],
+    public init(commands: [String], format: String, asOf: String?, files: [String],
                 initFile: String? = nil, noInit: Bool = false, memoryLimit: String? = nil) {
         self.commands = commands
         self.format = format
         self.asOf = asOf
-        self.benchRepetitions = benchRepetitions
         self.files = files
         self.initFile = initFile
         self.noInit = noInit
@@ -65,13 +63,6 @@ public enum CommandLineRunner {
             }
         }
         Interrupts.install(context.cancel)
-        if let repetitions = options.benchRepetitions {
-            guard let script = options.files.first else {
-                context.errors.write("error: --bench needs a script\n")
-                return 2
-            }
-            return BenchmarkRunner(context: context, repetitions: repetitions).run(scriptPath: script)
-        }
         let runner = SourceRunner(context: context)
         let scripts = options.files.filter { !Self.isDataFile($0) }
         if !scripts.isEmpty {

@@ -52,3 +52,12 @@ extension String {
         String(Substring(self).trimmingCharacters(in: set))
     }
 }
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let first = s.first, set.contains(first) { s.removeFirst() }
+        while let last = s.last, set.contains(last) { s.removeLast() }
+        return s
+    }
+}

@@ -6,43 +6,18 @@ final class AggregateSink: BatchSink {
         let argument: (any PhysicalExpression)?
         let order: (any PhysicalExpression)?
         let filter: (any PhysicalExpression)?
-        /// Nil for a first-row aggregate, which keeps no state (`firstRow`).
-        let makeAccumulator: (() -> any Accumulator)?
-        /// Read from the groups' first rows when the result is built (`FirstRowAggregate`).
-        let firstRow: FirstRowAggregate?
-
-        init(function: AggregateFunction, argument: (any PhysicalExpression)?, order: (any PhysicalExpression)?,
-             filter: (any PhysicalExpression)?, makeAccumulator: @escaping () -> any Accumulator) {
-            self.function = function
-            self.argument = argument
-            self.order = order
-            self.filter = filter
-            self.makeAccumulator = makeAccumulator
-            firstRow = nil
-        }
-
-        init(firstRow: FirstRowAggregate) {
-            function = .first
-            argument = nil
-            order = nil
-            filter = nil
-            makeAccumulator = nil
-            self.firstRow = firstRow
-        }
+        let makeAccumulator: () -> any Accumulator
     }
 
     let keyExpressions: [any PhysicalExpression]
     let specs: [Spec]
     let indexer: GroupIndexer
-    /// One per spec; nil for a first-row aggregate.
-    let accumulators: [(any Accumulator)?]
+    let accumulators: [any Accumulator]
     /// Checked while per-group state for many new groups is first touched, which can take
     /// longer than the 100 ms a Ctrl-C may wait (see `reserve`).
     let cancel: CancellationToken?
-    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
-    // exclusivity check on each access. One thread uses an instance at a time; no access to
-    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     /// Groups the accumulators have reserved state for.
+    // Read and written in the per-batch loops; one thread uses a sink at a time.
     @exclusivity(unchecked) private var reservedGroups = 0
     /// The grouping's share of the memory budget, shared by every worker's sink: the number
     /// of groups is found as the rows are read, so each sink adds its new groups' state
@@ -52,15 +27,16 @@ final class AggregateSink: BatchSink {
     /// about 16 bytes of state per aggregate.
     private let bytesPerGroup: Int
 
-    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], specs: [Spec], expectedRows: Int,
+    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], grouping: GroupingStrategy, specs: [Spec], expectedRows: Int,
          cancel: CancellationToken? = nil, meter: MemoryBudget.Meter? = nil) {
         self.cancel = cancel
         self.meter = meter
         bytesPerGroup = 8 * keys.count + 20 + 16 * specs.count
         keyExpressions = keys.map(\.expression)
-        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, expectedRows: expectedRows)
+        indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, strategy: grouping,
+                               expectedRows: expectedRows)
         self.specs = specs
-        accumulators = specs.map { $0.makeAccumulator?() }
+        accumulators = specs.map { $0.makeAccumulator() }
     }
 
     func consume(_ batch: Batch, morsel: Int) throws {
@@ -72,11 +48,10 @@ final class AggregateSink: BatchSink {
             try meter?.add(groupCount - reservedGroups, of: bytesPerGroup)
             // Text keys number their groups by code: the first batch brings the whole
             // dictionary's worth of groups (millions of visitors) at once.
-            for case let accumulator? in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }
+            for accumulator in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }
             reservedGroups = groupCount
         }
         for (spec, accumulator) in zip(specs, accumulators) {
-            guard let accumulator else { continue }
             var mask: [UInt8]?
             if let filter = spec.filter {
                 mask = BoolOperand(try filter.evaluate(batch)).truthMask(count: batch.count)
@@ -109,7 +84,7 @@ final class AggregateSink: BatchSink {
         for other in sinks.dropFirst() {
             try cancel?.check()
             let mapping = first.indexer.absorb(other.indexer)
-            for case let (mine?, theirs?) in zip(first.accumulators, other.accumulators) {
+            for (mine, theirs) in zip(first.accumulators, other.accumulators) {
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
             }
         }
@@ -126,7 +101,7 @@ final class AggregateSink: BatchSink {
         if first.keyExpressions.isEmpty, order.isEmpty {
             // An aggregate over no rows: one row (count 0, other aggregates null).
             order = [0]
-            for case let accumulator? in first.accumulators {
+            for accumulator in first.accumulators {
                 accumulator.update(groups: [], groupCount: 1, argument: nil, order: nil, mask: nil)
             }
         }
@@ -136,12 +111,12 @@ final class AggregateSink: BatchSink {
             columns.append(first.indexer.keyColumn(k, order: order))
         }
         trace.mark("keys")
-        for (k, (spec, accumulator)) in zip(first.specs, first.accumulators).enumerated() {
+        for (k, accumulator) in first.accumulators.enumerated() {
             try cancel?.check()
-            if let reader = spec.firstRow {
+            if let reader = accumulator as? FirstRowAccumulator {
                 if firstRows == nil { firstRows = first.indexer.firstRows(of: order) }
                 columns.append(reader.finish(firstRows: firstRows!))
-            } else if let accumulator {
+            } else {
                 columns.append(accumulator.finish(order: order))
             }
             trace.mark(aggregateNames[k])

@@ -3,21 +3,17 @@
 /// extreme is one pass over the column's packed values (a byte, two or four per row), with
 /// no batches decoded.
 enum StoredExtremes {
-    /// The one-row result, or nil when some aggregate is not such a min or max.
-    static func table(_ aggregates: [BoundAggregate], source: Table, steps: [ScanPipeline.Step], names: [String]) -> Table? {
-        guard steps.isEmpty, !aggregates.isEmpty else { return nil }
-        var columns: [Column] = []
-        for aggregate in aggregates {
-            guard aggregate.function == .min || aggregate.function == .max, aggregate.filter == nil,
-                let argument = aggregate.argument, let column = Executor.storedColumn(argument, source: source, steps: steps),
-                column.type == .int || column.type == .date || column.type == .timestamp,
-                column.type == aggregate.type, case .integers(let packed) = column.values
-            else { return nil }
+    /// The one-row result: each aggregate's min or max over its stored column (the planner
+    /// checked that every aggregate is one, of a packed integer column: `PhysicalPlanner`).
+    static func table(_ columns: [Column], aggregates: [BoundAggregate], names: [String]) -> Table {
+        var results: [Column] = []
+        for (aggregate, column) in zip(aggregates, columns) {
+            guard case .integers(let packed) = column.values else { preconditionFailure("stored extremes of a column not stored as integers") }
             let value = extreme(packed, validity: column.validity, isMin: aggregate.function == .min)
             let validity: Validity? = value == nil ? Validity(flags: [false]) : nil
-            columns.append(Column(type: column.type, values: .integers(PackedIntegers.pack([value ?? 0], validity: validity)), validity: validity))
+            results.append(Column(type: column.type, values: .integers(PackedIntegers.pack([value ?? 0], validity: validity)), validity: validity))
         }
-        return Table(names: names, columns: columns, rowCount: 1)
+        return Table(names: names, columns: results, rowCount: 1)
     }
 
     /// The smallest or largest value that is not null (nil when none is). Narrow offsets from

@@ -5,39 +5,40 @@ import Darwin
 #endif
 import Dispatch
 import KPIQ
+import KPIQShell
 
-/// `kpiq --format json --bench REPS SCRIPT`: the kpiq side of `Benchmarks/KPIQ_PROTOCOL.md`.
+/// `kpiq-bench REPS SCRIPT`: the kpiq side of `Benchmarks/KPIQ_PROTOCOL.md`.
 /// Loads once, then runs each `-- name:` section once to warm up and REPS times timed, and
 /// prints one JSON object per line.
 struct BenchmarkRunner {
-    let context: ShellContext
+    let session: Session
+    let cancel: CancellationToken
     let repetitions: Int
 
     func run(scriptPath: String) -> Int32 {
         guard let text = FileText.read(scriptPath) else {
-            context.errors.write("error: cannot read \(scriptPath)\n")
+            Output.standardError.write("error: cannot read \(scriptPath)\n")
             return 2
         }
         var preamble: [Substring] = []
         var sections: [(name: String, body: [Substring])] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("-- name: ") {
-                sections.append((String(line.dropFirst(9)).trimmingTrailingWhitespace, []))
+                sections.append((String(line.dropFirst(9).prefix { !$0.isWhitespace }), []))
             } else if sections.isEmpty {
                 preamble.append(line)
             } else {
                 sections[sections.count - 1].body.append(line)
             }
         }
-        let session = context.session
-        // Loads, one statement at a time, each timed.
-        for line in preamble where line.trimmingCharacters(in: " \t").hasPrefix("load") {
+                // Loads, one statement at a time, each timed.
+        for line in preamble where line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("load") {
             let source = SourceText(name: scriptPath, text: String(line))
             let started = DispatchTime.now()
-            let outcome = session.run(source, cancel: context.cancel)
+            let outcome = session.run(source, cancel: cancel)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             if let error = outcome.error {
-                context.errors.write(DiagnosticRenderer.render(error, source: source))
+                Output.standardError.write(DiagnosticRenderer.render(error, source: source))
                 return 1
             }
             let name = session.catalog.names.last ?? "?"
@@ -52,7 +53,7 @@ struct BenchmarkRunner {
             var failure: String?
             for run in 0...repetitions {
                 let started = DispatchTime.now()
-                let outcome = session.run(source, cancel: context.cancel)
+                let outcome = session.run(source, cancel: cancel)
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
                 if let error = outcome.error {
                     failure = DiagnosticRenderer.render(error, source: source)
@@ -104,14 +105,5 @@ struct BenchmarkRunner {
             if parts[0] == "VmHWM:" { peak = kb / 1024 }
         }
         return (rss, peak)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let first = s.first, set.contains(first) { s.removeFirst() }
-        while let last = s.last, set.contains(last) { s.removeLast() }
-        return s
     }
 }

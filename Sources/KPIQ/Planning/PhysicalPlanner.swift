@@ -1,0 +1,167 @@
+/// The physical planning step: for each aggregate, streaming chain and sort under a limit of
+/// a logical plan, the way it runs (as DuckDB's `plan_aggregate` picks an aggregate operator
+/// before anything runs). The executor runs the choices; `.explain` prints them.
+///
+/// Choices read the plan's shape and types, and, for the shortcuts that depend on the data
+/// (a column stored in time order, stored integers), the table the step reads from: the
+/// dataset of a scan, a stage's table once the stage has run, or any input's table as the
+/// executor gathers it. Without that table (`.explain` over a stage that has not run), those
+/// shortcuts are left out and the choice says the data decides.
+enum PhysicalPlanner {
+    /// How a streaming chain of filters and projections (the nodes down to `source`) runs
+    /// when its rows are gathered into a table.
+    static func stream(_ plan: LogicalPlan) -> StreamStrategy {
+        guard case .project(let input, let expressions, _) = plan, !input.streams else { return .batches }
+        var columns: [Int] = []
+        for expression in expressions {
+            guard case .column(let index) = expression.kind else { return .batches }
+            columns.append(index)
+        }
+        return .passThrough(columns)
+    }
+
+    /// How the aggregate of `keys` and `aggregates` over `input` runs; `source` is the table
+    /// at the bottom of `input`'s streaming chain, when known.
+    static func aggregate(input: LogicalPlan, keys: [BoundExpression], aggregates: [BoundAggregate], source: Table?) -> AggregateStrategy {
+        if keys.isEmpty, !input.streams, !aggregates.isEmpty, let source,
+            let columns = storedExtremeColumns(aggregates, input: input, source: source)
+        {
+            return .storedExtremes(columns)
+        }
+        let evaluated = keys + aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } }
+        let parallel = max(input.streamDepth, evaluated.map(\.depth).max() ?? 0) <= ScanPipeline.maxParallelDepth
+        let folds = aggregates.map { fold(for: $0, input: input, source: source) }
+        let keyColumn = keys.count == 1 ? source.flatMap { storedColumn(keys[0], through: input, source: $0) } : nil
+        // Without the input's table, say so where a shortcut could have applied.
+        let shortcutPossible = (keys.isEmpty && !input.streams && aggregates.allSatisfy { $0.function == .min || $0.function == .max })
+            || aggregates.contains { $0.function == .first && $0.orderBy != nil && $0.filter == nil }
+        return .grouped(GroupedAggregation(grouping: grouping(for: keys.map { $0.type ?? .text }), folds: folds, parallel: parallel,
+                                           keyColumn: keyColumn, decidedOnData: source == nil && shortcutPossible))
+    }
+
+    /// The grouping for keys of these types; the data may still send the groups to a hash
+    /// table (`GroupIndexer`).
+    static func grouping(for keyTypes: [DataType]) -> GroupingStrategy {
+        if keyTypes.isEmpty { return .single }
+        if keyTypes.allSatisfy({ $0 == .text }) { return .codes }
+        if keyTypes.count == 1, keyTypes[0] == .int || keyTypes[0] == .date { return .range }
+        return .hash
+    }
+
+    /// How one aggregate folds its rows.
+    static func fold(for aggregate: BoundAggregate, input: LogicalPlan, source: Table?) -> AggregateFold {
+        let argumentType = aggregate.argument?.type ?? .int
+        let orderType = aggregate.orderBy?.type ?? .int
+        switch aggregate.function {
+        case .count: return .count
+        case .countDistinct: return .countDistinct
+        case .sum: return .sum
+        case .mean: return .mean
+        case .stddev: return .stddev
+        case .min, .max:
+            return NumericExtremeAccumulator.handles(argumentType) ? .numericExtreme : .extreme
+        case .median, .percentile: return .quantile
+        case .first, .last:
+            if aggregate.function == .first, let source, let values = firstRowValues(aggregate, input: input, source: source) {
+                return .firstRow(values)
+            }
+            return orderType == .int || orderType == .date || orderType == .timestamp ? .firstLastByTime : .firstLastByValue
+        }
+    }
+
+    /// `first(x, by)` when `by` is a stored column that never decreases down the table and
+    /// has no nulls (exports come in time order): a group's smallest `by`, ties to its
+    /// earliest row, is at the group's first row, so the answer is the stored x there.
+    private static func firstRowValues(_ aggregate: BoundAggregate, input: LogicalPlan, source: Table) -> Column? {
+        guard aggregate.filter == nil, let argument = aggregate.argument, let orderBy = aggregate.orderBy,
+            let values = storedColumn(argument, through: input, source: source),
+            let order = storedColumn(orderBy, through: input, source: source),
+            order.validity == nil, order.type == .int || order.type == .date || order.type == .timestamp,
+            case .integers(let packed) = order.values, packed.isNondecreasing
+        else { return nil }
+        return values
+    }
+
+    /// The stored columns of aggregates that are all a min or max, without a filter, of a
+    /// stored integer, date or timestamp column; nil when one is not.
+    private static func storedExtremeColumns(_ aggregates: [BoundAggregate], input: LogicalPlan, source: Table) -> [Column]? {
+        var columns: [Column] = []
+        for aggregate in aggregates {
+            guard aggregate.function == .min || aggregate.function == .max, aggregate.filter == nil,
+                let argument = aggregate.argument, let column = storedColumn(argument, through: input, source: source),
+                column.type == .int || column.type == .date || column.type == .timestamp,
+                column.type == aggregate.type, case .integers = column.values
+            else { return nil }
+            columns.append(column)
+        }
+        return columns
+    }
+
+    /// The column of `source` an expression reads unchanged through the filters and
+    /// projections of `chain`.
+    static func storedColumn(_ expression: BoundExpression, through chain: LogicalPlan, source: Table) -> Column? {
+        guard case .column(var index) = expression.kind else { return nil }
+        var node = chain
+        while true {
+            switch node {
+            case .filter(let input, _), .filterIn(let input, _, _):
+                node = input
+            case .project(let input, let expressions, _):
+                guard index < expressions.count, case .column(let passed) = expressions[index].kind else { return nil }
+                index = passed
+                node = input
+            default:
+                return index < source.columns.count ? source.columns[index] : nil
+            }
+        }
+    }
+
+    /// How many rows a sort under a limit keeps (a top-N sort): the limit and offset
+    /// together; nil (all) when their sum overflows (both are as written, up to Int.max).
+    static func sortKeeping(count: Int, offset: Int) -> Int? {
+        let (needed, overflow) = count.addingReportingOverflow(offset)
+        return overflow ? nil : needed
+    }
+}
+
+extension LogicalPlan {
+    /// True for the nodes that stream rows through (filters and projections).
+    var streams: Bool {
+        switch self {
+        case .filter, .filterIn, .project: return true
+        default: return false
+        }
+    }
+
+    /// The deepest expression of the filters and projections that stream with this node.
+    var streamDepth: Int {
+        var deepest = 0
+        var node = self
+        while true {
+            switch node {
+            case .filter(let input, let condition):
+                deepest = max(deepest, condition.depth)
+                node = input
+            case .filterIn(let input, let key, _):
+                deepest = max(deepest, key.depth + 1)
+                node = input
+            case .project(let input, let expressions, _):
+                deepest = max(deepest, expressions.map(\.depth).max() ?? 0)
+                node = input
+            default:
+                return deepest
+            }
+        }
+    }
+
+    /// The node below this one's streaming chain (this node when it does not stream).
+    var streamSource: LogicalPlan {
+        var node = self
+        while true {
+            switch node {
+            case .filter(let input, _), .filterIn(let input, _, _), .project(let input, _, _): node = input
+            default: return node
+            }
+        }
+    }
+}
