@@ -55,7 +55,9 @@ struct ArithmeticExpression: PhysicalExpression {
             case .subtract: return integerResult(x, y, n, &valid) { $0.subtractingReportingOverflow($1) }
             case .multiply: return integerResult(x, y, n, &valid) { $0.multipliedReportingOverflow(by: $1) }
             case .modulo:
-                return integerResult(x, y, n, &valid) { b, c in c == 0 ? (0, true) : b.remainderReportingOverflow(dividingBy: c) }
+                // Any integer modulo -1 is 0; Swift reports Int64.min % -1 as an overflow (the
+                // quotient does not fit), but the remainder does.
+                return integerResult(x, y, n, &valid) { b, c in c == 0 ? (0, true) : c == -1 ? (0, false) : b.remainderReportingOverflow(dividingBy: c) }
             default: break
             }
         }
