@@ -326,7 +326,10 @@ public enum CSVReader {
     private static func loadError(_ problem: RowProblem, file: MappedFile, names: [String]) -> LoadError {
         let (line, column) = file.location(of: problem.offset)
         return LoadError(
-            path: file.path, line: line, column: column, field: problem.field.map { names[$0] },
+            // A field past the names (a row longer than the header) is named by its position;
+            // none is named when the problem comes before the row's first field ended.
+            path: file.path, line: line, column: column,
+            field: problem.field.flatMap { names.indices.contains($0) ? names[$0] : $0 >= 0 ? "column \($0 + 1)" : nil },
             message: problem.message, hint: problem.hint)
     }
 
