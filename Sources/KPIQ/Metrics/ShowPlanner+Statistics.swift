@@ -73,19 +73,10 @@ extension ShowPlanner {
                            rowFilter: Expression?, plan: inout QueryPlan) throws -> LogicalPlan {
         let rates = outputs.filter { Self.denominator(of: $0) != nil }
         guard !rates.isEmpty else { return values }
-        var whole = show
+        var whole = Self.withoutDimensions(show, rowFilter: rowFilter, calendar: calendar)
         whole.metrics = show.metrics.filter { item in rates.contains { $0.name == (item.name?.name ?? ShowExecutor.metricName(item.expression, source: context.source)) } }
-        whole.dimensions = []
-        whole.top = nil
-        whole.sort = []
-        whole.withOther = false
-        whole.withTotal = false
         whole.comparisons = []
         whole.statistics = [.n]
-        whole.filter = rowFilter
-        if whole.range == nil, show.grain != nil, let firstUnit = calendar.units.first, let lastUnit = calendar.units.last {
-            whole.range = TimeRange(kind: .dates(from: firstUnit.written.start, to: lastUnit.counted.end - 1), span: .none)
-        }
         var totalPlanner = ShowPlanner(context: context)
         totalPlanner.stagePrefix = stagePrefix + "rates_total_"
         let totalPlan = try totalPlanner.plan(whole).planned.plan

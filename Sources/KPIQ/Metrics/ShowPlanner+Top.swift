@@ -46,16 +46,7 @@ extension ShowPlanner {
         let folded = plan.add(stagePrefix + "folded", Self.project(.filter(ranked, BoundExpression(.isNull(Self.column(2, fs), negated: false), type: .bool, span: .none)),
                                                                    [(fs.fields[0].name, Self.column(0, fs)), ("__first", Self.column(1, fs))]))
         // The show again without its dimension, over the folded values' rows, into this plan.
-        var rest = show
-        rest.dimensions = []
-        rest.top = nil
-        rest.sort = []
-        rest.withOther = false
-        rest.withTotal = false
-        rest.filter = rowFilter
-        if rest.range == nil, hasPeriod, let firstUnit = calendar.units.first, let lastUnit = calendar.units.last {
-            rest.range = TimeRange(kind: .dates(from: firstUnit.written.start, to: lastUnit.counted.end - 1), span: .none)
-        }
+        let rest = Self.withoutDimensions(show, rowFilter: rowFilter, calendar: calendar)
         var otherPlanner = ShowPlanner(context: context)
         otherPlanner.stagePrefix = stagePrefix + "other_"
         otherPlanner.restricting = (dimensions[0], folded)
