@@ -26,7 +26,9 @@ Rules applied while translating (gen.py spells kpiq's behaviour out in the SQL):
 Rules applied while comparing:
   R-ROW-ORDER         results come out in first-seen order, which SQL does not define: rows are
                       compared as multisets, and in order only when the query ends with a sort
-                      (then kpiq's order must be a valid order for the sort keys).
+                      (then kpiq's order must be a valid order for the sort keys; two decimal
+                      keys that are close but not equal under R-DOUBLES may come in either order,
+                      and the later keys are not checked for that pair of rows).
   R-DOUBLES           decimals are IEEE doubles and sums use compensated summation (docs/pipelines.md
                       "Overflow"), so decimals agree within 1e-9 relative or 1e-6 absolute.
   R-NUMBER-KINDS      JSON prints a whole decimal as an integer (3 for 3.0): numbers are
@@ -102,13 +104,16 @@ def multiset_equal(k, d):
 
 
 def sort_key_cmp(a, b, desc, nulls_first):
-    """-1, 0, 1: where a goes relative to b under one sort key (R-SORT-NULLS); 0 when close."""
+    """-1, 0, 1: where a goes relative to b under one sort key (R-SORT-NULLS); 0 when equal; None
+    when close but not equal (R-DOUBLES: either order is right, and later keys say nothing)."""
     if a == ("z",) or b == ("z",):
         if a == b:
             return 0
         return (-1 if a == ("z",) else 1) * (1 if nulls_first else -1)
-    if close(a, b):
+    if a == b:
         return 0
+    if close(a, b):
+        return None
     less = a[1] < b[1]
     c = -1 if less else 1
     return -c if desc else c
@@ -118,7 +123,7 @@ def validly_ordered(rows, keys):
     for r1, r2 in zip(rows, rows[1:]):
         for i, desc, nf in keys:
             c = sort_key_cmp(r1[i], r2[i], desc, nf)
-            if c < 0:
+            if c is None or c < 0:
                 break
             if c > 0:
                 return False

@@ -179,9 +179,8 @@ public struct Executor {
         let make: () -> any Accumulator
         switch fold {
         case .firstRow(let values):
-            // Stateless until finished: one instance serves every worker's sink.
-            let shortcut = FirstRowAccumulator(values: values)
-            return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil, makeAccumulator: { shortcut })
+            return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil,
+                                      folding: .readAtFirstRow(FirstRowReader(values: values)))
         case .count: make = { CountAccumulator() }
         case .countDistinct: make = { CountDistinctAccumulator(type: argumentType, stableText: true, expectedRows: expectedRows) }
         case .sum: make = { SumAccumulator(type: argumentType) }
@@ -196,7 +195,7 @@ public struct Executor {
         return AggregateSink.Spec(
             function: aggregate.function, argument: aggregate.argument.map(PhysicalExpressions.build),
             order: aggregate.orderBy.map(PhysicalExpressions.build), filter: aggregate.filter.map(PhysicalExpressions.build),
-            makeAccumulator: make)
+            folding: .accumulate(make))
     }
 }
 

@@ -6,13 +6,22 @@ final class AggregateSink: BatchSink {
         let argument: (any PhysicalExpression)?
         let order: (any PhysicalExpression)?
         let filter: (any PhysicalExpression)?
-        let makeAccumulator: () -> any Accumulator
+        let folding: Folding
+    }
+
+    /// How an aggregate's groups get their values.
+    enum Folding {
+        /// An accumulator per sink, updated batch by batch and merged at the end.
+        case accumulate(() -> any Accumulator)
+        /// Nothing per row: read at each group's first row when the result is built.
+        case readAtFirstRow(FirstRowReader)
     }
 
     let keyExpressions: [any PhysicalExpression]
     let specs: [Spec]
     let indexer: GroupIndexer
-    let accumulators: [any Accumulator]
+    /// Per spec: its accumulator, or nil for one read at the groups' first rows.
+    let accumulators: [(any Accumulator)?]
     /// Checked while per-group state for many new groups is first touched, which can take
     /// longer than the 100 ms a Ctrl-C may wait (see `reserve`).
     let cancel: CancellationToken?
@@ -36,7 +45,10 @@ final class AggregateSink: BatchSink {
         indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, strategy: grouping,
                                expectedRows: expectedRows)
         self.specs = specs
-        accumulators = specs.map { $0.makeAccumulator() }
+        accumulators = specs.map {
+            if case .accumulate(let make) = $0.folding { return make() }
+            return nil
+        }
     }
 
     func consume(_ batch: Batch, morsel: Int) throws {
@@ -48,10 +60,11 @@ final class AggregateSink: BatchSink {
             try meter?.add(groupCount - reservedGroups, of: bytesPerGroup)
             // Text keys number their groups by code: the first batch brings the whole
             // dictionary's worth of groups (millions of visitors) at once.
-            for accumulator in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }
+            for case let accumulator? in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }
             reservedGroups = groupCount
         }
         for (spec, accumulator) in zip(specs, accumulators) {
+            guard let accumulator else { continue }
             var mask: [UInt8]?
             if let filter = spec.filter {
                 mask = BoolOperand(try filter.evaluate(batch)).truthMask(count: batch.count)
@@ -84,7 +97,7 @@ final class AggregateSink: BatchSink {
         for other in sinks.dropFirst() {
             try cancel?.check()
             let mapping = first.indexer.absorb(other.indexer)
-            for (mine, theirs) in zip(first.accumulators, other.accumulators) {
+            for case let (mine?, theirs?) in zip(first.accumulators, other.accumulators) {
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
             }
         }
@@ -101,7 +114,7 @@ final class AggregateSink: BatchSink {
         if first.keyExpressions.isEmpty, order.isEmpty {
             // An aggregate over no rows: one row (count 0, other aggregates null).
             order = [0]
-            for accumulator in first.accumulators {
+            for case let accumulator? in first.accumulators {
                 accumulator.update(groups: [], groupCount: 1, argument: nil, order: nil, mask: nil)
             }
         }
@@ -111,13 +124,16 @@ final class AggregateSink: BatchSink {
             columns.append(first.indexer.keyColumn(k, order: order))
         }
         trace.mark("keys")
-        for (k, accumulator) in first.accumulators.enumerated() {
+        for (k, spec) in first.specs.enumerated() {
             try cancel?.check()
-            if let reader = accumulator as? FirstRowAccumulator {
+            switch (spec.folding, first.accumulators[k]) {
+            case (.readAtFirstRow(let reader), _):
                 if firstRows == nil { firstRows = first.indexer.firstRows(of: order) }
-                columns.append(reader.finish(firstRows: firstRows!))
-            } else {
+                columns.append(reader.values(atFirstRows: firstRows!))
+            case (.accumulate, let accumulator?):
                 columns.append(accumulator.finish(order: order))
+            case (.accumulate, nil):
+                preconditionFailure("every accumulated aggregate has its accumulator")
             }
             trace.mark(aggregateNames[k])
         }

@@ -5,7 +5,9 @@
 /// Nothing is kept per row: the grouping already tracks each group's first row, and
 /// finishing reads the stored x column there. For first touch over millions of visitors this
 /// replaces a random read-modify-write per row with one gather in row order.
-final class FirstRowAccumulator: Accumulator {
+///
+/// Not an `Accumulator`: it has no per-batch state to update or merge (`AggregateSink.Folding`).
+struct FirstRowReader {
     private let values: Column
 
     /// `values`: the stored column of the argument (`PhysicalPlanner` checks the shortcut holds).
@@ -13,17 +15,9 @@ final class FirstRowAccumulator: Accumulator {
         self.values = values
     }
 
-    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {}
-
-    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {}
-
-    func finish(order: [Int]) -> Column {
-        preconditionFailure("a first-row aggregate is finished from the groups' first rows")
-    }
-
     /// `firstRows[i]`: the first row of the i-th group of the result (`GroupIndexer.deadRow`
     /// for a group without rows: the one row of an aggregate over nothing).
-    func finish(firstRows: [Int32]) -> Column {
+    func values(atFirstRows firstRows: [Int32]) -> Column {
         let dead = GroupIndexer.deadRow
         guard firstRows.contains(dead) else {
             return firstRows.withUnsafeBufferPointer { values.gather($0) }
