@@ -78,4 +78,36 @@ import Testing
             }
         }
     }
+
+    /// `repeated(count_distinct(x))` against a count by hand: at each month's end, per source,
+    /// the people with rows on two or more distinct days before it.
+    @Test func repeatedCountsPeopleWithTwoDistinctDaysByEachPeriodEnd() throws {
+        let text = Self.events()
+        let path = try TestSupport.file(text)
+        defer { TestSupport.remove(path) }
+        let session = Session()
+        let outcome = session.run(SourceText(name: "setup", text: """
+            load "\(path)" as e time ts
+            metric r = repeated(count_distinct(e.person))
+            """))
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        let table = try Self.show("show r by source over month during 2023-03..2023-12", runningSums: true, session: session)
+        // By hand: each (source, person)'s distinct days.
+        var days: [String: [String: Set<Int64>]] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let day = CivilCalendar.parseDate(String(fields[1].prefix(10)))!
+            days[fields[2], default: [:]][fields[0], default: []].insert(day)
+        }
+        #expect(table.names == ["source", "month", "r"])
+        #expect(table.rowCount == 4 * 10)
+        for row in 0..<table.rowCount {
+            var source = ""
+            if case .text(let name) = table.columns[0].scalar(at: row) { source = name }
+            guard case .date(let month) = table.columns[1].scalar(at: row) else { Issue.record("month is not a date"); continue }
+            let end = CivilCalendar.addMonths(days: month, months: 1)
+            let expected = days[source, default: [:]].values.filter { $0.filter { $0 < end }.count >= 2 }.count
+            #expect(table.columns[2].scalar(at: row) == .int(Int64(expected)), "\(source) \(CivilCalendar.formatDate(month))")
+        }
+    }
 }

@@ -1,6 +1,6 @@
 /// The standard KPI library: every KPI of the catalog (`KPIS.md`) that the data can support,
-/// written in kpiq (`KPILibrary.source`) over six roles: `sessions`, `contacts`, `campaigns`,
-/// `deals`, `emails`, `ads` (and `social`, `ctas`, `forms`, `outbound` for the engagement
+/// written in kpiq (`KPILibrary.source`) over seven roles: `sessions`, `contacts`, `campaigns`,
+/// `deals`, `emails`, `orders`, `ads` (and `social`, `ctas`, `forms`, `outbound` for the engagement
 /// rates). A role is a dataset: by default the loaded dataset of that name (or a usual alias:
 /// `events` for sessions, `email_events` for emails), or whatever `use kpis with role =
 /// dataset (library_column = dataset_column, ...)` says. A library metric becomes available
@@ -63,6 +63,16 @@ public enum KPILibrary {
     metric open_deals = open(count(deals), created_at, closed_at) as count
     metric pipeline_value = open(sum(deals.amount), created_at, closed_at) as money
 
+    -- Purchases: one row per order line (customer_id, amount), dated by the order. A purchase is a
+    -- customer's day with at least one order row; both figures below run from the data's start to
+    -- each period's end.
+    metric buyers = count_distinct(orders.customer_id) as count
+    metric order_revenue = sum(orders.amount) as money
+    metric customers_to_date = cumulative(count_distinct(orders.customer_id)) as count
+    metric repeat_customers = repeated(count_distinct(orders.customer_id)) as count
+    metric repurchase_rate = repeat_customers / customers_to_date as percent
+    metric ltv = cumulative(sum(orders.amount)) / customers_to_date as money
+
     -- Paid ads: one row per ad or day (impressions, clicks, spend, conversions, purchases).
     metric impressions = sum(ads.impressions) as count
     metric clicks = sum(ads.clicks) as count
@@ -94,6 +104,7 @@ public enum KPILibrary {
         ("campaigns", ["campaigns"]),
         ("deals", ["deals", "opportunities"]),
         ("emails", ["emails", "email_events", "sends"]),
+        ("orders", ["orders", "purchases", "transactions"]),
         ("ads", ["ads"]),
         ("social", ["social", "posts"]),
         ("ctas", ["ctas"]),

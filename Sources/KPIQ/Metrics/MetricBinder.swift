@@ -10,7 +10,7 @@ struct MetricBinder {
     let asOf: Int64
     private(set) var leaves: [MetricLeaf] = []
     private var expanding: [String] = []
-    /// Set while binding the aggregate inside `rolling(...)` or `cumulative(...)`.
+    /// Set while binding the aggregate inside `rolling(...)`, `cumulative(...)` or `repeated(...)`.
     private var leafKind = MetricLeaf.Kind.aggregate
     /// Levels of `bind` open now.
     private var depth = 0
@@ -88,7 +88,7 @@ struct MetricBinder {
             if lower == "open" {
                 return try snapshot(name: name, arguments, span: e.span)
             }
-            if lower == "rolling" || lower == "cumulative" {
+            if lower == "rolling" || lower == "cumulative" || lower == "repeated" {
                 return try window(lower, name: name, arguments, time: time, span: e.span)
             }
             if lower == "share" {
@@ -172,12 +172,22 @@ struct MetricBinder {
     }
 
     /// `rolling(aggregate, 90 days[, event_time])` and `cumulative(aggregate)`: one aggregate
-    /// whose rows are those of a window ending with each period (or everything before its end).
+    /// whose rows are those of a window ending with each period (or everything before its end);
+    /// `repeated(count_distinct(x))`: the x seen on two or more days before each period's end.
     private mutating func window(_ kind: String, name: Identifier, _ arguments: [Expression], time: Identifier?, span: Span) throws -> MetricExpression {
         let isRolling = kind == "rolling"
         var time = time
         if isRolling, arguments.count == 3, case .name(let parts) = arguments[2].kind, parts.count == 1 {
             time = parts[0]
+        }
+        if kind == "repeated" {
+            guard arguments.count == 1, case .call(let inner, _, _) = arguments[0].kind, AggregateFunction(name: inner.name.lowercased()) == .countDistinct else {
+                throw Diagnostic(.invalidArgument, "repeated takes one distinct count: repeated(count_distinct(orders.customer_id))", at: span,
+                                 hints: ["it counts the values with rows on two or more distinct days up to each period's end"])
+            }
+            leafKind = .repeated
+            defer { leafKind = .aggregate }
+            return try bind(arguments[0], time: time)
         }
         guard arguments.count == (isRolling ? 2 : 1) || (isRolling && arguments.count == 3), case .call(let inner, _, _) = arguments[0].kind,
             AggregateFunction(name: inner.name) != nil

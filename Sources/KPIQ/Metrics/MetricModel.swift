@@ -10,6 +10,9 @@ public struct MetricLeaf: Sendable {
         /// Over every row dated before the end of the period (totals that accumulate, such as
         /// the contacts in the base).
         case cumulative
+        /// Distinct values of the argument with rows on two or more distinct days before the
+        /// end of the period: the customers who bought again (`repeated(count_distinct(...))`).
+        case repeated
         /// A snapshot at the end of the period: the rows opened before it (the time column) and
         /// not closed by then (`closedBy` null or on or after the day after the period), such as
         /// the deals open at the end of each quarter.

@@ -30,6 +30,8 @@ extension ShowPlanner {
             let flight = dataset.endTimeColumn != nil && (leaf.timeColumn == nil || leaf.timeColumn == dataset.timeColumn)
             return flight && leaf.function == .sum ? .flight : .aggregate
         }
+        // A repeat needs each person's days in order: only the running sums give it.
+        if leaf.kind == .repeated { return .activeDistinct }
         guard context.windowsByRunningSums else { return .perUnit }
         switch leaf.function {
         case .count, .sum: return .runningSums
@@ -71,8 +73,9 @@ extension ShowPlanner {
             let leafIndex = leaves[0]
             let days = try reading.distinctDays(context, leaf: leafIndex, window: window)
             let schema = days.schema
-            // Each person's days in order, with the next one.
             let day = dimensions + 1
+            if group.kind == .repeated { return Self.repeatEntries(days, dimensions: dimensions, leaf: leafIndex) }
+            // Each person's days in order, with the next one.
             let withNext = LogicalPlan.window(days, partition: Array(0...dimensions), order: [WindowOrderKey(column: day)], functions: [.lead(day)], keepsInputOrder: false,
                                               Schema(fields: schema.fields + [Schema.Field(name: "__next", type: .date)]))
             let ws = withNext.schema
@@ -100,6 +103,27 @@ extension ShowPlanner {
         case .aggregate, .perUnit, .flight:
             preconditionFailure("only windowed groups have changes")
         }
+    }
+
+    /// `repeated(count_distinct(x))`: a person counts from the day after their second distinct
+    /// day, for good, so the changes are one +1 per person who has a second day.
+    static func repeatEntries(_ days: LogicalPlan, dimensions: Int, leaf leafIndex: Int) -> LogicalPlan {
+        let schema = days.schema
+        let day = dimensions + 1
+        let ordered = LogicalPlan.window(days, partition: Array(0...dimensions), order: [WindowOrderKey(column: day)], functions: [.lead(day), .rowNumber],
+                                         keepsInputOrder: false,
+                                         Schema(fields: schema.fields + [Schema.Field(name: "__second", type: .date), Schema.Field(name: "__place", type: .int)]))
+        let os = ordered.schema
+        let second = Self.column(day + 1, os)
+        let firstDays = LogicalPlan.filter(ordered, BoundExpression.logical(isAnd: true, [
+            Self.comparison(.equal, Self.column(day + 2, os), Self.int(1)),
+            BoundExpression(.isNull(second, negated: true), type: .bool, span: .none),
+        ], span: .none))
+        let dims: [(String, BoundExpression)] = (0..<dimensions).map { (os.fields[$0].name, Self.column($0, os)) }
+        return Self.project(firstDays, dims + [
+            ("__at", BoundExpression(.shift(second, Interval(days: 1)), type: .date, span: .none)),
+            ("leaf\(leafIndex)", Self.int(1)), ("__rows", Self.int(1)),
+        ])
     }
 
     /// The leaf values of a windowed group at every unit of the spine (and per comparison):

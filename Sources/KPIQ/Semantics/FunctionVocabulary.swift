@@ -4,7 +4,7 @@ public enum FunctionVocabulary {
     /// Pipeline window functions (`derive prev = lag(x)`).
     public static var windowFunctions: [String] { WindowCall.names }
     /// Forms of a metric's expression (`rolling(count_distinct(...), 90 days)`).
-    public static let metricForms = ["rolling", "cumulative", "open", "share"]
+    public static let metricForms = ["rolling", "cumulative", "open", "repeated", "share"]
     /// `show ... by first_touch(sessions.source)`.
     public static var dimensionFunctions: [String] { TouchDimension.functionNames }
 }

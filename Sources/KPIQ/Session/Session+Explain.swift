@@ -103,6 +103,7 @@ extension Session {
             case .aggregate: break
             case .rolling(let window): line += ", over the \(window.description) before each period's end"
             case .cumulative: line += ", over everything before each period's end"
+            case .repeated: line += ", the values with rows on two or more days before each period's end"
             case .open(let closedBy): line += ", over the rows open at each period's end (not closed by \(closedBy))"
             }
             out += line + "\n"

@@ -66,10 +66,12 @@ enum HelpText {
               by name, numbers and arithmetic: metric cpl = spend / leads as money.
               `time COLUMN` dates the metric's rows by another column (mqls by mql_at).
               rolling(AGGREGATE, 90 days[, event_time]) and cumulative(AGGREGATE) count over a
-              window ending with each period, or everything before its end.
+              window ending with each period, or everything before its end;
+              repeated(count_distinct(orders.customer_id)) the customers with purchases on two
+              or more distinct days by each period's end (repurchase_rate, ltv).
             use kpis [with ROLE = DATASET (library_column = column, ...), ...]
               binds the standard library (roles: sessions, contacts, campaigns, deals, emails,
-              ads, social, ctas, forms, outbound); `.metrics` lists what is available.
+              orders, ads, social, ctas, forms, outbound); `.metrics` lists what is available.
             relate DATASET.COLUMN -> OTHER.KEY   lets OTHER's columns be dimensions of DATASET.
             target METRIC between A and B | >= X | <= X [per GRAIN] [for DIMENSION = VALUE]
               bands and goals per period: .help targets
