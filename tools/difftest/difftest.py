@@ -17,8 +17,7 @@ of docs/pipelines.md it follows), applied while translating (`TRY(...)` where kp
 error) or while comparing. Known defects that are being fixed are rules too, marked PENDING:
 their disagreements are counted and reported separately, never dropped silently.
 
-Exit status: 0 when no query disagreed (pending known defects do not fail the run unless
---strict-pending), 1 otherwise. Disagreements are written to --out (a folder) as
+Exit status: 0 when no query disagreed, 1 otherwise. Disagreements are written to --out (a folder) as
 self-contained reproducers: the CSVs, the kpiq script and the SQL.
 """
 
@@ -135,7 +134,6 @@ def main():
     ap.add_argument("--batch", type=int, default=250, help="queries per table set (one kpiq process)")
     ap.add_argument("--out", default=None, help="folder for reproducers of disagreements")
     ap.add_argument("--timeout", type=float, default=60)
-    ap.add_argument("--strict-pending", action="store_true", help="fail on pending known defects too")
     ap.add_argument("--max-report", type=int, default=20)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
@@ -146,7 +144,6 @@ def main():
     started = time.time()
     rng = random.Random(args.seed)
     stats = {"pairs": 0, "agree": 0, "both_error": 0, "disagree": 0, "rounds": 0}
-    pending = {}
     reported = 0
     workdir = tempfile.mkdtemp(prefix="kpiq-difftest-")
     try:
@@ -169,10 +166,6 @@ def main():
                     stats["agree"] += 1
                 elif verdict == "both_error":
                     stats["both_error"] += 1
-                elif verdict.startswith("pending:"):
-                    pending[verdict] = pending.get(verdict, 0) + 1
-                    if args.verbose:
-                        print("%s\n  kpiq: %s\n  sql:  %s\n  %s" % (verdict, pair.kpiq, pair.sql, why))
                 else:
                     stats["disagree"] += 1
                     if reported < args.max_report:
@@ -188,9 +181,7 @@ def main():
     elapsed = time.time() - started
     print("difftest seed %d: %d pairs in %d rounds, %.0f s (%d both errors)" % (
         args.seed, stats["pairs"], stats["rounds"], elapsed, stats["both_error"]))
-    for name, count in sorted(pending.items()):
-        print("  %s: %d (known defect, pending its fix)" % (name, count))
-    failed = stats["disagree"] + (sum(pending.values()) if args.strict_pending else 0)
+    failed = stats["disagree"]
     print("difftest: %d passed, %d failed" % (stats["pairs"] - failed, failed))
     return 1 if failed else 0
 

@@ -510,10 +510,8 @@ def make_agg(rng, g, schema):
             typ = rng.choice(["int", "dec"])
             e = g.expr(typ, 1)
             flag = None
-            if typ == "int" and a == "sum":
-                flag = "sum_int"
-            elif typ == "int" and e.big:
-                flag = "big_" + a
+            if typ == "int" and e.big:
+                flag = "big_" + a  # R-BIG-INT-DOUBLES
             if a == "sum":
                 return "sum(%s)" % e.k, "sum(%s)" % e.s, typ, flag
             if a == "mean":
