@@ -230,6 +230,7 @@ private func texts(_ text: String) -> [String] {
         #expect(texts("show ctr over month vs previous year, previous p") == ["period"])
         #expect(texts("show ctr by channel with ") == ["ci", "n", "total"])
         #expect(texts("cohort sales: channel, day with ") == ["churn"])
+        #expect(texts("funnel sales: day -> day each ") == ["within"])
         #expect(texts("target ctr >= 2% per mo") == ["month"])
     }
 

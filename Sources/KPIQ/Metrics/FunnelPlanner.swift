@@ -1,4 +1,4 @@
-/// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at [by source] [within 90 days] [during 2024]`
+/// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at [by source] [within 90 days] [each within 30 days] [during 2024]`
 /// compiled to a plan of engine operators (`PlannedStatement`), so it runs vectorized like a
 /// pipeline and `.explain` can show it.
 ///
@@ -9,14 +9,18 @@
 ///   later than entry + `within` moved on the calendar (`CalendarMath.shift`, as `created_at +
 ///   1 year` in a pipeline: 1 year is one calendar year, 1 month one calendar month). A time
 ///   that does not count is treated as no time.
+/// - With `each within`, a stage's time counts only when it is also no later than the nearest
+///   earlier stage with a counted time + `each within` (on the calendar too): each step has its
+///   own window, measured from the step before.
 /// - A unit has reached stage k when some stage at or after k has a counted time (contacts that
 ///   skipped MQL still count as MQLs once they are SQLs).
 /// - The days of stage k (a unit with a counted time for k) run from the nearest earlier stage
 ///   with a counted time; a stage dated before that one counts at 0 days. A skipped stage has
 ///   no days.
-/// - With `within`, a unit that reached k-1 but not k and whose window has not ended by the end
-///   of the as-of day (a stage dated then or later, not happened yet, could still fall inside
-///   it) is *open* for step k: neither a conversion nor a loss, and the step rate leaves it out
+/// - With `within` or `each within`, a unit that reached k-1 but not k and whose windows have
+///   not ended by the end of the as-of day (a stage dated then or later, not happened yet,
+///   could still fall inside them: entry + `within`, and stage k-1's time + `each within`) is
+///   *open* for step k: neither a conversion nor a loss, and the step rate leaves it out
 ///   (converted / (entered - open)).
 ///
 /// The plan:
@@ -26,6 +30,7 @@
 ///              | project  dims, t_0 .. t_n-1 (one time type), deadline = entry + within
 ///              | project  dims, t_0 .. t_n-1, last (where stages stop counting), window_open
 ///              | project  dims, c_0 .. c_n-1 (counted times, else null), window_open
+///              | project  (each within) per stage k, c_k kept only within its step window
 ///              | project  dims, furthest (the last stage reached), elapsed_1 .. elapsed_n-1, window_open
 ///              | project  dims, furthest, days_1 .. days_n-1 (elapsed, at least 0), window_open
 ///              | aggregate by dims: units = count(), per k >= 1: converted_k = count() where
@@ -68,16 +73,18 @@ struct FunnelPlanner {
     func finish(_ query: inout QueryPlan, units input: LogicalPlan, stages stageIndexes: [Int], stageNames: [String], dimensions dimensionIndexes: [Int],
                 dimensionFormats: [ValueFormat?], funnel: FunnelStatement, range: (start: Int64, end: Int64)?, title written: String) throws -> PlannedStatement {
         let dimensionNames = dimensionIndexes.map { input.schema.fields[$0].name }
-        let units = try self.units(input, stages: stageIndexes, dimensions: dimensionIndexes, within: funnel.within, range: range)
-        let counts = query.add("funnel_counts", aggregate(units, stages: stageIndexes.count, dimensions: dimensionIndexes.count, hasWindow: funnel.within != nil))
-        query.result = steps(counts, names: stageNames, dimensions: dimensionNames, hasWindow: funnel.within != nil)
+        let units = try self.units(input, stages: stageIndexes, dimensions: dimensionIndexes, within: funnel.within, stepWithin: funnel.stepWithin, range: range)
+        let hasWindow = funnel.within != nil || funnel.stepWithin != nil
+        let counts = query.add("funnel_counts", aggregate(units, stages: stageIndexes.count, dimensions: dimensionIndexes.count, hasWindow: hasWindow))
+        query.result = steps(counts, names: stageNames, dimensions: dimensionNames, hasWindow: hasWindow)
 
         var title = written
         if !funnel.dimensions.isEmpty { title += " by " + funnel.dimensions.map(\.name).joined(separator: ", ") }
         if let grain = funnel.grain { title += " over \(grain.rawValue)" }
         if let within = funnel.within { title += " within \(within.description)" }
+        if let stepWithin = funnel.stepWithin { title += " each within \(stepWithin.description)" }
         var notes: [String] = []
-        if funnel.within != nil {
+        if hasWindow {
             notes.append("open: not converted yet but still inside the window at \(CivilCalendar.formatDate(asOf)); step_rate = converted / (entered - open)")
         }
         let formats = dimensionFormats + Self.stepFormats
@@ -88,7 +95,8 @@ struct FunnelPlanner {
 
     /// The units that entered, each with its dimensions, `furthest` (the index of the last
     /// stage it reached), `days_k` per stage k >= 1 and, with `within`, `window_open`.
-    private func units(_ input: LogicalPlan, stages: [Int], dimensions: [Int], within: Interval?, range: (start: Int64, end: Int64)?) throws -> LogicalPlan {
+    private func units(_ input: LogicalPlan, stages: [Int], dimensions: [Int], within: Interval?, stepWithin: Interval?,
+                       range: (start: Int64, end: Int64)?) throws -> LogicalPlan {
         let schema = input.schema
         // Times, all of one type so they subtract: timestamps when the stages mix dates and
         // timestamps (a date is its midnight).
@@ -96,7 +104,7 @@ struct FunnelPlanner {
         let timeType: DataType = Set(stageTypes).count == 1 ? stageTypes[0] : .timestamp
         var layout = UnitLayout(dimensions: dimensions.map { schema.fields[$0] }, stages: stages.count, timeType: timeType,
                                 daysType: try ExpressionBinder.arithmeticType(.subtract, timeType, timeType, span: .none) ?? .decimal,
-                                end: AsOfRange.end(asOf: asOf))
+                                end: AsOfRange.end(asOf: asOf), stepWithin: stepWithin)
         var plan = entries(input, entry: stages[0], range: range, end: layout.end)
 
         // Over the input: dimensions, stage times, the window's deadline.
@@ -116,7 +124,8 @@ struct FunnelPlanner {
         }
         plan = .project(plan, expressions, Schema(fields: fields))
         plan = countedTimes(cutoff(plan, layout), layout)
-        plan = progress(plan, layout)
+        plan = try stepWindows(plan, layout, schema: schema)
+        plan = try progress(plan, layout, schema: schema)
         return days(plan, layout)
     }
 
@@ -133,8 +142,12 @@ struct FunnelPlanner {
         var end: Int64
         /// Nil without `within`.
         var deadlineType: DataType?
+        /// `each within`.
+        var stepWithin: Interval?
 
-        var windowOpen: Schema.Field? { deadlineType.map { _ in Schema.Field(name: "__window_open", type: .bool) } }
+        /// Present from the counted times on with `within`, from `progress` on with `each
+        /// within` alone.
+        var windowOpen: Schema.Field? { deadlineType != nil || stepWithin != nil ? Schema.Field(name: "__window_open", type: .bool) : nil }
         var windowOpenIndex: Int { dimensions.count + stages }
 
         func column(_ index: Int, _ type: DataType) -> BoundExpression { BoundExpression(.column(index), type: type, span: .none) }
@@ -200,17 +213,37 @@ struct FunnelPlanner {
             expressions.append(BoundExpression(.caseWhen([BoundWhen(condition: condition, result: time)], otherwise: nil), type: timeType, span: .none))
             fields.append(Schema.Field(name: "__c\(k)", type: timeType))
         }
-        if let field = layout.windowOpen {
+        if layout.deadlineType != nil, let field = layout.windowOpen {
             expressions.append(layout.column(m + n + 1, .bool))
             fields.append(field)
         }
         return .project(input, expressions, Schema(fields: fields))
     }
 
+    /// With `each within`: stage by stage, c_k stays only when it is no later than the nearest
+    /// earlier counted time + the step window (earlier stages are settled first, so each
+    /// projection reads the counted times the previous one left).
+    private func stepWindows(_ input: LogicalPlan, _ layout: UnitLayout, schema: Schema) throws -> LogicalPlan {
+        guard let stepWithin = layout.stepWithin else { return input }
+        let m = layout.dimensions.count, n = layout.stages
+        var plan = input
+        for k in 1..<n {
+            let fields = plan.schema.fields
+            let counted = (0..<n).map { layout.column(m + $0, layout.timeType) }
+            let earlier = Array(counted[0..<k].reversed())
+            let previous = earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
+            let inside = Self.compare(.lessOrEqual, counted[k], try deadline(of: previous, within: stepWithin, schema: schema))
+            var expressions = fields.indices.map { layout.column($0, fields[$0].type) }
+            expressions[m + k] = BoundExpression(.caseWhen([BoundWhen(condition: inside, result: counted[k])], otherwise: nil), type: layout.timeType, span: .none)
+            plan = .project(plan, expressions, Schema(fields: fields))
+        }
+        return plan
+    }
+
     /// dims, furthest, elapsed_1 .. elapsed_n-1, window_open: the last stage reached, and the
     /// time from the nearest earlier stage with a counted time (the entry always has one);
     /// null when stage k has no counted time.
-    private func progress(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
+    private func progress(_ input: LogicalPlan, _ layout: UnitLayout, schema: Schema) throws -> LogicalPlan {
         let m = layout.dimensions.count, n = layout.stages
         let counted = (0..<n).map { layout.column(m + $0, layout.timeType) }
         let furthest = BoundExpression(.caseWhen(stride(from: n - 1, through: 1, by: -1).map { k in
@@ -225,7 +258,15 @@ struct FunnelPlanner {
             fields.append(Schema.Field(name: "__elapsed\(k)", type: layout.daysType))
         }
         if let field = layout.windowOpen {
-            expressions.append(layout.column(layout.windowOpenIndex, .bool))
+            var open: [BoundExpression] = []
+            if layout.deadlineType != nil { open.append(layout.column(layout.windowOpenIndex, .bool)) }
+            if let stepWithin = layout.stepWithin {
+                // The next step's window runs from the furthest stage's time (the latest counted).
+                let latest = BoundExpression(.function(.coalesce, Array(counted.reversed())), type: layout.timeType, span: .none)
+                let stepDeadline = try deadline(of: latest, within: stepWithin, schema: schema)
+                open.append(Self.compare(.greaterOrEqual, stepDeadline, ExpressionBinder.timeConstant(layout.end, like: stepDeadline.type ?? layout.timeType, span: .none)))
+            }
+            expressions.append(open.count == 1 ? open[0] : BoundExpression.logical(isAnd: true, open, span: .none))
             fields.append(field)
         }
         return .project(input, expressions, Schema(fields: fields))

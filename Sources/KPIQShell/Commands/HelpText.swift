@@ -93,12 +93,13 @@ enum HelpText {
               1% and 3%, sql_to_customer between 10% and 20%; `.targets` lists targets.
             """,
         "funnel": """
-            funnel DATASET: STAGE_TIME -> STAGE_TIME -> ... [by DIM, ...] [within 90 days] [during RANGE]
+            funnel DATASET: STAGE_TIME -> STAGE_TIME -> ... [by DIM, ...] [within 90 days] [each within 30 days] [during RANGE]
               follows each row through stage timestamps (created_at -> mql_at -> customer_at):
               per step entered, converted, open (still inside `within` at the as-of day), step
               rate (converted / decided), overall rate, median days from the step before.
-              `within` runs from entry, in calendar units; a skipped stage counts as reached.
-            funnel DATASET per ID: CONDITION -> CONDITION -> ... [within 7 days] [by DIM] [over GRAIN] [during RANGE]
+              `within` runs from entry, `each within` from the step before, in calendar units;
+              a skipped stage counts as reached.
+            funnel DATASET per ID: CONDITION -> CONDITION -> ... [within 7 days] [each within 2 days] [by DIM] [over GRAIN] [during RANGE]
               an event funnel: each ID enters at its first row meeting the first condition;
               step k is its first row strictly after step k-1's meeting condition k.
             """,

@@ -139,6 +139,8 @@ public struct Completer {
                 return ["n", "ci", "total"].map { Choice(name: $0, kind: .keyword) }
             case "with" where start == "cohort":
                 return [Choice(name: "churn", kind: .keyword)]
+            case "each" where start == "funnel":
+                return [Choice(name: "within", kind: .keyword)]
             case "per" where start == "target":
                 return LanguageWords.grains.map { Choice(name: $0, kind: .keyword) }
             default:

@@ -193,7 +193,10 @@ public struct FunnelStatement: Sendable {
     /// Stage time columns (empty in an event funnel).
     public var steps: [Identifier]
     public var dimensions: [Identifier]
+    /// `within 30 days`: every stage within this of the entry.
     public var within: Interval?
+    /// `each within 7 days`: every stage within this of the stage before it.
+    public var stepWithin: Interval?
     public var range: TimeRange?
     /// `funnel sessions per visitor_id: source = "paid" -> converted_to_lead = 1`: an event
     /// funnel, whose steps are conditions on the rows of one entity, strictly in time order.

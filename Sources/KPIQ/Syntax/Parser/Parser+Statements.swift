@@ -334,7 +334,7 @@ extension Parser {
         return UseStatement(library: library, bindings: bindings)
     }
 
-    /// `funnel dataset: a -> b -> c [by d, ...] [within N days] [during range]`
+    /// `funnel dataset: a -> b -> c [by d, ...] [within N days] [each within N days] [during range]`
     mutating func funnelStatement() throws -> FunnelStatement {
         try expect(word: "funnel")
         let dataset = try identifier("a dataset name")
@@ -362,11 +362,14 @@ extension Parser {
                              at: spans[FunnelStatement.maxStages].to(spans.last!))
         }
         while true {
-            skipNewlines(before: ["by", "within", "during", "over"])
+            skipNewlines(before: ["by", "within", "each", "during", "over"])
             if accept(word: "by") {
                 repeat { statement.dimensions.append(try identifier("a column name")) } while accept(symbol: ",")
             } else if accept(word: "within") {
                 statement.within = try lengthOfTimePhrase().interval
+            } else if accept(word: "each") {
+                try expect(word: "within")
+                statement.stepWithin = try lengthOfTimePhrase().interval
             } else if accept(word: "during") {
                 statement.range = try timeRange()
             } else if entity != nil, accept(word: "over") {
