@@ -510,8 +510,10 @@ def make_agg(rng, g, schema):
             typ = rng.choice(["int", "dec"])
             e = g.expr(typ, 1)
             flag = None
-            if typ == "int" and e.big:
-                flag = "big_" + a  # R-BIG-INT-DOUBLES
+            if typ == "int" and a == "sum":
+                flag = "sum_int"  # R-SUM-INT, in the SQL
+            elif typ == "int" and e.big:
+                flag = "big_" + a  # R-BIG-INT-DOUBLES, in the comparison
             if a == "sum":
                 return "sum(%s)" % e.k, "sum(%s)" % e.s, typ, flag
             if a == "mean":
