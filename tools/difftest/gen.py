@@ -11,6 +11,9 @@ side spells out kpiq's rule (see rules.py, which names each one: R-...):
   R-JOIN-COLUMNS      a join keeps the left key, drops the right one, suffixes clashes `_other`
   R-SORT-NULLS        nulls sort last unless `nulls first`, in both directions
   R-SUM-INT           an integer sum is null when its total does not fit int64
+  R-COMPENSATED-SUM   a decimal sum (and mean) is compensated (docs/pipelines.md "Overflow"): DuckDB's
+                      fsum and favg (Kahan-Babuska), not its plain sum and avg, which drift when
+                      large terms cancel
 """
 
 import csv
@@ -515,9 +518,10 @@ def make_agg(rng, g, schema):
             elif typ == "int" and e.big:
                 flag = "big_" + a  # R-BIG-INT-DOUBLES, in the comparison
             if a == "sum":
-                return "sum(%s)" % e.k, "sum(%s)" % e.s, typ, flag
+                # R-COMPENSATED-SUM: decimal sums are compensated on both sides.
+                return "sum(%s)" % e.k, ("fsum(%s)" if typ == "dec" else "sum(%s)") % e.s, typ, flag
             if a == "mean":
-                return "mean(%s)" % e.k, "avg(%s)" % e.s, "dec", flag
+                return "mean(%s)" % e.k, ("favg(%s)" if typ == "dec" else "avg(%s)") % e.s, "dec", flag
             if a == "median":
                 return "median(%s)" % e.k, "quantile_cont(%s, 0.5)" % e.s, "dec", flag
             if a == "percentile":

@@ -22,6 +22,8 @@ Rules applied while translating (gen.py spells kpiq's behaviour out in the SQL):
                       largest `by` (arg_min / arg_max; by is the unique `id`).
   R-SUM-INT           docs/pipelines.md "Overflow" (issue 22, defect 3): an integer sum is null exactly when its total
                       does not fit int64. SQL: CASE WHEN sum BETWEEN min AND max THEN sum END.
+  R-COMPENSATED-SUM   docs/pipelines.md "Overflow": decimal sums and means are compensated. SQL:
+                      fsum and favg (Kahan-Babuska summation) for decimal arguments.
 
 Rules applied while comparing:
   R-ROW-ORDER         results come out in first-seen order, which SQL does not define: rows are
