@@ -53,7 +53,7 @@ if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPI
     echo "$out/kpiq-fuzz is up to date" >&2
 else
     echo "building $out/kpiq-fuzz ..." >&2
-    if ! swiftc -O -wmo -g -parse-as-library -swift-version 6 \
+    if ! swiftc -O -wmo -g -parse-as-library -swift-version 6 -package-name kpiq \
         -sanitize=fuzzer,address -module-name KPIQFuzz \
         -Xcc -fmodule-map-file="$out/modules/CKPIQSupport/module.modulemap" -I "$inc" \
         -I Sources/CCompression -I "$out/modules" -I "$zipsrc/CZLib" \

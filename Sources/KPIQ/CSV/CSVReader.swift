@@ -17,9 +17,9 @@ import Dispatch
 ///    narrower type, merge dictionaries and pack integers.
 /// Nothing is returned unless the whole file loaded (or, in `on_error skip` mode, every bad
 /// row was set aside and reported).
-public enum CSVReader {
+package enum CSVReader {
     /// `budget`: what the load may take (`MemoryBudget`), checked before values are parsed.
-    public static func load(
+    package static func load(
         path: String, options: CSVOptions = CSVOptions(),
         cancel: CancellationToken? = nil, progress: LoadProgress? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {

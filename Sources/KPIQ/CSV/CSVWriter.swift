@@ -7,15 +7,15 @@ import Darwin
 /// Writes a table as RFC 4180 CSV: raw values at full precision, ISO dates, empty fields for
 /// null. Files are written to a temporary name and renamed into place, so a failure never
 /// leaves half a file.
-public enum CSVWriter {
-    public struct WriteError: Error {
-        public let reason: String
+package enum CSVWriter {
+    package struct WriteError: Error {
+        package let reason: String
     }
 
     /// The CSV text of a table. With `neutralizeFormulas`, a text value that starts with
     /// `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a number) gets a leading `'`, so a spreadsheet opening
     /// the file does not run it as a formula.
-    public static func text(_ table: Table, neutralizeFormulas: Bool = false, header: Bool = true) -> String {
+    package static func text(_ table: Table, neutralizeFormulas: Bool = false, header: Bool = true) -> String {
         var out = ""
         if header { out += table.names.map(field).joined(separator: ",") + "\n" }
         for row in 0..<table.rowCount {
@@ -35,12 +35,12 @@ public enum CSVWriter {
         return out
     }
 
-    public static func write(_ table: Table, to path: String, neutralizeFormulas: Bool = true) throws {
+    package static func write(_ table: Table, to path: String, neutralizeFormulas: Bool = true) throws {
         try writeAtomically(text(table, neutralizeFormulas: neutralizeFormulas), to: path)
     }
 
     /// Writes `text` to `path` through a temporary file in the same folder.
-    public static func writeAtomically(_ text: String, to path: String) throws {
+    package static func writeAtomically(_ text: String, to path: String) throws {
         let temporary = path + ".tmp-\(getpid())"
         guard let file = fopen(temporary, "w") else {
             throw WriteError(reason: String(cString: strerror(errno)).lowercased())

@@ -4,25 +4,25 @@
 /// `%m`, `%d`, `%e` (1 or 2 digits), `%H`, `%I` + `%p` (AM/PM), `%M`, `%S`, `%f` (fraction of
 /// a second), `%b` / `%B` (month name or abbreviation, any case), `%z` (`Z`, `+HH:MM`,
 /// `+HHMM`), `%%`. Other characters must match literally.
-public struct DateFormat: Sendable, Equatable {
+package struct DateFormat: Sendable, Equatable {
     enum Piece: Sendable, Equatable {
         case literal(UInt8)
         case year4, year2, month, day, hour24, hour12, minute, second, fraction, monthName, amPm, zone
     }
 
-    public let pattern: String
+    package let pattern: String
     let pieces: [Piece]
 
     /// True when the format carries a time of day (so it parses timestamps).
-    public var hasTime: Bool {
+    package var hasTime: Bool {
         pieces.contains { [.hour24, .hour12, .minute, .second].contains($0) }
     }
 
-    public enum FormatError: Error, Equatable {
+    package enum FormatError: Error, Equatable {
         case unknownDirective(String)
     }
 
-    public init(_ pattern: String) throws {
+    package init(_ pattern: String) throws {
         self.pattern = pattern
         var pieces: [Piece] = []
         var bytes = Array(pattern.utf8)[...]

@@ -1,20 +1,20 @@
 /// Why a file could not be loaded, with the place in the file when there is one.
-public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
+package struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var path: String
     /// 1-based physical line and column (in bytes) of the problem, when known.
-    public var line: Int?
-    public var column: Int?
+    package var line: Int?
+    package var column: Int?
     /// The column of the table the problem is in, when known.
-    public var field: String?
+    package var field: String?
     /// Where in a file without lines the problem is (`sheet Deals, cell C17` in a workbook).
-    public var place: String?
-    public var message: String
-    public var hint: String?
+    package var place: String?
+    package var message: String
+    package var hint: String?
     /// The diagnostic code the session reports it with: `.fileError` when the file itself
     /// could not be opened, `.csvError` for anything about its content.
-    public var code: DiagnosticCode
+    package var code: DiagnosticCode
 
-    public init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, place: String? = nil, message: String, hint: String? = nil,
+    package init(path: String, line: Int? = nil, column: Int? = nil, field: String? = nil, place: String? = nil, message: String, hint: String? = nil,
                 code: DiagnosticCode = .csvError) {
         self.place = place
         self.code = code
@@ -27,7 +27,7 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `path:line:column: message` as compilers print it.
-    public var description: String {
+    package var description: String {
         var location = path
         if let line { location += ":\(line)" }
         if let column { location += ":\(column)" }
@@ -39,13 +39,13 @@ public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One row left out by the tolerant (`on_error skip`) mode.
-public struct SkippedRow: Sendable, Equatable {
-    public var line: Int
-    public var reason: String
+package struct SkippedRow: Sendable, Equatable {
+    package var line: Int
+    package var reason: String
     /// The file, when a pattern loaded several.
-    public var path: String?
+    package var path: String?
 
-    public init(line: Int, reason: String, path: String? = nil) {
+    package init(line: Int, reason: String, path: String? = nil) {
         self.line = line
         self.reason = reason
         self.path = path
@@ -53,21 +53,21 @@ public struct SkippedRow: Sendable, Equatable {
 }
 
 /// What a load did besides producing the table.
-public struct LoadReport: Sendable {
-    public var path: String
-    public var bytes: Int
-    public var rows: Int
-    public var delimiter: CSVOptions.Delimiter
-    public var header: Bool
-    public var seconds: Double
+package struct LoadReport: Sendable {
+    package var path: String
+    package var bytes: Int
+    package var rows: Int
+    package var delimiter: CSVOptions.Delimiter
+    package var header: Bool
+    package var seconds: Double
     /// Rows left out in `on_error skip` mode (the first hundred, with `skippedCount` the total).
-    public var skipped: [SkippedRow] = []
-    public var skippedCount: Int = 0
+    package var skipped: [SkippedRow] = []
+    package var skippedCount: Int = 0
     /// Remarks on things adjusted silently (duplicate column names renamed, ...).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
     /// Seconds spent in each phase of the load, in order (for profiling).
-    public var phases: [(name: String, seconds: Double)] = []
+    package var phases: [(name: String, seconds: Double)] = []
     /// What the load read other than plain UTF-8 CSV (`gzip`, `Windows-1252`, `decimal comma`,
     /// `day-first dates`, `3 files`), for the load message and `.describe`.
-    public var detected: [String] = []
+    package var detected: [String] = []
 }

@@ -1,6 +1,6 @@
 /// The character encodings a file may be read from. Everything but UTF-8 is transcoded to
 /// UTF-8 once, before the reader sees it, so the tokenizer and builders keep one fast path.
-public enum TextEncoding: Sendable, Equatable {
+package enum TextEncoding: Sendable, Equatable {
     case utf8
     /// ISO 8859-1: each byte is the code point of the same number.
     case latin1
@@ -12,7 +12,7 @@ public enum TextEncoding: Sendable, Equatable {
     case utf16(bigEndian: Bool?)
 
     /// `encoding "..."` names.
-    public init?(name: String) {
+    package init?(name: String) {
         switch String(name.lowercased().map { $0 == "_" ? "-" : $0 }) {
         case "utf-8", "utf8": self = .utf8
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1": self = .latin1
@@ -24,7 +24,7 @@ public enum TextEncoding: Sendable, Equatable {
         }
     }
 
-    public static let names = ["utf-8", "latin1", "windows-1252", "utf-16", "utf-16le", "utf-16be"]
+    package static let names = ["utf-8", "latin1", "windows-1252", "utf-16", "utf-16le", "utf-16be"]
 
     var name: String {
         switch self {

@@ -3,33 +3,33 @@
 /// It refers to rows of a stored table (a contiguous range, or a list after a filter) and
 /// holds, per column of the current schema, either "column i of the table" (decoded only when
 /// an expression reads it) or a vector computed by an earlier step.
-public final class Batch {
-    public enum Rows {
+package final class Batch {
+    package enum Rows {
         case range(start: Int, count: Int)
         case indices([Int32])
     }
 
-    public enum Slot {
+    package enum Slot {
         case stored(Int)
         case computed(Vector)
     }
 
-    public let table: Table
+    package let table: Table
     // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
     // exclusivity check on each access. One thread uses an instance at a time; no access to
     // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
-    @exclusivity(unchecked) public private(set) var rows: Rows
-    @exclusivity(unchecked) public var slots: [Slot]
+    @exclusivity(unchecked) package private(set) var rows: Rows
+    @exclusivity(unchecked) package var slots: [Slot]
     /// Decoded stored columns, by table column index (valid for the current `rows`).
     @exclusivity(unchecked) private var decoded: [Int: Vector] = [:]
 
-    public init(table: Table, start: Int, count: Int) {
+    package init(table: Table, start: Int, count: Int) {
         self.table = table
         self.rows = .range(start: start, count: count)
         self.slots = (0..<table.columnCount).map { .stored($0) }
     }
 
-    public var count: Int {
+    package var count: Int {
         switch rows {
         case .range(_, let count): return count
         case .indices(let indices): return indices.count
@@ -37,7 +37,7 @@ public final class Batch {
     }
 
     /// Row numbers in the table of this batch's rows.
-    public var rowNumbers: [Int32] {
+    package var rowNumbers: [Int32] {
         switch rows {
         case .range(let start, let count):
             // Row numbers fit Int32: tables hold at most `Table.maxRows` rows (loads, joins and
@@ -51,7 +51,7 @@ public final class Batch {
     }
 
     /// The vector of schema column `index`.
-    public func vector(_ index: Int) -> Vector {
+    package func vector(_ index: Int) -> Vector {
         switch slots[index] {
         case .computed(let vector): return vector
         case .stored(let column):
@@ -74,7 +74,7 @@ public final class Batch {
     }
 
     /// Keeps only the rows at `positions` (ascending positions within the batch).
-    public func keep(_ positions: [Int32]) {
+    package func keep(_ positions: [Int32]) {
         if positions.count == count { return }
         switch rows {
         case .range(let start, _): rows = .indices(positions.map { Int32(start) + $0 })

@@ -1,6 +1,6 @@
 /// Builds small columns from Swift values (results of aggregation, metadata tables, tests).
-public enum ColumnFactory {
-    public static func text(_ values: [String?]) -> Column {
+package enum ColumnFactory {
+    package static func text(_ values: [String?]) -> Column {
         var index: [String: Int64] = [:]
         var strings: [String] = []
         var codes: [Int64] = []
@@ -21,23 +21,23 @@ public enum ColumnFactory {
                       validity: validity)
     }
 
-    public static func ints(_ values: [Int64?], type: DataType = .int) -> Column {
+    package static func ints(_ values: [Int64?], type: DataType = .int) -> Column {
         let validity = values.contains(where: { $0 == nil }) ? Validity(flags: values.map { $0 != nil }) : nil
         return Column(type: type, values: .integers(PackedIntegers.pack(values.map { $0 ?? 0 }, validity: validity)), validity: validity)
     }
 
-    public static func doubles(_ values: [Double?]) -> Column {
+    package static func doubles(_ values: [Double?]) -> Column {
         let validity = values.contains(where: { $0 == nil }) ? Validity(flags: values.map { $0 != nil }) : nil
         return Column(type: .decimal, values: .doubles(values.map { $0 ?? 0 }), validity: validity)
     }
 
-    public static func bools(_ values: [Bool?]) -> Column {
+    package static func bools(_ values: [Bool?]) -> Column {
         let validity = values.contains(where: { $0 == nil }) ? Validity(flags: values.map { $0 != nil }) : nil
         return Column(type: .bool, values: .bools(values.map { $0 == true ? 1 : 0 }), validity: validity)
     }
 
     /// A column from scalars of one type (nulls allowed).
-    public static func scalars(_ values: [Scalar], type: DataType) -> Column {
+    package static func scalars(_ values: [Scalar], type: DataType) -> Column {
         switch type {
         case .text: return text(values.map { if case .text(let s) = $0 { return s } else { return $0.isNull ? nil : $0.description } })
         case .decimal: return doubles(values.map { $0.doubleValue })

@@ -4,24 +4,24 @@
 /// cores into a sink; aggregation, sorting, joins and unions are the points where a whole
 /// input is gathered first. How each aggregate, streaming chain and sort under a limit runs
 /// is `PhysicalPlanner`'s choice, made once the table the step reads is known.
-public struct Executor {
-    public let cancel: CancellationToken?
+package struct Executor {
+    package let cancel: CancellationToken?
     /// What the steps that gather a whole input (joins, groupings, sorts, results) may
     /// allocate; nil: no limit (tests, and plans run inside a step that checked already).
-    public let budget: MemoryBudget?
+    package let budget: MemoryBudget?
     /// Whether unread columns are dropped before the plan runs (`ColumnPruning`); tests turn
     /// it off to compare.
     var prunesColumns = true
     /// The results of the stages of the `QueryPlan` being run, by name.
     private var stageResults: [String: Table] = [:]
 
-    public init(cancel: CancellationToken? = nil, budget: MemoryBudget? = nil) {
+    package init(cancel: CancellationToken? = nil, budget: MemoryBudget? = nil) {
         self.cancel = cancel
         self.budget = budget
     }
 
     /// Runs each stage in order (each may read those before it), then the result.
-    public func run(_ plan: QueryPlan) throws -> Table {
+    package func run(_ plan: QueryPlan) throws -> Table {
         var executor = self
         var trace = PhaseTrace("stages")
         for stage in plan.stages {
@@ -35,7 +35,7 @@ public struct Executor {
         return result
     }
 
-    public func run(_ plan: LogicalPlan) throws -> Table {
+    package func run(_ plan: LogicalPlan) throws -> Table {
         guard prunesColumns else { return try execute(plan) }
         var trace = PhaseTrace("plan")
         let pruned = ColumnPruning.prune(plan)
@@ -206,7 +206,7 @@ extension Table {
     }
 
     /// The table with its columns renamed.
-    public func renamed(_ names: [String]) -> Table {
+    package func renamed(_ names: [String]) -> Table {
         Table(names: names, columns: columns, rowCount: rowCount)
     }
 }

@@ -3,10 +3,10 @@
 /// Expressions take vectors and return vectors; a batch is at most `Vector.batchSize` rows,
 /// so intermediate results stay in cache. Integer-backed types (int, date, timestamp) are
 /// flat `Int64`s; text is a code per row into a dictionary, never a string per row.
-public struct Vector: Sendable {
-    public static let batchSize = 2048
+package struct Vector: Sendable {
+    package static let batchSize = 2048
 
-    public enum Values: Sendable {
+    package enum Values: Sendable {
         case ints([Int64])
         case doubles([Double])
         case bools([UInt8])
@@ -16,36 +16,36 @@ public struct Vector: Sendable {
     }
 
     /// The logical type; nil for an untyped null constant.
-    public var type: DataType?
-    public var values: Values
+    package var type: DataType?
+    package var values: Values
     /// Per row: 1 when there is a value, 0 when null. Nil when every row has a value.
-    public var valid: [UInt8]?
-    public var count: Int
+    package var valid: [UInt8]?
+    package var count: Int
 
-    public init(type: DataType?, values: Values, valid: [UInt8]?, count: Int) {
+    package init(type: DataType?, values: Values, valid: [UInt8]?, count: Int) {
         self.type = type
         self.values = values
         self.valid = valid
         self.count = count
     }
 
-    public static func constant(_ scalar: Scalar, type: DataType?, count: Int) -> Vector {
+    package static func constant(_ scalar: Scalar, type: DataType?, count: Int) -> Vector {
         Vector(type: type, values: .constant(scalar), valid: nil, count: count)
     }
 
     @inline(__always)
-    public func isValid(_ i: Int) -> Bool {
+    package func isValid(_ i: Int) -> Bool {
         if case .constant(let scalar) = values { return !scalar.isNull }
         return valid.map { $0[i] != 0 } ?? true
     }
 
-    public var isConstant: Bool {
+    package var isConstant: Bool {
         if case .constant = values { return true }
         return false
     }
 
     /// The value of row `i` (slow path: rendering, tests, constant folding).
-    public func scalar(at i: Int) -> Scalar {
+    package func scalar(at i: Int) -> Scalar {
         guard isValid(i) else { return .null }
         switch values {
         case .constant(let scalar): return scalar
@@ -63,7 +63,7 @@ public struct Vector: Sendable {
     }
 
     /// A flat (non-constant) copy: constants repeated `count` times.
-    public func flattened() -> Vector {
+    package func flattened() -> Vector {
         guard case .constant(let scalar) = values else { return self }
         let valid: [UInt8]? = scalar.isNull ? [UInt8](repeating: 0, count: count) : nil
         switch (type, scalar) {
@@ -88,7 +88,7 @@ public struct Vector: Sendable {
     }
 
     /// The rows at `positions` (positions within this vector).
-    public func compacted(_ positions: [Int32]) -> Vector {
+    package func compacted(_ positions: [Int32]) -> Vector {
         let n = positions.count
         let valid = self.valid.map { v in positions.map { v[Int($0)] } }
         switch values {

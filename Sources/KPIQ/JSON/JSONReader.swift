@@ -15,8 +15,8 @@ import Dispatch
 /// CSV loader's inference (`TextCellTyping`): a column of JSON numbers is numeric, strings
 /// that read as dates are dates, and a column that mixes numbers with strings that are not
 /// numbers is text.
-public enum JSONReader {
-    public static func load(
+package enum JSONReader {
+    package static func load(
         path: String, options: CSVOptions = CSVOptions(), cancel: CancellationToken? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {
         let started = DispatchTime.now()

@@ -5,8 +5,8 @@
 /// `events` for sessions, `email_events` for emails), or whatever `use kpis with role =
 /// dataset (library_column = dataset_column, ...)` says. A library metric becomes available
 /// as soon as its datasets and columns exist; defining a metric of the same name overrides it.
-public enum KPILibrary {
-    public static let source = #"""
+package enum KPILibrary {
+    package static let source = #"""
     -- Traffic: one row per web session (visitor_id, source, bounced, seconds_on_page, converted_to_lead).
     metric sessions = count(sessions) as count
     metric visitors = count_distinct(sessions.visitor_id) as count
@@ -92,13 +92,13 @@ public enum KPILibrary {
     """#
 
     /// The benchmarks quoted by the guides of KPIS.md, as targets (`use benchmarks`).
-    public static let benchmarks = #"""
+    package static let benchmarks = #"""
     target visitor_to_lead between 1% and 3%
     target sql_to_customer between 10% and 20%
     """#
 
     /// The roles and the dataset names tried, in order, when no `use` binds them.
-    public static let roles: [(role: String, aliases: [String])] = [
+    package static let roles: [(role: String, aliases: [String])] = [
         ("sessions", ["sessions", "events", "web", "visits", "web_sessions"]),
         ("contacts", ["contacts", "leads", "crm"]),
         ("campaigns", ["campaigns"]),
@@ -113,7 +113,7 @@ public enum KPILibrary {
     ]
 
     /// Relationships the library declares when both sides exist.
-    public static let relationships: [(from: (String, String), to: (String, String))] = [
+    package static let relationships: [(from: (String, String), to: (String, String))] = [
         (("contacts", "campaign"), ("campaigns", "campaign")),
         (("sessions", "campaign"), ("campaigns", "campaign")),
         (("emails", "campaign"), ("campaigns", "campaign")),
@@ -121,13 +121,13 @@ public enum KPILibrary {
     ]
 
     /// The library's metric statements, parsed once.
-    public static let definitions: [MetricDefinition] = {
+    package static let definitions: [MetricDefinition] = {
         let parsed = Parser.parse(SourceText(name: "kpis", text: source))
         precondition(parsed.diagnostics.isEmpty, "the KPI library does not parse: \(parsed.diagnostics)")
         return parsed.statements.compactMap { if case .metric(let m) = $0.kind { return m } else { return nil } }
     }()
 
-    public static var names: [String] { definitions.map(\.name.name) }
+    package static var names: [String] { definitions.map(\.name.name) }
 
     static func definition(_ name: String) -> MetricDefinition? { definitions.first { $0.name.name == name } }
 
@@ -140,11 +140,11 @@ public enum KPILibrary {
     static func parametric(_ name: String) -> Parametric? { Parametric(rawValue: name) }
 
     /// Role bindings in effect: which dataset plays each role, and column renames.
-    public struct Binding: Sendable {
-        public var datasets: [String: String] = [:]
+    package struct Binding: Sendable {
+        package var datasets: [String: String] = [:]
         /// Per role: library column -> dataset column.
-        public var columns: [String: [String: String]] = [:]
-        public init() {}
+        package var columns: [String: [String: String]] = [:]
+        package init() {}
     }
 
     /// Answers the metric binder's questions about roles for one session state.

@@ -1,7 +1,7 @@
 /// One aggregate a metric reads from one dataset: `count_distinct(sessions.visitor_id)`,
 /// `sum(campaigns.spend)`, `count(contacts) where customer_at is not null`.
-public struct MetricLeaf: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct MetricLeaf: Sendable {
+    package enum Kind: Sendable, Equatable {
         /// Over the rows dated within the period (the usual case).
         case aggregate
         /// Distinct values of the argument with an event (the `time` column) within `window`
@@ -19,22 +19,22 @@ public struct MetricLeaf: Sendable {
         case open(closedBy: String)
     }
 
-    public var dataset: String
-    public var kind: Kind
-    public var function: AggregateFunction
+    package var dataset: String
+    package var kind: Kind
+    package var function: AggregateFunction
     /// Over the dataset's own columns (names without the dataset prefix).
-    public var argument: Expression?
-    public var filter: Expression?
-    public var fraction: Double?
+    package var argument: Expression?
+    package var filter: Expression?
+    package var fraction: Double?
     /// The column that dates the rows; nil: the dataset's time column.
-    public var timeColumn: String?
+    package var timeColumn: String?
     /// Where it was written (for messages).
-    public var span: Span
+    package var span: Span
     /// A canonical text, equal for leaves that compute the same thing.
-    public var key: String
+    package var key: String
 
     /// What an empty period gives: 0 for counts, null otherwise.
-    public var emptyValue: Scalar {
+    package var emptyValue: Scalar {
         function == .count || function == .countDistinct ? .int(0) : .null
     }
 
@@ -46,7 +46,7 @@ public struct MetricLeaf: Sendable {
     /// whose dimensions include null (the "no campaign" bucket) that this dataset has no rows
     /// for: it cannot speak for that bucket, so the value stays n/a. Means, medians and
     /// minimums of nothing stay null: there is nothing to average.
-    public func metricValue(_ aggregated: Scalar?, type: DataType, unattributedRow: Bool) -> Scalar {
+    package func metricValue(_ aggregated: Scalar?, type: DataType, unattributedRow: Bool) -> Scalar {
         guard function == .sum else { return aggregated ?? emptyValue }
         if let aggregated, !aggregated.isNull { return aggregated }
         if aggregated == nil, unattributedRow { return .null }
@@ -55,7 +55,7 @@ public struct MetricLeaf: Sendable {
 }
 
 /// A metric's arithmetic over its leaves.
-public indirect enum MetricExpression: Sendable {
+package indirect enum MetricExpression: Sendable {
     case leaf(Int)
     case constant(Scalar)
     /// `a + b - c ...` applied left to right (a chain of any length is one node).
@@ -101,22 +101,22 @@ public indirect enum MetricExpression: Sendable {
 }
 
 /// One step of a metric's arithmetic chain.
-public struct MetricStep: Sendable {
-    public var op: BinaryOperator
-    public var operand: MetricExpression
+package struct MetricStep: Sendable {
+    package var op: BinaryOperator
+    package var operand: MetricExpression
 }
 
 /// A metric ready to compute: its expression over its own leaves, and how to show it.
-public struct BoundMetric: Sendable {
-    public var name: String
-    public var expression: MetricExpression
-    public var leaves: [MetricLeaf]
-    public var format: ValueFormat
+package struct BoundMetric: Sendable {
+    package var name: String
+    package var expression: MetricExpression
+    package var leaves: [MetricLeaf]
+    package var format: ValueFormat
     /// True when the value is a whole number (counts): shown and typed as int.
-    public var isInteger: Bool
+    package var isInteger: Bool
 
     /// Datasets it reads.
-    public var datasets: [String] {
+    package var datasets: [String] {
         var seen: [String] = []
         for leaf in leaves where !seen.contains(leaf.dataset) { seen.append(leaf.dataset) }
         return seen
@@ -125,42 +125,42 @@ public struct BoundMetric: Sendable {
 
 /// `relate contacts.campaign -> campaigns.campaign`: each row of `from` points at one row of
 /// `to`, so `to`'s columns can be dimensions of `from`'s metrics.
-public struct Relationship: Sendable, Equatable {
-    public var fromDataset: String
-    public var fromColumn: String
-    public var toDataset: String
-    public var toColumn: String
+package struct Relationship: Sendable, Equatable {
+    package var fromDataset: String
+    package var fromColumn: String
+    package var toDataset: String
+    package var toColumn: String
 
-    public var description: String { "\(fromDataset).\(fromColumn) -> \(toDataset).\(toColumn)" }
+    package var description: String { "\(fromDataset).\(fromColumn) -> \(toDataset).\(toColumn)" }
 }
 
 /// `target metric between a and b [for dimension = value]`: a band every value should be in.
 /// With `per GRAIN` it is a goal for each period instead (`low` a goal to reach, `high` a
 /// ceiling), shown as attainment and pace; `goals` names a dataset holding one goal per period
 /// and dimension values.
-public struct Target: Sendable {
-    public var metric: String
-    public var low: Double?
-    public var high: Double?
-    public var scope: (dimension: String, value: Scalar)?
-    public var text: String
-    public var grain: Grain? = nil
-    public var goals: GoalsDataset? = nil
+package struct Target: Sendable {
+    package var metric: String
+    package var low: Double?
+    package var high: Double?
+    package var scope: (dimension: String, value: Scalar)?
+    package var text: String
+    package var grain: Grain? = nil
+    package var goals: GoalsDataset? = nil
 
     /// Where a dataset of goals keeps them: the period column (a date in the period), the goal,
     /// and the dimension columns (every other column).
-    public struct GoalsDataset: Sendable {
-        public var dataset: String
-        public var periodColumn: String
-        public var goalColumn: String
-        public var dimensions: [String]
+    package struct GoalsDataset: Sendable {
+        package var dataset: String
+        package var periodColumn: String
+        package var goalColumn: String
+        package var dimensions: [String]
     }
 
     /// A goal per period rather than a band.
-    public var isPerPeriod: Bool { grain != nil }
+    package var isPerPeriod: Bool { grain != nil }
 
     /// "on target", "below" or "above"; nil for a null value.
-    public func status(_ value: Double?) -> String? {
+    package func status(_ value: Double?) -> String? {
         guard let value else { return nil }
         if let low, value < low { return "below" }
         if let high, value > high { return "above" }

@@ -8,12 +8,12 @@ import Foundation
 /// dictionary is interned once into the column's, and the rows' codes translated through a
 /// table, never rehashed). A nested column (a group, a repeated field, a list or map) is an
 /// error naming it. Errors name the row group, column and byte offset.
-public enum ParquetReader {
-    public static func isParquet(path: String) -> Bool {
+package enum ParquetReader {
+    package static func isParquet(path: String) -> Bool {
         path.lowercased().hasSuffix(".parquet") || path.lowercased().hasSuffix(".parq")
     }
 
-    public static func load(path: String, cancel: CancellationToken? = nil, budget: MemoryBudget? = nil) throws -> (Table, LoadReport) {
+    package static func load(path: String, cancel: CancellationToken? = nil, budget: MemoryBudget? = nil) throws -> (Table, LoadReport) {
         let started = Date()
         let file = try MappedFile(path: path)
         let bytes = UnsafeRawBufferPointer(start: file.base, count: file.count)

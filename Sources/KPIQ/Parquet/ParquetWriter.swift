@@ -12,10 +12,10 @@ import Darwin
 /// bool -> BOOLEAN, date -> INT32 DATE, timestamp -> INT64 TIMESTAMP(MICROS, not adjusted to
 /// UTC: kpiq's timestamps are wall-clock times), text -> BYTE_ARRAY STRING, dictionary-encoded
 /// with the codes the column already has (only the strings the row group uses are written).
-public enum ParquetWriter {
+package enum ParquetWriter {
     static let rowGroupRows = 1 << 20
 
-    public static func write(_ table: Table, to path: String) throws {
+    package static func write(_ table: Table, to path: String) throws {
         var file: [UInt8] = Array("PAR1".utf8)
         var rowGroups: [(columns: [ChunkInfo], rows: Int, bytes: Int)] = []
         var start = 0

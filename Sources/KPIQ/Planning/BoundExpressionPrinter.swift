@@ -5,8 +5,8 @@
 ///
 /// It shows what binding made of the text, which is the point of explaining: `day during 2024`
 /// reads `day >= 2024-01-01 and day < 2025-01-01`, `where converted` reads `converted != 0`.
-public enum BoundExpressionPrinter {
-    public static func text(_ e: BoundExpression, in schema: Schema) -> String {
+package enum BoundExpressionPrinter {
+    package static func text(_ e: BoundExpression, in schema: Schema) -> String {
         switch e.kind {
         case .column(let index):
             // Never out of range in a bound plan; an index stays readable if it were.
@@ -55,13 +55,13 @@ public enum BoundExpressionPrinter {
 
     /// The conditions of an `and`, each as it reads as an operand of `and`; a condition that
     /// is not an `and` alone.
-    public static func conjuncts(_ e: BoundExpression, in schema: Schema) -> [String] {
+    package static func conjuncts(_ e: BoundExpression, in schema: Schema) -> [String] {
         guard case .and(let parts) = e.kind else { return [text(e, in: schema)] }
         return parts.map { operand($0, above: .and, schema) }
     }
 
     /// A constant as it would be written: text quoted and escaped, a decimal with a point.
-    public static func constant(_ value: Scalar) -> String {
+    package static func constant(_ value: Scalar) -> String {
         switch value {
         case .text(let s): return quoted(s)
         case .decimal(let v):

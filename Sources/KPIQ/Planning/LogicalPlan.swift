@@ -1,6 +1,6 @@
 /// What a pipeline computes, as a tree of relational operators over bound expressions.
 /// The executor decides how (`Executor`); `PlanPrinter` shows it for `.explain`.
-public indirect enum LogicalPlan: Sendable {
+package indirect enum LogicalPlan: Sendable {
     /// The rows of a dataset (or of a table computed earlier).
     case scan(name: String, table: Table)
     /// The result of an earlier stage of the same `QueryPlan`, by name (SQL's `WITH name AS`).
@@ -25,7 +25,7 @@ public indirect enum LogicalPlan: Sendable {
     /// (a pipeline's `derive`: a window adds columns, it does not move rows).
     case window(LogicalPlan, partition: [Int], order: [WindowOrderKey], functions: [WindowFunction], keepsInputOrder: Bool, Schema)
 
-    public var schema: Schema {
+    package var schema: Schema {
         switch self {
         case .scan(let name, let table): return Schema(table: table, dataset: name)
         case .stage(_, let schema): return schema
@@ -38,7 +38,7 @@ public indirect enum LogicalPlan: Sendable {
 }
 
 /// A window function of `LogicalPlan.window`, over a column of its input.
-public enum WindowFunction: Sendable {
+package enum WindowFunction: Sendable {
     /// `SUM(x) OVER (... ROWS UNBOUNDED PRECEDING)`: the partition's sum up to the row.
     case runningSum(Int)
     /// `LEAD(x) OVER (...)`: the next row's value, null on the partition's last row.
@@ -69,7 +69,7 @@ public enum WindowFunction: Sendable {
     case anomaly(Int, previous: Int)
 
     /// The column the function reads, if any.
-    public var argument: Int? {
+    package var argument: Int? {
         switch self {
         case .runningSum(let c), .lead(let c), .shifted(let c, _), .moving(_, let c, _), .total(let c), .share(let c), .anomaly(let c, _): return c
         case .runningCount(let c): return c
@@ -78,7 +78,7 @@ public enum WindowFunction: Sendable {
     }
 
     /// The same function reading column `map(c)` instead of `c`.
-    public func remapped(_ map: (Int) -> Int) -> WindowFunction {
+    package func remapped(_ map: (Int) -> Int) -> WindowFunction {
         switch self {
         case .runningSum(let c): return .runningSum(map(c))
         case .lead(let c): return .lead(map(c))
@@ -93,12 +93,12 @@ public enum WindowFunction: Sendable {
     }
 }
 
-public enum MovingAggregate: String, Sendable {
+package enum MovingAggregate: String, Sendable {
     case sum, mean, count
 }
 
 /// The rows a moving aggregate reads, ending with the current row.
-public enum WindowFrame: Sendable {
+package enum WindowFrame: Sendable {
     /// The row and the `n - 1` rows before it (`ROWS BETWEEN n-1 PRECEDING AND CURRENT ROW`).
     case rows(Int)
     /// The rows whose order value `t` lies in `(t_row - length, t_row]`, ties of the row
@@ -109,34 +109,34 @@ public enum WindowFrame: Sendable {
 
 /// An order column of a window, as `sort` orders it: ascending or descending, nulls last
 /// unless asked otherwise.
-public struct WindowOrderKey: Sendable {
-    public var column: Int
-    public var descending: Bool
-    public var nullsFirst: Bool
+package struct WindowOrderKey: Sendable {
+    package var column: Int
+    package var descending: Bool
+    package var nullsFirst: Bool
 
-    public init(column: Int, descending: Bool = false, nullsFirst: Bool = false) {
+    package init(column: Int, descending: Bool = false, nullsFirst: Bool = false) {
         self.column = column
         self.descending = descending
         self.nullsFirst = nullsFirst
     }
 }
 
-public struct BoundSortKey: Sendable {
-    public var expression: BoundExpression
-    public var descending: Bool
-    public var nullsFirst: Bool
+package struct BoundSortKey: Sendable {
+    package var expression: BoundExpression
+    package var descending: Bool
+    package var nullsFirst: Bool
 }
 
-public struct JoinSpec: Sendable {
-    public var kind: JoinStep.Kind
+package struct JoinSpec: Sendable {
+    package var kind: JoinStep.Kind
     /// Key column indexes on each side, pairwise.
-    public var leftKeys: [Int]
-    public var rightKeys: [Int]
+    package var leftKeys: [Int]
+    package var rightKeys: [Int]
     /// Right columns kept in the output (all but its keys), in order.
-    public var rightColumns: [Int]
+    package var rightColumns: [Int]
     /// Null keys match each other (SQL's `IS NOT DISTINCT FROM`): KPI statements line up the
     /// "no campaign" rows of several datasets this way. Pipelines' joins keep SQL's rule.
-    public var nullsEqual = false
+    package var nullsEqual = false
 }
 
 /// What a statement runs: named intermediate results computed in order, each a logical plan
@@ -144,34 +144,34 @@ public struct JoinSpec: Sendable {
 /// (`show`, `funnel`, `cohort`) compile to one; a pipeline is a plan with no stages. Every
 /// step is an operator of the engine, so the same object is what runs, what `.explain`
 /// prints, and what could be written as SQL (`WITH name AS (...) SELECT ...`).
-public struct QueryPlan: Sendable {
-    public struct Stage: Sendable {
-        public var name: String
-        public var plan: LogicalPlan
+package struct QueryPlan: Sendable {
+    package struct Stage: Sendable {
+        package var name: String
+        package var plan: LogicalPlan
 
-        public init(name: String, plan: LogicalPlan) {
+        package init(name: String, plan: LogicalPlan) {
             self.name = name
             self.plan = plan
         }
     }
 
-    public var stages: [Stage]
-    public var result: LogicalPlan
+    package var stages: [Stage]
+    package var result: LogicalPlan
 
-    public init(stages: [Stage] = [], result: LogicalPlan) {
+    package init(stages: [Stage] = [], result: LogicalPlan) {
         self.stages = stages
         self.result = result
     }
 
     /// A reference to a stage already added, for the plans that follow it.
-    public func reference(_ name: String) -> LogicalPlan {
+    package func reference(_ name: String) -> LogicalPlan {
         guard let stage = stages.last(where: { $0.name == name }) else { preconditionFailure("no stage `\(name)` in this plan") }
         return .stage(name: name, stage.plan.schema)
     }
 
     /// Adds a stage and returns the plan that reads it.
     @discardableResult
-    public mutating func add(_ name: String, _ plan: LogicalPlan) -> LogicalPlan {
+    package mutating func add(_ name: String, _ plan: LogicalPlan) -> LogicalPlan {
         stages.append(Stage(name: name, plan: plan))
         return .stage(name: name, plan.schema)
     }

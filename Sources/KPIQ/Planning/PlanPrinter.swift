@@ -16,9 +16,9 @@
 /// (`BoundExpressionPrinter`). The text depends only on the plan, so tests can pin it.
 /// Printing recurses down the plan and its expressions: deep ones need the large stack, as
 /// `Session.explain` runs it (`LargeStack`).
-public struct PlanPrinter {
+package struct PlanPrinter {
     /// Lists (columns, outputs, conditions) wrap to keep lines about this short.
-    public static let lineWidth = 120
+    package static let lineWidth = 120
 
     /// Operators deeper than this are indented as much as at this depth: a pipeline of 10,000
     /// steps would otherwise print 10,000 squared spaces. Below it, operators still read in order.
@@ -28,13 +28,13 @@ public struct PlanPrinter {
     /// calendar of periods), shown by its rows rather than as a dataset.
     let datasets: Set<String>
 
-    public init(datasets: some Sequence<String>) {
+    package init(datasets: some Sequence<String>) {
         self.datasets = Set(datasets)
     }
 
     /// The stages in order, each under its name, then the result; a plan without stages (a
     /// pipeline) is its result's tree alone.
-    public func text(_ plan: QueryPlan) -> String {
+    package func text(_ plan: QueryPlan) -> String {
         if plan.stages.isEmpty { return text(plan.result) }
         var lines: [String] = []
         for stage in plan.stages {
@@ -48,7 +48,7 @@ public struct PlanPrinter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public func text(_ plan: LogicalPlan) -> String {
+    package func text(_ plan: LogicalPlan) -> String {
         var lines: [String] = []
         let pruned = ColumnPruning.prune(plan)
         node(pruned, pruned.schema, depth: 0, reads: nil, into: &lines)

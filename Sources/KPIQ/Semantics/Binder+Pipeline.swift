@@ -1,17 +1,17 @@
 /// Pipelines: `from source | step | ...` to a logical plan.
 extension Binder {
-    public struct BoundPipeline: Sendable {
-        public var plan: LogicalPlan
-        public var chart: ChartRequest?
+    package struct BoundPipeline: Sendable {
+        package var plan: LogicalPlan
+        package var chart: ChartRequest?
     }
 
-    public func bind(_ pipeline: Pipeline) throws -> BoundPipeline {
+    package func bind(_ pipeline: Pipeline) throws -> BoundPipeline {
         try bind(pipeline.steps, on: try source(pipeline.source))
     }
 
     /// Steps over a plan bound already: a pipeline's source, or the table of a KPI statement
     /// (which the session computes, since the binder does not run statements).
-    public func bind(_ steps: [PipelineStep], on source: LogicalPlan) throws -> BoundPipeline {
+    package func bind(_ steps: [PipelineStep], on source: LogicalPlan) throws -> BoundPipeline {
         var plan = source
         var chart: ChartRequest?
         // Keys of the other side that a join dropped (`join u on a = w` keeps `a` only), so

@@ -1,14 +1,14 @@
 /// Resolves a parsed statement against the session: names to columns and datasets, types
 /// checked and decided, constants folded. Produces bound expressions and logical plans;
 /// every problem is a `Diagnostic` pointing at the text.
-public struct Binder {
-    public let catalog: Catalog
+package struct Binder {
+    package let catalog: Catalog
     /// Today for this statement (`today()`, `last 30 days`): the session's "as of" date.
-    public let asOf: Int64
+    package let asOf: Int64
     /// The statement's text, for naming unnamed columns after what was written.
-    public let source: SourceText?
+    package let source: SourceText?
 
-    public init(catalog: Catalog, asOf: Int64, source: SourceText? = nil) {
+    package init(catalog: Catalog, asOf: Int64, source: SourceText? = nil) {
         self.catalog = catalog
         self.asOf = asOf
         self.source = source

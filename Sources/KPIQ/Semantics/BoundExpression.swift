@@ -1,8 +1,8 @@
 /// An expression after binding: every name resolved to a column of the input, every node
 /// typed, constants folded into `Scalar`s. Different from the parsed `Expression` on purpose:
 /// execution never sees a name or an unknown type.
-public struct BoundExpression: Sendable {
-    public indirect enum Kind: Sendable {
+package struct BoundExpression: Sendable {
+    package indirect enum Kind: Sendable {
         /// Column `index` of the input schema.
         case column(Int)
         case constant(Scalar)
@@ -27,18 +27,18 @@ public struct BoundExpression: Sendable {
         case concat([BoundExpression])
     }
 
-    public var kind: Kind {
+    package var kind: Kind {
         didSet { depth = Self.depth(of: kind) }
     }
     /// Nil only for a `null` constant whose type nothing decided.
-    public var type: DataType?
-    public var span: Span
+    package var type: DataType?
+    package var span: Span
     /// Nodes from here to the deepest leaf (1 for a column or constant): how deep evaluating
     /// it recurses, checked against `Binder.maxDepth` and used to keep deep expressions off
     /// small-stack worker threads.
-    public private(set) var depth: Int
+    package private(set) var depth: Int
 
-    public init(_ kind: Kind, type: DataType?, span: Span) {
+    package init(_ kind: Kind, type: DataType?, span: Span) {
         self.kind = kind
         self.type = type
         self.span = span
@@ -52,12 +52,12 @@ public struct BoundExpression: Sendable {
     }
 
     /// `a op b` as a chain of one step.
-    public static func arithmetic(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression, type: DataType?, span: Span) -> BoundExpression {
+    package static func arithmetic(_ op: BinaryOperator, _ a: BoundExpression, _ b: BoundExpression, type: DataType?, span: Span) -> BoundExpression {
         BoundExpression(.arithmetic(a, [ArithmeticStep(op: op, operand: b, type: type)]), type: type, span: span)
     }
 
     /// `and` (or `or`) of `parts`, with operands that are themselves `and` (`or`) spliced in.
-    public static func logical(isAnd: Bool, _ parts: [BoundExpression], span: Span) -> BoundExpression {
+    package static func logical(isAnd: Bool, _ parts: [BoundExpression], span: Span) -> BoundExpression {
         var flat: [BoundExpression] = []
         for part in parts {
             switch (isAnd, part.kind) {
@@ -68,20 +68,20 @@ public struct BoundExpression: Sendable {
         return BoundExpression(isAnd ? .and(flat) : .or(flat), type: .bool, span: span)
     }
 
-    public var constantValue: Scalar? {
+    package var constantValue: Scalar? {
         if case .constant(let value) = kind { return value }
         return nil
     }
 
     /// Column indexes this expression reads.
-    public var columnsRead: Set<Int> {
+    package var columnsRead: Set<Int> {
         var result = Set<Int>()
         visit { if case .column(let i) = $0.kind { result.insert(i) } }
         return result
     }
 
     /// The expressions directly below this one.
-    public var children: [BoundExpression] {
+    package var children: [BoundExpression] {
         var result: [BoundExpression] = []
         Self.forEachChild(of: kind) { result.append($0) }
         return result
@@ -110,13 +110,13 @@ public struct BoundExpression: Sendable {
     }
 
     /// Calls `body` on this node and every node below it.
-    public func visit(_ body: (BoundExpression) -> Void) {
+    package func visit(_ body: (BoundExpression) -> Void) {
         body(self)
         Self.forEachChild(of: kind) { $0.visit(body) }
     }
 
     /// The same expression with column indexes renumbered.
-    public func remapColumns(_ map: (Int) -> Int) -> BoundExpression {
+    package func remapColumns(_ map: (Int) -> Int) -> BoundExpression {
         func r(_ e: BoundExpression) -> BoundExpression { e.remapColumns(map) }
         let newKind: Kind
         switch kind {
@@ -145,33 +145,33 @@ public struct BoundExpression: Sendable {
 
 /// One step of an arithmetic chain: `op` applied to the value so far and `operand`, giving
 /// a value of `type` (so `date + 1 - date` is a date, then a number of days).
-public struct ArithmeticStep: Sendable {
-    public var op: BinaryOperator
-    public var operand: BoundExpression
-    public var type: DataType?
+package struct ArithmeticStep: Sendable {
+    package var op: BinaryOperator
+    package var operand: BoundExpression
+    package var type: DataType?
 }
 
-public struct BoundWhen: Sendable {
-    public var condition: BoundExpression
-    public var result: BoundExpression
+package struct BoundWhen: Sendable {
+    package var condition: BoundExpression
+    package var result: BoundExpression
 }
 
 /// An aggregate call after binding: `sum(amount) where won`.
-public struct BoundAggregate: Sendable {
-    public var function: AggregateFunction
+package struct BoundAggregate: Sendable {
+    package var function: AggregateFunction
     /// Nil for `count()` / `count(*)`.
-    public var argument: BoundExpression?
+    package var argument: BoundExpression?
     /// `percentile(x, 0.9)`: the fraction.
-    public var fraction: Double?
+    package var fraction: Double?
     /// `first(x, by)` / `last(x, by)`: the ordering expression.
-    public var orderBy: BoundExpression?
-    public var filter: BoundExpression?
-    public var type: DataType
-    public var span: Span
+    package var orderBy: BoundExpression?
+    package var filter: BoundExpression?
+    package var type: DataType
+    package var span: Span
 }
 
 /// The aggregate functions.
-public enum AggregateFunction: String, Sendable, CaseIterable {
+package enum AggregateFunction: String, Sendable, CaseIterable {
     case count
     case countDistinct = "count_distinct"
     case sum
@@ -184,7 +184,7 @@ public enum AggregateFunction: String, Sendable, CaseIterable {
     case last
     case stddev
 
-    public init?(name: String) {
+    package init?(name: String) {
         switch name.lowercased() {
         case "count": self = .count
         case "count_distinct": self = .countDistinct

@@ -1,10 +1,10 @@
 /// Function names that are not `ScalarFunction`s or `AggregateFunction`s, for completion and
 /// help: each list is the one its binder reads.
-public enum FunctionVocabulary {
+package enum FunctionVocabulary {
     /// Pipeline window functions (`derive prev = lag(x)`).
-    public static var windowFunctions: [String] { WindowCall.names }
+    package static var windowFunctions: [String] { WindowCall.names }
     /// Forms of a metric's expression (`rolling(count_distinct(...), 90 days)`).
-    public static let metricForms = ["rolling", "cumulative", "open", "repeated", "share"]
+    package static let metricForms = ["rolling", "cumulative", "open", "repeated", "share"]
     /// `show ... by first_touch(sessions.source)`.
-    public static var dimensionFunctions: [String] { TouchDimension.functionNames }
+    package static var dimensionFunctions: [String] { TouchDimension.functionNames }
 }

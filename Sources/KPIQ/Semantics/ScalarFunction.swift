@@ -1,6 +1,6 @@
 /// The scalar (row by row) functions of the language. Typing rules live in
 /// `FunctionBinder`; implementations in `Execution/Expressions/FunctionExpressions.swift`.
-public enum ScalarFunction: String, Sendable, CaseIterable {
+package enum ScalarFunction: String, Sendable, CaseIterable {
     // Text
     case lower, upper, trim, length, contains, replace
     case startsWith = "starts_with"
@@ -21,14 +21,14 @@ public enum ScalarFunction: String, Sendable, CaseIterable {
     case format
 
     /// Functions handled by the binder itself rather than as a `ScalarFunction`.
-    public static let specialNames: Set<String> = ["if", "today", "date", "timestamp", "int", "decimal", "text", "bool", "concat"]
+    package static let specialNames: Set<String> = ["if", "today", "date", "timestamp", "int", "decimal", "text", "bool", "concat"]
 
-    public init?(name: String) {
+    package init?(name: String) {
         self.init(rawValue: name.lowercased())
     }
 
     /// The truncation grain of `day`...`year`.
-    public var truncationGrain: Grain? {
+    package var truncationGrain: Grain? {
         switch self {
         case .day: return .day
         case .week: return .week
@@ -40,7 +40,7 @@ public enum ScalarFunction: String, Sendable, CaseIterable {
     }
 
     /// One line for `.help functions` and completion.
-    public var signature: String {
+    package var signature: String {
         switch self {
         case .lower: return "lower(text) -> text"
         case .upper: return "upper(text) -> text"

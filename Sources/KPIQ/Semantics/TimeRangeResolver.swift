@@ -1,8 +1,8 @@
 /// Turns a written range (`2024-Q1`, `last 90 days`, `this month`) into days: a half-open
 /// interval `[start, end)` of day numbers, given the "as of" day, clipped to the calendar
 /// (`last 9999 years` starts on 0001-01-01).
-public enum TimeRangeResolver {
-    public static func resolve(_ range: TimeRange, asOf: Int64) -> (start: Int64, end: Int64) {
+package enum TimeRangeResolver {
+    package static func resolve(_ range: TimeRange, asOf: Int64) -> (start: Int64, end: Int64) {
         let (start, end) = unclipped(range, asOf: asOf)
         let low = CivilCalendar.minDay, high = CivilCalendar.maxDay + 1
         return (min(max(start, low), high), min(max(end, low), high))

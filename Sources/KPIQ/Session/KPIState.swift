@@ -1,15 +1,15 @@
 /// Metrics, targets, relationships and library bindings of a session.
-public struct KPIState: Sendable {
+package struct KPIState: Sendable {
     /// Metrics defined with `metric` (and those `use kpis` bound), by name, in order.
-    public internal(set) var metrics: [String: MetricDefinition] = [:]
-    public internal(set) var metricOrder: [String] = []
-    public internal(set) var targets: [Target] = []
+    package internal(set) var metrics: [String: MetricDefinition] = [:]
+    package internal(set) var metricOrder: [String] = []
+    package internal(set) var targets: [Target] = []
     /// Declared with `relate`.
-    public internal(set) var relationships: [Relationship] = []
+    package internal(set) var relationships: [Relationship] = []
     /// Which datasets play the KPI library's roles.
-    public internal(set) var binding = KPILibrary.Binding()
+    package internal(set) var binding = KPILibrary.Binding()
     /// Library metrics `use kpis` could not bind, with why.
-    public internal(set) var unavailable: [(String, String)] = []
+    package internal(set) var unavailable: [(String, String)] = []
 
     mutating func removeMetric(_ name: String) {
         metrics[name] = nil

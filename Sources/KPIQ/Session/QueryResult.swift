@@ -33,7 +33,7 @@ public struct QueryResult: Sendable {
     /// Per column: how to show numbers (nil: by type).
     public var formats: [ValueFormat?]
     /// A chart the query asked for (`| chart`).
-    public var chart: ChartRequest?
+    package var chart: ChartRequest?
     /// A line to print above the table (`show` results say what and when).
     public var title: String?
     /// Lines to print under the table (targets, partial periods, ...).
@@ -47,7 +47,7 @@ public struct QueryResult: Sendable {
     /// show without `by` as KPI cards). Nil for other results.
     public var shape: KPIShape?
 
-    public init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = [],
+    package init(table: Table, formats: [ValueFormat?]? = nil, chart: ChartRequest? = nil, title: String? = nil, notes: [String] = [],
                 detailColumns: [String] = []) {
         self.detailColumns = detailColumns
         self.table = table

@@ -1,7 +1,7 @@
 /// Tables that describe the session, for `.datasets`, `.schema`, `.metrics` and completion.
 extension Session {
     /// One row per dataset: name, rows, columns, memory, time column, origin.
-    public func datasetsTable() -> Table {
+    package func datasetsTable() -> Table {
         let datasets = catalog.datasets
         return Table(names: ["dataset", "rows", "columns", "memory", "time", "source"], columns: [
             ColumnFactory.text(datasets.map(\.name)),
@@ -14,7 +14,7 @@ extension Session {
     }
 
     /// One row per column: name, type, nulls, distinct values, examples.
-    public func schemaTable(_ name: String) throws -> Table {
+    package func schemaTable(_ name: String) throws -> Table {
         guard let dataset = catalog[name] else {
             var diagnostic = Diagnostic(.unknownDataset, "unknown dataset `\(name)`")
             if let near = EditDistance.closest(to: name, among: catalog.names) { diagnostic.hints = ["did you mean `\(near)`?"] }
@@ -72,11 +72,11 @@ extension Session {
     }
 
     /// Names the prompt can complete: datasets, each dataset's columns, metrics.
-    public var datasetNames: [String] { catalog.names }
+    package var datasetNames: [String] { catalog.names }
 
-    public func columnNames(of dataset: String) -> [String] { catalog[dataset]?.table.names ?? [] }
+    package func columnNames(of dataset: String) -> [String] { catalog[dataset]?.table.names ?? [] }
 
-    public var allColumnNames: [String] {
+    package var allColumnNames: [String] {
         var seen = Set<String>()
         var names: [String] = []
         for dataset in catalog.datasets {

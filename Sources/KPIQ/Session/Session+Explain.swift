@@ -4,7 +4,7 @@ extension Session {
     /// running it or changing the session: pipelines (`from ...`, `let name = from ...`), and
     /// `show`, `funnel` and `cohort` once they compile to plans (`planKPI`; until then the
     /// text says that their plan is not available yet). Problems are diagnostics in `source`.
-    public func explain(statement source: SourceText) throws -> String {
+    package func explain(statement source: SourceText) throws -> String {
         try LargeStack.run { try explainHere(statement: source) }  // binds (see `LargeStack`)
     }
 
@@ -66,7 +66,7 @@ extension Session {
     }
 
     /// A metric's definition, the datasets and columns it reads, and the plan of `show NAME`.
-    public func explain(_ name: String) throws -> String {
+    package func explain(_ name: String) throws -> String {
         try LargeStack.run { try explainHere(name) }  // binds the metric (see `LargeStack`)
     }
 

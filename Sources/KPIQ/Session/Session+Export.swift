@@ -7,7 +7,7 @@ extension Session {
     /// that kept no rows, exported over its own source, turned the user's data into a header
     /// line. `written` is the path as the user wrote it and `howToOverwrite` the command that
     /// would replace it, both for the message.
-    public func exportLastResult(to path: String, written: String, overwrite: Bool, howToOverwrite: String) throws -> Int {
+    package func exportLastResult(to path: String, written: String, overwrite: Bool, howToOverwrite: String) throws -> Int {
         guard let result = lastResult else {
             throw Diagnostic(.noResult, "there is no result to export yet", hints: ["run a query first"])
         }
@@ -36,7 +36,7 @@ extension Session {
 
     /// The dataset the file at `path` was loaded as in this session, if it was (the shell's
     /// `.output` does not write results over such a file either).
-    public func datasetLoaded(from path: String) -> String? {
+    package func datasetLoaded(from path: String) -> String? {
         FileIdentity(path: path).flatMap { loadedFiles[$0] }
     }
 }

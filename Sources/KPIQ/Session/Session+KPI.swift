@@ -142,7 +142,7 @@ extension Session {
 
     /// One row per metric: name, formula, format, datasets read; then library metrics whose
     /// data is missing, with why.
-    public func metricsTable() -> Table {
+    package func metricsTable() -> Table {
         LargeStack.run { metricsTableHere() }  // binds every metric (see `LargeStack`)
     }
 
@@ -175,7 +175,7 @@ extension Session {
         ], rowCount: names.count)
     }
 
-    public func targetsTable() -> Table {
+    package func targetsTable() -> Table {
         let targets = kpis.targets
         return Table(names: ["metric", "target"], columns: [
             ColumnFactory.text(targets.map(\.metric)), ColumnFactory.text(targets.map(\.text)),

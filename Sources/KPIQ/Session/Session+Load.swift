@@ -1,7 +1,7 @@
 /// `load "file" as name [time col] [with (...)]`.
 extension Session {
     /// Options `with (...)` accepts, with what each takes (for messages and `.help load`).
-    public static let loadOptions: [(name: String, help: String)] = [
+    package static let loadOptions: [(name: String, help: String)] = [
         ("delimiter", "\";\", \"\\t\", \"|\", \",\" or whitespace (runs of spaces)"),
         ("header", "true or false"),
         ("names", "(a, b, c): column names to use"),

@@ -7,29 +7,29 @@ import Dispatch
 /// diagnostic that stopped it. Only a successful statement changes the session, so an error
 /// never leaves half a dataset or a broken metric behind.
 public final class Session {
-    public internal(set) var catalog = Catalog()
-    public var settings = Settings()
+    package internal(set) var catalog = Catalog()
+    package var settings = Settings()
     /// The last table shown (for `.last`, `.export`, `export`).
     public private(set) var lastResult: QueryResult?
     /// KPI definitions: metrics, targets, relationships, library bindings.
-    public internal(set) var kpis = KPIState()
+    package internal(set) var kpis = KPIState()
     /// The files datasets were loaded from in this session, with the dataset's name: `export`
     /// does not replace them unless told to (a dropped dataset's file is still the user's data).
     var loadedFiles: [FileIdentity: String] = [:]
 
     /// How `export "FILE"` writes files other than CSV, by the extension of FILE (`html`):
     /// the library writes CSV itself and renders nothing else; the client adds the rest.
-    public var exportWriters: [String: (QueryResult, String) throws -> Void] = [:]
+    package var exportWriters: [String: (QueryResult, String) throws -> Void] = [:]
 
     public init() {}
 
     /// What the next statement may allocate: the memory limit less what the datasets hold.
-    public var memoryBudget: MemoryBudget {
+    package var memoryBudget: MemoryBudget {
         MemoryBudget(limit: settings.memoryLimit, held: catalog.byteCount)
     }
 
     /// The extension of a path's file name, lowercased (`r.HTML`: `html`; none: empty).
-    public static func fileExtension(_ path: String) -> String {
+    package static func fileExtension(_ path: String) -> String {
         let name = path.split(separator: "/").last ?? ""
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return name[name.index(after: dot)...].lowercased()

@@ -59,15 +59,15 @@ enum SessionFileFormat {
 
 /// Why a saved session file could not be read: what is wrong, and where (the byte offset in
 /// the file, and the section and what it holds when known).
-public struct SessionFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var message: String
+package struct SessionFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var path: String
+    package var message: String
     /// Byte offset in the file of the problem.
-    public var offset: Int?
+    package var offset: Int?
     /// "section 3 (values of `events`.`ts`)", "the header", "the table of contents".
-    public var section: String?
+    package var section: String?
 
-    public init(path: String, message: String, offset: Int? = nil, section: String? = nil) {
+    package init(path: String, message: String, offset: Int? = nil, section: String? = nil) {
         self.path = path
         self.message = message
         self.offset = offset
@@ -75,7 +75,7 @@ public struct SessionFileError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// `q4.kpiq: byte 4096 (section 3, values of `events`.`ts`): checksum mismatch`.
-    public var description: String {
+    package var description: String {
         var place: [String] = []
         if let offset { place.append("byte \(offset)") }
         if let section { place.append(section) }

@@ -1,7 +1,7 @@
 /// A typed, contiguous column with an optional null bitmap.
 public struct Column: Sendable {
     /// The physical buffers; which case goes with which `DataType` is fixed (see `DataType`).
-    public enum Values: Sendable {
+    package enum Values: Sendable {
         /// int, date (days) and timestamp (microseconds).
         case integers(PackedIntegers)
         case doubles([Double])
@@ -11,15 +11,15 @@ public struct Column: Sendable {
     }
 
     public let type: DataType
-    public let values: Values
+    package let values: Values
     /// Nil when no row is null.
-    public let validity: Validity?
+    package let validity: Validity?
     /// A loaded column that had no values to infer a type from (every field empty, or no
     /// rows): stored as text, but its type is open. Queries read it as a column of nulls of
     /// whatever type the other side of a join, union or comparison has (`Schema.Field.untyped`).
-    public let isUntyped: Bool
+    package let isUntyped: Bool
 
-    public init(type: DataType, values: Values, validity: Validity?, untyped: Bool = false) {
+    package init(type: DataType, values: Values, validity: Validity?, untyped: Bool = false) {
         self.type = type
         self.values = values
         self.isUntyped = untyped
@@ -29,7 +29,7 @@ public struct Column: Sendable {
 
     /// The same column, with or without an open type (a kept result's column with no values
     /// stays open as its schema says: `Schema.Field.untyped`).
-    public func untyped(_ untyped: Bool) -> Column {
+    package func untyped(_ untyped: Bool) -> Column {
         untyped == isUntyped ? self : Column(type: type, values: values, validity: validity, untyped: untyped)
     }
 
@@ -48,7 +48,7 @@ public struct Column: Sendable {
     public func isNull(_ i: Int) -> Bool { !(validity?.isValid(i) ?? true) }
 
     /// Bytes held by the column (values, bitmap and its own dictionary).
-    public var byteCount: Int {
+    package var byteCount: Int {
         let bitmap = (validity?.words.count ?? 0) * 8
         switch values {
         case .integers(let p): return p.byteCount + bitmap
@@ -59,7 +59,7 @@ public struct Column: Sendable {
     }
 
     /// The dictionary of a text column.
-    public var dictionary: StringDictionary? {
+    package var dictionary: StringDictionary? {
         if case .text(_, let dictionary) = values { return dictionary }
         return nil
     }
@@ -101,11 +101,11 @@ public struct Column: Sendable {
     }
 
     /// The rows at `indices`, in that order.
-    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Column {
+    package func gather(_ indices: UnsafeBufferPointer<Int32>) -> Column {
         try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 
-    public func gather(_ indices: [Int32]) -> Column {
+    package func gather(_ indices: [Int32]) -> Column {
         indices.withUnsafeBufferPointer { gather($0) }
     }
 

@@ -5,7 +5,7 @@
 /// fall on whole seconds are kept as 32-bit second offsets instead of 64-bit microseconds.
 /// Kernels decode a batch at a time into a flat `Int64` buffer (`decode`), so operators never
 /// see the packing.
-public struct PackedIntegers: Sendable {
+package struct PackedIntegers: Sendable {
     enum Storage: Sendable {
         case u8([UInt8])
         case u16([UInt16])
@@ -13,11 +13,11 @@ public struct PackedIntegers: Sendable {
         case i64([Int64])
     }
 
-    public let base: Int64
-    public let scale: Int64
+    package let base: Int64
+    package let scale: Int64
     let storage: Storage
 
-    public var count: Int {
+    package var count: Int {
         switch storage {
         case .u8(let a): return a.count
         case .u16(let a): return a.count
@@ -27,7 +27,7 @@ public struct PackedIntegers: Sendable {
     }
 
     /// Bytes held by the values.
-    public var byteCount: Int {
+    package var byteCount: Int {
         switch storage {
         case .u8(let a): return a.count
         case .u16(let a): return a.count * 2
@@ -37,7 +37,7 @@ public struct PackedIntegers: Sendable {
     }
 
     /// Width in bytes of one stored value (1, 2, 4 or 8).
-    public var width: Int {
+    package var width: Int {
         switch storage {
         case .u8: return 1
         case .u16: return 2
@@ -53,12 +53,12 @@ public struct PackedIntegers: Sendable {
     }
 
     /// Unpacked 64-bit values (used for computed columns, which are not worth packing).
-    public init(flat values: [Int64]) {
+    package init(flat values: [Int64]) {
         self.init(base: 0, scale: 1, storage: .i64(values))
     }
 
     @inline(__always)
-    public subscript(i: Int) -> Int64 {
+    package subscript(i: Int) -> Int64 {
         switch storage {
         case .u8(let a): return base &+ Int64(a[i]) &* scale
         case .u16(let a): return base &+ Int64(a[i]) &* scale
@@ -68,7 +68,7 @@ public struct PackedIntegers: Sendable {
     }
 
     /// Writes values `start ..< start + count` into `out`.
-    public func decode(from start: Int, count n: Int, into out: UnsafeMutablePointer<Int64>) {
+    package func decode(from start: Int, count n: Int, into out: UnsafeMutablePointer<Int64>) {
         if n == 0 { return }
         let base = self.base, scale = self.scale
         switch storage {
@@ -100,7 +100,7 @@ public struct PackedIntegers: Sendable {
     }
 
     /// Writes the values at `indices` into `out`.
-    public func decode(indices: UnsafePointer<Int32>, count n: Int, into out: UnsafeMutablePointer<Int64>) {
+    package func decode(indices: UnsafePointer<Int32>, count n: Int, into out: UnsafeMutablePointer<Int64>) {
         if n == 0 { return }
         let base = self.base, scale = self.scale
         switch storage {
@@ -127,14 +127,14 @@ public struct PackedIntegers: Sendable {
     ///
     /// `scales` lists multipliers worth trying, largest first (for timestamps: whole seconds,
     /// then milliseconds); the first that divides every offset is used.
-    public static func pack(
+    package static func pack(
         _ values: UnsafeBufferPointer<Int64>, validity: Validity?, scales: [Int64] = []
     ) -> PackedIntegers {
         pack(parts: [values], validity: validity, scales: scales)
     }
 
     /// Packs a Swift array (convenience for tests and small computed columns).
-    public static func pack(_ values: [Int64], validity: Validity? = nil, scales: [Int64] = []) -> PackedIntegers {
+    package static func pack(_ values: [Int64], validity: Validity? = nil, scales: [Int64] = []) -> PackedIntegers {
         values.withUnsafeBufferPointer { pack($0, validity: validity, scales: scales) }
     }
 
@@ -178,19 +178,19 @@ public struct PackedIntegers: Sendable {
     }
 
     /// The values at `indices`, at the same width.
-    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> PackedIntegers {
+    package func gather(_ indices: UnsafeBufferPointer<Int32>) -> PackedIntegers {
         try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 
     /// All values, unpacked.
-    public func unpacked() -> [Int64] {
+    package func unpacked() -> [Int64] {
         [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let start = buffer.baseAddress { decode(from: 0, count: count, into: start) }
             initialized = count
         }
     }
     /// Packs values held in several buffers as if they were one (see `pack(_:validity:scales:)`).
-    public static func pack(parts: [UnsafeBufferPointer<Int64>], validity: Validity?, scales: [Int64]) -> PackedIntegers {
+    package static func pack(parts: [UnsafeBufferPointer<Int64>], validity: Validity?, scales: [Int64]) -> PackedIntegers {
         if parts.count == 1, validity == nil, scales.isEmpty, parts[0].count >= 1 << 20 { return packLarge(parts[0]) }
         let total = parts.reduce(0) { $0 + $1.count }
         var minimum = Int64.max, maximum = Int64.min

@@ -11,7 +11,7 @@ import Darwin
 /// sorts and gathers keep codes, so equality is a code comparison). Two caches are built on
 /// first use: a hash index for looking strings up (literals, joins) and the sort rank of each
 /// code (ordering by text without decoding strings per row).
-public final class StringDictionary: Sendable {
+package final class StringDictionary: Sendable {
     let bytes: [UInt8]
     let offsets: [Int]
     private let caches = Mutex(Caches())
@@ -45,7 +45,7 @@ public final class StringDictionary: Sendable {
     }
 
     /// A dictionary of the given strings, in order (duplicates are kept as separate codes).
-    public convenience init(strings: [String]) {
+    package convenience init(strings: [String]) {
         var bytes: [UInt8] = []
         var offsets = [0]
         for string in strings {
@@ -55,12 +55,12 @@ public final class StringDictionary: Sendable {
         self.init(bytes: bytes, offsets: offsets)
     }
 
-    public static let empty = StringDictionary(bytes: [], offsets: [0])
+    package static let empty = StringDictionary(bytes: [], offsets: [0])
 
-    public var count: Int { offsets.count - 1 }
+    package var count: Int { offsets.count - 1 }
 
     /// Bytes held: string bytes, offsets, and whatever caches were built.
-    public var byteCount: Int {
+    package var byteCount: Int {
         let cached = caches.withLock {
             ($0.index?.slots.count ?? 0) * 5 + ($0.ranks?.count ?? 0) * 4 + $0.translations.reduce(0) { $0 + $1.codes.count * 4 }
         }
@@ -69,7 +69,7 @@ public final class StringDictionary: Sendable {
 
     /// (Null rows carry code 0, also in a column of nulls only, whose dictionary is empty:
     /// `string`, `withBytes` and `sortRanks` answer code 0 there as the empty string.)
-    public func string(_ code: Int) -> String {
+    package func string(_ code: Int) -> String {
         if offsets.count == 1 { return "" }
         return bytes.withUnsafeBufferPointer { all in
             String(decoding: UnsafeBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]), as: UTF8.self)
@@ -77,7 +77,7 @@ public final class StringDictionary: Sendable {
     }
 
     /// Calls `body` with the UTF-8 bytes of `code`.
-    public func withBytes<R>(_ code: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withBytes<R>(_ code: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if offsets.count == 1 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return try bytes.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]))
@@ -85,7 +85,7 @@ public final class StringDictionary: Sendable {
     }
 
     /// The code of `string`, or nil when it does not occur.
-    public func code(of string: String) -> Int? {
+    package func code(of string: String) -> Int? {
         var copy = string
         return copy.withUTF8 { utf8 in
             code(ofBytes: UnsafeRawBufferPointer(utf8))
@@ -96,7 +96,7 @@ public final class StringDictionary: Sendable {
     var hasLookupIndex: Bool { caches.withLock { $0.index != nil } }
 
     /// The code of a byte string, or nil when it does not occur.
-    public func code(ofBytes target: UnsafeRawBufferPointer) -> Int? {
+    package func code(ofBytes target: UnsafeRawBufferPointer) -> Int? {
         withLookup { $0(target) }
     }
 
@@ -213,7 +213,7 @@ public final class StringDictionary: Sendable {
     }
 
     /// `ranks[code]` is the position of the code's string in byte-wise (code point) order.
-    public var sortRanks: [UInt32] {
+    package var sortRanks: [UInt32] {
         caches.withLock { caches in
             if let ranks = caches.ranks { return ranks }
             let order = bytes.withUnsafeBytes { all -> [Int] in
@@ -232,5 +232,5 @@ public final class StringDictionary: Sendable {
     }
 
     /// All strings, in code order (for small dictionaries: schema display, tests).
-    public var strings: [String] { (0..<count).map(string) }
+    package var strings: [String] { (0..<count).map(string) }
 }

@@ -6,7 +6,7 @@ public struct Table: Sendable {
 
     /// The most rows a table may have: queries number rows with 32-bit integers (selection
     /// vectors, first rows of groups, join pairs).
-    public static let maxRows = Int(Int32.max) - 1
+    package static let maxRows = Int(Int32.max) - 1
 
     /// A diagnostic when `rows` (of `what`: a file, a join, a union) is over `limit`.
     static func checkRows(_ rows: Int, of what: String, limit: Int = maxRows) throws {
@@ -25,7 +25,7 @@ public struct Table: Sendable {
     }
 
     /// A table with the given columns but no rows in any of them.
-    public init(names: [String], columns: [Column], rowCount: Int) {
+    package init(names: [String], columns: [Column], rowCount: Int) {
         precondition(names.count == columns.count, "one name per column")
         precondition(columns.allSatisfy { $0.count == rowCount }, "columns of unequal length")
         self.names = names
@@ -43,7 +43,7 @@ public struct Table: Sendable {
     public func column(named name: String) -> Column? { index(of: name).map { columns[$0] } }
 
     /// Bytes held by all columns (dictionaries shared between columns are counted once).
-    public var byteCount: Int {
+    package var byteCount: Int {
         var seen = Set<ObjectIdentifier>()
         var total = 0
         for column in columns {
@@ -61,7 +61,7 @@ public struct Table: Sendable {
     public func row(_ i: Int) -> [Scalar] { columns.map { $0.scalar(at: i) } }
 
     /// The rows at `indices`, in that order.
-    public func gather(_ indices: [Int32]) -> Table {
+    package func gather(_ indices: [Int32]) -> Table {
         try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 

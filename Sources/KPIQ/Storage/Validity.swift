@@ -2,12 +2,12 @@
 ///
 /// Columns without nulls carry no bitmap at all (`Column.validity == nil`), so kernels can
 /// take the fast path without testing bits.
-public struct Validity: Sendable, Equatable {
-    public private(set) var words: [UInt64]
-    public let count: Int
+package struct Validity: Sendable, Equatable {
+    package private(set) var words: [UInt64]
+    package let count: Int
 
     /// A bitmap with every row valid.
-    public init(allValid count: Int) {
+    package init(allValid count: Int) {
         self.count = count
         var words = [UInt64](repeating: ~0, count: (count + 63) >> 6)
         if count & 63 != 0, !words.isEmpty { words[words.count - 1] = (1 << UInt64(count & 63)) - 1 }
@@ -15,25 +15,25 @@ public struct Validity: Sendable, Equatable {
     }
 
     /// A bitmap with every row null.
-    public init(allNull count: Int) {
+    package init(allNull count: Int) {
         self.count = count
         self.words = [UInt64](repeating: 0, count: (count + 63) >> 6)
     }
 
-    public init(words: [UInt64], count: Int) {
+    package init(words: [UInt64], count: Int) {
         precondition(words.count == (count + 63) >> 6)
         self.words = words
         self.count = count
     }
 
     /// Builds a bitmap from per-row flags (true = valid).
-    public init(flags: some Collection<Bool>) {
+    package init(flags: some Collection<Bool>) {
         self.init(allNull: flags.count)
         for (i, valid) in flags.enumerated() where valid { setValid(i) }
     }
 
     @inline(__always)
-    public func isValid(_ i: Int) -> Bool { (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 }
+    package func isValid(_ i: Int) -> Bool { (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 }
 
     /// For each byte of bits, the eight flag bytes it spreads to (bit i to byte i, little-endian).
     private static let spreadBytes: [UInt64] = (0..<256).map { (bits: Int) -> UInt64 in
@@ -78,19 +78,19 @@ public struct Validity: Sendable, Equatable {
     }
 
     @inline(__always)
-    public mutating func setValid(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
+    package mutating func setValid(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
 
     @inline(__always)
-    public mutating func setNull(_ i: Int) { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+    package mutating func setNull(_ i: Int) { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
 
-    public var nullCount: Int {
+    package var nullCount: Int {
         var valid = 0
         for word in words { valid += word.nonzeroBitCount }
         return count - valid
     }
 
     /// Nil when every row is valid, so the fast paths apply.
-    public var simplified: Validity? { nullCount == 0 ? nil : self }
+    package var simplified: Validity? { nullCount == 0 ? nil : self }
 
     /// The bitmap of rows `indices` (in that order); stops with `Cancelled` between pieces
     /// once `cancel` is raised (see `Gather`).
@@ -103,12 +103,12 @@ public struct Validity: Sendable, Equatable {
     }
 
     /// The bitmap of rows `indices` (in that order).
-    public func gather(_ indices: UnsafeBufferPointer<Int32>) -> Validity {
+    package func gather(_ indices: UnsafeBufferPointer<Int32>) -> Validity {
         try! gather(indices, cancel: nil)  // without a token nothing throws
     }
 
     /// Appends another bitmap's bits after this one's.
-    public static func concatenate(_ parts: [(validity: Validity?, count: Int)]) -> Validity? {
+    package static func concatenate(_ parts: [(validity: Validity?, count: Int)]) -> Validity? {
         if parts.allSatisfy({ $0.validity == nil }) { return nil }
         let total = parts.reduce(0) { $0 + $1.count }
         var result = Validity(allValid: total)

@@ -3,9 +3,9 @@
 /// Decimal units (KB, MB, GB, TB: powers of 1000) and binary ones (KiB, MiB, GiB, TiB: powers
 /// of 1024), as DuckDB reads its `memory_limit`; a bare number is bytes. Sizes are printed in
 /// decimal units with one decimal, so a limit reads back the way it was typed.
-public enum ByteSize {
+package enum ByteSize {
     /// Bytes for `text`; a percentage is of `total`. Nil when the text is not a size.
-    public static func parse(_ text: String, percentOf total: Int) -> Int? {
+    package static func parse(_ text: String, percentOf total: Int) -> Int? {
         let trimmed = strip(text.lowercased())
         let numberEnd = trimmed.firstIndex { !($0.isNumber || $0 == ".") } ?? trimmed.endIndex
         guard let number = Double(trimmed[..<numberEnd]), number.isFinite, number >= 0 else { return nil }
@@ -37,7 +37,7 @@ public enum ByteSize {
     }
 
     /// `1234567890` as "1.2 GB".
-    public static func text(_ bytes: Int) -> String {
+    package static func text(_ bytes: Int) -> String {
         let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
         var value = Double(bytes)
         var unit = 0

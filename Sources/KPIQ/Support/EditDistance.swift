@@ -1,7 +1,7 @@
 /// Suggestions for misspelt names ("did you mean `clicks`?").
-public enum EditDistance {
+package enum EditDistance {
     /// Damerau-Levenshtein distance (adjacent transpositions count as one edit), case-insensitive.
-    public static func distance(_ a: String, _ b: String) -> Int {
+    package static func distance(_ a: String, _ b: String) -> Int {
         let x = Array(a.lowercased().unicodeScalars)
         let y = Array(b.lowercased().unicodeScalars)
         if x.isEmpty { return y.count }
@@ -25,7 +25,7 @@ public enum EditDistance {
     }
 
     /// The closest candidate within a distance that scales with the name's length, if any.
-    public static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
+    package static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
         let limit = max(1, min(3, name.count / 3 + 1))
         var best: (name: String, distance: Int)?
         for candidate in candidates {

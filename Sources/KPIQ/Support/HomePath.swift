@@ -7,8 +7,8 @@ import Darwin
 /// `~` at the start of a file path, as a shell expands it: `~` and `~/x` are the home folder
 /// (`$HOME`, else the password database), `~NAME/x` is NAME's. kpiq reads paths from
 /// statements and dot commands, where no shell expanded them first.
-public enum HomePath {
-    public static func expanded(_ path: String) -> String {
+package enum HomePath {
+    package static func expanded(_ path: String) -> String {
         guard path.hasPrefix("~") else { return path }
         let slash = path.firstIndex(of: "/") ?? path.endIndex
         let user = path[path.index(after: path.startIndex)..<slash]

@@ -16,19 +16,19 @@ import Synchronization
 /// every temporary of the statement: the budget is a guard against the runaway case (a join
 /// key shared by every row, a grouping by a unique id of billions of rows), not an exact
 /// accounting of the process.
-public struct MemoryBudget: Sendable {
+package struct MemoryBudget: Sendable {
     /// The most bytes the session's datasets and a step may hold together.
-    public let limit: Int
+    package let limit: Int
     /// Bytes the session's datasets hold when the statement starts.
-    public let held: Int
+    package let held: Int
 
-    public init(limit: Int, held: Int) {
+    package init(limit: Int, held: Int) {
         self.limit = limit
         self.held = held
     }
 
     /// What a step may still allocate.
-    public var available: Int { max(0, limit - held) }
+    package var available: Int { max(0, limit - held) }
 
     /// Throws when `bytes` (for `what`: "the join", "the sort") would go over the limit.
     /// `detail` says how the size was estimated ("3,600,000,000 rows of 24 bytes"); `remedy`
@@ -79,7 +79,7 @@ public struct MemoryBudget: Sendable {
     }
 
     /// The memory of the machine, or of the container when it is given less.
-    public static let machineMemory: Int = {
+    package static let machineMemory: Int = {
         let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
         if let container = containerLimit(), container < physical { return container }
         return physical
@@ -87,7 +87,7 @@ public struct MemoryBudget: Sendable {
 
     /// The default limit: 80% of `machineMemory`, which leaves the rest to the system and the
     /// other programs, as DuckDB does.
-    public static let defaultLimit = machineMemory / 10 * 8
+    package static let defaultLimit = machineMemory / 10 * 8
 
     /// The memory the process's control group may use (cgroup v2, then v1); nil without one.
     private static func containerLimit() -> Int? {

@@ -9,9 +9,9 @@ import Darwin
 ///
 /// Each index writes only its own slot, so the unchecked box below is safe: no two
 /// iterations touch the same memory, and `concurrentPerform` returns only after all ran.
-public enum Parallel {
+package enum Parallel {
     /// Worker threads to use: the `KPIQ_THREADS` environment variable, else the online cores.
-    public static let threadCount: Int = {
+    package static let threadCount: Int = {
         if let text = getenv("KPIQ_THREADS"), let n = Int(String(cString: text)), n > 0 {
             return n
         }
@@ -19,7 +19,7 @@ public enum Parallel {
     }()
 
     /// Calls `body(i)` for every `i` in `0..<count`, concurrently, and returns the results in index order.
-    public static func map<T>(_ count: Int, _ body: (Int) throws -> T) rethrows -> [T] {
+    package static func map<T>(_ count: Int, _ body: (Int) throws -> T) rethrows -> [T] {
         if count == 0 { return [] }
         if count == 1 || threadCount == 1 {
             return try (0..<count).map(body)
@@ -37,7 +37,7 @@ public enum Parallel {
     /// Calls `body` on contiguous ranges covering `0..<total`, one per core when there is
     /// enough work to pay for waking them (`minimumPerThread` items each), else once inline.
     /// The caller keeps the ranges' writes disjoint.
-    public static func forEachRange(_ total: Int, minimumPerThread: Int = 1 << 16, _ body: (Range<Int>) throws -> Void) rethrows {
+    package static func forEachRange(_ total: Int, minimumPerThread: Int = 1 << 16, _ body: (Range<Int>) throws -> Void) rethrows {
         let parts = min(threadCount, total / max(1, minimumPerThread))
         if parts <= 1 {
             if total > 0 { try body(0..<total) }
@@ -48,7 +48,7 @@ public enum Parallel {
     }
 
     /// Splits `0..<total` into about `parts` contiguous ranges of near-equal size.
-    public static func ranges(_ total: Int, parts: Int) -> [Range<Int>] {
+    package static func ranges(_ total: Int, parts: Int) -> [Range<Int>] {
         let parts = max(1, min(parts, total))
         if total == 0 { return [] }
         var result: [Range<Int>] = []

@@ -1,11 +1,11 @@
 /// Whether typed text is a whole statement yet, so the prompt knows to run it or to ask for
 /// another line (as `sqlite3_complete` does for SQLite's shell).
-public enum InputCompleteness {
+package enum InputCompleteness {
     /// False while a bracket or string is open, or the text ends with an operator, a comma or
     /// a word that needs more (`and`, `with`...), or a `|` step is being added.
     /// (A line that *starts* with `|` after a finished statement is handled by the shell: it
     /// extends the statement before.)
-    public static func isComplete(_ text: String) -> Bool {
+    package static func isComplete(_ text: String) -> Bool {
         let source = SourceText(name: "input", text: text)
         var lexer = Lexer(source)
         lexer.run()

@@ -3,19 +3,19 @@
 /// A line break ends a statement, except inside brackets, after a token that cannot end an
 /// expression (an operator, a comma, `=`), or when the next line starts with `|` (a pipeline
 /// continuing). Comments run from `--` to the end of the line.
-public struct Lexer {
+package struct Lexer {
     let bytes: [UInt8]
     var position = 0
     var depth = 0
     var tokens: [Token] = []
     var diagnostics: [Diagnostic] = []
 
-    public init(_ source: SourceText) {
+    package init(_ source: SourceText) {
         bytes = source.bytes
     }
 
     /// All tokens, ending with `.end`, and any lexical problems.
-    public static func tokenize(_ source: SourceText) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+    package static func tokenize(_ source: SourceText) -> (tokens: [Token], diagnostics: [Diagnostic]) {
         var lexer = Lexer(source)
         lexer.run()
         return (lexer.tokens, lexer.diagnostics)
@@ -23,11 +23,11 @@ public struct Lexer {
 
     /// Symbols after which a line break does not end the statement (the shell's completion
     /// scanner reads these tables too, so both agree on where a statement ends).
-    public static let continuingSymbols: Set<String> = [
+    package static let continuingSymbols: Set<String> = [
         ",", "+", "-", "*", "/", "%", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "|", "->", "..", "(", "[", ":",
     ]
     /// Words after which a line break does not end the statement.
-    public static let continuingWords: Set<String> = ["and", "or", "not", "in", "between", "like", "is", "with"]
+    package static let continuingWords: Set<String> = ["and", "or", "not", "in", "between", "like", "is", "with"]
 
     mutating func run() {
         while position < bytes.count {
@@ -238,7 +238,7 @@ public struct Lexer {
     }
 
     /// Symbols written with two characters (every other symbol is one character).
-    public static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "->", "..", "||"]
+    package static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "->", "..", "||"]
     /// The symbols of one character, as bytes (a set lookup, not a substring search per symbol).
     private static let oneCharacterSymbols = Set("|,().[]=<>+-*/%:!".utf8)
 

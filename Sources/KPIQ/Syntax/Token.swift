@@ -1,6 +1,6 @@
 /// A lexical token: its kind, its exact text and where it is.
-public struct Token: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct Token: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case identifier
         /// `` `emp.var.rate` ``: any text as a name.
         case quotedIdentifier
@@ -20,20 +20,20 @@ public struct Token: Sendable, Equatable {
         case end
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The source text of the token (for strings and quoted identifiers: the decoded value).
-    public var text: String
-    public var span: Span
+    package var text: String
+    package var span: Span
 
     /// True for an identifier spelled `word` (any letter case), the way keywords are matched.
-    public func isWord(_ word: String) -> Bool {
+    package func isWord(_ word: String) -> Bool {
         kind == .identifier && text.lowercased() == word
     }
 
-    public func isSymbol(_ symbol: String) -> Bool { kind == .symbol && text == symbol }
+    package func isSymbol(_ symbol: String) -> Bool { kind == .symbol && text == symbol }
 
     /// What to call the token in "expected X, found Y".
-    public var display: String {
+    package var display: String {
         switch kind {
         case .end: return "end of input"
         case .newline: return "end of line"
@@ -47,8 +47,8 @@ public struct Token: Sendable, Equatable {
 
 /// Words that are never column or dataset names (without backquotes), because they
 /// build expressions. Every other word, `date`, `source`, `count`, `month` included, is free.
-public enum ReservedWords {
-    public static let all: Set<String> = [
+package enum ReservedWords {
+    package static let all: Set<String> = [
         "and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "case", "when",
         "then", "else", "end",
     ]

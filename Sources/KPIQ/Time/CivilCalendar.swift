@@ -1,27 +1,27 @@
 /// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01),
 /// after Howard Hinnant's `days_from_civil` / `civil_from_days`.
-public enum CivilCalendar {
-    public static let microsPerSecond: Int64 = 1_000_000
-    public static let microsPerDay: Int64 = 86_400_000_000
+package enum CivilCalendar {
+    package static let microsPerSecond: Int64 = 1_000_000
+    package static let microsPerDay: Int64 = 86_400_000_000
 
     /// The calendar kpiq represents: 0001-01-01 to 9999-12-31, the years its parsers read. A
     /// date or time computed outside it (`date + 9000 years`) is null, so every value a
     /// calendar function receives is far enough from Int64's limits that its arithmetic
     /// cannot overflow.
-    public static let minDay: Int64 = -719_162  // 0001-01-01
-    public static let maxDay: Int64 = 2_932_896  // 9999-12-31
-    public static let minMicros = minDay * microsPerDay
-    public static let maxMicros = (maxDay + 1) * microsPerDay - 1
+    package static let minDay: Int64 = -719_162  // 0001-01-01
+    package static let maxDay: Int64 = 2_932_896  // 9999-12-31
+    package static let minMicros = minDay * microsPerDay
+    package static let maxMicros = (maxDay + 1) * microsPerDay - 1
 
     @inline(__always)
-    public static func contains(day: Int64) -> Bool { day >= minDay && day <= maxDay }
+    package static func contains(day: Int64) -> Bool { day >= minDay && day <= maxDay }
 
     @inline(__always)
-    public static func contains(micros: Int64) -> Bool { micros >= minMicros && micros <= maxMicros }
+    package static func contains(micros: Int64) -> Bool { micros >= minMicros && micros <= maxMicros }
 
     /// Day number of a calendar date. `month` is 1...12, `day` 1...31 (not validated here).
     @inline(__always)
-    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -33,7 +33,7 @@ public enum CivilCalendar {
 
     /// Calendar date of a day number.
     @inline(__always)
-    public static func civil(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    package static func civil(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -46,11 +46,11 @@ public enum CivilCalendar {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    public static func isLeapYear(_ year: Int64) -> Bool {
+    package static func isLeapYear(_ year: Int64) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }
 
-    public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: return isLeapYear(year) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -59,14 +59,14 @@ public enum CivilCalendar {
     }
 
     /// True when year/month/day name a real date (within years 1...9999).
-    public static func isValid(year: Int64, month: Int64, day: Int64) -> Bool {
+    package static func isValid(year: Int64, month: Int64, day: Int64) -> Bool {
         year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1
             && day <= daysInMonth(year: year, month: month)
     }
 
     /// ISO weekday of a day number: Monday = 1 ... Sunday = 7.
     @inline(__always)
-    public static func isoWeekday(_ days: Int64) -> Int64 {
+    package static func isoWeekday(_ days: Int64) -> Int64 {
         // 1970-01-01 was a Thursday (4).
         let w = (days + 3) % 7
         return (w < 0 ? w + 7 : w) + 1
@@ -74,7 +74,7 @@ public enum CivilCalendar {
 
     /// Floor division that rounds toward negative infinity.
     @inline(__always)
-    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
@@ -82,7 +82,7 @@ public enum CivilCalendar {
     /// Adds calendar months, clamping the day to the end of the target month (Jan 31 + 1 month = Feb 28/29).
     /// For dates near the calendar and month counts within `Interval.maxYears` (the engine's
     /// own periods and ranges); values from the data go through `checkedAddMonths`.
-    public static func addMonths(days: Int64, months: Int64) -> Int64 {
+    package static func addMonths(days: Int64, months: Int64) -> Int64 {
         let (y, m, d) = civil(days)
         let total = y * 12 + (m - 1) + months
         let year = floorDiv(total, 12)
@@ -91,7 +91,7 @@ public enum CivilCalendar {
     }
 
     /// `addMonths` for any input: nil when the date is outside the calendar, before or after.
-    public static func checkedAddMonths(days: Int64, months: Int64) -> Int64? {
+    package static func checkedAddMonths(days: Int64, months: Int64) -> Int64? {
         guard contains(day: days), months.magnitude <= UInt64(Interval.maxMonths) else { return nil }
         let result = addMonths(days: days, months: months)
         return contains(day: result) ? result : nil
@@ -99,7 +99,7 @@ public enum CivilCalendar {
 
     /// How the period starting on `day` reads: 2024-03-05, 2024-W05 (the ISO week's year is the
     /// year of its Thursday), 2024-03, 2024-Q1, 2024.
-    public static func periodLabel(_ day: Int64, _ grain: Grain) -> String {
+    package static func periodLabel(_ day: Int64, _ grain: Grain) -> String {
         let (y, m, _) = civil(day)
         switch grain {
         case .day: return formatDate(day)
@@ -114,14 +114,14 @@ public enum CivilCalendar {
     }
 
     /// `YYYY-MM-DD`.
-    public static func formatDate(_ days: Int64) -> String {
+    package static func formatDate(_ days: Int64) -> String {
         let (y, m, d) = civil(days)
         return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
     }
 
     /// `YYYY-MM-DD HH:MM:SS` with `.ffffff` only when there are fractional seconds;
     /// `separator` is the character between date and time (`T` for ISO 8601 output).
-    public static func formatTimestamp(_ micros: Int64, separator: Character = " ") -> String {
+    package static func formatTimestamp(_ micros: Int64, separator: Character = " ") -> String {
         let days = floorDiv(micros, microsPerDay)
         let inDay = micros - days * microsPerDay
         let seconds = inDay / microsPerSecond
@@ -144,7 +144,7 @@ public enum CivilCalendar {
     }
 
     /// The day number of `YYYY-MM-DD` text, or nil.
-    public static func parseDate(_ text: String) -> Int64? {
+    package static func parseDate(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         var day: Int64 = 0
         let ok = bytes.withUnsafeBufferPointer { buffer in

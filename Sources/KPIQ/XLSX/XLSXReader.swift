@@ -6,13 +6,13 @@ import ZIPFoundation
 /// (read with ZIPFoundation), the workbook's parts are XML read by `XMLPullTokenizer`, the
 /// cells become text as a CSV export would hold them (`XLSXSheetReader`), and the columns are
 /// typed by the CSV loader's inference (`TextCellTyping`).
-public enum XLSXReader {
+package enum XLSXReader {
     /// The most rows a sheet has.
-    public static let maxRows = Int64(XLSXCellReference.maxRow)
+    package static let maxRows = Int64(XLSXCellReference.maxRow)
 
     /// `sheet`: the worksheet's name (the first one when nil). `headerRow`: the row of the
     /// column names, 1-based; 0 for none.
-    public static func load(
+    package static func load(
         path: String, sheet: String? = nil, headerRow: Int = 1, options: CSVOptions = CSVOptions(),
         cancel: CancellationToken? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {

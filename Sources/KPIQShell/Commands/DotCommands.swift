@@ -1,15 +1,15 @@
 import KPIQ
 
 /// The one-line commands that start with a dot: settings and descriptions of the session.
-public struct DotCommands {
-    public let context: ShellContext
+package struct DotCommands {
+    package let context: ShellContext
 
-    public init(context: ShellContext) {
+    package init(context: ShellContext) {
         self.context = context
     }
 
     /// Every command with its arguments and a line of help.
-    public static let all: [(name: String, arguments: String, help: String)] = [
+    package static let all: [(name: String, arguments: String, help: String)] = [
         ("help", "[topic]", "this list, or help on a topic (load, pipelines, windows, functions, metrics, show, targets, funnel, cohort, attribution, check, statistics, formats)"),
         ("datasets", "", "loaded datasets: rows, columns, memory (also .tables, \\d)"),
         ("schema", "NAME", "columns of a dataset: type, nulls, distinct values, examples"),
@@ -36,7 +36,7 @@ public struct DotCommands {
 
     /// Runs one command line (starting with `.`). Returns false on an error.
     @discardableResult
-    public func run(_ line: String, lineNumber: Int = 1, scriptName: String = "input") -> Bool {
+    package func run(_ line: String, lineNumber: Int = 1, scriptName: String = "input") -> Bool {
         let words = Self.split(line)
         guard let first = words.first else { return true }
         let name = String(first.dropFirst()).lowercased()

@@ -4,18 +4,18 @@ import KPIQ
 /// start, step words after `|`, dataset names after `from`/`join`/`union`, columns of the
 /// datasets in scope, metrics and functions in expressions, dot commands and their
 /// arguments, and file paths inside `load "…` or after `.read`. Pure: no terminal, no editor.
-public struct Completer {
-    public var vocabulary: any CompletionVocabulary
-    public var files: DirectoryListing
+package struct Completer {
+    package var vocabulary: any CompletionVocabulary
+    package var files: DirectoryListing
 
-    public init(vocabulary: any CompletionVocabulary, files: DirectoryListing = DirectoryListing()) {
+    package init(vocabulary: any CompletionVocabulary, files: DirectoryListing = DirectoryListing()) {
         self.vocabulary = vocabulary
         self.files = files
     }
 
     /// Completion for a cursor at byte `cursor` (UTF-8) of `line`, where `previousLines` holds
     /// the earlier lines of an unfinished statement (empty at the main prompt).
-    public func complete(line: String, cursor: Int, previousLines: String = "") -> Completion? {
+    package func complete(line: String, cursor: Int, previousLines: String = "") -> Completion? {
         let bytes = Array(line.utf8)
         let prefix = String(decoding: bytes[0..<min(max(cursor, 0), bytes.count)], as: UTF8.self)
         return complete(previousLines.isEmpty ? prefix : previousLines + "\n" + prefix)
@@ -23,7 +23,7 @@ public struct Completer {
 
     /// Completion for everything typed before the cursor. Nil when there is nothing to
     /// complete there (in a comment, a number, an ordinary string).
-    public func complete(_ text: String) -> Completion? {
+    package func complete(_ text: String) -> Completion? {
         let lineStart = text.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
         let line = text[lineStart...].drop { $0 == " " || $0 == "\t" }
         let earlier = String(text[..<lineStart])

@@ -1,21 +1,21 @@
 /// What completion found for the word before the cursor.
-public struct Completion: Equatable, Sendable {
+package struct Completion: Equatable, Sendable {
     /// The text before the cursor that a choice replaces (may be empty).
-    public var word: String
+    package var word: String
     /// The choices, sorted, without duplicates.
-    public var candidates: [CompletionCandidate]
+    package var candidates: [CompletionCandidate]
 
-    public init(word: String, candidates: [CompletionCandidate]) {
+    package init(word: String, candidates: [CompletionCandidate]) {
         self.word = word
         self.candidates = candidates
     }
 
     /// The replacement texts.
-    public var texts: [String] { candidates.map(\.text) }
+    package var texts: [String] { candidates.map(\.text) }
 
     /// What to put in place of `word`: the one choice with its suffix, the longest prefix all
     /// choices share when that says more than `word`, or nil when only a list can help.
-    public var insertion: String? {
+    package var insertion: String? {
         if candidates.count == 1 { return candidates[0].text + candidates[0].suffix }
         guard let first = candidates.first else { return nil }
         var prefix = Array(first.text)
@@ -32,20 +32,20 @@ public struct Completion: Equatable, Sendable {
 }
 
 /// One choice.
-public struct CompletionCandidate: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
+package struct CompletionCandidate: Equatable, Sendable {
+    package enum Kind: Equatable, Sendable {
         case keyword, step, dataset, column, metric, function, command, file, directory, value
     }
 
     /// The text that replaces the word.
-    public var text: String
-    public var kind: Kind
+    package var text: String
+    package var kind: Kind
     /// Added after `text` when this is the only choice: a space, `(`, a closing quote, or nothing.
-    public var suffix: String
+    package var suffix: String
     /// How the choice is listed (a file's name without its folder).
-    public var display: String
+    package var display: String
 
-    public init(text: String, kind: Kind, suffix: String = " ", display: String? = nil) {
+    package init(text: String, kind: Kind, suffix: String = " ", display: String? = nil) {
         self.text = text
         self.kind = kind
         self.suffix = suffix

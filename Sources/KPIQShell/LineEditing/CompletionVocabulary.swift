@@ -2,7 +2,7 @@ import KPIQ
 
 /// The names completion can offer: what is loaded and defined in the session, plus the
 /// language's fixed words. A protocol so completion can be tested without a session.
-public protocol CompletionVocabulary {
+package protocol CompletionVocabulary {
     var datasetNames: [String] { get }
     func columnNames(of dataset: String) -> [String]
     var allColumnNames: [String] { get }
@@ -12,22 +12,22 @@ public protocol CompletionVocabulary {
 }
 
 extension CompletionVocabulary {
-    public var lastResultColumns: [String] { [] }
+    package var lastResultColumns: [String] { [] }
 }
 
 /// The vocabulary of a live session.
-public struct SessionVocabulary: CompletionVocabulary {
-    public let session: Session
+package struct SessionVocabulary: CompletionVocabulary {
+    package let session: Session
 
-    public init(session: Session) {
+    package init(session: Session) {
         self.session = session
     }
 
-    public var datasetNames: [String] { session.datasetNames }
-    public func columnNames(of dataset: String) -> [String] { session.columnNames(of: dataset) }
-    public var allColumnNames: [String] { session.allColumnNames }
-    public var metricNames: [String] { session.kpis.metricOrder }
-    public var lastResultColumns: [String] { session.lastResult?.table.names ?? [] }
+    package var datasetNames: [String] { session.datasetNames }
+    package func columnNames(of dataset: String) -> [String] { session.columnNames(of: dataset) }
+    package var allColumnNames: [String] { session.allColumnNames }
+    package var metricNames: [String] { session.kpis.metricOrder }
+    package var lastResultColumns: [String] { session.lastResult?.table.names ?? [] }
 }
 
 /// The language's fixed words, gathered from the engine so completion never drifts from it.

@@ -5,26 +5,26 @@ import Darwin
 #endif
 
 /// File names for completing a path typed so far (`data/cl` -> `data/clicks.csv`).
-public struct DirectoryListing: Sendable {
+package struct DirectoryListing: Sendable {
     /// Folder that relative paths start from (nil: the working directory).
-    public var baseDirectory: String?
+    package var baseDirectory: String?
     /// Replaces a leading `~/` (nil: `$HOME`).
-    public var home: String?
+    package var home: String?
 
-    public init(baseDirectory: String? = nil, home: String? = nil) {
+    package init(baseDirectory: String? = nil, home: String? = nil) {
         self.baseDirectory = baseDirectory
         self.home = home
     }
 
-    public struct Entry: Equatable, Sendable {
-        public var name: String
-        public var isDirectory: Bool
+    package struct Entry: Equatable, Sendable {
+        package var name: String
+        package var isDirectory: Bool
     }
 
     /// Entries of the folder part of `typed` whose names start with its last part, as the
     /// full typed text (`data/clicks.csv`, folders ending in `/`). Hidden files only when the
     /// last part starts with a dot.
-    public func candidates(for typed: String, fileSuffix: String) -> [CompletionCandidate] {
+    package func candidates(for typed: String, fileSuffix: String) -> [CompletionCandidate] {
         let folder: String
         let stem: String
         if let slash = typed.lastIndex(of: "/") {
@@ -57,7 +57,7 @@ public struct DirectoryListing: Sendable {
     }
 
     /// The entries of a folder (empty when it cannot be read).
-    public func list(_ path: String) -> [Entry] {
+    package func list(_ path: String) -> [Entry] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
         var entries: [Entry] = []

@@ -6,27 +6,27 @@ import KPIQ
 /// date or timestamp column and numbers) becomes a column plot as wide as the terminal, one
 /// per number column, or a sparkline per value when a text column breaks the series down. Unicode block characters, or plain ASCII when the terminal
 /// is not UTF-8.
-public struct ChartRenderer {
-    public var width: Int
-    public var height: Int
-    public var unicode: Bool
+package struct ChartRenderer {
+    package var width: Int
+    package var height: Int
+    package var unicode: Bool
 
-    public init(width: Int = 80, height: Int = 10, unicode: Bool = true) {
+    package init(width: Int = 80, height: Int = 10, unicode: Bool = true) {
         self.width = width
         self.height = height
         self.unicode = unicode
     }
 
-    public enum ChartError: Error, CustomStringConvertible {
+    package enum ChartError: Error, CustomStringConvertible {
         case nothingToPlot(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .nothingToPlot(let why): return why
             }
         }
     }
 
-    public func render(_ result: QueryResult, request: ChartRequest = ChartRequest(style: .auto, x: nil, y: [])) throws -> String {
+    package func render(_ result: QueryResult, request: ChartRequest = ChartRequest(style: .auto, x: nil, y: [])) throws -> String {
         let table = result.table
         guard table.rowCount > 0 else { throw ChartError.nothingToPlot("the result has no rows to chart") }
         for name in [request.x].compactMap({ $0 }) + request.y where table.index(of: name) == nil {
@@ -229,7 +229,7 @@ public struct ChartRenderer {
     }
 
     /// ▁▂▃▅▇ per value (nulls as spaces).
-    public func sparkline(_ values: [Double?]) -> String {
+    package func sparkline(_ values: [Double?]) -> String {
         let present = values.compactMap { $0 }
         guard let low = present.min(), let high = present.max() else { return "" }
         let ticks = unicode ? Array("▁▂▃▄▅▆▇█") : Array("_.-=+*#@")

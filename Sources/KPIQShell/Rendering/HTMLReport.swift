@@ -6,8 +6,8 @@ import KPIQ
 /// its charts, and `show` results without `by` as KPI cards; the as-of day and the data
 /// sources in a footer. Values read as in tables (`ValueFormatter`); every piece of text is
 /// escaped, so data cannot inject markup.
-public struct HTMLReport {
-    public enum Item {
+package struct HTMLReport {
+    package enum Item {
         /// A paragraph of the script's `--` comments.
         case comment(String)
         /// A result, with the statement that produced it when known.
@@ -19,13 +19,13 @@ public struct HTMLReport {
     }
 
     /// A dataset of the session, for the footer.
-    public struct DataSource {
-        public var name: String
-        public var origin: String
-        public var rows: Int
-        public var columns: Int
+    package struct DataSource {
+        package var name: String
+        package var origin: String
+        package var rows: Int
+        package var columns: Int
 
-        public init(name: String, origin: String, rows: Int, columns: Int) {
+        package init(name: String, origin: String, rows: Int, columns: Int) {
             self.name = name
             self.origin = origin
             self.rows = rows
@@ -33,22 +33,22 @@ public struct HTMLReport {
         }
     }
 
-    public var title: String
-    public var items: [Item] = []
+    package var title: String
+    package var items: [Item] = []
     /// The as-of day ("2024-12-31") and whether the script fixed it (else it is today).
-    public var asOf: String?
-    public var asOfFixed = false
-    public var sources: [DataSource] = []
+    package var asOf: String?
+    package var asOfFixed = false
+    package var sources: [DataSource] = []
     /// Rows of one table beyond which the rest is left out, with a note saying so (a report
     /// is read, not processed; CSV or `export` carry every row).
-    public var maxRows = 10_000
+    package var maxRows = 10_000
 
-    public init(title: String) {
+    package init(title: String) {
         self.title = title
     }
 
     /// Datasets and as-of day from a session.
-    public mutating func describe(_ session: Session) {
+    package mutating func describe(_ session: Session) {
         asOf = CivilCalendar.formatDate(session.settings.effectiveAsOf)
         asOfFixed = session.settings.asOf != nil
         sources = session.datasetNames.compactMap { name in
@@ -59,7 +59,7 @@ public struct HTMLReport {
 
     // MARK: - The document
 
-    public func document() -> String {
+    package func document() -> String {
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         // Nothing may run or load: data in the report cannot become a script or a request.
@@ -495,7 +495,7 @@ public struct HTMLReport {
 
     /// Text safe in an element or an attribute: `&`, `<`, `>`, quotes escaped, control
     /// characters other than line breaks and tabs left out (they are not allowed in HTML).
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

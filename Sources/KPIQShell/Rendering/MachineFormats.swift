@@ -3,13 +3,13 @@ import KPIQ
 /// Results for other programs (CSV, JSON) or documents (Markdown), and sqlite's `line` mode.
 /// CSV and JSON carry raw values at full precision: 0.1234567 (not 12.3%), ISO dates, and an
 /// empty field (CSV) or `null` (JSON) for null.
-public enum MachineFormats {
-    public static func csv(_ result: QueryResult) -> String {
+package enum MachineFormats {
+    package static func csv(_ result: QueryResult) -> String {
         CSVWriter.text(result.table)
     }
 
     /// One JSON array of row objects, on one line.
-    public static func json(_ result: QueryResult) -> String {
+    package static func json(_ result: QueryResult) -> String {
         let table = result.table
         var out = "["
         for row in 0..<table.rowCount {
@@ -24,7 +24,7 @@ public enum MachineFormats {
         return out + "]\n"
     }
 
-    public static func jsonValue(_ value: Scalar) -> String {
+    package static func jsonValue(_ value: Scalar) -> String {
         switch value {
         case .null: return "null"
         case .int(let v): return String(v)
@@ -35,7 +35,7 @@ public enum MachineFormats {
         }
     }
 
-    public static func jsonString(_ text: String) -> String {
+    package static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -57,7 +57,7 @@ public enum MachineFormats {
     }
 
     /// A GitHub-flavoured Markdown table, with human formatting.
-    public static func markdown(_ result: QueryResult) -> String {
+    package static func markdown(_ result: QueryResult) -> String {
         let table = result.table
         func escape(_ s: String) -> String { s.replacing("|", with: "\\|") }
         var out = "| " + table.names.map(escape).joined(separator: " | ") + " |\n"
@@ -74,7 +74,7 @@ public enum MachineFormats {
     }
 
     /// Each row as `name = value` lines, rows separated by a blank line.
-    public static func lines(_ result: QueryResult) -> String {
+    package static func lines(_ result: QueryResult) -> String {
         let table = result.table
         let width = table.names.map(TerminalText.width).max() ?? 0
         let decimals = TableRenderer.columnDecimals(result, rows: Array(0..<table.rowCount))

@@ -10,24 +10,24 @@ import KPIQ
 /// Numbers are right-aligned, text left; long text is cut with an ellipsis (numbers and dates
 /// never are: columns that do not fit are left out, and a line says which); when there are
 /// more rows than `maxRows`, the middle ones are left out with a line saying how many.
-public struct TableRenderer {
-    public var maxRows: Int
-    public var maxColumnWidth: Int
+package struct TableRenderer {
+    package var maxRows: Int
+    package var maxColumnWidth: Int
     /// The terminal width; text columns are narrowed (widest first) to fit. Nil: no limit.
-    public var terminalWidth: Int?
-    public var unicode: Bool
+    package var terminalWidth: Int?
+    package var unicode: Bool
     /// Checked every few thousand rows: a result of millions of rows takes seconds to lay
     /// out, and Ctrl-C must stop it (the caller then prints nothing of it).
-    public var isCancelled: () -> Bool = { false }
+    package var isCancelled: () -> Bool = { false }
 
-    public init(maxRows: Int = 40, maxColumnWidth: Int = 40, terminalWidth: Int? = nil, unicode: Bool = true) {
+    package init(maxRows: Int = 40, maxColumnWidth: Int = 40, terminalWidth: Int? = nil, unicode: Bool = true) {
         self.maxRows = maxRows
         self.maxColumnWidth = maxColumnWidth
         self.terminalWidth = terminalWidth
         self.unicode = unicode
     }
 
-    public func render(_ result: QueryResult) -> String {
+    package func render(_ result: QueryResult) -> String {
         let table = result.table
         var out = ""
         if let title = result.title { out += TerminalText.visible(title, keepingLayout: true) + "\n" }

@@ -4,9 +4,9 @@
 /// depend on the process's locale: East Asian wide and fullwidth characters and emoji take
 /// two cells, combining marks and other zero-width characters none, the rest one. A grapheme
 /// (an emoji with modifiers or joiners, a letter with accents) is measured as one unit.
-public enum TerminalText {
+package enum TerminalText {
     /// Terminal cells `text` takes.
-    public static func width(_ text: String) -> Int {
+    package static func width(_ text: String) -> Int {
         // Plain ASCII, the common case, is one cell a byte.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
         var total = 0
@@ -15,7 +15,7 @@ public enum TerminalText {
     }
 
     /// Cells one grapheme takes: 2 when it holds a wide character or shows as an emoji.
-    public static func width(_ character: Character) -> Int {
+    package static func width(_ character: Character) -> Int {
         var widest = 0
         var emojiStyle = false
         for scalar in character.unicodeScalars {
@@ -46,7 +46,7 @@ public enum TerminalText {
     }
 
     /// The longest start of `text` that fits in `cells`.
-    public static func prefix(_ text: String, cells: Int) -> String {
+    package static func prefix(_ text: String, cells: Int) -> String {
         var out = ""
         var used = 0
         for character in text {
@@ -61,7 +61,7 @@ public enum TerminalText {
     /// `text` with control characters shown as escapes (`\e` for ESC, `\xNN` for the others):
     /// data printed to a terminal must not move the cursor, recolour it or retitle the window.
     /// Line breaks and tabs are kept when `keepingLayout` (a CSV record may hold them).
-    public static func visible(_ text: String, keepingLayout: Bool = false) -> String {
+    package static func visible(_ text: String, keepingLayout: Bool = false) -> String {
         guard text.unicodeScalars.contains(where: { isControl($0) }) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

@@ -2,12 +2,12 @@ import KPIQ
 
 /// How values read to a person: thousands separators, percentages, two decimals for money,
 /// `n/a` for null. Machine formats do not use this (they print raw values).
-public enum ValueFormatter {
-    public static let nullText = "n/a"
+package enum ValueFormatter {
+    package static let nullText = "n/a"
 
     /// Decimal places that show a decimal column's values consistently: none when all are
     /// whole, two when any reaches 1, otherwise four significant digits of the smallest.
-    public static func decimals(for values: [Double]) -> Int {
+    package static func decimals(for values: [Double]) -> Int {
         let finite = values.filter { $0.isFinite }
         guard finite.contains(where: { $0 != $0.rounded() }) else { return 0 }
         let largest = finite.map { abs($0) }.max() ?? 0
@@ -24,7 +24,7 @@ public enum ValueFormatter {
 
     /// `decimals`: places for a plain decimal (from `decimals(for:)`) or a percentage (from
     /// `percentDecimals(for:)`); nil picks per value.
-    public static func format(_ value: Scalar, type: DataType, format: ValueFormat?, decimals: Int?) -> String {
+    package static func format(_ value: Scalar, type: DataType, format: ValueFormat?, decimals: Int?) -> String {
         if case .decimal(let v) = value, format == nil || format == .number, let decimals { return grouped(v, decimals: decimals) }
         if let decimals, let v = value.doubleValue, format == .percent || format == .percentPoints {
             let text = grouped(v * 100, decimals: decimals)
@@ -35,11 +35,11 @@ public enum ValueFormatter {
 
     /// Places that show a column of shares alike (1.60%, 3.50%, 0.80%, not 1.6%, 3.5%,
     /// 0.80%): as many as its smallest non-zero share needs (see `percent`).
-    public static func percentDecimals(for values: [Double]) -> Int {
+    package static func percentDecimals(for values: [Double]) -> Int {
         values.filter { $0.isFinite && $0 != 0 }.map { percentPlaces($0) }.max() ?? 1
     }
 
-    public static func format(_ value: Scalar, type: DataType, format: ValueFormat?) -> String {
+    package static func format(_ value: Scalar, type: DataType, format: ValueFormat?) -> String {
         switch value {
         case .null: return nullText
         case .text(let s): return s
@@ -74,15 +74,15 @@ public enum ValueFormatter {
     }
 
     /// A period's start as the period: 2024-W05, 2024-03, 2024-Q1, 2024 (the engine's calendar).
-    public static func periodLabel(_ day: Int64, _ grain: Grain) -> String { CivilCalendar.periodLabel(day, grain) }
+    package static func periodLabel(_ day: Int64, _ grain: Grain) -> String { CivilCalendar.periodLabel(day, grain) }
 
     /// A difference of two ratios in percentage points: 0.0048 as "+0.48 pp".
-    public static func points(_ v: Double) -> String {
+    package static func points(_ v: Double) -> String {
         (v > 0 ? "+" : "") + percent(v).dropLast() + " pp"
     }
 
     /// 0.1234 as "12.3%"; small shares keep two significant digits (0.00018 as "0.018%").
-    public static func percent(_ v: Double) -> String {
+    package static func percent(_ v: Double) -> String {
         grouped(v * 100, decimals: percentPlaces(v)) + "%"
     }
 
@@ -105,14 +105,14 @@ public enum ValueFormatter {
 
     /// Whole numbers in a column named like an identifier or a year (`ad_id`, `year`) are shown
     /// without thousands separators: they are labels, not quantities.
-    public static func isLabelColumn(_ name: String) -> Bool {
+    package static func isLabelColumn(_ name: String) -> Bool {
         let lower = name.lowercased()
         return lower == "id" || lower.hasSuffix("_id") || lower.hasSuffix("id") && lower.count <= 4
             || ["year", "yr", "code", "zip", "zipcode", "postcode"].contains(lower) || lower.hasSuffix("_year") || lower.hasSuffix("_code")
     }
 
     /// A decimal with as many digits as help: four significant below one, two above.
-    public static func number(_ v: Double) -> String {
+    package static func number(_ v: Double) -> String {
         if !v.isFinite { return nullText }
         if v == v.rounded(), abs(v) < 1e18 { return grouped(v, decimals: 0) }
         let magnitude = abs(v)
@@ -130,7 +130,7 @@ public enum ValueFormatter {
     }
 
     /// 1234567 as "1,234,567".
-    public static func grouped(_ v: Int64) -> String {
+    package static func grouped(_ v: Int64) -> String {
         let digits = String(v.magnitude)
         var out = ""
         out.reserveCapacity(digits.count + digits.count / 3 + 1)
@@ -142,7 +142,7 @@ public enum ValueFormatter {
     }
 
     /// A decimal rounded half away from zero, with thousands separators.
-    public static func grouped(_ v: Double, decimals: Int) -> String {
+    package static func grouped(_ v: Double, decimals: Int) -> String {
         if !v.isFinite { return nullText }
         let text = fixed(v, decimals: decimals)
         if text.contains("e") { return text }  // beyond 10^18: scientific notation
@@ -169,7 +169,7 @@ public enum ValueFormatter {
     /// significant digits, so places beyond them are dropped rather than shown as noise
     /// (1e15 + 0.5 is 1000000000000000.5, not ...000.48); magnitudes beyond 10^18 are written
     /// in scientific notation.
-    public static func fixed(_ v: Double, decimals: Int) -> String {
+    package static func fixed(_ v: Double, decimals: Int) -> String {
         let magnitude = abs(v)
         guard magnitude < 1e18 else { return String(v) }
         var integerDigits = 1

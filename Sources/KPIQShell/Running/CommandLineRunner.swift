@@ -5,26 +5,26 @@ import Darwin
 #endif
 import KPIQ
 
-public enum KPIQVersion {
-    public static let number = "0.1.0"
-    public static var description: String { "kpiq \(number)" }
+package enum KPIQVersion {
+    package static let number = "0.1.0"
+    package static var description: String { "kpiq \(number)" }
 }
 
 /// What the command line asked for.
-public struct CommandLineOptions {
-    public var commands: [String]
-    public var format: String
-    public var asOf: String?
-    public var files: [String]
+package struct CommandLineOptions {
+    package var commands: [String]
+    package var format: String
+    package var asOf: String?
+    package var files: [String]
     /// `--init FILE`: a start-up file run first, instead of `~/.kpiqrc`.
-    public var initFile: String?
+    package var initFile: String?
     /// `--no-init`: no start-up file.
-    public var noInit: Bool
+    package var noInit: Bool
 
     /// `--memory-limit` as typed (`4GB`, `50%`); nil: the default.
-    public var memoryLimit: String?
+    package var memoryLimit: String?
 
-    public init(commands: [String], format: String, asOf: String?, files: [String],
+    package init(commands: [String], format: String, asOf: String?, files: [String],
                 initFile: String? = nil, noInit: Bool = false, memoryLimit: String? = nil) {
         self.commands = commands
         self.format = format
@@ -37,8 +37,8 @@ public struct CommandLineOptions {
 }
 
 /// Runs what the command line asked for; returns the exit status.
-public enum CommandLineRunner {
-    public static func run(_ options: CommandLineOptions) -> Int32 {
+package enum CommandLineRunner {
+    package static func run(_ options: CommandLineOptions) -> Int32 {
         let context = ShellContext()
         guard let mode = OutputMode(rawValue: options.format.lowercased()) else {
             context.errors.write("error: unknown format `\(options.format)`; formats: table, csv, json, markdown, line, html\n")
@@ -123,7 +123,7 @@ public enum CommandLineRunner {
 
     /// The exit status of a script in which a `check` found rows (alerts), so that cron or CI
     /// can tell "ran and found something" (3) from "could not run" (1).
-    public static let failedCheckStatus: Int32 = 3
+    package static let failedCheckStatus: Int32 = 3
 
     /// `~/.kpiqrc` when it exists.
     static func defaultInitFile() -> String? {

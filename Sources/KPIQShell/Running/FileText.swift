@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Reading script files.
-public enum FileText {
+package enum FileText {
     /// The whole file as UTF-8 text (invalid bytes replaced), or nil when it cannot be read.
-    public static func read(_ path: String) -> String? {
+    package static func read(_ path: String) -> String? {
         guard let file = fopen(path, "rb") else { return nil }
         // fopen succeeds on a folder; reading it fails with EISDIR below.
         defer { fclose(file) }
@@ -24,7 +24,7 @@ public enum FileText {
     }
 
     /// Why the last `read` failed, from errno ("no such file", "permission denied").
-    public static func lastError() -> String {
+    package static func lastError() -> String {
         switch errno {
         case ENOENT: return "no such file"
         case EACCES: return "permission denied"
@@ -35,11 +35,11 @@ public enum FileText {
 
     /// The folder part of a path ("." for a bare file name).
     /// The file name of a path (`examples/tour.kpi`: `tour.kpi`).
-    public static func baseName(of path: String) -> String {
+    package static func baseName(of path: String) -> String {
         String(path.split(separator: "/").last ?? Substring(path))
     }
 
-    public static func directory(of path: String) -> String {
+    package static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let folder = String(path[..<slash])
         return folder.isEmpty ? "/" : folder

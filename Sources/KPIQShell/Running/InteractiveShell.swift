@@ -3,18 +3,18 @@ import KPIQ
 /// The interactive prompt on a terminal: line editing, history kept between sessions, Tab
 /// completion, multi-line statements, Ctrl-C to discard a line or stop a statement, Ctrl-D
 /// to leave. A line starting with `|` extends the statement run before it, as in a script. (When standard input is not a terminal, `CommandLineRunner` runs it as a script.)
-public struct InteractiveShell {
-    public let context: ShellContext
+package struct InteractiveShell {
+    package let context: ShellContext
 
     static let prompt = "kpiq> "
     /// Shown while a statement is unfinished; as wide as `prompt` so lines align.
     static let continuationPrompt = " ...> "
 
-    public init(context: ShellContext) {
+    package init(context: ShellContext) {
         self.context = context
     }
 
-    public func run() -> Int32 {
+    package func run() -> Int32 {
         context.output.write(Self.banner(datasets: context.session.datasetNames, unicode: context.unicode))
         guard let history = CommandHistory(path: CommandHistory.defaultPath()),
             let editor = LineEditor(program: "kpiq", history: history)

@@ -7,17 +7,17 @@ import Synchronization
 
 /// Where text goes: a file descriptor (standard output, standard error, or a file opened
 /// by `.output`). Writes go straight to the descriptor, retrying short writes.
-public final class Output: Sendable {
-    public let descriptor: Int32
+package final class Output: Sendable {
+    package let descriptor: Int32
     private let ownsDescriptor: Bool
-    public let path: String?
+    package let path: String?
     /// When set, text is kept here instead of written (tests, golden files).
     private let captured: CaptureBuffer?
 
-    public static let standardOutput = Output(descriptor: 1)
-    public static let standardError = Output(descriptor: 2)
+    package static let standardOutput = Output(descriptor: 1)
+    package static let standardError = Output(descriptor: 2)
 
-    public init(descriptor: Int32) {
+    package init(descriptor: Int32) {
         self.descriptor = descriptor
         self.ownsDescriptor = false
         self.path = nil
@@ -25,7 +25,7 @@ public final class Output: Sendable {
     }
 
     /// An output that keeps what is written, for `text`.
-    public init(capturing: Void) {
+    package init(capturing: Void) {
         descriptor = -1
         ownsDescriptor = false
         path = nil
@@ -33,10 +33,10 @@ public final class Output: Sendable {
     }
 
     /// What a capturing output received so far.
-    public var text: String { captured?.text ?? "" }
+    package var text: String { captured?.text ?? "" }
 
     /// Opens (creating or truncating) a file for writing.
-    public init(path: String) throws {
+    package init(path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw OutputError(reason: String(cString: strerror(errno)).lowercased()) }
         descriptor = fd
@@ -49,11 +49,11 @@ public final class Output: Sendable {
         if ownsDescriptor { close(descriptor) }
     }
 
-    public struct OutputError: Error {
-        public let reason: String
+    package struct OutputError: Error {
+        package let reason: String
     }
 
-    public func write(_ text: String) {
+    package func write(_ text: String) {
         if let captured {
             captured.append(text)
             return
@@ -77,7 +77,7 @@ public final class Output: Sendable {
     /// large result to a terminal takes seconds, and Ctrl-C must end it. Returns false when
     /// it stopped early (what was written ends with a line break).
     @discardableResult
-    public func write(_ text: String, stoppingWhen stop: () -> Bool) -> Bool {
+    package func write(_ text: String, stoppingWhen stop: () -> Bool) -> Bool {
         let utf8 = text.utf8
         var start = utf8.startIndex
         while start < utf8.endIndex {
@@ -92,7 +92,7 @@ public final class Output: Sendable {
         return true
     }
 
-    public var isTerminal: Bool { descriptor >= 0 && isatty(descriptor) == 1 }
+    package var isTerminal: Bool { descriptor >= 0 && isatty(descriptor) == 1 }
 }
 
 /// Text kept by a capturing `Output`.

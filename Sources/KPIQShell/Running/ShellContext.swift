@@ -6,7 +6,7 @@ import Darwin
 import KPIQ
 
 /// How results are printed.
-public enum OutputMode: String, CaseIterable, Sendable {
+package enum OutputMode: String, CaseIterable, Sendable {
     case table, csv, json, markdown, line, html
 
     /// Formats for programs: messages go to standard error so the data stays clean.
@@ -18,36 +18,36 @@ public enum OutputMode: String, CaseIterable, Sendable {
 }
 
 /// The state of one kpiq process: the engine session plus how to show things.
-public final class ShellContext {
-    public let session = Session()
-    public var mode: OutputMode = .table
-    public var maxRows = 40
-    public var maxWidth = 40
-    public var timer = false
+package final class ShellContext {
+    package let session = Session()
+    package var mode: OutputMode = .table
+    package var maxRows = 40
+    package var maxWidth = 40
+    package var timer = false
     /// `.pager on`: results taller or wider than the terminal go through `$PAGER`.
-    public var pager = false
-    public var output: Output = .standardOutput
-    public var errors: Output = .standardError
+    package var pager = false
+    package var output: Output = .standardOutput
+    package var errors: Output = .standardError
     /// True when the terminal's locale is UTF-8 (else charts and ellipses use ASCII).
-    public var unicode: Bool
+    package var unicode: Bool
     /// Raised by Ctrl-C; the engine checks it between batches.
-    public let cancel = CancellationToken()
+    package let cancel = CancellationToken()
     /// Set by `.quit`.
-    public var quitRequested = false
+    package var quitRequested = false
     /// `check`s that found rows so far: a script that had any exits with status 3.
-    public var failedChecks = 0
+    package var failedChecks = 0
     /// Folder for relative paths in `load`, `.read`, `export` (a script's own folder).
-    public var baseDirectory: String?
+    package var baseDirectory: String?
 
     /// `.mode html`: the report being gathered, written to `output` as one document by
     /// `flushReport` (at the end of a run, or when the output or the mode changes).
-    public var report: HTMLReport?
+    package var report: HTMLReport?
     /// The heading of reports (the script's name).
-    public var reportTitle = "kpiq report"
+    package var reportTitle = "kpiq report"
     /// The text of the statement whose results are being shown (a report prints it).
     var currentStatement: String?
 
-    public init() {
+    package init() {
         unicode = ShellContext.localeIsUTF8()
         // `export "r.html"` writes the last result as a report.
         let writer: (QueryResult, String) throws -> Void = { [unowned self] result, path in
@@ -58,7 +58,7 @@ public final class ShellContext {
     }
 
     /// A report holding one result, with the session's as-of day and data sources.
-    public func document(for result: QueryResult) -> String {
+    package func document(for result: QueryResult) -> String {
         var report = HTMLReport(title: result.title ?? reportTitle)
         report.items = [.result(result, statement: nil)]
         report.describe(session)
@@ -72,7 +72,7 @@ public final class ShellContext {
     }
 
     /// Writes the gathered report, if any, to the output as one document.
-    public func flushReport() {
+    package func flushReport() {
         guard var report, !report.items.isEmpty else {
             self.report = nil
             return
@@ -94,10 +94,10 @@ public final class ShellContext {
     }
 
     /// A fixed width to render for instead of the terminal's (tests).
-    public var fixedTerminalWidth: Int?
+    package var fixedTerminalWidth: Int?
 
     /// Columns of the terminal on standard output, if it is one.
-    public var terminalWidth: Int? {
+    package var terminalWidth: Int? {
         if let fixedTerminalWidth { return fixedTerminalWidth }
         guard output.isTerminal else { return nil }
         var size = winsize()
@@ -106,7 +106,7 @@ public final class ShellContext {
     }
 
     /// A result as text in the current mode.
-    public func render(_ result: QueryResult) -> String {
+    package func render(_ result: QueryResult) -> String {
         // Detail columns (the days a comparison read) are data for machines; the notes under
         // a table say the same to a person.
         let result = mode == .csv || mode == .json ? result : result.withoutDetailColumns()

@@ -4,10 +4,10 @@ import KPIQ
 /// Runs kpiq text that may mix statements and dot commands (a script, piped input, a line
 /// typed at the prompt): splits it, checks all statements' syntax first, then runs each piece
 /// in order and prints results. Stops at the first error and says whether all went well.
-public struct SourceRunner {
-    public let context: ShellContext
+package struct SourceRunner {
+    package let context: ShellContext
 
-    public init(context: ShellContext) {
+    package init(context: ShellContext) {
         self.context = context
     }
 
@@ -67,7 +67,7 @@ public struct SourceRunner {
 
     /// Runs `text`; returns false when something failed (the rest was not run).
     @discardableResult
-    public func run(_ text: String, name: String, firstLine: Int = 1) -> Bool {
+    package func run(_ text: String, name: String, firstLine: Int = 1) -> Bool {
         let pieces = Self.pieces(text, name: name, firstLine: firstLine)
         // Syntax first: a typo at the end of a script stops it before anything runs.
         for piece in pieces {

@@ -3,9 +3,9 @@
 /// Credits each conversion (a row of `conversions`, dated by its time column) to the touches
 /// before it (rows of `touches` with the same key, dated at or before the conversion and
 /// inside the lookback window), split by each model.
-public struct AttributionStatement: Sendable {
+package struct AttributionStatement: Sendable {
     /// How one conversion's credit of 1 is split among its touches, oldest first.
-    public enum Model: Sendable, Equatable {
+    package enum Model: Sendable, Equatable {
         /// All to the oldest touch.
         case first
         /// All to the latest touch.
@@ -20,7 +20,7 @@ public struct AttributionStatement: Sendable {
         case timeDecay(halfLife: Interval)
 
         /// The model's name as written (`time_decay(7 days)`).
-        public var description: String {
+        package var description: String {
             switch self {
             case .first: return "first"
             case .last: return "last"
@@ -31,33 +31,33 @@ public struct AttributionStatement: Sendable {
         }
 
         /// The words `model` takes.
-        public static let words = ["first", "last", "linear", "position", "time_decay"]
+        package static let words = ["first", "last", "linear", "position", "time_decay"]
     }
 
     /// The lookback window when the statement gives none.
-    public static let defaultWindow = Interval(days: 30)
+    package static let defaultWindow = Interval(days: 30)
 
-    public var conversions: Identifier
+    package var conversions: Identifier
     /// `contacts.customer_at`: the conversion's time; nil: the dataset's time column.
-    public var conversionTime: Identifier?
-    public var touches: Identifier
+    package var conversionTime: Identifier?
+    package var touches: Identifier
     /// `sessions.ts`: the touch's time; nil: the dataset's time column.
-    public var touchTime: Identifier?
+    package var touchTime: Identifier?
     /// `on visitor_id` (the same name on both sides) or `on visitor_id = visitor`.
-    public var conversionKey: Identifier
-    public var touchKey: Identifier
+    package var conversionKey: Identifier
+    package var touchKey: Identifier
     /// Columns of `touches` the credit is reported by.
-    public var dimensions: [Identifier]
+    package var dimensions: [Identifier]
     /// In the order written; at least one (`linear` when none is written).
-    public var models: [Model]
-    public var within: Interval?
-    public var grain: Grain?
+    package var models: [Model]
+    package var within: Interval?
+    package var grain: Grain?
     /// Picks conversions by their time.
-    public var range: TimeRange?
+    package var range: TimeRange?
     /// `value amount`: a column of `conversions` credited like the conversion itself.
-    public var value: Identifier?
+    package var value: Identifier?
     /// `where won = 1`: which rows of `conversions` are conversions.
-    public var condition: Expression?
+    package var condition: Expression?
 
-    public var window: Interval { within ?? Self.defaultWindow }
+    package var window: Interval { within ?? Self.defaultWindow }
 }

@@ -1,6 +1,6 @@
 /// An expression as parsed, before names and types are resolved.
-public struct Expression: Sendable {
-    public indirect enum Kind: Sendable {
+package struct Expression: Sendable {
+    package indirect enum Kind: Sendable {
         case literal(Literal)
         /// `visitor_id`, `sessions.visitor_id`: one or two parts.
         case name([Identifier])
@@ -23,50 +23,50 @@ public struct Expression: Sendable {
         case during(Expression, TimeRange)
     }
 
-    public var kind: Kind
-    public var span: Span
+    package var kind: Kind
+    package var span: Span
 
-    public init(_ kind: Kind, span: Span) {
+    package init(_ kind: Kind, span: Span) {
         self.kind = kind
         self.span = span
     }
 
     /// `a and b and ...` as one chain (not nested pairs, which would be as deep as the list
     /// is long); nil for no parts.
-    public static func conjunction(_ parts: [Expression]) -> Expression? {
+    package static func conjunction(_ parts: [Expression]) -> Expression? {
         guard let first = parts.first else { return nil }
         if parts.count == 1 { return first }
         return Expression(.chain(first, parts.dropFirst().map { ChainLink(op: .and, operand: $0) }), span: first.span.to(parts.last!.span))
     }
 
     /// `a op b`: a chain of one link.
-    public static func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span? = nil) -> Expression {
+    package static func binary(_ op: BinaryOperator, _ a: Expression, _ b: Expression, span: Span? = nil) -> Expression {
         Expression(.chain(a, [ChainLink(op: op, operand: b)]), span: span ?? a.span.to(b.span))
     }
 }
 
 /// One step of a chain: apply `op` to the value so far and `operand`.
-public struct ChainLink: Sendable {
-    public var op: BinaryOperator
-    public var operand: Expression
+package struct ChainLink: Sendable {
+    package var op: BinaryOperator
+    package var operand: Expression
 
-    public init(op: BinaryOperator, operand: Expression) {
+    package init(op: BinaryOperator, operand: Expression) {
         self.op = op
         self.operand = operand
     }
 }
 
-public struct WhenClause: Sendable {
-    public var condition: Expression
-    public var result: Expression
+package struct WhenClause: Sendable {
+    package var condition: Expression
+    package var result: Expression
 }
 
-public enum UnaryOperator: String, Sendable {
+package enum UnaryOperator: String, Sendable {
     case negate = "-"
     case not
 }
 
-public enum BinaryOperator: String, Sendable, CaseIterable {
+package enum BinaryOperator: String, Sendable, CaseIterable {
     case add = "+"
     case subtract = "-"
     case multiply = "*"
@@ -83,14 +83,14 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
     /// `||`: text concatenation.
     case concat = "||"
 
-    public var isComparison: Bool {
+    package var isComparison: Bool {
         switch self {
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return true
         default: return false
         }
     }
 
-    public var isArithmetic: Bool {
+    package var isArithmetic: Bool {
         switch self {
         case .add, .subtract, .multiply, .divide, .modulo: return true
         default: return false
@@ -99,7 +99,7 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
 }
 
 /// A constant written in the query.
-public enum Literal: Sendable, Equatable {
+package enum Literal: Sendable, Equatable {
     case integer(Int64)
     case decimal(Double)
     case string(String)
@@ -114,12 +114,12 @@ public enum Literal: Sendable, Equatable {
 
 /// A length of time: calendar months, days and microseconds kept apart, so that
 /// `1 month` after January 31 is the end of February and `1 day` is always a calendar day.
-public struct Interval: Sendable, Equatable, Hashable {
-    public var months: Int64
-    public var days: Int64
-    public var micros: Int64
+package struct Interval: Sendable, Equatable, Hashable {
+    package var months: Int64
+    package var days: Int64
+    package var micros: Int64
 
-    public init(months: Int64 = 0, days: Int64 = 0, micros: Int64 = 0) {
+    package init(months: Int64 = 0, days: Int64 = 0, micros: Int64 = 0) {
         self.months = months
         self.days = days
         self.micros = micros
@@ -128,30 +128,30 @@ public struct Interval: Sendable, Equatable, Hashable {
     /// The longest length of time that can be written: the calendar's whole span (dates run
     /// from year 1 to 9999). Anything longer moves every date out of the calendar, and keeping
     /// lengths this short means that moving a date by one never comes near Int64's limits.
-    public static let maxYears: Int64 = 10_000
+    package static let maxYears: Int64 = 10_000
     static let maxMonths = maxYears * 12
     static let maxDays: Int64 = 3_652_425  // 10,000 Gregorian years of 365.2425 days
     static let maxMicros = maxDays * 86_400_000_000
 
     /// `n` times `unit` (`30 days`), or nil when that is longer than `maxYears`.
-    public static func of(_ n: Int64, _ unit: Interval) -> Interval? {
+    package static func of(_ n: Int64, _ unit: Interval) -> Interval? {
         func fits(_ part: Int64, _ limit: Int64) -> Bool { part == 0 || n.magnitude <= limit.magnitude / part.magnitude }
         guard fits(unit.months, maxMonths), fits(unit.days, maxDays), fits(unit.micros, maxMicros) else { return nil }
         return Interval(months: unit.months * n, days: unit.days * n, micros: unit.micros * n)
     }
 
     /// True when every part is within `maxYears` (as all written lengths are).
-    public var isWithinCalendarSpan: Bool {
+    package var isWithinCalendarSpan: Bool {
         months.magnitude <= UInt64(Self.maxMonths) && days.magnitude <= UInt64(Self.maxDays) && micros.magnitude <= UInt64(Self.maxMicros)
     }
 
     /// The same length backwards (never overflows: every part is within `maxYears`).
-    public static prefix func - (interval: Interval) -> Interval {
+    package static prefix func - (interval: Interval) -> Interval {
         Interval(months: -interval.months, days: -interval.days, micros: -interval.micros)
     }
 
     /// The interval of one `unit` (`day`, `weeks`, `month`...), or nil for another word.
-    public static func unit(_ word: String) -> Interval? {
+    package static func unit(_ word: String) -> Interval? {
         switch word.lowercased() {
         case "second", "seconds": return Interval(micros: 1_000_000)
         case "minute", "minutes": return Interval(micros: 60_000_000)
@@ -165,7 +165,7 @@ public struct Interval: Sendable, Equatable, Hashable {
         }
     }
 
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         // `1 year`, `2 years`: the parser reads both forms.
         func count(_ n: Int64, _ unit: String) -> String { "\(n) \(unit)" + (n == 1 || n == -1 ? "" : "s") }

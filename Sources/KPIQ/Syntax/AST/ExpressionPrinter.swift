@@ -1,7 +1,7 @@
 /// Writes an expression back as kpiq text, with brackets only where precedence needs them.
 /// Used to show formulas (`.metrics`, `.explain`) and to compare expressions by their text.
-public enum ExpressionPrinter {
-    public static func text(_ e: Expression) -> String {
+package enum ExpressionPrinter {
+    package static func text(_ e: Expression) -> String {
         switch e.kind {
         case .literal(let literal): return text(literal)
         case .name(let parts): return parts.map(\.quotedIfNeeded).joined(separator: ".")
@@ -85,7 +85,7 @@ public enum ExpressionPrinter {
         return out
     }
 
-    public static func text(_ literal: Literal) -> String {
+    package static func text(_ literal: Literal) -> String {
         switch literal {
         case .integer(let v): return String(v)
         case .decimal(let v): return Scalar.formatDouble(v)
@@ -98,7 +98,7 @@ public enum ExpressionPrinter {
         }
     }
 
-    public static func text(_ range: TimeRange) -> String {
+    package static func text(_ range: TimeRange) -> String {
         switch range.kind {
         case .year(let y): return String(y)
         case .quarter(let y, let q): return "\(y)-Q\(q)"

@@ -2,7 +2,7 @@
 /// that only look for names, and the one rewrite of names.
 extension Expression {
     /// The expressions directly inside this one, in the order they are written.
-    public var children: [Expression] {
+    package var children: [Expression] {
         switch kind {
         case .literal, .name, .star: return []
         case .unary(_, let a), .isNull(let a, _), .during(let a, _): return [a]
@@ -18,7 +18,7 @@ extension Expression {
 
     /// Calls `body` on this expression and every one inside it, parents before children and
     /// in written order, with a stack of its own (any depth).
-    public func forEachNode(_ body: (Expression) throws -> Void) rethrows {
+    package func forEachNode(_ body: (Expression) throws -> Void) rethrows {
         var pending = [self]
         while let node = pending.popLast() {
             try body(node)
@@ -29,7 +29,7 @@ extension Expression {
     /// The expression with every name replaced by what `rename` gives for its parts (the
     /// one rewrite of the AST: the KPI planner strips `dataset.` prefixes with it). Everything
     /// else, spans included, is kept.
-    public func renamingNames(_ rename: ([Identifier]) throws -> [Identifier]) rethrows -> Expression {
+    package func renamingNames(_ rename: ([Identifier]) throws -> [Identifier]) rethrows -> Expression {
         // Loops, not `map`: a closure that calls `rename` would make this function throw
         // for callers whose `rename` cannot.
         var out = self

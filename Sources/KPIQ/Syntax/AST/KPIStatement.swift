@@ -4,8 +4,8 @@
 ///
 /// Pipelines take it as a source, rather than KPI statements carrying steps, so that `let`,
 /// the binder and the executor see one shape for every pipeline: a source, then steps.
-public struct KPIStatement: Sendable {
-    public enum Kind: Sendable {
+package struct KPIStatement: Sendable {
+    package enum Kind: Sendable {
         case show(ShowStatement)
         case funnel(FunnelStatement)
         case cohort(CohortStatement)
@@ -13,18 +13,18 @@ public struct KPIStatement: Sendable {
     }
 
     /// The words KPI statements start with.
-    public static let words = ["show", "funnel", "cohort", "attribution"]
+    package static let words = ["show", "funnel", "cohort", "attribution"]
 
-    public var kind: Kind
-    public var span: Span
+    package var kind: Kind
+    package var span: Span
 
-    public init(_ kind: Kind, span: Span) {
+    package init(_ kind: Kind, span: Span) {
         self.kind = kind
         self.span = span
     }
 
     /// The word the statement starts with, for messages.
-    public var word: String {
+    package var word: String {
         switch kind {
         case .show: return "show"
         case .funnel: return "funnel"
@@ -34,7 +34,7 @@ public struct KPIStatement: Sendable {
     }
 
     /// The statement on its own, without steps.
-    public var statementKind: Statement.Kind {
+    package var statementKind: Statement.Kind {
         switch kind {
         case .show(let show): return .show(show)
         case .funnel(let funnel): return .funnel(funnel)

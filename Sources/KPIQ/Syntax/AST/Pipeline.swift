@@ -1,18 +1,18 @@
 /// `from source | step | step ...`, or `show ... | step | step ...`.
-public struct Pipeline: Sendable {
-    public var source: PipelineSource
-    public var steps: [PipelineStep]
-    public var span: Span
+package struct Pipeline: Sendable {
+    package var source: PipelineSource
+    package var steps: [PipelineStep]
+    package var span: Span
 }
 
 /// Where a pipeline's rows come from: a dataset, a pipeline in brackets, or the table of a
 /// KPI statement (`show ... | where ...`; only at the head of a statement's pipeline).
-public indirect enum PipelineSource: Sendable {
+package indirect enum PipelineSource: Sendable {
     case dataset(Identifier)
     case pipeline(Pipeline)
     case kpi(KPIStatement)
 
-    public var span: Span {
+    package var span: Span {
         switch self {
         case .dataset(let name): return name.span
         case .pipeline(let pipeline): return pipeline.span
@@ -21,8 +21,8 @@ public indirect enum PipelineSource: Sendable {
     }
 }
 
-public struct PipelineStep: Sendable {
-    public enum Kind: Sendable {
+package struct PipelineStep: Sendable {
+    package enum Kind: Sendable {
         /// `where condition`
         case filter(Expression)
         /// `group keys | agg values [with total]` (an `agg` without `group` has no keys);
@@ -53,49 +53,49 @@ public struct PipelineStep: Sendable {
         case chart(ChartRequest)
     }
 
-    public var kind: Kind
-    public var span: Span
+    package var kind: Kind
+    package var span: Span
 }
 
 /// An expression with an optional name: `visitors = count_distinct(visitor_id)` or `source`.
-public struct NamedExpression: Sendable {
-    public var name: Identifier?
-    public var expression: Expression
+package struct NamedExpression: Sendable {
+    package var name: Identifier?
+    package var expression: Expression
 
-    public init(name: Identifier?, expression: Expression) {
+    package init(name: Identifier?, expression: Expression) {
         self.name = name
         self.expression = expression
     }
 
-    public var span: Span { name.map { $0.span.to(expression.span) } ?? expression.span }
+    package var span: Span { name.map { $0.span.to(expression.span) } ?? expression.span }
 }
 
-public struct SortKey: Sendable {
-    public var expression: Expression
-    public var descending: Bool
+package struct SortKey: Sendable {
+    package var expression: Expression
+    package var descending: Bool
     /// Nil: nulls last (the default, whatever the direction).
-    public var nullsFirst: Bool?
+    package var nullsFirst: Bool?
 }
 
-public struct JoinStep: Sendable {
-    public enum Kind: String, Sendable { case inner, left }
+package struct JoinStep: Sendable {
+    package enum Kind: String, Sendable { case inner, left }
 
-    public var kind: Kind
-    public var source: PipelineSource
+    package var kind: Kind
+    package var source: PipelineSource
     /// Pairs of (this side's column, the other side's column); the same name for `on key`.
-    public var keys: [(left: Identifier, right: Identifier)]
+    package var keys: [(left: Identifier, right: Identifier)]
 }
 
 /// How the client should draw a result.
-public struct ChartRequest: Sendable, Equatable {
-    public enum Style: String, Sendable { case auto, bar, line }
+package struct ChartRequest: Sendable, Equatable {
+    package enum Style: String, Sendable { case auto, bar, line }
 
-    public var style: Style
+    package var style: Style
     /// The column for categories or time, and the columns to plot (all numeric ones when empty).
-    public var x: String?
-    public var y: [String]
+    package var x: String?
+    package var y: [String]
 
-    public init(style: Style, x: String?, y: [String]) {
+    package init(style: Style, x: String?, y: [String]) {
         self.style = style
         self.x = x
         self.y = y

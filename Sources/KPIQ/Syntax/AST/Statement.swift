@@ -1,6 +1,6 @@
 /// One statement of a script or one line typed at the prompt, as parsed.
-public struct Statement: Sendable {
-    public enum Kind: Sendable {
+package struct Statement: Sendable {
+    package enum Kind: Sendable {
         case load(LoadStatement)
         /// `from ... | ...`, or a KPI statement followed by steps (`show ... | ...`): runs and
         /// shows the result.
@@ -36,38 +36,38 @@ public struct Statement: Sendable {
         case open(path: String, pathSpan: Span)
     }
 
-    public var kind: Kind
-    public var span: Span
+    package var kind: Kind
+    package var span: Span
 
-    public init(_ kind: Kind, span: Span) {
+    package init(_ kind: Kind, span: Span) {
         self.kind = kind
         self.span = span
     }
 }
 
 /// `dataset.column`
-public struct QualifiedName: Sendable {
-    public var dataset: Identifier
-    public var column: Identifier
-    public var span: Span { dataset.span.to(column.span) }
+package struct QualifiedName: Sendable {
+    package var dataset: Identifier
+    package var column: Identifier
+    package var span: Span { dataset.span.to(column.span) }
 }
 
 /// `load "file.csv" [sheet "name"] as name [time column] [with (option value, ...)]`
-public struct LoadStatement: Sendable {
-    public var path: String
-    public var pathSpan: Span
-    public var name: Identifier
-    public var timeColumn: Identifier?
+package struct LoadStatement: Sendable {
+    package var path: String
+    package var pathSpan: Span
+    package var name: Identifier
+    package var timeColumn: Identifier?
     /// `time start_date .. end_date`: each row runs from its time to this day (a flight).
-    public var endColumn: Identifier?
-    public var options: [LoadOption]
+    package var endColumn: Identifier?
+    package var options: [LoadOption]
     /// `sheet "Deals"`: the worksheet of a workbook to read (XLSX).
-    public var sheet: String? = nil
-    public var sheetSpan: Span? = nil
+    package var sheet: String? = nil
+    package var sheetSpan: Span? = nil
 }
 
-public struct LoadOption: Sendable {
-    public enum Value: Sendable {
+package struct LoadOption: Sendable {
+    package enum Value: Sendable {
         case word(Identifier)
         case string(String)
         case integer(Int64)
@@ -79,23 +79,23 @@ public struct LoadOption: Sendable {
         case pairs([(Identifier, Identifier)])
     }
 
-    public var name: Identifier
-    public var value: Value
-    public var span: Span
+    package var name: Identifier
+    package var value: Value
+    package var span: Span
 }
 
 /// `metric name = expression [as format] [time column]`
-public struct MetricDefinition: Sendable {
-    public var name: Identifier
-    public var expression: Expression
-    public var format: Identifier?
+package struct MetricDefinition: Sendable {
+    package var name: Identifier
+    package var expression: Expression
+    package var format: Identifier?
     /// Buckets the metric's rows by this column instead of its dataset's time column
     /// (`metric mqls = count(contacts) where mql_at is not null time mql_at`).
-    public var timeColumn: Identifier?
+    package var timeColumn: Identifier?
     /// The source text of the expression, kept for `.metrics` and `.explain`.
-    public var text: String
+    package var text: String
 
-    public init(name: Identifier, expression: Expression, format: Identifier?, timeColumn: Identifier?, text: String) {
+    package init(name: Identifier, expression: Expression, format: Identifier?, timeColumn: Identifier?, text: String) {
         self.name = name
         self.expression = expression
         self.format = format
@@ -105,25 +105,25 @@ public struct MetricDefinition: Sendable {
 }
 
 /// `show m1, m2 by d1, d2 over month during 2024 vs previous year where ... sort ... top N`
-public struct ShowStatement: Sendable {
-    public var metrics: [NamedExpression]
-    public var dimensions: [NamedExpression]
-    public var grain: Grain?
-    public var grainSpan: Span?
-    public var range: TimeRange?
+package struct ShowStatement: Sendable {
+    package var metrics: [NamedExpression]
+    package var dimensions: [NamedExpression]
+    package var grain: Grain?
+    package var grainSpan: Span?
+    package var range: TimeRange?
     /// `vs previous period, previous year`: each adds the earlier value and the changes.
-    public var comparisons: [Comparison]
-    public var filter: Expression?
-    public var sort: [SortKey]
-    public var top: Int64?
+    package var comparisons: [Comparison]
+    package var filter: Expression?
+    package var sort: [SortKey]
+    package var top: Int64?
     /// `top 5 by source with other`: fold the rest into an `other` row.
-    public var withOther: Bool
+    package var withOther: Bool
     /// `with n, ci`: for each rate, its denominator, or a confidence interval and significance.
-    public var statistics: Set<Statistic> = []
+    package var statistics: Set<Statistic> = []
     /// `with total`: a row (per period) over all the rows of `by`, computed from the rows.
-    public var withTotal = false
+    package var withTotal = false
 
-    public enum Statistic: Sendable, Hashable {
+    package enum Statistic: Sendable, Hashable {
         /// `_n`: the rate's denominator, and `_small_n` when it is under 30.
         case n
         /// `_low`, `_high`: the 95% Wilson score interval; under `vs`, whether each change is
@@ -133,29 +133,29 @@ public struct ShowStatement: Sendable {
 
     /// One `vs`: the period (or range) compared with, and whether a period cut short is compared
     /// with the same span of the earlier one (the default) or with all of it (`whole`).
-    public struct Comparison: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable {
+    package struct Comparison: Sendable, Equatable {
+        package enum Kind: Sendable, Equatable {
             case previousPeriod
             case previousYear
         }
 
-        public var kind: Kind
-        public var whole = false
-        public var span: Span = .none
+        package var kind: Kind
+        package var whole = false
+        package var span: Span = .none
 
-        public init(kind: Kind, whole: Bool = false) {
+        package init(kind: Kind, whole: Bool = false) {
             self.kind = kind
             self.whole = whole
         }
 
         /// The prefix of the columns it adds: `visitors_prev_period`, `visitors_prev_year`.
-        public var columnPrefix: String { kind == .previousYear ? "prev_year" : "prev_period" }
+        package var columnPrefix: String { kind == .previousYear ? "prev_year" : "prev_period" }
     }
 }
 
 /// `target metric between 1% and 3% [for source = "paid"]`, `target metric >= 10%`
-public struct TargetStatement: Sendable {
-    public enum Bound: Sendable {
+package struct TargetStatement: Sendable {
+    package enum Bound: Sendable {
         case between(Expression, Expression)
         case atLeast(Expression)
         case atMost(Expression)
@@ -163,66 +163,66 @@ public struct TargetStatement: Sendable {
         case goals(dataset: Identifier)
     }
 
-    public var metric: Identifier
-    public var bound: Bound
+    package var metric: Identifier
+    package var bound: Bound
     /// Limits the target to one value of a dimension.
-    public var scope: (dimension: Identifier, value: Expression)?
+    package var scope: (dimension: Identifier, value: Expression)?
     /// `per month`: the bound is a goal for each period of the grain.
-    public var grain: Grain?
+    package var grain: Grain?
 }
 
 /// `use kpis [with sessions = web (visitor_id = vid), contacts = crm]`
-public struct UseStatement: Sendable {
-    public struct Binding: Sendable {
-        public var role: Identifier
-        public var dataset: Identifier
+package struct UseStatement: Sendable {
+    package struct Binding: Sendable {
+        package var role: Identifier
+        package var dataset: Identifier
         /// Column renames: the library's name, then the dataset's.
-        public var columns: [(role: Identifier, dataset: Identifier)]
+        package var columns: [(role: Identifier, dataset: Identifier)]
     }
 
-    public var library: Identifier
-    public var bindings: [Binding]
+    package var library: Identifier
+    package var bindings: [Binding]
 }
 
 /// `funnel contacts: created_at -> mql_at -> sql_at -> customer_at by source within 90 days`
-public struct FunnelStatement: Sendable {
+package struct FunnelStatement: Sendable {
     /// More stages than this are refused when the statement is read.
-    public static let maxStages = 16
+    package static let maxStages = 16
 
-    public var dataset: Identifier
+    package var dataset: Identifier
     /// Stage time columns (empty in an event funnel).
-    public var steps: [Identifier]
-    public var dimensions: [Identifier]
+    package var steps: [Identifier]
+    package var dimensions: [Identifier]
     /// `within 30 days`: every stage within this of the entry.
-    public var within: Interval?
+    package var within: Interval?
     /// `each within 7 days`: every stage within this of the stage before it.
-    public var stepWithin: Interval?
-    public var range: TimeRange?
+    package var stepWithin: Interval?
+    package var range: TimeRange?
     /// `funnel sessions per visitor_id: source = "paid" -> converted_to_lead = 1`: an event
     /// funnel, whose steps are conditions on the rows of one entity, strictly in time order.
-    public var entity: Identifier?
-    public var conditions: [Expression] = []
+    package var entity: Identifier?
+    package var conditions: [Expression] = []
     /// `over week`: reported by the period of entry.
-    public var grain: Grain?
+    package var grain: Grain?
 
-    public var isEventFunnel: Bool { entity != nil }
+    package var isEventFunnel: Bool { entity != nil }
 }
 
 /// `cohort orders: customer_id, order_date over month [measure sum(amount)]`
-public struct CohortStatement: Sendable {
+package struct CohortStatement: Sendable {
     /// The most period offsets a cohort table has (`periods 1000` is 83 years of months); the
     /// work grows with customers times periods, so a typo of a few zeros is refused.
-    public static let maxPeriods: Int64 = 1000
+    package static let maxPeriods: Int64 = 1000
 
-    public var dataset: Identifier
-    public var entity: Identifier
-    public var time: Identifier
-    public var grain: Grain
-    public var periods: Int64?
+    package var dataset: Identifier
+    package var entity: Identifier
+    package var time: Identifier
+    package var grain: Grain
+    package var periods: Int64?
     /// `by source`: cohorts split by the customer's value on their first purchase.
-    public var dimensions: [Identifier] = []
+    package var dimensions: [Identifier] = []
     /// `value amount`: revenue per cohort offset, and the cumulative revenue per customer.
-    public var value: Identifier?
+    package var value: Identifier?
     /// `with churn`: the churn between consecutive offsets, 1 - r(k)/r(k-1).
-    public var withChurn = false
+    package var withChurn = false
 }

@@ -1,7 +1,7 @@
 /// A calendar range as written after `during`: resolved to dates against the session's
 /// "as of" date when the statement runs.
-public struct TimeRange: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct TimeRange: Sendable {
+    package enum Kind: Sendable, Equatable {
         /// `2024`
         case year(Int64)
         /// `2024-Q1`
@@ -22,15 +22,15 @@ public struct TimeRange: Sendable {
         case yesterday
     }
 
-    public var kind: Kind
-    public var span: Span
+    package var kind: Kind
+    package var span: Span
 }
 
 /// A calendar period length for `over`, `last`, `this`.
-public enum Grain: String, Sendable, CaseIterable, Comparable {
+package enum Grain: String, Sendable, CaseIterable, Comparable {
     case day, week, month, quarter, year
 
-    public init?(word: String) {
+    package init?(word: String) {
         switch word.lowercased() {
         case "day", "days", "daily": self = .day
         case "week", "weeks", "weekly": self = .week
@@ -43,5 +43,5 @@ public enum Grain: String, Sendable, CaseIterable, Comparable {
 
     private var order: Int { Grain.allCases.firstIndex(of: self)! }
 
-    public static func < (a: Grain, b: Grain) -> Bool { a.order < b.order }
+    package static func < (a: Grain, b: Grain) -> Bool { a.order < b.order }
 }

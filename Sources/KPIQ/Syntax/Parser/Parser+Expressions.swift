@@ -12,7 +12,7 @@ extension Parser {
     /// one another. The parser, the binder and the evaluator recurse once per level, so this
     /// limit is what keeps `((((...))))` from overflowing the stack. Long flat runs
     /// (`a or b or ...`, `1 + 2 + ...`) are chains, not nesting, and have no limit.
-    public static let maxNesting = 1000
+    package static let maxNesting = 1000
 
     mutating func expression() throws -> Expression {
         try nested("expression") { try $0.orExpression() }

@@ -1,12 +1,12 @@
 /// `from source | step | step ...`
 extension Parser {
-    public static let stepWords = [
+    package static let stepWords = [
         "where", "group", "agg", "derive", "select", "sort", "top", "limit", "distinct", "join", "union", "chart",
     ]
 
     /// The most pipeline steps one statement may have, inner pipelines included. Each step is
     /// a level of the query plan, which the binder and the executor walk recursively.
-    public static let maxSteps = 10_000
+    package static let maxSteps = 10_000
 
     mutating func pipeline() throws -> Pipeline {
         let start = try expect(word: "from").span

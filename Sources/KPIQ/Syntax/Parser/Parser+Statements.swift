@@ -129,7 +129,7 @@ extension Parser {
         return MetricDefinition(name: name, expression: expression, format: format, timeColumn: time, text: source.text(of: expression.span))
     }
 
-    public static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for", "with"]
+    package static let showClauses: Set<String> = ["by", "over", "during", "vs", "where", "sort", "top", "for", "with"]
 
     /// `show m, ... [by d, ...] [over grain] [during range] [vs previous period|year]
     ///  [where condition] [sort key [desc], ...] [top n [with other]] [with n, ci]`, clauses in

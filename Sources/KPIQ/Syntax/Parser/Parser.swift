@@ -3,7 +3,7 @@
 ///
 /// On a syntax error the parser records a diagnostic and skips to the end of the statement,
 /// so one typo gives one message and the statements after it are still read.
-public struct Parser {
+package struct Parser {
     let source: SourceText
     var tokens: [Token]
     var index = 0
@@ -16,12 +16,12 @@ public struct Parser {
     /// Pipeline steps read so far in this statement, inner pipelines included (see `maxSteps`).
     var steps = 0
 
-    public struct Result: Sendable {
-        public var statements: [Statement]
-        public var diagnostics: [Diagnostic]
+    package struct Result: Sendable {
+        package var statements: [Statement]
+        package var diagnostics: [Diagnostic]
     }
 
-    public init(_ source: SourceText) {
+    package init(_ source: SourceText) {
         self.source = source
         let (tokens, lexical) = Lexer.tokenize(source)
         self.tokens = tokens
@@ -29,7 +29,7 @@ public struct Parser {
     }
 
     /// Parses every statement of `source`, on a large stack (see `LargeStack` and `maxNesting`).
-    public static func parse(_ source: SourceText) -> Result {
+    package static func parse(_ source: SourceText) -> Result {
         LargeStack.run { parseHere(source) }
     }
 
@@ -59,7 +59,7 @@ public struct Parser {
     }
 
     /// Parses a lone expression (used by tests and by the client for completion).
-    public static func parseExpression(_ source: SourceText) throws -> Expression {
+    package static func parseExpression(_ source: SourceText) throws -> Expression {
         try LargeStack.run { try parseExpressionHere(source) }
     }
 
@@ -188,7 +188,7 @@ public struct Parser {
 
     // MARK: - Statements
 
-    public static let statementWords = [
+    package static let statementWords = [
         "load", "from", "let", "metric", "show", "target", "set", "as", "relate", "use", "funnel", "cohort",
         "attribution", "check", "export", "drop", "save", "open",
     ]
