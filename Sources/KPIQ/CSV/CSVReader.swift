@@ -33,7 +33,7 @@ package enum CSVReader {
         cancel: CancellationToken? = nil, progress: LoadProgress? = nil, budget: MemoryBudget? = nil
     ) throws -> (table: Table, report: LoadReport) {
         let started = DispatchTime.now()
-        let input = try LoadInput.open(path: path, options: options, cancel: cancel)
+        let input = try LoadInput.open(path: path, options: options, cancel: cancel, budget: budget)
         guard !input.segments.isEmpty else {
             return try load(input, path: path, options: options, partitions: partitions, started: started,
                             cancel: cancel, progress: progress, budget: budget)

@@ -23,24 +23,53 @@ enum Decompression {
         var message: String
     }
 
-    /// The decompressed bytes in a buffer the caller owns.
-    static func decompress(_ format: Format, _ base: UnsafePointer<UInt8>, count: Int, cancel: CancellationToken?) throws -> (UnsafeMutablePointer<UInt8>, Int) {
+    /// The decompressed bytes in a buffer the caller owns. `budget`: what the output may take;
+    /// a file that inflates past it (a corrupt size, a decompression bomb) stops with the
+    /// budget's error before the allocation.
+    static func decompress(_ format: Format, _ base: UnsafePointer<UInt8>, count: Int, cancel: CancellationToken?,
+                           budget: MemoryBudget?) throws -> (UnsafeMutablePointer<UInt8>, Int) {
         switch format {
-        case .gzip: return try gunzip(base, count: count, cancel: cancel)
-        case .zstd: return try unzstd(base, count: count, cancel: cancel)
+        case .gzip: return try gunzip(base, count: count, cancel: cancel, budget: budget)
+        case .zstd: return try unzstd(base, count: count, cancel: cancel, budget: budget)
         }
     }
 
     private static let chunk = 1 << 20
 
-    private static func gunzip(_ base: UnsafePointer<UInt8>, count: Int, cancel: CancellationToken?) throws -> (UnsafeMutablePointer<UInt8>, Int) {
-        // A gzip member ends with its size modulo 2^32: a good first reservation.
-        var expected = count * 4
+    /// The first reservation: the size the file declares, when it is one the compressed bytes
+    /// could give (`ratio`: the format's largest expansion) and the budget allows; the buffer
+    /// grows past it as the data says.
+    private static func firstReservation(declared: Int?, count: Int, ratio: Int, budget: MemoryBudget?) -> Int {
+        let (plausible, overflow) = count.multipliedReportingOverflow(by: ratio)
+        var size = max(count * 4, min(declared ?? 0, overflow ? Int.max : plausible))
+        if let budget { size = min(size, budget.available) }
+        return max(size, chunk)
+    }
+
+    /// Room for one more chunk of output, within the budget.
+    private static func reserveChunk(_ output: inout GrowableBuffer<UInt8>, _ format: Format, budget: MemoryBudget?) throws {
+        let needed = output.count + chunk
+        if needed > output.capacity, let budget {
+            do {
+                try budget.check(needed, for: "decompressing the \(format.name) file", detail: "\(ByteSize.text(output.count)) so far",
+                                 remedy: "decompress a part of the file")
+            } catch {
+                output.release()
+                throw error
+            }
+        }
+        output.reserve(needed)
+    }
+
+    private static func gunzip(_ base: UnsafePointer<UInt8>, count: Int, cancel: CancellationToken?, budget: MemoryBudget?) throws -> (UnsafeMutablePointer<UInt8>, Int) {
+        // A gzip member ends with its size modulo 2^32, a good first reservation when
+        // deflate could give it (1032 bytes out per byte in at most).
+        var declared: Int?
         if count >= 18 {
             let tail = base + count - 4
-            expected = max(expected, Int(UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24))
+            declared = Int(UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
         }
-        var output = GrowableBuffer<UInt8>(capacity: max(expected, chunk))
+        var output = GrowableBuffer<UInt8>(capacity: firstReservation(declared: declared, count: count, ratio: 1032, budget: budget))
         var stream = z_stream()
         guard kpiq_inflate_init(&stream) == Z_OK else {
             output.release()
@@ -58,7 +87,7 @@ enum Decompression {
                 stream.avail_in = UInt32(take)
                 consumed += take
             }
-            output.reserve(output.count + chunk)
+            try reserveChunk(&output, .gzip, budget: budget)
             stream.next_out = output.base + output.count
             stream.avail_out = UInt32(chunk)
             let status = inflate(&stream, Z_NO_FLUSH)
@@ -88,13 +117,14 @@ enum Decompression {
         }
     }
 
-    private static func unzstd(_ base: UnsafePointer<UInt8>, count: Int, cancel: CancellationToken?) throws -> (UnsafeMutablePointer<UInt8>, Int) {
-        let declared = ZSTD_getFrameContentSize(base, count)
-        var expected = count * 4
-        if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != ZSTD_CONTENTSIZE_ERROR, declared < UInt64(Int.max / 2) {
-            expected = Int(declared)
+    private static func unzstd(_ base: UnsafePointer<UInt8>, count: Int, cancel: CancellationToken?, budget: MemoryBudget?) throws -> (UnsafeMutablePointer<UInt8>, Int) {
+        let content = ZSTD_getFrameContentSize(base, count)
+        var declared: Int?
+        if content != ZSTD_CONTENTSIZE_UNKNOWN, content != ZSTD_CONTENTSIZE_ERROR, content < UInt64(Int.max / 2) {
+            declared = Int(content)
         }
-        var output = GrowableBuffer<UInt8>(capacity: max(expected, chunk))
+        // A zstd block of one repeated byte gives 128 KB from 4 bytes: 32768 out per byte in.
+        var output = GrowableBuffer<UInt8>(capacity: firstReservation(declared: declared, count: count, ratio: 32768, budget: budget))
         guard let stream = ZSTD_createDStream() else {
             output.release()
             throw Failure(offset: 0, message: "cannot start zstd decompression")
@@ -105,7 +135,7 @@ enum Decompression {
         var lastResult = 0
         while input.pos < input.size || lastResult != 0 {
             if cancel?.isCancelled == true { output.release(); throw Cancelled() }
-            output.reserve(output.count + chunk)
+            try reserveChunk(&output, .zstd, budget: budget)
             var out = ZSTD_outBuffer(dst: output.base + output.count, size: chunk, pos: 0)
             let before = input.pos
             let result = ZSTD_decompressStream(stream, &out, &input)

@@ -30,18 +30,18 @@ struct LoadInput {
         path.contains { $0 == "*" || $0 == "?" || $0 == "[" } && access(path, F_OK) != 0
     }
 
-    static func open(path: String, options: CSVOptions, cancel: CancellationToken?) throws -> LoadInput {
-        if isPattern(path) { return try openMatches(of: path, options: options, cancel: cancel) }
-        return try openOne(path: path, options: options, cancel: cancel)
+    static func open(path: String, options: CSVOptions, cancel: CancellationToken?, budget: MemoryBudget? = nil) throws -> LoadInput {
+        if isPattern(path) { return try openMatches(of: path, options: options, cancel: cancel, budget: budget) }
+        return try openOne(path: path, options: options, cancel: cancel, budget: budget)
     }
 
     /// One file, decompressed and transcoded as needed.
-    static func openOne(path: String, options: CSVOptions, cancel: CancellationToken?) throws -> LoadInput {
+    static func openOne(path: String, options: CSVOptions, cancel: CancellationToken?, budget: MemoryBudget? = nil) throws -> LoadInput {
         var file = try MappedFile(path: path)
         var notes: [String] = []
         if let format = Decompression.detect(file.base, count: file.count) {
             do {
-                let (bytes, count) = try Decompression.decompress(format, file.base, count: file.count, cancel: cancel)
+                let (bytes, count) = try Decompression.decompress(format, file.base, count: file.count, cancel: cancel, budget: budget)
                 file = MappedFile(path: path, owning: bytes, count: count)
             } catch let failure as Decompression.Failure {
                 throw LoadError(path: path, message: "\(failure.message) (byte \(failure.offset) of the compressed file)",
@@ -65,7 +65,7 @@ struct LoadInput {
 
     /// Every file the pattern matches, in name order, as one: the header of the first, then
     /// the rows of each. Each file must have the same header.
-    private static func openMatches(of pattern: String, options: CSVOptions, cancel: CancellationToken?) throws -> LoadInput {
+    private static func openMatches(of pattern: String, options: CSVOptions, cancel: CancellationToken?, budget: MemoryBudget?) throws -> LoadInput {
         let paths = try matches(of: pattern)
         var joined = GrowableBuffer<UInt8>(capacity: 1 << 16)
         var segments: [Segment] = []
@@ -76,7 +76,7 @@ struct LoadInput {
         do {
             for path in paths {
                 if cancel?.isCancelled == true { throw Cancelled() }
-                let one = try openOne(path: path, options: options, cancel: cancel)
+                let one = try openOne(path: path, options: options, cancel: cancel, budget: budget)
                 for note in one.notes where !notes.contains(note) { notes.append(note) }
                 let file = one.file
                 var start = 0
