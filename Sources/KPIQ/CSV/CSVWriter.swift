@@ -15,10 +15,11 @@ package enum CSVWriter {
     /// The CSV text of a table. With `neutralizeFormulas`, a text value that starts with
     /// `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a number) gets a leading `'`, so a spreadsheet opening
     /// the file does not run it as a formula.
-    package static func text(_ table: Table, neutralizeFormulas: Bool = false, header: Bool = true) -> String {
+    /// `rows`: only these (a slice of a long result, written piece by piece).
+    package static func text(_ table: Table, neutralizeFormulas: Bool = false, header: Bool = true, rows: Range<Int>? = nil) -> String {
         var out = ""
         if header { out += table.names.map(field).joined(separator: ",") + "\n" }
-        for row in 0..<table.rowCount {
+        for row in rows ?? 0..<table.rowCount {
             var cells: [String] = []
             cells.reserveCapacity(table.columnCount)
             for column in table.columns {

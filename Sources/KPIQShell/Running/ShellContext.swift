@@ -138,12 +138,39 @@ package final class ShellContext {
     /// out or printing it; returns false then, after saying so.
     @discardableResult
     func show(_ result: QueryResult) -> Bool {
-        if mode == .html {
+        switch mode {
+        case .html:
             // Results gather into one document.
             addToReport(.result(result, statement: currentStatement))
             return true
+        case .csv, .json, .markdown, .line:
+            // Through the pager, the text is paged as a whole.
+            return pager && output.isTerminal ? present(render(result)) : presentInSlices(result)
+        case .table:
+            return present(render(result))
         }
-        return present(render(result))
+    }
+
+    /// The formats that print every row, rendered and written a slice of rows at a time: a
+    /// result of millions of rows is never one string, and Ctrl-C stops it between slices.
+    private func presentInSlices(_ result: QueryResult) -> Bool {
+        let result = mode == .csv || mode == .json ? result : result.withoutDetailColumns()
+        let decimals = mode == .markdown || mode == .line ? MachineFormats.decimals(result) : nil
+        for slice in MachineFormats.Slice.slices(of: result.table.rowCount) {
+            var text: String
+            switch mode {
+            case .csv: text = MachineFormats.csv(result, slice)
+            case .json: text = MachineFormats.json(result, slice)
+            case .markdown: text = MachineFormats.markdown(result, slice, decimals: decimals) + (slice.isLast ? "\n" : "")
+            default: text = MachineFormats.lines(result, slice, decimals: decimals)
+            }
+            if output.isTerminal { text = TerminalText.visible(text, keepingLayout: true) }
+            if cancel.isCancelled || !output.write(text, stoppingWhen: { cancel.isCancelled }) {
+                errors.write("printing stopped (Ctrl-C)\n")
+                return false
+            }
+        }
+        return true
     }
 
     /// Prints rendered output: made safe for a terminal, through the pager when it is on and
