@@ -376,14 +376,7 @@ def main():
                     bad = True
         md.append(report(data, duck, kpiq, checks, names, statements, args.reps, args.threads, version, args.asof))
         raw.append({"data": data, "duckdb": duck, "kpiq": kpiq, "checks": checks})
-    text = "\n".join(md)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"reps": args.reps, "threads": args.threads, "asof": args.asof, "runs": raw}, f, indent=1)
+    run.publish("\n".join(md), args.out, args.json, {"reps": args.reps, "threads": args.threads, "asof": args.asof, "runs": raw})
     return 1 if bad else 0
 
 

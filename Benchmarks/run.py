@@ -623,6 +623,18 @@ def warm_page_cache(data):
 
 
 # ============================================================================ main
+def publish(markdown, out_path, json_path, raw):
+    """Prints the markdown report, and writes it to `out_path` and the raw results to
+    `json_path` when they are given."""
+    print(markdown)
+    if out_path:
+        with open(out_path, "w") as f:
+            f.write(markdown)
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(raw, f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True,
@@ -689,15 +701,9 @@ def main():
         md_parts.append(report(data, results, agreement, args.reps, args.threads, not args.no_warm_cache))
     if len(runs) > 1:
         md_parts.append(scale_report(runs, engines))
-    md = "\n".join(md_parts)
-    print(md)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(md)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"reps": args.reps, "threads": args.threads, "host_cpus": os.cpu_count(),
-                       "runs": [{"data": d, "results": r} for d, r in runs]}, f, indent=1)
+    publish("\n".join(md_parts), args.out, args.json,
+            {"reps": args.reps, "threads": args.threads, "host_cpus": os.cpu_count(),
+             "runs": [{"data": d, "results": r} for d, r in runs]})
     if kpiq_bad:
         print("kpiq disagrees with DuckDB (see 'Agreement with DuckDB')", file=sys.stderr)
         return 1

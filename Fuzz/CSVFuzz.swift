@@ -24,31 +24,8 @@ import Glibc
 import Darwin
 #endif
 
-nonisolated(unsafe) private var scratchPath: String?
-nonisolated(unsafe) private var allowWidths = false
-
-private func path() -> String {
-    if let path = scratchPath { return path }
-    allowWidths = getenv("KPIQ_FUZZ_WIDTHS") != nil
-    var dir = "/dev/shm"
-    if access(dir, W_OK) != 0 { dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp" }
-    let path = "\(dir)/kpiq-csvfuzz-\(getpid()).csv"
-    scratchPath = path
-    return path
-}
-
-private func write(_ bytes: UnsafeBufferPointer<UInt8>, to path: String) -> Bool {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var offset = 0
-    while offset < bytes.count {
-        let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-        if n <= 0 { return false }
-        offset += n
-    }
-    return true
-}
+/// `widths` loads are fuzzed only when KPIQ_FUZZ_WIDTHS is set (see the top of the file).
+private let allowWidths = getenv("KPIQ_FUZZ_WIDTHS") != nil
 
 /// The options the first two bytes choose (nil: a widths load while those are off).
 func fuzzOptions(_ a: UInt8, _ b: UInt8) -> (CSVOptions, partitions: Int?)? {
@@ -96,9 +73,9 @@ func fuzzOptions(_ a: UInt8, _ b: UInt8) -> (CSVOptions, partitions: Int?)? {
 
 func csvFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 2, size <= 65_536 else { return 0 }
-    let file = path()
+    let file = scratchPath("csvfuzz", extension: "csv")
     guard let (options, partitions) = fuzzOptions(data[0], data[1]) else { return 0 }
-    guard write(UnsafeBufferPointer(start: data + 2, count: size - 2), to: file) else {
+    guard writeScratch(UnsafeBufferPointer(start: data + 2, count: size - 2), to: file) else {
         fuzzFail("CSVFuzz: cannot write \(file)\n")
     }
     let table: Table

@@ -16,27 +16,13 @@ import Glibc
 import Darwin
 #endif
 
-nonisolated(unsafe) private var sessionScratchPath: String?
-
-private func sessionPath() -> String {
-    if let path = sessionScratchPath { return path }
-    var dir = "/dev/shm"
-    if access(dir, W_OK) != 0 { dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp" }
-    let path = "\(dir)/kpiq-sessionfuzz-\(getpid()).kpiq"
-    sessionScratchPath = path
-    return path
-}
-
 func sessionFileFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 1, size <= 1 << 20 else { return 0 }
     var bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     if data[0] & 1 != 0 { SessionFileFormat.reseal(&bytes) }
-    let path = sessionPath()
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { fuzzFail("SessionFileFuzz: cannot write \(path)\n") }
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    close(fd)
-    guard written == bytes.count else { fuzzFail("SessionFileFuzz: cannot write \(path)\n") }
+    let path = scratchPath("sessionfuzz", extension: "kpiq")
+    let written = bytes.withUnsafeBufferPointer { writeScratch($0, to: path) }
+    guard written else { fuzzFail("SessionFileFuzz: cannot write \(path)\n") }
     let session = Session()
     let outcome = session.run(SourceText(name: "fuzz", text: "open \"\(path)\""))
     guard outcome.error == nil else { return 0 }  // an error is a fine answer to bad bytes

@@ -19,30 +19,6 @@ import Glibc
 import Darwin
 #endif
 
-nonisolated(unsafe) private var scratchPaths: [String: String] = [:]
-
-private func scratchPath(_ suffix: String) -> String {
-    if let path = scratchPaths[suffix] { return path }
-    var dir = "/dev/shm"
-    if access(dir, W_OK) != 0 { dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp" }
-    let path = "\(dir)/kpiq-fuzz-\(getpid()).\(suffix)"
-    scratchPaths[suffix] = path
-    return path
-}
-
-private func writeFile(_ bytes: UnsafeBufferPointer<UInt8>, to path: String) -> Bool {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var offset = 0
-    while offset < bytes.count {
-        let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-        if n <= 0 { return false }
-        offset += n
-    }
-    return true
-}
-
 /// Parts served from memory.
 private struct MemoryPackage: XLSXPackage {
     var parts: [String: [UInt8]]
@@ -58,8 +34,8 @@ private func checkConsistent(_ table: Table) {
 func xlsxFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeBufferPointer(start: data, count: size)
     if size >= 2, data[0] == 0x50, data[1] == 0x4B {
-        let path = scratchPath("xlsx")
-        guard writeFile(input, to: path) else { return 0 }
+        let path = scratchPath("xlsxfuzz", extension: "xlsx")
+        guard writeScratch(input, to: path) else { return 0 }
         for header in [1, 0] {
             if let (table, _) = try? XLSXReader.load(path: path, headerRow: header) { checkConsistent(table) }
         }
@@ -98,8 +74,8 @@ func xlsxFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 func jsonFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let path = scratchPath("jsonl")
-    guard writeFile(UnsafeBufferPointer(start: data, count: size), to: path) else { return 0 }
+    let path = scratchPath("jsonfuzz", extension: "jsonl")
+    guard writeScratch(UnsafeBufferPointer(start: data, count: size), to: path) else { return 0 }
     if let (table, _) = try? JSONReader.load(path: path) { checkConsistent(table) }
     return 0
 }

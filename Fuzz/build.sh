@@ -47,7 +47,7 @@ if [ ! -e "$out/obj/ZIPFoundation.o" ] || [ -n "$(find "${zipfiles[@]}" -newer "
 fi
 
 mapfile -t lib < <(find Sources/KPIQ -name '*.swift' | sort)
-fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/ParquetFuzz.swift Fuzz/XLSXFuzz.swift Fuzz/SessionFileFuzz.swift)
+fuzz=(Fuzz/Main.swift Fuzz/SourceFuzz.swift Fuzz/CSVFuzz.swift Fuzz/ParquetFuzz.swift Fuzz/XLSXFuzz.swift Fuzz/SessionFileFuzz.swift Fuzz/ScratchFile.swift)
 # Up to date: nothing newer than the binary (a build takes minutes).
 if [ -x "$out/kpiq-fuzz" ] && [ -z "$(find "${lib[@]}" "${fuzz[@]}" Sources/CKPIQSupport Sources/CCompression Fuzz/build.sh -newer "$out/kpiq-fuzz" -print -quit)" ]; then
     echo "$out/kpiq-fuzz is up to date" >&2

@@ -43,37 +43,43 @@ static uint32_t crc32c_table(uint32_t crc, const uint8_t *p, size_t n) {
     return crc;
 }
 
+// The CPU's own CRC32C instructions, where there are: SSE4.2 on x86-64 (checked when called),
+// the CRC extension on ARMv8 (known when compiled). Both take 8 bytes a step.
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t n) {
-    uint64_t c = crc;
+#define CRC32C_HARDWARE 1
+#define CRC32C_HARDWARE_TARGET __attribute__((target("sse4.2")))
+static int crc32c_hardware_available(void) { return __builtin_cpu_supports("sse4.2"); }
+CRC32C_HARDWARE_TARGET static inline uint32_t crc32c_hardware_word(uint32_t crc, uint64_t word) {
+    return (uint32_t)_mm_crc32_u64(crc, word);
+}
+CRC32C_HARDWARE_TARGET static inline uint32_t crc32c_hardware_byte(uint32_t crc, uint8_t byte) { return _mm_crc32_u8(crc, byte); }
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
+#define CRC32C_HARDWARE 1
+#define CRC32C_HARDWARE_TARGET
+static int crc32c_hardware_available(void) { return 1; }
+static inline uint32_t crc32c_hardware_word(uint32_t crc, uint64_t word) { return __crc32cd(crc, word); }
+static inline uint32_t crc32c_hardware_byte(uint32_t crc, uint8_t byte) { return __crc32cb(crc, byte); }
+#endif
+
+#if defined(CRC32C_HARDWARE)
+CRC32C_HARDWARE_TARGET static uint32_t crc32c_hardware(uint32_t crc, const uint8_t *p, size_t n) {
     while (n >= 8) {
         uint64_t word;
         memcpy(&word, p, 8);
-        c = _mm_crc32_u64(c, word);
+        crc = crc32c_hardware_word(crc, word);
         p += 8;
         n -= 8;
     }
-    uint32_t c32 = (uint32_t)c;
-    while (n--) c32 = _mm_crc32_u8(c32, *p++);
-    return c32;
+    while (n--) crc = crc32c_hardware_byte(crc, *p++);
+    return crc;
 }
 #endif
 
 uint32_t kpiq_crc32c(uint32_t crc, const void *data, size_t n) {
     const uint8_t *p = data;
     crc = ~crc;
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("sse4.2")) return ~crc32c_sse42(crc, p, n);
-#elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
-    while (n >= 8) {
-        uint64_t word;
-        memcpy(&word, p, 8);
-        crc = __crc32cd(crc, word);
-        p += 8;
-        n -= 8;
-    }
-    while (n--) crc = __crc32cb(crc, *p++);
-    return ~crc;
+#if defined(CRC32C_HARDWARE)
+    if (crc32c_hardware_available()) return ~crc32c_hardware(crc, p, n);
 #endif
     return ~crc32c_table(crc, p, n);
 }

@@ -7,8 +7,9 @@ import Testing
 /// The HTML report without a browser: what it holds, in what order, and that data cannot
 /// become markup. (`HTMLReportBrowserTests` loads the examples' reports in Chromium.)
 @Suite struct HTMLReportTests {
-    /// Runs `script` in html mode in a folder holding `files`; returns the document.
-    static func report(_ script: String, files: [String: String] = [:]) -> (ok: Bool, html: String, errors: String) {
+    /// Runs `body` with a shell whose output and errors are captured, working in a fresh
+    /// folder that holds `files` (removed afterwards).
+    static func inFolder<T>(with files: [String: String], _ body: (_ context: ShellContext, _ output: Output, _ errors: Output, _ folder: URL) throws -> T) rethrows -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kpiq-html-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -17,12 +18,19 @@ import Testing
         let (output, errors) = (Output(capturing: ()), Output(capturing: ()))
         context.output = output
         context.errors = errors
-        context.mode = .html
-        context.reportTitle = "test.kpi"
         context.baseDirectory = folder.path
-        let ok = SourceRunner(context: context).run(script, name: "test.kpi")
-        context.flushReport()
-        return (ok, output.text, errors.text)
+        return try body(context, output, errors, folder)
+    }
+
+    /// Runs `script` in html mode in a folder holding `files`; returns the document.
+    static func report(_ script: String, files: [String: String] = [:]) -> (ok: Bool, html: String, errors: String) {
+        inFolder(with: files) { context, output, errors, _ in
+            context.mode = .html
+            context.reportTitle = "test.kpi"
+            let ok = SourceRunner(context: context).run(script, name: "test.kpi")
+            context.flushReport()
+            return (ok, output.text, errors.text)
+        }
     }
 
     static let sales = """
@@ -116,57 +124,44 @@ import Testing
     }
 
     @Test func exportByExtension() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kpiq-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try Self.sales.write(to: folder.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
-        let context = ShellContext()
-        context.output = Output(capturing: ())
-        context.errors = Output(capturing: ())
-        context.baseDirectory = folder.path
-        let ok = SourceRunner(context: context).run("""
-            load "sales.csv" as sales
-            from sales | agg clicks = sum(clicks)
-            export "r.html"
-            export "r.csv"
-            .export r2.HTML
-            """, name: "test")
-        #expect(ok)
-        let html = try String(contentsOf: folder.appendingPathComponent("r.html"), encoding: .utf8)
-        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<td class=\"num\">65</td>"))
-        let html2 = try String(contentsOf: folder.appendingPathComponent("r2.HTML"), encoding: .utf8)
-        #expect(html2.hasPrefix("<!DOCTYPE html>"))
-        let csv = try String(contentsOf: folder.appendingPathComponent("r.csv"), encoding: .utf8)
-        #expect(csv == "clicks\n65\n")
+        try Self.inFolder(with: ["sales.csv": Self.sales]) { context, _, _, folder in
+            let ok = SourceRunner(context: context).run("""
+                load "sales.csv" as sales
+                from sales | agg clicks = sum(clicks)
+                export "r.html"
+                export "r.csv"
+                .export r2.HTML
+                """, name: "test")
+            #expect(ok)
+            let html = try String(contentsOf: folder.appendingPathComponent("r.html"), encoding: .utf8)
+            #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<td class=\"num\">65</td>"))
+            let html2 = try String(contentsOf: folder.appendingPathComponent("r2.HTML"), encoding: .utf8)
+            #expect(html2.hasPrefix("<!DOCTYPE html>"))
+            let csv = try String(contentsOf: folder.appendingPathComponent("r.csv"), encoding: .utf8)
+            #expect(csv == "clicks\n65\n")
+        }
     }
 
     @Test func modeHTMLIntoAFileIsOneDocument() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kpiq-mode-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try Self.sales.write(to: folder.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
-        let context = ShellContext()
-        let terminal = Output(capturing: ())
-        context.output = terminal
-        context.errors = Output(capturing: ())
-        context.baseDirectory = folder.path
-        let ok = SourceRunner(context: context).run("""
-            .mode html
-            .output r.html
-            load "sales.csv" as sales
-            from sales | agg clicks = sum(clicks)
-            from sales | group channel | agg n = count()
-            .mode table
-            from sales | agg n = count()
-            """, name: "test")
-        #expect(ok)
-        let html = try String(contentsOf: folder.appendingPathComponent("r.html"), encoding: .utf8)
-        #expect(html.components(separatedBy: "<!DOCTYPE html>").count == 2)
-        #expect(html.components(separatedBy: "<table>").count == 3)
-        // After `.mode table`, the file goes on in that mode.
-        let after = html.components(separatedBy: "</html>\n").last ?? ""
-        #expect(after.contains("4") && !after.contains("<"))
-        #expect(terminal.text.isEmpty)
+        try Self.inFolder(with: ["sales.csv": Self.sales]) { context, terminal, _, folder in
+            let ok = SourceRunner(context: context).run("""
+                .mode html
+                .output r.html
+                load "sales.csv" as sales
+                from sales | agg clicks = sum(clicks)
+                from sales | group channel | agg n = count()
+                .mode table
+                from sales | agg n = count()
+                """, name: "test")
+            #expect(ok)
+            let html = try String(contentsOf: folder.appendingPathComponent("r.html"), encoding: .utf8)
+            #expect(html.components(separatedBy: "<!DOCTYPE html>").count == 2)
+            #expect(html.components(separatedBy: "<table>").count == 3)
+            // After `.mode table`, the file goes on in that mode.
+            let after = html.components(separatedBy: "</html>\n").last ?? ""
+            #expect(after.contains("4") && !after.contains("<"))
+            #expect(terminal.text.isEmpty)
+        }
     }
 
     @Test func extremeValuesDoNotBreakCharts() {

@@ -25,55 +25,62 @@ import Testing
         }
     }
 
-    @Test func severalRowsOnOneDayAreOnePurchase() throws {
-        let table = try cohort("""
-            customer,ts
-            a,2024-01-05T09:00:00
-            a,2024-01-05T10:00:00
-            a,2024-01-05T23:59:59
-            b,2024-01-07T08:00:00
-            b,2024-01-08T08:00:00
-            """, "as of 2024-01-31\ncohort o: customer, ts periods 1")
-        #expect(column(table, "month") == ["2024-01-01"])
-        #expect(column(table, "customers") == ["2"])
+    /// A documented rule: the cohorts of `csv` loaded as `o` by `statements`, and the columns
+    /// they must give (as `column` prints them).
+    struct Rule: CustomTestStringConvertible, Sendable {
+        let name: String
+        let csv: String
+        let statements: String
+        let expected: KeyValuePairs<String, [String]>
+        var testDescription: String { name }
+    }
+
+    static let rules: [Rule] = [
         // Only b bought on two days: three rows on one day are one purchase.
-        #expect(column(table, "repurchase_rate") == ["0.5000"])
-        #expect(column(table, "m0") == ["1.0000"])
-        #expect(column(table, "m1") == ["null"])
-    }
+        Rule(name: "several rows on one day are one purchase", csv: """
+                customer,ts
+                a,2024-01-05T09:00:00
+                a,2024-01-05T10:00:00
+                a,2024-01-05T23:59:59
+                b,2024-01-07T08:00:00
+                b,2024-01-08T08:00:00
+                """,
+             statements: "as of 2024-01-31\ncohort o: customer, ts periods 1",
+             expected: ["month": ["2024-01-01"], "customers": ["2"], "repurchase_rate": ["0.5000"], "m0": ["1.0000"], "m1": ["null"]]),
 
-    @Test func twoDaysInOnePeriodAreARepurchaseButNoLaterRetention() throws {
-        let table = try cohort("""
-            customer,order_date
-            a,2024-01-05
-            a,2024-01-25
-            b,2024-01-10
-            b,2024-02-10
-            c,2024-01-31
-            """, "as of 2024-03-31\ncohort o: customer, order_date periods 2")
-        #expect(column(table, "customers") == ["3"])
-        #expect(column(table, "repurchase_rate") == ["0.6667"])
-        #expect(column(table, "m0") == ["1.0000"])
-        #expect(column(table, "m1") == ["0.3333"])  // only b, in February
-        // March is before the as-of day but after the last purchase: no data yet.
-        #expect(column(table, "m2") == ["null"])
-    }
+        // Only b buys in a later period (February); March is before the as-of day but after
+        // the last purchase: no data yet.
+        Rule(name: "two days in one period are a repurchase but no later retention", csv: """
+                customer,order_date
+                a,2024-01-05
+                a,2024-01-25
+                b,2024-01-10
+                b,2024-02-10
+                c,2024-01-31
+                """,
+             statements: "as of 2024-03-31\ncohort o: customer, order_date periods 2",
+             expected: ["customers": ["3"], "repurchase_rate": ["0.6667"], "m0": ["1.0000"], "m1": ["0.3333"], "m2": ["null"]]),
 
-    @Test func weeksAreISOWeeksAcrossTheYear() throws {
         // 2024-12-30 is a Monday: the 31st and 2025-01-01 are in its week.
-        let table = try cohort("""
-            customer,order_date
-            a,2024-12-31
-            a,2025-01-06
-            b,2025-01-01
-            b,2025-01-05
-            c,2025-01-06
-            """, "as of 2025-01-31\ncohort o: customer, order_date over week periods 2")
-        #expect(column(table, "week") == ["2024-12-30", "2025-01-06"])
-        #expect(column(table, "customers") == ["2", "1"])
-        #expect(column(table, "repurchase_rate") == ["1.0000", "0.0000"])
-        #expect(column(table, "w1") == ["0.5000", "null"])
-        #expect(column(table, "w2") == ["null", "null"])
+        Rule(name: "weeks are ISO weeks across the year", csv: """
+                customer,order_date
+                a,2024-12-31
+                a,2025-01-06
+                b,2025-01-01
+                b,2025-01-05
+                c,2025-01-06
+                """,
+             statements: "as of 2025-01-31\ncohort o: customer, order_date over week periods 2",
+             expected: [
+                 "week": ["2024-12-30", "2025-01-06"], "customers": ["2", "1"], "repurchase_rate": ["1.0000", "0.0000"],
+                 "w1": ["0.5000", "null"], "w2": ["null", "null"],
+             ]),
+    ]
+
+    @Test(arguments: rules)
+    func rule(_ rule: Rule) throws {
+        let table = try cohort(rule.csv, rule.statements)
+        for (name, values) in rule.expected { #expect(column(table, name) == values, "\(name)") }
     }
 
     @Test func quartersAndYearsCountCalendarPeriods() throws {
@@ -200,11 +207,8 @@ import Testing
     }
 
     @Test func thePlanIsStagesOfEngineOperators() throws {
-        let session = Session()
-        let path = try TestSupport.file("customer,order_date\na,2024-01-05\n")
-        defer { TestSupport.remove(path) }
-        _ = try TestSupport.run("load \"\(path)\" as o", session: session)
-        guard case .cohort(let statement) = Parser.parse(SourceText(name: "t", text: "cohort o: customer, order_date periods 3")).statements[0].kind else {
+        let (session, parsed) = try TestSupport.session(loading: "customer,order_date\na,2024-01-05\n", as: "o", parsing: "cohort o: customer, order_date periods 3")
+        guard case .cohort(let statement) = parsed else {
             Issue.record("expected a cohort")
             return
         }
@@ -221,11 +225,8 @@ import Testing
 
     /// Whether the customers stage reads the rows through a filter.
     func customersAreFiltered(_ csv: String, asOf: Int64) throws -> Bool {
-        let session = Session()
-        let path = try TestSupport.file(csv)
-        defer { TestSupport.remove(path) }
-        _ = try TestSupport.run("load \"\(path)\" as o", session: session)
-        guard case .cohort(let statement) = Parser.parse(SourceText(name: "t", text: "cohort o: customer, order_date")).statements[0].kind else {
+        let (session, parsed) = try TestSupport.session(loading: csv, as: "o", parsing: "cohort o: customer, order_date")
+        guard case .cohort(let statement) = parsed else {
             Issue.record("expected a cohort")
             return false
         }

@@ -25,169 +25,179 @@ import Testing
         TestSupport.values(table, name).map { if case .text(let v) = $0 { return v } else { return nil } }
     }
 
-    // MARK: - Calendar windows
+    // MARK: - The rules, one small table each
 
-    /// 2023-03-01 + 1 year is 2024-03-01, 366 days later (2024 is a leap year): a conversion
-    /// 364 or 366 days after entry is inside, one a day later is not. (A 360-day year would
-    /// have left out both.)
-    @Test func withinOneYearIsACalendarYear() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2023-03-01,2024-02-28
-            2,2023-03-01,2024-03-01
-            3,2023-03-01,2024-03-02
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at within 1 year", asOf: "2025-01-01")
-        #expect(ints(table, "entered") == [3, 3])
-        #expect(ints(table, "converted") == [3, 2])
-        #expect(ints(table, "open") == [0, 0])
+    /// A documented rule: the funnel of `csv` loaded as `c`, as of `asOf`, and the columns
+    /// it must give.
+    struct Rule: CustomTestStringConvertible, Sendable {
+        let name: String
+        let csv: String
+        let statement: String
+        let asOf: String
+        let expected: [Expected]
+        var testDescription: String { name }
     }
 
-    /// Jan 31 + 1 month is the end of February (Feb 29 in 2024), not March 1 or 2.
-    @Test func withinOneMonthEndsAtTheEndOfFebruary() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2024-01-31,2024-02-29
-            2,2024-01-31,2024-03-01
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at within 1 month", asOf: "2024-06-30")
-        #expect(ints(table, "converted") == [2, 1])
-        #expect(doubles(table, "median_days") == [nil, 29])
+    enum Expected: Sendable {
+        case ints(String, [Int64?])
+        case doubles(String, [Double?])
+        case texts(String, [String?])
     }
 
-    /// Date stages with a window in hours: the deadline is a timestamp (entry's midnight + 36
-    /// hours). Unit 1's MQL a day later is in, unit 2's two days later is out; unit 3 entered on
-    /// the as-of day and its MQL the day after has not happened yet, so it is open.
-    @Test func dateStagesWithAWindowInHours() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2024-01-01,2024-01-02
-            2,2024-01-01,2024-01-03
-            3,2024-03-31,2024-04-01
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at within 36 hours", asOf: "2024-03-31")
-        #expect(ints(table, "converted") == [3, 1])
-        #expect(ints(table, "open") == [0, 1])
-    }
+    static let rules: [Rule] = [
+        // Calendar windows
 
-    /// The window runs from entry, not from the previous stage: an SQL 50 days after entry is
-    /// outside `within 45 days` even though it came 10 days after the MQL.
-    @Test func withinRunsFromEntry() throws {
-        let csv = """
-            id,created_at,mql_at,sql_at
-            1,2024-01-01,2024-02-10,2024-02-20
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at -> sql_at within 45 days", asOf: "2024-06-30")
-        #expect(ints(table, "converted") == [1, 1, 0])
-    }
+        // 2023-03-01 + 1 year is 2024-03-01, 366 days later (2024 is a leap year): a conversion
+        // 364 or 366 days after entry is inside, one a day later is not. (A 360-day year would
+        // have left out both.)
+        Rule(name: "within one year is a calendar year", csv: """
+                id,created_at,mql_at
+                1,2023-03-01,2024-02-28
+                2,2023-03-01,2024-03-01
+                3,2023-03-01,2024-03-02
+                """,
+             statement: "funnel c: created_at -> mql_at within 1 year", asOf: "2025-01-01",
+             expected: [.ints("entered", [3, 3]), .ints("converted", [3, 2]), .ints("open", [0, 0])]),
 
-    // MARK: - Stage order and skipped stages
+        // Jan 31 + 1 month is the end of February (Feb 29 in 2024), not March 1 or 2.
+        Rule(name: "within one month ends at the end of February", csv: """
+                id,created_at,mql_at
+                1,2024-01-31,2024-02-29
+                2,2024-01-31,2024-03-01
+                """,
+             statement: "funnel c: created_at -> mql_at within 1 month", asOf: "2024-06-30",
+             expected: [.ints("converted", [2, 1]), .doubles("median_days", [nil, 29])]),
 
-    /// Unit 1's MQL is dated before its entry: converted at 0 days, in the median too; its SQL
-    /// is measured from that MQL (15 days). Unit 2 takes 4 and 6 days.
-    @Test func stageBeforeThePreviousOneCountsAtZeroDays() throws {
-        let csv = """
-            id,created_at,mql_at,sql_at
-            1,2024-01-10,2024-01-05,2024-01-20
-            2,2024-01-10,2024-01-14,2024-01-20
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at -> sql_at", asOf: "2024-06-30")
-        #expect(ints(table, "converted") == [2, 2, 2])
-        #expect(doubles(table, "median_days") == [nil, 2, 10.5])
-    }
+        // Date stages with a window in hours: the deadline is a timestamp (entry's midnight + 36
+        // hours). Unit 1's MQL a day later is in, unit 2's two days later is out; unit 3 entered on
+        // the as-of day and its MQL the day after has not happened yet, so it is open.
+        Rule(name: "date stages with a window in hours", csv: """
+                id,created_at,mql_at
+                1,2024-01-01,2024-01-02
+                2,2024-01-01,2024-01-03
+                3,2024-03-31,2024-04-01
+                """,
+             statement: "funnel c: created_at -> mql_at within 36 hours", asOf: "2024-03-31",
+             expected: [.ints("converted", [3, 1]), .ints("open", [0, 1])]),
 
-    /// Unit 1 skipped MQL: it counts as an MQL once it is an SQL, has no days for the MQL,
-    /// and its SQL days run from entry (10). Unit 2 has all three stages (3 then 4 days).
-    @Test func skippedStageCountsAsReachedWithoutDays() throws {
-        let csv = """
-            id,created_at,mql_at,sql_at
-            1,2024-01-01,,2024-01-11
-            2,2024-01-01,2024-01-04,2024-01-08
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at -> sql_at", asOf: "2024-06-30")
-        #expect(ints(table, "entered") == [2, 2, 2])
-        #expect(ints(table, "converted") == [2, 2, 2])
-        #expect(doubles(table, "median_days") == [nil, 3, 7])
-    }
+        // The window runs from entry, not from the previous stage: an SQL 50 days after entry is
+        // outside `within 45 days` even though it came 10 days after the MQL.
+        Rule(name: "within runs from entry", csv: """
+                id,created_at,mql_at,sql_at
+                1,2024-01-01,2024-02-10,2024-02-20
+                """,
+             statement: "funnel c: created_at -> mql_at -> sql_at within 45 days", asOf: "2024-06-30",
+             expected: [.ints("converted", [1, 1, 0])]),
 
-    // MARK: - Open units and the as-of day
+        // Stage order and skipped stages
 
-    /// As of 2024-03-31 with a 30-day window: unit 1 converted, unit 2 entered on 03-20 and is
-    /// still open, unit 3 entered in January and is lost, unit 4 entered after the as-of day
-    /// and is left out, unit 5's MQL is after the as-of day so it has not happened yet (open).
-    @Test func openUnitsAndTheAsOfCut() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2024-03-01,2024-03-05
-            2,2024-03-20,
-            3,2024-01-10,
-            4,2024-04-02,2024-04-03
-            5,2024-03-25,2024-04-01
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at within 30 days", asOf: "2024-03-31")
-        #expect(ints(table, "entered") == [4, 4])
-        #expect(ints(table, "converted") == [4, 1])
-        #expect(ints(table, "open") == [0, 2])
-        #expect(doubles(table, "step_rate") == [nil, 0.5])
-        #expect(doubles(table, "overall_rate") == [1, 0.25])
-    }
+        // Unit 1's MQL is dated before its entry: converted at 0 days, in the median too; its SQL
+        // is measured from that MQL (15 days). Unit 2 takes 4 and 6 days.
+        Rule(name: "stage before the previous one counts at zero days", csv: """
+                id,created_at,mql_at,sql_at
+                1,2024-01-10,2024-01-05,2024-01-20
+                2,2024-01-10,2024-01-14,2024-01-20
+                """,
+             statement: "funnel c: created_at -> mql_at -> sql_at", asOf: "2024-06-30",
+             expected: [.ints("converted", [2, 2, 2]), .doubles("median_days", [nil, 2, 10.5])]),
 
-    /// The window is open at the end of the as-of day while a stage dated then or later (not
-    /// happened yet) could still fall inside it: 03-02 + 30 days is 04-01, the day after the
-    /// as-of day, so unit 2 is open; unit 1's window ends with the as-of day itself. (Unit 3
-    /// converted; it gives `mql_at` a date, else the column would be read as text.)
-    @Test func windowOpenWhileALaterStageCouldStillCount() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2024-03-01,
-            2,2024-03-02,
-            3,2024-03-03,2024-03-04
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at within 30 days", asOf: "2024-03-31")
-        #expect(ints(table, "open") == [0, 1])
-    }
+        // Unit 1 skipped MQL: it counts as an MQL once it is an SQL, has no days for the MQL,
+        // and its SQL days run from entry (10). Unit 2 has all three stages (3 then 4 days).
+        Rule(name: "skipped stage counts as reached without days", csv: """
+                id,created_at,mql_at,sql_at
+                1,2024-01-01,,2024-01-11
+                2,2024-01-01,2024-01-04,2024-01-08
+                """,
+             statement: "funnel c: created_at -> mql_at -> sql_at", asOf: "2024-06-30",
+             expected: [
+                 .ints("entered", [2, 2, 2]),
+                 .ints("converted", [2, 2, 2]),
+                 .doubles("median_days", [nil, 3, 7]),
+             ]),
 
-    /// `during` selects units by entry; what happens after the range still counts.
-    @Test func duringSelectsByEntry() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2024-01-31,2024-02-05
-            2,2024-02-01,2024-02-03
-            3,2023-12-31,2024-01-02
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at during 2024-01", asOf: "2024-06-30")
-        #expect(ints(table, "entered") == [1, 1])
-        #expect(ints(table, "converted") == [1, 1])
-        #expect(doubles(table, "median_days") == [nil, 5])
-    }
+        // Open units and the as-of day
 
-    // MARK: - Dimensions and types
+        // As of 2024-03-31 with a 30-day window: unit 1 converted, unit 2 entered on 03-20 and is
+        // still open, unit 3 entered in January and is lost, unit 4 entered after the as-of day
+        // and is left out, unit 5's MQL is after the as-of day so it has not happened yet (open).
+        Rule(name: "open units and the as-of cut", csv: """
+                id,created_at,mql_at
+                1,2024-03-01,2024-03-05
+                2,2024-03-20,
+                3,2024-01-10,
+                4,2024-04-02,2024-04-03
+                5,2024-03-25,2024-04-01
+                """,
+             statement: "funnel c: created_at -> mql_at within 30 days", asOf: "2024-03-31",
+             expected: [
+                 .ints("entered", [4, 4]),
+                 .ints("converted", [4, 1]),
+                 .ints("open", [0, 2]),
+                 .doubles("step_rate", [nil, 0.5]),
+                 .doubles("overall_rate", [1, 0.25]),
+             ]),
 
-    /// Groups by the dimension, nulls last, and steps in order within each group.
-    @Test func dimensionsWithNullsSortLast() throws {
-        let csv = """
-            id,source,created_at,mql_at
-            1,paid,2024-01-01,2024-01-02
-            2,,2024-01-01,
-            3,organic,2024-01-01,
-            4,paid,2024-01-01,
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at by source", asOf: "2024-06-30")
-        #expect(texts(table, "source") == ["organic", "organic", "paid", "paid", nil, nil])
-        #expect(ints(table, "step") == [1, 2, 1, 2, 1, 2])
-        #expect(texts(table, "stage") == ["created_at", "mql_at", "created_at", "mql_at", "created_at", "mql_at"])
-        #expect(ints(table, "converted") == [1, 0, 2, 1, 1, 0])
-    }
+        // The window is open at the end of the as-of day while a stage dated then or later (not
+        // happened yet) could still fall inside it: 03-02 + 30 days is 04-01, the day after the
+        // as-of day, so unit 2 is open; unit 1's window ends with the as-of day itself. (Unit 3
+        // converted; it gives `mql_at` a date, else the column would be read as text.)
+        Rule(name: "window open while a later stage could still count", csv: """
+                id,created_at,mql_at
+                1,2024-03-01,
+                2,2024-03-02,
+                3,2024-03-03,2024-03-04
+                """,
+             statement: "funnel c: created_at -> mql_at within 30 days", asOf: "2024-03-31",
+             expected: [.ints("open", [0, 1])]),
 
-    /// A date entry and a timestamp stage: the date is its midnight, days are fractional.
-    @Test func mixedDateAndTimestampStages() throws {
-        let csv = """
-            id,created_at,mql_at
-            1,2024-01-01,2024-01-02T12:00:00
-            2,2024-01-01,2024-01-03T00:00:00
-            """
-        let table = try funnel(csv, "funnel c: created_at -> mql_at", asOf: "2024-06-30")
-        #expect(doubles(table, "median_days") == [nil, 1.75])
+        // `during` selects units by entry; what happens after the range still counts.
+        Rule(name: "during selects by entry", csv: """
+                id,created_at,mql_at
+                1,2024-01-31,2024-02-05
+                2,2024-02-01,2024-02-03
+                3,2023-12-31,2024-01-02
+                """,
+             statement: "funnel c: created_at -> mql_at during 2024-01", asOf: "2024-06-30",
+             expected: [.ints("entered", [1, 1]), .ints("converted", [1, 1]), .doubles("median_days", [nil, 5])]),
+
+        // Dimensions and types
+
+        // Groups by the dimension, nulls last, and steps in order within each group.
+        Rule(name: "dimensions with nulls sort last", csv: """
+                id,source,created_at,mql_at
+                1,paid,2024-01-01,2024-01-02
+                2,,2024-01-01,
+                3,organic,2024-01-01,
+                4,paid,2024-01-01,
+                """,
+             statement: "funnel c: created_at -> mql_at by source", asOf: "2024-06-30",
+             expected: [
+                 .texts("source", ["organic", "organic", "paid", "paid", nil, nil]),
+                 .ints("step", [1, 2, 1, 2, 1, 2]),
+                 .texts("stage", ["created_at", "mql_at", "created_at", "mql_at", "created_at", "mql_at"]),
+                 .ints("converted", [1, 0, 2, 1, 1, 0]),
+             ]),
+
+        // A date entry and a timestamp stage: the date is its midnight, days are fractional.
+        Rule(name: "mixed date and timestamp stages", csv: """
+                id,created_at,mql_at
+                1,2024-01-01,2024-01-02T12:00:00
+                2,2024-01-01,2024-01-03T00:00:00
+                """,
+             statement: "funnel c: created_at -> mql_at", asOf: "2024-06-30",
+             expected: [.doubles("median_days", [nil, 1.75])]),
+    ]
+
+    @Test(arguments: rules)
+    func rule(_ rule: Rule) throws {
+        let table = try funnel(rule.csv, rule.statement, asOf: rule.asOf)
+        for expected in rule.expected {
+            switch expected {
+            case .ints(let column, let values): #expect(ints(table, column) == values, "\(column)")
+            case .doubles(let column, let values): #expect(doubles(table, column) == values, "\(column)")
+            case .texts(let column, let values): #expect(texts(table, column) == values, "\(column)")
+            }
+        }
     }
 
     /// The stages must be times; the error points at the column.
@@ -203,11 +213,9 @@ import Testing
 
     /// Only engine operators: a named stage aggregating the units, then per-step rows.
     @Test func planIsAnAggregateStageAndSortedSteps() throws {
-        let session = Session()
-        let path = try TestSupport.file("id,source,created_at,mql_at,sql_at\n1,paid,2024-01-01,2024-01-02,2024-01-03\n")
-        defer { TestSupport.remove(path) }
-        _ = try TestSupport.run("load \"\(path)\" as c", session: session)
-        guard case .funnel(let statement) = Parser.parse(SourceText(name: "t", text: "funnel c: created_at -> mql_at -> sql_at by source within 30 days")).statements[0].kind else {
+        let (session, parsed) = try TestSupport.session(loading: "id,source,created_at,mql_at,sql_at\n1,paid,2024-01-01,2024-01-02,2024-01-03\n", as: "c",
+                                                        parsing: "funnel c: created_at -> mql_at -> sql_at by source within 30 days")
+        guard case .funnel(let statement) = parsed else {
             Issue.record("expected a funnel")
             return
         }

@@ -110,6 +110,10 @@ import Testing
             ("[1, 2]", 1, 2, "expected an object (`{`), found `1, 2]`"),
             ("[{\"a\": 1}] x", 1, 12, "unexpected `x` after the array's closing `]`"),
             ("{\"a\": [1, 2}", 1, 12, "expected `,` or `]` in an array, found `}`"),
+            // An object inside an array is checked as the row's own objects are.
+            ("{\"a\": [{\"b\" 1}]}", 1, 13, "expected `:` after the key, found `1}]}`"),
+            ("{\"a\": [{\"b\": 1,}]}", 1, 16, "expected a key in double quotes, found `}]}`"),
+            ("{\"a\": [{\"b\": 1]}", 1, 15, "expected `,` or `}` in an object, found `]}`"),
             ("\"text\"", 1, 1, "expected an object (`{`), found `\"text\"`"),
             ("", 1, 1, "the file is empty"),
             ("{\"a\": \"x\ty\"}", 1, 9, "a control character (byte 9) inside a string"),

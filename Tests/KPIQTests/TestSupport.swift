@@ -43,6 +43,16 @@ enum TestSupport {
         fatalError("no package root")
     }
 
+    /// A session with `csv` loaded as `dataset`, and the first statement of `text` parsed but
+    /// not run: what a planner test plans itself.
+    static func session(loading csv: String, as dataset: String, parsing text: String) throws -> (Session, Statement.Kind) {
+        let session = Session()
+        let path = try file(csv)
+        defer { remove(path) }
+        _ = try run("load \"\(path)\" as \(dataset)", session: session)
+        return (session, Parser.parse(SourceText(name: "t", text: text)).statements[0].kind)
+    }
+
     /// Runs statements in a fresh session; returns the last result's table or throws the error.
     static func run(_ text: String, session: Session = Session()) throws -> Table? {
         let outcome = session.run(SourceText(name: "test", text: text))

@@ -139,16 +139,7 @@ package enum CSVReader {
         }
         names = uniqueNames(names, warnings: &warnings)
 
-        // Forced types must name real columns.
-        var forced = [DataType?](repeating: nil, count: names.count)
-        for (name, type) in options.types.sorted(by: { $0.key < $1.key }) {
-            guard let index = names.firstIndex(of: name) else {
-                let suggestion = EditDistance.closest(to: name, among: names)
-                throw LoadError(path: path, message: "`types` names column `\(name)`, which the file does not have",
-                                hint: suggestion.map { "did you mean `\($0)`?" } ?? "columns: " + names.joined(separator: ", "))
-            }
-            forced[index] = type
-        }
+        let forced = try TextCellTyping.forcedTypes(names: names, options: options, path: path)
 
         // Before the builders take anything: the file is read whole (its mapped pages count),
         // and each field is parsed into 8 bytes until the columns are packed.

@@ -90,15 +90,7 @@ package struct Executor {
         case .join(let left, let right, let spec, let schema):
             return try HashJoin.join(try execute(left), try execute(right), spec: spec, names: schema.names, cancel: cancel, budget: budget)
         case .union(_, _, let schema):
-            // `| union a | union b | ...` is concatenated once, not a pair at a time.
-            var inputs: [LogicalPlan] = []
-            var node = plan
-            while case .union(let left, let right, _) = node {
-                inputs.append(right)
-                node = left
-            }
-            inputs.append(node)
-            return try TableOperations.concatenate(try inputs.reversed().map { try execute($0) }, names: schema.names, budget: budget)
+            return try TableOperations.concatenate(try plan.unionInputs.map { try execute($0) }, names: schema.names, budget: budget)
         }
     }
 

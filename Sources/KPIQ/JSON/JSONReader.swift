@@ -145,25 +145,8 @@ final class JSONRowParser {
 
     /// The members of an object at `p` (its `{`), each into its column.
     private func object(depth: Int) throws {
-        guard depth <= Self.maxDepth else {
-            throw Problem(offset: p, message: "objects nest more than \(Self.maxDepth) deep")
-        }
-        let open = p
-        p += 1
-        skipSpace()
-        if p < count, base[p] == UInt8(ascii: "}") { p += 1; return }
-        while true {
-            guard p < count else { throw Problem(offset: open, message: "this object never ends") }
-            guard base[p] == UInt8(ascii: "\"") else {
-                throw Problem(offset: p, message: "expected a key in double quotes, found \(describe(p))")
-            }
-            let (key, n) = try string()
-            skipSpace()
-            guard p < count, base[p] == UInt8(ascii: ":") else {
-                throw Problem(offset: p, message: "expected `:` after the key, found \(p < count ? describe(p) : "the end of the file")")
-            }
-            p += 1
-            skipSpace()
+        try elements(of: .object, depth: depth) {
+            let (key, n) = try memberKey()
             if p < count, base[p] == UInt8(ascii: "{") {
                 // A nested object: its members are columns `key.member`.
                 let saved = prefix.count
@@ -174,11 +157,6 @@ final class JSONRowParser {
             } else {
                 try value(column: column(forKey: key, n), depth: depth)
             }
-            skipSpace()
-            guard p < count else { throw Problem(offset: open, message: "this object never ends") }
-            if base[p] == UInt8(ascii: ",") { p += 1; skipSpace(); continue }
-            if base[p] == UInt8(ascii: "}") { p += 1; return }
-            throw Problem(offset: p, message: "expected `,` or `}` in an object, found \(describe(p))")
         }
     }
 
@@ -450,20 +428,7 @@ final class JSONRowParser {
 
     /// Moves past the array at `p`, checking its syntax, so its exact text can be kept.
     private func skipArray(depth: Int) throws {
-        guard depth <= Self.maxDepth else { throw Problem(offset: p, message: "arrays nest more than \(Self.maxDepth) deep") }
-        let open = p
-        p += 1
-        skipSpace()
-        if p < count, base[p] == UInt8(ascii: "]") { p += 1; return }
-        while true {
-            guard p < count else { throw Problem(offset: open, message: "this array never ends") }
-            try skipValue(depth: depth)
-            skipSpace()
-            guard p < count else { throw Problem(offset: open, message: "this array never ends") }
-            if base[p] == UInt8(ascii: ",") { p += 1; skipSpace(); continue }
-            if base[p] == UInt8(ascii: "]") { p += 1; return }
-            throw Problem(offset: p, message: "expected `,` or `]` in an array, found \(describe(p))")
-        }
+        try elements(of: .array, depth: depth) { try skipValue(depth: depth) }
     }
 
     private func skipValue(depth: Int) throws {
@@ -481,27 +446,60 @@ final class JSONRowParser {
 
     /// An object inside an array: kept as text with the array, so only its syntax is checked.
     private func skipObject(depth: Int) throws {
-        guard depth <= Self.maxDepth else { throw Problem(offset: p, message: "objects nest more than \(Self.maxDepth) deep") }
+        let open = p
+        try elements(of: .object, depth: depth) {
+            _ = try memberKey()
+            guard p < count else { throw Problem(offset: open, message: "this object never ends") }
+            try skipValue(depth: depth)
+        }
+    }
+
+    // MARK: - Arrays and objects
+
+    /// An array or an object: its closing bracket and its name, for messages.
+    private enum Container {
+        case array, object
+
+        var close: UInt8 { self == .array ? UInt8(ascii: "]") : UInt8(ascii: "}") }
+        var name: String { self == .array ? "array" : "object" }
+    }
+
+    /// Moves through the container whose opening bracket is at `p`, checking how deep it
+    /// nests, its commas and its closing bracket; `element` reads each element (an object's
+    /// member from its key) at `p`.
+    @inline(__always)
+    private func elements(of container: Container, depth: Int, _ element: () throws -> Void) throws {
+        guard depth <= Self.maxDepth else {
+            throw Problem(offset: p, message: "\(container.name)s nest more than \(Self.maxDepth) deep")
+        }
         let open = p
         p += 1
         skipSpace()
-        if p < count, base[p] == UInt8(ascii: "}") { p += 1; return }
+        if p < count, base[p] == container.close { p += 1; return }
         while true {
-            guard p < count else { throw Problem(offset: open, message: "this object never ends") }
-            guard base[p] == UInt8(ascii: "\"") else { throw Problem(offset: p, message: "expected a key in double quotes, found \(describe(p))") }
-            _ = try string()
+            guard p < count else { throw Problem(offset: open, message: "this \(container.name) never ends") }
+            try element()
             skipSpace()
-            guard p < count, base[p] == UInt8(ascii: ":") else { throw Problem(offset: p, message: "expected `:` after the key") }
-            p += 1
-            skipSpace()
-            guard p < count else { throw Problem(offset: open, message: "this object never ends") }
-            try skipValue(depth: depth)
-            skipSpace()
-            guard p < count else { throw Problem(offset: open, message: "this object never ends") }
+            guard p < count else { throw Problem(offset: open, message: "this \(container.name) never ends") }
             if base[p] == UInt8(ascii: ",") { p += 1; skipSpace(); continue }
-            if base[p] == UInt8(ascii: "}") { p += 1; return }
-            throw Problem(offset: p, message: "expected `,` or `}` in an object, found \(describe(p))")
+            if base[p] == container.close { p += 1; return }
+            throw Problem(offset: p, message: "expected `,` or `\(Character(UnicodeScalar(container.close)))` in an \(container.name), found \(describe(p))")
         }
+    }
+
+    /// An object member's key at `p` and the `:` after it; leaves `p` at the value.
+    private func memberKey() throws -> (UnsafePointer<UInt8>, Int) {
+        guard base[p] == UInt8(ascii: "\"") else {
+            throw Problem(offset: p, message: "expected a key in double quotes, found \(describe(p))")
+        }
+        let key = try string()
+        skipSpace()
+        guard p < count, base[p] == UInt8(ascii: ":") else {
+            throw Problem(offset: p, message: "expected `:` after the key, found \(p < count ? describe(p) : "the end of the file")")
+        }
+        p += 1
+        skipSpace()
+        return key
     }
 
     @inline(__always)

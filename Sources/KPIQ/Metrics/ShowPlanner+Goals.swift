@@ -81,13 +81,8 @@ extension ShowPlanner {
             // The row's period: its own, or the one period a show without `over` covers.
             let vs = values.schema
             let rowPeriod = show.grain != nil ? Self.column(vs.index(of: "__period")!, vs) : Self.date(calendar.units[0].written.start)
-            let keyed = Self.project(values, vs.names.enumerated().map { ($0.element, Self.column($0.offset, vs)) } + [("__goal_row_period", rowPeriod)])
-            let ks = keyed.schema
-            let leftKeys = [ks.index(of: "__goal_row_period")!] + dimensions.map { ks.index(of: $0.name)! }
-            let joined = Self.join(keyed, perCell, leftKeys: leftKeys, rightKeys: Array(0...ordered.count), kind: .left, nullsEqual: true,
-                                   rightColumns: [ordered.count + 1])
-            let js = joined.schema
-            values = Self.project(joined, js.names.enumerated().filter { $0.element != "__goal_row_period" }.map { ($0.element, Self.column($0.offset, js)) })
+            values = Self.leftJoin(values, on: "__goal_row_period", rowPeriod, alsoOn: dimensions.map(\.name), with: perCell,
+                                   rightKeys: Array(0...ordered.count), nullsEqual: true, rightColumns: [ordered.count + 1])
         }
         return values
     }

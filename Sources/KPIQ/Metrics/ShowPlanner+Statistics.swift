@@ -77,11 +77,7 @@ extension ShowPlanner {
         whole.metrics = show.metrics.filter { item in rates.contains { $0.name == (item.name?.name ?? ShowExecutor.metricName(item.expression, source: context.source)) } }
         whole.comparisons = []
         whole.statistics = [.n]
-        var totalPlanner = ShowPlanner(context: context)
-        totalPlanner.stagePrefix = stagePrefix + "rates_total_"
-        let totalPlan = try totalPlanner.plan(whole).planned.plan
-        plan.stages += totalPlan.stages
-        let totals = plan.add(stagePrefix + "rates_total", totalPlan.result)
+        let totals = try planNested(whole, as: "rates_total", into: &plan)
         let ts = totals.schema
         var items: [(String, BoundExpression)] = [("__rates_unit", show.grain.map { ts.index(of: $0.rawValue).map { Self.column($0, ts) } ?? Self.int(0) } ?? Self.int(0))]
         for rate in rates {
@@ -91,12 +87,8 @@ extension ShowPlanner {
         let keyedTotals = Self.project(totals, items)
         let vs = values.schema
         let unit = show.grain != nil ? Self.column(vs.index(of: "__period")!, vs) : Self.int(0)
-        let keyed = Self.project(values, vs.names.enumerated().map { ($0.element, Self.column($0.offset, vs)) } + [("__rates_unit", unit)])
-        let ks = keyed.schema
-        let joined = Self.join(keyed, keyedTotals, leftKeys: [ks.index(of: "__rates_unit")!], rightKeys: [0], kind: .left, nullsEqual: false,
-                               rightColumns: Array(1..<keyedTotals.schema.fields.count))
-        let js = joined.schema
-        return Self.project(joined, js.names.enumerated().filter { $0.element != "__rates_unit" }.map { ($0.element, Self.column($0.offset, js)) })
+        return Self.leftJoin(values, on: "__rates_unit", unit, with: keyedTotals, rightKeys: [0], nullsEqual: false,
+                             rightColumns: Array(1..<keyedTotals.schema.fields.count))
     }
 
     /// The Wilson score interval of a proportion `p` out of `n` at 95%.

@@ -47,12 +47,7 @@ extension ShowPlanner {
                                                                    [(fs.fields[0].name, Self.column(0, fs)), ("__first", Self.column(1, fs))]))
         // The show again without its dimension, over the folded values' rows, into this plan.
         let rest = Self.withoutDimensions(show, rowFilter: rowFilter, calendar: calendar)
-        var otherPlanner = ShowPlanner(context: context)
-        otherPlanner.stagePrefix = stagePrefix + "other_"
-        otherPlanner.restricting = (dimensions[0], folded)
-        let otherPlan = try otherPlanner.plan(rest).planned.plan
-        plan.stages += otherPlan.stages
-        let computed = plan.add(stagePrefix + "other", otherPlan.result)
+        let computed = try planNested(rest, as: "other", restricting: (dimensions[0], folded), into: &plan)
         let cs = computed.schema
         // An `other` row only when some value was folded.
         let foldedCount = LogicalPlan.aggregate(folded, keys: [], aggregates: [BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil,

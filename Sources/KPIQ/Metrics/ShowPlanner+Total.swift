@@ -13,11 +13,7 @@ extension ShowPlanner {
                              hints: ["without `by` the show is already the total"])
         }
         let whole = Self.withoutDimensions(show, rowFilter: rowFilter, calendar: calendar)
-        var totalPlanner = ShowPlanner(context: context)
-        totalPlanner.stagePrefix = stagePrefix + "total_"
-        let totalPlan = try totalPlanner.plan(whole).planned.plan
-        plan.stages += totalPlan.stages
-        let computed = plan.add(stagePrefix + "total", totalPlan.result)
+        let computed = try planNested(whole, as: "total", into: &plan)
         let cs = computed.schema
         let ss = shown.schema
         let firstText = ss.fields.prefix(dimensions.count).firstIndex { $0.type == .text }
@@ -29,22 +25,5 @@ extension ShowPlanner {
             return (field.name, Self.column(column, cs))
         }
         return .union(shown, Self.project(computed, items), ss)
-    }
-
-    /// The show without its dimensions, its `top`, sort and result conditions, over the same
-    /// units as the rows (even where the data would bound them differently): what a `(total)`
-    /// row, an `other` row and a rate's total are computed from.
-    static func withoutDimensions(_ show: ShowStatement, rowFilter: Expression?, calendar: ShowCalendar) -> ShowStatement {
-        var whole = show
-        whole.dimensions = []
-        whole.top = nil
-        whole.sort = []
-        whole.withOther = false
-        whole.withTotal = false
-        whole.filter = rowFilter
-        if whole.range == nil, show.grain != nil, let firstUnit = calendar.units.first, let lastUnit = calendar.units.last {
-            whole.range = TimeRange(kind: .dates(from: firstUnit.written.start, to: lastUnit.counted.end - 1), span: .none)
-        }
-        return whole
     }
 }

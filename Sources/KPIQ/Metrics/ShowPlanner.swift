@@ -767,6 +767,20 @@ struct ShowPlanner {
         return .project(input, kept.map(\.1), Schema(fields: kept.map { Schema.Field(name: $0.0, type: $0.1.type ?? .text) }))
     }
 
+    /// `values` left-joined with `right` on a key column added for the join (`key`, named
+    /// `keyName`) and, after it, `values`' columns `alsoOn`; the output is `values`' columns
+    /// and then right's `rightColumns`, without the added key.
+    static func leftJoin(_ values: LogicalPlan, on keyName: String, _ key: BoundExpression, alsoOn: [String] = [], with right: LogicalPlan,
+                         rightKeys: [Int], nullsEqual: Bool, rightColumns: [Int]) -> LogicalPlan {
+        let vs = values.schema
+        let keyed = project(values, vs.names.enumerated().map { ($0.element, column($0.offset, vs)) } + [(keyName, key)])
+        let ks = keyed.schema
+        let leftKeys = [ks.index(of: keyName)!] + alsoOn.map { ks.index(of: $0)! }
+        let joined = join(keyed, right, leftKeys: leftKeys, rightKeys: rightKeys, kind: .left, nullsEqual: nullsEqual, rightColumns: rightColumns)
+        let js = joined.schema
+        return project(joined, js.names.enumerated().filter { $0.element != keyName }.map { ($0.element, column($0.offset, js)) })
+    }
+
     /// `left` joined with `right` on key columns; the output is left's columns, then
     /// `rightColumns` (default: all but the keys).
     static func join(_ left: LogicalPlan, _ right: LogicalPlan, leftKeys: [Int], rightKeys: [Int], kind: JoinStep.Kind = .inner,

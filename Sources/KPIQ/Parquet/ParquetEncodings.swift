@@ -1,6 +1,6 @@
 /// A cursor over a page's bytes: every read is bounds-checked and a failure names the byte
 /// offset in the file.
-struct ParquetByteCursor {
+struct ParquetByteCursor: VariableLengthIntegerReading {
     let base: UnsafeRawPointer
     let end: Int
     let fileOffset: Int
@@ -35,23 +35,6 @@ struct ParquetByteCursor {
         try need(4, "a length")
         defer { position += 4 }
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-    }
-
-    mutating func varint() throws(Failure) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            guard shift < 64 else { throw failure("a variable-length integer is too long") }
-        }
-    }
-
-    mutating func zigzag() throws(Failure) -> Int64 {
-        let v = try varint()
-        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
     }
 
     /// The next `count` bytes, in place.

@@ -59,29 +59,23 @@ struct ParquetMetadata {
     static func decode(_ bytes: UnsafeRawBufferPointer, fileOffset: Int) throws(ThriftCompactReader.Failure) -> ParquetMetadata {
         var reader = ThriftCompactReader(bytes, fileOffset: fileOffset)
         var metadata = ParquetMetadata()
-        do {
-            try reader.readStruct { r, id, type in
-                switch id {
-                case 2:
-                    try r.expect(type, .list)
-                    metadata.schema = try r.readList { r, _ in try schemaElement(&r) }
-                case 3:
-                    try r.expect(type, .i64)
-                    metadata.rowCount = try r.i64()
-                case 4:
-                    try r.expect(type, .list)
-                    metadata.rowGroups = try r.readList { r, _ in try rowGroup(&r) }
-                case 6:
-                    try r.expect(type, .binary)
-                    metadata.createdBy = try r.string()
-                default: return false
-                }
-                return true
+        try reader.readMessage { r, id, type in
+            switch id {
+            case 2:
+                try r.expect(type, .list)
+                metadata.schema = try r.readList { r, _ in try schemaElement(&r) }
+            case 3:
+                try r.expect(type, .i64)
+                metadata.rowCount = try r.i64()
+            case 4:
+                try r.expect(type, .list)
+                metadata.rowGroups = try r.readList { r, _ in try rowGroup(&r) }
+            case 6:
+                try r.expect(type, .binary)
+                metadata.createdBy = try r.string()
+            default: return false
             }
-        } catch let failure as ThriftCompactReader.Failure {
-            throw failure
-        } catch {
-            throw reader.failure("\(error)")
+            return true
         }
         return metadata
     }
@@ -285,46 +279,40 @@ struct ParquetPageHeader {
     static func decode(_ bytes: UnsafeRawBufferPointer, fileOffset: Int) throws(ThriftCompactReader.Failure) -> (ParquetPageHeader, Int) {
         var reader = ThriftCompactReader(bytes, fileOffset: fileOffset)
         var header = ParquetPageHeader()
-        do {
-            try reader.readStruct { r, id, type in
-                switch id {
-                case 1: try r.expect(type, .i32); header.kind = Kind(rawValue: try r.i32())
-                case 2: try r.expect(type, .i32); header.uncompressedSize = try r.i32()
-                case 3: try r.expect(type, .i32); header.compressedSize = try r.i32()
-                case 5, 7:  // data page, dictionary page
-                    try r.expect(type, .structure)
-                    try r.readStruct { r, field, type in
-                        switch field {
-                        case 1: try r.expect(type, .i32); header.valueCount = try r.i32()
-                        case 2: try r.expect(type, .i32); header.encoding = try r.i32()
-                        case 3 where id == 5: try r.expect(type, .i32); header.definitionEncoding = try r.i32()
-                        default: return false
-                        }
-                        return true
+        try reader.readMessage { r, id, type in
+            switch id {
+            case 1: try r.expect(type, .i32); header.kind = Kind(rawValue: try r.i32())
+            case 2: try r.expect(type, .i32); header.uncompressedSize = try r.i32()
+            case 3: try r.expect(type, .i32); header.compressedSize = try r.i32()
+            case 5, 7:  // data page, dictionary page
+                try r.expect(type, .structure)
+                try r.readStruct { r, field, type in
+                    switch field {
+                    case 1: try r.expect(type, .i32); header.valueCount = try r.i32()
+                    case 2: try r.expect(type, .i32); header.encoding = try r.i32()
+                    case 3 where id == 5: try r.expect(type, .i32); header.definitionEncoding = try r.i32()
+                    default: return false
                     }
-                case 8:
-                    try r.expect(type, .structure)
-                    try r.readStruct { r, field, type in
-                        switch field {
-                        case 1: try r.expect(type, .i32); header.valueCount = try r.i32()
-                        case 2: try r.expect(type, .i32); header.nullCount = try r.i32()
-                        case 3: try r.expect(type, .i32); header.rowCount = try r.i32()
-                        case 4: try r.expect(type, .i32); header.encoding = try r.i32()
-                        case 5: try r.expect(type, .i32); header.definitionLevelsLength = try r.i32()
-                        case 6: try r.expect(type, .i32); header.repetitionLevelsLength = try r.i32()
-                        case 7: header.isCompressed = try r.bool(type)
-                        default: return false
-                        }
-                        return true
-                    }
-                default: return false
+                    return true
                 }
-                return true
+            case 8:
+                try r.expect(type, .structure)
+                try r.readStruct { r, field, type in
+                    switch field {
+                    case 1: try r.expect(type, .i32); header.valueCount = try r.i32()
+                    case 2: try r.expect(type, .i32); header.nullCount = try r.i32()
+                    case 3: try r.expect(type, .i32); header.rowCount = try r.i32()
+                    case 4: try r.expect(type, .i32); header.encoding = try r.i32()
+                    case 5: try r.expect(type, .i32); header.definitionLevelsLength = try r.i32()
+                    case 6: try r.expect(type, .i32); header.repetitionLevelsLength = try r.i32()
+                    case 7: header.isCompressed = try r.bool(type)
+                    default: return false
+                    }
+                    return true
+                }
+            default: return false
             }
-        } catch let failure as ThriftCompactReader.Failure {
-            throw failure
-        } catch {
-            throw reader.failure("\(error)")
+            return true
         }
         return (header, reader.position)
     }

@@ -4,7 +4,7 @@
 /// binary, lists, and skipping any value whose field the caller does not know. Every read is
 /// bounds-checked and nesting is limited, so a corrupt footer is an error at a byte offset,
 /// never a read past the buffer or a deep recursion.
-struct ThriftCompactReader {
+struct ThriftCompactReader: VariableLengthIntegerReading {
     enum FieldType: UInt8 {
         case stop = 0, boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6
         case double = 7, binary = 8, list = 9, set = 10, map = 11, structure = 12
@@ -32,28 +32,11 @@ struct ThriftCompactReader {
 
     func failure(_ reason: String) -> Failure { Failure(offset: fileOffset + position, reason: reason) }
 
-    mutating func byte() throws -> UInt8 {
+    mutating func byte() throws(Failure) -> UInt8 {
         guard position < end else { throw failure("the metadata ends early") }
         let b = base.load(fromByteOffset: position, as: UInt8.self)
         position += 1
         return b
-    }
-
-    mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            guard shift < 64 else { throw failure("a variable-length integer is too long") }
-        }
-    }
-
-    mutating func zigzag() throws -> Int64 {
-        let v = try varint()
-        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
     }
 
     mutating func i32() throws -> Int32 {
@@ -128,6 +111,18 @@ struct ThriftCompactReader {
         var last: Int16 = 0
         while let (id, type) = try nextField(&last) {
             if try !field(&self, id, type) { try skip(type) }
+        }
+    }
+
+    /// Reads the outermost struct of a message (a footer, a page header): an error its fields
+    /// throw that is not already a `Failure` becomes one at the reader's position.
+    mutating func readMessage(_ field: (inout ThriftCompactReader, Int16, FieldType) throws -> Bool) throws(Failure) {
+        do {
+            try readStruct(field)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw self.failure("\(error)")
         }
     }
 

@@ -35,6 +35,20 @@ package indirect enum LogicalPlan: Sendable {
             return schema
         }
     }
+
+    /// The inputs of a run of unions (`| union a | union b`, nested to the left), first to
+    /// last: such a run is printed as one node and concatenated at once, not a pair at a time.
+    /// A plan that is not a union is its own only input.
+    var unionInputs: [LogicalPlan] {
+        var inputs: [LogicalPlan] = []
+        var rest = self
+        while case .union(let left, let right, _) = rest {
+            inputs.append(right)
+            rest = left
+        }
+        inputs.append(rest)
+        return inputs.reversed()
+    }
 }
 
 /// A window function of `LogicalPlan.window`, over a column of its input.

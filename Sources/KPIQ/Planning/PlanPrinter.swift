@@ -153,16 +153,9 @@ package struct PlanPrinter {
             node(input, inputSchema, depth: depth + 1, reads: nil, into: &lines)
 
         case .union:
-            // A run of `| union a | union b` is concatenated at once (see `Executor`): one node.
-            var inputs: [LogicalPlan] = []
-            var rest = plan
-            while case .union(let left, let right, _) = rest {
-                inputs.append(right)
-                rest = left
-            }
-            inputs.append(rest)
+            let inputs = plan.unionInputs
             lines.append(indent + "union: \(inputs.count) inputs")
-            for input in inputs.reversed() { node(input, input.schema, depth: depth + 1, reads: nil, into: &lines) }
+            for input in inputs { node(input, input.schema, depth: depth + 1, reads: nil, into: &lines) }
         }
     }
 

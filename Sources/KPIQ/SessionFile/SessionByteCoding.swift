@@ -25,8 +25,19 @@ struct SessionByteWriter {
     }
 
     mutating func optionalDouble(_ v: Double?) {
-        u8(v == nil ? 0 : 1)
-        if let v { f64(v) }
+        optional(v) { $0.f64($1) }
+    }
+
+    /// A flag, then the value as `write` writes it when there is one.
+    mutating func optional<T>(_ value: T?, _ write: (inout SessionByteWriter, T) -> Void) {
+        u8(value == nil ? 0 : 1)
+        if let value { write(&self, value) }
+    }
+
+    /// The number of elements, then each as `write` writes it.
+    mutating func list<T>(_ elements: some Collection<T>, _ write: (inout SessionByteWriter, T) -> Void) {
+        count(elements.count)
+        for element in elements { write(&self, element) }
     }
 }
 
@@ -116,5 +127,25 @@ struct SessionByteReader {
 
     mutating func optionalDouble(_ what: String) throws -> Double? {
         try flag("whether there is \(what)") ? try f64(what) : nil
+    }
+
+    /// What `SessionByteWriter.list` wrote: a count of elements (`what`), each at least
+    /// `minimumBytes` long, then each as `read` reads it.
+    mutating func list<T>(_ what: String, minimumBytes: Int, _ read: (inout SessionByteReader) throws -> T) throws -> [T] {
+        let n = try count(what, minimumBytes: minimumBytes)
+        var elements: [T] = []
+        for _ in 0..<n { elements.append(try read(&self)) }
+        return elements
+    }
+
+    /// A section number, which must be one of the `sections` the table of contents lists and
+    /// not the manifest's own (0).
+    mutating func section(_ what: String, sections: Int) throws -> Int {
+        let at = position
+        let n = try u64(what)
+        guard n >= 1, n < UInt64(sections) else {
+            throw fail("\(what) is section \(n); the file has sections 1 to \(sections - 1)", fileOffset + at)
+        }
+        return Int(n)
     }
 }

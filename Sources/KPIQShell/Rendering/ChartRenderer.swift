@@ -29,26 +29,14 @@ package struct ChartRenderer {
     package func render(_ result: QueryResult, request: ChartRequest = ChartRequest(style: .auto, x: nil, y: [])) throws -> String {
         let table = result.table
         guard table.rowCount > 0 else { throw ChartError.nothingToPlot("the result has no rows to chart") }
-        for name in [request.x].compactMap({ $0 }) + request.y where table.index(of: name) == nil {
+        if let name = ChartAxes.unknownColumn(table, request: request) {
             var message = "unknown column `\(name)` in the result"
             if let near = EditDistance.closest(to: name, among: table.names) { message += " (did you mean `\(near)`?)" }
             throw ChartError.nothingToPlot(message)
         }
-        let xIndex: Int
-        if let x = request.x, let i = table.index(of: x) {
-            xIndex = i
-        } else if request.style != .bar, let i = table.columns.firstIndex(where: { $0.type.isTemporal }) {
-            xIndex = i  // a series over time, even when a dimension comes first
-        } else if let i = table.columns.firstIndex(where: { !$0.type.isNumeric }) {
-            xIndex = i
-        } else {
-            xIndex = -1
-        }
-        var yIndexes = request.y.compactMap { table.index(of: $0) }
-        if yIndexes.isEmpty { yIndexes = table.columns.indices.filter { table.columns[$0].type.isNumeric && $0 != xIndex } }
+        let axes = ChartAxes(table, request: request)
+        let (xIndex, yIndexes, isTime, style) = (axes.x, axes.ys, axes.isTime, axes.style)
         guard !yIndexes.isEmpty else { throw ChartError.nothingToPlot("the result has no numeric column to chart") }
-        let isTime = xIndex >= 0 && table.columns[xIndex].type.isTemporal
-        let style: ChartRequest.Style = request.style == .auto ? (isTime ? .line : .bar) : request.style
         let labels: [String] = (0..<table.rowCount).map { row in
             xIndex < 0 ? String(row + 1) : ValueFormatter.format(table.columns[xIndex].scalar(at: row), type: table.columns[xIndex].type,
                                                                  format: result.formats[xIndex])

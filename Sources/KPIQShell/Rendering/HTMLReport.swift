@@ -317,24 +317,12 @@ package struct HTMLReport {
         let result = result.withoutDetailColumns()
         let table = result.table
         guard table.rowCount > 0 else { return "<p class=\"chart-error\">(no chart: the result has no rows to chart)</p>\n" }
-        for name in [request.x].compactMap({ $0 }) + request.y where table.index(of: name) == nil {
+        if let name = ChartAxes.unknownColumn(table, request: request) {
             return "<p class=\"chart-error\">(no chart: unknown column `\(escape(name))` in the result)</p>\n"
         }
-        let xIndex: Int
-        if let x = request.x, let i = table.index(of: x) {
-            xIndex = i
-        } else if request.style != .bar, let i = table.columns.firstIndex(where: { $0.type.isTemporal }) {
-            xIndex = i
-        } else if let i = table.columns.firstIndex(where: { !$0.type.isNumeric }) {
-            xIndex = i
-        } else {
-            xIndex = -1
-        }
-        var yIndexes = request.y.compactMap { table.index(of: $0) }
-        if yIndexes.isEmpty { yIndexes = table.columns.indices.filter { table.columns[$0].type.isNumeric && $0 != xIndex } }
+        let axes = ChartAxes(table, request: request)
+        let (xIndex, yIndexes, style) = (axes.x, axes.ys, axes.style)
         guard !yIndexes.isEmpty else { return "<p class=\"chart-error\">(no chart: the result has no numeric column to chart)</p>\n" }
-        let isTime = xIndex >= 0 && table.columns[xIndex].type.isTemporal
-        let style: ChartRequest.Style = request.style == .auto ? (isTime ? .line : .bar) : request.style
         let cells = CellFormatter(result, rows: table.rowCount)
         let series = style == .line
             ? table.columns.indices.filter { $0 != xIndex && !yIndexes.contains($0) && table.columns[$0].type == .text } : []

@@ -5,58 +5,48 @@
 /// fall on few days, so each distinct day (or instant, when the format shows the time of day)
 /// is formatted once per batch and the rows take its dictionary code (one code per distinct
 /// text): the result is a text vector of codes, never a string per row.
-struct DateFormatExpression: PhysicalExpression {
+struct DateFormatExpression: IntegerBackedFunction {
     let operand: any PhysicalExpression
     let format: DateFormatPattern
     var type: DataType? { .text }
 
-    func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try operand.evaluate(batch)
-        let n = batch.count
-        let inputType = a.type
-        switch a.values {
-        case .constant(let scalar):
-            switch scalar {
-            case .date(let v), .timestamp(let v):
-                guard let text = format.text(v, type: inputType) else { return .constant(.null, type: .text, count: n) }
-                return .constant(.text(text), type: .text, count: n)
-            default: return .constant(.null, type: .text, count: n)
-            }
-        case .ints(let values):
-            var valid = a.valid
-            var codes = [Int64](repeating: 0, count: n)
-            var strings: [String] = []
-            var seen: [Int64: Int64] = [:]
-            var interned: [String: Int64] = [:]  // days of one month share its label
-            let perDay = inputType == .timestamp && !format.showsTime ? CivilCalendar.microsPerDay : 1
-            var lastKey = Int64.min, lastCode: Int64 = -1
-            for i in 0..<n {
-                if let v = valid, v[i] == 0 { continue }
-                let key = perDay == 1 ? values[i] : CivilCalendar.floorDiv(values[i], perDay)
-                if key == lastKey, lastCode >= 0 { codes[i] = lastCode; continue }
-                let code: Int64
-                if let known = seen[key] {
-                    code = known
-                } else if let text = format.text(values[i], type: inputType) {
-                    if let existing = interned[text] {
-                        code = existing
-                    } else {
-                        code = Int64(strings.count)
-                        strings.append(text)
-                        interned[text] = code
-                    }
-                    seen[key] = code
+    func evaluate(constant value: Int64, inputType: DataType?, count n: Int) -> Vector {
+        guard let text = format.text(value, type: inputType) else { return .constant(.null, type: .text, count: n) }
+        return .constant(.text(text), type: .text, count: n)
+    }
+
+    func evaluate(values: [Int64], valid: [UInt8]?, inputType: DataType?, count n: Int) -> Vector {
+        var valid = valid
+        var codes = [Int64](repeating: 0, count: n)
+        var strings: [String] = []
+        var seen: [Int64: Int64] = [:]
+        var interned: [String: Int64] = [:]  // days of one month share its label
+        let perDay = inputType == .timestamp && !format.showsTime ? CivilCalendar.microsPerDay : 1
+        var lastKey = Int64.min, lastCode: Int64 = -1
+        for i in 0..<n {
+            if let v = valid, v[i] == 0 { continue }
+            let key = perDay == 1 ? values[i] : CivilCalendar.floorDiv(values[i], perDay)
+            if key == lastKey, lastCode >= 0 { codes[i] = lastCode; continue }
+            let code: Int64
+            if let known = seen[key] {
+                code = known
+            } else if let text = format.text(values[i], type: inputType) {
+                if let existing = interned[text] {
+                    code = existing
                 } else {
-                    if valid == nil { valid = [UInt8](repeating: 1, count: n) }
-                    valid![i] = 0
-                    continue
+                    code = Int64(strings.count)
+                    strings.append(text)
+                    interned[text] = code
                 }
-                (codes[i], lastKey, lastCode) = (code, key, code)
+                seen[key] = code
+            } else {
+                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                valid![i] = 0
+                continue
             }
-            return Vector(type: .text, values: .text(codes: codes, dictionary: StringDictionary(strings: strings)), valid: valid, count: n)
-        default:
-            return .constant(.null, type: .text, count: n)
+            (codes[i], lastKey, lastCode) = (code, key, code)
         }
+        return Vector(type: .text, values: .text(codes: codes, dictionary: StringDictionary(strings: strings)), valid: valid, count: n)
     }
 }
 

@@ -1,37 +1,27 @@
 /// Applies a function to each value of an integer-backed (date, timestamp, int) vector.
-struct IntegerMapExpression: PhysicalExpression {
+struct IntegerMapExpression: IntegerBackedFunction {
     let operand: any PhysicalExpression
     let type: DataType?
     /// The result for one value; nil for null.
     let function: @Sendable (Int64, DataType?) -> Int64?
 
-    func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try operand.evaluate(batch)
-        let n = batch.count
-        let inputType = a.type
-        switch a.values {
-        case .constant(let scalar):
-            switch scalar {
-            case .int(let v), .date(let v), .timestamp(let v):
-                guard let r = function(v, inputType) else { return .constant(.null, type: type, count: n) }
-                return .constant(Self.scalar(r, type), type: type, count: n)
-            default: return .constant(.null, type: type, count: n)
+    func evaluate(constant value: Int64, inputType: DataType?, count n: Int) -> Vector {
+        guard let r = function(value, inputType) else { return .constant(.null, type: type, count: n) }
+        return .constant(Self.scalar(r, type), type: type, count: n)
+    }
+
+    func evaluate(values: [Int64], valid: [UInt8]?, inputType: DataType?, count n: Int) -> Vector {
+        var valid = valid
+        var out = [Int64](repeating: 0, count: n)
+        for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
+            if let r = function(values[i], inputType) {
+                out[i] = r
+            } else {
+                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                valid![i] = 0
             }
-        case .ints(let values):
-            var valid = a.valid
-            var out = [Int64](repeating: 0, count: n)
-            for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
-                if let r = function(values[i], inputType) {
-                    out[i] = r
-                } else {
-                    if valid == nil { valid = [UInt8](repeating: 1, count: n) }
-                    valid![i] = 0
-                }
-            }
-            return Vector(type: type, values: .ints(out), valid: valid, count: n)
-        default:
-            return .constant(.null, type: type, count: n)
         }
+        return Vector(type: type, values: .ints(out), valid: valid, count: n)
     }
 
     static func scalar(_ v: Int64, _ type: DataType?) -> Scalar {
@@ -125,29 +115,22 @@ struct ShiftExpression: PhysicalExpression {
 /// `date_part(unit, t)` (and `weekday`, `hour`). Parts of the day (year, month, ...) are
 /// remembered for the last days seen in a small table: converting a day number to a civil
 /// date costs several divisions, and a batch holds few distinct days.
-struct DatePartExpression: PhysicalExpression {
+struct DatePartExpression: IntegerBackedFunction {
     let operand: any PhysicalExpression
     let part: CalendarMath.Part
     var type: DataType? { .int }
 
-    func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try operand.evaluate(batch)
-        let n = batch.count
-        let inputType = a.type
-        guard case .ints(let values) = a.values else {
-            switch a.values {
-            case .constant(.date(let v)), .constant(.timestamp(let v)), .constant(.int(let v)):
-                return .constant(CalendarMath.part(part, v, type: inputType).map { .int($0) } ?? .null, type: .int, count: n)
-            default:
-                return .constant(.null, type: .int, count: n)
-            }
-        }
+    func evaluate(constant value: Int64, inputType: DataType?, count n: Int) -> Vector {
+        .constant(CalendarMath.part(part, value, type: inputType).map { .int($0) } ?? .null, type: .int, count: n)
+    }
+
+    func evaluate(values: [Int64], valid: [UInt8]?, inputType: DataType?, count n: Int) -> Vector {
+        var valid = valid
         let byDay: Bool
         switch part {
         case .hour, .minute, .second: byDay = false
         default: byDay = true
         }
-        var valid = a.valid
         var out = [Int64](repeating: 0, count: n)
         var cachedDays = [Int64](repeating: Int64.min, count: 256)
         var cachedParts = [Int64](repeating: 0, count: 256)

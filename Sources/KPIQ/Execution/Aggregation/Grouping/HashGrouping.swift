@@ -115,23 +115,25 @@ final class HashGrouping {
         return result
     }
 
-    /// Adds a one-word group (no array built per group: millions of visitors are added here).
+    /// A probe found group `g` for a row: the group keeps the earliest row it was found at.
     @inline(__always)
-    private func addGroup1(word: UInt64, nullMask: UInt64, hash: UInt64, firstRow: Int32) -> Int32 {
-        let g = Int32(count)
-        words.append(word)
-        nullMasks.append(nullMask)
-        firstRows.append(firstRow)
-        hashes.append(hash)
+    private func found(_ g: Int32, firstRow: Int32) -> Int32 {
+        let group = Int(g)
+        if firstRow < firstRows[group] { firstRows[group] = firstRow }
         return g
     }
 
-    private func addGroup(words newWords: UnsafePointer<UInt64>, nullMask: UInt64, hash: UInt64, firstRow: Int32) -> Int32 {
+    /// A probe for a new key ended at the empty `slot`, the key's words already appended to
+    /// `words`: the new group takes the slot, and the table grows once it is half full.
+    /// Inlined, and no array is built per group: millions of visitors are added here.
+    @inline(__always)
+    private func addGroup(at slot: Int, nullMask: UInt64, hash: UInt64, firstRow: Int32) -> Int32 {
         let g = Int32(count)
-        words.append(contentsOf: UnsafeBufferPointer(start: newWords, count: width))
         nullMasks.append(nullMask)
         firstRows.append(firstRow)
         hashes.append(hash)
+        table[slot] = g
+        if count * 2 > table.count { rehash() }
         return g
     }
 
@@ -156,16 +158,11 @@ final class HashGrouping {
             let g = table[slot]
             if g < 0 { break }
             let group = Int(g)
-            if hashes[group] == h, words[group] == word, nullMasks[group] == nullMask {
-                if firstRow < firstRows[group] { firstRows[group] = firstRow }
-                return g
-            }
+            if hashes[group] == h, words[group] == word, nullMasks[group] == nullMask { return found(g, firstRow: firstRow) }
             slot = (slot + 1) & mask
         }
-        let g = addGroup1(word: word, nullMask: nullMask, hash: h, firstRow: firstRow)
-        table[slot] = g
-        if count * 2 > table.count { rehash() }
-        return g
+        words.append(word)
+        return addGroup(at: slot, nullMask: nullMask, hash: h, firstRow: firstRow)
     }
 
     /// The group of a key tuple, added when new (or, with `firstRow` smaller, moved earlier).
@@ -186,17 +183,12 @@ final class HashGrouping {
                 var same = true
                 let base = group * width
                 for k in 0..<width where words[base + k] != tuple[k] { same = false; break }
-                if same {
-                    if firstRow < firstRows[group] { firstRows[group] = firstRow }
-                    return g
-                }
+                if same { return found(g, firstRow: firstRow) }
             }
             slot = (slot + 1) & mask
         }
-        let g = addGroup(words: tuple, nullMask: nullMask, hash: h, firstRow: firstRow)
-        table[slot] = g
-        if count * 2 > table.count { rehash() }
-        return g
+        words.append(contentsOf: UnsafeBufferPointer(start: tuple, count: width))
+        return addGroup(at: slot, nullMask: nullMask, hash: h, firstRow: firstRow)
     }
 
     /// Rebuilds the hash table, at least twice as large as the number of groups, from the
