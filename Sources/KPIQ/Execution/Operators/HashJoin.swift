@@ -69,11 +69,18 @@ enum HashJoin {
             rowLimit: rowLimit, bytesPerRow: bytesPerRow, budget: budget, cancel: cancel)
         trace.mark("pair up")
         var columns: [Column] = []
-        for column in left.columns {
-            columns.append(try column.gather(pairs.left, cancel: cancel))
-        }
-        for column in rightKept {
-            columns.append(try TableOperations.gather(column, pairs.right, cancel: cancel))
+        do {
+            for column in left.columns {
+                columns.append(try column.gather(pairs.left, cancel: cancel))
+            }
+            for column in rightKept {
+                columns.append(try TableOperations.gather(column, pairs.right, cancel: cancel))
+            }
+        } catch {
+            // Stopped (Ctrl-C): the pairs and the columns gathered so far are released off
+            // this thread, so the stop is answered at once.
+            ReleaseLater.release((pairs, columns))
+            throw error
         }
         trace.mark("gather")
         trace.emit()
