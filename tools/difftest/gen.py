@@ -219,18 +219,19 @@ class Gen:
         r = rng.randrange(4)
         if r == 0:  # R-DIV-ZERO: / is a decimal, x / 0 is null
             a, b = self.num(d), self.num(d)
-            return E("%s / %s" % (paren(a), paren(b)), "(CASE WHEN (%s) = 0 THEN NULL ELSE (%s)::DOUBLE / (%s) END)" % (b.s, a.s, b.s), "dec")
+            return E("%s / %s" % (paren(a), paren(b)), "(CASE WHEN (%s) = 0 THEN NULL ELSE (%s)::DOUBLE / (%s) END)" % (b.s, a.s, b.s), "dec",
+                     big=a.big or b.big)
         if r == 1:
             a, b = self.expr("dec", d), self.num(d)
             op = rng.choice(["+", "-", "*"])
             if rng.random() < 0.5:
                 a, b = b, a
-            return E("%s %s %s" % (paren(a), op, paren(b)), "((%s)::DOUBLE %s (%s)::DOUBLE)" % (a.s, op, b.s), "dec")
+            return E("%s %s %s" % (paren(a), op, paren(b)), "((%s)::DOUBLE %s (%s)::DOUBLE)" % (a.s, op, b.s), "dec", big=a.big or b.big)
         if r == 2:
             a, b = self.expr("dec", d), self.expr("dec", d)
-            return E("coalesce(%s, %s)" % (a.k, b.k), "coalesce(%s, %s)" % (a.s, b.s), "dec")
+            return E("coalesce(%s, %s)" % (a.k, b.k), "coalesce(%s, %s)" % (a.s, b.s), "dec", big=a.big or b.big)
         a = self.expr("dec", d)
-        return E("-%s" % paren(a), "(-(%s))" % a.s, "dec")
+        return E("-%s" % paren(a), "(-(%s))" % a.s, "dec", big=a.big)
 
     def expr_text(self, d):
         rng = self.rng
@@ -515,8 +516,8 @@ def make_agg(rng, g, schema):
             flag = None
             if typ == "int" and a == "sum":
                 flag = "sum_int"  # R-SUM-INT, in the SQL
-            elif typ == "int" and e.big:
-                flag = "big_" + a  # R-BIG-INT-DOUBLES, in the comparison
+            elif e.big:
+                flag = "big_" + a  # R-BIG-INT-DOUBLES, in the comparison (a decimal made from one too)
             if a == "sum":
                 # R-COMPENSATED-SUM: decimal sums are compensated on both sides.
                 return "sum(%s)" % e.k, ("fsum(%s)" if typ == "dec" else "sum(%s)") % e.s, typ, flag

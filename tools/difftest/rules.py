@@ -40,9 +40,11 @@ Rules applied while comparing:
   R-BIG-INT-DOUBLES   docs/pipelines.md "Overflow": stddev, median and percentile compute in
                       doubles (as DuckDB's do), so integers beyond 2^53 lose their low bits
                       first, and a spread smaller than that resolution is noise in both engines.
-                      Over an integer expression that may pass 2^53 they agree within 2^23
-                      absolute (the resolution of a double near 2^63, 2^11, times 2^12) or
-                      R-DOUBLES. `mean` and `sum` of integers are exact and get no such room.
+                      Over an expression that may pass 2^53 (an integer beyond it, or a decimal
+                      made from one: `x - 9223372036854775807`, where the spread of the values is
+                      a few ulps of their magnitude) they agree within 2^23 absolute (the
+                      resolution of a double near 2^63, 2^11, times 2^12) or R-DOUBLES. `mean`
+                      and `sum` are exact or compensated and get no such room.
 
 """
 
