@@ -61,6 +61,11 @@ struct ShowPlanner {
             throw Diagnostic(.invalidArgument, "`vs` compares two periods: add `over month` (or another grain) or `during RANGE`", at: first.span)
         }
         let groups = try leafGroups(show, leaves)
+        if groups.isEmpty, let first = dimensions.first {
+            // The values a `by` lists are those of the datasets the metrics read.
+            throw Diagnostic(.invalidArgument, "`by \(first.name)` lists the values of the datasets the metrics read, and these metrics read none",
+                             at: first.span, hints: ["show a metric that reads a dataset: show count(sessions) by source"])
+        }
         var spanOfData: (first: Int64, last: Int64)?
         if let first = groups.compactMap(\.firstDay).min(), let last = groups.compactMap(\.lastDay).max() { spanOfData = (first, last) }
         let calendar = try ShowCalendar(grain: show.grain, range: show.range, asOf: asOf, comparisons: show.comparisons,
