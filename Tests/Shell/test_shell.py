@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 import tempfile
+import termios
 import time
 import traceback
 
@@ -54,6 +55,7 @@ class Shell:
         self.transcript = ""
         self.expect_exact("Ctrl-D to leave")
         self.expect_exact(PROMPT)
+        self.wait_for_editor()
 
     def expect_exact(self, text, timeout=TIMEOUT):
         try:
@@ -85,7 +87,24 @@ class Shell:
         """What was printed up to the next prompt at the start of a line (the shell turns
         bracketed paste on just before drawing it)."""
         self.expect_regex(NEW_PROMPT, timeout)
-        return plain(self.child.before)
+        before = plain(self.child.before)
+        self.wait_for_editor()
+        return before
+
+    def wait_for_editor(self, timeout=5):
+        """Waits until the line editor has the terminal in raw mode. The prompt can be on the
+        screen a moment before that; a key sent then is read by the terminal's own line
+        discipline (Ctrl-R echoed as `^R`, Ctrl-D taken as end of file) instead of by libedit.
+        On Linux the pseudo-terminal's two ends share their settings, so the test reads them
+        from its end."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if not termios.tcgetattr(self.child.child_fd)[3] & termios.ICANON:
+                    return
+            except termios.error:
+                return
+            time.sleep(0.005)
 
     def key(self, name):
         keys = {"tab": "\t", "up": "\x1b[A", "left": "\x1b[D", "right": "\x1b[C", "backspace": "\x7f",
