@@ -55,55 +55,75 @@ struct JoinPairs {
         var offsets = [0]
         for count in counts { offsets.append(offsets.last! + count) }
 
-        // Fill: each range writes its pairs from its offset.
+        // Fill: each range writes its pairs from its offset. A stop (Ctrl-C) leaves both arrays
+        // empty but holding their memory, which is released off this thread: unmapping
+        // gigabytes of pairs would delay the answer by a quarter of a second.
         var leftOut: [Int32] = []
-        let rightOut = try [Int32](unsafeUninitializedCapacity: total) { rightBuffer, rightInitialized in
-            leftOut = try [Int32](unsafeUninitializedCapacity: total) { leftBuffer, leftInitialized in
+        var stopped: Error?
+        let rightOut = [Int32](unsafeUninitializedCapacity: total) { rightBuffer, rightInitialized in
+            leftOut = [Int32](unsafeUninitializedCapacity: total) { leftBuffer, leftInitialized in
                 guard total > 0 else { return }
-                let out = UncheckedBox((leftBuffer.baseAddress!, rightBuffer.baseAddress!))
-                try leftKeys.withUnsafeBufferPointer { keys in
-                    try starts.withUnsafeBufferPointer { starts in
-                        try rightRows.withUnsafeBufferPointer { rightRows in
-                            _ = try Parallel.map(ranges.count) { t in
-                                let (lefts, rights) = out.value
-                                var at = offsets[t]
-                                // A check every 65,536 rows and every 65,536 pairs keeps Ctrl-C
-                                // prompt whatever the keys: many rows with a match or none
-                                // each, or a few rows with millions each.
-                                var nextCheck = at + 0x10000
-                                for row in ranges[t] {
-                                    if row & 0xFFFF == 0 { try cancel?.check() }
-                                    let key = Int(keys[row])
-                                    var from = key >= 0 ? starts[key] : 0
-                                    let to = key >= 0 ? starts[key + 1] : 0
-                                    if from == to, keepUnmatchedLeft {
-                                        lefts[at] = Int32(row)
-                                        rights[at] = -1
-                                        at += 1
-                                    }
-                                    while from < to {
-                                        let end = min(to, from + 0x10000)
-                                        for j in from..<end {
-                                            lefts[at] = Int32(row)
-                                            rights[at] = rightRows[j]
-                                            at += 1
-                                        }
-                                        from = end
-                                        if at >= nextCheck {
-                                            try cancel?.check()
-                                            nextCheck = at + 0x10000
-                                        }
-                                    }
+                do {
+                    try Self.fill(lefts: leftBuffer.baseAddress!, rights: rightBuffer.baseAddress!, leftKeys: leftKeys,
+                                  starts: starts, rightRows: rightRows, ranges: ranges, offsets: offsets,
+                                  keepUnmatchedLeft: keepUnmatchedLeft, cancel: cancel)
+                    leftInitialized = total
+                } catch {
+                    stopped = error
+                }
+            }
+            if stopped == nil { rightInitialized = total }
+        }
+        if let stopped {
+            ReleaseLater.release((leftOut, rightOut, rightRows, starts))
+            throw stopped
+        }
+        left = leftOut
+        right = rightOut
+    }
+
+    /// Writes the pairs of each range of left rows from its offset, on all cores.
+    private static func fill(lefts: UnsafeMutablePointer<Int32>, rights: UnsafeMutablePointer<Int32>, leftKeys: [Int32],
+                             starts: [Int], rightRows: [Int32], ranges: [Range<Int>], offsets: [Int],
+                             keepUnmatchedLeft: Bool, cancel: CancellationToken?) throws {
+        let out = UncheckedBox((lefts, rights))
+        try leftKeys.withUnsafeBufferPointer { keys in
+            try starts.withUnsafeBufferPointer { starts in
+                try rightRows.withUnsafeBufferPointer { rightRows in
+                    _ = try Parallel.map(ranges.count) { t in
+                        let (lefts, rights) = out.value
+                        var at = offsets[t]
+                        // A check every 65,536 rows and every 65,536 pairs keeps Ctrl-C
+                        // prompt whatever the keys: many rows with a match or none
+                        // each, or a few rows with millions each.
+                        var nextCheck = at + 0x10000
+                        for row in ranges[t] {
+                            if row & 0xFFFF == 0 { try cancel?.check() }
+                            let key = Int(keys[row])
+                            var from = key >= 0 ? starts[key] : 0
+                            let to = key >= 0 ? starts[key + 1] : 0
+                            if from == to, keepUnmatchedLeft {
+                                lefts[at] = Int32(row)
+                                rights[at] = -1
+                                at += 1
+                            }
+                            while from < to {
+                                let end = min(to, from + 0x10000)
+                                for j in from..<end {
+                                    lefts[at] = Int32(row)
+                                    rights[at] = rightRows[j]
+                                    at += 1
+                                }
+                                from = end
+                                if at >= nextCheck {
+                                    try cancel?.check()
+                                    nextCheck = at + 0x10000
                                 }
                             }
                         }
                     }
                 }
-                leftInitialized = total
             }
-            rightInitialized = total
         }
-        left = leftOut
-        right = rightOut
     }
 }
