@@ -48,7 +48,11 @@ extension ShowPlanner {
     /// The base of a windowed group: its daily changes, keyed by the dimensions then `__at`,
     /// the position (day + 1), one column per leaf, then `__rows` (the rows' count, so a cell
     /// with no row can be told from a sum of nulls).
-    func windowChanges(_ group: LeafGroup, _ reading: GroupReading, window: (start: Int64?, end: Int64), dimensions: Int) throws -> LogicalPlan {
+    /// `distinctDays`: the stages of distinct (dimensions, person, day) already planned, by
+    /// what they read, so that two leaves over the same people (a cumulative distinct count
+    /// and its repeat) share one.
+    func windowChanges(_ group: LeafGroup, _ reading: GroupReading, window: (start: Int64?, end: Int64), dimensions: Int,
+                       plan: inout QueryPlan, distinctDays: inout [String: LogicalPlan]) throws -> LogicalPlan {
         let leaves = group.leaves
         switch group.strategy {
         case .runningSums:
@@ -71,17 +75,25 @@ extension ShowPlanner {
             return .union(opened, closed, opened.schema)
         case .activeDistinct:
             let leafIndex = leaves[0]
-            let days = try reading.distinctDays(context, leaf: leafIndex, window: window)
-            let schema = days.schema
+            let leaf = reading.leaves[leafIndex]
+            let daysKey = [group.dataset.name, group.timeColumn ?? "", leaf.argument.map(ExpressionPrinter.text) ?? "",
+                           leaf.filter.map(ExpressionPrinter.text) ?? "", "\(window.start.map(String.init) ?? "")..\(window.end)"].joined(separator: "|")
+            let days: LogicalPlan
+            if let shared = distinctDays[daysKey] {
+                days = shared
+            } else {
+                days = plan.add(stagePrefix + "days\(distinctDays.count)", try reading.distinctDays(context, leaf: leafIndex, window: window))
+                distinctDays[daysKey] = days
+            }
             let day = dimensions + 1
             if group.kind == .repeated { return Self.repeatEntries(days, dimensions: dimensions, leaf: leafIndex) }
-            // Each person's days in order, with the next one.
-            let withNext = LogicalPlan.window(days, partition: Array(0...dimensions), order: [WindowOrderKey(column: day)], functions: [.lead(day)], keepsInputOrder: false,
-                                              Schema(fields: schema.fields + [Schema.Field(name: "__next", type: .date)]))
+            let withNext = Self.personDaysInOrder(days, dimensions: dimensions)
             let ws = withNext.schema
             let dims: [(String, BoundExpression)] = (0..<dimensions).map { (ws.fields[$0].name, Self.column($0, ws)) }
             let dayColumn = Self.column(day, ws), next = Self.column(day + 1, ws)
-            let entry = Self.project(withNext, dims + [
+            // Each day enters (the columns before `__next` are the days' own, so no window is
+            // needed for it); each exit needs the person's next day.
+            let entry = Self.project(days, dims + [
                 ("__at", BoundExpression(.shift(dayColumn, Interval(days: 1)), type: .date, span: .none)),
                 ("leaf\(leafIndex)", Self.int(1)), ("__rows", Self.int(1)),
             ])
@@ -108,11 +120,8 @@ extension ShowPlanner {
     /// `repeated(count_distinct(x))`: a person counts from the day after their second distinct
     /// day, for good, so the changes are one +1 per person who has a second day.
     static func repeatEntries(_ days: LogicalPlan, dimensions: Int, leaf leafIndex: Int) -> LogicalPlan {
-        let schema = days.schema
         let day = dimensions + 1
-        let ordered = LogicalPlan.window(days, partition: Array(0...dimensions), order: [WindowOrderKey(column: day)], functions: [.lead(day), .rowNumber],
-                                         keepsInputOrder: false,
-                                         Schema(fields: schema.fields + [Schema.Field(name: "__second", type: .date), Schema.Field(name: "__place", type: .int)]))
+        let ordered = personDaysInOrder(days, dimensions: dimensions, numbered: true)
         let os = ordered.schema
         let second = Self.column(day + 1, os)
         let firstDays = LogicalPlan.filter(ordered, BoundExpression.logical(isAnd: true, [
@@ -124,6 +133,17 @@ extension ShowPlanner {
             ("__at", BoundExpression(.shift(second, Interval(days: 1)), type: .date, span: .none)),
             ("leaf\(leafIndex)", Self.int(1)), ("__rows", Self.int(1)),
         ])
+    }
+
+    /// Each person's distinct days (dimensions, person, day) in order, with the next day of the
+    /// same person (`__next`, null for the last) and, when `numbered`, the day's place among
+    /// the person's days from 1 (`__place`).
+    static func personDaysInOrder(_ days: LogicalPlan, dimensions: Int, numbered: Bool = false) -> LogicalPlan {
+        let day = dimensions + 1
+        var fields = days.schema.fields + [Schema.Field(name: "__next", type: .date)]
+        if numbered { fields.append(Schema.Field(name: "__place", type: .int)) }
+        return .window(days, partition: Array(0...dimensions), order: [WindowOrderKey(column: day)],
+                       functions: numbered ? [.lead(day), .rowNumber] : [.lead(day)], keepsInputOrder: false, Schema(fields: fields))
     }
 
     /// The leaf values of a windowed group at every unit of the spine (and per comparison):

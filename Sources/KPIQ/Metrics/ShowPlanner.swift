@@ -118,6 +118,7 @@ struct ShowPlanner {
         var stages: [GroupStage] = []
         var windowed: [(group: Int, changes: LogicalPlan)] = []
         var dimensionSources: [LogicalPlan] = []
+        var distinctDays: [String: LogicalPlan] = [:]
         let allEnds = calendar.units.flatMap { [$0.counted.end] + $0.compared.map(\.end) }
         for (g, group) in groups.enumerated() {
             var reading = GroupReading(group: group, leaves: leaves, dimensions: dimensions, grain: show.grain, filter: rowFilter,
@@ -126,7 +127,8 @@ struct ShowPlanner {
             if group.strategy == .runningSums || group.strategy == .activeDistinct {
                 var start: Int64?
                 if case .rolling(let length) = group.kind { start = allEnds.map { ShowCalendar.move($0, by: length, forward: false) }.min() }
-                let changes = try windowChanges(group, reading, window: (start, allEnds.max() ?? AsOfRange.end(asOf: asOf)), dimensions: dimensions.count)
+                let changes = try windowChanges(group, reading, window: (start, allEnds.max() ?? AsOfRange.end(asOf: asOf)), dimensions: dimensions.count,
+                                                plan: &plan, distinctDays: &distinctDays)
                 let reference = plan.add(stagePrefix + "g\(g)_changes", changes)
                 windowed.append((g, reference))
                 dimensionSources.append(reference)

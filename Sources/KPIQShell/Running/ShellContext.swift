@@ -126,12 +126,26 @@ package final class ShellContext {
                 }
             }
             return text
-        case .csv: return MachineFormats.csv(result)
-        case .json: return MachineFormats.json(result)
-        case .markdown: return MachineFormats.markdown(result) + "\n"
-        case .line: return MachineFormats.lines(result)
+        case .csv, .json, .markdown, .line:
+            return machineText(result, .whole(result.table), decimals: machineDecimals(result))
         case .html: return document(for: result)
         }
+    }
+
+    /// The rows of `slice` in a format that prints every row (csv, json, markdown, line).
+    private func machineText(_ result: QueryResult, _ slice: MachineFormats.Slice, decimals: [Int?]?) -> String {
+        switch mode {
+        case .csv: return MachineFormats.csv(result, slice)
+        case .json: return MachineFormats.json(result, slice)
+        case .markdown: return MachineFormats.markdown(result, slice, decimals: decimals) + (slice.isLast ? "\n" : "")
+        default: return MachineFormats.lines(result, slice, decimals: decimals)
+        }
+    }
+
+    /// The decimals per column that markdown and line output share across slices (one
+    /// rounding for the whole column, as a table has).
+    private func machineDecimals(_ result: QueryResult) -> [Int?]? {
+        mode == .markdown || mode == .line ? MachineFormats.decimals(result) : nil
     }
 
     /// Prints a result in the current mode. Ctrl-C (the cancellation token) stops laying it
@@ -155,15 +169,9 @@ package final class ShellContext {
     /// result of millions of rows is never one string, and Ctrl-C stops it between slices.
     private func presentInSlices(_ result: QueryResult) -> Bool {
         let result = mode == .csv || mode == .json ? result : result.withoutDetailColumns()
-        let decimals = mode == .markdown || mode == .line ? MachineFormats.decimals(result) : nil
+        let decimals = machineDecimals(result)
         for slice in MachineFormats.Slice.slices(of: result.table.rowCount) {
-            var text: String
-            switch mode {
-            case .csv: text = MachineFormats.csv(result, slice)
-            case .json: text = MachineFormats.json(result, slice)
-            case .markdown: text = MachineFormats.markdown(result, slice, decimals: decimals) + (slice.isLast ? "\n" : "")
-            default: text = MachineFormats.lines(result, slice, decimals: decimals)
-            }
+            var text = machineText(result, slice, decimals: decimals)
             if output.isTerminal { text = TerminalText.visible(text, keepingLayout: true) }
             if cancel.isCancelled || !output.write(text, stoppingWhen: { cancel.isCancelled }) {
                 errors.write("printing stopped (Ctrl-C)\n")
