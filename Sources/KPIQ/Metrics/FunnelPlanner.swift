@@ -230,14 +230,19 @@ struct FunnelPlanner {
         for k in 1..<n {
             let fields = plan.schema.fields
             let counted = (0..<n).map { layout.column(m + $0, layout.timeType) }
-            let earlier = Array(counted[0..<k].reversed())
-            let previous = earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
+            let previous = Self.nearestEarlier(k, counted, layout)
             let inside = Self.compare(.lessOrEqual, counted[k], try deadline(of: previous, within: stepWithin, schema: schema))
             var expressions = fields.indices.map { layout.column($0, fields[$0].type) }
             expressions[m + k] = BoundExpression(.caseWhen([BoundWhen(condition: inside, result: counted[k])], otherwise: nil), type: layout.timeType, span: .none)
             plan = .project(plan, expressions, Schema(fields: fields))
         }
         return plan
+    }
+
+    /// The counted time of the nearest stage before `k` that has one (the entry always has).
+    private static func nearestEarlier(_ k: Int, _ counted: [BoundExpression], _ layout: UnitLayout) -> BoundExpression {
+        let earlier = Array(counted[0..<k].reversed())
+        return earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
     }
 
     /// dims, furthest, elapsed_1 .. elapsed_n-1, window_open: the last stage reached, and the
@@ -252,8 +257,7 @@ struct FunnelPlanner {
         var expressions = layout.passDimensions() + [furthest]
         var fields = layout.dimensions + [Schema.Field(name: "__furthest", type: .int)]
         for k in 1..<n {
-            let earlier = Array(counted[0..<k].reversed())
-            let previous = earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
+            let previous = Self.nearestEarlier(k, counted, layout)
             expressions.append(BoundExpression.arithmetic(.subtract, counted[k], previous, type: layout.daysType, span: .none))
             fields.append(Schema.Field(name: "__elapsed\(k)", type: layout.daysType))
         }
