@@ -59,13 +59,14 @@ extension GroupIndexer {
         let total = starts.last!
         // Groups have distinct first rows; were two on one row, the codes could not say which.
         guard total == live else { return nil }
-        var rows = [Int32](repeating: 0, count: total)
-        var groups = [Int](repeating: 0, count: total)
+        // Both arrays are written once, by all cores, on huge pages: millions of groups' worth
+        // of fresh memory, first touched in parallel.
         let nullGroup = dictionary.count
         let validity = keyColumn.validity
-        bits.withUnsafeBufferPointer { bits in
-            rows.withUnsafeMutableBufferPointer { rows in
-                groups.withUnsafeMutableBufferPointer { groups in
+        var groups: [Int] = []
+        let rows = bits.withUnsafeBufferPointer { bits in
+            LargeAllocation.array(of: Int32.self, count: total) { rows in
+                groups = LargeAllocation.array(of: Int.self, count: total) { groups in
                     let shared = UncheckedBox((rows, groups))
                     _ = Parallel.map(wordPieces.count) { p in
                         let (rows, groups) = shared.value
@@ -82,7 +83,7 @@ extension GroupIndexer {
                         guard count > 0 else { return }
                         let codesAt = UnsafeMutablePointer<Int64>.allocate(capacity: count)
                         defer { codesAt.deallocate() }
-                        codes.decode(indices: rows.baseAddress! + starts[p], count: count, into: codesAt)
+                        codes.decode(indices: rows + starts[p], count: count, into: codesAt)
                         for k in 0..<count {
                             let row = Int(rows[starts[p] + k])
                             groups[starts[p] + k] = validity?.isValid(row) == false ? nullGroup : Int(codesAt[k])
