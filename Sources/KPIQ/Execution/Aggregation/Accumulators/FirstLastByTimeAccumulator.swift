@@ -180,16 +180,15 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     }
 
     func finish(order: [Int]) -> Column {
-        // One gather of the records (millions of groups, in an order unrelated to theirs).
-        var valid = [Bool](repeating: false, count: order.count)
-        var words = [UInt64](repeating: 0, count: order.count)
-        var allValid = true
-        best.withUnsafeBufferPointer { best in
-            valid.withUnsafeMutableBufferPointer { valid in
-                words.withUnsafeMutableBufferPointer { words in
-                    order.withUnsafeBufferPointer { order in
+        // One gather of the records (millions of groups, in an order unrelated to theirs),
+        // written once by all cores into fresh arrays on huge pages.
+        let pieces = Mutex(true)
+        var valid: [Bool] = []
+        let words = best.withUnsafeBufferPointer { best in
+            order.withUnsafeBufferPointer { order in
+                LargeAllocation.array(of: UInt64.self, count: order.count) { words in
+                    valid = LargeAllocation.array(of: Bool.self, count: order.count) { valid in
                         let shared = UncheckedBox((valid, words))
-                        let pieces = Mutex(true)
                         Parallel.forEachRange(order.count) { range in
                             let (valid, words) = shared.value
                             let ahead = 12
@@ -199,6 +198,8 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
                                 let g = order[i]
                                 guard g < best.count, best[g].row != Self.noRow, best[g].hasValue else {
                                     rangeValid = false
+                                    valid[i] = false
+                                    words[i] = 0
                                     continue
                                 }
                                 valid[i] = true
@@ -206,11 +207,11 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
                             }
                             if !rangeValid { pieces.withLock { $0 = false } }
                         }
-                        allValid = pieces.withLock { $0 }
                     }
                 }
             }
         }
+        let allValid = pieces.withLock { $0 }
         let validity = allValid ? nil : Validity(flags: valid)
         switch type {
         case .text:
