@@ -6,7 +6,7 @@
 #
 # Then the reliability checks of issue 22 (docs/testing.md), each bounded in time:
 #   - the differential tester against DuckDB, fixed seed, 150 s (tools/difftest);
-#   - each libFuzzer target (six of them) for 40 s (scripts/fuzz.sh);
+#   - each libFuzzer target (six of them) for 60 s (scripts/fuzz.sh);
 #   - a subset of the tests, and the fuzz corpora, under AddressSanitizer (scripts/sanitize.sh).
 # KPIQ_QUICK=1 skips them (the suite alone, as before).
 set -euo pipefail
@@ -24,8 +24,8 @@ install_duckdb
 started=$(date +%s)
 echo "== differential test against DuckDB (seed 22, 150 s)" >&2
 python3 tools/difftest/difftest.py --kpiq .build/debug/kpiq --seed 22 --seconds 150 --pairs 1000000
-echo "== fuzzers, 40 s each" >&2
-bash scripts/fuzz.sh 40
+echo "== fuzzers, 60 s each" >&2
+bash scripts/fuzz.sh 60
 echo "== AddressSanitizer" >&2
 # CI runs a subset under ASan (the whole suite took 20 min under ASan on the shared machine):
 # the golden files and examples, execution, the loader and its kernels, joins, the lexer and
