@@ -157,8 +157,15 @@ package struct Executor {
                                      cancel: cancel)
         trace.mark("scan")
         let names = schema.names
-        return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
-                                       keyColumn: grouped.keyColumn, trace: &trace, cancel: cancel)
+        do {
+            return try AggregateSink.table(from: sinks, keyNames: Array(names.prefix(keys.count)), aggregateNames: Array(names.dropFirst(keys.count)),
+                                           keyColumn: grouped.keyColumn, trace: &trace, cancel: cancel)
+        } catch {
+            // Stopped (Ctrl-C) between the phases of millions of groups: their tables are
+            // released off this thread, so the stop is answered at once.
+            ReleaseLater.release(sinks)
+            throw error
+        }
     }
 
     /// The accumulator the planner chose for `aggregate`. `expectedRows`: the rows the

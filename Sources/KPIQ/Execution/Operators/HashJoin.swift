@@ -52,9 +52,16 @@ enum HashJoin {
         try cancel?.check()
         // Build on the smaller side, probe with the other.
         let buildLeft = left.rowCount < right.rowCount
-        let numbering = try JoinKeyNumbering(
-            buildWords: buildLeft ? leftWords : rightWords, buildUsable: buildLeft ? leftUsable : rightUsable,
-            probeWords: buildLeft ? rightWords : leftWords, probeUsable: buildLeft ? rightUsable : leftUsable, cancel: cancel)
+        let numbering: JoinKeyNumbering
+        do {
+            numbering = try JoinKeyNumbering(
+                buildWords: buildLeft ? leftWords : rightWords, buildUsable: buildLeft ? leftUsable : rightUsable,
+                probeWords: buildLeft ? rightWords : leftWords, probeUsable: buildLeft ? rightUsable : leftUsable, cancel: cancel)
+        } catch {
+            // Stopped: the key words (8 bytes a row on both sides) go off this thread.
+            ReleaseLater.release((leftWords, rightWords, leftUsable, rightUsable))
+            throw error
+        }
         leftWords = []
         rightWords = []
         trace.mark("build and probe")
@@ -63,10 +70,17 @@ enum HashJoin {
         let rightKept = spec.rightColumns.map { right.columns[$0] }
         let bytesPerRow = 8 + left.gatheredBytesPerRow + rightKept.reduce(0) { $0 + $1.gatheredBytesPerRow }
             + (spec.kind == .left ? rightKept.count : 0)
-        let pairs = try JoinPairs(
-            leftKeys: buildLeft ? numbering.build : numbering.probe, rightKeys: buildLeft ? numbering.probe : numbering.build,
-            keyCount: numbering.keyCount, keepUnmatchedLeft: spec.kind == .left,
-            rowLimit: rowLimit, bytesPerRow: bytesPerRow, budget: budget, cancel: cancel)
+        let pairs: JoinPairs
+        do {
+            pairs = try JoinPairs(
+                leftKeys: buildLeft ? numbering.build : numbering.probe, rightKeys: buildLeft ? numbering.probe : numbering.build,
+                keyCount: numbering.keyCount, keepUnmatchedLeft: spec.kind == .left,
+                rowLimit: rowLimit, bytesPerRow: bytesPerRow, budget: budget, cancel: cancel)
+        } catch {
+            // Stopped (or over the limits): the keys' numbers go off this thread too.
+            ReleaseLater.release(numbering)
+            throw error
+        }
         trace.mark("pair up")
         var columns: [Column] = []
         do {
@@ -79,7 +93,7 @@ enum HashJoin {
         } catch {
             // Stopped (Ctrl-C): the pairs and the columns gathered so far are released off
             // this thread, so the stop is answered at once.
-            ReleaseLater.release((pairs, columns))
+            ReleaseLater.release((pairs, columns, numbering))
             throw error
         }
         trace.mark("gather")
