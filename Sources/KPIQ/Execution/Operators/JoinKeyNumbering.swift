@@ -64,16 +64,25 @@ struct JoinKeyNumbering {
         // most probes without touching the table.
         let present = width == 1 && probeCount > 4 * buildCount ? WordFilter(buildWords[0], usable: buildUsable) : nil
         let probeUsable = probeUsable ?? []
-        var probeNumbers = [Int32](repeating: -1, count: probeCount)
-        try probeNumbers.withUnsafeMutableBufferPointer { out in
+        // Every probe row's number is written once, by the range that owns it, into fresh
+        // memory on huge pages (first touched by all cores, not zero-filled by one first).
+        var stopped: Error?
+        let probeNumbers = LargeAllocation.array(of: Int32.self, count: probeCount) { out in
             let out = UncheckedBox(out)
             // Ranges of the probe side in parallel, each writing only its own rows' numbers.
             let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
-            _ = try Parallel.map(ranges.count) { t in
-                try slots.withUnsafeBufferPointer { slots in
-                    try representatives.withUnsafeBufferPointer { representatives in
+            let stops = Parallel.map(ranges.count) { t -> Error? in
+                slots.withUnsafeBufferPointer { slots in
+                    representatives.withUnsafeBufferPointer { representatives in
                         for row in ranges[t] {
-                            if row & 0xFFFF == 0 { try cancel?.check() }
+                            // Stopped: the rest of the range is still written (-1), so the
+                            // array is whole when it is dropped.
+                            if row & 0xFFFF == 0, cancel?.isCancelled == true {
+                                (out.value + row).initialize(repeating: -1, count: ranges[t].upperBound - row)
+                                return Cancelled()
+                            }
+                            var number: Int32 = -1
+                            defer { out.value[row] = number }
                             if !probeUsable.isEmpty, !probeUsable[row] { continue }
                             if let present, !present.mayContain(probeWords[0][row]) { continue }
                             var slot = Self.hash(probeWords, row, width) & mask
@@ -81,16 +90,19 @@ struct JoinKeyNumbering {
                                 let key = slots[slot]
                                 if key < 0 { break }
                                 if Self.equal(buildWords, Int(representatives[Int(key)]), probeWords, row, width) {
-                                    out.value[row] = key
+                                    number = key
                                     break
                                 }
                                 slot = (slot + 1) & mask
                             }
                         }
+                        return nil
                     }
                 }
             }
+            stopped = stops.lazy.compactMap { $0 }.first
         }
+        if let stopped { throw stopped }
         probe = probeNumbers
         build = buildNumbers
         keyCount = representatives.count

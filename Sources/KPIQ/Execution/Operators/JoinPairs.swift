@@ -21,11 +21,19 @@ struct JoinPairs {
         for key in rightKeys where key >= 0 { starts[Int(key) + 1] += 1 }
         for k in 0..<keyCount { starts[k + 1] += starts[k] }
         try cancel?.check()
-        var rightRows = [Int32](repeating: 0, count: starts[keyCount])
+        // Every usable right row is placed once: the array is written whole, so it needs no
+        // zero-filling first.
         var cursor = starts
-        for (row, key) in rightKeys.enumerated() where key >= 0 {
-            rightRows[cursor[Int(key)]] = Int32(row)
-            cursor[Int(key)] += 1
+        let rightRows = LargeAllocation.array(of: Int32.self, count: starts[keyCount]) { rightRows in
+            rightKeys.withUnsafeBufferPointer { rightKeys in
+                cursor.withUnsafeMutableBufferPointer { cursor in
+                    for row in 0..<rightKeys.count where rightKeys[row] >= 0 {
+                        let key = Int(rightKeys[row])
+                        rightRows[cursor[key]] = Int32(row)
+                        cursor[key] += 1
+                    }
+                }
+            }
         }
         cursor = []
         try cancel?.check()
