@@ -37,6 +37,22 @@ import Testing
         }
     }
 
+    /// A probe side more than four times the build side lists only its matching rows
+    /// (`RowKeyNumbers.sparse`): the pairs are the same with the large side on the right (its
+    /// matches grouped by key) as on the left (made one number per row again).
+    @Test func aLargeProbeSideWithFewMatchesPairsTheSameRows() throws {
+        var random = SplitMix(seed: 11)
+        let far = Int64(1) << 40  // hashed, so the filter and the sparse listing are used
+        for trial in 0..<12 {
+            let small = (0..<(4 + trial)).map { _ in random.next() % 8 == 0 ? nil : Int64(random.next() % 300) + far }
+            let large = (0..<(400 + trial * 50)).map { _ in random.next() % 10 == 0 ? nil : Int64(random.next() % 300) + far }
+            for kind in [JoinStep.Kind.inner, .left] {
+                #expect(try pairs(small, large, kind: kind) == expected(small, large, kind: kind))
+                #expect(try pairs(large, small, kind: kind) == expected(large, small, kind: kind))
+            }
+        }
+    }
+
     @Test func keysBeyondTheDirectTableMiss() throws {
         // The build side (right, smaller) holds 0...3; probes of 4, 1000 and 2^40 find nothing.
         #expect(try pairs([3, 4, 1000, 1 << 40, 0], [0, 1, 2, 3], kind: .inner) == [[.int(0), .int(3)], [.int(4), .int(0)]])

@@ -73,7 +73,7 @@ enum HashJoin {
         let pairs: JoinPairs
         do {
             pairs = try JoinPairs(
-                leftKeys: buildLeft ? numbering.build : numbering.probe, rightKeys: buildLeft ? numbering.probe : numbering.build,
+                leftKeys: buildLeft ? numbering.build : numbering.probe.dense, rightKeys: buildLeft ? numbering.probe : .dense(numbering.build),
                 keyCount: numbering.keyCount, keepUnmatchedLeft: spec.kind == .left,
                 rowLimit: rowLimit, bytesPerRow: bytesPerRow, budget: budget, cancel: cancel)
         } catch {

@@ -10,8 +10,9 @@
 struct JoinKeyNumbering {
     /// The key number of each build row (-1: unusable).
     let build: [Int32]
-    /// The key number of each probe row (-1: no build row has its key).
-    let probe: [Int32]
+    /// The key number of each probe row (-1: no build row has its key); only the matching
+    /// rows when the probe side is much larger than the build side.
+    let probe: RowKeyNumbers
     /// Key numbers run over `0..<keyCount`.
     let keyCount: Int
 
@@ -27,7 +28,7 @@ struct JoinKeyNumbering {
         if width == 1, let size = Self.directSize(buildWords[0], usable: buildUsable, rows: buildCount) {
             build = Self.direct(buildWords[0], usable: buildUsable, size: size)
             try cancel?.check()
-            probe = Self.direct(probeWords[0], usable: probeUsable, size: size)
+            probe = .dense(Self.direct(probeWords[0], usable: probeUsable, size: size))
             try cancel?.check()
             keyCount = size
             return
@@ -64,46 +65,58 @@ struct JoinKeyNumbering {
         // most probes without touching the table.
         let present = width == 1 && probeCount > 4 * buildCount ? WordFilter(buildWords[0], usable: buildUsable) : nil
         let probeUsable = probeUsable ?? []
-        // Every probe row's number is written once, by the range that owns it, into fresh
-        // memory on huge pages (first touched by all cores, not zero-filled by one first).
-        var stopped: Error?
-        let probeNumbers = LargeAllocation.array(of: Int32.self, count: probeCount) { out in
-            let out = UncheckedBox(out)
-            // Ranges of the probe side in parallel, each writing only its own rows' numbers.
-            let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
-            let stops = Parallel.map(ranges.count) { t -> Error? in
-                slots.withUnsafeBufferPointer { slots in
-                    representatives.withUnsafeBufferPointer { representatives in
-                        for row in ranges[t] {
-                            // Stopped: the rest of the range is still written (-1), so the
-                            // array is whole when it is dropped.
-                            if row & 0xFFFF == 0, cancel?.isCancelled == true {
-                                (out.value + row).initialize(repeating: -1, count: ranges[t].upperBound - row)
-                                return Cancelled()
+        // Ranges of the probe side in parallel. With the filter (a probe side much larger
+        // than the build side, mostly misses), each range lists only its matching rows;
+        // otherwise it writes every row's number, once, into fresh memory on huge pages.
+        let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
+        func probeRange(_ t: Int, _ found: (_ row: Int, _ number: Int32) -> Void) -> Error? {
+            slots.withUnsafeBufferPointer { slots in
+                representatives.withUnsafeBufferPointer { representatives in
+                    for row in ranges[t] {
+                        if row & 0xFFFF == 0, cancel?.isCancelled == true { return Cancelled() }
+                        if !probeUsable.isEmpty, !probeUsable[row] { continue }
+                        if let present, !present.mayContain(probeWords[0][row]) { continue }
+                        var slot = Self.hash(probeWords, row, width) & mask
+                        while true {
+                            let key = slots[slot]
+                            if key < 0 { break }
+                            if Self.equal(buildWords, Int(representatives[Int(key)]), probeWords, row, width) {
+                                found(row, key)
+                                break
                             }
-                            var number: Int32 = -1
-                            defer { out.value[row] = number }
-                            if !probeUsable.isEmpty, !probeUsable[row] { continue }
-                            if let present, !present.mayContain(probeWords[0][row]) { continue }
-                            var slot = Self.hash(probeWords, row, width) & mask
-                            while true {
-                                let key = slots[slot]
-                                if key < 0 { break }
-                                if Self.equal(buildWords, Int(representatives[Int(key)]), probeWords, row, width) {
-                                    number = key
-                                    break
-                                }
-                                slot = (slot + 1) & mask
-                            }
+                            slot = (slot + 1) & mask
                         }
-                        return nil
                     }
+                    return nil
                 }
             }
-            stopped = stops.lazy.compactMap { $0 }.first
         }
-        if let stopped { throw stopped }
-        probe = probeNumbers
+        if present != nil {
+            let pieces = Parallel.map(ranges.count) { t -> (rows: [Int32], numbers: [Int32], stop: Error?) in
+                var rows: [Int32] = [], numbers: [Int32] = []
+                let stop = probeRange(t) { row, number in
+                    rows.append(Int32(row))
+                    numbers.append(number)
+                }
+                return (rows, numbers, stop)
+            }
+            if let stop = pieces.lazy.compactMap(\.stop).first { throw stop }
+            probe = .sparse(rows: pieces.flatMap(\.rows), numbers: pieces.flatMap(\.numbers), rowCount: probeCount)
+        } else {
+            var stopped: Error?
+            let probeNumbers = LargeAllocation.array(of: Int32.self, count: probeCount) { out in
+                let out = UncheckedBox(out)
+                let stops = Parallel.map(ranges.count) { t -> Error? in
+                    // Unmatched rows are -1; every row of the range is written, even after a
+                    // stop, so the array is whole when it is dropped.
+                    (out.value + ranges[t].lowerBound).initialize(repeating: -1, count: ranges[t].count)
+                    return probeRange(t) { row, number in out.value[row] = number }
+                }
+                stopped = stops.lazy.compactMap { $0 }.first
+            }
+            if let stopped { throw stopped }
+            probe = .dense(probeNumbers)
+        }
         build = buildNumbers
         keyCount = representatives.count
     }

@@ -13,25 +13,24 @@ struct JoinPairs {
 
     /// `bytesPerRow`: what one output row will take (these two numbers and the gathered
     /// columns), for the memory budget.
-    init(leftKeys: [Int32], rightKeys: [Int32], keyCount: Int, keepUnmatchedLeft: Bool,
+    init(leftKeys: [Int32], rightKeys: RowKeyNumbers, keyCount: Int, keepUnmatchedLeft: Bool,
          rowLimit: Int, bytesPerRow: Int, budget: MemoryBudget?, cancel: CancellationToken?) throws {
         // The right rows grouped by key, ascending within a key: those of key k are
         // `rightRows[starts[k] ..< starts[k + 1]]`.
         var starts = [Int](repeating: 0, count: keyCount + 1)
-        for key in rightKeys where key >= 0 { starts[Int(key) + 1] += 1 }
+        starts.withUnsafeMutableBufferPointer { starts in
+            rightKeys.forEachMatch { _, key in starts[key + 1] += 1 }
+        }
         for k in 0..<keyCount { starts[k + 1] += starts[k] }
         try cancel?.check()
-        // Every usable right row is placed once: the array is written whole, so it needs no
-        // zero-filling first.
+        // Every matching right row is placed once: the array is written whole, so it needs
+        // no zero-filling first.
         var cursor = starts
         let rightRows = LargeAllocation.array(of: Int32.self, count: starts[keyCount]) { rightRows in
-            rightKeys.withUnsafeBufferPointer { rightKeys in
-                cursor.withUnsafeMutableBufferPointer { cursor in
-                    for row in 0..<rightKeys.count where rightKeys[row] >= 0 {
-                        let key = Int(rightKeys[row])
-                        rightRows[cursor[key]] = Int32(row)
-                        cursor[key] += 1
-                    }
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                rightKeys.forEachMatch { row, key in
+                    rightRows[cursor[key]] = Int32(row)
+                    cursor[key] += 1
                 }
             }
         }
