@@ -37,15 +37,16 @@ import Testing
         }
     }
 
-    /// A probe side more than four times the build side lists only its matching rows
-    /// (`RowKeyNumbers.sparse`): the pairs are the same with the large side on the right (its
-    /// matches grouped by key) as on the left (made one number per row again).
-    @Test func aLargeProbeSideWithFewMatchesPairsTheSameRows() throws {
+    /// A probe side of 100,000 rows or more where few rows match lists only its matching
+    /// rows (`RowKeyNumbers.sparse`); where most match, every row's number. Either way the
+    /// pairs are a nested loop's, with the large side on the right (its matches grouped by
+    /// key) or on the left (made one number per row again).
+    @Test func aLargeProbeSidePairsTheSameRowsWithFewOrManyMatches() throws {
         var random = SplitMix(seed: 11)
-        let far = Int64(1) << 40  // hashed, so the filter and the sparse listing are used
-        for trial in 0..<12 {
-            let small = (0..<(4 + trial)).map { _ in random.next() % 8 == 0 ? nil : Int64(random.next() % 300) + far }
-            let large = (0..<(400 + trial * 50)).map { _ in random.next() % 10 == 0 ? nil : Int64(random.next() % 300) + far }
+        let far = Int64(1) << 40  // hashed keys
+        for (trial, spread) in [100_000, 100_000, 300].enumerated() {
+            let small = (0..<(6 + trial)).map { _ in random.next() % 8 == 0 ? nil : Int64(random.next() % 300) + far }
+            let large = (0..<120_000).map { _ in random.next() % 10 == 0 ? nil : Int64(random.next() % UInt64(spread)) + far }
             for kind in [JoinStep.Kind.inner, .left] {
                 #expect(try pairs(small, large, kind: kind) == expected(small, large, kind: kind))
                 #expect(try pairs(large, small, kind: kind) == expected(large, small, kind: kind))
@@ -60,5 +61,10 @@ import Testing
         #expect(JoinKeyNumbering.directSize([0, 1 << 40], usable: nil, rows: 2) == nil)
         // A large key on an unusable (null) row does not rule the table out.
         #expect(JoinKeyNumbering.directSize([5, 1 << 40], usable: [true, false], rows: 2) == 6)
+        // A larger probe side allows a table of up to 8 numbers a build row, no more than
+        // the probe side's rows.
+        #expect(JoinKeyNumbering.directSize([0, 700], usable: nil, rows: 100, probeRows: 1_000) == 701)
+        #expect(JoinKeyNumbering.directSize([0, 700], usable: nil, rows: 100, probeRows: 500) == nil)
+        #expect(JoinKeyNumbering.directSize([0, 900], usable: nil, rows: 100, probeRows: 1_000) == nil)
     }
 }

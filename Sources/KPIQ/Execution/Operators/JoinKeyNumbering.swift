@@ -25,7 +25,7 @@ struct JoinKeyNumbering {
         let probeCount = probeWords.first?.count ?? 0
         // One key whose words are small non-negative numbers (dictionary codes, dense ids) is
         // its own number: no hash to compute, no table to build.
-        if width == 1, let size = Self.directSize(buildWords[0], usable: buildUsable, rows: buildCount) {
+        if width == 1, let size = Self.directSize(buildWords[0], usable: buildUsable, rows: buildCount, probeRows: probeCount) {
             build = Self.direct(buildWords[0], usable: buildUsable, size: size)
             try cancel?.check()
             probe = .dense(Self.direct(probeWords[0], usable: probeUsable, size: size))
@@ -65,33 +65,49 @@ struct JoinKeyNumbering {
         // most probes without touching the table.
         let present = width == 1 && probeCount > 4 * buildCount ? WordFilter(buildWords[0], usable: buildUsable) : nil
         let probeUsable = probeUsable ?? []
-        // Ranges of the probe side in parallel. With the filter (a probe side much larger
-        // than the build side, mostly misses), each range lists only its matching rows;
-        // otherwise it writes every row's number, once, into fresh memory on huge pages.
+        // The key number of one probe row (-1: no build row has its key).
+        @inline(__always) func lookUp(_ row: Int, _ slots: UnsafeBufferPointer<Int32>, _ representatives: UnsafeBufferPointer<Int32>) -> Int32 {
+            if !probeUsable.isEmpty, !probeUsable[row] { return -1 }
+            if let present, !present.mayContain(probeWords[0][row]) { return -1 }
+            var slot = Self.hash(probeWords, row, width) & mask
+            while true {
+                let key = slots[slot]
+                if key < 0 { return -1 }
+                if Self.equal(buildWords, Int(representatives[Int(key)]), probeWords, row, width) { return key }
+                slot = (slot + 1) & mask
+            }
+        }
+        // Ranges of the probe side in parallel. When few probe rows match (a sample of about
+        // 4,096 rows says so), each range lists only its matching rows; otherwise it writes
+        // every row's number, once, into fresh memory on huge pages.
         let ranges = Parallel.ranges(probeCount, parts: probeCount < 100_000 ? 1 : Parallel.threadCount * 4)
         func probeRange(_ t: Int, _ found: (_ row: Int, _ number: Int32) -> Void) -> Error? {
             slots.withUnsafeBufferPointer { slots in
                 representatives.withUnsafeBufferPointer { representatives in
                     for row in ranges[t] {
                         if row & 0xFFFF == 0, cancel?.isCancelled == true { return Cancelled() }
-                        if !probeUsable.isEmpty, !probeUsable[row] { continue }
-                        if let present, !present.mayContain(probeWords[0][row]) { continue }
-                        var slot = Self.hash(probeWords, row, width) & mask
-                        while true {
-                            let key = slots[slot]
-                            if key < 0 { break }
-                            if Self.equal(buildWords, Int(representatives[Int(key)]), probeWords, row, width) {
-                                found(row, key)
-                                break
-                            }
-                            slot = (slot + 1) & mask
-                        }
+                        let number = lookUp(row, slots, representatives)
+                        if number >= 0 { found(row, number) }
                     }
                     return nil
                 }
             }
         }
-        if present != nil {
+        var fewMatch = false
+        if probeCount >= 100_000 {
+            let step = max(1, probeCount / 4096)
+            var sampled = 0, matched = 0
+            slots.withUnsafeBufferPointer { slots in
+                representatives.withUnsafeBufferPointer { representatives in
+                    for row in stride(from: 0, to: probeCount, by: step) {
+                        sampled += 1
+                        if lookUp(row, slots, representatives) >= 0 { matched += 1 }
+                    }
+                }
+            }
+            fewMatch = matched * 8 < sampled
+        }
+        if fewMatch {
             let pieces = Parallel.map(ranges.count) { t -> (rows: [Int32], numbers: [Int32], stop: Error?) in
                 var rows: [Int32] = [], numbers: [Int32] = []
                 let stop = probeRange(t) { row, number in
@@ -136,8 +152,8 @@ struct JoinKeyNumbering {
 
     /// The number of key values when a key's word is its number (the largest usable build
     /// word plus one), or nil when a word is too large for that to stay within about what a
-    /// hash table for `rows` rows takes.
-    static func directSize(_ words: [UInt64], usable: [Bool]?, rows: Int) -> Int? {
+    /// hash table for `rows` build rows takes, or what the numbers of `probeRows` take.
+    static func directSize(_ words: [UInt64], usable: [Bool]?, rows: Int, probeRows: Int = 0) -> Int? {
         var largest: UInt64 = 0
         words.withUnsafeBufferPointer { words in
             if let usable {
@@ -146,7 +162,11 @@ struct JoinKeyNumbering {
                 for word in words { largest = max(largest, word) }
             }
         }
-        return largest < UInt64(2 * rows + 64) ? Int(largest) + 1 : nil
+        // Up to 8 numbers a build row while the probe side has at least as many rows: a
+        // table that size costs what the probe's own numbers do, and a probe then reads no
+        // table at all (sessions joined to the visitors of a cohort, 1.8M of 6M codes).
+        let limit = max(2 * rows + 64, min(8 * rows, probeRows))
+        return largest < UInt64(limit) ? Int(largest) + 1 : nil
     }
 
     /// Words as key numbers: the word itself when below `size` and usable, else -1.
