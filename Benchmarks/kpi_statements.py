@@ -111,7 +111,7 @@ def run_kpiq_bench(binary, data, reps, threads, asof, secs, timeout):
     res = {"load": {}, "queries": {}}
     text = "\n".join(preamble(data) + sum((["", f"-- name: {n}", b] for n, b in secs), [])) + "\n"
     with tempfile.TemporaryDirectory() as tmp:
-        script = os.path.join(tmp, "kpi_statements.kpiq")
+        script = os.path.join(tmp, "kpi_statements.kpi")
         with open(script, "w") as f:
             f.write(text)
         cmd = [binary, "--asof", asof, str(reps), script]
@@ -160,7 +160,7 @@ def csv_cell(s):
 def run_kpiq_csv(binary, data, threads, asof, body, timeout):
     """One section with --format csv: (columns, rows) or raises RuntimeError with kpiq's error."""
     with tempfile.TemporaryDirectory() as tmp:
-        script = os.path.join(tmp, "statement.kpiq")
+        script = os.path.join(tmp, "statement.kpi")
         with open(script, "w") as f:
             f.write("\n".join(preamble(data) + [body]) + "\n")
         p = subprocess.run([binary, "--asof", asof, "--format", "csv", script], stdin=subprocess.DEVNULL,

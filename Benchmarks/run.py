@@ -341,7 +341,7 @@ def run_kpiq(binary, data, reps, threads, timeout, qfile):
     except (OSError, subprocess.SubprocessError):
         res["version"] = "kpiq"
     with tempfile.TemporaryDirectory() as tmp:
-        script = os.path.join(tmp, "workload.kpiq")
+        script = os.path.join(tmp, "workload.kpi")
         with open(script, "w") as f:
             f.write(kpiq_script(data, ready))
         env = dict(os.environ, KPIQ_THREADS=str(threads))
