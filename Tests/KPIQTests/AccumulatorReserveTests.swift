@@ -14,6 +14,25 @@ import Testing
         #expect(throws: Never.self) { try accumulator.reserve(groupCount: 2_000_000, cancel: CancellationToken()) }
     }
 
+    /// Gathering millions of groups' values stops when the token is raised: the column it
+    /// returns then is empty (the sink throws before using it); otherwise it is whole.
+    @Test func finishingStopsWhenCancelled() throws {
+        let token = CancellationToken()
+        let accumulator = FirstLastByTimeAccumulator(isFirst: true, type: .int)
+        try accumulator.reserve(groupCount: 200_000, cancel: token)
+        let n = 200_000
+        accumulator.batchRows = (0..<n).map { Int32($0) }
+        let values = Vector(type: .int, values: .ints((0..<n).map { Int64($0 * 3) }), valid: nil, count: n)
+        let times = Vector(type: .int, values: .ints((0..<n).map { Int64(n - $0) }), valid: nil, count: n)
+        accumulator.update(groups: (0..<n).map { Int32($0) }, groupCount: n, argument: values, order: times, mask: nil)
+        let order = Array(0..<n)
+        let whole = accumulator.finish(order: order)
+        #expect(whole.count == n)
+        #expect(whole.scalar(at: 7) == .int(21))
+        token.cancel()
+        #expect(accumulator.finish(order: order).count == 0)
+    }
+
     @Test func reservedStateGivesTheRightResults() throws {
         // 100,000 rows over 70,000 text ids: groups numbered by code, more than the 65,536
         // from which state is reserved in pieces. Times are a permutation, not in order (in

@@ -98,6 +98,7 @@ final class AggregateSink: BatchSink {
             try cancel?.check()
             let mapping = first.indexer.absorb(other.indexer)
             for case let (mine?, theirs?) in zip(first.accumulators, other.accumulators) {
+                try cancel?.check()
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)
             }
         }
@@ -137,6 +138,8 @@ final class AggregateSink: BatchSink {
             }
             trace.mark(aggregateNames[k])
         }
+        // A finish stopped by Ctrl-C may have returned an empty column.
+        try cancel?.check()
         trace.emit()
         return Table(names: keyNames + aggregateNames, columns: columns, rowCount: order.count)
     }
