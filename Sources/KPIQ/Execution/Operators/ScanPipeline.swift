@@ -38,6 +38,9 @@ struct ScanPipeline {
         let next = Atomic<Int>(0)
         let sinks = (0..<workers).map { _ in makeSink() }
         let boxedSinks = UncheckedBox(sinks)
+        // Stopped (Ctrl-C): the sinks (a grouping's state for millions of groups) are
+        // released off this thread, so the stop is answered at once.
+        defer { if cancel?.isCancelled == true { ReleaseLater.release(sinks) } }
         _ = try Parallel.map(workers) { worker in
             let sink = boxedSinks.value[worker]
             while true {
