@@ -33,6 +33,25 @@ import Testing
         #expect(accumulator.finish(order: order).count == 0)
     }
 
+    /// The same for `min`/`max` of numbers (a cohort's first and last session per visitor).
+    @Test func finishingAnExtremeStopsWhenCancelled() throws {
+        let token = CancellationToken()
+        let accumulator = NumericExtremeAccumulator(isMin: true, type: .int)
+        try accumulator.reserve(groupCount: 200_000, cancel: token)
+        let n = 200_000
+        let values = Vector(type: .int, values: .ints((0..<n).map { Int64($0 * 3) }), valid: nil, count: n)
+        // Every other group gets a value; the rest stay null.
+        accumulator.update(groups: (0..<n).map { Int32($0 / 2 * 2) }, groupCount: n, argument: values, order: nil, mask: nil)
+        let order = Array((0..<n).reversed())
+        let whole = accumulator.finish(order: order)
+        #expect(whole.count == n)
+        #expect(whole.scalar(at: n - 1) == .int(0))
+        #expect(whole.scalar(at: n - 3) == .int(6))
+        #expect(whole.scalar(at: n - 2) == .null)
+        token.cancel()
+        #expect(accumulator.finish(order: order).count == 0)
+    }
+
     @Test func reservedStateGivesTheRightResults() throws {
         // 100,000 rows over 70,000 text ids: groups numbered by code, more than the 65,536
         // from which state is reserved in pieces. Times are a permutation, not in order (in

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// `min(x)` / `max(x)` of integers, dates, timestamps or decimals: one word and a flag per
 /// group, compared in a plain loop over the batch (last open per contact, first purchase
 /// date). Text and booleans go through `MinMaxAccumulator`.
@@ -10,6 +12,9 @@ final class NumericExtremeAccumulator: Accumulator {
     @exclusivity(unchecked) private var ints: [Int64] = []
     @exclusivity(unchecked) private var doubles: [Double] = []
     @exclusivity(unchecked) private var has: [Bool] = []
+    /// The statement's token, from `reserve`: gathering millions of groups' values (each
+    /// visitor's first session) takes longer than Ctrl-C may wait, so `finish` stops early.
+    private var cancel: CancellationToken?
 
     init(isMin: Bool, type: DataType) {
         self.isMin = isMin
@@ -71,13 +76,56 @@ final class NumericExtremeAccumulator: Accumulator {
         }
     }
 
+    func reserve(groupCount: Int, cancel: CancellationToken?) throws {
+        self.cancel = cancel
+    }
+
     func finish(order: [Int]) -> Column {
-        let valid = order.map { $0 < has.count && has[$0] }
-        let validity = valid.contains(false) ? Validity(flags: valid) : nil
-        if type == .decimal {
-            return Column(type: .decimal, values: .doubles(order.map { $0 < doubles.count ? doubles[$0] : 0 }), validity: validity)
+        // The groups' values in `order`, gathered by all cores into fresh arrays; stopped
+        // (Ctrl-C), the rest of each range is written at once and an empty column returned,
+        // which AggregateSink never uses (it checks the token next).
+        let cancel = self.cancel
+        let anyMissing = Mutex(false)
+        func gather<T>(_ source: [T], zero: T) -> (values: [T], valid: [Bool]) {
+            var valid: [Bool] = []
+            let values = source.withUnsafeBufferPointer { source in
+                has.withUnsafeBufferPointer { has in
+                    order.withUnsafeBufferPointer { order in
+                        LargeAllocation.array(of: T.self, count: order.count) { values in
+                            valid = LargeAllocation.array(of: Bool.self, count: order.count) { valid in
+                                let shared = UncheckedBox((values, valid))
+                                Parallel.forEachRange(order.count) { range in
+                                    let (values, valid) = shared.value
+                                    var missing = false
+                                    for i in range {
+                                        if i & 0xFFFF == 0, cancel?.isCancelled == true {
+                                            (values + i).initialize(repeating: zero, count: range.upperBound - i)
+                                            (valid + i).initialize(repeating: false, count: range.upperBound - i)
+                                            break
+                                        }
+                                        let g = order[i]
+                                        let present = g < has.count && has[g]
+                                        valid[i] = present
+                                        values[i] = present ? source[g] : zero
+                                        if !present { missing = true }
+                                    }
+                                    if missing { anyMissing.withLock { $0 = true } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return (values, valid)
         }
-        let values = order.map { $0 < ints.count ? ints[$0] : 0 }
+        if type == .decimal {
+            let (values, valid) = gather(doubles, zero: 0.0)
+            if cancel?.isCancelled == true { return Column(type: type, values: .doubles([]), validity: nil) }
+            return Column(type: .decimal, values: .doubles(values), validity: anyMissing.withLock { $0 } ? Validity(flags: valid) : nil)
+        }
+        let (values, valid) = gather(ints, zero: Int64(0))
+        if cancel?.isCancelled == true { return Column(type: type, values: .integers(PackedIntegers.pack([])), validity: nil) }
+        let validity = anyMissing.withLock { $0 } ? Validity(flags: valid) : nil
         return Column(type: type, values: .integers(PackedIntegers.pack(values, validity: validity)), validity: validity)
     }
 }
