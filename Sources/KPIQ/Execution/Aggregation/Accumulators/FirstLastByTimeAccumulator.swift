@@ -1,5 +1,4 @@
 import CKPIQSupport
-import Synchronization
 
 /// `first(x, by)` / `last(x, by)` when `by` is an integer, a date or a timestamp (first touch
 /// by time): the value at the smallest (largest) ordering value, ties to the earliest row.
@@ -184,51 +183,34 @@ final class FirstLastByTimeAccumulator: Accumulator, RowNumberedAccumulator {
     }
 
     func finish(order: [Int]) -> Column {
-        // One gather of the records (millions of groups, in an order unrelated to theirs),
-        // written once by all cores into fresh arrays on huge pages.
-        // Words as Int64 bit patterns, so integers, dates and timestamps are packed as they
-        // are, without another pass to convert them.
-        let pieces = Mutex(true)
-        var valid: [Bool] = []
+        // One gather of the records (millions of groups, in an order unrelated to theirs), as
+        // Int64 bit patterns, so integers, dates and timestamps are packed as they are.
         let cancel = self.cancel
-        let words = best.withUnsafeBufferPointer { best in
+        let (words, valid, allValid) = best.withUnsafeBufferPointer { best in
             order.withUnsafeBufferPointer { order in
-                LargeAllocation.array(of: Int64.self, count: order.count) { words in
-                    valid = LargeAllocation.array(of: Bool.self, count: order.count) { valid in
-                        let shared = UncheckedBox((valid, words))
-                        Parallel.forEachRange(order.count) { range in
-                            let (valid, words) = shared.value
-                            let ahead = 12
-                            var rangeValid = true
-                            for i in range {
-                                // Stopped: the rest of the range is written as nulls, at once,
-                                // and the caller throws before the column is used.
-                                if i & 0xFFFF == 0, cancel?.isCancelled == true {
-                                    (valid + i).initialize(repeating: false, count: range.upperBound - i)
-                                    (words + i).initialize(repeating: 0, count: range.upperBound - i)
-                                    rangeValid = false
-                                    break
-                                }
-                                if i + ahead < range.upperBound, order[i + ahead] < best.count { kpiq_prefetch_read(best.baseAddress! + order[i + ahead]) }
-                                let g = order[i]
-                                guard g < best.count, best[g].row != Self.noRow, best[g].hasValue else {
-                                    rangeValid = false
-                                    valid[i] = false
-                                    words[i] = 0
-                                    continue
-                                }
-                                valid[i] = true
-                                words[i] = Int64(bitPattern: best[g].word)
-                            }
-                            if !rangeValid { pieces.withLock { $0 = false } }
+                GroupValueGather.gather(count: order.count) { range, words, valid in
+                    let ahead = 12
+                    var rangeValid = true
+                    for i in range {
+                        // Stopped: the caller throws before the column is used.
+                        if GroupValueGather.stops(at: i, of: range, cancel, values: words, valid: valid, zero: Int64(0)) { return false }
+                        if i + ahead < range.upperBound, order[i + ahead] < best.count { kpiq_prefetch_read(best.baseAddress! + order[i + ahead]) }
+                        let g = order[i]
+                        guard g < best.count, best[g].row != Self.noRow, best[g].hasValue else {
+                            rangeValid = false
+                            valid[i] = false
+                            words[i] = 0
+                            continue
                         }
+                        valid[i] = true
+                        words[i] = Int64(bitPattern: best[g].word)
                     }
+                    return rangeValid
                 }
             }
         }
         // Stopped: an empty column, never used (AggregateSink checks the token next).
         if cancel?.isCancelled == true { return Column(type: type, values: .integers(PackedIntegers.pack([])), validity: nil) }
-        let allValid = pieces.withLock { $0 }
         let validity = allValid ? nil : Validity(flags: valid)
         switch type {
         case .text:

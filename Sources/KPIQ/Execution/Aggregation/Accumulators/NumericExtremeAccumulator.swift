@@ -1,5 +1,3 @@
-import Synchronization
-
 /// `min(x)` / `max(x)` of integers, dates, timestamps or decimals: one word and a flag per
 /// group, compared in a plain loop over the batch (last open per contact, first purchase
 /// date). Text and booleans go through `MinMaxAccumulator`.
@@ -85,47 +83,34 @@ final class NumericExtremeAccumulator: Accumulator {
         // (Ctrl-C), the rest of each range is written at once and an empty column returned,
         // which AggregateSink never uses (it checks the token next).
         let cancel = self.cancel
-        let anyMissing = Mutex(false)
-        func gather<T>(_ source: [T], zero: T) -> (values: [T], valid: [Bool]) {
-            var valid: [Bool] = []
-            let values = source.withUnsafeBufferPointer { source in
+        func gather<T>(_ source: [T], zero: T) -> (values: [T], valid: [Bool], allValid: Bool) {
+            source.withUnsafeBufferPointer { source in
                 has.withUnsafeBufferPointer { has in
                     order.withUnsafeBufferPointer { order in
-                        LargeAllocation.array(of: T.self, count: order.count) { values in
-                            valid = LargeAllocation.array(of: Bool.self, count: order.count) { valid in
-                                let shared = UncheckedBox((values, valid))
-                                Parallel.forEachRange(order.count) { range in
-                                    let (values, valid) = shared.value
-                                    var missing = false
-                                    for i in range {
-                                        if i & 0xFFFF == 0, cancel?.isCancelled == true {
-                                            (values + i).initialize(repeating: zero, count: range.upperBound - i)
-                                            (valid + i).initialize(repeating: false, count: range.upperBound - i)
-                                            break
-                                        }
-                                        let g = order[i]
-                                        let present = g < has.count && has[g]
-                                        valid[i] = present
-                                        values[i] = present ? source[g] : zero
-                                        if !present { missing = true }
-                                    }
-                                    if missing { anyMissing.withLock { $0 = true } }
-                                }
+                        GroupValueGather.gather(count: order.count) { range, values, valid in
+                            var allValid = true
+                            for i in range {
+                                if GroupValueGather.stops(at: i, of: range, cancel, values: values, valid: valid, zero: zero) { return false }
+                                let g = order[i]
+                                let present = g < has.count && has[g]
+                                valid[i] = present
+                                values[i] = present ? source[g] : zero
+                                if !present { allValid = false }
                             }
+                            return allValid
                         }
                     }
                 }
             }
-            return (values, valid)
         }
         if type == .decimal {
-            let (values, valid) = gather(doubles, zero: 0.0)
+            let (values, valid, allValid) = gather(doubles, zero: 0.0)
             if cancel?.isCancelled == true { return Column(type: type, values: .doubles([]), validity: nil) }
-            return Column(type: .decimal, values: .doubles(values), validity: anyMissing.withLock { $0 } ? Validity(flags: valid) : nil)
+            return Column(type: .decimal, values: .doubles(values), validity: allValid ? nil : Validity(flags: valid))
         }
-        let (values, valid) = gather(ints, zero: Int64(0))
+        let (values, valid, allValid) = gather(ints, zero: Int64(0))
         if cancel?.isCancelled == true { return Column(type: type, values: .integers(PackedIntegers.pack([])), validity: nil) }
-        let validity = anyMissing.withLock { $0 } ? Validity(flags: valid) : nil
+        let validity = allValid ? nil : Validity(flags: valid)
         return Column(type: type, values: .integers(PackedIntegers.pack(values, validity: validity)), validity: validity)
     }
 }
