@@ -11,7 +11,7 @@ struct JoinKeyNumbering {
     /// The key number of each build row (-1: unusable).
     let build: [Int32]
     /// The key number of each probe row (-1: no build row has its key); only the matching
-    /// rows when the probe side is much larger than the build side.
+    /// rows when a sample of a large probe side finds few that match.
     let probe: RowKeyNumbers
     /// Key numbers run over `0..<keyCount`.
     let keyCount: Int

@@ -9,13 +9,6 @@ enum RowKeyNumbers {
     /// `rowCount` matches nothing.
     case sparse(rows: [Int32], numbers: [Int32], rowCount: Int)
 
-    var rowCount: Int {
-        switch self {
-        case .dense(let numbers): return numbers.count
-        case .sparse(_, _, let rowCount): return rowCount
-        }
-    }
-
     /// One number per row (-1 for the rows that match nothing).
     var dense: [Int32] {
         switch self {
