@@ -13,15 +13,17 @@ prints, "printing stopped (Ctrl-C)") and to its exit (status 130 expected):
             pairs), whose time goes to pairing rows, gathering both sides and summing
   print     printing every session as CSV on standard output (a pipe drained by this script)
 
-The phases that read DATA first time one load of it, then signal at that time plus the offsets
-(`--at`, seconds), so every signal lands in the phase's own work.
+The offsets (`--at`, seconds) count from the moment the process itself reports its data loaded
+(its "loaded `events`" line), so every signal lands in the phase's own work; the load phase
+counts from the start. Each row also names the script line the diagnostic points at, which
+shows the statement the signal stopped (line 1 is the load).
 
     python3 Benchmarks/cancel_latency.py --data /work/data/sf10 [--kpiq .build/release/kpiq]
     python3 Benchmarks/cancel_latency.py --data /work/data/sf10 --phase load,print --at 0.2,0.6
 
 Not a test: the machine's load moves the figures.
 """
-import argparse, os, select, signal, statistics, subprocess, tempfile, time
+import argparse, os, re, select, signal, statistics, subprocess, tempfile, time
 
 PHASES = ["load", "grouping", "sort", "kpi", "join", "print"]
 
@@ -33,19 +35,39 @@ QUERIES = {
 }
 
 
-def run_once(kpiq, script, at, flags):
-    """Starts kpiq on `script`, sends SIGINT `at` seconds later; (ms to diagnostic, ms to exit, status)."""
+def run_once(kpiq, script, at, flags, loaded_marker):
+    """Starts kpiq on `script` and sends SIGINT `at` seconds after `loaded_marker` appears on its
+    output (after the start when None): (ms to diagnostic, ms to exit, status, line stopped)."""
     p = subprocess.Popen([kpiq, *flags, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     streams = [p.stdout, p.stderr]
-    deadline = time.monotonic() + at
-    while time.monotonic() < deadline:  # drain both pipes, so printing never blocks on them
-        ready, _, _ = select.select(streams, [], [], max(0.0, deadline - time.monotonic()))
-        for s in ready:
-            if not os.read(s.fileno(), 1 << 20):
-                streams.remove(s)
+    seen_output = b""
+
+    def drain(deadline):
+        """Reads both pipes until `deadline` (so printing never blocks on them), or until
+        `loaded_marker` has appeared when it is being waited for."""
+        nonlocal seen_output
+        waiting = loaded_marker is not None and loaded_marker not in seen_output
+        while time.monotonic() < deadline and streams:
+            ready, _, _ = select.select(streams, [], [], max(0.0, deadline - time.monotonic()))
+            for s in ready:
+                chunk = os.read(s.fileno(), 1 << 20)
+                if not chunk:
+                    streams.remove(s)
+                elif waiting:
+                    seen_output = (seen_output + chunk)[-4096:]
+            if waiting and loaded_marker in seen_output:
+                return
+
+    if loaded_marker is not None:
+        drain(time.monotonic() + 120)
+        if loaded_marker not in seen_output:
+            p.kill()
+            raise SystemExit(f"kpiq never reported {loaded_marker!r} on {script}")
+    drain(time.monotonic() + at)
     sent = time.monotonic()
     p.send_signal(signal.SIGINT)
     seen = None
+    diagnostic = b""
     while streams:
         ready, _, _ = select.select(streams, [], [], 10)
         if not ready:
@@ -54,22 +76,18 @@ def run_once(kpiq, script, at, flags):
             chunk = os.read(s.fileno(), 1 << 20)
             if not chunk:
                 streams.remove(s)
-            elif s is p.stderr and seen is None and (b"cancelled" in chunk.lower() or b"stopped (ctrl-c)" in chunk.lower()):
-                seen = time.monotonic()
+            elif s is p.stderr:
+                lowered = chunk.lower()
+                if seen is None and (b"cancelled" in lowered or b"stopped (ctrl-c)" in lowered):
+                    seen = time.monotonic()
+                if seen is not None and len(diagnostic) < 4096:
+                    diagnostic += chunk
     p.wait()
     ended = time.monotonic()
-    return (None if seen is None else (seen - sent) * 1000), (ended - sent) * 1000, p.returncode
-
-
-def timed_load(kpiq, load):
-    with tempfile.NamedTemporaryFile("w", suffix=".kpi", delete=False) as f:
-        f.write(load + "\n")
-    try:
-        start = time.monotonic()
-        subprocess.run([kpiq, f.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        return time.monotonic() - start
-    finally:
-        os.unlink(f.name)
+    # The diagnostic points at `script:LINE:COLUMN`.
+    where = re.search(re.escape(os.path.basename(script)).encode() + rb":(\d+):", diagnostic)
+    line = int(where.group(1)) if where else None
+    return (None if seen is None else (seen - sent) * 1000), (ended - sent) * 1000, p.returncode, line
 
 
 def main():
@@ -90,34 +108,33 @@ def main():
     load = None
     if args.data:
         load = f'load "{os.path.abspath(os.path.join(args.data, "events.csv"))}" as events'
-    print("phase | signal at s | to diagnostic ms | to exit ms | status")
+    print("phase | signal at s | to diagnostic ms | to exit ms | status | line stopped")
     summary = []
     for phase in phases:
         made = []
         flags = []
         if phase == "load":
-            body, warmup = "\n".join([load] * 50), 0.0
+            body, marker = "\n".join([load] * 50), None
         elif phase == "join":
             with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
                 f.write("k,v\n" + "".join(f"{row % 50},{row}\n" for row in range(100_000)))
                 made.append(f.name)
             join_load = f'load "{f.name}" as a'
             query = "from a | join a on k | agg n = count(), s = sum(v), m = max(v_a)"
-            body, warmup = join_load + "\n" + "\n".join([query] * 50), timed_load(args.kpiq, join_load)
+            body, marker = join_load + "\n" + "\n".join([query] * 50), b"loaded `a`"
         else:
             if phase == "print":
                 flags = ["--format", "csv"]
-            body, warmup = load + "\n" + "\n".join([QUERIES[phase]] * 50), timed_load(args.kpiq, load)
+            body, marker = load + "\n" + "\n".join([QUERIES[phase]] * 50), b"loaded `events`"
         with tempfile.NamedTemporaryFile("w", suffix=".kpi", delete=False) as f:
             f.write(body + "\n")
             made.append(f.name)
         latencies = []
         try:
-            for offset in offsets:
-                at = warmup + offset
-                to_message, to_exit, status = run_once(args.kpiq, f.name, at, flags)
+            for at in offsets:
+                to_message, to_exit, status, line = run_once(args.kpiq, f.name, at, flags, marker)
                 shown = "-" if to_message is None else f"{to_message:.0f}"
-                print(f"{phase} | {at:.2f} | {shown} | {to_exit:.0f} | {status}", flush=True)
+                print(f"{phase} | {at:.2f} | {shown} | {to_exit:.0f} | {status} | {line or '-'}", flush=True)
                 latencies.append(to_message if to_message is not None else float("inf"))
         finally:
             for path in made:

@@ -52,3 +52,58 @@ import Testing
         #expect(throws: Cancelled.self) { try planned.run(cancel: cancel) }
     }
 }
+
+/// A run hands each statement's output to its client as the statement ends, so a script's
+/// results print as they come and Ctrl-C keeps what was already printed.
+@Suite struct StatementStreamingTests {
+    static let text = """
+        let a = from orders | agg n = count()
+        from a | select n
+        from a | select n
+        """
+
+    func session() throws -> Session {
+        let session = Session()
+        _ = try TestSupport.run("load \"\(CancellationTests.data)/orders.csv\" as orders", session: session)
+        return session
+    }
+
+    @Test func eachStatementIsHandedOverWhenItEnds() throws {
+        let session = try session()
+        var seen: [Int] = []
+        let outcome = session.run(SourceText(name: "script.kpi", text: Self.text)) { report in
+            seen.append(report.span.start)
+            // The dataset the first statement kept exists when its report arrives.
+            #expect(session.catalog["a"] != nil)
+            return true
+        }
+        #expect(outcome.error == nil)
+        #expect(seen == [0, 38, 56])
+        // Handed over, not kept as well.
+        #expect(outcome.outputs.isEmpty && outcome.timings.isEmpty)
+    }
+
+    @Test func aStopAfterTheFirstStatementNamesTheLineCancelled() throws {
+        let session = try session()
+        let cancel = CancellationToken()
+        var reports = 0
+        let outcome = session.run(SourceText(name: "script.kpi", text: Self.text), cancel: cancel) { _ in
+            reports += 1
+            cancel.cancel()  // Ctrl-C while the first statement's output is printed
+            return true
+        }
+        #expect(reports == 1)
+        #expect(outcome.error?.code == .cancelled)
+        #expect(outcome.error?.hints.first == "stopped in the statement at line 2 of script.kpi")
+    }
+
+    @Test func falseFromTheClientStopsTheRun() throws {
+        let session = try session()
+        var reports = 0
+        let outcome = session.run(SourceText(name: "script.kpi", text: Self.text)) { _ in
+            reports += 1
+            return false
+        }
+        #expect(reports == 1 && outcome.error == nil)
+    }
+}

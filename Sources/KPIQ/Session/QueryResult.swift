@@ -100,6 +100,19 @@ public enum StatementOutput: Sendable {
 
 /// The outcome of running a piece of source: what each statement produced, in order, and
 /// the error that stopped it, if any (later statements did not run).
+/// What one statement of a run produced, handed to `Session.run`'s `onStatement` when the
+/// statement ends.
+public struct StatementReport: Sendable {
+    /// A table or a message; nil for a statement that prints nothing (`as of`, `metric`).
+    public var output: StatementOutput?
+    /// Where the statement is in the source.
+    public var span: Span
+    /// Its warnings (CSV quirks, ...).
+    public var warnings: [Diagnostic]
+    /// Its wall time.
+    public var seconds: Double
+}
+
 public struct RunOutcome: Sendable {
     public var outputs: [StatementOutput] = []
     /// Where in the source the statement of each output is (reports place the script's
@@ -111,6 +124,7 @@ public struct RunOutcome: Sendable {
     public var warnings: [Diagnostic] = []
     /// How many `check`s found rows (alerts): a script that had any exits with status 3.
     public var failedChecks = 0
-    /// Wall time of each statement that ran, in seconds, in order.
+    /// Wall time of each statement that ran, in seconds, in order (kept when `run` has no
+    /// `onStatement`, as are `outputs`, `outputSpans` and `warnings`).
     public var timings: [Double] = []
 }

@@ -40,14 +40,22 @@ public final class Session {
     /// Relative file paths are resolved against `baseDirectory` (a script's folder).
     /// Statements run on a thread with a large stack (`LargeStack`), so that deeply nested
     /// input gets as far as the nesting limits whatever the caller's thread.
+    ///
+    /// With `onStatement`, each statement's output, warnings and time are handed to it as soon
+    /// as the statement ends (so a client prints a long script's results as they come) instead
+    /// of being kept in the outcome; it is called on the statement thread, and returning false
+    /// stops the run there. Without it, the outcome holds them all.
     public func run(
         _ source: SourceText, baseDirectory: String? = nil, cancel: CancellationToken? = nil,
-        progress: LoadProgress? = nil
+        progress: LoadProgress? = nil, onStatement: ((StatementReport) -> Bool)? = nil
     ) -> RunOutcome {
-        LargeStack.run { runHere(source, baseDirectory: baseDirectory, cancel: cancel, progress: progress) }
+        LargeStack.run { runHere(source, baseDirectory: baseDirectory, cancel: cancel, progress: progress, onStatement: onStatement) }
     }
 
-    private func runHere(_ source: SourceText, baseDirectory: String?, cancel: CancellationToken?, progress: LoadProgress?) -> RunOutcome {
+    private func runHere(
+        _ source: SourceText, baseDirectory: String?, cancel: CancellationToken?, progress: LoadProgress?,
+        onStatement: ((StatementReport) -> Bool)?
+    ) -> RunOutcome {
         var outcome = RunOutcome(source: source)
         let parsed = Parser.parseHere(source)
         if let first = parsed.diagnostics.first {
@@ -56,19 +64,25 @@ public final class Session {
         }
         for statement in parsed.statements {
             let started = DispatchTime.now()
-            defer { outcome.timings.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
+            func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
             do {
                 try cancel?.check()
                 // The budget is taken per statement: what the datasets hold changes with each load.
                 let context = StatementContext(source: source, baseDirectory: baseDirectory, cancel: cancel, progress: progress, budget: memoryBudget)
                 let (output, warnings) = try execute(statement, context)
-                outcome.warnings.append(contentsOf: warnings)
-                if let output {
-                    outcome.outputs.append(output)
-                    outcome.outputSpans.append(statement.span)
-                    if case .result(let result) = output {
-                        lastResult = result
-                        if result.isFailedCheck { outcome.failedChecks += 1 }
+                if case .result(let result)? = output {
+                    lastResult = result
+                    if result.isFailedCheck { outcome.failedChecks += 1 }
+                }
+                let report = StatementReport(output: output, span: statement.span, warnings: warnings, seconds: seconds())
+                if let onStatement {
+                    if !onStatement(report) { return outcome }
+                } else {
+                    outcome.warnings.append(contentsOf: warnings)
+                    outcome.timings.append(report.seconds)
+                    if let output {
+                        outcome.outputs.append(output)
+                        outcome.outputSpans.append(statement.span)
                     }
                 }
             } catch var diagnostic as Diagnostic {
@@ -78,8 +92,14 @@ public final class Session {
                 return outcome
             } catch is Cancelled {
                 // No span: underlining the whole statement (a long pipeline) says nothing
-                // about a Ctrl-C.
-                outcome.error = Diagnostic(.cancelled, "cancelled", hints: ["everything loaded before is still there"])
+                // about a Ctrl-C. In a text of several statements (a script) the hint says
+                // which one stopped.
+                var hints = ["everything loaded before is still there"]
+                if parsed.statements.count > 1 {
+                    let line = source.firstLine + source.location(of: statement.span.start).lineIndex
+                    hints.insert("stopped in the statement at line \(line) of \(source.name)", at: 0)
+                }
+                outcome.error = Diagnostic(.cancelled, "cancelled", hints: hints)
                 return outcome
             } catch {
                 outcome.error = Diagnostic(.noResult, "\(error)", at: statement.span)

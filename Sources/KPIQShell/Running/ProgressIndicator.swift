@@ -10,12 +10,16 @@ import Synchronization
 /// Shows how a long load is going (bytes, rows, rate) on the terminal, redrawn in place, and
 /// erases itself when done. Only started when standard error is a terminal, so piped output
 /// never contains it. Waits half a second before appearing so quick loads stay quiet.
+/// Stopped before each statement's output is printed and started again for the next one, so
+/// `stop` answers at once rather than at the next redraw.
 final class ProgressIndicator: Sendable {
     private let progress: LoadProgress
     private let descriptor: Int32
     private let running = Atomic<Bool>(false)
     private let drawn = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
+    /// Signalled by `stop`, so the drawing loop ends without finishing its pause.
+    private let wake = DispatchSemaphore(value: 0)
 
     init(progress: LoadProgress, output: Output) {
         self.progress = progress
@@ -23,6 +27,7 @@ final class ProgressIndicator: Sendable {
     }
 
     func start() {
+        drawn.store(false, ordering: .relaxed)
         running.store(true, ordering: .relaxed)
         let thread = UncheckedSendable(self)
         DispatchQueue.global().async {
@@ -32,13 +37,14 @@ final class ProgressIndicator: Sendable {
 
     func stop() {
         guard running.exchange(false, ordering: .relaxed) else { return }
+        wake.signal()
         done.wait()
     }
 
     private func loop() {
         let started = DispatchTime.now()
         while running.load(ordering: .relaxed) {
-            usleep(100_000)
+            _ = wake.wait(timeout: .now() + .milliseconds(100))
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             guard elapsed > 0.5, running.load(ordering: .relaxed), progress.totalBytes > 0 else { continue }
             let read = progress.bytesRead, total = progress.totalBytes

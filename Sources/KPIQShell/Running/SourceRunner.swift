@@ -94,15 +94,14 @@ package struct SourceRunner {
         return true
     }
 
-    /// Runs parsed statements and prints their outputs.
+    /// Runs parsed statements, printing each one's warnings and output as soon as it ends (a
+    /// long script shows its results as they come, and Ctrl-C in its tenth statement keeps
+    /// the nine results already printed).
     func runStatements(_ source: SourceText) -> Bool {
         let progress = LoadProgress()
         let indicator = context.errors.isTerminal && !context.mode.isMachine ? ProgressIndicator(progress: progress, output: context.errors) : nil
         indicator?.start()
-        let outcome = context.session.run(source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: progress)
-        indicator?.stop()
-        for warning in outcome.warnings { context.report(warning, source: source) }
-        context.failedChecks += outcome.failedChecks
+        defer { indicator?.stop() }
         // A report places the script's comments between the results, where they were.
         var comments = context.mode == .html ? ScriptComments.paragraphs(in: source)[...] : []
         func addComments(before offset: Int) {
@@ -112,20 +111,32 @@ package struct SourceRunner {
             }
         }
         defer { context.currentStatement = nil }
-        for (index, output) in outcome.outputs.enumerated() {
-            let span = index < outcome.outputSpans.count ? outcome.outputSpans[index] : nil
-            if let span { addComments(before: span.end) }
-            switch output {
-            case .result(let result):
-                context.currentStatement = span.map { source.text(of: $0) }
-                // Ctrl-C while printing stops this result and those after it.
-                if !context.show(result) { return false }
-            case .message(let text): context.message(text)
+        var printed = true
+        let outcome = context.session.run(source, baseDirectory: context.baseDirectory, cancel: context.cancel, progress: progress) { report in
+            // The progress line is erased before anything is printed, and drawn again for
+            // the next statement.
+            indicator?.stop()
+            defer { indicator?.start() }
+            for warning in report.warnings { context.report(warning, source: source) }
+            if let output = report.output {
+                addComments(before: report.span.end)
+                switch output {
+                case .result(let result):
+                    context.currentStatement = source.text(of: report.span)
+                    // Ctrl-C while printing stops this result and those after it.
+                    if !context.show(result) {
+                        printed = false
+                        return false
+                    }
+                case .message(let text): context.message(text)
+                }
+                if context.timer { context.note("Run Time: \(ValueFormatter.fixed(report.seconds, decimals: 3)) s") }
             }
-            if context.timer, index < outcome.timings.count {
-                context.note("Run Time: \(ValueFormatter.fixed(outcome.timings[index], decimals: 3)) s")
-            }
+            return true
         }
+        indicator?.stop()
+        context.failedChecks += outcome.failedChecks
+        if !printed { return false }
         if let error = outcome.error {
             addComments(before: error.span?.start ?? 0)
             context.report(error, source: source)
