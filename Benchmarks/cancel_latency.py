@@ -15,8 +15,8 @@ prints, "printing stopped (Ctrl-C)") and to its exit (status 130 expected):
 
 The offsets (`--at`, seconds) count from the moment the process itself reports its data loaded
 (its "loaded `events`" line), so every signal lands in the phase's own work; the load phase
-counts from the start. Each row also names the script line the diagnostic points at, which
-shows the statement the signal stopped (line 1 is the load).
+counts from the start. Each row also names the script line of the statement the signal
+stopped, from the diagnostic's hint (line 1 is the load).
 
     python3 Benchmarks/cancel_latency.py --data /work/data/sf10 [--kpiq .build/release/kpiq]
     python3 Benchmarks/cancel_latency.py --data /work/data/sf10 --phase load,print --at 0.2,0.6
@@ -84,8 +84,8 @@ def run_once(kpiq, script, at, flags, loaded_marker):
                     diagnostic += chunk
     p.wait()
     ended = time.monotonic()
-    # The diagnostic points at `script:LINE:COLUMN`.
-    where = re.search(re.escape(os.path.basename(script)).encode() + rb":(\d+):", diagnostic)
+    # Its hint names the statement: "stopped in the statement at line N of SCRIPT".
+    where = re.search(rb"at line (\d+) of", diagnostic)
     line = int(where.group(1)) if where else None
     return (None if seen is None else (seen - sent) * 1000), (ended - sent) * 1000, p.returncode, line
 
