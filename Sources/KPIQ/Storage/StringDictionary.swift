@@ -214,11 +214,21 @@ package final class StringDictionary: Sendable {
 
     /// `ranks[code]` is the position of the code's string in byte-wise (code point) order.
     package var sortRanks: [UInt32] {
-        caches.withLock { caches in
+        // Without a token nothing can stop the sort.
+        try! sortRanks(cancel: nil)
+    }
+
+    /// `sortRanks`, looking at the token every 65,536 comparisons: the ranks of a million
+    /// strings take longer to sort than a Ctrl-C may wait.
+    package func sortRanks(cancel: CancellationToken?) throws -> [UInt32] {
+        try caches.withLock { caches throws -> [UInt32] in
             if let ranks = caches.ranks { return ranks }
-            let order = bytes.withUnsafeBytes { all -> [Int] in
+            var comparisons = 0
+            let order = try bytes.withUnsafeBytes { all -> [Int] in
                 let base = all.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-                return (0..<count).sorted { a, b in
+                return try (0..<count).sorted { a, b in
+                    comparisons &+= 1
+                    if comparisons & 0xFFFF == 0 { try cancel?.check() }
                     let la = offsets[a + 1] - offsets[a], lb = offsets[b + 1] - offsets[b]
                     let c = memcmp(base + offsets[a], base + offsets[b], min(la, lb))
                     return c != 0 ? c < 0 : la < lb

@@ -25,7 +25,7 @@ enum WindowOperator {
                          descending: descending, nullsFirst: nullsFirst)
         }
         let permutation: [Int32]
-        if keepsInputOrder, isOrdered(input, by: order) {
+        if keepsInputOrder, try isOrdered(input, by: order, cancel: cancel) {
             // A pipeline's rows come in the order of its `sort` already: a stable grouping of
             // the partitions (linear) orders them as a sort by partition then order would.
             permutation = try groupedStably(input, by: partition, cancel: cancel)
@@ -47,37 +47,18 @@ enum WindowOperator {
         return Table(names: names, columns: base + added, rowCount: n)
     }
 
-    /// Whether the rows already come in the order of `order`, as `sort` orders them (one pass).
-    static func isOrdered(_ input: Table, by order: [WindowOrderKey]) -> Bool {
+    /// Whether the rows already come in the order of `order`, as `sort` orders them (one pass,
+    /// looking at the token every 65,536 rows).
+    static func isOrdered(_ input: Table, by order: [WindowOrderKey], cancel: CancellationToken?) throws -> Bool {
         let n = input.rowCount
         guard n > 1, !order.isEmpty else { return true }
-        // Per key, per row: a comparable value (text by its rank in the dictionary's order).
-        let keys: [(values: [Double]?, ints: [Int64]?, valid: [UInt8]?, key: WindowOrderKey)] = order.map { key in
-            let vector = Batch.decode(input.columns[key.column], .range(start: 0, count: n))
-            switch vector.values {
-            case .ints(let a): return (nil, a, vector.valid, key)
-            case .doubles(let a): return (a, nil, vector.valid, key)
-            case .bools(let a): return (nil, a.map { Int64($0) }, vector.valid, key)
-            case .text(let codes, let dictionary):
-                let ranks = dictionary.sortRanks
-                return (nil, codes.map { Int64(ranks[Int($0)]) }, vector.valid, key)
-            case .constant: return (nil, [Int64](repeating: 0, count: n), nil, key)
-            }
+        let keys = try order.map { key in
+            try Sorter.key(input.columns[key.column], rows: n, descending: key.descending, nullsFirst: key.nullsFirst, cancel: cancel)
         }
         for i in 1..<n {
-            for k in keys {
-                let validBefore = k.valid.map { $0[i - 1] != 0 } ?? true, validNow = k.valid.map { $0[i] != 0 } ?? true
-                var c: Int
-                if !validBefore || !validNow {
-                    c = validBefore == validNow ? 0 : (!validBefore == k.key.nullsFirst ? -1 : 1)
-                } else if let a = k.ints {
-                    c = a[i - 1] < a[i] ? -1 : a[i - 1] == a[i] ? 0 : 1
-                    if k.key.descending { c = -c }
-                } else {
-                    let a = k.values!
-                    c = a[i - 1] < a[i] ? -1 : a[i - 1] == a[i] ? 0 : 1
-                    if k.key.descending { c = -c }
-                }
+            if i & 0xFFFF == 0 { try cancel?.check() }
+            for key in keys {
+                let c = key.compare(i - 1, i)
                 if c < 0 { break }
                 if c > 0 { return false }
             }
