@@ -64,7 +64,7 @@ package struct Executor {
             let schema = plan.schema
             let meter = budget.map { MemoryBudget.Meter($0, for: "the result", counting: "rows") }
             let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema, meter: meter) }, cancel: cancel)
-            return MaterializeSink.table(sinks, schema: schema)
+            return try MaterializeSink.table(sinks, schema: schema, cancel: cancel)
         case .aggregate(let input, let keys, let aggregates, let schema):
             let (source, steps) = try chain(input)
             switch PhysicalPlanner.aggregate(input: input, keys: keys, aggregates: aggregates, source: source) {

@@ -24,12 +24,16 @@ final class MaterializeSink: BatchSink {
     }
 
     /// The table of every sink's rows, in input order.
-    static func table(_ sinks: [MaterializeSink], schema: Schema) -> Table {
+    /// The sinks' pieces joined into one table, in morsel order. Its columns are joined by all
+    /// cores, each after a look at the token: joining a few columns of millions of rows (and
+    /// packing them) takes longer than a Ctrl-C may wait.
+    static func table(_ sinks: [MaterializeSink], schema: Schema, cancel: CancellationToken?) throws -> Table {
         let parts = sinks.flatMap(\.parts).enumerated().sorted { a, b in
             a.element.morsel != b.element.morsel ? a.element.morsel < b.element.morsel : a.offset < b.offset
         }.map(\.element.columns)
-        let columns = schema.fields.indices.map { c in
-            VectorConcatenation.column(parts.map { $0[c] }, type: schema.fields[c].type)
+        let columns = try Parallel.map(schema.fields.count) { c in
+            try cancel?.check()
+            return VectorConcatenation.column(parts.map { $0[c] }, type: schema.fields[c].type)
         }
         let rows = parts.reduce(0) { $0 + ($1.first?.count ?? 0) }
         return Table(names: schema.names, columns: columns, rowCount: rows)
