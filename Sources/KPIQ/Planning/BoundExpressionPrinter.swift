@@ -74,18 +74,7 @@ package enum BoundExpressionPrinter {
 
     /// `s` in double quotes, with the escapes the lexer reads back.
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default: out.append(c)
-            }
-        }
-        return out + "\""
+        BackslashQuoting.quoted(s, escapingControls: false)
     }
 
     typealias Level = ExpressionPrinter.Level
