@@ -51,8 +51,24 @@ TARGET_VS_DUCKDB = 0.25
 TARGET_VS_PIPELINE = 2.0
 
 
+# A SQL section that differs from another by one phrase says so instead of repeating it:
+#   -- as s4_funnel_by_source_90d, with "INTERVAL 3 MONTH" for "INTERVAL 90 DAY"
+SAME_AS = re.compile(r'^-- as (\S+), with "([^"]*)" for "([^"]*)"\s*$', re.M)
+
+
 def sections(path):
-    return [(n, b.rstrip().rstrip(";") if path.endswith(".sql") else b) for n, b in run.read_sections(path)]
+    found = [(n, b.rstrip().rstrip(";") if path.endswith(".sql") else b) for n, b in run.read_sections(path)]
+    bodies = dict(found)
+    result = []
+    for name, body in found:
+        same = SAME_AS.search(body) if path.endswith(".sql") else None
+        if same:
+            base, new, old = same.groups()
+            if base not in bodies or old not in bodies[base]:
+                sys.exit(f"{path}: section {name} is written as {base} with {old!r} replaced, which is not there")
+            body = bodies[base].replace(old, new)
+        result.append((name, body))
+    return result
 
 
 # ============================================================================ DuckDB worker
