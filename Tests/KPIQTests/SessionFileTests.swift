@@ -312,6 +312,27 @@ import Testing
         #expect(try openError(damaged, in: dir).message.contains("the string offsets do not run from 0 up to the 2 string bytes"))
     }
 
+    /// A date behind valid checksums but outside the calendar (a crafted file) is an error
+    /// naming the column, as a load would refuse it; so is a timestamp.
+    @Test func datesOutsideTheCalendarAreAnError() throws {
+        let dir = try folder()
+        for (type, csv) in [("date", "day\n0001-01-01\n9999-12-31\n"), ("timestamp", "day\n0001-01-01T00:00:00\n9999-12-31T23:59:59\n")] {
+            try csv.write(toFile: dir + "/far.csv", atomically: true, encoding: .utf8)
+            _ = try run("load \"\(dir)/far.csv\" as far\nsave \"\(dir)/far.kpiq\" overwrite", Session())
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/far.kpiq")))
+            let sections = try SessionFileReader.contents(bytes.withUnsafeBytes { $0 }, name: "far")
+            // Section 1 holds the column's stored offsets from 0001-01-01; the last one's top
+            // byte set puts it far past 9999.
+            var damaged = bytes
+            damaged[sections[1].offset + sections[1].length - 1] = 0x7F
+            SessionFileFormat.reseal(&damaged)
+            let error = try openError(damaged, in: dir)
+            #expect(error.message.contains("`far`.`day` has \(type) values outside 0001-01-01 .. 9999-12-31"), "\(error.message)")
+            // The file as saved opens.
+            #expect(Session().run(SourceText(name: "t", text: "open \"\(dir)/far.kpiq\"")).error == nil)
+        }
+    }
+
     /// Fuzz/regressions/SessionFileFuzz: inputs SessionFileFuzz once crashed on (option byte,
     /// then the file), opened as the harness opens them.
     @Test func fuzzRegressionsAreErrors() throws {

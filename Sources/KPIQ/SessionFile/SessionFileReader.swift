@@ -289,12 +289,13 @@ enum SessionFileReader {
         case .i64(let a): stored = extremes(a)
         }
         // Values are base + stored * scale (wrapping, as `PackedIntegers` reads them).
-        let a = packed.base &+ stored.0 &* packed.scale, b = packed.base &+ stored.1 &* packed.scale
         if packed.scale == 0 { return (packed.base, packed.base) }
-        // A wrapped product could put the extremes anywhere: report the widest range then.
-        let (_, overflow1) = stored.0.multipliedReportingOverflow(by: packed.scale)
-        let (_, overflow2) = stored.1.multipliedReportingOverflow(by: packed.scale)
-        if overflow1 || overflow2 { return (Int64.min, Int64.max) }
+        // A wrapped product or sum could put the extremes anywhere: report the widest range then.
+        let (product1, overflow1) = stored.0.multipliedReportingOverflow(by: packed.scale)
+        let (product2, overflow2) = stored.1.multipliedReportingOverflow(by: packed.scale)
+        let (a, overflow3) = packed.base.addingReportingOverflow(product1)
+        let (b, overflow4) = packed.base.addingReportingOverflow(product2)
+        if overflow1 || overflow2 || overflow3 || overflow4 { return (Int64.min, Int64.max) }
         return (min(a, b), max(a, b))
     }
 
@@ -353,7 +354,17 @@ enum SessionFileReader {
                 let values: Column.Values
                 switch column.storage {
                 case .packed(let base, let scale, _, let section):
-                    values = .integers(packed(base: base, scale: scale, section: section))
+                    let integers = packed(base: base, scale: scale, section: section)
+                    // Dates and times stay inside the calendar (0001-01-01 to 9999-12-31), as a
+                    // load keeps them: calendar arithmetic relies on that bound to never overflow.
+                    if column.type.isTemporal, let (low, high) = range(of: integers) {
+                        let (lowest, highest) = column.type == .date
+                            ? (CivilCalendar.minDay, CivilCalendar.maxDay) : (CivilCalendar.minMicros, CivilCalendar.maxMicros)
+                        if low < lowest || high > highest {
+                            throw fail("`\(entry.name)`.`\(column.name)` has \(column.type.name) values outside 0001-01-01 .. 9999-12-31", section: section)
+                        }
+                    }
+                    values = .integers(integers)
                 case .doubles(let section):
                     guard case .doubles(let a)? = buffers.removeValue(forKey: section) else { preconditionFailure("doubles are read as doubles") }
                     values = .doubles(a)
