@@ -1,6 +1,8 @@
 /// Event funnels: `funnel sessions per visitor_id: source = "paid" -> converted_to_lead = 1
 /// within 7 days by device over week`. The steps are conditions on the rows of one entity
-/// (a visitor, a contact), strictly in time order:
+/// (a visitor, a contact), strictly in time order; a later step may test the rows of another
+/// dataset with the same id column (`-> from deals where stage = "won"`), ordered by its
+/// time column:
 /// - A unit enters at its first row that meets the first condition (before the end of the
 ///   as-of day, inside `during`); its dimensions are that row's, its period (`over`) the
 ///   entry's.
@@ -12,10 +14,20 @@
 /// The plan: the entries (per unit, the first of the dataset's rows meeting the first
 /// condition, `funnel_step0`); per later step, the rows meeting its condition joined to the
 /// units that reached the step before, kept when later, the earliest per unit, left-joined
-/// back (`funnel_step1`, ...); then the stage funnel. Each step scans the dataset with its
+/// back (`funnel_step1`, ...); then the stage funnel. Each step scans its dataset with its
 /// own condition, so only the rows that meet it are ever copied (a stage of every row with
 /// each condition evaluated cost more than the scans: 10M sessions copied for 1.4M entries).
 extension FunnelPlanner {
+    /// Where one step's rows come from: a dataset (the funnel's, or `from NAME`), its unit
+    /// and time columns, and the step's condition bound on it.
+    private struct StepSource {
+        let scan: LogicalPlan
+        let entity: Int
+        let time: Int
+        /// Nil for every row (`-> from contacts`).
+        let condition: BoundExpression?
+    }
+
     func planEvents(_ funnel: FunnelStatement, dataset: Dataset) throws -> PlannedStatement {
         let scan = LogicalPlan.scan(name: dataset.name, table: dataset.table)
         let schema = scan.schema
@@ -25,24 +37,58 @@ extension FunnelPlanner {
         }
         let entity = try Binder.column(funnel.entity!, in: schema)
         let dimensions = try funnel.dimensions.map { try Binder.column($0, in: schema) }
-        var expressions = ExpressionBinder(binder: Binder(catalog: catalog, asOf: asOf), schema: schema)
-        let conditions = try funnel.conditions.map { try expressions.condition($0) }
         let range = try funnel.range.map { try AsOfRange.resolve($0, asOf: asOf) }
         let timeType = schema.fields[timeIndex].type
+        let unitType = schema.fields[entity].type
         func column(_ index: Int, _ schema: Schema) -> BoundExpression { BoundExpression(.column(index), type: schema.fields[index].type, span: .none) }
         func time(_ day: Int64) -> BoundExpression { ExpressionBinder.timeConstant(day, like: timeType, span: .none) }
+
+        // Each step's rows: the funnel's dataset, or the one it names (`-> from deals ...`),
+        // which must have the unit column, of the same type, and a time column of the same type.
+        let binder = Binder(catalog: catalog, asOf: asOf)
+        let sources = try funnel.conditions.indices.map { k -> StepSource in
+            guard k < funnel.stepDatasets.count, let name = funnel.stepDatasets[k] else {
+                var expressions = ExpressionBinder(binder: binder, schema: schema)
+                return StepSource(scan: scan, entity: entity, time: timeIndex, condition: try expressions.condition(funnel.conditions[k]))
+            }
+            let other = try binder.dataset(name)
+            let otherScan = LogicalPlan.scan(name: other.name, table: other.table)
+            let otherSchema = otherScan.schema
+            guard let otherTimeName = other.timeColumn, let otherTime = otherSchema.index(of: otherTimeName) else {
+                throw Diagnostic(.invalidArgument, "`\(other.name)` has no time column to order its rows", at: name.span,
+                                 hints: ["set one: `set time \(other.name).COLUMN`"])
+            }
+            guard let otherEntity = otherSchema.index(of: funnel.entity!.name) else {
+                throw Diagnostic(.unknownColumn, "`\(other.name)` has no column `\(funnel.entity!.name)`", at: name.span,
+                                 hints: ["a funnel follows one id (`per \(funnel.entity!.name)`) through every dataset its steps read"])
+            }
+            guard otherSchema.fields[otherEntity].type == unitType else {
+                throw Diagnostic(.typeMismatch, "`\(other.name)`.`\(funnel.entity!.name)` is \(otherSchema.fields[otherEntity].type.name); in `\(dataset.name)` it is \(unitType.name)",
+                                 at: name.span)
+            }
+            guard otherSchema.fields[otherTime].type == timeType else {
+                throw Diagnostic(.typeMismatch, "`\(other.name)`'s time column `\(otherTimeName)` is a \(otherSchema.fields[otherTime].type.name); `\(dataset.name)`'s is a \(timeType.name)",
+                                 at: name.span, hints: ["convert one when loading: `with (types (\(otherTimeName) \(timeType.name)))`"])
+            }
+            if Self.isEveryRow(funnel, step: k) { return StepSource(scan: otherScan, entity: otherEntity, time: otherTime, condition: nil) }
+            var expressions = ExpressionBinder(binder: binder, schema: otherSchema)
+            return StepSource(scan: otherScan, entity: otherEntity, time: otherTime, condition: try expressions.condition(funnel.conditions[k]))
+        }
 
         // The rows meeting a step's condition (and, for the entry, in the range): entity,
         // time, and for the entry the dimensions.
         var query = QueryPlan(result: scan)
-        let usable = [Self.isNotNull(column(entity, schema)), Self.compare(.less, column(timeIndex, schema), time(AsOfRange.end(asOf: asOf)))]
-        let fields = [Schema.Field(name: "__unit", type: schema.fields[entity].type), Schema.Field(name: "__time", type: timeType)]
+        let fields = [Schema.Field(name: "__unit", type: unitType), Schema.Field(name: "__time", type: timeType)]
             + dimensions.map { schema.fields[$0] }
         let m = dimensions.count
         func rows(meeting k: Int, extra: [BoundExpression] = [], keepingDimensions: Bool = false) -> LogicalPlan {
-            let kept = [entity, timeIndex] + (keepingDimensions ? dimensions : [])
-            return .project(.filter(scan, BoundExpression.logical(isAnd: true, usable + [conditions[k]] + extra, span: .none)),
-                            kept.map { column($0, schema) }, Schema(fields: Array(fields[0..<kept.count])))
+            let source = sources[k]
+            let sourceSchema = source.scan.schema
+            let usable = [Self.isNotNull(column(source.entity, sourceSchema)),
+                          Self.compare(.less, column(source.time, sourceSchema), time(AsOfRange.end(asOf: asOf)))]
+            let kept = [source.entity, source.time] + (keepingDimensions ? dimensions : [])
+            return .project(.filter(source.scan, BoundExpression.logical(isAnd: true, usable + [source.condition].compactMap { $0 } + extra, span: .none)),
+                            kept.map { column($0, sourceSchema) }, Schema(fields: Array(fields[0..<kept.count])))
         }
 
         // Entries: per unit, the first row of step 0 (in the range); its dimensions.
@@ -62,7 +108,7 @@ extension FunnelPlanner {
                                                            Schema(fields: [fields[0], Schema.Field(name: "__t0", type: timeType)] + Array(fields[2..<(2 + m)]))))
 
         // Each later step: its rows after the previous step's time, the earliest per unit.
-        for k in 1..<conditions.count {
+        for k in 1..<sources.count {
             let unitSchema = units.schema
             let previous = unitSchema.index(of: "__t\(k - 1)")!
             let joined = LogicalPlan.join(left: rows(meeting: k), right: units, JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: [previous]),
@@ -86,14 +132,24 @@ extension FunnelPlanner {
             dimensionFormats.append(ValueFormat(grain: grain))
         }
         let groupCount = unitFields.count
-        for k in conditions.indices {
+        for k in sources.indices {
             unitExpressions.append(column(unitSchema.index(of: "__t\(k)")!, unitSchema))
             unitFields.append(Schema.Field(name: "__t\(k)", type: timeType))
         }
         let unitRows = LogicalPlan.project(units, unitExpressions, Schema(fields: unitFields))
-        let names = funnel.conditions.map { ExpressionPrinter.text($0) }
-        return try finish(&query, units: unitRows, stages: Array(groupCount..<(groupCount + conditions.count)), stageNames: names,
+        let names = funnel.conditions.indices.map { k -> String in
+            guard k < funnel.stepDatasets.count, let other = funnel.stepDatasets[k] else { return ExpressionPrinter.text(funnel.conditions[k]) }
+            if Self.isEveryRow(funnel, step: k) { return "from \(other.name)" }
+            return "from \(other.name) where \(ExpressionPrinter.text(funnel.conditions[k]))"
+        }
+        return try finish(&query, units: unitRows, stages: Array(groupCount..<(groupCount + sources.count)), stageNames: names,
                           dimensions: Array(0..<groupCount), dimensionFormats: dimensionFormats, funnel: funnel, range: range,
                           title: "funnel \(dataset.name) per \(funnel.entity!.name): " + names.joined(separator: " -> "))
+    }
+
+    /// `-> from contacts` with no `where`: the parser puts a `true` at the dataset's name.
+    private static func isEveryRow(_ funnel: FunnelStatement, step k: Int) -> Bool {
+        guard k < funnel.stepDatasets.count, let name = funnel.stepDatasets[k], case .literal(.bool(true)) = funnel.conditions[k].kind else { return false }
+        return funnel.conditions[k].span == name.span
     }
 }

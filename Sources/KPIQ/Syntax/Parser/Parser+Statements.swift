@@ -343,11 +343,24 @@ extension Parser {
         var statement = FunnelStatement(dataset: dataset, steps: [], dimensions: [], within: nil, range: nil, entity: entity)
         var spans: [Span] = []
         if entity != nil {
-            // Conditions on rows: `source = "paid" -> converted_to_lead = 1`.
+            // Conditions on rows: `source = "paid" -> converted_to_lead = 1`; a later step
+            // may test another dataset's rows: `-> from deals [where stage = "won"]`.
             repeat {
-                let condition = try expression()
+                let start = current.span
+                var stepDataset: Identifier?
+                if !statement.conditions.isEmpty, accept(word: "from") {
+                    stepDataset = try identifier("a dataset name")
+                }
+                let condition: Expression
+                if stepDataset == nil || accept(word: "where") {
+                    condition = try expression()
+                } else {
+                    // Every row of that dataset.
+                    condition = Expression(.literal(.bool(true)), span: stepDataset!.span)
+                }
                 statement.conditions.append(condition)
-                spans.append(condition.span)
+                statement.stepDatasets.append(stepDataset)
+                spans.append(stepDataset == nil ? condition.span : start.to(condition.span))
             } while accept(symbol: "->")
         } else {
             repeat {
