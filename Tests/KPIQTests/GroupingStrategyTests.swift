@@ -78,6 +78,24 @@ import Testing
         #expect(result.keys == [.text("c"), .text("a"), .null])
     }
 
+    /// Ordering millions of visitors by their first rows (the bitmap of first rows) looks at the
+    /// token between its steps; unstopped, it orders the groups by first row.
+    @Test func orderingGroupsByTheirFirstRowsStopsWhenCancelled() throws {
+        let n = 70_000  // the row order is used from 65,536 groups
+        let dictionary = StringDictionary(strings: (0..<n).map { "v\($0)" })
+        // Rows: codes n-1 down to 0, so group g's first row is n - 1 - g.
+        let codes = (0..<Int64(n)).reversed().map { $0 }
+        let column = Column(type: .text, values: .text(codes: PackedIntegers.pack(codes), dictionary: dictionary), validity: nil)
+        let indexer = GroupIndexer(keys: [KeyComponents(type: .text, stableText: true)], strategy: .codes, expectedRows: n)
+        _ = indexer.groups(for: [Vector(type: .text, values: .text(codes: codes, dictionary: dictionary), valid: nil, count: n)],
+                           rowNumbers: (0..<Int32(n)).map { $0 })
+        let ordered = try #require(try indexer.orderedGroupsByRows(of: column))
+        #expect(ordered.groups.prefix(3) == [n - 1, n - 2, n - 3] && ordered.rows.prefix(3) == [0, 1, 2])
+        let token = CancellationToken()
+        token.cancel()
+        #expect(throws: Cancelled.self) { try indexer.orderedGroupsByRows(of: column, cancel: token) }
+    }
+
     @Test func thePlannerChoosesTheGroupingFromTheKeyTypes() {
         #expect(PhysicalPlanner.grouping(for: []) == .single)
         #expect(PhysicalPlanner.grouping(for: [.text]) == .codes)

@@ -106,7 +106,7 @@ final class AggregateSink: BatchSink {
         try cancel?.check()
         var order: [Int]
         var firstRows: [Int32]?
-        if let keyColumn, let byRows = first.indexer.orderedGroupsByRows(of: keyColumn) {
+        if let keyColumn, let byRows = try first.indexer.orderedGroupsByRows(of: keyColumn, cancel: cancel) {
             (order, firstRows) = byRows
         } else {
             order = first.indexer.orderedGroups()

@@ -7,8 +7,9 @@
 /// The rows come out too, which is what `first(x, ts)` over a time-ordered column reads.
 extension GroupIndexer {
     /// Groups in order of their first rows, with those rows; nil unless this grouping is by
-    /// the codes of `keyColumn`'s dictionary.
-    func orderedGroupsByRows(of keyColumn: Column) -> (groups: [Int], rows: [Int32])? {
+    /// the codes of `keyColumn`'s dictionary. Looks at the token between its steps (each a
+    /// few tens of milliseconds for millions of groups).
+    func orderedGroupsByRows(of keyColumn: Column, cancel: CancellationToken? = nil) throws -> (groups: [Int], rows: [Int32])? {
         guard let dictionary = identityDictionary, case .text(let codes, let columnDictionary) = keyColumn.values,
             columnDictionary === dictionary, firstRows.count == dictionary.count + 1,
             // A few groups (sources, countries) are ordered in no time the usual way.
@@ -37,6 +38,7 @@ extension GroupIndexer {
             return marked.contains { $0 == nil } ? nil : marked.map { $0! }
         }
         guard let marked, var bits = marked.first?.bits else { return nil }
+        try cancel?.check()
         let live = marked.reduce(0) { $0 + $1.live }
         for other in marked.dropFirst().map(\.bits) {
             bits.withUnsafeMutableBufferPointer { bits in
@@ -48,6 +50,7 @@ extension GroupIndexer {
                 }
             }
         }
+        try cancel?.check()
         // 2. The marked rows in order, by ranges of words on all cores; each row's group is the
         //    key's code there (the null group where the key is null).
         let wordPieces = Parallel.ranges(wordCount, parts: wordCount >= 1 << 14 ? Parallel.threadCount : 1)
