@@ -5,7 +5,7 @@
 # HTML reports, duckdb).
 #
 # Then the reliability checks of issue 22 (docs/testing.md), each bounded in time:
-#   - the differential tester against DuckDB, fixed seed, 150 s (tools/difftest);
+#   - the differential tester against DuckDB, fixed seed, 100 s (tools/difftest);
 #   - each libFuzzer target (six of them) for 60 s (scripts/fuzz.sh);
 #   - a subset of the tests, and the fuzz corpora, under AddressSanitizer (scripts/sanitize.sh).
 # KPIQ_QUICK=1 skips them (the suite alone, as before).
@@ -22,8 +22,8 @@ swift test
 if [ -n "${KPIQ_QUICK:-}" ]; then exit 0; fi
 install_duckdb
 started=$(date +%s)
-echo "== differential test against DuckDB (seed 22, 150 s)" >&2
-python3 tools/difftest/difftest.py --kpiq .build/debug/kpiq --seed 22 --seconds 150 --pairs 1000000
+echo "== differential test against DuckDB (seed 22, 100 s)" >&2
+python3 tools/difftest/difftest.py --kpiq .build/debug/kpiq --seed 22 --seconds 100 --pairs 1000000
 echo "== fuzzers, 60 s each" >&2
 bash scripts/fuzz.sh 60
 echo "== AddressSanitizer" >&2
