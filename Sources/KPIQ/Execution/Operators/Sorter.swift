@@ -93,52 +93,58 @@ enum Sorter {
 
     /// A key column decoded for comparing (text as its strings' ranks), by all cores in pieces
     /// of a million rows with a look at the token before each: ten million rows take longer
-    /// than a Ctrl-C may wait.
+    /// than a Ctrl-C may wait. Each piece writes straight into its slice of one array per key
+    /// (and of the null flags), so nothing is joined afterwards.
     static func key(_ column: Column, rows n: Int, descending: Bool, nullsFirst: Bool, pieceRows: Int = 1 << 20,
                     cancel: CancellationToken?) throws -> Key {
-        let (values, valid) = try decodeKey(column, rows: n, pieceRows: pieceRows, cancel: cancel)
-        return Key(values: values, valid: valid, descending: descending, nullsFirst: nullsFirst)
-    }
-
-    private static func decodeKey(_ column: Column, rows n: Int, pieceRows: Int, cancel: CancellationToken?) throws -> (Key.Values, [UInt8]?) {
         let pieces = Parallel.ranges(n, parts: (n + pieceRows - 1) / pieceRows)
-        let decoded = try Parallel.map(pieces.count) { index -> (Key.Values, [UInt8]?) in
-            try cancel?.check()
-            let piece = pieces[index]
-            let vector = Batch.decode(column, .range(start: piece.lowerBound, count: piece.count))
-            switch vector.values {
-            case .ints(let a): return (.ints(a), vector.valid)
-            case .doubles(let a): return (.doubles(a), vector.valid)
-            case .bools(let a): return (.ints(a.map { Int64($0) }), vector.valid)
-            case .text(let codes, let dictionary):
-                let ranks = try dictionary.sortRanks(cancel: cancel)
-                return (.ranks(codes.map { ranks[Int($0)] }), vector.valid)
-            case .constant: return (.ints([Int64](repeating: 0, count: piece.count)), vector.valid)
+        /// Fills one array of `n` values, piece by piece on all cores. A piece left unwritten
+        /// because the token was raised is never read: the token is checked right after.
+        func decoded<T>(_: T.Type, _ write: (Vector, UnsafeMutablePointer<T>, Int) -> Void) -> [T] {
+            LargeAllocation.array(of: T.self, count: n) { values in
+                let shared = UncheckedBox(values)
+                _ = Parallel.map(pieces.count) { p in
+                    if cancel?.isCancelled == true { return }
+                    let piece = pieces[p]
+                    write(Batch.decode(column, .range(start: piece.lowerBound, count: piece.count)), shared.value + piece.lowerBound, piece.count)
+                }
             }
         }
-        if decoded.count == 1 { return decoded[0] }
+        // The kind of values follows the column's storage, as `Batch.decode` gives them.
+        let values: Key.Values
+        switch column.values {
+        case .text(_, let dictionary):
+            let ranks = try dictionary.sortRanks(cancel: cancel)
+            values = .ranks(decoded(UInt32.self) { vector, out, count in
+                guard case .text(let codes, _) = vector.values else { preconditionFailure("a text column decodes to codes") }
+                for i in 0..<count { out[i] = ranks[Int(codes[i])] }
+            })
+        case .doubles:
+            values = .doubles(decoded(Double.self) { vector, out, count in
+                guard case .doubles(let a) = vector.values else { preconditionFailure("a decimal column decodes to doubles") }
+                a.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }
+            })
+        case .bools:
+            values = .ints(decoded(Int64.self) { vector, out, count in
+                guard case .bools(let a) = vector.values else { preconditionFailure("a bool column decodes to bools") }
+                for i in 0..<count { out[i] = Int64(a[i]) }
+            })
+        case .integers:
+            values = .ints(decoded(Int64.self) { vector, out, count in
+                guard case .ints(let a) = vector.values else { preconditionFailure("an integer column decodes to integers") }
+                a.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }
+            })
+        }
         try cancel?.check()
-        // Joined in order; the flags exist as soon as one piece has a null.
-        var valid: [UInt8]? = nil
-        if decoded.contains(where: { $0.1 != nil }) {
-            var all: [UInt8] = []
-            all.reserveCapacity(n)
-            for (piece, (_, flags)) in zip(pieces, decoded) {
-                if let flags { all.append(contentsOf: flags) } else { all.append(contentsOf: repeatElement(1, count: piece.count)) }
+        let valid = column.validity.map { validity in
+            LargeAllocation.array(of: UInt8.self, count: n) { flags in
+                let shared = UncheckedBox(flags)
+                _ = Parallel.map(pieces.count) { p in
+                    for row in pieces[p] { shared.value[row] = validity.isValid(row) ? 1 : 0 }
+                }
             }
-            valid = all
         }
-        func joined<T>(_ part: (Key.Values) -> [T]) -> [T] {
-            var all: [T] = []
-            all.reserveCapacity(n)
-            for (values, _) in decoded { all.append(contentsOf: part(values)) }
-            return all
-        }
-        switch decoded[0].0 {
-        case .ints: return (.ints(joined { if case .ints(let a) = $0 { a } else { [] } }), valid)
-        case .doubles: return (.doubles(joined { if case .doubles(let a) = $0 { a } else { [] } }), valid)
-        case .ranks: return (.ranks(joined { if case .ranks(let a) = $0 { a } else { [] } }), valid)
-        }
+        return Key(values: values, valid: valid, descending: descending, nullsFirst: nullsFirst)
     }
 
     /// The `k` first rows in order, with a bounded max-heap: O(n log k).
