@@ -38,7 +38,7 @@ package enum CSVReader {
             return try loadOpened(opened!, path: path, options: options, partitions: partitions, started: started,
                                   cancel: cancel, progress: progress, budget: budget)
         } catch is Cancelled {
-            // Unmapping a file of a gigabyte takes tens of milliseconds (50 at sf10): done off
+            // Unmapping a file of a gigabyte takes tens of milliseconds: done off
             // this thread, with the last reference, so Ctrl-C is answered at once.
             ReleaseLater.release(opened.take())
             throw Cancelled()
