@@ -212,15 +212,87 @@ import Testing
             Issue.record("expected a cohort")
             return
         }
-        let planned = try CohortPlanner(catalog: session.catalog, asOf: CivilCalendar.days(year: 2024, month: 12, day: 31)).plan(statement)
-        #expect(planned.plan.stages.map(\.name) == ["customers", "sizes", "cells", "last"])
-        #expect(planned.plan.result.schema.names == ["month", "customers", "repurchase_rate", "m0", "m1", "m2", "m3"])
-        #expect(planned.formats.count == 7)
-        let result = try planned.run(cancel: nil)
-        #expect(result.table.rowCount == 1)
-        let cancel = CancellationToken()
-        cancel.cancel()
-        #expect(throws: Cancelled.self) { try planned.run(cancel: cancel) }
+        for collectsPeriodSets in [true, false] {
+            var planner = CohortPlanner(catalog: session.catalog, asOf: CivilCalendar.days(year: 2024, month: 12, day: 31))
+            planner.collectsPeriodSets = collectsPeriodSets
+            let planned = try planner.plan(statement)
+            // With sets of periods, no stage reads the rows a second time to join them.
+            #expect(planned.plan.stages.map(\.name) == (collectsPeriodSets ? ["customers", "sizes", "last"] : ["customers", "sizes", "last", "cells"]))
+            #expect(planned.plan.result.schema.names == ["month", "customers", "repurchase_rate", "m0", "m1", "m2", "m3"])
+            #expect(planned.formats.count == 7)
+            let result = try planned.run(cancel: nil)
+            #expect(result.table.rowCount == 1)
+            let cancel = CancellationToken()
+            cancel.cancel()
+            #expect(throws: Cancelled.self) { try planned.run(cancel: cancel) }
+        }
+    }
+
+    /// The periods of a customer fit in one set when the data spans at most 63 periods from
+    /// the first one's start up to the as-of day; otherwise the plan joins the rows.
+    @Test func setsOfPeriodsHoldSixtyThreePeriods() throws {
+        func base(_ csv: String, asOf: Int64, _ grain: Grain) throws -> Int64? {
+            let path = try TestSupport.file(csv)
+            defer { TestSupport.remove(path) }
+            let session = Session()
+            _ = try TestSupport.run("load \"\(path)\" as o", session: session)
+            let table = try #require(session.catalog["o"]).table
+            return PeriodSet.base(of: table.columns[1], type: table.columns[1].type, asOf: asOf, grain: grain)
+        }
+        let january = CivilCalendar.days(year: 2020, month: 1, day: 1)
+        let sixtyThirdMonth = CivilCalendar.days(year: 2025, month: 3, day: 31)  // month index 62
+        let csv = "customer,d\na,2020-01-15\nb,2025-03-31\nc,2025-04-01\n"
+        #expect(try base(csv, asOf: sixtyThirdMonth, .month) == january)
+        // April 2025 is the 64th month: too many, unless the as-of day cuts it off.
+        #expect(try base(csv, asOf: sixtyThirdMonth + 1, .month) == nil)
+        #expect(try base(csv, asOf: sixtyThirdMonth + 1, .quarter) == january)
+        // The first period starts at the grain's start: 2020-01-15 is in the week of Monday 2020-01-13.
+        #expect(try base(csv, asOf: january + 30, .week) == CivilCalendar.days(year: 2020, month: 1, day: 13))
+        #expect(try base(csv, asOf: january + 14 + 62, .day) == january + 14)
+        #expect(try base(csv, asOf: january + 14 + 63, .day) == nil)
+        // An as-of day before the first row's period: nothing to collect.
+        #expect(try base(csv, asOf: january - 1, .month) == nil)
+    }
+
+    /// Sets of periods and the join of the rows to their customers give the same table, with
+    /// dimensions and a value, over every grain that fits.
+    @Test func setsOfPeriodsAgreeWithTheJoin() throws {
+        var random = SplitMix(seed: 7)
+        var csv = "customer,ts,source,amount\n"
+        let start = CivilCalendar.days(year: 2023, month: 1, day: 1)
+        let sources = ["ads", "email", "seo", ""]
+        for _ in 0..<3000 {
+            let customer = random.next() % 30 == 0 ? "" : "u\(random.next() % 900)"
+            let day = random.next() % 40 == 0 ? nil : start + Int64(random.next() % 700)
+            let time = day.map { d in
+                let (y, m, dd) = CivilCalendar.civil(d)
+                return String(format: "%04d-%02d-%02dT%02d:00:00", Int(y), Int(m), Int(dd), Int(random.next() % 24))
+            } ?? ""
+            csv += "\(customer),\(time),\(sources[Int(random.next() % 4)]),\(random.next() % 500)\n"
+        }
+        for grain in [Grain.month, .quarter, .year] {
+            let (session, parsed) = try TestSupport.session(
+                loading: csv, as: "o", parsing: "cohort o: customer, ts value amount by source over \(grain.rawValue) periods 9 with churn")
+            guard case .cohort(let statement) = parsed else {
+                Issue.record("expected a cohort")
+                return
+            }
+            var tables: [Table] = []
+            for collectsPeriodSets in [true, false] {
+                var planner = CohortPlanner(catalog: session.catalog, asOf: CivilCalendar.days(year: 2024, month: 9, day: 15))
+                planner.collectsPeriodSets = collectsPeriodSets
+                let planned = try planner.plan(statement)
+                #expect(planned.plan.stages.contains { $0.name == "cells" } == !collectsPeriodSets, "\(grain)")
+                tables.append(try planned.run(cancel: nil).table)
+            }
+            #expect(tables[0].names == tables[1].names)
+            #expect(tables[0].rowCount == tables[1].rowCount && tables[0].rowCount > 3, "\(grain)")
+            for (a, b) in zip(tables[0].columns, tables[1].columns) {
+                for row in 0..<min(tables[0].rowCount, tables[1].rowCount) {
+                    #expect(a.scalar(at: row) == b.scalar(at: row), "\(grain) row \(row)")
+                }
+            }
+        }
     }
 
     /// Whether the customers stage reads the rows through a filter.

@@ -190,6 +190,7 @@ package struct Executor {
         case .sum: make = { SumAccumulator(type: argumentType) }
         case .mean: make = { MeanAccumulator() }
         case .stddev: make = { StddevAccumulator() }
+        case .bitOr: make = { BitOrAccumulator() }
         case .numericExtreme: make = { NumericExtremeAccumulator(isMin: isMin, type: argumentType) }
         case .extreme: make = { MinMaxAccumulator(isMin: isMin, type: argumentType) }
         case .quantile: make = { QuantileAccumulator(fraction: fraction, type: argumentType) }

@@ -1,26 +1,33 @@
 /// `cohort orders: customer_id, order_date [over month] [periods N]`, compiled to a plan of
 /// engine operators (scans, filters, aggregates, joins, projections, a sort), so it runs on
-/// the vectorized executor and reads as SQL:
+/// the vectorized executor and reads as SQL. When the purchases span at most 63 periods from
+/// the first one's (`PeriodSet`; `base` below is that period's first day, `p(t)` the period
+/// index `date_diff(grain, base, t)`):
 ///
 ///     WITH purchases AS (SELECT * FROM orders
 ///                        WHERE customer IS NOT NULL AND time < as_of + 1 day),
 ///          customers AS (SELECT customer, period(min(time)) AS cohort,
-///                               day(min(time)) < day(max(time)) AS repurchaser
+///                               day(min(time)) < day(max(time)) AS repurchaser,
+///                               bit_or(1 << p(time)) >> p(min(time)) AS offsets
 ///                        FROM purchases GROUP BY customer),
 ///          sizes     AS (SELECT cohort, count() AS customers,
 ///                               count() FILTER (WHERE repurchaser) AS repurchasers
 ///                        FROM customers GROUP BY cohort),
-///          cells     AS (SELECT cohort, period(time) AS period, count(DISTINCT customer) AS active
-///                        FROM orders JOIN (SELECT customer, cohort FROM customers WHERE repurchaser)
-///                        USING (customer) WHERE time < as_of + 1 day GROUP BY 1, 2),
+///          matrix    AS (SELECT cohort, sum((offsets >> 1) & 1) AS active_1, ...
+///                        FROM customers WHERE repurchaser GROUP BY cohort),
 ///          last      AS (SELECT period(max(time)) AS last_period FROM purchases)
 ///     SELECT cohort, customers, repurchasers / customers, customers / customers AS r0,
 ///            CASE WHEN cohort + k periods <= last_period THEN coalesce(active_k, 0) / customers END, ...
-///     FROM sizes
-///     LEFT JOIN (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = k) AS active_k, ...
-///                FROM cells GROUP BY cohort) USING (cohort)
-///     CROSS JOIN last
+///     FROM sizes LEFT JOIN matrix USING (cohort) CROSS JOIN last
 ///     ORDER BY cohort
+///
+/// On a longer span, `matrix` comes from the rows of the repurchasers joined to their cohort:
+///
+///          cells     AS (SELECT cohort, period(time) AS period, count(DISTINCT customer) AS active
+///                        FROM orders JOIN (SELECT customer, cohort FROM customers WHERE repurchaser)
+///                        USING (customer) WHERE time < as_of + 1 day GROUP BY 1, 2),
+///          matrix    AS (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = 1) AS active_1, ...
+///                        FROM cells GROUP BY cohort)
 ///
 /// Definitions (the usual ones, as in docs/kpi.md): a purchase is a customer's day with at
 /// least one row, so several orders on one day are one purchase; the repurchase rate is the
@@ -31,16 +38,21 @@
 /// Why this shape: a customer has purchases on two or more days exactly when the day of the
 /// first differs from the day of the last, and `day` keeps order, so the customers are one
 /// grouping by customer (by dictionary code, no hashing) with a min and a max of the raw
-/// time, never a distinct of (customer, day) pairs. Only repurchasers can be active after
-/// their first period, so only their rows are joined to their cohort (by code, see
-/// `HashJoin`), after which the customers active per (cohort, period) are an exact distinct
-/// count in few groups; cheaper than first making the distinct (customer, period) pairs, a
-/// hash grouping with nearly as many groups as rows. Offsets are computed on the cells
-/// (cohorts times periods), as is the pivot to one column per offset, so `periods 1000`
-/// costs 1,000 sums over a few hundred rows.
+/// time, never a distinct of (customer, day) pairs. The same grouping collects the set of
+/// periods each customer bought in, one OR per row, so the rows are read once; the active
+/// customers per (cohort, offset) are then sums over the customers. Without the sets (more
+/// than 63 periods), only repurchasers can be active after their first period, so only
+/// their rows are joined to their cohort (by code, see `HashJoin`), after which the
+/// customers active per (cohort, period) are an exact distinct count in few groups; cheaper
+/// than first making the distinct (customer, period) pairs, a hash grouping with nearly as
+/// many groups as rows. Offsets are computed on the cells (cohorts times periods), as is the
+/// pivot to one column per offset, so `periods 1000` costs 1,000 sums over a few hundred rows.
 struct CohortPlanner {
     let catalog: Catalog
     let asOf: Int64
+    /// Whether the active periods may be collected as a set of bits per customer when the
+    /// data spans few enough periods (off only to test the join plan on the same data).
+    var collectsPeriodSets = true
 
     /// The plan and presentation of `cohort`; throws a diagnostic for an unknown dataset or
     /// column, or a purchase time that is not a date or timestamp.
@@ -89,21 +101,36 @@ struct CohortPlanner {
             return index
         }
 
-        // customers: each one's cohort, whether they bought on a second day, their dimensions.
+        // When the purchases span at most `PeriodSet.capacity` periods, each customer's
+        // periods with a purchase are collected in the same grouping as a set of bits
+        // (`bit_or(shift_left(1, period index))`, shifted to start at the cohort's period), so
+        // the active customers per cohort and offset are sums over the customers: no second
+        // read of the rows and no join of them to their customers.
+        let periodBase = collectsPeriodSets ? PeriodSet.base(of: table.columns[timeIndex], type: timeType, asOf: asOf, grain: grain) : nil
+
+        // customers: each one's cohort, whether they bought on a second day, their dimensions
+        // (and, with a period base, the set of their periods with a purchase).
+        let periodIndex = periodBase.map { E.call(.dateDiff, [E.text(grain.rawValue), E.date($0), time], type: .int) }
         let firstAndLast = LogicalPlan.aggregate(
             purchases, keys: [entity],
             aggregates: [E.aggregate(.min, time, type: timeType), E.aggregate(.max, time, type: timeType)]
                 + dimensionIndexes.map { BoundAggregate(function: .first, argument: E.column($0, schema.fields[$0].type), fraction: nil, orderBy: time,
-                                                        filter: nil, type: schema.fields[$0].type, span: .none) },
+                                                        filter: nil, type: schema.fields[$0].type, span: .none) }
+                + (periodIndex.map { [E.aggregate(.bitOr, E.call(.shiftLeft, [E.int(1), $0], type: .int), type: .int)] } ?? []),
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "first_time", type: timeType),
-                            .init(name: "last_time", type: timeType)] + dimensionFields))
+                            .init(name: "last_time", type: timeType)] + dimensionFields
+                + (periodBase == nil ? [] : [.init(name: "periods", type: .int)])))
         let first = E.column(1, timeType), last = E.column(2, timeType)
         func day(_ e: BoundExpression) -> BoundExpression { timeType == .date ? e : E.truncate(e, to: .day) }
+        // Bit k of `offsets`: a purchase k periods after the cohort's.
+        let offsets = periodBase.map {
+            E.call(.shiftRight, [E.column(3 + d, .int), E.call(.dateDiff, [E.text(grain.rawValue), E.date($0), E.truncate(first, to: grain)], type: .int)], type: .int)
+        }
         let customers = plan.add("customers", .project(
             firstAndLast, [E.column(0, entityType), E.truncate(first, to: grain), E.compare(.less, day(first), day(last))]
-                + (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) },
+                + (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) } + (offsets.map { [$0] } ?? []),
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)]
-                + dimensionFields)))
+                + dimensionFields + (offsets == nil ? [] : [.init(name: "offsets", type: .int)]))))
         // Dimensions then cohort: the key of every table below.
         let groupKeys = (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) } + [E.column(1, .date)]
         let groupFields = dimensionFields + [Schema.Field(name: "cohort", type: .date)]
@@ -135,10 +162,6 @@ struct CohortPlanner {
         let returning = LogicalPlan.project(
             .filter(customers, E.column(2, .bool)), [E.column(0, entityType)] + customerGroups,
             Schema(fields: [.init(name: entityName, type: entityType)] + groupFields))
-        let (returningRows, cellKeys) = rowsWithCohorts(returning)
-        let cells = plan.add("cells", .aggregate(
-            returningRows, keys: cellKeys, aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
-            Schema(fields: groupFields + [.init(name: "period", type: .date), .init(name: "active", type: .int)])))
 
         // last: the period of the last purchase; later offsets have no data yet (n/a, not 0%).
         // Purchases stop at the as-of day, so it is never after the as-of day's period.
@@ -165,7 +188,23 @@ struct CohortPlanner {
             }
             return .aggregate(withOffsets, keys: (0..<g).map { E.column($0, groupFields[$0].type) }, aggregates: sums, Schema(fields: fields))
         }
-        let matrix = pivot(cells, "active", .int, offsets: 1...max(horizon, 1), cumulative: false)
+        let matrix: LogicalPlan
+        if periodBase != nil {
+            // Per group, the returning customers with bit k of their offsets set.
+            let offsetsColumn = E.column(3 + d, .int)
+            matrix = .aggregate(
+                .filter(customers, E.column(2, .bool)), keys: customerGroups,
+                aggregates: (1...max(horizon, 1)).map { k in
+                    E.aggregate(.sum, E.call(.bitAnd, [E.call(.shiftRight, [offsetsColumn, E.int(Int64(k))], type: .int), E.int(1)], type: .int), type: .int)
+                },
+                Schema(fields: groupFields + (1...max(horizon, 1)).map { .init(name: "active_\($0)", type: .int) }))
+        } else {
+            let (returningRows, cellKeys) = rowsWithCohorts(returning)
+            let cells = plan.add("cells", .aggregate(
+                returningRows, keys: cellKeys, aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
+                Schema(fields: groupFields + [.init(name: "period", type: .date), .init(name: "active", type: .int)])))
+            matrix = pivot(cells, "active", .int, offsets: 1...max(horizon, 1), cumulative: false)
+        }
         // Null dimension values are a group too: the joins on the group match nulls.
         func joinOnGroup(_ left: LogicalPlan, _ right: LogicalPlan) -> LogicalPlan {
             let kept = Array(g..<right.schema.fields.count)
@@ -286,6 +325,10 @@ private enum E {
 
     static func int(_ value: Int64) -> BoundExpression {
         BoundExpression(.constant(.int(value)), type: .int, span: .none)
+    }
+
+    static func date(_ day: Int64) -> BoundExpression {
+        BoundExpression(.constant(.date(day)), type: .date, span: .none)
     }
 
     static func text(_ value: String) -> BoundExpression {

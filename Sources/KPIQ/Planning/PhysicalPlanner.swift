@@ -58,6 +58,7 @@ enum PhysicalPlanner {
         case .sum: return .sum
         case .mean: return .mean
         case .stddev: return .stddev
+        case .bitOr: return .bitOr
         case .min, .max:
             return NumericExtremeAccumulator.handles(argumentType) ? .numericExtreme : .extreme
         case .median, .percentile: return .quantile

@@ -32,7 +32,7 @@ enum GroupingStrategy: String, Sendable {
 
 /// How one aggregate folds its rows into each group's value.
 enum AggregateFold {
-    case count, countDistinct, sum, mean, stddev, quantile
+    case count, countDistinct, sum, mean, stddev, quantile, bitOr
     /// min or max of numbers, dates or timestamps (unboxed slots).
     case numericExtreme
     /// min or max of anything else.

@@ -183,6 +183,7 @@ package enum AggregateFunction: String, Sendable, CaseIterable {
     case first
     case last
     case stddev
+    case bitOr = "bit_or"
 
     package init?(name: String) {
         switch name.lowercased() {
@@ -197,6 +198,7 @@ package enum AggregateFunction: String, Sendable, CaseIterable {
         case "first": self = .first
         case "last": self = .last
         case "stddev": self = .stddev
+        case "bit_or": self = .bitOr
         default: return nil
         }
     }

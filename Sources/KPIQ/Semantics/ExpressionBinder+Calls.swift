@@ -130,6 +130,11 @@ extension ExpressionBinder {
         case .mean, .stddev:
             try requireNumeric()
             return .decimal
+        case .bitOr:
+            if let type, type != .int {
+                throw Diagnostic(.typeMismatch, "`\(name.name)` needs whole numbers, found \(type.name)", at: argument?.span ?? name.span)
+            }
+            return .int
         case .median, .percentile:
             try requireNumeric(allowTime: true)
             return type?.isTemporal == true ? type! : .decimal
@@ -236,6 +241,11 @@ enum FunctionTyping {
             try expect(0, isNumber, "a number")
             try expect(1, isNumber, "a number")
             return .decimal
+        case .bitAnd, .shiftLeft, .shiftRight:
+            try count(2, 2)
+            try expect(0, { $0 == .int }, "a whole number")
+            try expect(1, { $0 == .int }, "a whole number")
+            return .int
         case .day, .week, .month, .quarter, .year:
             try count(1, 1)
             try expect(0, isTime, "a date or timestamp")

@@ -11,6 +11,10 @@ package enum ScalarFunction: String, Sendable, CaseIterable {
     case coalesce, nullif, greatest, least
     // Numbers
     case abs, round, floor, ceil, sqrt, ln, exp, power
+    // Whole numbers as sets of bits (0 to 63)
+    case bitAnd = "bit_and"
+    case shiftLeft = "shift_left"
+    case shiftRight = "shift_right"
     // Time: truncation to the start of a period (returns a date)
     case day, week, month, quarter, year
     // Time: parts and differences
@@ -64,6 +68,9 @@ package enum ScalarFunction: String, Sendable, CaseIterable {
         case .ln: return "ln(x) -> null for x <= 0"
         case .exp: return "exp(x)"
         case .power: return "power(x, y)"
+        case .bitAnd: return "bit_and(x, y) -> int: the bits set in both"
+        case .shiftLeft: return "shift_left(x, n) -> int: x's bits moved n places up (n from 0 to 63, else null)"
+        case .shiftRight: return "shift_right(x, n) -> int: x's bits moved n places down, zeros coming in (n from 0 to 63, else null)"
         case .day: return "day(t) -> date: the day of a timestamp"
         case .week: return "week(t) -> date: the Monday starting t's ISO week"
         case .month: return "month(t) -> date: the first day of t's month"

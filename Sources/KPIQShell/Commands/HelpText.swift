@@ -49,7 +49,7 @@ enum HelpText {
             """,
         "functions": """
             aggregates: count(), count(x), count_distinct(x) (or count(distinct x)), sum, mean/avg, min, max, median,
-              percentile(x, 0.9), stddev, first(x[, by]), last(x[, by]);
+              percentile(x, 0.9), stddev, first(x[, by]), last(x[, by]), bit_or(x);
               a `where` after an aggregate filters its rows: count() where converted = 1
             window functions (lag, lead, running_sum, moving_avg, rank, total, share, ...):
               .help windows

@@ -71,6 +71,9 @@ enum FunctionExpressions {
         case .exp: return NumericMapExpression(operand: built[0], type: .decimal, integer: nil, double: { Darwin_exp($0) })
         case .power:
             return ArithmeticPowerExpression(base: built[0], exponent: built[1])
+        case .bitAnd: return BitwiseExpression(operation: .and, left: built[0], right: built[1])
+        case .shiftLeft: return BitwiseExpression(operation: .shiftLeft, left: built[0], right: built[1])
+        case .shiftRight: return BitwiseExpression(operation: .shiftRight, left: built[0], right: built[1])
         case .day, .week, .month, .quarter, .year:
             return PeriodTruncationExpression(operand: built[0], grain: function.truncationGrain!)
         case .datePart:

@@ -5,7 +5,7 @@ extension Parser {
     /// Aggregate functions: a `where` right after one of these calls filters its rows.
     static let aggregateNames: Set<String> = [
         "count", "count_distinct", "sum", "mean", "avg", "min", "max", "median", "percentile", "first", "last",
-        "stddev", "any_value",
+        "stddev", "any_value", "bit_or",
     ]
 
     /// How deeply expressions may nest: brackets, calls, `case`, `not` and minus signs inside

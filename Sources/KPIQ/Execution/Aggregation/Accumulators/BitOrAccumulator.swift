@@ -1,0 +1,50 @@
+/// `bit_or(x)`: the bits set in any of a group's whole numbers; null for a group with none.
+/// With `shift_left(1, k)` as its argument it collects the set of k seen per group (say, the
+/// periods in which a customer bought) in one pass, where a set of pairs would need a
+/// grouping by (group, k).
+final class BitOrAccumulator: Accumulator {
+    // Read and written in the per-batch loops: `@exclusivity(unchecked)` drops the run-time
+    // exclusivity check on each access. One thread uses an instance at a time; no access to
+    // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
+    @exclusivity(unchecked) private var bits: [Int64] = []
+    @exclusivity(unchecked) private var has: [Bool] = []
+
+    func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
+        bits.grow(to: groupCount, with: 0)
+        has.grow(to: groupCount, with: false)
+        guard let argument else { return }
+        let input = AggregateInput(argument: argument, mask: mask, count: groups.count)
+        guard let values = input.ints else { return }
+        bits.withUnsafeMutableBufferPointer { bits in
+            has.withUnsafeMutableBufferPointer { has in
+                groups.withUnsafeBufferPointer { groups in
+                    values.withUnsafeBufferPointer { values in
+                        input.forEachRow { i in
+                            let g = Int(groups[i])
+                            bits[g] |= values[i]
+                            has[g] = true
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
+        let other = other as! BitOrAccumulator
+        bits.grow(to: groupCount, with: 0)
+        has.grow(to: groupCount, with: false)
+        for g in 0..<other.has.count where other.has[g] && mapping[g] >= 0 {
+            let target = Int(mapping[g])
+            bits[target] |= other.bits[g]
+            has[target] = true
+        }
+    }
+
+    func finish(order: [Int]) -> Column {
+        let groups = (order.max() ?? -1) + 1
+        bits.grow(to: groups, with: 0)
+        has.grow(to: groups, with: false)
+        return ColumnFactory.ints(order.map { has[$0] ? bits[$0] : nil })
+    }
+}
