@@ -110,7 +110,7 @@ struct CohortPlanner {
 
         // customers: each one's cohort, whether they bought on a second day, their dimensions
         // (and, with a period base, the set of their periods with a purchase).
-        let periodIndex = periodBase.map { E.call(.dateDiff, [E.text(grain.rawValue), E.date($0), time], type: .int) }
+        let periodIndex = periodBase.map { E.call(.dateDiff, [E.text(grain.rawValue), E.date($0), E.truncate(time, to: grain)], type: .int) }
         let firstAndLast = LogicalPlan.aggregate(
             purchases, keys: [entity],
             aggregates: [E.aggregate(.min, time, type: timeType), E.aggregate(.max, time, type: timeType)]

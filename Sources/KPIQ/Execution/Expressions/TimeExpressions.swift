@@ -55,6 +55,27 @@ struct DateDiffExpression: PhysicalExpression {
         var flags = valid ?? [UInt8](repeating: 1, count: n)
         var anyNull = valid != nil
         var values = [Int64](repeating: 0, count: n)
+        if case .int(let start) = x, case .ints(let ends) = y, let unit {
+            // From a constant start (a period index: `date_diff("month", base, month(t))`):
+            // rows in time order repeat the end before, whose difference is known.
+            let (scaledStart, startOverflow) = start.multipliedReportingOverflow(by: toMicrosA)
+            var lastEnd = Int64.min, lastDifference: Int64? = nil
+            for i in 0..<n where flags[i] != 0 {
+                let end = ends[i]
+                if end != lastEnd {
+                    let (scaledEnd, endOverflow) = end.multipliedReportingOverflow(by: toMicrosB)
+                    lastEnd = end
+                    lastDifference = startOverflow || endOverflow ? nil : CalendarMath.difference(unit, scaledStart, scaledEnd, type: operandType)
+                }
+                if let difference = lastDifference {
+                    values[i] = difference
+                } else {
+                    flags[i] = 0
+                    anyNull = true
+                }
+            }
+            return Vector(type: .int, values: .ints(values), valid: anyNull ? flags : nil, count: n)
+        }
         for i in 0..<n where flags[i] != 0 {
             let (start, o1) = x.int(i).multipliedReportingOverflow(by: toMicrosA)
             let (end, o2) = y.int(i).multipliedReportingOverflow(by: toMicrosB)

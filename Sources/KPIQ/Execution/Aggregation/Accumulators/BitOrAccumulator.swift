@@ -42,9 +42,22 @@ final class BitOrAccumulator: Accumulator {
     }
 
     func finish(order: [Int]) -> Column {
+        // Millions of groups (customers) in an order unrelated to theirs: gathered on all
+        // cores, with a validity only when some group had no value.
         let groups = (order.max() ?? -1) + 1
         bits.grow(to: groups, with: 0)
         has.grow(to: groups, with: false)
-        return ColumnFactory.ints(order.map { has[$0] ? bits[$0] : nil })
+        let values = bits.withUnsafeBufferPointer { bits in
+            order.withUnsafeBufferPointer { order in
+                LargeAllocation.array(of: Int64.self, count: order.count) { out in
+                    let shared = UncheckedBox(out)
+                    Parallel.forEachRange(order.count) { range in
+                        for i in range { shared.value[i] = bits[order[i]] }
+                    }
+                }
+            }
+        }
+        let validity = has.contains(false) ? Validity(flags: order.map { has[$0] }) : nil
+        return Column(type: .int, values: .integers(PackedIntegers.pack(values, validity: validity)), validity: validity)
     }
 }
