@@ -8,6 +8,8 @@ final class BitOrAccumulator: Accumulator {
     // one of these may overlap another (say, a call out during a mutation), as nothing checks it.
     @exclusivity(unchecked) private var bits: [Int64] = []
     @exclusivity(unchecked) private var has: [Bool] = []
+    /// The statement's token, from `reserve`, so gathering millions of groups stops on Ctrl-C.
+    private var cancel: CancellationToken?
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
         bits.grow(to: groupCount, with: 0)
@@ -41,23 +43,35 @@ final class BitOrAccumulator: Accumulator {
         }
     }
 
+    func reserve(groupCount: Int, cancel: CancellationToken?) throws {
+        self.cancel = cancel
+    }
+
     func finish(order: [Int]) -> Column {
-        // Millions of groups (customers) in an order unrelated to theirs: gathered on all
-        // cores, with a validity only when some group had no value.
-        let groups = (order.max() ?? -1) + 1
-        bits.grow(to: groups, with: 0)
-        has.grow(to: groups, with: false)
-        let values = bits.withUnsafeBufferPointer { bits in
-            order.withUnsafeBufferPointer { order in
-                LargeAllocation.array(of: Int64.self, count: order.count) { out in
-                    let shared = UncheckedBox(out)
-                    Parallel.forEachRange(order.count) { range in
-                        for i in range { shared.value[i] = bits[order[i]] }
+        // Millions of groups (customers) in an order unrelated to theirs: gathered by all
+        // cores, stopping early on Ctrl-C (the empty column is never used: AggregateSink
+        // checks the token next).
+        let cancel = self.cancel
+        let (values, valid, allValid) = bits.withUnsafeBufferPointer { bits in
+            has.withUnsafeBufferPointer { has in
+                order.withUnsafeBufferPointer { order in
+                    GroupValueGather.gather(count: order.count) { range, values, valid in
+                        var allValid = true
+                        for i in range {
+                            if GroupValueGather.stops(at: i, of: range, cancel, values: values, valid: valid, zero: Int64(0)) { return false }
+                            let g = order[i]
+                            let present = g < has.count && has[g]
+                            valid[i] = present
+                            values[i] = present ? bits[g] : 0
+                            if !present { allValid = false }
+                        }
+                        return allValid
                     }
                 }
             }
         }
-        let validity = has.contains(false) ? Validity(flags: order.map { has[$0] }) : nil
+        if cancel?.isCancelled == true { return Column(type: .int, values: .integers(PackedIntegers.pack([])), validity: nil) }
+        let validity = allValid ? nil : Validity(flags: valid)
         return Column(type: .int, values: .integers(PackedIntegers.pack(values, validity: validity)), validity: validity)
     }
 }
