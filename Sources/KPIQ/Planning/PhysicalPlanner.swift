@@ -60,6 +60,10 @@ enum PhysicalPlanner {
         case .stddev: return .stddev
         case .bitOr: return .bitOr
         case .min, .max:
+            if aggregate.function == .min, let source, let values = storedInOrder(aggregate, input: input, source: source) {
+                // The smallest of a column stored in order is at each group's first row.
+                return .firstRow(values)
+            }
             return NumericExtremeAccumulator.handles(argumentType) ? .numericExtreme : .extreme
         case .median, .percentile: return .quantile
         case .first, .last:
@@ -79,6 +83,18 @@ enum PhysicalPlanner {
             let order = storedColumn(orderBy, through: input, source: source),
             order.validity == nil, order.type == .int || order.type == .date || order.type == .timestamp,
             case .integers(let packed) = order.values, packed.isNondecreasing
+        else { return nil }
+        return values
+    }
+
+    /// The stored column `min(x)` reads when x never decreases down the table and has no
+    /// nulls (the time column of an export in time order), and no filter applies.
+    private static func storedInOrder(_ aggregate: BoundAggregate, input: LogicalPlan, source: Table) -> Column? {
+        guard aggregate.filter == nil, let argument = aggregate.argument,
+            let values = storedColumn(argument, through: input, source: source),
+            values.validity == nil, values.type == aggregate.type,
+            values.type == .int || values.type == .date || values.type == .timestamp,
+            case .integers(let packed) = values.values, packed.isNondecreasing
         else { return nil }
         return values
     }
