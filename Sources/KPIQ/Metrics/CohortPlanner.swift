@@ -126,20 +126,18 @@ struct CohortPlanner {
         let offsets = periodBase.map {
             E.call(.shiftRight, [E.column(3 + d, .int), E.call(.dateDiff, [E.text(grain.rawValue), E.date($0), E.truncate(first, to: grain)], type: .int)], type: .int)
         }
-        let customers = plan.add("customers", .project(
+        let customersProjection = LogicalPlan.project(
             firstAndLast, [E.column(0, entityType), E.truncate(first, to: grain), E.compare(.less, day(first), day(last))]
                 + (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) } + (offsets.map { [$0] } ?? []),
             Schema(fields: [.init(name: entityName, type: entityType), .init(name: "cohort", type: .date), .init(name: "repurchaser", type: .bool)]
-                + dimensionFields + (offsets == nil ? [] : [.init(name: "offsets", type: .int)]))))
+                + dimensionFields + (offsets == nil ? [] : [.init(name: "offsets", type: .int)])))
+        // Read once (sets of periods, no `value`), the customers stream into their cohort's
+        // sums; read again (joins to the rows), they are kept as a stage.
+        let customers = offsets != nil && valueIndex == nil ? customersProjection : plan.add("customers", customersProjection)
         // Dimensions then cohort: the key of every table below.
         let groupKeys = (0..<d).map { E.column(3 + $0, dimensionFields[$0].type) } + [E.column(1, .date)]
         let groupFields = dimensionFields + [Schema.Field(name: "cohort", type: .date)]
         let g = groupFields.count
-
-        // sizes: per cohort, its customers and repurchasers.
-        let sizes = plan.add("sizes", .aggregate(
-            customers, keys: groupKeys, aggregates: [E.count(), E.count(where: E.column(2, .bool))],
-            Schema(fields: groupFields + [.init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)])))
 
         // cells: per cohort and period, the returning customers buying then. A customer who
         // bought on one day only is active in their cohort's first period alone, which every
@@ -188,23 +186,6 @@ struct CohortPlanner {
             }
             return .aggregate(withOffsets, keys: (0..<g).map { E.column($0, groupFields[$0].type) }, aggregates: sums, Schema(fields: fields))
         }
-        let matrix: LogicalPlan
-        if periodBase != nil {
-            // Per group, the returning customers with bit k of their offsets set.
-            let offsetsColumn = E.column(3 + d, .int)
-            matrix = .aggregate(
-                .filter(customers, E.column(2, .bool)), keys: customerGroups,
-                aggregates: (1...max(horizon, 1)).map { k in
-                    E.aggregate(.sum, E.call(.bitAnd, [E.call(.shiftRight, [offsetsColumn, E.int(Int64(k))], type: .int), E.int(1)], type: .int), type: .int)
-                },
-                Schema(fields: groupFields + (1...max(horizon, 1)).map { .init(name: "active_\($0)", type: .int) }))
-        } else {
-            let (returningRows, cellKeys) = rowsWithCohorts(returning)
-            let cells = plan.add("cells", .aggregate(
-                returningRows, keys: cellKeys, aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
-                Schema(fields: groupFields + [.init(name: "period", type: .date), .init(name: "active", type: .int)])))
-            matrix = pivot(cells, "active", .int, offsets: 1...max(horizon, 1), cumulative: false)
-        }
         // Null dimension values are a group too: the joins on the group match nulls.
         func joinOnGroup(_ left: LogicalPlan, _ right: LogicalPlan) -> LogicalPlan {
             let kept = Array(g..<right.schema.fields.count)
@@ -212,7 +193,30 @@ struct CohortPlanner {
             spec.nullsEqual = true
             return .join(left: left, right: right, spec, Schema(fields: left.schema.fields + kept.map { right.schema.fields[$0] }))
         }
-        var sized = joinOnGroup(sizes, matrix)
+        let sizeFields: [Schema.Field] = [.init(name: "customers", type: .int), .init(name: "repurchasers", type: .int)]
+        let sizeAggregates = [E.count(), E.count(where: E.column(2, .bool))]
+        let activeFields = (1...max(horizon, 1)).map { Schema.Field(name: "active_\($0)", type: .int) }
+        var sized: LogicalPlan
+        if offsets != nil {
+            // Per group: its customers, its repurchasers, and for each offset k the customers
+            // with bit k of their offsets set (only a repurchaser has a bit after the first).
+            let offsetsColumn = E.column(3 + d, .int)
+            sized = .aggregate(
+                customers, keys: groupKeys,
+                aggregates: sizeAggregates + (1...max(horizon, 1)).map { k in
+                    E.aggregate(.sum, E.call(.bitAnd, [E.call(.shiftRight, [offsetsColumn, E.int(Int64(k))], type: .int), E.int(1)], type: .int), type: .int)
+                },
+                Schema(fields: groupFields + sizeFields + activeFields))
+        } else {
+            // sizes: per cohort, its customers and repurchasers; cells: per cohort and period,
+            // the active repurchasers, pivoted to one column per offset.
+            let sizes = plan.add("sizes", .aggregate(customers, keys: groupKeys, aggregates: sizeAggregates, Schema(fields: groupFields + sizeFields)))
+            let (returningRows, cellKeys) = rowsWithCohorts(returning)
+            let cells = plan.add("cells", .aggregate(
+                returningRows, keys: cellKeys, aggregates: [E.aggregate(.countDistinct, entity, type: .int)],
+                Schema(fields: groupFields + [.init(name: "period", type: .date), .init(name: "active", type: .int)])))
+            sized = joinOnGroup(sizes, pivot(cells, "active", .int, offsets: 1...max(horizon, 1), cumulative: false))
+        }
         if horizon == 0 {
             // No offset after the first: the pivot's placeholder column is dropped.
             sized = .project(sized, (0..<(g + 2)).map { E.column($0, sized.schema.fields[$0].type) }, Schema(fields: Array(sized.schema.fields.prefix(g + 2))))
