@@ -198,14 +198,21 @@ struct CohortPlanner {
         let activeFields = (1...max(horizon, 1)).map { Schema.Field(name: "active_\($0)", type: .int) }
         var sized: LogicalPlan
         if offsets != nil {
-            // Per group: its customers, its repurchasers, and for each offset k the customers
-            // with bit k of their offsets set (only a repurchaser has a bit after the first).
+            // patterns: the customers per (group, repurchaser, offsets), few rows (customers
+            // share their patterns); then per group its customers, its repurchasers, and for
+            // each offset k the customers with bit k of their offsets set.
             let offsetsColumn = E.column(3 + d, .int)
+            let patternFields = groupFields + [.init(name: "repurchaser", type: .bool), .init(name: "offsets", type: .int), .init(name: "n", type: .int)]
+            let patterns = LogicalPlan.aggregate(customers, keys: groupKeys + [E.column(2, .bool), offsetsColumn], aggregates: [E.count()],
+                                                 Schema(fields: patternFields))
+            let n = E.column(g + 2, .int), patternOffsets = E.column(g + 1, .int)
             sized = .aggregate(
-                customers, keys: groupKeys,
-                aggregates: sizeAggregates + (1...max(horizon, 1)).map { k in
-                    E.aggregate(.sum, E.call(.bitAnd, [E.call(.shiftRight, [offsetsColumn, E.int(Int64(k))], type: .int), E.int(1)], type: .int), type: .int)
-                },
+                patterns, keys: (0..<g).map { E.column($0, groupFields[$0].type) },
+                aggregates: [E.aggregate(.sum, n, type: .int), E.aggregate(.sum, BoundExpression(.caseWhen([BoundWhen(condition: E.column(g, .bool), result: n)], otherwise: E.int(0)), type: .int, span: .none), type: .int)]
+                    + (1...max(horizon, 1)).map { k in
+                        let bit = E.call(.bitAnd, [E.call(.shiftRight, [patternOffsets, E.int(Int64(k))], type: .int), E.int(1)], type: .int)
+                        return E.aggregate(.sum, .arithmetic(.multiply, n, bit, type: .int, span: .none), type: .int)
+                    },
                 Schema(fields: groupFields + sizeFields + activeFields))
         } else {
             // sizes: per cohort, its customers and repurchasers; cells: per cohort and period,
