@@ -10,24 +10,31 @@
 ///                               day(min(time)) < day(max(time)) AS repurchaser,
 ///                               bit_or(1 << p(time)) >> p(min(time)) AS offsets
 ///                        FROM purchases GROUP BY customer),
-///          sizes     AS (SELECT cohort, count() AS customers,
-///                               count() FILTER (WHERE repurchaser) AS repurchasers
-///                        FROM customers GROUP BY cohort),
-///          matrix    AS (SELECT cohort, sum((offsets >> 1) & 1) AS active_1, ...
-///                        FROM customers WHERE repurchaser GROUP BY cohort),
+///          patterns  AS (SELECT cohort, repurchaser, offsets, count() AS n
+///                        FROM customers GROUP BY ALL),
+///          sized     AS (SELECT cohort, sum(n) AS customers,
+///                               sum(CASE WHEN repurchaser THEN n ELSE 0 END) AS repurchasers,
+///                               sum(n * ((offsets >> 1) & 1)) AS active_1, ...
+///                        FROM patterns GROUP BY cohort),
 ///          last      AS (SELECT period(max(time)) AS last_period FROM purchases)
 ///     SELECT cohort, customers, repurchasers / customers, customers / customers AS r0,
 ///            CASE WHEN cohort + k periods <= last_period THEN coalesce(active_k, 0) / customers END, ...
-///     FROM sizes LEFT JOIN matrix USING (cohort) CROSS JOIN last
+///     FROM sized CROSS JOIN last
 ///     ORDER BY cohort
 ///
-/// On a longer span, `matrix` comes from the rows of the repurchasers joined to their cohort:
+/// On a longer span, `sized` is the sizes joined to the active repurchasers counted from
+/// their rows, and `customers` is kept as a stage (as it is with `value`, whose revenue per
+/// offset joins every row to its customer):
 ///
+///          sizes     AS (SELECT cohort, count() AS customers,
+///                               count() FILTER (WHERE repurchaser) AS repurchasers
+///                        FROM customers GROUP BY cohort),
 ///          cells     AS (SELECT cohort, period(time) AS period, count(DISTINCT customer) AS active
 ///                        FROM orders JOIN (SELECT customer, cohort FROM customers WHERE repurchaser)
 ///                        USING (customer) WHERE time < as_of + 1 day GROUP BY 1, 2),
-///          matrix    AS (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = 1) AS active_1, ...
-///                        FROM cells GROUP BY cohort)
+///          sized     AS (SELECT * FROM sizes LEFT JOIN
+///                          (SELECT cohort, sum(active) FILTER (WHERE date_diff(grain, cohort, period) = 1) AS active_1, ...
+///                           FROM cells GROUP BY cohort) USING (cohort))
 ///
 /// Definitions (the usual ones, as in docs/kpi.md): a purchase is a customer's day with at
 /// least one row, so several orders on one day are one purchase; the repurchase rate is the
@@ -39,9 +46,9 @@
 /// first differs from the day of the last, and `day` keeps order, so the customers are one
 /// grouping by customer (by dictionary code, no hashing) with a min and a max of the raw
 /// time, never a distinct of (customer, day) pairs. The same grouping collects the set of
-/// periods each customer bought in, one OR per row, so the rows are read once; the active
-/// customers per (cohort, offset) are then sums over the customers. Without the sets (more
-/// than 63 periods), only repurchasers can be active after their first period, so only
+/// periods each customer bought in, one OR per row, so the rows are read once; customers
+/// then share few (cohort, repurchaser, offsets) patterns, and the active customers per
+/// (cohort, offset) are sums over those patterns. Without the sets (more than 63 periods), only repurchasers can be active after their first period, so only
 /// their rows are joined to their cohort (by code, see `HashJoin`), after which the
 /// customers active per (cohort, period) are an exact distinct count in few groups; cheaper
 /// than first making the distinct (customer, period) pairs, a hash grouping with nearly as
