@@ -26,13 +26,26 @@
 struct AttributionPlanner {
     let catalog: Catalog
     let asOf: Int64
+    /// The declared and library relationships: a key the conversions lack (deals reach
+    /// `visitor_id` through contacts) and a `by` column the touches lack (sessions reach a
+    /// campaign's `channel`) are looked up along them.
+    var relationships: [Relationship] = []
 
     func plan(_ statement: AttributionStatement) throws -> PlannedStatement {
         let binder = Binder(catalog: catalog, asOf: asOf)
         let conversionSet = try binder.dataset(statement.conversions)
         let touchSet = try binder.dataset(statement.touches)
-        let conversionScan = LogicalPlan.scan(name: conversionSet.name, table: conversionSet.table)
-        let touchScan = LogicalPlan.scan(name: touchSet.name, table: touchSet.table)
+        let lookup = DimensionLookup(catalog: catalog, relationships: relationships, asOf: asOf)
+        // Columns a dataset lacks, joined in along relationships (many-to-one, so no row is
+        // counted twice; a row that reaches nothing has n/a there).
+        func reaching(_ dataset: Dataset, _ names: [Identifier], _ role: String) throws -> (plan: LogicalPlan, reached: [String]) {
+            let missing = names.filter { dataset.table.index(of: $0.name) == nil }
+            guard !missing.isEmpty else { return (.scan(name: dataset.name, table: dataset.table), []) }
+            let plan = try lookup.plan(dataset, adding: missing.map { ($0.name, $0.span) }, context: " (\(role)), nor reached through a relationship")
+            return (plan, missing.map(\.name))
+        }
+        let (conversionScan, reachedKey) = try reaching(conversionSet, [statement.conversionKey], "the conversions")
+        let (touchScan, reachedDimensions) = try reaching(touchSet, [statement.touchKey] + statement.dimensions.filter { $0.name != statement.touchKey.name }, "the touches")
 
         let conversionTime = try timeColumn(statement.conversionTime, of: conversionSet, in: conversionScan.schema, at: statement.conversions.span)
         let touchTime = try timeColumn(statement.touchTime, of: touchSet, in: touchScan.schema, at: statement.touches.span)
@@ -103,6 +116,10 @@ struct AttributionPlanner {
                      "(none): conversions with no touch in their window"]
         if value != nil {
             notes.append("`_value` columns split each conversion's `\(statement.value!.name)` as its credit is split")
+        }
+        for (dataset, reached) in [(conversionSet.name, reachedKey), (touchSet.name, reachedDimensions)] where !reached.isEmpty {
+            let paths = reached.compactMap { lookup.path(from: dataset, to: $0) }.map { $0.map(\.description).joined(separator: ", ") }
+            notes.append("`\(dataset)` reaches " + reached.map { "`\($0)`" }.joined(separator: ", ") + " through " + Array(Set(paths)).sorted().joined(separator: "; "))
         }
         return PlannedStatement(plan: query, formats: formats, title: title, notes: notes)
     }

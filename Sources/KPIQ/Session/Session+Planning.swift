@@ -13,7 +13,7 @@ extension Session {
         case .cohort(let cohort):
             return try CohortPlanner(catalog: catalog, asOf: asOf).plan(cohort)
         case .attribution(let attribution):
-            return try AttributionPlanner(catalog: catalog, asOf: asOf).plan(attribution)
+            return try AttributionPlanner(catalog: catalog, asOf: asOf, relationships: kpis.allRelationships(catalog)).plan(attribution)
         default:
             return nil
         }

@@ -119,6 +119,8 @@ enum HelpText {
               inside the window: first, last, linear (equal), position (40/20/40), time_decay
               (weight halves every half-life). A column per model, `touches`, and with `value`
               a `_value` column per model. Conversions without a touch are the `(none)` row.
+              A KEY or DIM a dataset lacks is looked up along relationships (`relate`, and the
+              library's): attribution deals.closed_at to sessions on visitor_id by channel
             """,
         "check": """
             check SHOW_CLAUSES where CONDITION       (the clauses of a show, without the word)
