@@ -231,6 +231,13 @@ private func texts(_ text: String) -> [String] {
         #expect(texts("show ctr by channel with ") == ["ci", "n", "total"])
         #expect(texts("cohort sales: channel, day with ") == ["churn"])
         #expect(texts("funnel sales: day -> day each ") == ["within"])
+        // An event funnel's later step may read another dataset: `from`, then its name, then
+        // the columns of both in its condition.
+        #expect(texts("funnel sales per channel: clicks > 1 -> fr") == ["from"])
+        #expect(texts("funnel sales per channel: clicks > 1 -> c").contains("clicks"))
+        #expect(texts("funnel sales: day -> fr") == [])
+        #expect(texts("funnel sales per channel: clicks > 1 -> from l") == ["leads"])
+        #expect(texts("funnel sales per channel: clicks > 1 -> from leads where cl") == ["clicks", "clients"])
         #expect(texts("target ctr >= 2% per mo") == ["month"])
     }
 

@@ -168,6 +168,10 @@ package struct Completer {
         if start == "set", before.count == 2, previous.isWord("time") { return datasets }
         if start == "as", before.count == 2, previous.isWord("of") { return [Choice(name: "today", kind: .keyword)] }
         if start == "relate", previous.isSymbol("->") { return datasets }
+        if start == "funnel", previous.isSymbol("->"), statement.contains(where: { $0.isWord("per") }) {
+            // An event funnel's step: a condition, or `from DATASET` for rows of another one.
+            return [Choice(name: "from", kind: .keyword)] + expressionChoices(before: before)
+        }
         if previous.isWord("as") {
             if start == "metric" {
                 return ["count", "percent", "money", "days", "number"].map { Choice(name: $0, kind: .keyword) }
