@@ -1,11 +1,11 @@
 /// Event funnels: `funnel sessions per visitor_id: source = "paid" -> converted_to_lead = 1
 /// within 7 days by device over week`. The steps are conditions on the rows of one entity
-/// (a visitor, a contact), strictly in time order; a later step may test the rows of another
-/// dataset with the same id column (`-> from deals where stage = "won"`), ordered by its
-/// time column:
+/// (a visitor, a contact), strictly in time order; a step may test the rows of another
+/// dataset with the same id column (`-> from deals where stage = "won"`; on the first step,
+/// `funnel sessions per visitor_id: from contacts -> ...`), ordered by its time column:
 /// - A unit enters at its first row that meets the first condition (before the end of the
-///   as-of day, inside `during`); its dimensions are that row's, its period (`over`) the
-///   entry's.
+///   as-of day, inside `during`); its dimensions are that row's (columns of the first step's
+///   dataset), its period (`over`) the entry's.
 /// - Step k's time is the unit's first row after step k-1's time that meets condition k
 ///   (strictly later: one row cannot be two steps).
 /// - From there the rules of stage funnels apply (`FunnelPlanner`): `within` from entry in
@@ -36,7 +36,6 @@ extension FunnelPlanner {
                              hints: ["set one: `set time \(dataset.name).ts`"])
         }
         let entity = try Binder.column(funnel.entity!, in: schema)
-        let dimensions = try funnel.dimensions.map { try Binder.column($0, in: schema) }
         let range = try funnel.range.map { try AsOfRange.resolve($0, asOf: asOf) }
         let timeType = schema.fields[timeIndex].type
         let unitType = schema.fields[entity].type
@@ -75,11 +74,17 @@ extension FunnelPlanner {
             return StepSource(scan: otherScan, entity: otherEntity, time: otherTime, condition: try expressions.condition(funnel.conditions[k]))
         }
 
+        // The entry's rows (the funnel's dataset, or `from` on the first step) hold the
+        // dimensions and are the ones `during` picks.
+        let entrySource = sources[0]
+        let entrySourceSchema = entrySource.scan.schema
+        let dimensions = try funnel.dimensions.map { try Binder.column($0, in: entrySourceSchema) }
+
         // The rows meeting a step's condition (and, for the entry, in the range): entity,
         // time, and for the entry the dimensions.
         var query = QueryPlan(result: scan)
         let fields = [Schema.Field(name: "__unit", type: unitType), Schema.Field(name: "__time", type: timeType)]
-            + dimensions.map { schema.fields[$0] }
+            + dimensions.map { entrySourceSchema.fields[$0] }
         let m = dimensions.count
         func rows(meeting k: Int, extra: [BoundExpression] = [], keepingDimensions: Bool = false) -> LogicalPlan {
             let source = sources[k]
@@ -94,8 +99,8 @@ extension FunnelPlanner {
         // Entries: per unit, the first row of step 0 (in the range); its dimensions.
         var inRange: [BoundExpression] = []
         if let range {
-            inRange.append(Self.compare(.greaterOrEqual, column(timeIndex, schema), time(range.start)))
-            inRange.append(Self.compare(.less, column(timeIndex, schema), time(range.end)))
+            inRange.append(Self.compare(.greaterOrEqual, column(entrySource.time, entrySourceSchema), time(range.start)))
+            inRange.append(Self.compare(.less, column(entrySource.time, entrySourceSchema), time(range.end)))
         }
         let entryRows = rows(meeting: 0, extra: inRange, keepingDimensions: true)
         let entrySchema = entryRows.schema

@@ -101,7 +101,8 @@ enum HelpText {
               a skipped stage counts as reached.
             funnel DATASET per ID: CONDITION -> CONDITION -> ... [within 7 days] [each within 2 days] [by DIM] [over GRAIN] [during RANGE]
               an event funnel: each ID enters at its first row meeting the first condition;
-              step k is its first row strictly after step k-1's meeting condition k.
+              step k is its first row strictly after step k-1's meeting condition k. A step
+              `from OTHER [where CONDITION]` reads another dataset with the same ID column.
             """,
         "cohort": """
             cohort DATASET: CUSTOMER, PURCHASE_TIME [over month] [periods N] [by DIM] [value AMOUNT] [with churn]

@@ -343,12 +343,12 @@ extension Parser {
         var statement = FunnelStatement(dataset: dataset, steps: [], dimensions: [], within: nil, range: nil, entity: entity)
         var spans: [Span] = []
         if entity != nil {
-            // Conditions on rows: `source = "paid" -> converted_to_lead = 1`; a later step
-            // may test another dataset's rows: `-> from deals [where stage = "won"]`.
+            // Conditions on rows: `source = "paid" -> converted_to_lead = 1`; a step may test
+            // another dataset's rows: `-> from deals [where stage = "won"]`.
             repeat {
                 let start = current.span
                 var stepDataset: Identifier?
-                if !statement.conditions.isEmpty, accept(word: "from") {
+                if accept(word: "from") {
                     stepDataset = try identifier("a dataset name")
                 }
                 let condition: Expression
