@@ -40,6 +40,22 @@ import Testing
         #expect(report.detected.contains("currency signs"))
     }
 
+    /// How a file was read stays with its dataset: `.datasets` shows it after the path (and a
+    /// saved session keeps it); a plain file's source is its path alone.
+    @Test func theDatasetSaysHowItsFileWasRead() throws {
+        let session = Session()
+        let path = Self.fixture("french-libreoffice.csv")
+        _ = try TestSupport.run("load \"\(path)\" as fr", session: session)
+        let origin = try #require(session.catalog["fr"]).origin
+        #expect(origin.hasPrefix(path + " ("))
+        #expect(origin.contains("decimal comma") && origin.contains("day-first dates"))
+        #expect(TestSupport.values(session.datasetsTable(), "source") == [.text(origin)])
+        let plain = try TestSupport.file("a,b\n1,2\n")
+        defer { TestSupport.remove(plain) }
+        _ = try TestSupport.run("load \"\(plain)\" as p", session: session)
+        #expect(try #require(session.catalog["p"]).origin == plain)
+    }
+
     @Test func thousandsSeparatorsOfEveryKind() throws {
         let nbsp = "\u{00A0}", narrow = "\u{202F}"
         let table = try TestSupport.load(

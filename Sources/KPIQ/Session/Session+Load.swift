@@ -51,7 +51,10 @@ extension Session {
             }
             timeColumn = time.name
         }
-        var dataset = Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path)
+        // The origin says how the file was read when that was not plain UTF-8 CSV (`.datasets`
+        // shows it, a saved session keeps it): `depenses.csv (decimal comma, day-first dates)`.
+        let readAs = report.detected.isEmpty ? "" : " (\(report.detected.joined(separator: ", ")))"
+        var dataset = Dataset(name: load.name.name, table: table, timeColumn: timeColumn, origin: load.path + readAs)
         if let end = load.endColumn { dataset.endTimeColumn = try Self.flightEnd(end, of: dataset) }
         catalog.put(dataset)
         if let identity = FileIdentity(path: path) { loadedFiles[identity] = load.name.name }
@@ -65,8 +68,7 @@ extension Session {
                 at: load.pathSpan, hints: lines + (report.skippedCount > 10 ? ["... and \(report.skippedCount - 10) more"] : []),
                 severity: .warning))
         }
-        let detected = report.detected.isEmpty ? "" : " (\(report.detected.joined(separator: ", ")))"
-        return (.message("loaded `\(load.name.name)`: \(Self.rows(table.rowCount)), \(Self.columns(table.columnCount))\(detected)"), warnings)
+        return (.message("loaded `\(load.name.name)`: \(Self.rows(table.rowCount)), \(Self.columns(table.columnCount))\(readAs)"), warnings)
     }
 
     static func csvOptions(_ given: [LoadOption]) throws -> CSVOptions {
