@@ -11,10 +11,10 @@ struct BitwiseExpression: PhysicalExpression {
     var type: DataType? { .int }
 
     func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try left.evaluate(batch), b = try right.evaluate(batch)
         let n = batch.count
-        var valid = Vector.combine(a.validityForCombine, b.validityForCombine, count: n)
-        guard let x = NumericOperand(a), let y = NumericOperand(b) else { return .constant(.null, type: .int, count: n) }
+        guard let operands = try NumericOperand.pair(left, right, batch) else { return .constant(.null, type: .int, count: n) }
+        let (x, y) = (operands.x, operands.y)
+        var valid = operands.valid
         let xs = x.ints(count: n), ys = y.ints(count: n)
         var out = [Int64](repeating: 0, count: n)
         switch operation {

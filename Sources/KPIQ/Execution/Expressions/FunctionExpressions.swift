@@ -134,10 +134,10 @@ struct ArithmeticPowerExpression: PhysicalExpression {
     var type: DataType? { .decimal }
 
     func evaluate(_ batch: Batch) throws -> Vector {
-        let a = try base.evaluate(batch), b = try exponent.evaluate(batch)
         let n = batch.count
-        guard let x = NumericOperand(a), let y = NumericOperand(b) else { return .constant(.null, type: .decimal, count: n) }
-        var valid = Vector.combine(a.validityForCombine, b.validityForCombine, count: n)
+        guard let operands = try NumericOperand.pair(base, exponent, batch) else { return .constant(.null, type: .decimal, count: n) }
+        let (x, y) = (operands.x, operands.y)
+        var valid = operands.valid
         var out = [Double](repeating: 0, count: n)
         for i in 0..<n {
             let r = pow(x.double(i), y.double(i))

@@ -22,6 +22,16 @@ enum NumericOperand {
         }
     }
 
+    /// Both operands of a binary kernel over `batch`, with their combined validity; nil when
+    /// either is a null constant (every row is then null).
+    static func pair(_ left: any PhysicalExpression, _ right: any PhysicalExpression, _ batch: Batch) throws
+        -> (x: NumericOperand, y: NumericOperand, valid: [UInt8]?)?
+    {
+        let a = try left.evaluate(batch), b = try right.evaluate(batch)
+        guard let x = NumericOperand(a), let y = NumericOperand(b) else { return nil }
+        return (x, y, Vector.combine(a.validityForCombine, b.validityForCombine, count: batch.count))
+    }
+
     var isInteger: Bool {
         switch self {
         case .ints, .int: return true
