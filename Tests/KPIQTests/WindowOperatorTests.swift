@@ -81,6 +81,9 @@ import Testing
                 for b in 0..<300 where whole.compare(a, b) != pieces.compare(a, b) { differing += 1 }
             }
             #expect(differing == 0, "column \(input.names[column])")
+            // The null flags are the column's, row for row (none for a column without nulls).
+            let flags = input.columns[column].validity.map { validity in (0..<300).map { UInt8(validity.isValid($0) ? 1 : 0) } }
+            #expect(pieces.valid == flags && whole.valid == flags, "column \(input.names[column])")
         }
         let token = CancellationToken()
         token.cancel()
