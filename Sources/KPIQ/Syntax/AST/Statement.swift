@@ -203,8 +203,8 @@ package struct FunnelStatement: Sendable {
     package var entity: Identifier?
     package var conditions: [Expression] = []
     /// Per condition, the dataset whose rows it tests when not the funnel's:
-    /// `-> from deals where stage = "won"` (nil: the funnel's dataset). The first step is
-    /// always the funnel's dataset.
+    /// `-> from deals where stage = "won"`, on any step, the first too (nil: the funnel's
+    /// dataset).
     package var stepDatasets: [Identifier?] = []
     /// `over week`: reported by the period of entry.
     package var grain: Grain?
