@@ -138,24 +138,54 @@ enum CalendarMath {
     /// One value moved, or nil. The interval is within `Interval.maxYears` (the parser's
     /// limit, checked again here) and the value is checked to be in the calendar first, so no step can overflow.
     static func shift(_ value: Int64, inputType: DataType?, by interval: Interval, resultType: DataType?) -> Int64? {
-        guard inCalendar(value, type: inputType), interval.isWithinCalendarSpan else { return nil }
-        if inputType == .timestamp || resultType == .timestamp {
-            var micros = inputType == .date ? value * CivilCalendar.microsPerDay : value
-            if interval.months != 0 {
-                let days = CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay)
-                let inDay = micros - days * CivilCalendar.microsPerDay
-                guard let moved = CivilCalendar.checkedAddMonths(days: days, months: interval.months) else { return nil }
-                micros = moved * CivilCalendar.microsPerDay + inDay
+        var shifter = Shifter(interval: interval, inputType: inputType, resultType: resultType)
+        return shifter.shift(value)
+    }
+
+    /// `shift` for a run of values: the month step of the last day moved is remembered, since
+    /// values in time order repeat their day (a civil date costs several divisions).
+    struct Shifter {
+        let interval: Interval
+        let inputType: DataType?
+        let resultType: DataType?
+        private var lastDay = Int64.min
+        private var lastMoved: Int64?
+
+        init(interval: Interval, inputType: DataType?, resultType: DataType?) {
+            self.interval = interval
+            self.inputType = inputType
+            self.resultType = resultType
+        }
+
+        @inline(__always)
+        private mutating func addMonths(_ days: Int64) -> Int64? {
+            if days != lastDay {
+                lastDay = days
+                lastMoved = CivilCalendar.checkedAddMonths(days: days, months: interval.months)
             }
-            micros += interval.days * CivilCalendar.microsPerDay + interval.micros
-            return CivilCalendar.contains(micros: micros) ? micros : nil
+            return lastMoved
         }
-        var days = value
-        if interval.months != 0 {
-            guard let moved = CivilCalendar.checkedAddMonths(days: days, months: interval.months) else { return nil }
-            days = moved
+
+        mutating func shift(_ value: Int64) -> Int64? {
+            guard inCalendar(value, type: inputType), interval.isWithinCalendarSpan else { return nil }
+            if inputType == .timestamp || resultType == .timestamp {
+                var micros = inputType == .date ? value * CivilCalendar.microsPerDay : value
+                if interval.months != 0 {
+                    let days = CivilCalendar.floorDiv(micros, CivilCalendar.microsPerDay)
+                    let inDay = micros - days * CivilCalendar.microsPerDay
+                    guard let moved = addMonths(days) else { return nil }
+                    micros = moved * CivilCalendar.microsPerDay + inDay
+                }
+                micros += interval.days * CivilCalendar.microsPerDay + interval.micros
+                return CivilCalendar.contains(micros: micros) ? micros : nil
+            }
+            var days = value
+            if interval.months != 0 {
+                guard let moved = addMonths(days) else { return nil }
+                days = moved
+            }
+            days += interval.days
+            return CivilCalendar.contains(day: days) ? days : nil
         }
-        days += interval.days
-        return CivilCalendar.contains(day: days) ? days : nil
     }
 }

@@ -36,13 +36,16 @@ struct ComparisonExpression: PhysicalExpression {
             result = Self.compare(values, Self.mirrored(op), constant)
         } else if case .ints(let left) = x, case .ints(let right) = y {
             result = Self.compare(left, op, right)
+        } else if case .doubles(let values) = x, let constant = y.constantDouble {
+            result = Self.compare(values, op, constant)
+        } else if let constant = x.constantDouble, case .doubles(let values) = y {
+            result = Self.compare(values, Self.mirrored(op), constant)
+        } else if case .doubles(let left) = x, case .doubles(let right) = y {
+            result = Self.compare(left, op, right)
         } else if x.isInteger, y.isInteger {
             result = Self.kernel(n) { i in Self.holds(op, x.int(i) < y.int(i) ? -1 : (x.int(i) == y.int(i) ? 0 : 1)) }
         } else {
-            result = Self.kernel(n) { i in
-                let p = x.double(i), q = y.double(i)
-                return Self.holds(op, p < q ? -1 : (p == q ? 0 : 1))
-            }
+            result = Self.kernel(n) { i in Self.holds(op, Self.order(x.double(i), y.double(i))) }
         }
         return Vector(type: .bool, values: .bools(result), valid: valid, count: n)
     }
@@ -81,6 +84,51 @@ struct ComparisonExpression: PhysicalExpression {
             }
         }
     }
+
+    /// Decimals against a constant (`elapsed < 0.0`), in the order of `order`.
+    static func compare(_ values: [Double], _ op: BinaryOperator, _ constant: Double) -> [UInt8] {
+        values.withUnsafeBufferPointer { v in
+            let n = v.count
+            switch op {
+            case .equal: return kernel(n) { same(v[$0], constant) }
+            case .notEqual: return kernel(n) { !same(v[$0], constant) }
+            case .less: return kernel(n) { less(v[$0], constant) }
+            case .lessOrEqual: return kernel(n) { !less(constant, v[$0]) }
+            case .greater: return kernel(n) { less(constant, v[$0]) }
+            case .greaterOrEqual: return kernel(n) { !less(v[$0], constant) }
+            default: return [UInt8](repeating: 0, count: n)
+            }
+        }
+    }
+
+    /// Decimals against decimals, row by row, in the order of `order`.
+    static func compare(_ left: [Double], _ op: BinaryOperator, _ right: [Double]) -> [UInt8] {
+        left.withUnsafeBufferPointer { a in
+            right.withUnsafeBufferPointer { b in
+                let n = min(a.count, b.count)
+                switch op {
+                case .equal: return kernel(n) { same(a[$0], b[$0]) }
+                case .notEqual: return kernel(n) { !same(a[$0], b[$0]) }
+                case .less: return kernel(n) { less(a[$0], b[$0]) }
+                case .lessOrEqual: return kernel(n) { !less(b[$0], a[$0]) }
+                case .greater: return kernel(n) { less(b[$0], a[$0]) }
+                case .greaterOrEqual: return kernel(n) { !less(a[$0], b[$0]) }
+                default: return [UInt8](repeating: 0, count: n)
+                }
+            }
+        }
+    }
+
+    /// Decimals are ordered as SQL engines order them: NaN (from a Parquet file, say) above
+    /// every number and equal to itself, so `<`, `=` and `>` hold for exactly one of any pair.
+    @inline(__always)
+    static func less(_ p: Double, _ q: Double) -> Bool { p < q || (q.isNaN && !p.isNaN) }
+
+    @inline(__always)
+    static func same(_ p: Double, _ q: Double) -> Bool { p == q || (p.isNaN && q.isNaN) }
+
+    @inline(__always)
+    static func order(_ p: Double, _ q: Double) -> Int { less(p, q) ? -1 : (same(p, q) ? 0 : 1) }
 
     @inline(__always)
     static func kernel(_ n: Int, _ f: (Int) -> Bool) -> [UInt8] {
@@ -123,7 +171,7 @@ struct ComparisonExpression: PhysicalExpression {
         case (.int(let x), .int(let y)), (.date(let x), .date(let y)), (.timestamp(let x), .timestamp(let y)): return compare(x, y)
         default:
             guard let x = a.doubleValue, let y = b.doubleValue else { return nil }
-            return x < y ? -1 : (x == y ? 0 : 1)
+            return order(x, y)
         }
     }
 

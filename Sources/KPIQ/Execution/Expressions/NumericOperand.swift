@@ -39,6 +39,15 @@ enum NumericOperand {
         }
     }
 
+    /// A constant as a decimal (an integer constant compared with decimals); nil for vectors.
+    var constantDouble: Double? {
+        switch self {
+        case .double(let v): return v
+        case .int(let v): return Double(v)
+        default: return nil
+        }
+    }
+
     @inline(__always)
     func int(_ i: Int) -> Int64 {
         switch self {

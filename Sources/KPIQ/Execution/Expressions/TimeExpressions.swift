@@ -126,10 +126,30 @@ struct ShiftExpression: PhysicalExpression {
                 }
             }
         }
-        let mapper = IntegerMapExpression(operand: operand, type: type) { value, inputType in
-            CalendarMath.shift(value, inputType: inputType, by: interval, resultType: resultType)
+        let a = try operand.evaluate(batch)
+        let values: [Int64]
+        switch a.values {
+        case .ints(let v): values = v
+        case .constant(.int(let v)), .constant(.date(let v)), .constant(.timestamp(let v)):
+            let moved = CalendarMath.shift(v, inputType: a.type, by: interval, resultType: resultType)
+            return .constant(moved.map { IntegerMapExpression.scalar($0, resultType) } ?? .null, type: resultType, count: batch.count)
+        default:
+            return .constant(.null, type: resultType, count: batch.count)
         }
-        return try mapper.evaluate(batch)
+        // Calendar months: one shifter over the batch, which remembers the last day's step.
+        let n = batch.count
+        var shifter = CalendarMath.Shifter(interval: interval, inputType: a.type, resultType: resultType)
+        var valid = a.valid
+        var out = [Int64](repeating: 0, count: n)
+        for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
+            if let moved = shifter.shift(values[i]) {
+                out[i] = moved
+            } else {
+                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                valid![i] = 0
+            }
+        }
+        return Vector(type: resultType, values: .ints(out), valid: valid, count: n)
     }
 }
 

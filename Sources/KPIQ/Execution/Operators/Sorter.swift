@@ -31,7 +31,7 @@ enum Sorter {
             let order: Int
             switch values {
             case .ints(let x): order = x[a] < x[b] ? -1 : (x[a] == x[b] ? 0 : 1)
-            case .doubles(let x): order = x[a] < x[b] ? -1 : (x[a] == x[b] ? 0 : 1)
+            case .doubles(let x): order = ComparisonExpression.order(x[a], x[b])
             case .ranks(let x): order = x[a] < x[b] ? -1 : (x[a] == x[b] ? 0 : 1)
             }
             return descending ? -order : order
