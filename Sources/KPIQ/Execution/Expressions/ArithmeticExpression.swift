@@ -79,10 +79,14 @@ struct ArithmeticExpression: PhysicalExpression {
     ) -> Vector {
         var overflowed: [Int] = []
         let values = [Int64](unsafeUninitializedCapacity: n) { buffer, initialized in
-            for i in 0..<n {
-                let (v, o) = f(x.int(i), y.int(i))
-                buffer[i] = v
-                if o { overflowed.append(i) }
+            x.withIntReader(count: n) { a, aStep in
+                y.withIntReader(count: n) { b, bStep in
+                    for i in 0..<n {
+                        let (v, o) = f(a[i &* aStep], b[i &* bStep])
+                        buffer[i] = v
+                        if o { overflowed.append(i) }
+                    }
+                }
             }
             initialized = n
         }
@@ -101,10 +105,27 @@ struct ArithmeticExpression: PhysicalExpression {
     ) -> Vector {
         var anyInvalid = false
         let values = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
-            for i in 0..<n {
-                let v = f(x.double(i), y.double(i))
-                buffer[i] = v
-                if !v.isFinite { anyInvalid = true }
+            if x.isInteger, y.isInteger {
+                // Times and integers: converted in the loop, not copied first.
+                x.withIntReader(count: n) { a, aStep in
+                    y.withIntReader(count: n) { b, bStep in
+                        for i in 0..<n {
+                            let v = f(Double(a[i &* aStep]), Double(b[i &* bStep]))
+                            buffer[i] = v
+                            anyInvalid = anyInvalid || !v.isFinite
+                        }
+                    }
+                }
+            } else {
+                x.withDoubleReader(count: n) { a, aStep in
+                    y.withDoubleReader(count: n) { b, bStep in
+                        for i in 0..<n {
+                            let v = f(a[i &* aStep], b[i &* bStep])
+                            buffer[i] = v
+                            anyInvalid = anyInvalid || !v.isFinite
+                        }
+                    }
+                }
             }
             initialized = n
         }

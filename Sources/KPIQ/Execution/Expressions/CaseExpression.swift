@@ -32,33 +32,50 @@ struct CaseExpression: PhysicalExpression {
 
     /// Numbers, dates and timestamps: each branch writes the rows it takes straight into the
     /// result, so no branch is copied whole and no row is looked up through a choice array
-    /// (`if(mql_at < x, mql_at, null)` per stage of a funnel is one pass over the rows).
+    /// (`if(mql_at < x, mql_at, null)` per stage of a funnel is one pass over the rows). The
+    /// first branch to write a column of values lends it as the result's values (a value
+    /// under a null is never read), so `case when c then x end` copies nothing.
     private func numeric(_ batch: Batch, integers: Bool) throws -> Vector {
         let n = batch.count
-        var ints = [Int64](repeating: 0, count: integers ? n : 0)
-        var doubles = [Double](repeating: 0, count: integers ? 0 : n)
+        var ints: [Int64] = []
+        var doubles: [Double] = []
+        var written = false
         var valid = [UInt8](repeating: 0, count: n)
-        // 1 for the rows no branch has taken yet.
-        var open = [UInt8](repeating: 1, count: n)
+        // 1 for the rows no branch has taken yet (nil before the first clause: every row).
+        var open: [UInt8]?
         var undecided = n
         /// Rows where `take` is 1 get `source`'s value (a null constant leaves them null). A
         /// select per row, not a branch: which rows a branch takes is as random as the data.
         func write(_ source: Vector, _ take: [UInt8]) {
             guard let x = NumericOperand(source) else { return }
-            take.withUnsafeBufferPointer { take in
+            if !written {
+                written = true
                 switch x {
-                case .ints(let a) where integers:
-                    a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
-                case .int(let v) where integers:
-                    ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
-                case .doubles(let a) where !integers:
-                    a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                case .ints(let a) where integers: ints = a
+                case .doubles(let a) where !integers: doubles = a
                 default:
-                    for i in 0..<n where take[i] != 0 {
-                        if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
+                    if integers { ints = x.ints(count: n) } else { doubles = x.doubles(count: n) }
+                }
+            } else {
+                take.withUnsafeBufferPointer { take in
+                    switch x {
+                    case .ints(let a) where integers:
+                        a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                    case .int(let v) where integers:
+                        ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
+                    case .doubles(let a) where !integers:
+                        a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                    case .double(let v) where !integers:
+                        doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
+                    default:
+                        for i in 0..<n where take[i] != 0 {
+                            if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
+                        }
                     }
                 }
-                // Each row is taken by one branch at most, so its validity is set once.
+            }
+            // Each row is taken by one branch at most, so its validity is set once.
+            take.withUnsafeBufferPointer { take in
                 valid.withUnsafeMutableBufferPointer { valid in
                     if let sourceValid = source.valid {
                         sourceValid.withUnsafeBufferPointer { sourceValid in for i in 0..<n { valid[i] |= take[i] & sourceValid[i] } }
@@ -71,18 +88,33 @@ struct CaseExpression: PhysicalExpression {
         for clause in clauses where undecided > 0 {
             var take = BoolOperand(try clause.condition.evaluate(batch)).truthMask(count: n)
             var taken = 0
-            for i in 0..<n {
-                take[i] &= open[i]
-                open[i] &= 1 &- take[i]
-                taken &+= Int(take[i])
+            take.withUnsafeMutableBufferPointer { take in
+                if open == nil {
+                    open = [UInt8](unsafeUninitializedCapacity: n) { open, initialized in
+                        for i in 0..<n {
+                            open[i] = 1 &- take[i]
+                            taken &+= Int(take[i])
+                        }
+                        initialized = n
+                    }
+                } else {
+                    open!.withUnsafeMutableBufferPointer { open in
+                        for i in 0..<n {
+                            take[i] &= open[i]
+                            open[i] &= 1 &- take[i]
+                            taken &+= Int(take[i])
+                        }
+                    }
+                }
             }
             guard taken > 0 else { continue }
             undecided -= taken
             write(try clause.result.evaluate(batch), take)
         }
-        if undecided > 0, let otherwise { write(try otherwise.evaluate(batch), open) }
-        let anyNull = valid.contains(0)
-        return Vector(type: type, values: integers ? .ints(ints) : .doubles(doubles), valid: anyNull ? valid : nil, count: n)
+        if undecided > 0, let otherwise { write(try otherwise.evaluate(batch), open ?? [UInt8](repeating: 1, count: n)) }
+        guard written else { return .constant(.null, type: type, count: n) }
+        let validCount = valid.withUnsafeBufferPointer { $0.reduce(0) { $0 &+ Int($1) } }
+        return Vector(type: type, values: integers ? .ints(ints) : .doubles(doubles), valid: validCount == n ? nil : valid, count: n)
     }
 
     /// Row i takes its value from `sources[choice[i]]`. Each source is flattened once into
@@ -182,17 +214,38 @@ struct CoalesceExpression: PhysicalExpression {
         return CaseExpression.select(sources, choice: choice.map { $0 < 0 ? last : $0 }, type: type, count: n)
     }
 
-    /// Integer-backed results (counts of stage timestamps: `coalesce(mql_at, sql_at)`):
-    /// each argument fills the rows still null, in one branch-free loop.
+    /// Integer-backed results (counts of stage timestamps: `coalesce(mql_at, sql_at)`): the
+    /// first argument with values is taken as it is (a value under a null is never read),
+    /// each later one fills the rows still null in one branch-free loop, a constant without
+    /// reading anything.
     private func integers(_ batch: Batch) throws -> Vector {
         let n = batch.count
-        var values = [Int64](repeating: 0, count: n)
-        var valid = [UInt8](repeating: 0, count: n)
+        var values: [Int64] = []
+        var valid: [UInt8] = []
         var open = n
         for argument in arguments where open > 0 {
             let vector = try argument.evaluate(batch)
-            if case .constant(let scalar) = vector.values, scalar.isNull { continue }
-            let source = NumericOperand(vector)?.ints(count: n) ?? [Int64](repeating: 0, count: n)
+            guard let x = NumericOperand(vector) else { continue }
+            if values.isEmpty {
+                values = x.ints(count: n)
+                if let sourceValid = vector.valid {
+                    valid = sourceValid
+                    open = n - sourceValid.withUnsafeBufferPointer { $0.reduce(0) { $0 &+ Int($1) } }
+                } else {
+                    open = 0
+                }
+                continue
+            }
+            if case .int(let constant) = x {
+                values.withUnsafeMutableBufferPointer { values in
+                    valid.withUnsafeBufferPointer { valid in
+                        for i in 0..<n { values[i] = valid[i] != 0 ? values[i] : constant }
+                    }
+                }
+                open = 0
+                continue
+            }
+            let source = x.ints(count: n)
             let sourceValid = vector.valid ?? [UInt8](repeating: 1, count: n)
             open = 0
             values.withUnsafeMutableBufferPointer { values in
@@ -210,6 +263,7 @@ struct CoalesceExpression: PhysicalExpression {
                 }
             }
         }
+        if values.isEmpty { return .constant(.null, type: type, count: n) }
         return Vector(type: type, values: .ints(values), valid: open == 0 ? nil : valid, count: n)
     }
 }

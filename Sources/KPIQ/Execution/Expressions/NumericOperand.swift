@@ -85,6 +85,31 @@ enum NumericOperand {
         }
     }
 
+    /// The values for a loop with no switch per row: row i is at `values[i * step]`, with a
+    /// step of 0 for a constant. Decimals read as integers are truncated first.
+    @inline(__always)
+    func withIntReader<R>(count n: Int, _ body: (_ values: UnsafePointer<Int64>, _ step: Int) -> R) -> R {
+        switch self {
+        case .int(let v): return withUnsafePointer(to: v) { body($0, 0) }
+        case .ints(let a) where !a.isEmpty: return a.withUnsafeBufferPointer { body($0.baseAddress!, 1) }
+        default:
+            let a = ints(count: Swift.max(n, 1))
+            return a.withUnsafeBufferPointer { body($0.baseAddress!, 1) }
+        }
+    }
+
+    /// `withIntReader` for decimals (integers converted first).
+    @inline(__always)
+    func withDoubleReader<R>(count n: Int, _ body: (_ values: UnsafePointer<Double>, _ step: Int) -> R) -> R {
+        switch self {
+        case .double(let v): return withUnsafePointer(to: v) { body($0, 0) }
+        case .doubles(let a) where !a.isEmpty: return a.withUnsafeBufferPointer { body($0.baseAddress!, 1) }
+        default:
+            let a = doubles(count: Swift.max(n, 1))
+            return a.withUnsafeBufferPointer { body($0.baseAddress!, 1) }
+        }
+    }
+
     func ints(count: Int) -> [Int64] {
         switch self {
         case .ints(let a): return a

@@ -25,6 +25,15 @@ struct ScanPipeline {
 
     static let morselRows = 1 << 16
 
+    /// Rows per morsel for a table of `rows`: at most `morselRows`, and small enough that each
+    /// worker takes about eight, so a table of a few morsels (200k contacts) is not left with
+    /// one worker running two morsels while the other waits. A whole number of batches.
+    static func morselRows(for rows: Int, workers: Int) -> Int {
+        let share = rows / max(1, workers * 8)
+        let batches = max(1, (share + Vector.batchSize - 1) / Vector.batchSize)
+        return min(morselRows, batches * Vector.batchSize)
+    }
+
     /// Expressions nested deeper than this are evaluated on the calling thread, which runs
     /// statements on a large stack (`LargeStack`), rather than on worker threads, whose stacks
     /// can be as small as 512 KB (Dispatch on macOS): evaluation recurses once per level.
@@ -33,7 +42,8 @@ struct ScanPipeline {
     /// Runs the pipeline; returns one sink per worker that ran, in worker order.
     func run<S: BatchSink>(makeSink: () -> S, cancel: CancellationToken?) throws -> [S] {
         let rows = table.rowCount
-        let morsels = max(1, (rows + Self.morselRows - 1) / Self.morselRows)
+        let morselRows = Self.morselRows(for: rows, workers: parallel ? Parallel.threadCount : 1)
+        let morsels = max(1, (rows + morselRows - 1) / morselRows)
         let workers = parallel ? min(Parallel.threadCount, morsels) : 1
         let next = Atomic<Int>(0)
         let sinks = (0..<workers).map { _ in makeSink() }
@@ -47,8 +57,8 @@ struct ScanPipeline {
                 let morsel = next.add(1, ordering: .relaxed).oldValue
                 if morsel >= morsels { break }
                 if cancel?.isCancelled == true { throw Cancelled() }
-                let start = morsel * Self.morselRows
-                let end = min(rows, start + Self.morselRows)
+                let start = morsel * morselRows
+                let end = min(rows, start + morselRows)
                 var batchStart = start
                 repeat {
                     let count = min(Vector.batchSize, end - batchStart)

@@ -3,7 +3,12 @@
 final class QuantileAccumulator: Accumulator {
     private let fraction: Double
     private let type: DataType
-    private var values: [[Double]] = []
+    // Every value taken, with its group, in arrival order; put in groups once, at the finish.
+    // (An array per group cost a uniqueness and a capacity check per row appended.)
+    // `@exclusivity(unchecked)`: one thread uses an instance at a time, as for the others.
+    @exclusivity(unchecked) private var values: [Double] = []
+    @exclusivity(unchecked) private var groupOf: [Int32] = []
+    private var groupCount = 0
 
     init(fraction: Double, type: DataType) {
         self.fraction = fraction
@@ -11,26 +16,69 @@ final class QuantileAccumulator: Accumulator {
     }
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
-        values.grow(to: groupCount, with: [])
+        self.groupCount = max(self.groupCount, groupCount)
         guard let argument, let x = NumericOperand(argument) else { return }
-        let valid = argument.validityForCombine
-        for i in 0..<groups.count where included(i, mask, valid) {
-            values[Int(groups[i])].append(x.double(i))
+        let n = groups.count
+        let take = Vector.combine(mask, argument.validityForCombine, count: n)
+        let row = x.doubles(count: n)
+        let start = values.count
+        values.append(contentsOf: repeatElement(0, count: n))
+        groupOf.append(contentsOf: repeatElement(0, count: n))
+        var kept = start
+        // Branch-free: every row is written at `kept`, which moves on only for rows taken.
+        values.withUnsafeMutableBufferPointer { out in
+            groupOf.withUnsafeMutableBufferPointer { outGroup in
+                row.withUnsafeBufferPointer { row in
+                    groups.withUnsafeBufferPointer { groups in
+                        if let take {
+                            take.withUnsafeBufferPointer { take in
+                                for i in 0..<n {
+                                    out[kept] = row[i]
+                                    outGroup[kept] = groups[i]
+                                    kept &+= Int(take[i] & 1)
+                                }
+                            }
+                        } else {
+                            for i in 0..<n {
+                                out[kept] = row[i]
+                                outGroup[kept] = groups[i]
+                                kept &+= 1
+                            }
+                        }
+                    }
+                }
+            }
         }
+        values.removeLast(start + n - kept)
+        groupOf.removeLast(start + n - kept)
     }
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! QuantileAccumulator
-        values.grow(to: groupCount, with: [])
-        for g in 0..<other.values.count where !other.values[g].isEmpty && mapping[g] >= 0 {
-            values[Int(mapping[g])].append(contentsOf: other.values[g])
+        self.groupCount = max(self.groupCount, groupCount)
+        values.reserveCapacity(values.count + other.values.count)
+        groupOf.reserveCapacity(groupOf.count + other.groupOf.count)
+        for (value, group) in zip(other.values, other.groupOf) where mapping[Int(group)] >= 0 {
+            values.append(value)
+            groupOf.append(mapping[Int(group)])
         }
     }
 
     func finish(order: [Int]) -> Column {
+        // A counting sort by group: each group's values become one contiguous run.
+        var starts = [Int](repeating: 0, count: groupCount + 1)
+        for g in groupOf { starts[Int(g) + 1] += 1 }
+        for g in 0..<groupCount { starts[g + 1] += starts[g] }
+        var next = starts
+        var grouped = [Double](repeating: 0, count: values.count)
+        for (value, g) in zip(values, groupOf) {
+            grouped[next[Int(g)]] = value
+            next[Int(g)] += 1
+        }
         let results: [Double?] = order.map { g in
-            guard g < values.count, !values[g].isEmpty else { return nil }
-            return Self.quantile(&values[g], fraction)
+            guard g < groupCount, starts[g] < starts[g + 1] else { return nil }
+            var run = Array(grouped[starts[g]..<starts[g + 1]])
+            return Self.quantile(&run, fraction)
         }
         switch type {
         case .date, .timestamp:
