@@ -377,6 +377,43 @@ import Testing
         }
     }
 
+    /// A grouping by a text key and a period knows the most groups it can make from what is
+    /// stored: the dictionary's values and null, times the weeks from the first day to the
+    /// last and null. Here that is too many bitmaps of 50,000 visitors, so the distinct count
+    /// starts as pairs; the counts are the same as computed directly.
+    @Test func distinctCountsSizedByTheGroupBound() throws {
+        let parsed = Parser.parse(SourceText(name: "q", text: "from t | group source, w = week(day) | agg visitors = count_distinct(visitor)"))
+        guard case .query(let pipeline) = parsed.statements[0].kind, let dataset = session.catalog["t"] else {
+            Issue.record("not a query")
+            return
+        }
+        var plan = try Binder(catalog: session.catalog, asOf: 0).bind(pipeline).plan
+        if case .project(let below, _, _) = plan { plan = below }  // the output's column order
+        guard case .aggregate(let input, let keys, _, _) = plan else {
+            Issue.record("no aggregate over t: \(String(describing: plan).prefix(400))")
+            return
+        }
+        let weeks = Set(Self.rows.map { CalendarMath.truncate($0.day, to: .week) }).count
+        #expect(PhysicalPlanner.groupBound(keys, input: input, source: dataset.table) == (5 + 1) * (weeks + 1))
+        #expect(PhysicalPlanner.groupBound([keys[0], keys[0]], input: input, source: dataset.table) == 36)
+        let notStored = BoundExpression(.function(.upper, [keys[0]]), type: .text, span: .none)
+        #expect(PhysicalPlanner.groupBound([notStored], input: input, source: dataset.table) == nil)
+
+        let table = try query("from t | group source, w = week(day) | agg visitors = count_distinct(visitor) | sort source, w")
+        var expected: [String: Set<String>] = [:]
+        for row in Self.rows { expected["\(row.source ?? "")|\(CalendarMath.truncate(row.day, to: .week))", default: []].insert(row.visitor) }
+        #expect(table.rowCount == expected.count)
+        for r in 0..<table.rowCount {
+            let source = table.columns[0].scalar(at: r)
+            guard case .date(let week) = table.columns[1].scalar(at: r) else {
+                Issue.record("row \(r): week \(table.columns[1].scalar(at: r))")
+                return
+            }
+            let key = "\(source == .null ? "" : source.description)|\(week)"
+            #expect(table.columns[2].scalar(at: r) == .int(Int64(expected[key]?.count ?? -1)), "\(key)")
+        }
+    }
+
     /// Groups that keep coming (one per thousand rows) start as bitmaps and switch to pairs
     /// on the way; the counts do not change.
     @Test func distinctCountsSwitchingFromBitmapsToPairs() throws {

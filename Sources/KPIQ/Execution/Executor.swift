@@ -149,7 +149,9 @@ package struct Executor {
         pipeline.parallel = grouped.parallel
         let keySpecs = keys.map { (expression: PhysicalExpressions.build($0), type: $0.type ?? .text, stableText: true) }
         let rows = source.rowCount
-        let specs = zip(aggregates, grouped.folds).map { aggregate, fold in Self.aggregateSpec(aggregate, fold: fold, expectedRows: rows) }
+        let specs = zip(aggregates, grouped.folds).map { aggregate, fold in
+            Self.aggregateSpec(aggregate, fold: fold, expectedRows: rows, expectedGroups: grouped.groupBound)
+        }
         var trace = PhaseTrace("aggregate \(rows) rows")
         let meter = budget.map { MemoryBudget.Meter($0, for: "the grouping", counting: "groups") }
         let grouping = grouped.grouping
@@ -174,8 +176,9 @@ package struct Executor {
     }
 
     /// The accumulator the planner chose for `aggregate`. `expectedRows`: the rows the
-    /// aggregate reads at most (to size exact distinct counts).
-    static func aggregateSpec(_ aggregate: BoundAggregate, fold: AggregateFold, expectedRows: Int) -> AggregateSink.Spec {
+    /// aggregate reads at most, `expectedGroups` the groups it makes at most when known (to
+    /// size exact distinct counts).
+    static func aggregateSpec(_ aggregate: BoundAggregate, fold: AggregateFold, expectedRows: Int, expectedGroups: Int? = nil) -> AggregateSink.Spec {
         let argumentType = aggregate.argument?.type ?? .int
         let fraction = aggregate.fraction ?? 0.5
         let orderType = aggregate.orderBy?.type ?? .int
@@ -186,7 +189,8 @@ package struct Executor {
             return AggregateSink.Spec(function: .first, argument: nil, order: nil, filter: nil,
                                       folding: .readAtFirstRow(FirstRowReader(values: values)))
         case .count: make = { CountAccumulator() }
-        case .countDistinct: make = { CountDistinctAccumulator(type: argumentType, stableText: true, expectedRows: expectedRows) }
+        case .countDistinct:
+            make = { CountDistinctAccumulator(type: argumentType, stableText: true, expectedRows: expectedRows, expectedGroups: expectedGroups) }
         case .sum: make = { SumAccumulator(type: argumentType) }
         case .mean: make = { MeanAccumulator() }
         case .stddev: make = { StddevAccumulator() }

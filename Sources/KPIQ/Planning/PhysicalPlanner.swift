@@ -35,8 +35,11 @@ enum PhysicalPlanner {
         // Without the input's table, say so where a shortcut could have applied.
         let shortcutPossible = (keys.isEmpty && !input.streams && aggregates.allSatisfy { $0.function == .min || $0.function == .max })
             || aggregates.contains { $0.function == .first && $0.orderBy != nil && $0.filter == nil }
+        // Only a distinct count sizes its state by the groups to come.
+        let bound = folds.contains { if case .countDistinct = $0 { return true } else { return false } }
+            ? source.flatMap { Self.groupBound(keys, input: input, source: $0) } : nil
         return .grouped(GroupedAggregation(grouping: grouping(for: keys.map { $0.type ?? .text }), folds: folds, parallel: parallel,
-                                           keyColumn: keyColumn, decidedOnData: source == nil && shortcutPossible))
+                                           keyColumn: keyColumn, decidedOnData: source == nil && shortcutPossible, groupBound: bound))
     }
 
     /// The grouping for keys of these types; the data may still send the groups to a hash
@@ -112,6 +115,39 @@ enum PhysicalPlanner {
             columns.append(column)
         }
         return columns
+    }
+
+    /// At most how many groups `keys` make over `source`, from what is stored: a key read from
+    /// a text column has its dictionary's values and null; a period of a stored date or time
+    /// column (`month(ts)`), the periods from its earliest value to its latest, and null. Nil
+    /// when a key is neither. A grouping by (source, month) with a distinct count of millions
+    /// of visitors then chooses its counting state before the groups turn up one by one.
+    static func groupBound(_ keys: [BoundExpression], input: LogicalPlan, source: Table) -> Int? {
+        var bound = 1
+        for key in keys {
+            let values: Int
+            if let column = storedColumn(key, through: input, source: source), case .text(_, let dictionary) = column.values {
+                values = dictionary.count + 1
+            } else if case .function(let function, let arguments) = key.kind, let grain = function.truncationGrain, arguments.count == 1,
+                let column = storedColumn(arguments[0], through: input, source: source),
+                column.type == .date || column.type == .timestamp, case .integers(let packed) = column.values
+            {
+                guard let earliest = StoredExtremes.extreme(packed, validity: column.validity, isMin: true),
+                      let latest = StoredExtremes.extreme(packed, validity: column.validity, isMin: false)
+                else { continue }  // no value: every row's key is null, one group
+                guard CalendarMath.inCalendar(earliest, type: column.type), CalendarMath.inCalendar(latest, type: column.type),
+                      let unit = CalendarMath.DifferenceUnit(name: grain.rawValue),
+                      let span = CalendarMath.difference(unit, CalendarMath.truncate(CalendarMath.dayNumber(earliest, type: column.type), to: grain),
+                                                         CalendarMath.truncate(CalendarMath.dayNumber(latest, type: column.type), to: grain), type: .date)
+                else { return nil }
+                values = Int(span) + 2
+            } else {
+                return nil
+            }
+            let (product, overflow) = bound.multipliedReportingOverflow(by: values)
+            bound = overflow ? Int.max : product
+        }
+        return bound
     }
 
     /// The column of `source` an expression reads unchanged through the filters and

@@ -58,6 +58,9 @@ struct GroupedAggregation {
     /// True when the input table was not known when choosing (a stage not run yet): the
     /// shortcuts that read the data are chosen when it runs.
     var decidedOnData: Bool
+    /// At most this many groups, when the stored data says (`PhysicalPlanner.groupBound`);
+    /// known only for a grouping with a distinct count, which sizes its state by it.
+    var groupBound: Int? = nil
 }
 
 /// How an aggregate runs.

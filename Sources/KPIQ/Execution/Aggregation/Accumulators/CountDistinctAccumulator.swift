@@ -37,9 +37,13 @@ final class CountDistinctAccumulator: Accumulator {
     /// more words than half the rows read.
     private let matrixBudget: Int
 
-    init(type: DataType, stableText: Bool, expectedRows: Int = Int.max / 4) {
+    /// The most groups the grouping can make, when the planner knows (`PhysicalPlanner.groupBound`).
+    private let expectedGroups: Int?
+
+    init(type: DataType, stableText: Bool, expectedRows: Int = Int.max / 4, expectedGroups: Int? = nil) {
         encoder = KeyComponents(type: type, stableText: stableText)
         matrixBudget = min(Self.matrixLimit, max(1 << 16, expectedRows / 2))
+        self.expectedGroups = expectedGroups
     }
 
     func update(groups: [Int32], groupCount: Int, argument: Vector?, order: Vector?, mask: [UInt8]?) {
@@ -55,10 +59,12 @@ final class CountDistinctAccumulator: Accumulator {
         if matrix == nil, pairs == nil, sets.isEmpty, encoder.type == .text, !encoder.usesStrings, let dictionary = encoder.dictionary {
             let perGroup = max(1, (dictionary.count + 63) / 64)
             // `groupCount` already counts every group a grouping by codes can make (180
-            // campaigns): when their rows would pass the budget, pairs from the start rather
-            // than a matrix that is converted once enough groups have turned up.
-            let (possible, overflow) = groupCount.multipliedReportingOverflow(by: perGroup)
-            if perGroup <= matrixBudget, overflow || possible > matrixBudget, groupCount > 64, dictionary.count < 1 << 32 {
+            // campaigns), and the planner may know how many a grouping by hash can (7 sources
+            // times 24 months): when their rows would pass the budget, pairs from the start
+            // rather than a matrix converted once enough groups have turned up.
+            let groupsToCome = max(groupCount, expectedGroups ?? 0)
+            let (possible, overflow) = groupsToCome.multipliedReportingOverflow(by: perGroup)
+            if perGroup <= matrixBudget, overflow || possible > matrixBudget, groupsToCome > 64, dictionary.count < 1 << 32 {
                 pairs = []
                 pairsDictionary = dictionary
             } else if perGroup <= matrixBudget {
