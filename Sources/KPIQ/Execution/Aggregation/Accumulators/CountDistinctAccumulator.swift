@@ -241,12 +241,26 @@ final class CountDistinctAccumulator: Accumulator {
                 pairsDictionary = other.pairsDictionary
                 encoder.adopt(other.pairsDictionary!)
             }
-            pairs!.reserveCapacity(pairs!.count + theirs.count)
-            for pair in theirs {
-                let g = Int(pair >> 32)
-                guard mapping[g] >= 0 else { continue }
-                pairs!.append(UInt64(UInt32(bitPattern: mapping[g])) << 32 | pair & 0xFFFF_FFFF)
+            // Millions of pairs: one branch-free loop over raw memory (each pair written,
+            // kept when its group maps somewhere), not an append per pair.
+            var list = pairs!
+            pairs = nil
+            let start = list.count
+            list.append(contentsOf: repeatElement(0, count: theirs.count))
+            var kept = start
+            list.withUnsafeMutableBufferPointer { out in
+                theirs.withUnsafeBufferPointer { theirs in
+                    mapping.withUnsafeBufferPointer { mapping in
+                        for pair in theirs {
+                            let target = mapping[Int(pair >> 32)]
+                            out[kept] = UInt64(UInt32(bitPattern: target)) << 32 | pair & 0xFFFF_FFFF
+                            kept &+= target >= 0 ? 1 : 0
+                        }
+                    }
+                }
             }
+            list.removeLast(start + theirs.count - kept)
+            pairs = list
             pairGroups = max(pairGroups, groupCount)
             return
         }

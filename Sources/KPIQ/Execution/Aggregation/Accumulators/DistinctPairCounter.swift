@@ -2,8 +2,8 @@
 /// count whose bitmaps per group would not fit: hundreds of campaigns times millions of
 /// visitors).
 ///
-/// The pairs are bucketed by group with one counting pass and one scatter of 32-bit codes;
-/// then each group's codes are marked in one bitmap over the dictionary (a few hundred KB per
+/// The pairs are bucketed by group with one counting pass and one scatter of 32-bit codes
+/// (both split between the cores); then each group's codes are marked in one bitmap over the dictionary (a few hundred KB per
 /// million codes, so it stays in cache), counted as bits are first set, and cleared by walking
 /// the same codes. Two sequential passes and two cached ones, instead of sorting 64-bit pairs
 /// on all their bits; groups are split between the cores.
@@ -11,25 +11,44 @@ enum DistinctPairCounter {
     /// Distinct codes of each group `0..<groupCount`; codes are below `universe`.
     static func counts(_ pairs: [UInt64], groupCount: Int, universe: Int) -> [Int64] {
         guard groupCount > 0 else { return [] }
-        var starts = [Int](repeating: 0, count: groupCount + 1)
-        pairs.withUnsafeBufferPointer { pairs in
-            starts.withUnsafeMutableBufferPointer { starts in
-                for pair in pairs { starts[Int(pair >> 32) + 1] += 1 }
-                for g in 0..<groupCount { starts[g + 1] += starts[g] }
+        // The bucketing is a counting sort split between the cores: each chunk of pairs counts
+        // its groups, every (group, chunk) gets its place from those counts, and each chunk
+        // scatters its codes to its own places.
+        let chunks = pairs.count < 1 << 16 ? 1 : Parallel.threadCount
+        let chunkSize = (pairs.count + chunks - 1) / chunks
+        let histograms = pairs.withUnsafeBufferPointer { pairs in
+            Parallel.map(chunks) { c -> [Int] in
+                var counts = [Int](repeating: 0, count: groupCount)
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for i in (c * chunkSize)..<min(pairs.count, (c + 1) * chunkSize) { counts[Int(pairs[i] >> 32)] += 1 }
+                }
+                return counts
             }
         }
-        var codes = [UInt32](repeating: 0, count: pairs.count)
-        var cursor = starts
-        pairs.withUnsafeBufferPointer { pairs in
-            codes.withUnsafeMutableBufferPointer { codes in
-                cursor.withUnsafeMutableBufferPointer { cursor in
-                    for pair in pairs {
-                        let g = Int(pair >> 32)
-                        codes[cursor[g]] = UInt32(truncatingIfNeeded: pair)
-                        cursor[g] += 1
+        var starts = [Int](repeating: 0, count: groupCount + 1)
+        var cursors = [[Int]](repeating: [Int](repeating: 0, count: groupCount), count: chunks)
+        for g in 0..<groupCount {
+            var position = starts[g]
+            for c in 0..<chunks {
+                cursors[c][g] = position
+                position += histograms[c][g]
+            }
+            starts[g + 1] = position
+        }
+        let codes = [UInt32](unsafeUninitializedCapacity: pairs.count) { codes, initialized in
+            pairs.withUnsafeBufferPointer { pairs in
+                _ = Parallel.map(chunks) { c in
+                    var cursor = cursors[c]
+                    cursor.withUnsafeMutableBufferPointer { cursor in
+                        for i in (c * chunkSize)..<min(pairs.count, (c + 1) * chunkSize) {
+                            let g = Int(pairs[i] >> 32)
+                            codes[cursor[g]] = UInt32(truncatingIfNeeded: pairs[i])
+                            cursor[g] += 1
+                        }
                     }
                 }
             }
+            initialized = pairs.count
         }
         // Groups split into ranges of about equal pairs, one bitmap per range.
         let parts = pairs.count < 1 << 16 ? 1 : Parallel.threadCount * 2
