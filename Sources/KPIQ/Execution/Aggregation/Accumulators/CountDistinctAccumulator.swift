@@ -27,6 +27,9 @@ final class CountDistinctAccumulator: Accumulator {
     @exclusivity(unchecked) private var sets: [DistinctSet] = []
     /// Pair mode: `group << 32 | code` per row, for one dictionary.
     @exclusivity(unchecked) private var pairs: [UInt64]?
+    /// Pair lists taken whole from other workers' accumulators in `merge`, renumbered to this
+    /// one's groups; counted with `pairs`, never concatenated.
+    @exclusivity(unchecked) private var adoptedPairs: [[UInt64]] = []
     @exclusivity(unchecked) private var pairsDictionary: StringDictionary?
     @exclusivity(unchecked) private var pairGroups = 0
 
@@ -142,16 +145,37 @@ final class CountDistinctAccumulator: Accumulator {
         return dictionary.count
     }
 
+    /// One pair per row with a value (and in the mask): every row's pair is written, and the
+    /// end of the list moves on only for the rows kept, so the loop has no branch per row.
     private func appendPairs(groups: [Int32], mask: [UInt8]?) {
-        words.withUnsafeBufferPointer { codes in
-            nulls.withUnsafeBufferPointer { nulls in
-                groups.withUnsafeBufferPointer { groups in
-                    for i in 0..<groups.count where nulls[i] == 0 && (mask.map { $0[i] != 0 } ?? true) {
-                        pairs!.append(UInt64(UInt32(bitPattern: groups[i])) << 32 | codes[i])
+        var list = pairs!
+        pairs = nil
+        let start = list.count, n = groups.count
+        list.append(contentsOf: repeatElement(0, count: n))
+        var kept = start
+        list.withUnsafeMutableBufferPointer { out in
+            words.withUnsafeBufferPointer { codes in
+                nulls.withUnsafeBufferPointer { nulls in
+                    groups.withUnsafeBufferPointer { groups in
+                        if let mask {
+                            mask.withUnsafeBufferPointer { mask in
+                                for i in 0..<n {
+                                    out[kept] = UInt64(UInt32(bitPattern: groups[i])) << 32 | codes[i]
+                                    kept &+= nulls[i] == 0 && mask[i] != 0 ? 1 : 0
+                                }
+                            }
+                        } else {
+                            for i in 0..<n {
+                                out[kept] = UInt64(UInt32(bitPattern: groups[i])) << 32 | codes[i]
+                                kept &+= nulls[i] == 0 ? 1 : 0
+                            }
+                        }
                     }
                 }
             }
         }
+        list.removeLast(start + n - kept)
+        pairs = list
     }
 
     /// Room for `groupCount` groups (a matrix row is only made for a group once it has a value).
@@ -206,9 +230,11 @@ final class CountDistinctAccumulator: Accumulator {
     /// Leaves matrix or pair mode: each group's codes become a set.
     private func toSets() {
         if let list = pairs {
+            let adopted = adoptedPairs
             pairs = nil
             sets = [DistinctSet](repeating: DistinctSet(), count: pairGroups)
-            for pair in list {
+            adoptedPairs = []
+            for pair in ([list] + adopted).joined() {
                 let g = Int(pair >> 32)
                 if g >= sets.count { sets.grow(to: g + 1, with: DistinctSet()) }
                 sets[g].insert(pair & 0xFFFF_FFFF, universe: bitmapLimit)
@@ -232,35 +258,37 @@ final class CountDistinctAccumulator: Accumulator {
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! CountDistinctAccumulator
-        // Pairs of one dictionary on both sides (or pairs and nothing): concatenate, mapped.
+        // Pairs of one dictionary on both sides (or pairs and nothing): theirs adopted, mapped.
         if other.matrix != nil, pairs != nil, other.matrixDictionary === pairsDictionary { other.toPairs() }
         if matrix != nil, other.pairs != nil, other.pairsDictionary === matrixDictionary { toPairs() }
-        if let theirs = other.pairs, matrix == nil, sets.isEmpty, pairs == nil || pairsDictionary === other.pairsDictionary {
+        if other.pairs != nil, matrix == nil, sets.isEmpty, pairs == nil || pairsDictionary === other.pairsDictionary {
             if pairs == nil {
                 pairs = []
                 pairsDictionary = other.pairsDictionary
                 encoder.adopt(other.pairsDictionary!)
             }
-            // Millions of pairs: one branch-free loop over raw memory (each pair written,
-            // kept when its group maps somewhere), not an append per pair.
-            var list = pairs!
-            pairs = nil
-            let start = list.count
-            list.append(contentsOf: repeatElement(0, count: theirs.count))
-            var kept = start
-            list.withUnsafeMutableBufferPointer { out in
-                theirs.withUnsafeBufferPointer { theirs in
+            // Millions of pairs: their lists are taken as they are (the other accumulator is
+            // not used after a merge) and renumbered in place, one branch-free loop each: a
+            // pair is written back where it goes and kept when its group maps somewhere. Each
+            // list is moved out of its holder first, so it is renumbered without a copy.
+            var lists = [other.pairs!] + other.adoptedPairs
+            other.pairs = nil
+            other.adoptedPairs = []
+            while var list = lists.popLast() {
+                var kept = 0
+                list.withUnsafeMutableBufferPointer { list in
                     mapping.withUnsafeBufferPointer { mapping in
-                        for pair in theirs {
+                        for i in 0..<list.count {
+                            let pair = list[i]
                             let target = mapping[Int(pair >> 32)]
-                            out[kept] = UInt64(UInt32(bitPattern: target)) << 32 | pair & 0xFFFF_FFFF
+                            list[kept] = UInt64(UInt32(bitPattern: target)) << 32 | pair & 0xFFFF_FFFF
                             kept &+= target >= 0 ? 1 : 0
                         }
                     }
                 }
+                list.removeLast(list.count - kept)
+                adoptedPairs.append(list)
             }
-            list.removeLast(start + theirs.count - kept)
-            pairs = list
             pairGroups = max(pairGroups, groupCount)
             return
         }
@@ -313,7 +341,7 @@ final class CountDistinctAccumulator: Accumulator {
             // `pairGroups` bounds every pair's group (kept up to date wherever pairs are added).
             var groupCount = pairGroups
             for g in order { groupCount = max(groupCount, g + 1) }
-            let counts = DistinctPairCounter.counts(list, groupCount: groupCount, universe: pairsDictionary?.count ?? 0)
+            let counts = DistinctPairCounter.counts([list] + adoptedPairs, groupCount: groupCount, universe: pairsDictionary?.count ?? 0)
             return ColumnFactory.ints(order.map { counts[$0] })
         }
         if let bits = matrix {

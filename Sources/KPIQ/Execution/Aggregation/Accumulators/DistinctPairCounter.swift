@@ -8,39 +8,45 @@
 /// the same codes. Two sequential passes and two cached ones, instead of sorting 64-bit pairs
 /// on all their bits; groups are split between the cores.
 enum DistinctPairCounter {
-    /// Distinct codes of each group `0..<groupCount`; codes are below `universe`.
-    static func counts(_ pairs: [UInt64], groupCount: Int, universe: Int) -> [Int64] {
+    /// Distinct codes of each group `0..<groupCount` over the pairs of every list (a list per
+    /// worker); codes are below `universe`.
+    static func counts(_ lists: [[UInt64]], groupCount: Int, universe: Int) -> [Int64] {
         guard groupCount > 0 else { return [] }
-        // The bucketing is a counting sort split between the cores: each chunk of pairs counts
-        // its groups, every (group, chunk) gets its place from those counts, and each chunk
-        // scatters its codes to its own places.
-        let chunks = pairs.count < 1 << 16 ? 1 : Parallel.threadCount
-        let chunkSize = (pairs.count + chunks - 1) / chunks
-        let histograms = pairs.withUnsafeBufferPointer { pairs in
-            Parallel.map(chunks) { c -> [Int] in
-                var counts = [Int](repeating: 0, count: groupCount)
+        // The bucketing is a counting sort split between the cores: each piece of a list
+        // counts its groups, every (group, piece) gets its place from those counts, and each
+        // piece scatters its codes to its own places.
+        let total = lists.reduce(0) { $0 + $1.count }
+        let split = total < 1 << 16 ? 1 : Parallel.threadCount
+        var pieces: [(list: Int, rows: Range<Int>)] = []
+        for (l, list) in lists.enumerated() where !list.isEmpty {
+            let size = (list.count + split - 1) / split
+            for start in stride(from: 0, to: list.count, by: size) { pieces.append((l, start..<min(list.count, start + size))) }
+        }
+        let histograms = Parallel.map(pieces.count) { p -> [Int] in
+            var counts = [Int](repeating: 0, count: groupCount)
+            lists[pieces[p].list].withUnsafeBufferPointer { pairs in
                 counts.withUnsafeMutableBufferPointer { counts in
-                    for i in (c * chunkSize)..<min(pairs.count, (c + 1) * chunkSize) { counts[Int(pairs[i] >> 32)] += 1 }
+                    for i in pieces[p].rows { counts[Int(pairs[i] >> 32)] += 1 }
                 }
-                return counts
             }
+            return counts
         }
         var starts = [Int](repeating: 0, count: groupCount + 1)
-        var cursors = [[Int]](repeating: [Int](repeating: 0, count: groupCount), count: chunks)
+        var cursors = [[Int]](repeating: [Int](repeating: 0, count: groupCount), count: pieces.count)
         for g in 0..<groupCount {
             var position = starts[g]
-            for c in 0..<chunks {
-                cursors[c][g] = position
-                position += histograms[c][g]
+            for p in 0..<pieces.count {
+                cursors[p][g] = position
+                position += histograms[p][g]
             }
             starts[g + 1] = position
         }
-        let codes = [UInt32](unsafeUninitializedCapacity: pairs.count) { codes, initialized in
-            pairs.withUnsafeBufferPointer { pairs in
-                _ = Parallel.map(chunks) { c in
-                    var cursor = cursors[c]
+        let codes = [UInt32](unsafeUninitializedCapacity: total) { codes, initialized in
+            _ = Parallel.map(pieces.count) { p in
+                var cursor = cursors[p]
+                lists[pieces[p].list].withUnsafeBufferPointer { pairs in
                     cursor.withUnsafeMutableBufferPointer { cursor in
-                        for i in (c * chunkSize)..<min(pairs.count, (c + 1) * chunkSize) {
+                        for i in pieces[p].rows {
                             let g = Int(pairs[i] >> 32)
                             codes[cursor[g]] = UInt32(truncatingIfNeeded: pairs[i])
                             cursor[g] += 1
@@ -48,20 +54,20 @@ enum DistinctPairCounter {
                     }
                 }
             }
-            initialized = pairs.count
+            initialized = total
         }
         // Groups split into ranges of about equal pairs, one bitmap per range.
-        let parts = pairs.count < 1 << 16 ? 1 : Parallel.threadCount * 2
+        let parts = total < 1 << 16 ? 1 : Parallel.threadCount * 2
         var cuts = [0]
         for p in 1..<parts {
-            let target = pairs.count / parts * p
+            let target = total / parts * p
             var g = cuts.last!
             while g < groupCount, starts[g] < target { g += 1 }
             cuts.append(g)
         }
         cuts.append(groupCount)
         let words = max(1, (universe + 63) / 64)
-        let pieces = Parallel.map(parts) { p -> [Int64] in
+        let counted = Parallel.map(parts) { p -> [Int64] in
             let groups = cuts[p]..<max(cuts[p], cuts[p + 1])
             var result = [Int64](repeating: 0, count: groups.count)
             var bits = [UInt64](repeating: 0, count: words)
@@ -85,6 +91,6 @@ enum DistinctPairCounter {
             }
             return result
         }
-        return pieces.flatMap { $0 }
+        return counted.flatMap { $0 }
     }
 }
