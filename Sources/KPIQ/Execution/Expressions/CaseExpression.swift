@@ -57,16 +57,18 @@ struct CaseExpression: PhysicalExpression {
                     if integers { ints = x.ints(count: n) } else { doubles = x.doubles(count: n) }
                 }
             } else {
+                // Blends by a mask of all ones or all zeros (take is 0 or 1): no branch, so
+                // the loops run in vector registers.
                 take.withUnsafeBufferPointer { take in
                     switch x {
                     case .ints(let a) where integers:
-                        a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                        a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], a[i], take[i]) } } }
                     case .int(let v) where integers:
-                        ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
+                        ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], v, take[i]) } }
                     case .doubles(let a) where !integers:
-                        a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? a[i] : out[i] } } }
+                        a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], a[i], take[i]) } } }
                     case .double(let v) where !integers:
-                        doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = take[i] != 0 ? v : out[i] } }
+                        doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], v, take[i]) } }
                     default:
                         for i in 0..<n where take[i] != 0 {
                             if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
@@ -115,6 +117,19 @@ struct CaseExpression: PhysicalExpression {
         guard written else { return .constant(.null, type: type, count: n) }
         let validCount = valid.withUnsafeBufferPointer { $0.reduce(0) { $0 &+ Int($1) } }
         return Vector(type: type, values: integers ? .ints(ints) : .doubles(doubles), valid: validCount == n ? nil : valid, count: n)
+    }
+
+    /// `value` where `take` is 1, `kept` where it is 0.
+    @inline(__always)
+    static func blend(_ kept: Int64, _ value: Int64, _ take: UInt8) -> Int64 {
+        let mask = 0 &- Int64(take)
+        return (value & mask) | (kept & ~mask)
+    }
+
+    @inline(__always)
+    static func blend(_ kept: Double, _ value: Double, _ take: UInt8) -> Double {
+        let mask = 0 &- UInt64(take)
+        return Double(bitPattern: (value.bitPattern & mask) | (kept.bitPattern & ~mask))
     }
 
     /// Row i takes its value from `sources[choice[i]]`. Each source is flattened once into
@@ -239,7 +254,7 @@ struct CoalesceExpression: PhysicalExpression {
             if case .int(let constant) = x {
                 values.withUnsafeMutableBufferPointer { values in
                     valid.withUnsafeBufferPointer { valid in
-                        for i in 0..<n { values[i] = valid[i] != 0 ? values[i] : constant }
+                        for i in 0..<n { values[i] = CaseExpression.blend(constant, values[i], valid[i]) }
                     }
                 }
                 open = 0
@@ -254,7 +269,7 @@ struct CoalesceExpression: PhysicalExpression {
                         sourceValid.withUnsafeBufferPointer { sourceValid in
                             for i in 0..<n {
                                 let take = (1 &- valid[i]) & sourceValid[i]
-                                values[i] = take != 0 ? source[i] : values[i]
+                                values[i] = CaseExpression.blend(values[i], source[i], take)
                                 valid[i] |= take
                                 open &+= Int(1 &- valid[i])
                             }

@@ -8,6 +8,8 @@ final class QuantileAccumulator: Accumulator {
     // `@exclusivity(unchecked)`: one thread uses an instance at a time, as for the others.
     @exclusivity(unchecked) private var values: [Double] = []
     @exclusivity(unchecked) private var groupOf: [Int32] = []
+    /// Lists taken whole from other workers' accumulators in `merge`, in this one's groups.
+    @exclusivity(unchecked) private var adopted: [(values: [Double], groups: [Int32])] = []
     private var groupCount = 0
 
     init(fraction: Double, type: DataType) {
@@ -56,36 +58,65 @@ final class QuantileAccumulator: Accumulator {
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
         let other = other as! QuantileAccumulator
         self.groupCount = max(self.groupCount, groupCount)
-        values.reserveCapacity(values.count + other.values.count)
-        groupOf.reserveCapacity(groupOf.count + other.groupOf.count)
-        for (value, group) in zip(other.values, other.groupOf) where mapping[Int(group)] >= 0 {
-            values.append(value)
-            groupOf.append(mapping[Int(group)])
+        // Their values are taken as they are (the other accumulator is not used after a
+        // merge); only their groups are renumbered, in place.
+        var lists = [(other.values, other.groupOf)] + other.adopted
+        other.values = []
+        other.groupOf = []
+        other.adopted = []
+        while var (values, groups) = lists.popLast() {
+            var kept = 0
+            values.withUnsafeMutableBufferPointer { values in
+                groups.withUnsafeMutableBufferPointer { groups in
+                    mapping.withUnsafeBufferPointer { mapping in
+                        for i in 0..<values.count {
+                            let target = mapping[Int(groups[i])]
+                            values[kept] = values[i]
+                            groups[kept] = target
+                            kept &+= target >= 0 ? 1 : 0
+                        }
+                    }
+                }
+            }
+            values.removeLast(values.count - kept)
+            groups.removeLast(groups.count - kept)
+            adopted.append((values, groups))
         }
     }
 
     func finish(order: [Int]) -> Column {
         // A counting sort by group: each group's values become one contiguous run.
+        let lists = [(values, groupOf)] + adopted
         var starts = [Int](repeating: 0, count: groupCount + 1)
-        for g in groupOf { starts[Int(g) + 1] += 1 }
+        for (_, groups) in lists {
+            for g in groups { starts[Int(g) + 1] += 1 }
+        }
         for g in 0..<groupCount { starts[g + 1] += starts[g] }
         var next = starts
-        var grouped = [Double](repeating: 0, count: values.count)
-        for (value, g) in zip(values, groupOf) {
-            grouped[next[Int(g)]] = value
-            next[Int(g)] += 1
+        var grouped = [Double](repeating: 0, count: starts[groupCount])
+        for (values, groups) in lists {
+            for (value, g) in zip(values, groups) {
+                grouped[next[Int(g)]] = value
+                next[Int(g)] += 1
+            }
         }
-        let results: [Double?] = order.map { g in
-            guard g < groupCount, starts[g] < starts[g + 1] else { return nil }
-            var run = Array(grouped[starts[g]..<starts[g + 1]])
-            return Self.quantile(&run, fraction)
-        }
+        // Each group's selection on its own core when there are many values.
+        let groups = order.map { g in g < groupCount && starts[g] < starts[g + 1] ? starts[g]..<starts[g + 1] : nil }
+        let parallel = starts[groupCount] >= 1 << 16
+        let results: [Double?] = parallel
+            ? Parallel.map(groups.count) { k in groups[k].map { run in Self.quantile(run, of: grouped, fraction) } }
+            : groups.map { $0.map { run in Self.quantile(run, of: grouped, fraction) } }
         switch type {
         case .date, .timestamp:
             return ColumnFactory.ints(results.map { $0.map { Int64($0.rounded()) } }, type: type)
         default:
             return ColumnFactory.doubles(results)
         }
+    }
+
+    private static func quantile(_ run: Range<Int>, of grouped: [Double], _ fraction: Double) -> Double {
+        var values = Array(grouped[run])
+        return quantile(&values, fraction)
     }
 
     /// The interpolated quantile; reorders `values`.
