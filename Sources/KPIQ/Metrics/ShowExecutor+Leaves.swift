@@ -187,10 +187,18 @@ struct GroupReading {
             aggregates.append(BoundAggregate(function: leaf.function, argument: argument, fraction: leaf.fraction, orderBy: nil,
                                              filter: leafFilter, type: type, span: leaf.span))
         }
+        let leafFields = keyFields + group.leaves.map { Schema.Field(name: "leaf\($0)", type: aggregates[group.leaves.firstIndex(of: $0)!].type) }
+        let rowsField = Schema.Field(name: "__rows", type: .int)
+        // A leaf that already counts every row (`sessions = count()`) is `__rows`: copied after
+        // the grouping rather than counted twice over the rows.
+        if let counting = aggregates.firstIndex(where: { $0.function == .count && $0.argument == nil && $0.filter == nil }) {
+            let grouped = LogicalPlan.aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: leafFields))
+            let columns = leafFields.indices.map { BoundExpression(.column($0), type: leafFields[$0].type, span: .none) }
+                + [BoundExpression(.column(keyFields.count + counting), type: .int, span: .none)]
+            return .project(grouped, columns, Schema(fields: leafFields + [rowsField]))
+        }
         aggregates.append(BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none))
-        let fields = keyFields + group.leaves.map { Schema.Field(name: "leaf\($0)", type: aggregates[group.leaves.firstIndex(of: $0)!].type) }
-            + [Schema.Field(name: "__rows", type: .int)]
-        return .aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: fields))
+        return .aggregate(plan, keys: keys, aggregates: aggregates, Schema(fields: leafFields + [rowsField]))
     }
 
     /// Sums over a dataset whose rows run over days (`time start_date .. end_date`): each row's
