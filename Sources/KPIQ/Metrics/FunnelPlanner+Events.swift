@@ -48,7 +48,7 @@ extension FunnelPlanner {
         let sources = try funnel.conditions.indices.map { k -> StepSource in
             guard k < funnel.stepDatasets.count, let name = funnel.stepDatasets[k] else {
                 var expressions = ExpressionBinder(binder: binder, schema: schema)
-                return StepSource(scan: scan, entity: entity, time: timeIndex, condition: try expressions.condition(funnel.conditions[k]))
+                return StepSource(scan: scan, entity: entity, time: timeIndex, condition: try funnel.conditions[k].map { try expressions.condition($0) })
             }
             let other = try binder.dataset(name)
             let otherScan = LogicalPlan.scan(name: other.name, table: other.table)
@@ -69,9 +69,8 @@ extension FunnelPlanner {
                 throw Diagnostic(.typeMismatch, "`\(other.name)`'s time column `\(otherTimeName)` is a \(otherSchema.fields[otherTime].type.name); `\(dataset.name)`'s is a \(timeType.name)",
                                  at: name.span, hints: ["convert one when loading: `with (types (\(otherTimeName) \(timeType.name)))`"])
             }
-            if Self.isEveryRow(funnel, step: k) { return StepSource(scan: otherScan, entity: otherEntity, time: otherTime, condition: nil) }
             var expressions = ExpressionBinder(binder: binder, schema: otherSchema)
-            return StepSource(scan: otherScan, entity: otherEntity, time: otherTime, condition: try expressions.condition(funnel.conditions[k]))
+            return StepSource(scan: otherScan, entity: otherEntity, time: otherTime, condition: try funnel.conditions[k].map { try expressions.condition($0) })
         }
 
         // The entry's rows (the funnel's dataset, or `from` on the first step) hold the
@@ -143,18 +142,12 @@ extension FunnelPlanner {
         }
         let unitRows = LogicalPlan.project(units, unitExpressions, Schema(fields: unitFields))
         let names = funnel.conditions.indices.map { k -> String in
-            guard k < funnel.stepDatasets.count, let other = funnel.stepDatasets[k] else { return ExpressionPrinter.text(funnel.conditions[k]) }
-            if Self.isEveryRow(funnel, step: k) { return "from \(other.name)" }
-            return "from \(other.name) where \(ExpressionPrinter.text(funnel.conditions[k]))"
+            let condition = funnel.conditions[k].map { ExpressionPrinter.text($0) }
+            guard k < funnel.stepDatasets.count, let other = funnel.stepDatasets[k] else { return condition ?? "every row" }
+            return "from \(other.name)" + (condition.map { " where " + $0 } ?? "")
         }
         return try finish(&query, units: unitRows, stages: Array(groupCount..<(groupCount + sources.count)), stageNames: names,
                           dimensions: Array(0..<groupCount), dimensionFormats: dimensionFormats, funnel: funnel, range: range,
                           title: "funnel \(dataset.name) per \(funnel.entity!.name): " + names.joined(separator: " -> "))
-    }
-
-    /// `-> from contacts` with no `where`: the parser puts a `true` at the dataset's name.
-    private static func isEveryRow(_ funnel: FunnelStatement, step k: Int) -> Bool {
-        guard k < funnel.stepDatasets.count, let name = funnel.stepDatasets[k], case .literal(.bool(true)) = funnel.conditions[k].kind else { return false }
-        return funnel.conditions[k].span == name.span
     }
 }

@@ -201,7 +201,9 @@ package struct FunnelStatement: Sendable {
     /// `funnel sessions per visitor_id: source = "paid" -> converted_to_lead = 1`: an event
     /// funnel, whose steps are conditions on the rows of one entity, strictly in time order.
     package var entity: Identifier?
-    package var conditions: [Expression] = []
+    /// Per step, the condition its rows meet; nil for every row of the step's dataset
+    /// (`-> from deals` with no `where`).
+    package var conditions: [Expression?] = []
     /// Per condition, the dataset whose rows it tests when not the funnel's:
     /// `-> from deals where stage = "won"`, on any step, the first too (nil: the funnel's
     /// dataset).

@@ -351,16 +351,12 @@ extension Parser {
                 if accept(word: "from") {
                     stepDataset = try identifier("a dataset name")
                 }
-                let condition: Expression
-                if stepDataset == nil || accept(word: "where") {
-                    condition = try expression()
-                } else {
-                    // Every row of that dataset.
-                    condition = Expression(.literal(.bool(true)), span: stepDataset!.span)
-                }
+                // No `where` after `from deals`: every row of that dataset.
+                let condition = stepDataset == nil || accept(word: "where") ? try expression() : nil
                 statement.conditions.append(condition)
                 statement.stepDatasets.append(stepDataset)
-                spans.append(stepDataset == nil ? condition.span : start.to(condition.span))
+                let end = condition?.span ?? stepDataset!.span
+                spans.append(stepDataset == nil ? end : start.to(end))
             } while accept(symbol: "->")
         } else {
             repeat {
