@@ -125,18 +125,31 @@ final class AggregateSink: BatchSink {
             columns.append(first.indexer.keyColumn(k, order: order))
         }
         trace.mark("keys")
-        for (k, spec) in first.specs.enumerated() {
-            try cancel?.check()
-            switch (spec.folding, first.accumulators[k]) {
-            case (.readAtFirstRow(let reader), _):
-                if firstRows == nil { firstRows = first.indexer.firstRows(of: order) }
-                columns.append(reader.values(atFirstRows: firstRows!))
-            case (.accumulate, let accumulator?):
-                columns.append(accumulator.finish(order: order))
-            case (.accumulate, nil):
-                preconditionFailure("every accumulated aggregate has its accumulator")
+        if firstRows == nil, first.specs.contains(where: { if case .readAtFirstRow = $0.folding { true } else { false } }) {
+            firstRows = first.indexer.firstRows(of: order)
+        }
+        let groups = order, rows = firstRows
+        func finish(_ k: Int) -> Column {
+            switch (first.specs[k].folding, first.accumulators[k]) {
+            case (.readAtFirstRow(let reader), _): return reader.values(atFirstRows: rows!)
+            case (.accumulate, let accumulator?): return accumulator.finish(order: groups)
+            case (.accumulate, nil): preconditionFailure("every accumulated aggregate has its accumulator")
             }
-            trace.mark(aggregateNames[k])
+        }
+        // A median or a distinct count over many values takes milliseconds to finish, after
+        // every row is read: when there are several, they finish at once on all cores (each
+        // accumulator is its own state).
+        let slow = first.accumulators.filter { $0 is QuantileAccumulator || $0 is CountDistinctAccumulator }.count
+        if slow >= 2 {
+            try cancel?.check()
+            columns += Parallel.map(first.specs.count, finish)
+            trace.mark("\(first.specs.count) aggregates at once")
+        } else {
+            for k in first.specs.indices {
+                try cancel?.check()
+                columns.append(finish(k))
+                trace.mark(aggregateNames[k])
+            }
         }
         // A finish stopped by Ctrl-C may have returned an empty column.
         try cancel?.check()
