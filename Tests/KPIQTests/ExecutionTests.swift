@@ -426,6 +426,31 @@ import Testing
         }
     }
 
+    /// Calendar months added to dates that repeat down the rows (the shift remembers the last
+    /// day's step): each row as the civil calendar moves it, the last day of a month clamped
+    /// (2024-01-31 + 1 month = 2024-02-29; 2024-03-31 - 13 months = 2023-02-28).
+    @Test func monthShiftsOfRepeatedDays() throws {
+        // In the file's order (days at random) and in time order (each day repeated in a run).
+        for text in ["from t | select id, later = day + 1 month, earlier = day - 13 months",
+                     "from t | sort day, id | select id, later = day + 1 month, earlier = day - 13 months"] {
+            let table = try query(text)
+            #expect(table.rowCount == Self.rows.count)
+            for i in 0..<table.rowCount {
+                guard case .int(let id) = table.columns[0].scalar(at: i) else { continue }
+                let day = Self.rows[Int(id)].day
+                let later = Scalar.date(CivilCalendar.addMonths(days: day, months: 1))
+                let earlier = Scalar.date(CivilCalendar.addMonths(days: day, months: -13))
+                guard table.columns[1].scalar(at: i) == later, table.columns[2].scalar(at: i) == earlier else {
+                    Issue.record("\(text): id \(id) (\(CivilCalendar.formatDate(day))): \(table.columns[1].scalar(at: i)), \(table.columns[2].scalar(at: i))")
+                    return
+                }
+            }
+        }
+        let january31 = CivilCalendar.days(year: 2024, month: 1, day: 31)
+        #expect(Self.rows.contains { $0.day == january31 })
+        #expect(CivilCalendar.addMonths(days: january31, months: 1) == CivilCalendar.days(year: 2024, month: 2, day: 29))
+    }
+
     /// `case` with numeric, date and decimal branches, row for row: the first true clause wins,
     /// a null condition is not true, a null branch gives null, no `else` gives null.
     @Test func caseOverNumbersDatesAndDecimals() throws {

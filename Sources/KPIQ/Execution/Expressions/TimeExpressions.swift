@@ -1,38 +1,3 @@
-/// Applies a function to each value of an integer-backed (date, timestamp, int) vector.
-struct IntegerMapExpression: IntegerBackedFunction {
-    let operand: any PhysicalExpression
-    let type: DataType?
-    /// The result for one value; nil for null.
-    let function: @Sendable (Int64, DataType?) -> Int64?
-
-    func evaluate(constant value: Int64, inputType: DataType?, count n: Int) -> Vector {
-        guard let r = function(value, inputType) else { return .constant(.null, type: type, count: n) }
-        return .constant(Self.scalar(r, type), type: type, count: n)
-    }
-
-    func evaluate(values: [Int64], valid: [UInt8]?, inputType: DataType?, count n: Int) -> Vector {
-        var valid = valid
-        var out = [Int64](repeating: 0, count: n)
-        for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
-            if let r = function(values[i], inputType) {
-                out[i] = r
-            } else {
-                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
-                valid![i] = 0
-            }
-        }
-        return Vector(type: type, values: .ints(out), valid: valid, count: n)
-    }
-
-    static func scalar(_ v: Int64, _ type: DataType?) -> Scalar {
-        switch type {
-        case .date?: return .date(v)
-        case .timestamp?: return .timestamp(v)
-        default: return .int(v)
-        }
-    }
-}
-
 /// `date_diff(unit, a, b)`.
 struct DateDiffExpression: PhysicalExpression {
     /// Nil for a unit the binder did not know (every row is then null).
@@ -92,55 +57,43 @@ struct DateDiffExpression: PhysicalExpression {
 
 /// A date or timestamp moved by an interval (months first, then days, then time). A result
 /// outside the calendar (0001-01-01 to 9999-12-31) is null, like an integer overflow.
-struct ShiftExpression: PhysicalExpression {
+struct ShiftExpression: IntegerBackedFunction {
     let operand: any PhysicalExpression
     let interval: Interval
     let type: DataType?
 
-    func evaluate(_ batch: Batch) throws -> Vector {
+    func evaluate(constant value: Int64, inputType: DataType?, count n: Int) -> Vector {
+        guard let moved = CalendarMath.shift(value, inputType: inputType, by: interval, resultType: type) else {
+            return .constant(.null, type: type, count: n)
+        }
+        return .constant(type == .date ? .date(moved) : type == .timestamp ? .timestamp(moved) : .int(moved), type: type, count: n)
+    }
+
+    func evaluate(values: [Int64], valid: [UInt8]?, inputType: DataType?, count n: Int) -> Vector {
         let interval = self.interval
-        let resultType = type
-        if interval.months == 0, interval.isWithinCalendarSpan {
+        var valid = valid
+        var out = [Int64](repeating: 0, count: n)
+        let timestamp = type == .timestamp
+        if interval.months == 0, interval.isWithinCalendarSpan, inputType == type, timestamp || interval.micros == 0 {
             // Days and time only (`t - 30 days`): one addition per row, range-checked.
-            let a = try operand.evaluate(batch)
-            if case .ints(let values) = a.values, a.type == resultType {
-                let timestamp = resultType == .timestamp
-                if timestamp || interval.micros == 0 {
-                    let delta = timestamp ? interval.days * CivilCalendar.microsPerDay + interval.micros : interval.days
-                    let low = timestamp ? CivilCalendar.minMicros : CivilCalendar.minDay
-                    let high = timestamp ? CivilCalendar.maxMicros : CivilCalendar.maxDay
-                    let n = batch.count
-                    var valid = a.valid
-                    var out = [Int64](repeating: 0, count: n)
-                    for i in 0..<n {
-                        let v = values[i]
-                        // Values outside the calendar (or moved out of it) become null.
-                        if v >= low, v <= high, v + delta >= low, v + delta <= high {
-                            out[i] = v + delta
-                        } else if valid?[i] ?? 1 != 0 {
-                            if valid == nil { valid = [UInt8](repeating: 1, count: n) }
-                            valid![i] = 0
-                        }
-                    }
-                    return Vector(type: resultType, values: .ints(out), valid: valid, count: n)
+            let delta = timestamp ? interval.days * CivilCalendar.microsPerDay + interval.micros : interval.days
+            let low = timestamp ? CivilCalendar.minMicros : CivilCalendar.minDay
+            let high = timestamp ? CivilCalendar.maxMicros : CivilCalendar.maxDay
+            for i in 0..<n {
+                let v = values[i]
+                // Values outside the calendar (or moved out of it) become null.
+                if v >= low, v <= high, v + delta >= low, v + delta <= high {
+                    out[i] = v + delta
+                } else if valid?[i] ?? 1 != 0 {
+                    if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                    valid![i] = 0
                 }
             }
+            return Vector(type: type, values: .ints(out), valid: valid, count: n)
         }
-        let a = try operand.evaluate(batch)
-        let values: [Int64]
-        switch a.values {
-        case .ints(let v): values = v
-        case .constant(.int(let v)), .constant(.date(let v)), .constant(.timestamp(let v)):
-            let moved = CalendarMath.shift(v, inputType: a.type, by: interval, resultType: resultType)
-            return .constant(moved.map { IntegerMapExpression.scalar($0, resultType) } ?? .null, type: resultType, count: batch.count)
-        default:
-            return .constant(.null, type: resultType, count: batch.count)
-        }
-        // Calendar months: one shifter over the batch, which remembers the last day's step.
-        let n = batch.count
-        var shifter = CalendarMath.Shifter(interval: interval, inputType: a.type, resultType: resultType)
-        var valid = a.valid
-        var out = [Int64](repeating: 0, count: n)
+        // Calendar months (or a date moved by hours): one shifter over the batch, which
+        // remembers the last day's step.
+        var shifter = CalendarMath.Shifter(interval: interval, inputType: inputType, resultType: type)
         for i in 0..<n where valid.map({ $0[i] != 0 }) ?? true {
             if let moved = shifter.shift(values[i]) {
                 out[i] = moved
@@ -149,7 +102,7 @@ struct ShiftExpression: PhysicalExpression {
                 valid![i] = 0
             }
         }
-        return Vector(type: resultType, values: .ints(out), valid: valid, count: n)
+        return Vector(type: type, values: .ints(out), valid: valid, count: n)
     }
 }
 
