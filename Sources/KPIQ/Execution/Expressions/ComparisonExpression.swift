@@ -53,40 +53,29 @@ struct ComparisonExpression: PhysicalExpression {
     /// Integers against a constant (`converted_to_lead = 1`, `year >= 2024`): one loop per
     /// operator, so the loop body is a compare and a store.
     static func compare(_ values: [Int64], _ op: BinaryOperator, _ constant: Int64) -> [UInt8] {
-        values.withUnsafeBufferPointer { v in
-            let n = v.count
-            switch op {
-            case .equal: return kernel(n) { v[$0] == constant }
-            case .notEqual: return kernel(n) { v[$0] != constant }
-            case .less: return kernel(n) { v[$0] < constant }
-            case .lessOrEqual: return kernel(n) { v[$0] <= constant }
-            case .greater: return kernel(n) { v[$0] > constant }
-            case .greaterOrEqual: return kernel(n) { v[$0] >= constant }
-            default: return [UInt8](repeating: 0, count: n)
-            }
-        }
+        compare(values, op, constant, less: <, same: ==)
     }
 
     /// Integers against integers, row by row (`last_opened_at > as_of - 30 days`).
     static func compare(_ left: [Int64], _ op: BinaryOperator, _ right: [Int64]) -> [UInt8] {
-        left.withUnsafeBufferPointer { a in
-            right.withUnsafeBufferPointer { b in
-                let n = min(a.count, b.count)
-                switch op {
-                case .equal: return kernel(n) { a[$0] == b[$0] }
-                case .notEqual: return kernel(n) { a[$0] != b[$0] }
-                case .less: return kernel(n) { a[$0] < b[$0] }
-                case .lessOrEqual: return kernel(n) { a[$0] <= b[$0] }
-                case .greater: return kernel(n) { a[$0] > b[$0] }
-                case .greaterOrEqual: return kernel(n) { a[$0] >= b[$0] }
-                default: return [UInt8](repeating: 0, count: n)
-                }
-            }
-        }
+        compare(left, op, right, less: <, same: ==)
     }
 
     /// Decimals against a constant (`elapsed < 0.0`), in the order of `order`.
     static func compare(_ values: [Double], _ op: BinaryOperator, _ constant: Double) -> [UInt8] {
+        compare(values, op, constant, less: less, same: same)
+    }
+
+    /// Decimals against decimals, row by row, in the order of `order`.
+    static func compare(_ left: [Double], _ op: BinaryOperator, _ right: [Double]) -> [UInt8] {
+        compare(left, op, right, less: less, same: same)
+    }
+
+    /// Every operator from an order's `less` and `same` (`a <= b` is `!(b < a)`), one loop per
+    /// operator.
+    @inline(__always)
+    private static func compare<T>(_ values: [T], _ op: BinaryOperator, _ constant: T,
+                                   less: (T, T) -> Bool, same: (T, T) -> Bool) -> [UInt8] {
         values.withUnsafeBufferPointer { v in
             let n = v.count
             switch op {
@@ -101,8 +90,9 @@ struct ComparisonExpression: PhysicalExpression {
         }
     }
 
-    /// Decimals against decimals, row by row, in the order of `order`.
-    static func compare(_ left: [Double], _ op: BinaryOperator, _ right: [Double]) -> [UInt8] {
+    @inline(__always)
+    private static func compare<T>(_ left: [T], _ op: BinaryOperator, _ right: [T],
+                                   less: (T, T) -> Bool, same: (T, T) -> Bool) -> [UInt8] {
         left.withUnsafeBufferPointer { a in
             right.withUnsafeBufferPointer { b in
                 let n = min(a.count, b.count)
