@@ -139,8 +139,7 @@ final class AggregateSink: BatchSink {
         // A median or a distinct count over many values takes milliseconds to finish, after
         // every row is read: when there are several, they finish at once on all cores (each
         // accumulator is its own state).
-        let slow = first.accumulators.filter { $0 is QuantileAccumulator || $0 is CountDistinctAccumulator }.count
-        if slow >= 2 {
+        if first.accumulators.filter({ $0?.finishIsSlow == true }).count >= 2 {
             try cancel?.check()
             columns += Parallel.map(first.specs.count, finish)
             trace.mark("\(first.specs.count) aggregates at once")

@@ -12,11 +12,17 @@ protocol Accumulator: AnyObject {
     /// whose state for millions of groups takes long to first touch fills it in pieces and
     /// throws `Cancelled` between them once `cancel` is raised.
     func reserve(groupCount: Int, cancel: CancellationToken?) throws
+    /// True when `finish` does real work over every value kept (a median's selection, a
+    /// distinct count's bitmaps), so that several are worth finishing at once on all cores.
+    var finishIsSlow: Bool { get }
 }
 
 extension Accumulator {
     /// Most state grows in the next `update` (a few ms even for millions of groups).
     func reserve(groupCount: Int, cancel: CancellationToken?) throws {}
+
+    /// Most finishes only lay out one value per group.
+    var finishIsSlow: Bool { false }
 }
 
 extension Array {

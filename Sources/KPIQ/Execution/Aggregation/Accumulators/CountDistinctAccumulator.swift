@@ -40,6 +40,8 @@ final class CountDistinctAccumulator: Accumulator {
     /// more words than half the rows read.
     private let matrixBudget: Int
 
+    var finishIsSlow: Bool { true }
+
     /// The most groups the grouping can make, when the planner knows (`PhysicalPlanner.groupBound`).
     private let expectedGroups: Int?
 

@@ -12,6 +12,8 @@ final class QuantileAccumulator: Accumulator {
     @exclusivity(unchecked) private var adopted: [(values: [Double], groups: [Int32])] = []
     private var groupCount = 0
 
+    var finishIsSlow: Bool { true }
+
     init(fraction: Double, type: DataType) {
         self.fraction = fraction
         self.type = type
