@@ -238,7 +238,7 @@ import Testing
             let session = Session()
             _ = try TestSupport.run("load \"\(path)\" as o", session: session)
             let table = try #require(session.catalog["o"]).table
-            return PeriodSet.base(of: table.columns[1], type: table.columns[1].type, asOf: asOf, grain: grain)
+            return PeriodSet.base(of: table.columns[1], asOf: asOf, grain: grain)
         }
         let january = CivilCalendar.days(year: 2020, month: 1, day: 1)
         let sixtyThirdMonth = CivilCalendar.days(year: 2025, month: 3, day: 31)  // month index 62

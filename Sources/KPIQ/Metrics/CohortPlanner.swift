@@ -113,7 +113,7 @@ struct CohortPlanner {
         // (`bit_or(shift_left(1, period index))`, shifted to start at the cohort's period), so
         // the active customers per cohort and offset are sums over the customers: no second
         // read of the rows and no join of them to their customers.
-        let periodBase = collectsPeriodSets ? PeriodSet.base(of: table.columns[timeIndex], type: timeType, asOf: asOf, grain: grain) : nil
+        let periodBase = collectsPeriodSets ? PeriodSet.base(of: table.columns[timeIndex], asOf: asOf, grain: grain) : nil
 
         // customers: each one's cohort, whether they bought on a second day, their dimensions
         // (and, with a period base, the set of their periods with a purchase).

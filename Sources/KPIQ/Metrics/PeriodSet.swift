@@ -9,18 +9,11 @@ enum PeriodSet {
     /// The first day of the period of the earliest time stored in `column`, when every time up
     /// to the end of the as-of day falls within `capacity` periods of it; nil otherwise (or for
     /// a column with no times).
-    static func base(of column: Column, type: DataType, asOf: Int64, grain: Grain) -> Int64? {
-        guard case .integers(let packed) = column.values,
-              let earliest = StoredExtremes.extreme(packed, validity: column.validity, isMin: true),
-              let latest = StoredExtremes.extreme(packed, validity: column.validity, isMin: false),
-              CalendarMath.inCalendar(earliest, type: type), CalendarMath.inCalendar(latest, type: type)
-        else { return nil }
-        let first = CalendarMath.truncate(CalendarMath.dayNumber(earliest, type: type), to: grain)
-        let last = min(CalendarMath.dayNumber(latest, type: type), asOf)
-        guard last >= first, let unit = CalendarMath.DifferenceUnit(name: grain.rawValue),
-              let span = CalendarMath.difference(unit, first, CalendarMath.truncate(last, to: grain), type: .date),
-              span < capacity
-        else { return nil }
+    static func base(of column: Column, asOf: Int64, grain: Grain) -> Int64? {
+        guard let (earliest, latest) = StoredExtremes.days(of: column) else { return nil }
+        let first = CalendarMath.truncate(earliest, to: grain)
+        let last = min(latest, asOf)
+        guard last >= first, let span = CalendarMath.periods(from: first, to: last, grain), span < capacity else { return nil }
         return first
     }
 }

@@ -129,17 +129,11 @@ enum PhysicalPlanner {
             if let column = storedColumn(key, through: input, source: source), case .text(_, let dictionary) = column.values {
                 values = dictionary.count + 1
             } else if case .function(let function, let arguments) = key.kind, let grain = function.truncationGrain, arguments.count == 1,
-                let column = storedColumn(arguments[0], through: input, source: source),
-                column.type == .date || column.type == .timestamp, case .integers(let packed) = column.values
+                let column = storedColumn(arguments[0], through: input, source: source), column.type == .date || column.type == .timestamp
             {
-                guard let earliest = StoredExtremes.extreme(packed, validity: column.validity, isMin: true),
-                      let latest = StoredExtremes.extreme(packed, validity: column.validity, isMin: false)
-                else { continue }  // no value: every row's key is null, one group
-                guard CalendarMath.inCalendar(earliest, type: column.type), CalendarMath.inCalendar(latest, type: column.type),
-                      let unit = CalendarMath.DifferenceUnit(name: grain.rawValue),
-                      let span = CalendarMath.difference(unit, CalendarMath.truncate(CalendarMath.dayNumber(earliest, type: column.type), to: grain),
-                                                         CalendarMath.truncate(CalendarMath.dayNumber(latest, type: column.type), to: grain), type: .date)
-                else { return nil }
+                // No time stored: every row's key is null, one group.
+                guard let (earliest, latest) = StoredExtremes.days(of: column) else { continue }
+                guard let span = CalendarMath.periods(from: earliest, to: latest, grain) else { return nil }
                 values = Int(span) + 2
             } else {
                 return nil

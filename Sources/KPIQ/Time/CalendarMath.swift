@@ -135,6 +135,12 @@ enum CalendarMath {
         }
     }
 
+    /// Whole periods of `grain` from the one holding day `a` to the one holding day `b`.
+    static func periods(from a: Int64, to b: Int64, _ grain: Grain) -> Int64? {
+        guard let unit = DifferenceUnit(name: grain.rawValue) else { return nil }
+        return difference(unit, truncate(a, to: grain), truncate(b, to: grain), type: .date)
+    }
+
     /// One value moved, or nil. The interval is within `Interval.maxYears` (the parser's
     /// limit, checked again here) and the value is checked to be in the calendar first, so no step can overflow.
     static func shift(_ value: Int64, inputType: DataType?, by interval: Interval, resultType: DataType?) -> Int64? {

@@ -29,6 +29,17 @@ enum StoredExtremes {
         }
     }
 
+    /// The day numbers of the earliest and latest time stored in a date or timestamp column;
+    /// nil when it holds none (or one outside the calendar).
+    static func days(of column: Column) -> (earliest: Int64, latest: Int64)? {
+        guard case .integers(let packed) = column.values,
+              let earliest = extreme(packed, validity: column.validity, isMin: true),
+              let latest = extreme(packed, validity: column.validity, isMin: false),
+              CalendarMath.inCalendar(earliest, type: column.type), CalendarMath.inCalendar(latest, type: column.type)
+        else { return nil }
+        return (CalendarMath.dayNumber(earliest, type: column.type), CalendarMath.dayNumber(latest, type: column.type))
+    }
+
     private static func fold<T: FixedWidthInteger>(_ values: [T], _ validity: Validity?, _ isMin: Bool) -> T? {
         values.withUnsafeBufferPointer { values -> T? in
             guard let validity else {
