@@ -2,11 +2,11 @@
 /// count whose bitmaps per group would not fit: hundreds of campaigns times millions of
 /// visitors).
 ///
-/// The pairs are bucketed by group with one counting pass and one scatter of 32-bit codes
-/// (both split between the cores); then each group's codes are marked in one bitmap over the dictionary (a few hundred KB per
+/// The pairs are bucketed by group with one counting pass and one scatter of 32-bit codes;
+/// then each group's codes are marked in one bitmap over the dictionary (a few hundred KB per
 /// million codes, so it stays in cache), counted as bits are first set, and cleared by walking
 /// the same codes. Two sequential passes and two cached ones, instead of sorting 64-bit pairs
-/// on all their bits; groups are split between the cores.
+/// on all their bits; every pass is split between the cores.
 enum DistinctPairCounter {
     /// Distinct codes of each group `0..<groupCount` over the pairs of every list (a list per
     /// worker); codes are below `universe`.
