@@ -203,7 +203,8 @@ class Gen:
             return E("case when %s then %s else %s end" % (c.k, a.k, b.k), "(CASE WHEN %s THEN %s ELSE %s END)" % (c.s, a.s, b.s), "int", big=a.big or b.big)
         if r == 7:
             a, b = self.expr("int", d), self.expr("int", d)
-            return E("coalesce(%s, %s)" % (a.k, b.k), "coalesce(%s, %s)" % (a.s, b.s), "int", big=a.big or b.big)
+            f = rng.choice(["coalesce", "greatest", "least"])  # all three ignore nulls
+            return E("%s(%s, %s)" % (f, a.k, b.k), "%s(%s, %s)" % (f, a.s, b.s), "int", big=a.big or b.big)
         a = self.expr("date", d)
         part = rng.choice(["year", "month", "day", "dow"])
         if part == "dow":  # R-ISO-DOW
@@ -229,7 +230,8 @@ class Gen:
             return E("%s %s %s" % (paren(a), op, paren(b)), "((%s)::DOUBLE %s (%s)::DOUBLE)" % (a.s, op, b.s), "dec", big=a.big or b.big)
         if r == 2:
             a, b = self.expr("dec", d), self.expr("dec", d)
-            return E("coalesce(%s, %s)" % (a.k, b.k), "coalesce(%s, %s)" % (a.s, b.s), "dec", big=a.big or b.big)
+            f = rng.choice(["coalesce", "greatest", "least"])
+            return E("%s(%s, %s)" % (f, a.k, b.k), "%s(%s, %s)" % (f, a.s, b.s), "dec", big=a.big or b.big)
         a = self.expr("dec", d)
         return E("-%s" % paren(a), "(-(%s))" % a.s, "dec", big=a.big)
 

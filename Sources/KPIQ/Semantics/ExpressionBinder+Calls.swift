@@ -37,8 +37,12 @@ extension ExpressionBinder {
             if let near = EditDistance.closest(to: name.name, among: all) { diagnostic.label = "did you mean `\(near)`?" }
             throw diagnostic
         }
-        let bound = try arguments.map { try bind($0) }
+        var bound = try arguments.map { try bind($0) }
         let type = try FunctionTyping.resultType(function, bound, name: name, span: span)
+        if type == .timestamp, [.coalesce, .greatest, .least].contains(function) {
+            // A date among timestamps is its midnight (its stored value is a day number).
+            bound = bound.map { $0.type == .date ? Binder.converted($0, to: .timestamp) : $0 }
+        }
         return fold(BoundExpression(.function(function, bound), type: type, span: span))
     }
 

@@ -259,6 +259,12 @@ struct ExpressionBinder {
             type = unified
             otherwiseBound = r
         }
+        if type == .timestamp {
+            // A date branch among timestamps is its midnight (its stored value is a day number).
+            func midnight(_ e: BoundExpression) -> BoundExpression { e.type == .date ? Binder.converted(e, to: .timestamp) : e }
+            bound = bound.map { BoundWhen(condition: $0.condition, result: midnight($0.result)) }
+            otherwiseBound = otherwiseBound.map(midnight)
+        }
         return fold(BoundExpression(.caseWhen(bound, otherwise: otherwiseBound), type: type, span: span))
     }
 

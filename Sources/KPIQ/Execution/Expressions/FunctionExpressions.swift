@@ -177,32 +177,6 @@ struct ConstantVector: PhysicalExpression {
     func evaluate(_ batch: Batch) throws -> Vector { vector }
 }
 
-/// `greatest` / `least`, ignoring nulls (null only when all are null).
-struct ExtremeExpression: PhysicalExpression {
-    let arguments: [any PhysicalExpression]
-    let greatest: Bool
-    let type: DataType?
-
-    func evaluate(_ batch: Batch) throws -> Vector {
-        let n = batch.count
-        let vectors = try arguments.map { try $0.evaluate(batch) }
-        var choice = [Int](repeating: -1, count: n)
-        for (k, vector) in vectors.enumerated() {
-            for i in 0..<n where vector.isValid(i) {
-                if choice[i] < 0 {
-                    choice[i] = k
-                } else if let order = ComparisonExpression.compareScalars(vector.scalar(at: i), vectors[choice[i]].scalar(at: i)),
-                    greatest ? order > 0 : order < 0
-                {
-                    choice[i] = k
-                }
-            }
-        }
-        let sources = vectors + [.constant(.null, type: type, count: n)]
-        return CaseExpression.select(sources, choice: choice.map { $0 < 0 ? vectors.count : $0 }, type: type, count: n)
-    }
-}
-
 /// `a || b || ...` and `concat(...)`: text joined; null when any part is null.
 struct ConcatExpression: PhysicalExpression {
     let parts: [any PhysicalExpression]
