@@ -31,8 +31,7 @@
 ///              | project  dims, t_0 .. t_n-1, last (where stages stop counting), window_open
 ///              | project  dims, c_0 .. c_n-1 (counted times, else null), window_open
 ///              | project  (each within) per stage k, c_k kept only within its step window
-///              | project  dims, furthest (the last stage reached), elapsed_1 .. elapsed_n-1, window_open
-///              | project  dims, furthest, days_1 .. days_n-1 (elapsed, at least 0), window_open
+///              | project  dims, furthest (the last stage reached), days_1 .. days_n-1, window_open
 ///              | aggregate by dims: units = count(), per k >= 1: converted_k = count() where
 ///                furthest >= k, open_k = count() where furthest = k - 1 and window_open,
 ///                median_days_k = median(days_k)
@@ -125,8 +124,7 @@ struct FunnelPlanner {
         plan = .project(plan, expressions, Schema(fields: fields))
         plan = countedTimes(cutoff(plan, layout), layout)
         plan = try stepWindows(plan, layout, schema: schema)
-        plan = try progress(plan, layout, schema: schema)
-        return days(plan, layout)
+        return try progress(plan, layout, schema: schema)
     }
 
     /// Where the columns of the unit rows are, and their types, for the projections below.
@@ -188,8 +186,7 @@ struct FunnelPlanner {
         let endOfDay = type == .timestamp
             ? BoundExpression(.constant(.timestamp(layout.end * CivilCalendar.microsPerDay - 1)), type: type, span: .none)
             : BoundExpression(.constant(.date(layout.end - 1)), type: type, span: .none)
-        let last = BoundExpression(.caseWhen([BoundWhen(condition: Self.compare(.less, deadline, endOfDay), result: deadline)], otherwise: endOfDay),
-                                   type: type, span: .none)
+        let last = BoundExpression(.function(.least, [deadline, endOfDay]), type: type, span: .none)
         // Still open at the end of the as-of day: a stage dated then or later (which has not
         // happened yet) could still fall inside the window.
         let open = Self.compare(.greaterOrEqual, deadline, ExpressionBinder.timeConstant(layout.end, like: type, span: .none))
@@ -245,9 +242,10 @@ struct FunnelPlanner {
         return earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
     }
 
-    /// dims, furthest, elapsed_1 .. elapsed_n-1, window_open: the last stage reached, and the
-    /// time from the nearest earlier stage with a counted time (the entry always has one);
-    /// null when stage k has no counted time.
+    /// dims, furthest, days_1 .. days_n-1, window_open: the last stage reached, and the time
+    /// from the nearest earlier stage with a counted time (the entry always has one): `c_k -
+    /// least(c_k, previous)`, which is 0 for a stage dated before that one and null when
+    /// stage k has no counted time (least ignores the null, the subtraction keeps it).
     private func progress(_ input: LogicalPlan, _ layout: UnitLayout, schema: Schema) throws -> LogicalPlan {
         let m = layout.dimensions.count, n = layout.stages
         let counted = (0..<n).map { layout.column(m + $0, layout.timeType) }
@@ -258,8 +256,9 @@ struct FunnelPlanner {
         var fields = layout.dimensions + [Schema.Field(name: "__furthest", type: .int)]
         for k in 1..<n {
             let previous = Self.nearestEarlier(k, counted, layout)
-            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], previous, type: layout.daysType, span: .none))
-            fields.append(Schema.Field(name: "__elapsed\(k)", type: layout.daysType))
+            let from = BoundExpression(.function(.least, [counted[k], previous]), type: layout.timeType, span: .none)
+            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], from, type: layout.daysType, span: .none))
+            fields.append(Schema.Field(name: "__days\(k)", type: layout.daysType))
         }
         if let field = layout.windowOpen {
             var open: [BoundExpression] = []
@@ -271,27 +270,6 @@ struct FunnelPlanner {
                 open.append(Self.compare(.greaterOrEqual, stepDeadline, ExpressionBinder.timeConstant(layout.end, like: stepDeadline.type ?? layout.timeType, span: .none)))
             }
             expressions.append(open.count == 1 ? open[0] : BoundExpression.logical(isAnd: true, open, span: .none))
-            fields.append(field)
-        }
-        return .project(input, expressions, Schema(fields: fields))
-    }
-
-    /// dims, furthest, days_1 .. days_n-1, window_open: a stage dated before the previous one
-    /// was reached at the same time, 0 days (null stays null: the comparison is null, so `else`
-    /// keeps it).
-    private func days(_ input: LogicalPlan, _ layout: UnitLayout) -> LogicalPlan {
-        let m = layout.dimensions.count, type = layout.daysType
-        let zero = BoundExpression(.constant(type == .int ? .int(0) : .decimal(0)), type: type, span: .none)
-        var expressions = layout.passDimensions() + [layout.column(m, .int)]
-        var fields = layout.dimensions + [Schema.Field(name: "__furthest", type: .int)]
-        for k in 1..<layout.stages {
-            let elapsed = layout.column(m + k, type)
-            expressions.append(BoundExpression(.caseWhen([BoundWhen(condition: Self.compare(.less, elapsed, zero), result: zero)], otherwise: elapsed),
-                                               type: type, span: .none))
-            fields.append(Schema.Field(name: "__days\(k)", type: type))
-        }
-        if let field = layout.windowOpen {
-            expressions.append(layout.column(layout.windowOpenIndex, .bool))
             fields.append(field)
         }
         return .project(input, expressions, Schema(fields: fields))
