@@ -89,33 +89,31 @@ struct CaseExpression: PhysicalExpression {
         }
         for clause in clauses where undecided > 0 {
             var take = BoolOperand(try clause.condition.evaluate(batch)).truthMask(count: n)
-            var taken = 0
             take.withUnsafeMutableBufferPointer { take in
                 if open == nil {
                     open = [UInt8](unsafeUninitializedCapacity: n) { open, initialized in
-                        for i in 0..<n {
-                            open[i] = 1 &- take[i]
-                            taken &+= Int(take[i])
-                        }
+                        for i in 0..<n { open[i] = 1 &- take[i] }
                         initialized = n
                     }
                 } else {
                     open!.withUnsafeMutableBufferPointer { open in
                         for i in 0..<n {
-                            take[i] &= open[i]
-                            open[i] &= 1 &- take[i]
-                            taken &+= Int(take[i])
+                            let t = take[i] & open[i]
+                            take[i] = t
+                            open[i] &= 1 &- t
                         }
                     }
                 }
             }
+            // Counted apart from the loops above, which then vectorize.
+            let taken = Flags.ones(take)
             guard taken > 0 else { continue }
             undecided -= taken
             write(try clause.result.evaluate(batch), take)
         }
         if undecided > 0, let otherwise { write(try otherwise.evaluate(batch), open ?? [UInt8](repeating: 1, count: n)) }
         guard written else { return .constant(.null, type: type, count: n) }
-        let validCount = valid.withUnsafeBufferPointer { $0.reduce(0) { $0 &+ Int($1) } }
+        let validCount = Flags.ones(valid)
         return Vector(type: type, values: integers ? .ints(ints) : .doubles(doubles), valid: validCount == n ? nil : valid, count: n)
     }
 
@@ -245,7 +243,7 @@ struct CoalesceExpression: PhysicalExpression {
                 values = x.ints(count: n)
                 if let sourceValid = vector.valid {
                     valid = sourceValid
-                    open = n - sourceValid.withUnsafeBufferPointer { $0.reduce(0) { $0 &+ Int($1) } }
+                    open = n - Flags.ones(sourceValid)
                 } else {
                     open = 0
                 }
@@ -262,7 +260,6 @@ struct CoalesceExpression: PhysicalExpression {
             }
             let source = x.ints(count: n)
             let sourceValid = vector.valid ?? [UInt8](repeating: 1, count: n)
-            open = 0
             values.withUnsafeMutableBufferPointer { values in
                 valid.withUnsafeMutableBufferPointer { valid in
                     source.withUnsafeBufferPointer { source in
@@ -271,12 +268,12 @@ struct CoalesceExpression: PhysicalExpression {
                                 let take = (1 &- valid[i]) & sourceValid[i]
                                 values[i] = CaseExpression.blend(values[i], source[i], take)
                                 valid[i] |= take
-                                open &+= Int(1 &- valid[i])
                             }
                         }
                     }
                 }
             }
+            open = n - Flags.ones(valid)
         }
         if values.isEmpty { return .constant(.null, type: type, count: n) }
         return Vector(type: type, values: .ints(values), valid: open == 0 ? nil : valid, count: n)

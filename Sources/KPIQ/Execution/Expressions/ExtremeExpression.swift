@@ -22,6 +22,7 @@ struct ExtremeExpression: PhysicalExpression {
     /// The first argument with values is taken as it is; each later one replaces, without a
     /// branch per row, the rows where it has a value and either beats the value so far or
     /// there is none yet.
+    @inline(__always)  // so that `less` is inlined into the loops
     private func numeric<T>(_ batch: Batch, values: (NumericOperand, Int) -> [T], less: (T, T) -> Bool,
                             wrap: ([T]) -> Vector.Values) throws -> Vector {
         let n = batch.count
@@ -38,12 +39,18 @@ struct ExtremeExpression: PhysicalExpression {
                 continue
             }
             result = nil  // `out` is the array's one reference: written in place
-            let source = values(x, n)  // a constant repeated: one loop for both
+            // A constant is read at position 0 of a one-value array: the same loops serve both.
+            let step: Int
+            switch x {
+            case .int, .double: step = 0
+            default: step = 1
+            }
+            let source = values(x, step == 0 ? 1 : n)
             source.withUnsafeBufferPointer { source in
                 out.withUnsafeMutableBufferPointer { out in
                     guard valid != nil || xValid != nil else {
                         for i in 0..<n {
-                            let v = source[i]
+                            let v = source[i &* step]
                             if greatest ? less(out[i], v) : less(v, out[i]) { out[i] = v }
                         }
                         return
@@ -53,7 +60,7 @@ struct ExtremeExpression: PhysicalExpression {
                     have.withUnsafeMutableBufferPointer { have in
                         has.withUnsafeBufferPointer { has in
                             for i in 0..<n {
-                                let v = source[i]
+                                let v = source[i &* step]
                                 let better: UInt8 = (greatest ? less(out[i], v) : less(v, out[i])) ? 1 : 0
                                 if has[i] & ((1 &- have[i]) | better) != 0 { out[i] = v }
                                 have[i] |= has[i]

@@ -49,7 +49,6 @@ struct LogicalExpression: PhysicalExpression {
         // Without a branch per row: which rows are decided is as random as the data.
         var values = [UInt8](repeating: 0, count: n)
         var validity = [UInt8](repeating: 1, count: n)
-        var nulls = 0
         values.withUnsafeMutableBufferPointer { values in
             validity.withUnsafeMutableBufferPointer { validity in
                 decided.withUnsafeBufferPointer { decided in
@@ -58,12 +57,12 @@ struct LogicalExpression: PhysicalExpression {
                             let d = decided[i], open = (d | sawNull[i]) ^ 1
                             values[i] = (d & deciding) | (open & (deciding ^ 1))
                             validity[i] = d | (sawNull[i] ^ 1)
-                            nulls &+= Int(validity[i] ^ 1)
                         }
                     }
                 }
             }
         }
+        let nulls = n - Flags.ones(validity)
         return Vector(type: .bool, values: .bools(values), valid: nulls > 0 ? validity : nil, count: n)
     }
 }
@@ -155,7 +154,8 @@ struct IsNullExpression: PhysicalExpression {
             return .constant(.bool(scalar.isNull != negated), type: .bool, count: n)
         }
         guard let valid = a.valid else { return .constant(.bool(negated), type: .bool, count: n) }
-        let values = valid.map { ($0 == 0) != negated ? UInt8(1) : 0 }
+        // `is not null` is the validity flags themselves.
+        let values = negated ? valid : valid.map { $0 ^ 1 }
         return Vector(type: .bool, values: .bools(values), valid: nil, count: n)
     }
 }
