@@ -7,68 +7,65 @@ struct ExtremeExpression: PhysicalExpression {
     let type: DataType?
 
     func evaluate(_ batch: Batch) throws -> Vector {
-        switch type {
-        case .int?, .date?, .timestamp?:
+        // `beats(v, w)`: v replaces w. One loop per type and direction, with the order inlined.
+        switch (type, greatest) {
+        case (.int?, true), (.date?, true), (.timestamp?, true):
             // The binder made every argument of this type (a date among timestamps is cast).
-            return try numeric(batch, values: { $0.ints(count: $1) }, less: { $0 < $1 }, wrap: { .ints($0) })
-        case .decimal?:
+            return try numeric(batch, values: { $0.ints(count: $1) }, beats: { $0 > $1 }, wrap: { .ints($0) })
+        case (.int?, false), (.date?, false), (.timestamp?, false):
+            return try numeric(batch, values: { $0.ints(count: $1) }, beats: { $0 < $1 }, wrap: { .ints($0) })
+        case (.decimal?, true):
             // Integers among decimals are converted; NaN is above every number, as in comparisons.
-            return try numeric(batch, values: { $0.doubles(count: $1) }, less: ComparisonExpression.less, wrap: { .doubles($0) })
+            return try numeric(batch, values: { $0.doubles(count: $1) }, beats: { ComparisonExpression.less($1, $0) }, wrap: { .doubles($0) })
+        case (.decimal?, false):
+            return try numeric(batch, values: { $0.doubles(count: $1) }, beats: { ComparisonExpression.less($0, $1) }, wrap: { .doubles($0) })
         default:
             return try byValue(batch)
         }
     }
 
-    /// The first argument with values is taken as it is; each later one replaces, without a
-    /// branch per row, the rows where it has a value and either beats the value so far or
-    /// there is none yet.
-    @inline(__always)  // so that `less` is inlined into the loops
-    private func numeric<T>(_ batch: Batch, values: (NumericOperand, Int) -> [T], less: (T, T) -> Bool,
+    /// The first argument with values is taken as it is; each later one replaces the rows
+    /// where it has a value and either beats the value so far or there is none yet.
+    @inline(__always)  // so that `beats` is inlined into the loops
+    private func numeric<T>(_ batch: Batch, values: (NumericOperand, Int) -> [T], beats: (T, T) -> Bool,
                             wrap: ([T]) -> Vector.Values) throws -> Vector {
         let n = batch.count
         var result: [T]?
         var valid: [UInt8]?  // nil while every row has a value
-        let greatest = self.greatest
         for argument in arguments {
             let vector = try argument.evaluate(batch)
             guard let x = NumericOperand(vector) else { continue }  // a null constant
-            let xValid = vector.valid
             guard var out = result else {
                 result = values(x, n)
-                valid = xValid
+                valid = vector.valid
                 continue
             }
             result = nil  // `out` is the array's one reference: written in place
-            // A constant is read at position 0 of a one-value array: the same loops serve both.
-            let step: Int
-            switch x {
-            case .int, .double: step = 0
-            default: step = 1
-            }
-            let source = values(x, step == 0 ? 1 : n)
-            source.withUnsafeBufferPointer { source in
+            let source = values(x, n)
+            if valid == nil, vector.valid == nil {
+                // No nulls on either side: a select per row, no branch.
                 out.withUnsafeMutableBufferPointer { out in
-                    guard valid != nil || xValid != nil else {
-                        for i in 0..<n {
-                            let v = source[i &* step]
-                            if greatest ? less(out[i], v) : less(v, out[i]) { out[i] = v }
-                        }
-                        return
+                    source.withUnsafeBufferPointer { source in
+                        for i in 0..<n { out[i] = beats(source[i], out[i]) ? source[i] : out[i] }
                     }
-                    var have = valid ?? [UInt8](repeating: 1, count: n)
-                    let has = xValid ?? [UInt8](repeating: 1, count: n)
-                    have.withUnsafeMutableBufferPointer { have in
-                        has.withUnsafeBufferPointer { has in
-                            for i in 0..<n {
-                                let v = source[i &* step]
-                                let better: UInt8 = (greatest ? less(out[i], v) : less(v, out[i])) ? 1 : 0
-                                if has[i] & ((1 &- have[i]) | better) != 0 { out[i] = v }
-                                have[i] |= has[i]
+                }
+            } else {
+                var have = valid ?? [UInt8](repeating: 1, count: n)
+                let has = vector.valid ?? [UInt8](repeating: 1, count: n)
+                out.withUnsafeMutableBufferPointer { out in
+                    source.withUnsafeBufferPointer { source in
+                        have.withUnsafeMutableBufferPointer { have in
+                            has.withUnsafeBufferPointer { has in
+                                for i in 0..<n {
+                                    let take = has[i] & ((1 &- have[i]) | (beats(source[i], out[i]) ? 1 : 0))
+                                    out[i] = take != 0 ? source[i] : out[i]
+                                    have[i] |= has[i]
+                                }
                             }
                         }
                     }
-                    valid = have.contains(0) ? have : nil
                 }
+                valid = Flags.ones(have) == n ? nil : have
             }
             result = out
         }
