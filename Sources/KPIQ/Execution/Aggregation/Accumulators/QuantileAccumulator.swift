@@ -128,39 +128,42 @@ final class QuantileAccumulator: Accumulator {
 
     /// Runs at least this long are narrowed first (`narrowedQuantile`).
     static let narrowingMinimum = 4096
-    private static let sampleSize = 1024
-    /// Sample positions kept on each side of the quantile's: about three standard deviations
-    /// of its position in a sample of 1024.
-    private static let sampleMargin = 48
 
-    /// The quantile needs only the values near it. Two bounds from a sorted sample of the run
-    /// should hold its neighbours between them; one branch-free pass counts the values below
-    /// the first bound and copies those between the two, and the selection runs over that
-    /// copy alone (about a tenth of the run). Nil when the bounds miss (checked by the counts,
-    /// so the answer never depends on the sample) or the sample has a NaN: the caller then
-    /// selects over the whole run.
+    /// The quantile needs only the values near it. Two bounds from a sample of the run (a
+    /// sixteenth of it, 256 to 1024 values) should hold its neighbours between them; one
+    /// branch-free pass counts the values below the first bound and copies those between the
+    /// two, and the selection runs over that copy alone (a tenth to a fifth of the run). Nil
+    /// when the bounds miss (checked by the counts, so the answer never depends on the sample)
+    /// or the sample has a NaN: the caller then selects over the whole run.
     static func narrowedQuantile(_ run: UnsafeBufferPointer<Double>, _ fraction: Double) -> Double? {
         let n = run.count
         let position = fraction * Double(n - 1)
         let lower = Int(position.rounded(.down))
         let upper = min(n - 1, lower + 1)
-        var sample = (0..<sampleSize).map { run[$0 * n / sampleSize] }
+        let size = min(1024, max(256, n / 16))
+        var sample = (0..<size).map { run[$0 * n / size] }
         guard !sample.contains(where: \.isNaN) else { return nil }
-        sample.sort()
-        let at = lower * sampleSize / n
-        let low = sample[max(0, at - sampleMargin)], high = sample[min(sampleSize - 1, at + sampleMargin)]
+        // The quantile's position in the sample moves by about sqrt(size) / 2 (one standard
+        // deviation at most); the bounds sit three of those away on each side.
+        let margin = 3 * Int(Double(size).squareRoot()) / 2 + 2
+        let at = lower * size / n
+        let low = select(&sample, max(0, at - margin))
+        let high = select(&sample, min(size - 1, at + margin))
         var below = 0
         var kept = 0
         var middle = [Double](unsafeUninitializedCapacity: n) { middle, initialized in
-            // Every value is written at `kept`, which moves on only for those kept. NaN is
+            // Every value is written at `count`, which moves on only for those kept. NaN is
             // neither below nor kept: it orders above every number.
+            var under = 0, count = 0
             for i in 0..<n {
                 let v = run[i]
-                below &+= v < low ? 1 : 0
-                middle[kept] = v
-                kept &+= v >= low && v <= high ? 1 : 0
+                under &+= v < low ? 1 : 0
+                middle[count] = v
+                count &+= (v >= low ? 1 : 0) & (v <= high ? 1 : 0)
             }
-            initialized = kept
+            initialized = count
+            below = under
+            kept = count
         }
         guard below <= lower, upper < below + kept else { return nil }
         let k = lower - below
