@@ -58,17 +58,18 @@ struct CaseExpression: PhysicalExpression {
                 }
             } else {
                 // Blends by a mask of all ones or all zeros (take is 0 or 1): no branch, so
-                // the loops run in vector registers.
+                // the loops run in vector registers. Into a new array: the values so far are
+                // often lent by a branch's vector, and copying them first would be one more pass.
                 take.withUnsafeBufferPointer { take in
                     switch x {
                     case .ints(let a) where integers:
-                        a.withUnsafeBufferPointer { a in ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], a[i], take[i]) } } }
+                        ints = a.withUnsafeBufferPointer { a in Self.blended(ints, take) { a[$0] } }
                     case .int(let v) where integers:
-                        ints.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], v, take[i]) } }
+                        ints = Self.blended(ints, take) { _ in v }
                     case .doubles(let a) where !integers:
-                        a.withUnsafeBufferPointer { a in doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], a[i], take[i]) } } }
+                        doubles = a.withUnsafeBufferPointer { a in Self.blended(doubles, take) { a[$0] } }
                     case .double(let v) where !integers:
-                        doubles.withUnsafeMutableBufferPointer { out in for i in 0..<n { out[i] = Self.blend(out[i], v, take[i]) } }
+                        doubles = Self.blended(doubles, take) { _ in v }
                     default:
                         for i in 0..<n where take[i] != 0 {
                             if integers { ints[i] = x.int(i) } else { doubles[i] = x.double(i) }
@@ -115,6 +116,27 @@ struct CaseExpression: PhysicalExpression {
         guard written else { return .constant(.null, type: type, count: n) }
         let validCount = Flags.ones(valid)
         return Vector(type: type, values: integers ? .ints(ints) : .doubles(doubles), valid: validCount == n ? nil : valid, count: n)
+    }
+
+    /// `value(i)` where `take[i]` is 1, `kept[i]` where it is 0, as a new array.
+    @inline(__always)
+    static func blended(_ kept: [Int64], _ take: UnsafeBufferPointer<UInt8>, _ value: (Int) -> Int64) -> [Int64] {
+        [Int64](unsafeUninitializedCapacity: take.count) { out, initialized in
+            kept.withUnsafeBufferPointer { kept in
+                for i in 0..<take.count { out[i] = blend(kept[i], value(i), take[i]) }
+            }
+            initialized = take.count
+        }
+    }
+
+    @inline(__always)
+    static func blended(_ kept: [Double], _ take: UnsafeBufferPointer<UInt8>, _ value: (Int) -> Double) -> [Double] {
+        [Double](unsafeUninitializedCapacity: take.count) { out, initialized in
+            kept.withUnsafeBufferPointer { kept in
+                for i in 0..<take.count { out[i] = blend(kept[i], value(i), take[i]) }
+            }
+            initialized = take.count
+        }
     }
 
     /// `value` where `take` is 1, `kept` where it is 0.
@@ -249,29 +271,29 @@ struct CoalesceExpression: PhysicalExpression {
                 }
                 continue
             }
+            // Into new arrays: the values so far are often the first argument's, lent.
             if case .int(let constant) = x {
-                values.withUnsafeMutableBufferPointer { values in
-                    valid.withUnsafeBufferPointer { valid in
-                        for i in 0..<n { values[i] = CaseExpression.blend(constant, values[i], valid[i]) }
-                    }
-                }
+                let missing = valid.map { 1 &- $0 }
+                values = missing.withUnsafeBufferPointer { CaseExpression.blended(values, $0) { _ in constant } }
                 open = 0
                 continue
             }
             let source = x.ints(count: n)
             let sourceValid = vector.valid ?? [UInt8](repeating: 1, count: n)
-            values.withUnsafeMutableBufferPointer { values in
-                valid.withUnsafeMutableBufferPointer { valid in
-                    source.withUnsafeBufferPointer { source in
-                        sourceValid.withUnsafeBufferPointer { sourceValid in
-                            for i in 0..<n {
-                                let take = (1 &- valid[i]) & sourceValid[i]
-                                values[i] = CaseExpression.blend(values[i], source[i], take)
-                                valid[i] |= take
-                            }
-                        }
+            let take = [UInt8](unsafeUninitializedCapacity: n) { take, initialized in
+                valid.withUnsafeBufferPointer { valid in
+                    sourceValid.withUnsafeBufferPointer { sourceValid in
+                        for i in 0..<n { take[i] = (1 &- valid[i]) & sourceValid[i] }
                     }
                 }
+                initialized = n
+            }
+            take.withUnsafeBufferPointer { take in
+                values = source.withUnsafeBufferPointer { source in CaseExpression.blended(values, take) { source[$0] } }
+                valid = valid.withUnsafeBufferPointer { valid in [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+                    for i in 0..<n { out[i] = valid[i] | take[i] }
+                    initialized = n
+                } }
             }
             open = n - Flags.ones(valid)
         }

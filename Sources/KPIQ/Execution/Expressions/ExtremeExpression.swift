@@ -35,39 +35,40 @@ struct ExtremeExpression: PhysicalExpression {
         for argument in arguments {
             let vector = try argument.evaluate(batch)
             guard let x = NumericOperand(vector) else { continue }  // a null constant
-            guard var out = result else {
+            guard let kept = result else {
                 result = values(x, n)
                 valid = vector.valid
                 continue
             }
-            result = nil  // `out` is the array's one reference: written in place
+            // Into a new array: the values so far are often the first argument's, lent.
             let source = values(x, n)
-            if valid == nil, vector.valid == nil {
-                // No nulls on either side: a select per row, no branch.
-                out.withUnsafeMutableBufferPointer { out in
+            let xValid = vector.valid
+            var have = valid
+            result = [T](unsafeUninitializedCapacity: n) { out, initialized in
+                kept.withUnsafeBufferPointer { kept in
                     source.withUnsafeBufferPointer { source in
-                        for i in 0..<n { out[i] = beats(source[i], out[i]) ? source[i] : out[i] }
-                    }
-                }
-            } else {
-                var have = valid ?? [UInt8](repeating: 1, count: n)
-                let has = vector.valid ?? [UInt8](repeating: 1, count: n)
-                out.withUnsafeMutableBufferPointer { out in
-                    source.withUnsafeBufferPointer { source in
-                        have.withUnsafeMutableBufferPointer { have in
+                        if have == nil, xValid == nil {
+                            // No nulls on either side: a select per row, no branch.
+                            for i in 0..<n { out[i] = beats(source[i], kept[i]) ? source[i] : kept[i] }
+                            return
+                        }
+                        var flags = have ?? [UInt8](repeating: 1, count: n)
+                        let has = xValid ?? [UInt8](repeating: 1, count: n)
+                        flags.withUnsafeMutableBufferPointer { flags in
                             has.withUnsafeBufferPointer { has in
                                 for i in 0..<n {
-                                    let take = has[i] & ((1 &- have[i]) | (beats(source[i], out[i]) ? 1 : 0))
-                                    out[i] = take != 0 ? source[i] : out[i]
-                                    have[i] |= has[i]
+                                    let take = has[i] & ((1 &- flags[i]) | (beats(source[i], kept[i]) ? 1 : 0))
+                                    out[i] = take != 0 ? source[i] : kept[i]
+                                    flags[i] |= has[i]
                                 }
                             }
                         }
+                        have = Flags.ones(flags) == n ? nil : flags
                     }
                 }
-                valid = Flags.ones(have) == n ? nil : have
+                initialized = n
             }
-            result = out
+            valid = have
         }
         guard let result else { return .constant(.null, type: type, count: n) }
         return Vector(type: type, values: wrap(result), valid: valid, count: n)
