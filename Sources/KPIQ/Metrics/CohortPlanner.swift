@@ -314,8 +314,7 @@ struct CohortPlanner {
 
     /// The latest time stored in a date or timestamp column (nil when it holds none).
     static func latest(_ column: Column) -> Int64? {
-        guard case .integers(let packed) = column.values else { return nil }
-        return StoredExtremes.extreme(packed, validity: column.validity, isMin: false)
+        StoredExtremes.of(column)?.max
     }
 
     /// The first value after the as-of day, in the column's unit (days or microseconds).

@@ -18,11 +18,14 @@ public struct Column: Sendable {
     /// rows): stored as text, but its type is open. Queries read it as a column of nulls of
     /// whatever type the other side of a join, union or comparison has (`Schema.Field.untyped`).
     package let isUntyped: Bool
+    /// Integer-backed columns: their extremes once asked (`StoredExtremes.of`).
+    package let extremes: ColumnExtremes?
 
     package init(type: DataType, values: Values, validity: Validity?, untyped: Bool = false) {
         self.type = type
         self.values = values
         self.isUntyped = untyped
+        if case .integers = values { extremes = ColumnExtremes() } else { extremes = nil }
         self.validity = validity?.simplified
         precondition(validity == nil || validity!.count == count, "validity length mismatch")
     }

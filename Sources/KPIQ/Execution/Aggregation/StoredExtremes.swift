@@ -8,15 +8,16 @@ enum StoredExtremes {
     static func table(_ columns: [Column], aggregates: [BoundAggregate], names: [String]) -> Table {
         var results: [Column] = []
         for (aggregate, column) in zip(aggregates, columns) {
-            guard case .integers(let packed) = column.values else { preconditionFailure("stored extremes of a column not stored as integers") }
-            let value = extreme(packed, validity: column.validity, isMin: aggregate.function == .min)
+            guard case .integers = column.values else { preconditionFailure("stored extremes of a column not stored as integers") }
+            let both = of(column)
+            let value = aggregate.function == .min ? both?.min : both?.max
             let validity: Validity? = value == nil ? Validity(flags: [false]) : nil
             results.append(Column(type: column.type, values: .integers(PackedIntegers.pack([value ?? 0], validity: validity)), validity: validity))
         }
         return Table(names: names, columns: results, rowCount: 1)
     }
 
-    /// The smallest or largest value that is not null (nil when none is). Narrow offsets from
+    /// The smallest or largest value that is not null (nil when none is), read now. Narrow offsets from
     /// one base with a positive scale order as their values do, so they are compared as stored.
     static func extreme(_ packed: PackedIntegers, validity: Validity?, isMin: Bool) -> Int64? {
         switch packed.storage {
@@ -29,12 +30,22 @@ enum StoredExtremes {
         }
     }
 
+    /// The smallest and largest value of an integer-backed column that are not null (nil when
+    /// none is, or the column is not stored as integers), read once per column.
+    static func of(_ column: Column) -> ColumnExtremes.Extremes? {
+        guard case .integers(let packed) = column.values, let memo = column.extremes else { return nil }
+        return memo.value {
+            guard let low = extreme(packed, validity: column.validity, isMin: true),
+                  let high = extreme(packed, validity: column.validity, isMin: false)
+            else { return nil }
+            return ColumnExtremes.Extremes(min: low, max: high)
+        }
+    }
+
     /// The day numbers of the earliest and latest time stored in a date or timestamp column;
     /// nil when it holds none (or one outside the calendar).
     static func days(of column: Column) -> (earliest: Int64, latest: Int64)? {
-        guard case .integers(let packed) = column.values,
-              let earliest = extreme(packed, validity: column.validity, isMin: true),
-              let latest = extreme(packed, validity: column.validity, isMin: false),
+        guard let both = of(column), case let (earliest, latest) = (both.min, both.max),
               CalendarMath.inCalendar(earliest, type: column.type), CalendarMath.inCalendar(latest, type: column.type)
         else { return nil }
         return (CalendarMath.dayNumber(earliest, type: column.type), CalendarMath.dayNumber(latest, type: column.type))
