@@ -97,26 +97,33 @@ package struct Executor {
     /// Splits off the filters and projections above the nearest non-streaming node, which is
     /// run to a table first.
     private func chain(_ plan: LogicalPlan) throws -> (Table, [ScanPipeline.Step]) {
-        var steps: [ScanPipeline.Step] = []
+        var nodes: [LogicalPlan] = []
         var node = plan
-        while true {
+        while node.streams, let input = node.streamInput {
+            nodes.append(node)
+            node = input
+        }
+        let source = try execute(node)
+        var steps: [ScanPipeline.Step] = []
+        for node in nodes.reversed() {
             switch node {
             case .filter(let input, let condition):
-                steps.append(.filter(PhysicalExpressions.build(condition)))
-                node = input
-            case .filterIn(let input, let key, let values):
+                // Conditions the stored extremes decide for every row are not evaluated.
+                if let left = PhysicalPlanner.undecidedCondition(condition, input: input, source: source) {
+                    steps.append(.filter(PhysicalExpressions.build(left)))
+                }
+            case .filterIn(_, let key, let values):
                 steps.append(.filter(PhysicalExpressions.build(try membership(key, in: values))))
-                node = input
-            case .project(let input, let expressions, _):
+            case .project(_, let expressions, _):
                 steps.append(.project(expressions.map { expression in
                     if case .column(let index) = expression.kind { return .pass(index) }
                     return .compute(PhysicalExpressions.build(expression))
                 }))
-                node = input
             default:
-                return (try execute(node), steps.reversed())
+                break
             }
         }
+        return (source, steps)
     }
 
     /// `key IN (values)`, nulls matching: the values' plan runs now and its distinct values

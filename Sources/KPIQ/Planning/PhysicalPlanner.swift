@@ -163,6 +163,50 @@ enum PhysicalPlanner {
         }
     }
 
+    /// The part of a filter's condition left to evaluate over `source`: the `and`ed comparisons
+    /// that the stored extremes decide for every row are left out (a column with no nulls
+    /// against a constant of its type that its smallest and largest values both pass:
+    /// `created_at < 2025-01-01` over contacts all created before). Nil when nothing is left:
+    /// the filter keeps every row.
+    static func undecidedCondition(_ condition: BoundExpression, input: LogicalPlan, source: Table) -> BoundExpression? {
+        let conjuncts: [BoundExpression]
+        if case .and(let parts) = condition.kind { conjuncts = parts } else { conjuncts = [condition] }
+        let left = conjuncts.filter { !holdsForEveryRow($0, input: input, source: source) }
+        if left.isEmpty { return nil }
+        if left.count == conjuncts.count { return condition }
+        return left.count == 1 ? left[0] : BoundExpression.logical(isAnd: true, left, span: condition.span)
+    }
+
+    /// `column op constant` (or `constant op column`), true for every stored row: the column
+    /// has no null and both of its extremes pass. Also `column is not null` of a column with
+    /// no null.
+    static func holdsForEveryRow(_ comparison: BoundExpression, input: LogicalPlan, source: Table) -> Bool {
+        if case .isNull(let operand, negated: true) = comparison.kind {
+            guard let stored = storedColumn(operand, through: input, source: source) else { return false }
+            return stored.validity == nil && !stored.isUntyped
+        }
+        guard case .comparison(var op, var column, var constant) = comparison.kind else { return false }
+        if column.constantValue != nil {
+            swap(&column, &constant)
+            op = ComparisonExpression.mirrored(op)
+        }
+        guard let stored = storedColumn(column, through: input, source: source), stored.validity == nil, stored.type == constant.type,
+              let extremes = StoredExtremes.of(stored)
+        else { return false }
+        let c: Int64
+        switch constant.constantValue {
+        case .int(let v)?, .date(let v)?, .timestamp(let v)?: c = v
+        default: return false
+        }
+        switch op {
+        case .less: return extremes.max < c
+        case .lessOrEqual: return extremes.max <= c
+        case .greater: return extremes.min > c
+        case .greaterOrEqual: return extremes.min >= c
+        default: return false
+        }
+    }
+
     /// How many rows a sort under a limit keeps (a top-N sort): the limit and offset
     /// together; nil (all) when their sum overflows (both are as written, up to Int.max).
     static func sortKeeping(count: Int, offset: Int) -> Int? {
@@ -177,6 +221,14 @@ extension LogicalPlan {
         switch self {
         case .filter, .filterIn, .project: return true
         default: return false
+        }
+    }
+
+    /// The input of a filter or projection.
+    var streamInput: LogicalPlan? {
+        switch self {
+        case .filter(let input, _), .filterIn(let input, _, _), .project(let input, _, _): return input
+        default: return nil
         }
     }
 

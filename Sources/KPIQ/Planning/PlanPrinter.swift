@@ -78,7 +78,16 @@ package struct PlanPrinter {
 
         case .filter(let input, let condition):
             // One item per `and`ed condition, so that a long condition wraps between them.
-            lines += wrapped(indent, "filter: ", BoundExpressionPrinter.conjuncts(condition, in: schema), separator: " and ")
+            var items = BoundExpressionPrinter.conjuncts(condition, in: schema)
+            if case .scan(_, let table) = input.streamSource {
+                // As the executor runs it: conditions every stored row passes are skipped.
+                let parts: [BoundExpression]
+                if case .and(let all) = condition.kind { parts = all } else { parts = [condition] }
+                for (k, part) in parts.enumerated() where k < items.count && PhysicalPlanner.holdsForEveryRow(part, input: input, source: table) {
+                    items[k] += " (every stored row passes: not evaluated)"
+                }
+            }
+            lines += wrapped(indent, "filter: ", items, separator: " and ")
             node(input, schema, depth: depth + 1, reads: reads.map { $0.union(condition.columnsRead) }, intoStream: true, into: &lines)
 
         case .project(let input, let expressions, _):
