@@ -121,19 +121,19 @@ struct CaseExpression: PhysicalExpression {
     /// `value(i)` where `take[i]` is 1, `kept[i]` where it is 0, as a new array.
     @inline(__always)
     static func blended(_ kept: [Int64], _ take: UnsafeBufferPointer<UInt8>, _ value: (Int) -> Int64) -> [Int64] {
-        [Int64](unsafeUninitializedCapacity: take.count) { out, initialized in
-            kept.withUnsafeBufferPointer { kept in
-                for i in 0..<take.count { out[i] = blend(kept[i], value(i), take[i]) }
-            }
-            initialized = take.count
-        }
+        blended(kept, take, value, by: blend)
     }
 
     @inline(__always)
     static func blended(_ kept: [Double], _ take: UnsafeBufferPointer<UInt8>, _ value: (Int) -> Double) -> [Double] {
-        [Double](unsafeUninitializedCapacity: take.count) { out, initialized in
+        blended(kept, take, value, by: blend)
+    }
+
+    @inline(__always)
+    private static func blended<T>(_ kept: [T], _ take: UnsafeBufferPointer<UInt8>, _ value: (Int) -> T, by blend: (T, T, UInt8) -> T) -> [T] {
+        [T](unsafeUninitializedCapacity: take.count) { out, initialized in
             kept.withUnsafeBufferPointer { kept in
-                for i in 0..<take.count { out[i] = blend(kept[i], value(i), take[i]) }
+                for i in 0..<take.count { out.initializeElement(at: i, to: blend(kept[i], value(i), take[i])) }
             }
             initialized = take.count
         }
