@@ -89,10 +89,19 @@ struct BoolOperand {
     /// (filters and filtered aggregates read this instead of the per-row subscript).
     func truthMask(count n: Int) -> [UInt8] {
         if let constant { return [UInt8](repeating: constant.1 && constant.0 != 0 ? 1 : 0, count: n) }
+        if case .bools(let a) = vector.values, a.count == n {
+            // Booleans are stored as 0 or 1 (`Column.Values.bools`): the values are the mask
+            // as they are, or under the validity in one pass.
+            guard let valid = vector.valid else { return a }
+            return [UInt8](unsafeUninitializedCapacity: n) { mask, initialized in
+                a.withUnsafeBufferPointer { a in valid.withUnsafeBufferPointer { valid in for i in 0..<n { mask[i] = a[i] & valid[i] } } }
+                initialized = n
+            }
+        }
         var mask = [UInt8](repeating: 0, count: n)
         mask.withUnsafeMutableBufferPointer { mask in
             switch vector.values {
-            case .bools(let a): a.withUnsafeBufferPointer { a in for i in 0..<n { mask[i] = a[i] != 0 ? 1 : 0 } }
+            case .bools(let a): a.withUnsafeBufferPointer { a in for i in 0..<Swift.min(n, a.count) { mask[i] = a[i] != 0 ? 1 : 0 } }
             case .ints(let a): a.withUnsafeBufferPointer { a in for i in 0..<n { mask[i] = a[i] != 0 ? 1 : 0 } }
             case .doubles(let a): a.withUnsafeBufferPointer { a in for i in 0..<n { mask[i] = a[i] != 0 ? 1 : 0 } }
             default: return
