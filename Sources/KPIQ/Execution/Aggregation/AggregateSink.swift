@@ -94,9 +94,13 @@ final class AggregateSink: BatchSink {
         let first = sinks[0]
         // Merging, ordering and gathering millions of groups take tens of milliseconds each:
         // a cancel is honoured between them.
+        // Aggregates read at each group's first row have no state to merge, and need no map
+        // of the other sink's groups (for millions of visitors grouped by code, an array of
+        // millions written for nothing).
+        let statesToMerge = first.accumulators.contains { $0 != nil }
         for other in sinks.dropFirst() {
             try cancel?.check()
-            let mapping = first.indexer.absorb(other.indexer)
+            let mapping = first.indexer.absorb(other.indexer, mappingNeeded: statesToMerge)
             for case let (mine?, theirs?) in zip(first.accumulators, other.accumulators) {
                 try cancel?.check()
                 mine.merge(theirs, mapping: mapping, groupCount: first.indexer.count)

@@ -141,8 +141,10 @@ final class GroupIndexer {
     }
 
     /// Adds another indexer's groups to this one; returns, for each of its groups, the
-    /// group it became here (-1 for its dead groups).
-    func absorb(_ other: GroupIndexer) -> [Int32] {
+    /// group it became here (-1 for its dead groups). Without `mappingNeeded`, a grouping that
+    /// would build that map only for the caller (codes: the groups keep their numbers) may
+    /// return an empty one.
+    func absorb(_ other: GroupIndexer, mappingNeeded: Bool = true) -> [Int32] {
         if case .single(let mine) = grouping, case .single(let theirs) = other.grouping { return mine.absorb(theirs) }
         // Both grouped by codes of the same dictionaries: the same numbers, nothing to map.
         if count == 0, case .codes(let theirs) = other.grouping,
@@ -151,7 +153,7 @@ final class GroupIndexer {
             for (key, dictionary) in zip(keys, theirs.layout.dictionaries) { key.adopt(dictionary) }
             grouping = .codes(CodeGrouping(theirs.layout))
         }
-        if case .codes(let mine) = grouping, case .codes(let theirs) = other.grouping, let mapping = mine.absorb(theirs) {
+        if case .codes(let mine) = grouping, case .codes(let theirs) = other.grouping, let mapping = mine.absorb(theirs, mappingNeeded: mappingNeeded) {
             return mapping
         }
         if count == 0, case .range(let theirs) = other.grouping {

@@ -133,8 +133,9 @@ final class CodeGrouping {
 
     /// Takes another code grouping's first rows when both number by the same dictionaries
     /// (millions of visitors: both halves of the groups at once); returns, for each of its
-    /// groups, the group it became here (itself), or nil when the layouts differ.
-    func absorb(_ other: CodeGrouping) -> [Int32]? {
+    /// groups, the group it became here (itself; empty when not `mappingNeeded`), or nil when
+    /// the layouts differ.
+    func absorb(_ other: CodeGrouping, mappingNeeded: Bool = true) -> [Int32]? {
         guard layout.sameDictionaries(as: other.layout) else { return nil }
         firstRows.withUnsafeMutableBufferPointer { mine in
             other.firstRows.withUnsafeBufferPointer { theirs in
@@ -145,6 +146,7 @@ final class CodeGrouping {
                 }
             }
         }
+        guard mappingNeeded else { return [] }
         let count = other.count
         return LargeAllocation.array(of: Int32.self, count: count) { start in
             let shared = UncheckedBox(start)
