@@ -71,4 +71,34 @@ import Testing
         let allNull = ExtremeExpression(arguments: [nullConstant, nullConstant], greatest: true, type: .decimal)
         #expect(!(try allNull.evaluate(Batch(table: table, start: 0, count: 3))).isValid(0))
     }
+
+    /// `and`/`or` of operands with and without nulls, in every order (the operands without
+    /// nulls before the first with nulls are combined byte-wide first), against three-valued
+    /// logic written out.
+    @Test func andOrFollowThreeValuedLogic() throws {
+        var random = SystemRandomNumberGenerator()
+        let n = 300
+        func column(nulls: Bool) -> Column {
+            let flags = (0..<n).map { _ in nulls ? Bool.random(using: &random) : true }
+            let values = (0..<n).map { _ in UInt8.random(in: 0...1, using: &random) }
+            return Column(type: .bool, values: .bools(values), validity: nulls ? Validity(flags: flags) : nil)
+        }
+        let columns = [column(nulls: false), column(nulls: false), column(nulls: true), column(nulls: false)]
+        let table = Table(names: ["a", "b", "c", "d"], columns: columns)
+        func truth(_ k: Int, _ i: Int) -> Bool? { columns[k].isNull(i) ? nil : columns[k].scalar(at: i) == .bool(true) }
+        for isAnd in [true, false] {
+            for order in [[0, 1], [0, 1, 3], [0, 2, 1], [2, 0, 3], [0, 1, 2, 3]] {
+                let expression = LogicalExpression(isAnd: isAnd, operands: order.map { ColumnExpression(index: $0, type: .bool) })
+                let result = try expression.evaluate(Batch(table: table, start: 0, count: n))
+                for i in 0..<n {
+                    let values = order.map { truth($0, i) }
+                    let expected: Bool? = isAnd
+                        ? (values.contains(false) ? false : (values.contains(nil) ? nil : true))
+                        : (values.contains(true) ? true : (values.contains(nil) ? nil : false))
+                    let got: Bool? = result.isValid(i) ? result.scalar(at: i) == .bool(true) : nil
+                    #expect(got == expected, "\(isAnd ? "and" : "or") of \(order), row \(i)")
+                }
+            }
+        }
+    }
 }

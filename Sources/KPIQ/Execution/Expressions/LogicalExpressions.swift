@@ -9,13 +9,48 @@ struct LogicalExpression: PhysicalExpression {
 
     func evaluate(_ batch: Batch) throws -> Vector {
         let n = batch.count
+        // Operands without nulls (comparisons of columns that have none): a byte-wide `and` or
+        // `or` of their values, one pass each. The first operand with nulls goes on below.
+        var combined: [UInt8]?
+        for (k, operand) in operands.enumerated() {
+            let vector = try operand.evaluate(batch)
+            guard vector.valid == nil, case .bools(let values) = vector.values, values.count == n else {
+                return try threeValued(batch, first: vector, at: k, combined: combined)
+            }
+            if let so = combined {
+                combined = [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+                    so.withUnsafeBufferPointer { so in
+                        values.withUnsafeBufferPointer { values in
+                            if isAnd { for i in 0..<n { out[i] = so[i] & values[i] } } else { for i in 0..<n { out[i] = so[i] | values[i] } }
+                        }
+                    }
+                    initialized = n
+                }
+            } else {
+                combined = values
+            }
+            // Every row decided (all false for `and`, all true for `or`): the rest are not read.
+            let ones = Flags.ones(combined!)
+            if isAnd ? ones == 0 : ones == n { break }
+        }
+        return Vector(type: .bool, values: .bools(combined ?? [UInt8](repeating: isAnd ? 1 : 0, count: n)), valid: nil, count: n)
+    }
+
+    /// Three-valued from operand `k` on, whose vector is `first`; `combined` is the operands
+    /// before it, all without nulls, already combined (nil for none).
+    private func threeValued(_ batch: Batch, first: Vector, at k: Int, combined: [UInt8]?) throws -> Vector {
+        let n = batch.count
         // The value that decides a row: false for `and`, true for `or`. Per row: whether an
         // operand had the deciding value, and whether one was null.
         let deciding: UInt8 = isAnd ? 0 : 1
         var decided = [UInt8](repeating: 0, count: n)
         var sawNull = [UInt8](repeating: 0, count: n)
-        for operand in operands {
-            let vector = try operand.evaluate(batch)
+        if let combined {
+            // Rows where the combination so far already has the deciding value.
+            for i in 0..<n { decided[i] = combined[i] ^ deciding ^ 1 }
+        }
+        for index in k..<operands.count {
+            let vector = index == k ? first : try operands[index].evaluate(batch)
             let x = BoolOperand(vector)
             let truth = x.truthMask(count: n)
             let valid = x.constant.map { [UInt8](repeating: $0.1 ? 1 : 0, count: n) } ?? vector.valid
