@@ -1,7 +1,7 @@
 /// `from t | agg as_of = max(opened_at)`: the latest date in the data, asked before most
-/// as-of KPIs. With no key, no filter and a stored integer, date or timestamp column, each
-/// extreme is one pass over the column's packed values (a byte, two or four per row), with
-/// no batches decoded.
+/// as-of KPIs. With no key, no filter and a stored integer, date or timestamp column, both
+/// extremes are one pass over the column's packed values (a byte, two or four per row), with
+/// no batches decoded, remembered with the column (`ColumnExtremes`).
 enum StoredExtremes {
     /// The one-row result: each aggregate's min or max over its stored column (the planner
     /// checked that every aggregate is one, of a packed integer column: `PhysicalPlanner`).
@@ -17,16 +17,18 @@ enum StoredExtremes {
         return Table(names: names, columns: results, rowCount: 1)
     }
 
-    /// The smallest or largest value that is not null (nil when none is), read now. Narrow offsets from
-    /// one base with a positive scale order as their values do, so they are compared as stored.
-    static func extreme(_ packed: PackedIntegers, validity: Validity?, isMin: Bool) -> Int64? {
+    /// The smallest and largest value that are not null (nil when none is), read now, in one
+    /// pass. Narrow offsets from one base with a positive scale order as their values do, so
+    /// they are compared as stored.
+    static func extremes(_ packed: PackedIntegers, validity: Validity?) -> (min: Int64, max: Int64)? {
+        func value<T: FixedWidthInteger>(_ offset: T) -> Int64 { packed.base &+ Int64(offset) &* packed.scale }
         switch packed.storage {
-        case .u8(let a) where packed.scale > 0: return fold(a, validity, isMin).map { packed.base &+ Int64($0) &* packed.scale }
-        case .u16(let a) where packed.scale > 0: return fold(a, validity, isMin).map { packed.base &+ Int64($0) &* packed.scale }
-        case .u32(let a) where packed.scale > 0: return fold(a, validity, isMin).map { packed.base &+ Int64($0) &* packed.scale }
+        case .u8(let a) where packed.scale > 0: return fold(a, validity).map { (value($0.min), value($0.max)) }
+        case .u16(let a) where packed.scale > 0: return fold(a, validity).map { (value($0.min), value($0.max)) }
+        case .u32(let a) where packed.scale > 0: return fold(a, validity).map { (value($0.min), value($0.max)) }
         default:
             // The widest offsets may wrap: compare the values themselves.
-            return fold(packed.unpacked(), validity, isMin)
+            return fold(packed.unpacked(), validity)
         }
     }
 
@@ -35,10 +37,7 @@ enum StoredExtremes {
     static func of(_ column: Column) -> ColumnExtremes.Extremes? {
         guard case .integers(let packed) = column.values, let memo = column.extremes else { return nil }
         return memo.value {
-            guard let low = extreme(packed, validity: column.validity, isMin: true),
-                  let high = extreme(packed, validity: column.validity, isMin: false)
-            else { return nil }
-            return ColumnExtremes.Extremes(min: low, max: high)
+            extremes(packed, validity: column.validity).map { ColumnExtremes.Extremes(min: $0.min, max: $0.max) }
         }
     }
 
@@ -51,36 +50,44 @@ enum StoredExtremes {
         return (CalendarMath.dayNumber(earliest, type: column.type), CalendarMath.dayNumber(latest, type: column.type))
     }
 
-    private static func fold<T: FixedWidthInteger>(_ values: [T], _ validity: Validity?, _ isMin: Bool) -> T? {
-        values.withUnsafeBufferPointer { values -> T? in
+    private static func fold<T: FixedWidthInteger>(_ values: [T], _ validity: Validity?) -> (min: T, max: T)? {
+        values.withUnsafeBufferPointer { values -> (min: T, max: T)? in
             guard let validity else {
-                guard var best = values.first else { return nil }
-                if isMin { for v in values { best = Swift.min(best, v) } } else { for v in values { best = Swift.max(best, v) } }
-                return best
+                guard var low = values.first else { return nil }
+                var high = low
+                for v in values {
+                    low = Swift.min(low, v)
+                    high = Swift.max(high, v)
+                }
+                return (low, high)
             }
-            var best: T?
+            var best: (min: T, max: T)?
             validity.words.withUnsafeBufferPointer { words in
                 for (w, word) in words.enumerated() where word != 0 {
                     let start = w << 6
-                    var local: T
+                    var low: T, high: T
                     if word == ~0, start + 64 <= values.count {
                         // 64 values at a time, without a branch on each.
-                        local = values[start]
-                        if isMin { for i in start..<start + 64 { local = Swift.min(local, values[i]) } } else {
-                            for i in start..<start + 64 { local = Swift.max(local, values[i]) }
+                        low = values[start]
+                        high = low
+                        for i in start..<start + 64 {
+                            low = Swift.min(low, values[i])
+                            high = Swift.max(high, values[i])
                         }
                     } else {
                         // Bits past the column's end are never set; checked all the same.
                         var bits = word
                         guard start + bits.trailingZeroBitCount < values.count else { continue }
-                        local = values[start + bits.trailingZeroBitCount]
+                        low = values[start + bits.trailingZeroBitCount]
+                        high = low
                         while bits != 0, start + bits.trailingZeroBitCount < values.count {
                             let v = values[start + bits.trailingZeroBitCount]
-                            local = isMin ? Swift.min(local, v) : Swift.max(local, v)
+                            low = Swift.min(low, v)
+                            high = Swift.max(high, v)
                             bits &= bits - 1
                         }
                     }
-                    best = best.map { isMin ? Swift.min($0, local) : Swift.max($0, local) } ?? local
+                    best = best.map { (Swift.min($0.min, low), Swift.max($0.max, high)) } ?? (low, high)
                 }
             }
             return best
