@@ -169,12 +169,17 @@ enum PhysicalPlanner {
     /// `created_at < 2025-01-01` over contacts all created before). Nil when nothing is left:
     /// the filter keeps every row.
     static func undecidedCondition(_ condition: BoundExpression, input: LogicalPlan, source: Table) -> BoundExpression? {
-        let conjuncts: [BoundExpression]
-        if case .and(let parts) = condition.kind { conjuncts = parts } else { conjuncts = [condition] }
+        let conjuncts = self.conjuncts(condition)
         let left = conjuncts.filter { !holdsForEveryRow($0, input: input, source: source) }
         if left.isEmpty { return nil }
         if left.count == conjuncts.count { return condition }
         return left.count == 1 ? left[0] : BoundExpression.logical(isAnd: true, left, span: condition.span)
+    }
+
+    /// The `and`ed conditions of a filter (the condition alone when it is not an `and`).
+    static func conjuncts(_ condition: BoundExpression) -> [BoundExpression] {
+        if case .and(let parts) = condition.kind { return parts }
+        return [condition]
     }
 
     /// `column op constant` (or `constant op column`), true for every stored row: the column
@@ -190,14 +195,16 @@ enum PhysicalPlanner {
             swap(&column, &constant)
             op = ComparisonExpression.mirrored(op)
         }
-        guard let stored = storedColumn(column, through: input, source: source), stored.validity == nil, stored.type == constant.type,
-              let extremes = StoredExtremes.of(stored)
-        else { return false }
         let c: Int64
         switch constant.constantValue {
         case .int(let v)?, .date(let v)?, .timestamp(let v)?: c = v
         default: return false
         }
+        // The extremes (a pass over a column not read before) only for an order comparison.
+        guard [.less, .lessOrEqual, .greater, .greaterOrEqual].contains(op),
+              let stored = storedColumn(column, through: input, source: source), stored.validity == nil, stored.type == constant.type,
+              let extremes = StoredExtremes.of(stored)
+        else { return false }
         switch op {
         case .less: return extremes.max < c
         case .lessOrEqual: return extremes.max <= c

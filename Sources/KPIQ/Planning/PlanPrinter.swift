@@ -81,9 +81,7 @@ package struct PlanPrinter {
             var items = BoundExpressionPrinter.conjuncts(condition, in: schema)
             if case .scan(_, let table) = input.streamSource {
                 // As the executor runs it: conditions every stored row passes are skipped.
-                let parts: [BoundExpression]
-                if case .and(let all) = condition.kind { parts = all } else { parts = [condition] }
-                for (k, part) in parts.enumerated() where k < items.count && PhysicalPlanner.holdsForEveryRow(part, input: input, source: table) {
+                for (k, part) in PhysicalPlanner.conjuncts(condition).enumerated() where k < items.count && PhysicalPlanner.holdsForEveryRow(part, input: input, source: table) {
                     items[k] += " (every stored row passes: not evaluated)"
                 }
             }
