@@ -15,6 +15,26 @@ enum HashJoin {
     static func join(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], cancel: CancellationToken?,
                      budget: MemoryBudget? = nil, rowLimit: Int = Table.maxRows) throws -> Table {
         var trace = PhaseTrace("join \(left.rowCount) x \(right.rowCount) rows")
+        // Build on the smaller side, probe with the other.
+        let buildLeft = left.rowCount < right.rowCount
+        let numbering: JoinKeyNumbering
+        if spec.leftKeys.count == 1, !spec.nullsEqual,
+            let byCodes = try JoinKeyNumbering.byProbeCodes(
+                build: buildLeft ? left.columns[spec.leftKeys[0]] : right.columns[spec.rightKeys[0]],
+                probe: buildLeft ? right.columns[spec.rightKeys[0]] : left.columns[spec.leftKeys[0]], cancel: cancel)
+        {
+            numbering = byCodes
+            trace.mark("keys, build and probe by codes")
+        } else {
+            numbering = try numberKeys(left, right, spec: spec, buildLeft: buildLeft, cancel: cancel, trace: &trace)
+        }
+        return try pairUp(left, right, spec: spec, names: names, numbering: numbering, buildLeft: buildLeft,
+                          cancel: cancel, budget: budget, rowLimit: rowLimit, trace: &trace)
+    }
+
+    /// Numbers the keys of both sides from their words (any key types, any number of keys).
+    private static func numberKeys(_ left: Table, _ right: Table, spec: JoinSpec, buildLeft: Bool, cancel: CancellationToken?,
+                                   trace: inout PhaseTrace) throws -> JoinKeyNumbering {
         var keyCount = spec.leftKeys.count
         var leftWords: [[UInt64]] = []
         var rightWords: [[UInt64]] = []
@@ -50,8 +70,6 @@ enum HashJoin {
         }
         trace.mark("keys")
         try cancel?.check()
-        // Build on the smaller side, probe with the other.
-        let buildLeft = left.rowCount < right.rowCount
         let numbering: JoinKeyNumbering
         do {
             numbering = try JoinKeyNumbering(
@@ -65,6 +83,13 @@ enum HashJoin {
         leftWords = []
         rightWords = []
         trace.mark("build and probe")
+        return numbering
+    }
+
+    /// The output rows' pairs from the keys' numbers, then the columns gathered.
+    private static func pairUp(_ left: Table, _ right: Table, spec: JoinSpec, names: [String], numbering: JoinKeyNumbering,
+                               buildLeft: Bool, cancel: CancellationToken?, budget: MemoryBudget?, rowLimit: Int,
+                               trace: inout PhaseTrace) throws -> Table {
         // An output row: two row numbers, then a copy of the left columns and the kept right
         // ones (nulls on the right need a bitmap in a left join).
         let rightKept = spec.rightColumns.map { right.columns[$0] }
@@ -73,7 +98,7 @@ enum HashJoin {
         let pairs: JoinPairs
         do {
             pairs = try JoinPairs(
-                leftKeys: buildLeft ? numbering.build : numbering.probe.dense, rightKeys: buildLeft ? numbering.probe : .dense(numbering.build),
+                leftKeys: buildLeft ? .dense(numbering.build) : numbering.probe, rightKeys: buildLeft ? numbering.probe : .dense(numbering.build),
                 keyCount: numbering.keyCount, keepUnmatchedLeft: spec.kind == .left,
                 rowLimit: rowLimit, bytesPerRow: bytesPerRow, budget: budget, cancel: cancel)
         } catch {

@@ -1,7 +1,8 @@
 /// The pairs of row numbers a join outputs, in output order: the left rows in order, each with
 /// the right rows of its key in order (in a left join, a left row without any once, with -1).
 ///
-/// Made from the rows' key numbers (`JoinKeyNumbering`) in two passes over the left side. The
+/// Made from the rows' key numbers (`JoinKeyNumbering`) in two passes over the left side (only
+/// over its matching rows when an inner join's left side lists just those). The
 /// first counts: a left row pairs with as many right rows as its key has, so each range's
 /// pairs are a sum of known counts, found without making one. The total is checked against
 /// the row limit and the memory budget there, before anything of its size exists, so a join
@@ -13,7 +14,7 @@ struct JoinPairs {
 
     /// `bytesPerRow`: what one output row will take (these two numbers and the gathered
     /// columns), for the memory budget.
-    init(leftKeys: [Int32], rightKeys: RowKeyNumbers, keyCount: Int, keepUnmatchedLeft: Bool,
+    init(leftKeys: RowKeyNumbers, rightKeys: RowKeyNumbers, keyCount: Int, keepUnmatchedLeft: Bool,
          rowLimit: Int, bytesPerRow: Int, budget: MemoryBudget?, cancel: CancellationToken?) throws {
         // The right rows grouped by key, ascending within a key: those of key k are
         // `rightRows[starts[k] ..< starts[k + 1]]`.
@@ -37,10 +38,19 @@ struct JoinPairs {
         cursor = []
         try cancel?.check()
 
+        // The left rows walked: every row (`leftRows` empty, a row is its index) or, in an
+        // inner join whose left side lists only its matching rows, those rows.
+        let leftRows: [Int32], leftNumbers: [Int32]
+        switch leftKeys {
+        case .sparse(let rows, let numbers, _) where !keepUnmatchedLeft:
+            (leftRows, leftNumbers) = (rows, numbers)
+        default:
+            (leftRows, leftNumbers) = ([], leftKeys.dense)
+        }
         // Count: the pairs of each range of left rows.
-        let leftCount = leftKeys.count
+        let leftCount = leftNumbers.count
         let ranges = Parallel.ranges(leftCount, parts: leftCount < 100_000 ? 1 : Parallel.threadCount * 4)
-        let counts = try leftKeys.withUnsafeBufferPointer { keys in
+        let counts = try leftNumbers.withUnsafeBufferPointer { keys in
             try starts.withUnsafeBufferPointer { starts in
                 try Parallel.map(ranges.count) { t -> Int in
                     try cancel?.check()
@@ -71,7 +81,8 @@ struct JoinPairs {
             leftOut = [Int32](unsafeUninitializedCapacity: total) { leftBuffer, leftInitialized in
                 guard total > 0 else { return }
                 do {
-                    try Self.fill(lefts: leftBuffer.baseAddress!, rights: rightBuffer.baseAddress!, leftKeys: leftKeys,
+                    try Self.fill(lefts: leftBuffer.baseAddress!, rights: rightBuffer.baseAddress!,
+                                  leftRows: leftRows, leftKeys: leftNumbers,
                                   starts: starts, rightRows: rightRows, ranges: ranges, offsets: offsets,
                                   keepUnmatchedLeft: keepUnmatchedLeft, cancel: cancel)
                     leftInitialized = total
@@ -89,42 +100,47 @@ struct JoinPairs {
         right = rightOut
     }
 
-    /// Writes the pairs of each range of left rows from its offset, on all cores.
-    private static func fill(lefts: UnsafeMutablePointer<Int32>, rights: UnsafeMutablePointer<Int32>, leftKeys: [Int32],
+    /// Writes the pairs of each range of left rows from its offset, on all cores. `leftKeys[i]`
+    /// is the key number of left row `leftRows[i]` (of row i when `leftRows` is empty).
+    private static func fill(lefts: UnsafeMutablePointer<Int32>, rights: UnsafeMutablePointer<Int32>,
+                             leftRows: [Int32], leftKeys: [Int32],
                              starts: [Int], rightRows: [Int32], ranges: [Range<Int>], offsets: [Int],
                              keepUnmatchedLeft: Bool, cancel: CancellationToken?) throws {
         let out = UncheckedBox((lefts, rights))
         try leftKeys.withUnsafeBufferPointer { keys in
-            try starts.withUnsafeBufferPointer { starts in
-                try rightRows.withUnsafeBufferPointer { rightRows in
-                    _ = try Parallel.map(ranges.count) { t in
-                        let (lefts, rights) = out.value
-                        var at = offsets[t]
-                        // A check every 65,536 rows and every 65,536 pairs keeps Ctrl-C
-                        // prompt whatever the keys: many rows with a match or none
-                        // each, or a few rows with millions each.
-                        var nextCheck = at + 0x10000
-                        for row in ranges[t] {
-                            if row & 0xFFFF == 0 { try cancel?.check() }
-                            let key = Int(keys[row])
-                            var from = key >= 0 ? starts[key] : 0
-                            let to = key >= 0 ? starts[key + 1] : 0
-                            if from == to, keepUnmatchedLeft {
-                                lefts[at] = Int32(row)
-                                rights[at] = -1
-                                at += 1
-                            }
-                            while from < to {
-                                let end = min(to, from + 0x10000)
-                                for j in from..<end {
-                                    lefts[at] = Int32(row)
-                                    rights[at] = rightRows[j]
+            try leftRows.withUnsafeBufferPointer { leftRows in
+                try starts.withUnsafeBufferPointer { starts in
+                    try rightRows.withUnsafeBufferPointer { rightRows in
+                        _ = try Parallel.map(ranges.count) { t in
+                            let (lefts, rights) = out.value
+                            var at = offsets[t]
+                            // A check every 65,536 rows and every 65,536 pairs keeps Ctrl-C
+                            // prompt whatever the keys: many rows with a match or none
+                            // each, or a few rows with millions each.
+                            var nextCheck = at + 0x10000
+                            for index in ranges[t] {
+                                if index & 0xFFFF == 0 { try cancel?.check() }
+                                let row = leftRows.isEmpty ? Int32(index) : leftRows[index]
+                                let key = Int(keys[index])
+                                var from = key >= 0 ? starts[key] : 0
+                                let to = key >= 0 ? starts[key + 1] : 0
+                                if from == to, keepUnmatchedLeft {
+                                    lefts[at] = row
+                                    rights[at] = -1
                                     at += 1
                                 }
-                                from = end
-                                if at >= nextCheck {
-                                    try cancel?.check()
-                                    nextCheck = at + 0x10000
+                                while from < to {
+                                    let end = min(to, from + 0x10000)
+                                    for j in from..<end {
+                                        lefts[at] = row
+                                        rights[at] = rightRows[j]
+                                        at += 1
+                                    }
+                                    from = end
+                                    if at >= nextCheck {
+                                        try cancel?.check()
+                                        nextCheck = at + 0x10000
+                                    }
                                 }
                             }
                         }
