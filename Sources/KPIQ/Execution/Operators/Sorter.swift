@@ -76,6 +76,8 @@ enum Sorter {
         var order: [Int]
         if let limit, limit < n / 8 {
             order = try topK(n, limit, before, cancel: cancel)
+        } else if let bucketed = try bucketed(decoded, rows: n, cancel: cancel) {
+            order = limit.map { Array(bucketed.prefix($0)) } ?? bucketed
         } else {
             order = Array(0..<n)
             // A sort of millions of rows makes tens of millions of comparisons: every 65,536th
