@@ -18,10 +18,11 @@
 ///                   | window row_number (the conversion's id)
 ///     touches     = scan | project key, time, dims | join conversions on key
 ///                   | filter time inside the window | window row_number (tie order)
-///     per_conversion = aggregate touches by conversion: n, decay weights' sum
-///     credited    = touches [| window row_number by conversion, ordered by time] | join per_conversion
-///                   | project dims, period, credit per model | aggregate by dims, period
-///     unattributed = conversions | left join per_conversion | filter no touch | aggregate by period
+///                   | project age, decay weights
+///                   | window by conversion, ordered by time: place, touches, decay weights' totals
+///     credited    = touches | project dims, period, credit per model | aggregate by dims, period
+///     unattributed = conversions | left join (touches where place = 1) | filter no touch
+///                   | aggregate by period
 ///     result      = credited union unattributed | sort by period, (none) last, first model's credit desc
 struct AttributionPlanner {
     let catalog: Catalog
@@ -81,19 +82,18 @@ struct AttributionPlanner {
         var query = QueryPlan(result: conversionScan)
         let conversions = query.add("conversions", self.conversions(conversionScan, key: conversionKey, time: conversionTime, timeType: timeType,
                                                                     value: value, grain: statement.grain, range: range, condition: condition))
-        let touches = query.add("touches", self.touches(touchScan, key: touchKey, time: touchTime, timeType: timeType, dimensions: dimensions,
-                                                        conversions: conversions, window: statement.window))
         let decays = statement.models.compactMap { model -> Interval? in
             if case .timeDecay(let halfLife) = model { return halfLife }
             return nil
         }
-        let perConversion = query.add("per_conversion", self.perConversion(touches, decays: decays))
+        let touches = query.add("touches", self.touches(touchScan, key: touchKey, time: touchTime, timeType: timeType, dimensions: dimensions,
+                                                        conversions: conversions, window: statement.window, decays: decays))
         let names = Self.modelColumnNames(statement.models)
-        let credited = self.credited(touches, perConversion: perConversion, models: statement.models, names: names,
+        let credited = self.credited(touches, models: statement.models, names: names,
                                      dimensions: dimensions.count, hasValue: value != nil, hasPeriod: statement.grain != nil)
         // Without `by`, the rows are told apart by a `credited_to` column.
         let shownDimensions = max(dimensions.count, 1)
-        let unattributed = self.unattributed(conversions, perConversion: perConversion, like: credited.schema, models: statement.models.count,
+        let unattributed = self.unattributed(conversions, touches: touches, like: credited.schema, models: statement.models.count,
                                              hasValue: value != nil, hasPeriod: statement.grain != nil, dimensions: shownDimensions)
         query.result = result(credited, unattributed, dimensions: shownDimensions, grain: statement.grain)
 
@@ -176,9 +176,11 @@ struct AttributionPlanner {
     // MARK: - Touches
 
     /// conversion, touch time, touch (its place in the dataset), dims, [value], [period], age
-    /// in days: one row per (conversion, touch in its window).
+    /// in days, a decay weight per time-decay model, then over the conversion's touches: the
+    /// touch's place (oldest first), their number and each decay weight's total. One row per
+    /// (conversion, touch in its window), a conversion's touches together, oldest first.
     private func touches(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, dimensions: [Int], conversions: LogicalPlan,
-                         window: Interval) -> LogicalPlan {
+                         window: Interval, decays: [Interval]) -> LogicalPlan {
         let schema = scan.schema
         // No filter for null keys or times: a null key matches no conversion, and a null time
         // fails the window's comparisons. Plain columns pass through without a copy.
@@ -228,21 +230,26 @@ struct AttributionPlanner {
         let age = BoundExpression.arithmetic(.subtract, conversionTime, touchTime, type: timeType == .date ? .int : .decimal, span: .none)
         expressions.append(Self.cast(age, to: .decimal))
         fields.append(Schema.Field(name: "__age_days", type: .decimal))
-        return .project(inside, expressions, Schema(fields: fields))
-    }
+        let aged = LogicalPlan.project(inside, expressions, Schema(fields: fields))
 
-    /// Per conversion with a touch: the number of touches and, per time-decay model, the sum
-    /// of the touches' weights.
-    private func perConversion(_ touches: LogicalPlan, decays: [Interval]) -> LogicalPlan {
-        let schema = touches.schema
-        var aggregates = [BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: nil, type: .int, span: .none)]
-        var fields = [Schema.Field(name: "__conversion", type: .int), Schema.Field(name: "__touches", type: .int)]
+        // Each touch's decay weights, and a 1 to count the touches by.
+        let agedSchema = aged.schema
+        var weighted = agedSchema.fields.indices.map { Self.column($0, agedSchema) } + [Self.int(1)]
+        var weightedFields = agedSchema.fields + [Schema.Field(name: "__one", type: .int)]
         for (k, halfLife) in decays.enumerated() {
-            aggregates.append(BoundAggregate(function: .sum, argument: Self.decayWeight(schema, halfLife), fraction: nil, orderBy: nil, filter: nil,
-                                             type: .decimal, span: .none))
-            fields.append(Schema.Field(name: "__decay_total\(k)", type: .decimal))
+            weighted.append(Self.decayWeight(agedSchema, halfLife))
+            weightedFields.append(Schema.Field(name: "__decay\(k)", type: .decimal))
         }
-        return .aggregate(touches, keys: [Self.column(0, schema)], aggregates: aggregates, Schema(fields: fields))
+        let withWeights = LogicalPlan.project(aged, weighted, Schema(fields: weightedFields))
+
+        // Over each conversion's touches, by time then dataset order: the place, the number of
+        // touches, the weights' totals (one sort, no grouping and join back).
+        let one = weightedFields.count - decays.count - 1
+        let functions: [WindowFunction] = [.rowNumber, .total(one)] + decays.indices.map { .total(one + 1 + $0) }
+        let totals = [Schema.Field(name: "__place", type: .int), Schema.Field(name: "__touches", type: .int)]
+            + decays.indices.map { Schema.Field(name: "__decay_total\($0)", type: .decimal) }
+        return .window(withWeights, partition: [0], order: [WindowOrderKey(column: 1), WindowOrderKey(column: 2)], functions: functions,
+                       keepsInputOrder: false, Schema(fields: weightedFields + totals))
     }
 
     /// 0.5 ^ (age in days / half-life in days).
@@ -256,25 +263,12 @@ struct AttributionPlanner {
     // MARK: - Credits
 
     /// dims, [period], touches, credit per model, [value per model]: summed over the touches.
-    private func credited(_ touches: LogicalPlan, perConversion: LogicalPlan, models: [AttributionStatement.Model], names: [String],
+    private func credited(_ touches: LogicalPlan, models: [AttributionStatement.Model], names: [String],
                           dimensions m: Int, hasValue: Bool, hasPeriod: Bool) -> LogicalPlan {
-        var input = touches
-        let positional = models.contains { $0 == .first || $0 == .last || $0 == .position }
-        if positional {
-            // The touch's place among its conversion's touches, oldest first.
-            let schema = input.schema
-            input = .window(input, partition: [0], order: [WindowOrderKey(column: 1), WindowOrderKey(column: 2)], functions: [.rowNumber],
-                            keepsInputOrder: false, Schema(fields: schema.fields + [Schema.Field(name: "__place", type: .int)]))
-        }
-        let left = input.schema
-        let right = perConversion.schema
-        let kept = Array(1..<right.fields.count)
-        let joinedSchema = Schema(fields: left.fields + kept.map { right.fields[$0] })
-        let joined = LogicalPlan.join(left: input, right: perConversion, JoinSpec(kind: .inner, leftKeys: [0], rightKeys: [0], rightColumns: kept), joinedSchema)
-
+        let joinedSchema = touches.schema
         func named(_ name: String) -> BoundExpression { Self.column(joinedSchema.index(of: name)!, joinedSchema) }
         let count = named("__touches")
-        let place = positional ? named("__place") : nil
+        let place: BoundExpression? = named("__place")
         var decayIndex = 0
         let credits = models.map { model -> BoundExpression in
             switch model {
@@ -295,10 +289,10 @@ struct AttributionPlanner {
                     BoundWhen(condition: Self.compare(.equal, count, Self.int(2)), result: Self.decimal(0.5)),
                     BoundWhen(condition: ends, result: Self.decimal(0.4)),
                 ], otherwise: between), type: .decimal, span: .none)
-            case .timeDecay(let halfLife):
-                let total = named("__decay_total\(decayIndex)")
+            case .timeDecay:
+                let weight = named("__decay\(decayIndex)"), total = named("__decay_total\(decayIndex)")
                 decayIndex += 1
-                return BoundExpression.arithmetic(.divide, Self.decayWeight(joinedSchema, halfLife), total, type: .decimal, span: .none)
+                return BoundExpression.arithmetic(.divide, weight, total, type: .decimal, span: .none)
             }
         }
         var expressions = (0..<m).map { Self.column(3 + $0, joinedSchema) }
@@ -322,7 +316,7 @@ struct AttributionPlanner {
                 fields.append(Schema.Field(name: "__credit_value\(k)", type: .decimal))
             }
         }
-        let perTouch = LogicalPlan.project(joined, expressions, Schema(fields: fields))
+        let perTouch = LogicalPlan.project(touches, expressions, Schema(fields: fields))
 
         // Summed by dimensions and period.
         let groups = max(m, 1) + (hasPeriod ? 1 : 0)
@@ -340,12 +334,17 @@ struct AttributionPlanner {
 
     /// The `(none)` rows: per period, the conversions with no touch, every model's credit
     /// being the whole conversion; shaped like `like` (the credited rows).
-    private func unattributed(_ conversions: LogicalPlan, perConversion: LogicalPlan, like output: Schema, models: Int, hasValue: Bool,
+    private func unattributed(_ conversions: LogicalPlan, touches: LogicalPlan, like output: Schema, models: Int, hasValue: Bool,
                               hasPeriod: Bool, dimensions m: Int) -> LogicalPlan {
+        // The conversions with a touch, once each (at their first touch).
+        let touchSchema = touches.schema
+        let firsts = LogicalPlan.filter(touches, Self.compare(.equal, Self.column(touchSchema.index(of: "__place")!, touchSchema), Self.int(1)))
+        let touched = LogicalPlan.project(firsts, ["__conversion", "__touches"].map { Self.column(touchSchema.index(of: $0)!, touchSchema) },
+                                          Schema(fields: ["__conversion", "__touches"].map { touchSchema.fields[touchSchema.index(of: $0)!] }))
         let left = conversions.schema
         let conversionIndex = left.index(of: "__conversion")!
-        let joinedSchema = Schema(fields: left.fields + [perConversion.schema.fields[1]])
-        let joined = LogicalPlan.join(left: conversions, right: perConversion,
+        let joinedSchema = Schema(fields: left.fields + [touched.schema.fields[1]])
+        let joined = LogicalPlan.join(left: conversions, right: touched,
                                       JoinSpec(kind: .left, leftKeys: [conversionIndex], rightKeys: [0], rightColumns: [1]), joinedSchema)
         let untouched = LogicalPlan.filter(joined, BoundExpression(.isNull(Self.column(joinedSchema.fields.count - 1, joinedSchema), negated: false),
                                                                   type: .bool, span: .none))

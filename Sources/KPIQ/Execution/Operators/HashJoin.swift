@@ -24,7 +24,7 @@ enum HashJoin {
                 probe: buildLeft ? right.columns[spec.rightKeys[0]] : left.columns[spec.leftKeys[0]], cancel: cancel)
         {
             numbering = byCodes
-            trace.mark("keys, build and probe by codes")
+            trace.mark("keys, build and probe by codes (\(byCodes.probe.matchingRows) rows match)")
         } else {
             numbering = try numberKeys(left, right, spec: spec, buildLeft: buildLeft, cancel: cancel, trace: &trace)
         }

@@ -29,7 +29,7 @@ extension JoinKeyNumbering {
         var buildUsable: [Bool]?
         let buildValidity = build.validity
         var buildWords = [UInt64](repeating: 0, count: build.count)
-        var present = [UInt64](repeating: 0, count: (codeCount + 63) / 64)
+        var present = [UInt64](repeating: 0, count: max(1, (codeCount + 63) / 64))
         translation.withUnsafeBufferPointer { translation in
             for row in 0..<build.count {
                 let code = Int(buildCodes[row])
@@ -59,6 +59,8 @@ extension JoinKeyNumbering {
                     if cancel?.isCancelled == true { return (rows, codes, Cancelled()) }
                     let n = min(chunk, ranges[t].upperBound - start)
                     probeCodes.decode(from: start, count: n, into: decoded)
+                    // A branch per row, which most rows skip: the bit lookups of rows that
+                    // miss overlap (a count moved on by each row's bit would wait for each).
                     for k in 0..<n {
                         let code = UInt64(bitPattern: decoded[k])
                         guard code < UInt64(codeCount), present[Int(code >> 6)] & (1 << (code & 63)) != 0 else { continue }

@@ -23,6 +23,14 @@ enum RowKeyNumbers {
         }
     }
 
+    /// How many rows have a key number.
+    var matchingRows: Int {
+        switch self {
+        case .dense(let numbers): return numbers.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        case .sparse(let rows, _, _): return rows.count
+        }
+    }
+
     /// Calls `body(row, number)` for every row with a key number, in row order.
     func forEachMatch(_ body: (_ row: Int, _ number: Int) -> Void) {
         switch self {
