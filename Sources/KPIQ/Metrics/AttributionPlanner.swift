@@ -17,7 +17,7 @@
 ///     conversions = scan | filter key, time, range | project key, time, value, period
 ///                   | window row_number (the conversion's id)
 ///     touches     = scan | project key, time, dims | join conversions on key
-///                   | filter time inside the window | window row_number (tie order)
+///                   | filter time inside the window
 ///                   | project age, decay weights
 ///                   | window by conversion, ordered by time: place, touches, decay weights' totals
 ///     credited    = touches | project dims, period, credit per model | aggregate by dims, period
@@ -175,7 +175,7 @@ struct AttributionPlanner {
 
     // MARK: - Touches
 
-    /// conversion, touch time, touch (its place in the dataset), dims, [value], [period], age
+    /// conversion, touch time, dims, [value], [period], age
     /// in days, a decay weight per time-decay model, then over the conversion's touches: the
     /// touch's place (oldest first), their number and each decay weight's total. One row per
     /// (conversion, touch in its window), a conversion's touches together, oldest first.
@@ -206,16 +206,10 @@ struct AttributionPlanner {
             BoundExpression.logical(isAnd: false, [BoundExpression(.isNull(windowStart, negated: false), type: .bool, span: .none),
                                                    Self.compare(.greaterOrEqual, touchTime, windowStart)], span: .none),
         ], span: .none)
-        // The join keeps the touches' order, so numbering its rows orders touches at the same
-        // instant as the dataset does (the positional models' tie-break).
-        let insideFields = joinedSchema.fields + [Schema.Field(name: "__touch", type: .int)]
-        let inside = LogicalPlan.window(.filter(joined, inWindow), partition: [], order: [], functions: [.rowNumber], keepsInputOrder: true, Schema(fields: insideFields))
-        let insideSchema = inside.schema
+        let inside = LogicalPlan.filter(joined, inWindow)
 
-        var expressions = [Self.column(insideSchema.index(of: "__conversion")!, insideSchema), touchTime,
-                           Self.column(insideSchema.index(of: "__touch")!, insideSchema)]
-        var fields = [Schema.Field(name: "__conversion", type: .int), Schema.Field(name: "__touch_time", type: timeType),
-                      Schema.Field(name: "__touch", type: .int)]
+        var expressions = [Self.column(joinedSchema.index(of: "__conversion")!, joinedSchema), touchTime]
+        var fields = [Schema.Field(name: "__conversion", type: .int), Schema.Field(name: "__touch_time", type: timeType)]
         for k in dimensions.indices {
             expressions.append(Self.column(2 + k, joinedSchema))
             fields.append(joinedSchema.fields[2 + k])
@@ -242,13 +236,15 @@ struct AttributionPlanner {
         }
         let withWeights = LogicalPlan.project(aged, weighted, Schema(fields: weightedFields))
 
-        // Over each conversion's touches, by time then dataset order: the place, the number of
-        // touches, the weights' totals (one sort, no grouping and join back).
+        // Over each conversion's touches, by time: the place, the number of touches, the
+        // weights' totals (one sort, no grouping and join back). Touches at the same instant
+        // keep their order, which is the dataset's (the join keeps the touches' order): the
+        // positional models' tie-break.
         let one = weightedFields.count - decays.count - 1
         let functions: [WindowFunction] = [.rowNumber, .total(one)] + decays.indices.map { .total(one + 1 + $0) }
         let totals = [Schema.Field(name: "__place", type: .int), Schema.Field(name: "__touches", type: .int)]
             + decays.indices.map { Schema.Field(name: "__decay_total\($0)", type: .decimal) }
-        return .window(withWeights, partition: [0], order: [WindowOrderKey(column: 1), WindowOrderKey(column: 2)], functions: functions,
+        return .window(withWeights, partition: [0], order: [WindowOrderKey(column: 1)], functions: functions,
                        keepsInputOrder: false, Schema(fields: weightedFields + totals))
     }
 
@@ -295,8 +291,8 @@ struct AttributionPlanner {
                 return BoundExpression.arithmetic(.divide, weight, total, type: .decimal, span: .none)
             }
         }
-        var expressions = (0..<m).map { Self.column(3 + $0, joinedSchema) }
-        var fields = (0..<m).map { joinedSchema.fields[3 + $0] }
+        var expressions = (0..<m).map { Self.column(2 + $0, joinedSchema) }
+        var fields = (0..<m).map { joinedSchema.fields[2 + $0] }
         if m == 0 {
             // Without `by`, a column still tells the credited rows from the `(none)` ones.
             expressions.append(BoundExpression(.constant(.text("touches")), type: .text, span: .none))
