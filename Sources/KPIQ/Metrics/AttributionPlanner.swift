@@ -178,7 +178,7 @@ struct AttributionPlanner {
     /// conversion, touch time, dims, [value], [period], age
     /// in days, a decay weight per time-decay model, then over the conversion's touches: the
     /// touch's place (oldest first), their number and each decay weight's total. One row per
-    /// (conversion, touch in its window), a conversion's touches together, oldest first.
+    /// (conversion, touch in its window), in the touches' order.
     private func touches(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, dimensions: [Int], conversions: LogicalPlan,
                          window: Interval, decays: [Interval]) -> LogicalPlan {
         let schema = scan.schema
@@ -239,13 +239,14 @@ struct AttributionPlanner {
         // Over each conversion's touches, by time: the place, the number of touches, the
         // weights' totals (one sort, no grouping and join back). Touches at the same instant
         // keep their order, which is the dataset's (the join keeps the touches' order): the
-        // positional models' tie-break.
+        // positional models' tie-break. The rows stay in the join's order: only the new
+        // columns are moved back to them, not every column to the sorted order.
         let one = weightedFields.count - decays.count - 1
         let functions: [WindowFunction] = [.rowNumber, .total(one)] + decays.indices.map { .total(one + 1 + $0) }
         let totals = [Schema.Field(name: "__place", type: .int), Schema.Field(name: "__touches", type: .int)]
             + decays.indices.map { Schema.Field(name: "__decay_total\($0)", type: .decimal) }
         return .window(withWeights, partition: [0], order: [WindowOrderKey(column: 1)], functions: functions,
-                       keepsInputOrder: false, Schema(fields: weightedFields + totals))
+                       keepsInputOrder: true, Schema(fields: weightedFields + totals))
     }
 
     /// 0.5 ^ (age in days / half-life in days).
