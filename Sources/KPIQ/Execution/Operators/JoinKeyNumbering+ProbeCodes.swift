@@ -5,7 +5,7 @@
 /// The general path turns every probe row into a 64-bit word (80 MB for 10M rows) and looks
 /// each one up; here a bit per code of the probe's dictionary (750 KB for 6M visitors, small
 /// enough to stay in cache) says which codes the build side has, so a pass over the packed
-/// codes lists the few rows that can match, and only those are numbered in the hash table.
+/// codes lists the few rows that match, each numbered by its code's rank among those bits.
 extension JoinKeyNumbering {
     /// The numbering, with the probe side's matching rows listed (`RowKeyNumbers.sparse`),
     /// or nil when this way does not apply: not one text key on each side, a probe side not
@@ -26,64 +26,71 @@ extension JoinKeyNumbering {
 
         // The build rows' keys as probe codes; a null or a string the probe side lacks
         // matches nothing.
-        var buildUsable: [Bool]?
-        let buildValidity = build.validity
-        var buildWords = [UInt64](repeating: 0, count: build.count)
         var present = [UInt64](repeating: 0, count: max(1, (codeCount + 63) / 64))
+        var buildCodesHere = [Int](repeating: -1, count: build.count)
+        let buildValidity = build.validity
         translation.withUnsafeBufferPointer { translation in
-            for row in 0..<build.count {
+            for row in 0..<build.count where buildValidity?.isValid(row) ?? true {
                 let code = Int(buildCodes[row])
                 let probeCode = code >= 0 && code < translation.count ? Int(translation[code]) : -1
-                if probeCode < 0 || buildValidity?.isValid(row) == false {
-                    if buildUsable == nil { buildUsable = [Bool](repeating: true, count: build.count) }
-                    buildUsable![row] = false
-                    continue
-                }
-                buildWords[row] = UInt64(probeCode)
+                guard probeCode >= 0 else { continue }
+                buildCodesHere[row] = probeCode
                 present[probeCode >> 6] |= 1 << UInt64(probeCode & 63)
+            }
+        }
+        // A key's number is its code's rank among the codes present: the set bits before it,
+        // from a running count per word. No hash table: the word a probe row tests for its
+        // bit also gives its number.
+        var bitsBefore = [Int32](repeating: 0, count: present.count + 1)
+        for w in present.indices { bitsBefore[w + 1] = bitsBefore[w] + Int32(present[w].nonzeroBitCount) }
+        let keyCount = Int(bitsBefore[present.count])
+        @inline(__always) func rank(_ code: Int, _ present: UnsafeBufferPointer<UInt64>, _ bitsBefore: UnsafeBufferPointer<Int32>) -> Int32 {
+            let below = present[code >> 6] & ((1 << UInt64(code & 63)) - 1)
+            return bitsBefore[code >> 6] + Int32(below.nonzeroBitCount)
+        }
+        let buildNumbers = present.withUnsafeBufferPointer { present in
+            bitsBefore.withUnsafeBufferPointer { bitsBefore in
+                buildCodesHere.map { $0 < 0 ? Int32(-1) : rank($0, present, bitsBefore) }
             }
         }
         try cancel?.check()
 
-        // The probe rows whose code the build side has, in row order, ranges on all cores.
+        // The probe rows whose code the build side has, in row order, with their numbers;
+        // ranges on all cores.
         let ranges = Parallel.ranges(probe.count, parts: Parallel.threadCount * 4)
         let validity = probe.validity
         let pieces = present.withUnsafeBufferPointer { present in
-            Parallel.map(ranges.count) { t -> (rows: [Int32], codes: [UInt64], stop: Error?) in
-                var rows: [Int32] = [], codes: [UInt64] = []
-                let chunk = 4096
-                let decoded = UnsafeMutablePointer<Int64>.allocate(capacity: chunk)
-                defer { decoded.deallocate() }
-                var start = ranges[t].lowerBound
-                while start < ranges[t].upperBound {
-                    if cancel?.isCancelled == true { return (rows, codes, Cancelled()) }
-                    let n = min(chunk, ranges[t].upperBound - start)
-                    probeCodes.decode(from: start, count: n, into: decoded)
-                    // A branch per row, which most rows skip: the bit lookups of rows that
-                    // miss overlap (a count moved on by each row's bit would wait for each).
-                    for k in 0..<n {
-                        let code = UInt64(bitPattern: decoded[k])
-                        guard code < UInt64(codeCount), present[Int(code >> 6)] & (1 << (code & 63)) != 0 else { continue }
-                        // A null row may hold any code.
-                        if let validity, !validity.isValid(start + k) { continue }
-                        rows.append(Int32(start + k))
-                        codes.append(code)
+            bitsBefore.withUnsafeBufferPointer { bitsBefore in
+                Parallel.map(ranges.count) { t -> (rows: [Int32], numbers: [Int32], stop: Error?) in
+                    var rows: [Int32] = [], numbers: [Int32] = []
+                    let chunk = 4096
+                    let decoded = UnsafeMutablePointer<Int64>.allocate(capacity: chunk)
+                    defer { decoded.deallocate() }
+                    var start = ranges[t].lowerBound
+                    while start < ranges[t].upperBound {
+                        if cancel?.isCancelled == true { return (rows, numbers, Cancelled()) }
+                        let n = min(chunk, ranges[t].upperBound - start)
+                        probeCodes.decode(from: start, count: n, into: decoded)
+                        // A branch per row, which most rows skip: the bit lookups of rows that
+                        // miss overlap (a count moved on by each row's bit would wait for each).
+                        for k in 0..<n {
+                            let code = UInt64(bitPattern: decoded[k])
+                            guard code < UInt64(codeCount), present[Int(code >> 6)] & (1 << (code & 63)) != 0 else { continue }
+                            // A null row may hold any code.
+                            if let validity, !validity.isValid(start + k) { continue }
+                            rows.append(Int32(start + k))
+                            numbers.append(rank(Int(code), present, bitsBefore))
+                        }
+                        start += n
                     }
-                    start += n
+                    return (rows, numbers, nil)
                 }
-                return (rows, codes, nil)
             }
         }
         if let stop = pieces.lazy.compactMap(\.stop).first { throw stop }
         let rows = pieces.count == 1 ? pieces[0].rows : pieces.flatMap(\.rows)
-        let codes = pieces.count == 1 ? pieces[0].codes : pieces.flatMap(\.codes)
-
-        // Every listed row matches (the bits are exact): number the keys over those rows only.
-        let numbering = try JoinKeyNumbering(buildWords: [buildWords], buildUsable: buildUsable,
-                                             probeWords: [codes], probeUsable: nil, cancel: cancel)
-        return JoinKeyNumbering(build: numbering.build,
-                                probe: .sparse(rows: rows, numbers: numbering.probe.dense, rowCount: probe.count),
-                                keyCount: numbering.keyCount)
+        let numbers = pieces.count == 1 ? pieces[0].numbers : pieces.flatMap(\.numbers)
+        return JoinKeyNumbering(build: buildNumbers, probe: .sparse(rows: rows, numbers: numbers, rowCount: probe.count), keyCount: keyCount)
     }
 
     private init(build: [Int32], probe: RowKeyNumbers, keyCount: Int) {
