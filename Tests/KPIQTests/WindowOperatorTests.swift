@@ -32,7 +32,7 @@ import Testing
         (.runningSum(4), .int), (.runningSum(5), .decimal), (.runningCount(4), .int), (.runningCount(nil), .int),
         (.moving(.mean, 4, .rows(3)), .decimal), (.moving(.sum, 5, .rows(4)), .decimal), (.moving(.count, 4, .rows(2)), .int),
         (.moving(.sum, 4, .rows(100)), .int), (.moving(.mean, 5, .rows(80)), .decimal),
-        (.rank, .int), (.denseRank, .int), (.rowNumber, .int), (.total(4), .int), (.total(5), .decimal), (.share(4), .decimal), (.share(5), .decimal),
+        (.rank, .int), (.denseRank, .int), (.rowNumber, .int), (.partitionRows, .int), (.total(4), .int), (.total(5), .decimal), (.share(4), .decimal), (.share(5), .decimal),
         (.anomaly(4, previous: 5), .bool), (.anomaly(5, previous: 3), .bool),
     ]
 
@@ -230,6 +230,7 @@ import Testing
             }
             return .int(Int64(distinct.count + 1))
         case .rowNumber: return .int(Int64(position + 1))
+        case .partitionRows: return .int(Int64(sorted.count))
         case .total(let c): return sum(values(c, sorted.indices))
         case .share(let c):
             let total = sum(values(c, sorted.indices))

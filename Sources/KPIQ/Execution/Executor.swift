@@ -63,8 +63,13 @@ package struct Executor {
             pipeline.parallel = plan.streamDepth <= ScanPipeline.maxParallelDepth
             let schema = plan.schema
             let meter = budget.map { MemoryBudget.Meter($0, for: "the result", counting: "rows") }
+            var trace = PhaseTrace("stream \(source.rowCount) rows")
             let sinks = try pipeline.run(makeSink: { MaterializeSink(schema: schema, meter: meter) }, cancel: cancel)
-            return try MaterializeSink.table(sinks, schema: schema, cancel: cancel)
+            trace.mark("steps")
+            let table = try MaterializeSink.table(sinks, schema: schema, cancel: cancel)
+            trace.mark("columns of \(table.rowCount) rows")
+            trace.emit()
+            return table
         case .aggregate(let input, let keys, let aggregates, let schema):
             let (source, steps) = try chain(input)
             switch PhysicalPlanner.aggregate(input: input, keys: keys, aggregates: aggregates, source: source) {

@@ -226,23 +226,23 @@ struct AttributionPlanner {
         fields.append(Schema.Field(name: "__age_days", type: .decimal))
         let aged = LogicalPlan.project(inside, expressions, Schema(fields: fields))
 
-        // Each touch's decay weights, and a 1 to count the touches by.
+        // Each touch's decay weights.
         let agedSchema = aged.schema
-        var weighted = agedSchema.fields.indices.map { Self.column($0, agedSchema) } + [Self.int(1)]
-        var weightedFields = agedSchema.fields + [Schema.Field(name: "__one", type: .int)]
+        var weighted = agedSchema.fields.indices.map { Self.column($0, agedSchema) }
+        var weightedFields = agedSchema.fields
         for (k, halfLife) in decays.enumerated() {
             weighted.append(Self.decayWeight(agedSchema, halfLife))
             weightedFields.append(Schema.Field(name: "__decay\(k)", type: .decimal))
         }
-        let withWeights = LogicalPlan.project(aged, weighted, Schema(fields: weightedFields))
+        let withWeights = decays.isEmpty ? aged : LogicalPlan.project(aged, weighted, Schema(fields: weightedFields))
 
         // Over each conversion's touches, by time: the place, the number of touches, the
         // weights' totals (one sort, no grouping and join back). Touches at the same instant
         // keep their order, which is the dataset's (the join keeps the touches' order): the
         // positional models' tie-break. The rows stay in the join's order: only the new
         // columns are moved back to them, not every column to the sorted order.
-        let one = weightedFields.count - decays.count - 1
-        let functions: [WindowFunction] = [.rowNumber, .total(one)] + decays.indices.map { .total(one + 1 + $0) }
+        let firstDecay = weightedFields.count - decays.count
+        let functions: [WindowFunction] = [.rowNumber, .partitionRows] + decays.indices.map { .total(firstDecay + $0) }
         let totals = [Schema.Field(name: "__place", type: .int), Schema.Field(name: "__touches", type: .int)]
             + decays.indices.map { Schema.Field(name: "__decay_total\($0)", type: .decimal) }
         return .window(withWeights, partition: [0], order: [WindowOrderKey(column: 1)], functions: functions,

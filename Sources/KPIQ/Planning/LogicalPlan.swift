@@ -73,6 +73,8 @@ package enum WindowFunction: Sendable {
     case denseRank
     /// `SUM(x) OVER (PARTITION BY ...)`: the partition's total on each of its rows.
     case total(Int)
+    /// `COUNT(*) OVER (PARTITION BY ...)`: the partition's number of rows on each of its rows.
+    case partitionRows
     /// `x / SUM(x) OVER (PARTITION BY ...)`: the row's part of its partition's total (null
     /// when the total is 0 or null).
     case share(Int)
@@ -87,7 +89,7 @@ package enum WindowFunction: Sendable {
         switch self {
         case .runningSum(let c), .lead(let c), .shifted(let c, _), .moving(_, let c, _), .total(let c), .share(let c), .anomaly(let c, _): return c
         case .runningCount(let c): return c
-        case .rowNumber, .rank, .denseRank: return nil
+        case .rowNumber, .rank, .denseRank, .partitionRows: return nil
         }
     }
 
@@ -102,7 +104,7 @@ package enum WindowFunction: Sendable {
         case .total(let c): return .total(map(c))
         case .share(let c): return .share(map(c))
         case .anomaly(let c, let previous): return .anomaly(map(c), previous: previous)
-        case .rowNumber, .rank, .denseRank: return self
+        case .rowNumber, .rank, .denseRank, .partitionRows: return self
         }
     }
 }

@@ -241,6 +241,7 @@ package struct PlanPrinter {
             }
         case .rank: return "rank()"
         case .denseRank: return "dense_rank()"
+        case .partitionRows: return "count()"
         case .total(let c): return "total(" + name(c) + ")"
         case .share(let c): return "share(" + name(c) + ")"
         case .anomaly(let c, let previous): return "anomaly(" + name(c) + ", \(previous))"

@@ -139,6 +139,20 @@ struct ArithmeticPowerExpression: PhysicalExpression {
         let (x, y) = (operands.x, operands.y)
         var valid = operands.valid
         var out = [Double](repeating: 0, count: n)
+        // A constant base 2^k with |k| a power of two (0.5 for a half-life decay, 2, 4, 0.25):
+        // exp2(k * y) is that power with an exact exponent, at a fraction of `pow`'s cost.
+        if let k = Self.powerOfTwoExponent(x), case .doubles(let exponents) = y {
+            exponents.withUnsafeBufferPointer { exponents in
+                out.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<n { out[i] = exp2(k * exponents[i]) }
+                }
+            }
+            for i in 0..<n where !out[i].isFinite {
+                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                valid![i] = 0
+            }
+            return Vector(type: .decimal, values: .doubles(out), valid: valid, count: n)
+        }
         for i in 0..<n {
             let r = pow(x.double(i), y.double(i))
             if r.isFinite {
@@ -149,6 +163,20 @@ struct ArithmeticPowerExpression: PhysicalExpression {
             }
         }
         return Vector(type: .decimal, values: .doubles(out), valid: valid, count: n)
+    }
+
+    /// k when `base` is the constant 2^k with |k| a power of two (so k * y rounds as y does).
+    private static func powerOfTwoExponent(_ base: NumericOperand) -> Double? {
+        let b: Double
+        switch base {
+        case .double(let v): b = v
+        case .int(let v): b = Double(v)
+        default: return nil
+        }
+        guard b > 0, b.isNormal, b.significandBitPattern == 0 else { return nil }
+        let k = Int(b.exponent)
+        guard k != 0, k.magnitude.nonzeroBitCount == 1 else { return nil }
+        return Double(k)
     }
 }
 

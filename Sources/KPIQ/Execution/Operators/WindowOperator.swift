@@ -20,6 +20,7 @@ enum WindowOperator {
     static func run(_ input: Table, partition: [Int], order: [WindowOrderKey], functions: [WindowFunction], types: [DataType],
                     keepsInputOrder: Bool, names: [String], cancel: CancellationToken?) throws -> Table {
         let n = input.rowCount
+        var trace = PhaseTrace("window \(n) rows")
         func key(_ column: Int, descending: Bool, nullsFirst: Bool) -> BoundSortKey {
             BoundSortKey(expression: BoundExpression(.column(column), type: input.columns[column].type, span: .none),
                          descending: descending, nullsFirst: nullsFirst)
@@ -34,6 +35,7 @@ enum WindowOperator {
                 + order.map { key($0.column, descending: $0.descending, nullsFirst: $0.nullsFirst) }
             permutation = try Sorter.permutation(input, keys: keys, cancel: cancel)
         }
+        trace.mark("order")
         try cancel?.check()
         var layout = Layout(input: input, rows: .indices(permutation), partition: partition, order: order.map(\.column))
         var added: [Column] = []
@@ -43,7 +45,10 @@ enum WindowOperator {
             added.append(VectorConcatenation.column([placed], type: types[k]))
             try cancel?.check()
         }
+        trace.mark("functions")
         let base = keepsInputOrder ? input.columns : permutation.withUnsafeBufferPointer { rows in input.columns.map { $0.gather(rows) } }
+        trace.mark("columns")
+        trace.emit()
         return Table(names: names, columns: base + added, rowCount: n)
     }
 
@@ -158,9 +163,17 @@ enum WindowOperator {
             let valid = vector.valid
             func mark<T: Equatable>(_ values: [T]) {
                 guard n > 1 else { return }
-                for i in 1..<n where !starts[i] {
-                    let nullNow = valid.map { $0[i] == 0 } ?? false, nullBefore = valid.map { $0[i - 1] == 0 } ?? false
-                    if nullNow != nullBefore || (!nullNow && values[i] != values[i - 1]) { starts[i] = true }
+                starts.withUnsafeMutableBufferPointer { starts in
+                    values.withUnsafeBufferPointer { values in
+                        guard let valid else {
+                            for i in 1..<n where values[i] != values[i - 1] { starts[i] = true }
+                            return
+                        }
+                        for i in 1..<n where !starts[i] {
+                            let nullNow = valid[i] == 0, nullBefore = valid[i - 1] == 0
+                            if nullNow != nullBefore || (!nullNow && values[i] != values[i - 1]) { starts[i] = true }
+                        }
+                    }
                 }
             }
             switch vector.values {
@@ -247,7 +260,9 @@ enum WindowOperator {
             case .shifted(let c, let offset): return shifted(column(c), by: offset)
             case .rowNumber:
                 var out = [Int64](repeating: 0, count: n)
-                forEachPartition { start, end in for i in start..<end { out[i] = Int64(i - start + 1) } }
+                out.withUnsafeMutableBufferPointer { out in
+                    forEachPartition { start, end in for i in start..<end { out[i] = Int64(i - start + 1) } }
+                }
                 return Vector(type: .int, values: .ints(out), valid: nil, count: n)
             case .rank, .denseRank:
                 let peers = peers()
@@ -277,6 +292,12 @@ enum WindowOperator {
                 let bounds = frameStarts(frame)
                 return moving(aggregate, values, frameStart: bounds.start, frameEnd: bounds.end)
             case .total(let c): return totals(column(c), share: false)
+            case .partitionRows:
+                var out = [Int64](repeating: 0, count: n)
+                out.withUnsafeMutableBufferPointer { out in
+                    forEachPartition { start, end in for i in start..<end { out[i] = Int64(end - start) } }
+                }
+                return Vector(type: .int, values: .ints(out), valid: nil, count: n)
             case .share(let c): return totals(column(c), share: true)
             case .anomaly(let c, let previous):
                 let values = column(c)
@@ -476,47 +497,61 @@ enum WindowOperator {
         /// total does not fit), or with `share` each value divided by it (null when the sum is 0 or null).
         private func totals(_ vector: Vector, share: Bool) -> Vector {
             let valid = vector.valid
-            var outValid = [UInt8](repeating: 0, count: n)
             let numbers = Numbers(vector)
-            var sums = [Double](repeating: 0, count: n)
-            var intSums = [Int64](repeating: 0, count: n)
-            var isInteger = false
-            forEachPartition { start, end in
-                var seen = false
-                switch numbers {
-                case .ints(let values):
-                    isInteger = true
-                    var low: Int64 = 0, carry: Int32 = 0
-                    for i in start..<end where valid?[i] ?? 1 != 0 {
-                        seen = true
-                        ExactIntegerSum.add(values[i], to: &low, carry: &carry)
+            let partitions = segments.count - 1
+            var outValid = [UInt8](repeating: 0, count: n)
+            // Integer totals (exact), or decimal ones; written per partition through buffers
+            // (a closure writing into a captured array checks its uniqueness at every row).
+            var intSums: [Int64] = [], sums: [Double] = []
+            segments.withUnsafeBufferPointer { segments in
+                outValid.withUnsafeMutableBufferPointer { outValid in
+                    switch numbers {
+                    case .ints(let values):
+                        intSums = [Int64](repeating: 0, count: n)
+                        intSums.withUnsafeMutableBufferPointer { out in
+                            for p in 0..<partitions {
+                                let start = segments[p], end = segments[p + 1]
+                                var seen = false, low: Int64 = 0, carry: Int32 = 0
+                                for i in start..<end where valid?[i] ?? 1 != 0 {
+                                    seen = true
+                                    ExactIntegerSum.add(values[i], to: &low, carry: &carry)
+                                }
+                                // Null only when the partition's total itself does not fit.
+                                guard seen, let total = ExactIntegerSum.int64(low: low, carry: carry) else { continue }
+                                for i in start..<end { (out[i], outValid[i]) = (total, 1) }
+                            }
+                        }
+                    case .doubles(let values):
+                        sums = [Double](repeating: 0, count: n)
+                        sums.withUnsafeMutableBufferPointer { out in
+                            for p in 0..<partitions {
+                                let start = segments[p], end = segments[p + 1]
+                                var seen = false, total = NeumaierSum()
+                                for i in start..<end where valid?[i] ?? 1 != 0 {
+                                    seen = true
+                                    total.add(values[i])
+                                }
+                                guard seen else { continue }
+                                let value = total.value
+                                for i in start..<end { (out[i], outValid[i]) = (value, 1) }
+                            }
+                        }
                     }
-                    // Null only when the partition's total itself does not fit.
-                    guard seen, let total = ExactIntegerSum.int64(low: low, carry: carry) else { return }
-                    for i in start..<end { (intSums[i], sums[i], outValid[i]) = (total, Double(total), 1) }
-                case .doubles(let values):
-                    var total = NeumaierSum()
-                    for i in start..<end where valid?[i] ?? 1 != 0 {
-                        seen = true
-                        total.add(values[i])
-                    }
-                    guard seen else { return }
-                    for i in start..<end { (sums[i], outValid[i]) = (total.value, 1) }
                 }
             }
             guard share else {
-                return isInteger ? Vector(type: .int, values: .ints(intSums), valid: outValid, count: n)
-                    : Vector(type: .decimal, values: .doubles(sums), valid: outValid, count: n)
+                if case .ints = numbers { return Vector(type: .int, values: .ints(intSums), valid: outValid, count: n) }
+                return Vector(type: .decimal, values: .doubles(sums), valid: outValid, count: n)
             }
             var out = [Double](repeating: 0, count: n)
             for i in 0..<n {
-                guard outValid[i] != 0, valid?[i] ?? 1 != 0, sums[i] != 0 else { outValid[i] = 0; continue }
-                let value: Double
+                let value: Double, total: Double
                 switch numbers {
-                case .ints(let values): value = Double(values[i])
-                case .doubles(let values): value = values[i]
+                case .ints(let values): (value, total) = (Double(values[i]), Double(intSums[i]))
+                case .doubles(let values): (value, total) = (values[i], sums[i])
                 }
-                out[i] = value / sums[i]
+                guard outValid[i] != 0, valid?[i] ?? 1 != 0, total != 0 else { outValid[i] = 0; continue }
+                out[i] = value / total
             }
             return Vector(type: .decimal, values: .doubles(out), valid: outValid, count: n)
         }
