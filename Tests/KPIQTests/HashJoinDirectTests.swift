@@ -54,6 +54,15 @@ import Testing
         }
     }
 
+    /// A left join whose right keys are unique gives every left row once, in order: its left
+    /// columns pass through ungathered, with the same rows as a nested loop's.
+    @Test func aLeftJoinOnUniqueRightKeysKeepsTheLeftRows() throws {
+        let left: [Int64?] = [3, nil, 7, 3, 11, 0, 7]
+        let right: [Int64?] = [7, 3, 5, nil]
+        #expect(try pairs(left, right, kind: .left) == expected(left, right, kind: .left))
+        #expect(try pairs(left, right, kind: .inner) == expected(left, right, kind: .inner))
+    }
+
     @Test func keysBeyondTheDirectTableMiss() throws {
         // The build side (right, smaller) holds 0...3; probes of 4, 1000 and 2^40 find nothing.
         #expect(try pairs([3, 4, 1000, 1 << 40, 0], [0, 1, 2, 3], kind: .inner) == [[.int(0), .int(3)], [.int(4), .int(0)]])

@@ -108,9 +108,12 @@ enum HashJoin {
         }
         trace.mark("pair up")
         var columns: [Column] = []
+        // A left join that gives every left row exactly once (each matched at most once) lists
+        // them in order: its left columns are the input's, not gathered.
+        let leftInOrder = spec.kind == .left && pairs.left.count == left.rowCount
         do {
             for column in left.columns {
-                columns.append(try column.gather(pairs.left, cancel: cancel))
+                columns.append(leftInOrder ? column : try column.gather(pairs.left, cancel: cancel))
             }
             for column in rightKept {
                 columns.append(try TableOperations.gather(column, pairs.right, cancel: cancel))

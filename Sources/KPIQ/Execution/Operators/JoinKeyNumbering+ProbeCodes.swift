@@ -21,7 +21,9 @@ extension JoinKeyNumbering {
         guard buildDictionary === probeDictionary || probeDictionary.hasLookupIndex
             || probeDictionary.count <= 2 * probe.count
         else { return nil }
-        let translation = probeDictionary.translation(from: buildDictionary)
+        // One dictionary on both sides (a stage joined back to its source): codes are codes.
+        let sameDictionary = buildDictionary === probeDictionary
+        let translation = sameDictionary ? [] : probeDictionary.translation(from: buildDictionary)
         let codeCount = probeDictionary.count
 
         // The build rows' keys as probe codes; a null or a string the probe side lacks
@@ -32,7 +34,8 @@ extension JoinKeyNumbering {
         translation.withUnsafeBufferPointer { translation in
             for row in 0..<build.count where buildValidity?.isValid(row) ?? true {
                 let code = Int(buildCodes[row])
-                let probeCode = code >= 0 && code < translation.count ? Int(translation[code]) : -1
+                let probeCode = sameDictionary ? (code < codeCount ? code : -1)
+                    : code >= 0 && code < translation.count ? Int(translation[code]) : -1
                 guard probeCode >= 0 else { continue }
                 buildCodesHere[row] = probeCode
                 present[probeCode >> 6] |= 1 << UInt64(probeCode & 63)
