@@ -36,8 +36,14 @@ enum TableOperations {
             ? ColumnFactory.scalars([Scalar](repeating: .null, count: indices.count), type: column.type)
             : try column.gather(safe, cancel: cancel)
         try cancel?.check()
-        var flags = (0..<indices.count).map { !gathered.isNull($0) }
-        for (k, index) in indices.enumerated() where index < 0 { flags[k] = false }
-        return Column(type: gathered.type, values: gathered.values, validity: Validity(flags: flags))
+        // Valid where the index is a row (not -1) whose value is valid, a word at a time.
+        let n = indices.count
+        var words = (gathered.validity ?? Validity(allValid: n)).words
+        indices.withUnsafeBufferPointer { indices in
+            words.withUnsafeMutableBufferPointer { words in
+                for k in 0..<n where indices[k] < 0 { words[k >> 6] &= ~(1 << UInt64(k & 63)) }
+            }
+        }
+        return Column(type: gathered.type, values: gathered.values, validity: Validity(words: words, count: n))
     }
 }
