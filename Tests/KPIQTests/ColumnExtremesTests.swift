@@ -23,4 +23,15 @@ import Testing
         #expect(StoredExtremes.of(allNull) == nil, "remembered as none")
         #expect(Column(type: .decimal, values: .doubles([1, 2]), validity: nil).extremes == nil)
     }
+
+    /// Whether a column never decreases is read once and remembered too.
+    @Test func orderReadOnceAndRemembered() {
+        let ordered = ColumnFactory.ints([1, 1, 2, 5, 5, 9], type: .timestamp)
+        #expect(ordered.isStoredNondecreasing)
+        var calls = 0
+        #expect(ordered.extremes?.nondecreasing { calls += 1; return false } == true)
+        #expect(calls == 0, "the first answer is remembered")
+        #expect(!ColumnFactory.ints([1, 3, 2]).isStoredNondecreasing)
+        #expect(!ColumnFactory.text(["a", "b"]).isStoredNondecreasing)
+    }
 }

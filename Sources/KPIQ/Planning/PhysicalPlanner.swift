@@ -85,7 +85,7 @@ enum PhysicalPlanner {
             let values = storedColumn(argument, through: input, source: source),
             let order = storedColumn(orderBy, through: input, source: source),
             order.validity == nil, order.type == .int || order.type == .date || order.type == .timestamp,
-            case .integers(let packed) = order.values, packed.isNondecreasing
+            order.isStoredNondecreasing
         else { return nil }
         return values
     }
@@ -97,7 +97,7 @@ enum PhysicalPlanner {
             let values = storedColumn(argument, through: input, source: source),
             values.validity == nil, values.type == aggregate.type,
             values.type == .int || values.type == .date || values.type == .timestamp,
-            case .integers(let packed) = values.values, packed.isNondecreasing
+            values.isStoredNondecreasing
         else { return nil }
         return values
     }

@@ -1,10 +1,12 @@
 import Synchronization
 
-/// The smallest and largest stored value of an integer, date or timestamp column, found once
-/// and remembered with the column: the planner asks for them on every query that groups by a
-/// period of a time column (ten million timestamps read each time otherwise).
+/// The smallest and largest stored value of an integer, date or timestamp column, and whether
+/// its values never decrease down the table, each found once and remembered with the column:
+/// the planner asks on every query that groups by a period of a time column or takes a
+/// group's first value by time (ten million timestamps read each time otherwise).
 package final class ColumnExtremes: Sendable {
     private let found = Mutex<Extremes??>(nil)
+    private let ordered = Mutex<Bool?>(nil)
 
     /// The extremes of the values that are not null; nil when every row is null.
     package struct Extremes: Sendable {
@@ -20,6 +22,15 @@ package final class ColumnExtremes: Sendable {
         if let known = found.withLock({ $0 }) { return known }
         let computed = compute()
         found.withLock { $0 = .some(computed) }
+        return computed
+    }
+
+    /// The remembered answer to whether the values never decrease, or `compute`'s (then
+    /// remembered).
+    func nondecreasing(_ compute: () -> Bool) -> Bool {
+        if let known = ordered.withLock({ $0 }) { return known }
+        let computed = compute()
+        ordered.withLock { $0 = computed }
         return computed
     }
 }

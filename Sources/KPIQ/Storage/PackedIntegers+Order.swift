@@ -1,3 +1,12 @@
+extension Column {
+    /// Whether an integer-backed column's stored values never decrease down the table,
+    /// remembered with the column (`ColumnExtremes`); false for other columns.
+    var isStoredNondecreasing: Bool {
+        guard case .integers(let packed) = values else { return false }
+        return extremes?.nondecreasing { packed.isNondecreasing } ?? packed.isNondecreasing
+    }
+}
+
 extension PackedIntegers {
     /// Whether no value is smaller than the one before it (time-ordered exports). Stops at the
     /// first block with a step down, so an unordered column costs a few reads. Offsets from one base and a
