@@ -31,8 +31,9 @@ extension JoinKeyNumbering {
         var present = [UInt64](repeating: 0, count: max(1, (codeCount + 63) / 64))
         var buildCodesHere = [Int](repeating: -1, count: build.count)
         let buildValidity = build.validity
-        translation.withUnsafeBufferPointer { translation in
+        try translation.withUnsafeBufferPointer { translation in
             for row in 0..<build.count where buildValidity?.isValid(row) ?? true {
+                if row & 0xFFFF == 0 { try cancel?.check() }
                 let code = Int(buildCodes[row])
                 let probeCode = sameDictionary ? (code < codeCount ? code : -1)
                     : code >= 0 && code < translation.count ? Int(translation[code]) : -1
