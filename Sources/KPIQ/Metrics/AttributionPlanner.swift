@@ -175,10 +175,10 @@ struct AttributionPlanner {
 
     // MARK: - Touches
 
-    /// conversion, touch time, dims, [value], [period], age
-    /// in days, a decay weight per time-decay model, then over the conversion's touches: the
-    /// touch's place (oldest first), their number and each decay weight's total. One row per
-    /// (conversion, touch in its window), in the touches' order.
+    /// conversion, touch time, dims, [value], [period], age in days, a decay weight per
+    /// time-decay model, then over the conversion's touches: the touch's place (oldest
+    /// first), their number and each decay weight's total. One row per (conversion, touch in
+    /// its window), in the touches' order.
     private func touches(_ scan: LogicalPlan, key: Int, time: Int, timeType: DataType, dimensions: [Int], conversions: LogicalPlan,
                          window: Interval, decays: [Interval]) -> LogicalPlan {
         let schema = scan.schema
@@ -262,17 +262,17 @@ struct AttributionPlanner {
     /// dims, [period], touches, credit per model, [value per model]: summed over the touches.
     private func credited(_ touches: LogicalPlan, models: [AttributionStatement.Model], names: [String],
                           dimensions m: Int, hasValue: Bool, hasPeriod: Bool) -> LogicalPlan {
-        let joinedSchema = touches.schema
-        func named(_ name: String) -> BoundExpression { Self.column(joinedSchema.index(of: name)!, joinedSchema) }
+        let schema = touches.schema
+        func named(_ name: String) -> BoundExpression { Self.column(schema.index(of: name)!, schema) }
         let count = named("__touches")
-        let place: BoundExpression? = named("__place")
+        let place = named("__place")
         var decayIndex = 0
         let credits = models.map { model -> BoundExpression in
             switch model {
             case .first:
-                return Self.ifElse(Self.compare(.equal, place!, Self.int(1)), Self.decimal(1), Self.decimal(0))
+                return Self.ifElse(Self.compare(.equal, place, Self.int(1)), Self.decimal(1), Self.decimal(0))
             case .last:
-                return Self.ifElse(Self.compare(.equal, place!, count), Self.decimal(1), Self.decimal(0))
+                return Self.ifElse(Self.compare(.equal, place, count), Self.decimal(1), Self.decimal(0))
             case .linear:
                 return BoundExpression.arithmetic(.divide, Self.decimal(1), count, type: .decimal, span: .none)
             case .position:
@@ -280,7 +280,7 @@ struct AttributionPlanner {
                 let between = BoundExpression.arithmetic(.divide, Self.decimal(0.2),
                                                          BoundExpression.arithmetic(.subtract, count, Self.int(2), type: .int, span: .none),
                                                          type: .decimal, span: .none)
-                let ends = BoundExpression.logical(isAnd: false, [Self.compare(.equal, place!, Self.int(1)), Self.compare(.equal, place!, count)], span: .none)
+                let ends = BoundExpression.logical(isAnd: false, [Self.compare(.equal, place, Self.int(1)), Self.compare(.equal, place, count)], span: .none)
                 return BoundExpression(.caseWhen([
                     BoundWhen(condition: Self.compare(.equal, count, Self.int(1)), result: Self.decimal(1)),
                     BoundWhen(condition: Self.compare(.equal, count, Self.int(2)), result: Self.decimal(0.5)),
@@ -292,8 +292,8 @@ struct AttributionPlanner {
                 return BoundExpression.arithmetic(.divide, weight, total, type: .decimal, span: .none)
             }
         }
-        var expressions = (0..<m).map { Self.column(2 + $0, joinedSchema) }
-        var fields = (0..<m).map { joinedSchema.fields[2 + $0] }
+        var expressions = (0..<m).map { Self.column(2 + $0, schema) }
+        var fields = (0..<m).map { schema.fields[2 + $0] }
         if m == 0 {
             // Without `by`, a column still tells the credited rows from the `(none)` ones.
             expressions.append(BoundExpression(.constant(.text("touches")), type: .text, span: .none))
@@ -335,14 +335,16 @@ struct AttributionPlanner {
                               hasPeriod: Bool, dimensions m: Int) -> LogicalPlan {
         // The conversions with a touch, once each (at their first touch).
         let touchSchema = touches.schema
-        let firsts = LogicalPlan.filter(touches, Self.compare(.equal, Self.column(touchSchema.index(of: "__place")!, touchSchema), Self.int(1)))
-        let touched = LogicalPlan.project(firsts, ["__conversion", "__touches"].map { Self.column(touchSchema.index(of: $0)!, touchSchema) },
-                                          Schema(fields: ["__conversion", "__touches"].map { touchSchema.fields[touchSchema.index(of: $0)!] }))
+        let conversion = touchSchema.index(of: "__conversion")!, place = touchSchema.index(of: "__place")!
+        let firsts = LogicalPlan.filter(touches, Self.compare(.equal, Self.column(place, touchSchema), Self.int(1)))
+        let touched = LogicalPlan.project(firsts, [Self.column(conversion, touchSchema), Self.column(place, touchSchema)],
+                                          Schema(fields: [touchSchema.fields[conversion], touchSchema.fields[place]]))
         let left = conversions.schema
         let conversionIndex = left.index(of: "__conversion")!
         let joinedSchema = Schema(fields: left.fields + [touched.schema.fields[1]])
         let joined = LogicalPlan.join(left: conversions, right: touched,
                                       JoinSpec(kind: .left, leftKeys: [conversionIndex], rightKeys: [0], rightColumns: [1]), joinedSchema)
+        // No touch: the place is null.
         let untouched = LogicalPlan.filter(joined, BoundExpression(.isNull(Self.column(joinedSchema.fields.count - 1, joinedSchema), negated: false),
                                                                   type: .bool, span: .none))
         let periodIndex = joinedSchema.index(of: "__period")
