@@ -19,18 +19,20 @@ package final class ColumnExtremes: Sendable {
     /// The remembered extremes, or `compute`'s (then remembered). Two threads asking at once
     /// may both compute; they find the same values.
     func value(_ compute: () -> Extremes?) -> Extremes? {
-        if let known = found.withLock({ $0 }) { return known }
-        let computed = compute()
-        found.withLock { $0 = .some(computed) }
-        return computed
+        Self.remembered(found, compute)
     }
 
     /// The remembered answer to whether the values never decrease, or `compute`'s (then
     /// remembered).
     func nondecreasing(_ compute: () -> Bool) -> Bool {
-        if let known = ordered.withLock({ $0 }) { return known }
+        Self.remembered(ordered, compute)
+    }
+
+    /// What `memo` holds, or `compute`'s answer, then held.
+    private static func remembered<T: Sendable>(_ memo: borrowing Mutex<T?>, _ compute: () -> T) -> T {
+        if let known = memo.withLock({ $0 }) { return known }
         let computed = compute()
-        ordered.withLock { $0 = computed }
+        memo.withLock { $0 = computed }
         return computed
     }
 }

@@ -147,20 +147,14 @@ struct ArithmeticPowerExpression: PhysicalExpression {
                     for i in 0..<n { out[i] = exp2(k * exponents[i]) }
                 }
             }
-            for i in 0..<n where !out[i].isFinite {
-                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
-                valid![i] = 0
-            }
-            return Vector(type: .decimal, values: .doubles(out), valid: valid, count: n)
+        } else {
+            for i in 0..<n { out[i] = pow(x.double(i), y.double(i)) }
         }
-        for i in 0..<n {
-            let r = pow(x.double(i), y.double(i))
-            if r.isFinite {
-                out[i] = r
-            } else {
-                if valid == nil { valid = [UInt8](repeating: 1, count: n) }
-                valid![i] = 0
-            }
+        // Not a finite number (an overflow, a negative base to a fraction): null.
+        for i in 0..<n where !out[i].isFinite {
+            out[i] = 0
+            if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+            valid![i] = 0
         }
         return Vector(type: .decimal, values: .doubles(out), valid: valid, count: n)
     }

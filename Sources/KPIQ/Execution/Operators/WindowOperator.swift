@@ -498,43 +498,38 @@ enum WindowOperator {
         private func totals(_ vector: Vector, share: Bool) -> Vector {
             let valid = vector.valid
             let numbers = Numbers(vector)
-            let partitions = segments.count - 1
             var outValid = [UInt8](repeating: 0, count: n)
-            // Integer totals (exact), or decimal ones; written per partition through buffers
-            // (a closure writing into a captured array checks its uniqueness at every row).
+            // Integer totals (exact), or decimal ones; written through buffers (a closure writing
+            // into a captured array checks its uniqueness at every row).
             var intSums: [Int64] = [], sums: [Double] = []
-            segments.withUnsafeBufferPointer { segments in
-                outValid.withUnsafeMutableBufferPointer { outValid in
-                    switch numbers {
-                    case .ints(let values):
-                        intSums = [Int64](repeating: 0, count: n)
-                        intSums.withUnsafeMutableBufferPointer { out in
-                            for p in 0..<partitions {
-                                let start = segments[p], end = segments[p + 1]
-                                var seen = false, low: Int64 = 0, carry: Int32 = 0
-                                for i in start..<end where valid?[i] ?? 1 != 0 {
-                                    seen = true
-                                    ExactIntegerSum.add(values[i], to: &low, carry: &carry)
-                                }
-                                // Null only when the partition's total itself does not fit.
-                                guard seen, let total = ExactIntegerSum.int64(low: low, carry: carry) else { continue }
-                                for i in start..<end { (out[i], outValid[i]) = (total, 1) }
+            outValid.withUnsafeMutableBufferPointer { outValid in
+                switch numbers {
+                case .ints(let values):
+                    intSums = [Int64](repeating: 0, count: n)
+                    intSums.withUnsafeMutableBufferPointer { out in
+                        forEachPartition { start, end in
+                            var seen = false, low: Int64 = 0, carry: Int32 = 0
+                            for i in start..<end where valid?[i] ?? 1 != 0 {
+                                seen = true
+                                ExactIntegerSum.add(values[i], to: &low, carry: &carry)
                             }
+                            // Null only when the partition's total itself does not fit.
+                            guard seen, let total = ExactIntegerSum.int64(low: low, carry: carry) else { return }
+                            for i in start..<end { (out[i], outValid[i]) = (total, 1) }
                         }
-                    case .doubles(let values):
-                        sums = [Double](repeating: 0, count: n)
-                        sums.withUnsafeMutableBufferPointer { out in
-                            for p in 0..<partitions {
-                                let start = segments[p], end = segments[p + 1]
-                                var seen = false, total = NeumaierSum()
-                                for i in start..<end where valid?[i] ?? 1 != 0 {
-                                    seen = true
-                                    total.add(values[i])
-                                }
-                                guard seen else { continue }
-                                let value = total.value
-                                for i in start..<end { (out[i], outValid[i]) = (value, 1) }
+                    }
+                case .doubles(let values):
+                    sums = [Double](repeating: 0, count: n)
+                    sums.withUnsafeMutableBufferPointer { out in
+                        forEachPartition { start, end in
+                            var seen = false, total = NeumaierSum()
+                            for i in start..<end where valid?[i] ?? 1 != 0 {
+                                seen = true
+                                total.add(values[i])
                             }
+                            guard seen else { return }
+                            let value = total.value
+                            for i in start..<end { (out[i], outValid[i]) = (value, 1) }
                         }
                     }
                 }
