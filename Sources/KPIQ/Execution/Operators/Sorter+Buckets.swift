@@ -72,13 +72,15 @@ extension Sorter {
             let shift: Int32 = key.nullsFirst ? 1 : 0
             let low64 = Int64(low), high64 = Int64(high)
             var bucket = [Int32](repeating: 0, count: n)
-            values.withUnsafeBufferPointer { values in
-                for i in 0..<n {
-                    if let valid = key.valid, valid[i] == 0 {
-                        bucket[i] = nullBucket
-                    } else {
-                        let place = key.descending ? high64 - Int64(values[i]) : Int64(values[i]) - low64
-                        bucket[i] = Int32(place) + shift
+            bucket.withUnsafeMutableBufferPointer { bucket in
+                values.withUnsafeBufferPointer { values in
+                    for i in 0..<n {
+                        if let valid = key.valid, valid[i] == 0 {
+                            bucket[i] = nullBucket
+                        } else {
+                            let place = key.descending ? high64 - Int64(values[i]) : Int64(values[i]) - low64
+                            bucket[i] = Int32(place) + shift
+                        }
                     }
                 }
             }
