@@ -103,37 +103,59 @@ struct ArithmeticExpression: PhysicalExpression {
     private static func doubleResult(
         _ x: NumericOperand, _ y: NumericOperand, _ n: Int, _ valid: inout [UInt8]?, _ f: (Double, Double) -> Double
     ) -> Vector {
-        var anyInvalid = false
+        var nonFinite = 0
         let values = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+            // Counted into a local, not a captured flag, and with the common strides spelled
+            // out (`withStrides`), so the loops run in vector registers.
             if x.isInteger, y.isInteger {
                 // Times and integers: converted in the loop, not copied first.
-                x.withIntReader(count: n) { a, aStep in
+                nonFinite = x.withIntReader(count: n) { a, aStep in
                     y.withIntReader(count: n) { b, bStep in
-                        for i in 0..<n {
-                            let v = f(Double(a[i &* aStep]), Double(b[i &* bStep]))
-                            buffer[i] = v
-                            anyInvalid = anyInvalid || !v.isFinite
+                        withStrides(aStep, bStep) { aStep, bStep in
+                            var bad = 0
+                            for i in 0..<n {
+                                let v = f(Double(a[i &* aStep]), Double(b[i &* bStep]))
+                                buffer[i] = v
+                                bad |= v.isFinite ? 0 : 1
+                            }
+                            return bad
                         }
                     }
                 }
             } else {
-                x.withDoubleReader(count: n) { a, aStep in
+                nonFinite = x.withDoubleReader(count: n) { a, aStep in
                     y.withDoubleReader(count: n) { b, bStep in
-                        for i in 0..<n {
-                            let v = f(a[i &* aStep], b[i &* bStep])
-                            buffer[i] = v
-                            anyInvalid = anyInvalid || !v.isFinite
+                        withStrides(aStep, bStep) { aStep, bStep in
+                            var bad = 0
+                            for i in 0..<n {
+                                let v = f(a[i &* aStep], b[i &* bStep])
+                                buffer[i] = v
+                                bad |= v.isFinite ? 0 : 1
+                            }
+                            return bad
                         }
                     }
                 }
             }
             initialized = n
         }
-        if anyInvalid {
+        if nonFinite != 0 {
             var flags = valid ?? [UInt8](repeating: 1, count: n)
             for i in 0..<n where !values[i].isFinite { flags[i] = 0 }
             valid = flags
         }
         return Vector(type: .decimal, values: .doubles(values), valid: valid, count: n)
+    }
+
+    /// Calls `body` with the two strides (1 for a column, 0 for a constant) as literals in the
+    /// common cases, so each inlined copy of its loop has fixed strides and vectorizes.
+    @inline(__always)
+    private static func withStrides<R>(_ aStep: Int, _ bStep: Int, _ body: (Int, Int) -> R) -> R {
+        switch (aStep, bStep) {
+        case (1, 1): return body(1, 1)
+        case (1, 0): return body(1, 0)
+        case (0, 1): return body(0, 1)
+        default: return body(aStep, bStep)
+        }
     }
 }

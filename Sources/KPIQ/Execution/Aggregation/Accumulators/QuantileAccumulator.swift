@@ -3,13 +3,12 @@
 final class QuantileAccumulator: Accumulator {
     private let fraction: Double
     private let type: DataType
-    // Every value taken, with its group, in arrival order; put in groups once, at the finish.
-    // (An array per group cost a uniqueness and a capacity check per row appended.)
+    /// Every value taken, with its group: one list per batch (and the lists taken from other
+    /// workers in `merge`), put in groups once, at the finish. A list per batch is written
+    /// once, at its final size: one growing array was zero-filled and copied as it grew, and
+    /// an array per group cost a uniqueness and a capacity check per row appended.
     // `@exclusivity(unchecked)`: one thread uses an instance at a time, as for the others.
-    @exclusivity(unchecked) private var values: [Double] = []
-    @exclusivity(unchecked) private var groupOf: [Int32] = []
-    /// Lists taken whole from other workers' accumulators in `merge`, in this one's groups.
-    @exclusivity(unchecked) private var adopted: [(values: [Double], groups: [Int32])] = []
+    @exclusivity(unchecked) private var lists: [(values: [Double], groups: [Int32])] = []
     private var groupCount = 0
 
     var finishIsSlow: Bool { true }
@@ -24,37 +23,50 @@ final class QuantileAccumulator: Accumulator {
         guard let argument, let x = NumericOperand(argument) else { return }
         let n = groups.count
         let take = Vector.combine(mask, argument.validityForCombine, count: n)
-        let row = x.doubles(count: n)
-        let start = values.count
-        values.append(contentsOf: repeatElement(0, count: n))
-        groupOf.append(contentsOf: repeatElement(0, count: n))
-        var kept = start
-        // Branch-free: every row is written at `kept`, which moves on only for rows taken.
-        values.withUnsafeMutableBufferPointer { out in
-            groupOf.withUnsafeMutableBufferPointer { outGroup in
-                row.withUnsafeBufferPointer { row in
-                    groups.withUnsafeBufferPointer { groups in
-                        if let take {
-                            take.withUnsafeBufferPointer { take in
-                                for i in 0..<n {
-                                    out[kept] = row[i]
-                                    outGroup[kept] = groups[i]
-                                    kept &+= Int(take[i] & 1)
-                                }
-                            }
-                        } else {
-                            for i in 0..<n {
-                                out[kept] = row[i]
-                                outGroup[kept] = groups[i]
-                                kept &+= 1
-                            }
+        var kept = 0
+        let values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
+            // Branch-free: every row is written at `kept`, which moves on only for rows taken.
+            // Integers and times are converted here, not copied into doubles first.
+            func copy(_ value: (Int) -> Double) {
+                if let take {
+                    take.withUnsafeBufferPointer { take in
+                        for i in 0..<n {
+                            out[kept] = value(i)
+                            kept &+= Int(take[i] & 1)
                         }
+                    }
+                } else {
+                    for i in 0..<n { out[i] = value(i) }
+                    kept = n
+                }
+            }
+            switch x {
+            case .ints(let a): a.withUnsafeBufferPointer { a in copy { Double(a[$0]) } }
+            case .doubles(let a): a.withUnsafeBufferPointer { a in copy { a[$0] } }
+            case .int(let v): copy { _ in Double(v) }
+            case .double(let v): copy { _ in v }
+            }
+            initialized = kept
+        }
+        guard kept > 0 else { return }
+        let groupsTaken: [Int32]
+        if let take, kept < n {
+            groupsTaken = [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+                take.withUnsafeBufferPointer { take in
+                    groups.withUnsafeBufferPointer { groups in
+                        var k = 0
+                        for i in 0..<n {
+                            out[k] = groups[i]
+                            k &+= Int(take[i] & 1)
+                        }
+                        initialized = k
                     }
                 }
             }
+        } else {
+            groupsTaken = groups
         }
-        values.removeLast(start + n - kept)
-        groupOf.removeLast(start + n - kept)
+        lists.append((values, groupsTaken))
     }
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
@@ -62,11 +74,9 @@ final class QuantileAccumulator: Accumulator {
         self.groupCount = max(self.groupCount, groupCount)
         // Their values are taken as they are (the other accumulator is not used after a
         // merge); only their groups are renumbered, in place.
-        var lists = [(other.values, other.groupOf)] + other.adopted
-        other.values = []
-        other.groupOf = []
-        other.adopted = []
-        while var (values, groups) = lists.popLast() {
+        var taken = other.lists
+        other.lists = []
+        while var (values, groups) = taken.popLast() {
             var kept = 0
             values.withUnsafeMutableBufferPointer { values in
                 groups.withUnsafeMutableBufferPointer { groups in
@@ -82,29 +92,42 @@ final class QuantileAccumulator: Accumulator {
             }
             values.removeLast(values.count - kept)
             groups.removeLast(groups.count - kept)
-            adopted.append((values, groups))
+            if kept > 0 { lists.append((values, groups)) }
         }
     }
 
     func finish(order: [Int]) -> Column {
         // A counting sort by group: each group's values become one contiguous run.
-        let lists = [(values, groupOf)] + adopted
         var starts = [Int](repeating: 0, count: groupCount + 1)
-        for (_, groups) in lists {
-            for g in groups { starts[Int(g) + 1] += 1 }
-        }
-        for g in 0..<groupCount { starts[g + 1] += starts[g] }
-        var next = starts
-        var grouped = [Double](repeating: 0, count: starts[groupCount])
-        for (values, groups) in lists {
-            for (value, g) in zip(values, groups) {
-                grouped[next[Int(g)]] = value
-                next[Int(g)] += 1
+        starts.withUnsafeMutableBufferPointer { starts in
+            for (_, groups) in lists {
+                groups.withUnsafeBufferPointer { groups in
+                    for g in groups { starts[Int(g) &+ 1] &+= 1 }
+                }
             }
+            for g in 0..<groupCount { starts[g + 1] &+= starts[g] }
+        }
+        let total = starts[groupCount]
+        var next = starts
+        let grouped = [Double](unsafeUninitializedCapacity: total) { out, initialized in
+            next.withUnsafeMutableBufferPointer { next in
+                for (values, groups) in lists {
+                    values.withUnsafeBufferPointer { values in
+                        groups.withUnsafeBufferPointer { groups in
+                            for i in 0..<values.count {
+                                let g = Int(groups[i])
+                                out[next[g]] = values[i]
+                                next[g] &+= 1
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = total
         }
         // Each group's selection on its own core when there are many values.
         let groups = order.map { g in g < groupCount && starts[g] < starts[g + 1] ? starts[g]..<starts[g + 1] : nil }
-        let parallel = starts[groupCount] >= 1 << 16
+        let parallel = total >= 1 << 16
         let results: [Double?] = parallel
             ? Parallel.map(groups.count) { k in groups[k].map { run in Self.quantile(run, of: grouped, fraction) } }
             : groups.map { $0.map { run in Self.quantile(run, of: grouped, fraction) } }
