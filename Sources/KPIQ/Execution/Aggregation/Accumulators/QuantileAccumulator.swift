@@ -25,26 +25,10 @@ final class QuantileAccumulator: Accumulator {
         let take = Vector.combine(mask, argument.validityForCombine, count: n)
         var kept = 0
         let values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
-            // Branch-free: every row is written at `kept`, which moves on only for rows taken.
             // Integers and times are converted here, not copied into doubles first.
-            func copy(_ value: (Int) -> Double) {
-                if let take {
-                    take.withUnsafeBufferPointer { take in
-                        for i in 0..<n {
-                            out[kept] = value(i)
-                            kept &+= Int(take[i] & 1)
-                        }
-                    }
-                } else {
-                    for i in 0..<n { out[i] = value(i) }
-                    kept = n
-                }
-            }
             switch x {
-            case .ints(let a): a.withUnsafeBufferPointer { a in copy { Double(a[$0]) } }
-            case .doubles(let a): a.withUnsafeBufferPointer { a in copy { a[$0] } }
-            case .int(let v): copy { _ in Double(v) }
-            case .double(let v): copy { _ in v }
+            case .ints(let a): a.withUnsafeBufferPointer { kept = Self.compact($0, take, into: out) }
+            default: x.doubles(count: n).withUnsafeBufferPointer { kept = Self.compact($0, take, into: out) }
             }
             initialized = kept
         }
@@ -67,6 +51,41 @@ final class QuantileAccumulator: Accumulator {
             groupsTaken = groups
         }
         lists.append((values, groupsTaken))
+    }
+
+    /// Copies the values where `take` is 1 (all of them without `take`) to the start of `out`,
+    /// converted to doubles; returns how many. Branch-free: every row is written at the next
+    /// free place, which moves on only for rows taken.
+    @inline(__always)
+    private static func compact<T: BinaryInteger>(_ values: UnsafeBufferPointer<T>, _ take: [UInt8]?, into out: UnsafeMutableBufferPointer<Double>) -> Int {
+        guard let take else {
+            for i in 0..<values.count { out[i] = Double(values[i]) }
+            return values.count
+        }
+        return take.withUnsafeBufferPointer { take in
+            var kept = 0
+            for i in 0..<values.count {
+                out[kept] = Double(values[i])
+                kept &+= Int(take[i] & 1)
+            }
+            return kept
+        }
+    }
+
+    @inline(__always)
+    private static func compact(_ values: UnsafeBufferPointer<Double>, _ take: [UInt8]?, into out: UnsafeMutableBufferPointer<Double>) -> Int {
+        guard let take else {
+            for i in 0..<values.count { out[i] = values[i] }
+            return values.count
+        }
+        return take.withUnsafeBufferPointer { take in
+            var kept = 0
+            for i in 0..<values.count {
+                out[kept] = values[i]
+                kept &+= Int(take[i] & 1)
+            }
+            return kept
+        }
     }
 
     func merge(_ other: any Accumulator, mapping: [Int32], groupCount: Int) {
