@@ -338,7 +338,7 @@ def main():
     binary = run.find_kpiq(args.kpiq, "kpiq") if "kpiq" in engines else None
     bench = run.find_kpiq(args.kpiq_bench) if "kpiq" in engines else None
     if "kpiq" in engines and (binary is None or bench is None):
-        print("error: no kpiq or kpiq-bench binary (build with `swift build -c release` or give --kpiq and --kpiq-bench)",
+        print("error: no kpiq or kpiq-bench binary (build with `scripts/build-release.sh` or give --kpiq and --kpiq-bench)",
               file=sys.stderr)
         return 2
     version = "kpiq"

@@ -327,7 +327,7 @@ def run_kpiq(binary, data, reps, threads, timeout, qfile):
     res = {"engine": "kpiq", "threads": threads, "load": {}, "queries": {}}
     if binary is None:
         res["skipped"] = ("kpiq-bench not found (give --kpiq PATH, build .build/release/kpiq-bench "
-                          "with `swift build -c release`, or put kpiq-bench on PATH)")
+                          "with `scripts/build-release.sh`, or put kpiq-bench on PATH)")
         return res
     sections = read_sections(qfile)
     todo = [n for n, b in sections if is_placeholder(b)]

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 . scripts/dependencies.sh
 install_libedit
 install_compression
-swift build -c release
+scripts/build-release.sh
 .build/release/kpiq examples/tour.kpi

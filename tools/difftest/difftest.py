@@ -140,7 +140,7 @@ def main():
 
     kpiq = os.path.abspath(args.kpiq)
     if not os.access(kpiq, os.X_OK):
-        sys.exit("difftest: no kpiq binary at %s (swift build -c release)" % kpiq)
+        sys.exit("difftest: no kpiq binary at %s (scripts/build-release.sh)" % kpiq)
     started = time.time()
     rng = random.Random(args.seed)
     stats = {"pairs": 0, "agree": 0, "both_error": 0, "disagree": 0, "rounds": 0}
