@@ -167,7 +167,8 @@ package struct Executor {
         var trace = PhaseTrace("aggregate \(rows) rows")
         let meter = budget.map { MemoryBudget.Meter($0, for: "the grouping", counting: "groups") }
         let grouping = grouped.grouping
-        let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, grouping: grouping, specs: specs, expectedRows: rows, cancel: cancel, meter: meter) },
+        let sinks = try pipeline.run(makeSink: { AggregateSink(keys: keySpecs, grouping: grouping, specs: specs, smallValueCounts: grouped.smallValueCounts, expectedRows: rows,
+                                                                    cancel: cancel, meter: meter) },
                                      cancel: cancel)
         trace.mark("scan")
         let names = schema.names

@@ -31,9 +31,10 @@
 ///              | project  dims, t_0 .. t_n-1, last (where stages stop counting), window_open
 ///              | project  dims, c_0 .. c_n-1 (counted times, else null), window_open
 ///              | project  (each within) per stage k, c_k kept only within its step window
-///              | project  dims, furthest (the last stage reached), days_1 .. days_n-1, window_open
+///              | project  dims, state (2 x the last stage reached, + 1 while the window is open),
+///                         days_1 .. days_n-1
 ///              | aggregate by dims: units = count(), per k >= 1: converted_k = count() where
-///                furthest >= k, open_k = count() where furthest = k - 1 and window_open,
+///                state >= 2k, open_k = count() where state = 2k - 1 (reached k - 1 only, open),
 ///                median_days_k = median(days_k)
 ///     result = one projection of `counts` per step (entered_k is converted_k-1), unioned
 ///              | sort by dims (nulls last), step
@@ -92,8 +93,8 @@ struct FunnelPlanner {
 
     // MARK: - One row per unit
 
-    /// The units that entered, each with its dimensions, `furthest` (the index of the last
-    /// stage it reached), `days_k` per stage k >= 1 and, with `within`, `window_open`.
+    /// The units that entered, each with its dimensions, `state` (the last stage it reached and
+    /// whether its window is open) and `days_k` per stage k >= 1.
     private func units(_ input: LogicalPlan, stages: [Int], dimensions: [Int], within: Interval?, stepWithin: Interval?,
                        range: (start: Int64, end: Int64)?) throws -> LogicalPlan {
         let schema = input.schema
@@ -242,25 +243,20 @@ struct FunnelPlanner {
         return earlier.count == 1 ? earlier[0] : BoundExpression(.function(.coalesce, earlier), type: layout.timeType, span: .none)
     }
 
-    /// dims, furthest, days_1 .. days_n-1, window_open: the last stage reached, and the time
-    /// from the nearest earlier stage with a counted time (the entry always has one): `c_k -
-    /// least(c_k, previous)`, which is 0 for a stage dated before that one and null when
-    /// stage k has no counted time (least ignores the null, the subtraction keeps it).
+    /// dims, state, days_1 .. days_n-1: `state` is twice the last stage reached, plus 1 when
+    /// the window is still open (with a window), so every count of the aggregate is a
+    /// comparison of that one small integer with a constant (counted in one pass:
+    /// `SmallValueCounts`); `days_k` is the time from the nearest earlier stage with a counted
+    /// time (the entry always has one): `c_k - least(c_k, previous)`, which is 0 for a stage
+    /// dated before that one and null when stage k has no counted time (least ignores the
+    /// null, the subtraction keeps it).
     private func progress(_ input: LogicalPlan, _ layout: UnitLayout, schema: Schema) throws -> LogicalPlan {
         let m = layout.dimensions.count, n = layout.stages
         let counted = (0..<n).map { layout.column(m + $0, layout.timeType) }
-        let furthest = BoundExpression(.caseWhen(stride(from: n - 1, through: 1, by: -1).map { k in
-            BoundWhen(condition: Self.isNotNull(counted[k]), result: Self.int(Int64(k)))
+        var state = BoundExpression(.caseWhen(stride(from: n - 1, through: 1, by: -1).map { k in
+            BoundWhen(condition: Self.isNotNull(counted[k]), result: Self.int(Int64(2 * k)))
         }, otherwise: Self.int(0)), type: .int, span: .none)
-        var expressions = layout.passDimensions() + [furthest]
-        var fields = layout.dimensions + [Schema.Field(name: "__furthest", type: .int)]
-        for k in 1..<n {
-            let previous = Self.nearestEarlier(k, counted, layout)
-            let from = BoundExpression(.function(.least, [counted[k], previous]), type: layout.timeType, span: .none)
-            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], from, type: layout.daysType, span: .none))
-            fields.append(Schema.Field(name: "__days\(k)", type: layout.daysType))
-        }
-        if let field = layout.windowOpen {
+        if layout.windowOpen != nil {
             var open: [BoundExpression] = []
             if layout.deadlineType != nil { open.append(layout.column(layout.windowOpenIndex, .bool)) }
             if let stepWithin = layout.stepWithin {
@@ -269,8 +265,17 @@ struct FunnelPlanner {
                 let stepDeadline = try deadline(of: latest, within: stepWithin, schema: schema)
                 open.append(Self.compare(.greaterOrEqual, stepDeadline, ExpressionBinder.timeConstant(layout.end, like: stepDeadline.type ?? layout.timeType, span: .none)))
             }
-            expressions.append(open.count == 1 ? open[0] : BoundExpression.logical(isAnd: true, open, span: .none))
-            fields.append(field)
+            let isOpen = open.count == 1 ? open[0] : BoundExpression.logical(isAnd: true, open, span: .none)
+            let openBit = BoundExpression(.caseWhen([BoundWhen(condition: isOpen, result: Self.int(1))], otherwise: Self.int(0)), type: .int, span: .none)
+            state = BoundExpression.arithmetic(.add, state, openBit, type: .int, span: .none)
+        }
+        var expressions = layout.passDimensions() + [state]
+        var fields = layout.dimensions + [Schema.Field(name: "__state", type: .int)]
+        for k in 1..<n {
+            let previous = Self.nearestEarlier(k, counted, layout)
+            let from = BoundExpression(.function(.least, [counted[k], previous]), type: layout.timeType, span: .none)
+            expressions.append(BoundExpression.arithmetic(.subtract, counted[k], from, type: layout.daysType, span: .none))
+            fields.append(Schema.Field(name: "__days\(k)", type: layout.daysType))
         }
         return .project(input, expressions, Schema(fields: fields))
     }
@@ -282,19 +287,19 @@ struct FunnelPlanner {
     private func aggregate(_ units: LogicalPlan, stages n: Int, dimensions m: Int, hasWindow: Bool) -> LogicalPlan {
         let schema = units.schema
         let keys = (0..<m).map { BoundExpression(.column($0), type: schema.fields[$0].type, span: .none) }
-        let furthest = BoundExpression(.column(m), type: .int, span: .none)
-        let windowOpen = BoundExpression(.column(m + n), type: .bool, span: .none)
+        let state = BoundExpression(.column(m), type: .int, span: .none)
         func count(where condition: BoundExpression?) -> BoundAggregate {
             BoundAggregate(function: .count, argument: nil, fraction: nil, orderBy: nil, filter: condition, type: .int, span: .none)
         }
         var aggregates = [count(where: nil)]
         var fields = Array(schema.fields.prefix(m)) + [Schema.Field(name: "units", type: .int)]
         for k in 1..<n {
-            aggregates.append(count(where: Self.compare(.greaterOrEqual, furthest, Self.int(Int64(k)))))
+            // Reached stage k or further: state >= 2k.
+            aggregates.append(count(where: Self.compare(.greaterOrEqual, state, Self.int(Int64(2 * k)))))
             fields.append(Schema.Field(name: "converted_\(k)", type: .int))
             if hasWindow {
-                let open = BoundExpression.logical(isAnd: true, [Self.compare(.equal, furthest, Self.int(Int64(k - 1))), windowOpen], span: .none)
-                aggregates.append(count(where: open))
+                // Reached k - 1, not k, window open: state = 2(k - 1) + 1.
+                aggregates.append(count(where: Self.compare(.equal, state, Self.int(Int64(2 * k - 1)))))
                 fields.append(Schema.Field(name: "open_\(k)", type: .int))
             }
             let days = BoundExpression(.column(m + k), type: schema.fields[m + k].type, span: .none)

@@ -39,7 +39,8 @@ enum PhysicalPlanner {
         let bound = folds.contains { if case .countDistinct = $0 { return true } else { return false } }
             ? source.flatMap { Self.groupBound(keys, input: input, source: $0) } : nil
         return .grouped(GroupedAggregation(grouping: grouping(for: keys.map { $0.type ?? .text }), folds: folds, parallel: parallel,
-                                           keyColumn: keyColumn, decidedOnData: source == nil && shortcutPossible, groupBound: bound))
+                                           keyColumn: keyColumn, decidedOnData: source == nil && shortcutPossible, groupBound: bound,
+                                           smallValueCounts: SmallValueCounts(aggregates: aggregates, folds: folds)))
     }
 
     /// The grouping for keys of these types; the data may still send the groups to a hash

@@ -61,6 +61,8 @@ struct GroupedAggregation {
     /// At most this many groups, when the stored data says (`PhysicalPlanner.groupBound`);
     /// known only for a grouping with a distinct count, which sizes its state by it.
     var groupBound: Int? = nil
+    /// Counts filtered by one small integer column, counted in one pass.
+    var smallValueCounts: SmallValueCounts? = nil
 }
 
 /// How an aggregate runs.
@@ -70,8 +72,9 @@ enum AggregateStrategy {
     case storedExtremes([Column])
     case grouped(GroupedAggregation)
 
-    /// As `.explain` prints it, given the aggregates' printed calls.
-    func label(calls: [String]) -> String {
+    /// As `.explain` prints it, given the aggregates' printed calls and the names of the
+    /// input's columns.
+    func label(calls: [String], inputNames: [String]) -> String {
         switch self {
         case .storedExtremes:
             return "reads the stored columns' packed values"
@@ -79,6 +82,9 @@ enum AggregateStrategy {
             var parts = [grouped.grouping.label]
             for (fold, call) in zip(grouped.folds, calls) {
                 if case .firstRow = fold { parts.append(call + " read at each group's first row") }
+            }
+            if let counts = grouped.smallValueCounts, counts.column < inputNames.count {
+                parts.append("\(counts.members.count) counts from one count per value of \(Identifier.quote(inputNames[counts.column]))")
             }
             if !grouped.parallel { parts.append("one thread (deep expressions)") }
             if grouped.decidedOnData { parts.append("shortcuts that read the data chosen when the input has run") }

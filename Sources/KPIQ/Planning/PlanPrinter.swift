@@ -111,7 +111,7 @@ package struct PlanPrinter {
             if case .scan(_, let table) = input.streamSource { source = table }
             let strategy = PhysicalPlanner.aggregate(input: input, keys: keys, aggregates: aggregates, source: source)
             let calls = aggregates.map { Self.text($0, in: inputSchema) }
-            own.append((own.isEmpty ? indent + label : hang) + "strategy: " + strategy.label(calls: calls))
+            own.append((own.isEmpty ? indent + label : hang) + "strategy: " + strategy.label(calls: calls, inputNames: inputSchema.names))
             lines += own
             let read = aggregates.flatMap { [$0.argument, $0.filter, $0.orderBy].compactMap { $0 } } + keys
             node(input, inputSchema, depth: depth + 1, reads: Self.columns(readBy: read), intoStream: true, into: &lines)

@@ -22,6 +22,8 @@ final class AggregateSink: BatchSink {
     let indexer: GroupIndexer
     /// Per spec: its accumulator, or nil for one read at the groups' first rows.
     let accumulators: [(any Accumulator)?]
+    /// Counts filtered by one small integer column, counted in one pass (see `SmallValueCounts`).
+    private let smallValueCounts: (counts: SmallValueCounts, counters: [CountAccumulator], isMember: [Bool])?
     /// Checked while per-group state for many new groups is first touched, which can take
     /// longer than the 100 ms a Ctrl-C may wait (see `reserve`).
     let cancel: CancellationToken?
@@ -36,7 +38,8 @@ final class AggregateSink: BatchSink {
     /// about 16 bytes of state per aggregate.
     private let bytesPerGroup: Int
 
-    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], grouping: GroupingStrategy, specs: [Spec], expectedRows: Int,
+    init(keys: [(expression: any PhysicalExpression, type: DataType, stableText: Bool)], grouping: GroupingStrategy, specs: [Spec],
+         smallValueCounts: SmallValueCounts? = nil, expectedRows: Int,
          cancel: CancellationToken? = nil, meter: MemoryBudget.Meter? = nil) {
         self.cancel = cancel
         self.meter = meter
@@ -45,9 +48,17 @@ final class AggregateSink: BatchSink {
         indexer = GroupIndexer(keys: keys.map { KeyComponents(type: $0.type, stableText: $0.stableText) }, strategy: grouping,
                                expectedRows: expectedRows)
         self.specs = specs
-        accumulators = specs.map {
+        let accumulators: [(any Accumulator)?] = specs.map {
             if case .accumulate(let make) = $0.folding { return make() }
             return nil
+        }
+        self.accumulators = accumulators
+        if let counts = smallValueCounts {
+            let counters = counts.members.compactMap { accumulators[$0.spec] as? CountAccumulator }
+            let isMember = specs.indices.map { index in counts.members.contains { $0.spec == index } }
+            self.smallValueCounts = counters.count == counts.members.count ? (counts, counters, isMember) : nil
+        } else {
+            self.smallValueCounts = nil
         }
     }
 
@@ -63,8 +74,14 @@ final class AggregateSink: BatchSink {
             for case let accumulator? in accumulators { try accumulator.reserve(groupCount: groupCount, cancel: cancel) }
             reservedGroups = groupCount
         }
-        for (spec, accumulator) in zip(specs, accumulators) {
-            guard let accumulator else { continue }
+        var counted: [Bool]?
+        if let (counts, counters, isMember) = smallValueCounts,
+            counts.update(batch, groups: groups, groupCount: groupCount, counters: counters)
+        {
+            counted = isMember
+        }
+        for (index, (spec, accumulator)) in zip(specs, accumulators).enumerated() {
+            guard let accumulator, counted?[index] != true else { continue }
             var mask: [UInt8]?
             if let filter = spec.filter {
                 mask = BoolOperand(try filter.evaluate(batch)).truthMask(count: batch.count)

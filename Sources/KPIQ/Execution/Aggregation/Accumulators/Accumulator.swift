@@ -87,6 +87,12 @@ final class CountAccumulator: Accumulator {
         }
     }
 
+    /// Adds counts found elsewhere (`SmallValueCounts`), one per group.
+    func add(_ perGroup: [Int64]) {
+        counts.grow(to: perGroup.count, with: 0)
+        for (g, c) in perGroup.enumerated() { counts[g] &+= c }
+    }
+
     /// Up to this many groups, a batch is counted in four interleaved sets of counters.
     static let fewGroups = 64
 
