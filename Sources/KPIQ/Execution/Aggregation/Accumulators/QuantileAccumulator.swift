@@ -22,6 +22,7 @@ final class QuantileAccumulator: Accumulator {
         self.groupCount = max(self.groupCount, groupCount)
         guard let argument, let x = NumericOperand(argument) else { return }
         let n = groups.count
+        guard n > 0 else { return }
         let take = Vector.combine(mask, argument.validityForCombine, count: n)
         var kept = 0
         let values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
@@ -39,9 +40,21 @@ final class QuantileAccumulator: Accumulator {
                 take.withUnsafeBufferPointer { take in
                     groups.withUnsafeBufferPointer { groups in
                         var k = 0
-                        for i in 0..<n {
+                        var i = 0
+                        let raw = UnsafeRawPointer(take.baseAddress!)
+                        while i &+ 8 <= n {
+                            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 {
+                                for j in i..<(i &+ 8) {
+                                    out[k] = groups[j]
+                                    k &+= Int(take[j] & 1)
+                                }
+                            }
+                            i &+= 8
+                        }
+                        while i < n {
                             out[k] = groups[i]
                             k &+= Int(take[i] & 1)
+                            i &+= 1
                         }
                         initialized = k
                     }
@@ -63,10 +76,24 @@ final class QuantileAccumulator: Accumulator {
             return values.count
         }
         return take.withUnsafeBufferPointer { take in
+            // Eight flags at a time: a later stage's days are taken for few rows, and a word
+            // of eight zeros is skipped whole.
             var kept = 0
-            for i in 0..<values.count {
+            var i = 0
+            let raw = UnsafeRawPointer(take.baseAddress!)
+            while i &+ 8 <= values.count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 {
+                    for j in i..<(i &+ 8) {
+                        out[kept] = Double(values[j])
+                        kept &+= Int(take[j] & 1)
+                    }
+                }
+                i &+= 8
+            }
+            while i < values.count {
                 out[kept] = Double(values[i])
                 kept &+= Int(take[i] & 1)
+                i &+= 1
             }
             return kept
         }
@@ -79,10 +106,24 @@ final class QuantileAccumulator: Accumulator {
             return values.count
         }
         return take.withUnsafeBufferPointer { take in
+            // Eight flags at a time: a later stage's days are taken for few rows, and a word
+            // of eight zeros is skipped whole.
             var kept = 0
-            for i in 0..<values.count {
+            var i = 0
+            let raw = UnsafeRawPointer(take.baseAddress!)
+            while i &+ 8 <= values.count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 {
+                    for j in i..<(i &+ 8) {
+                        out[kept] = values[j]
+                        kept &+= Int(take[j] & 1)
+                    }
+                }
+                i &+= 8
+            }
+            while i < values.count {
                 out[kept] = values[i]
                 kept &+= Int(take[i] & 1)
+                i &+= 1
             }
             return kept
         }
@@ -95,6 +136,16 @@ final class QuantileAccumulator: Accumulator {
         // merge); only their groups are renumbered, in place.
         var taken = other.lists
         other.lists = []
+        // Groups numbered by dictionary code are the same in every worker: nothing to renumber.
+        let identity = mapping.withUnsafeBufferPointer { mapping in
+            var same = true
+            for g in 0..<mapping.count { same = same && mapping[g] == Int32(g) }
+            return same
+        }
+        if identity {
+            lists += taken
+            return
+        }
         while var (values, groups) = taken.popLast() {
             var kept = 0
             values.withUnsafeMutableBufferPointer { values in
