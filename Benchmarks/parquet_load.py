@@ -9,7 +9,7 @@ For each data directory, `events.csv` is written as Parquet once with DuckDB's d
 (`COPY ... TO 'sfN-events.parquet'`, snappy, row groups of 122,880 rows) into --parquet-dir,
 unless it is there already. Each engine is limited to --threads threads; the best of --reps
 runs is reported (kpiq: a fresh process per run, timed from opening the file to the table
-being ready, the `load` line of `kpiq --bench`; DuckDB: a fresh in-memory database per run).
+being ready, the `load` line of `kpiq-bench`; DuckDB: a fresh in-memory database per run).
 Each time is shown with the CPU time it took (user + system, all threads; for kpiq the whole
 process): on a machine shared with other work the wall-clock time mostly measures the wait
 for a core, and the CPU time is the steadier comparison.
@@ -53,7 +53,7 @@ def kpiq_load(kpiq, path, threads):
     try:
         env = dict(os.environ, KPIQ_THREADS=str(threads))
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out = subprocess.run([kpiq, "--format", "json", "--bench", "1", script.name], env=env,
+        out = subprocess.run([kpiq, "1", script.name], env=env,
                              stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True).stdout
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_seconds = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
@@ -74,7 +74,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", action="append", required=True, help="a directory with events.csv (repeatable)")
     parser.add_argument("--parquet-dir", required=True, help="where the Parquet copies are written")
-    parser.add_argument("--kpiq", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "kpiq"))
+    parser.add_argument("--kpiq-bench", dest="kpiq", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "kpiq-bench"),
+                        help="the protocol runner (Benchmarks/KPIQ_PROTOCOL.md), whose `load` line times the load")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

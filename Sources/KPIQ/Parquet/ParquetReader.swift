@@ -167,37 +167,12 @@ package enum ParquetReader {
         }
     }
 
-    /// One dictionary for the column: a single chunk keeps its own; several are interned into
-    /// one, a dictionary entry at a time, and their codes translated.
+    /// One dictionary for the column: a single chunk keeps its own; several are merged
+    /// (`DictionaryMerge`).
     private static func mergeText(_ parts: [ParquetChunkValues]) -> ([UInt32], StringDictionary) {
         if parts.count == 1 { return (parts[0].codes, parts[0].dictionary) }
         if parts.isEmpty { return ([], .empty) }
-        // Sized for every chunk's entries (the most the column can have: visitors seen in one
-        // row group are mostly new in the next), up to two million, so the table is rarely
-        // regrown as it fills.
-        var interner = StringInterner(expectedCount: min(1 << 21, max(8, parts.reduce(0) { $0 + $1.dictionary.count })))
-        let total = parts.reduce(0) { $0 + $1.codes.count }
-        var start = 0
-        let codes = [UInt32](unsafeUninitializedCapacity: total) { out, initialized in
-            for part in parts {
-                let dictionary = part.dictionary
-                var translation = [UInt32](repeating: 0, count: max(1, dictionary.count))
-                for code in 0..<dictionary.count {
-                    var isNew = false
-                    translation[code] = UInt32(truncatingIfNeeded: dictionary.withBytes(code) { bytes in
-                        interner.intern(bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, bytes.count, isNew: &isNew)
-                    })
-                }
-                translation.withUnsafeBufferPointer { table in
-                    part.codes.withUnsafeBufferPointer { codes in
-                        for i in 0..<codes.count { out[start + i] = table[Int(codes[i])] }
-                    }
-                }
-                start += part.codes.count
-            }
-            initialized = start
-        }
-        return (codes, interner.finish())
+        return DictionaryMerge.merge(codes: parts.map(\.codes), dictionaries: parts.map(\.dictionary))
     }
 
     private static func withBuffers<R>(_ arrays: [[Int64]], _ body: ([UnsafeBufferPointer<Int64>]) -> R) -> R {

@@ -55,6 +55,20 @@ package final class StringDictionary: Sendable {
         self.init(bytes: bytes, offsets: offsets)
     }
 
+    /// The entries of `parts`, in order (duplicates are kept as separate codes).
+    convenience init(concatenating parts: [StringDictionary]) {
+        var bytes: [UInt8] = []
+        var offsets = [0]
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
+        offsets.reserveCapacity(parts.reduce(1) { $0 + $1.count })
+        for part in parts {
+            let base = bytes.count
+            bytes.append(contentsOf: part.bytes)
+            for k in 1..<part.offsets.count { offsets.append(base + part.offsets[k]) }
+        }
+        self.init(bytes: bytes, offsets: offsets)
+    }
+
     package static let empty = StringDictionary(bytes: [], offsets: [0])
 
     package var count: Int { offsets.count - 1 }
