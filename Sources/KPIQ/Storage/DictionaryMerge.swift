@@ -65,6 +65,15 @@ enum DictionaryMerge {
         return (table, starts, interner.finish())
     }
 
+    /// An entry in partition order: its interning key, its place in the table of
+    /// translations, and its piece (for the bytes of a string longer than a key holds).
+    private struct Entry {
+        var key0: UInt64
+        var key1: UInt64
+        var place: UInt32
+        var piece: UInt32
+    }
+
     private static func partitioned(_ dictionaries: [StringDictionary], entries: Int) -> Translations {
         var partitionBits = 1
         while partitionBits < 16, (1 << partitionBits) * entriesPerPartition < entries { partitionBits += 1 }
@@ -83,8 +92,10 @@ enum DictionaryMerge {
                 initialized = dictionary.count
             }
         }
-        // 2. The entries in partition order ((piece, code) in one word), pieces in order within
-        //    a partition: where piece p's entries of partition q start.
+        // 2. The entries in partition order, pieces in order within a partition, each as its
+        //    interning key and its place in the table of translations: the strings are read
+        //    in order here, so interning a partition reads its entries in order too, and looks
+        //    at a string's bytes only when longer than a key holds.
         var counts = [Int](repeating: 0, count: partitionCount * dictionaries.count)
         for p in dictionaries.indices {
             for q in partitionOf[p] { counts[Int(q) * dictionaries.count + p] += 1 }
@@ -95,12 +106,17 @@ enum DictionaryMerge {
             counts[k] = at
             at += count
         }
-        let listed = [UInt64](unsafeUninitializedCapacity: entries) { out, initialized in
+        let starts = tableStarts(dictionaries)
+        let listed = [Entry](unsafeUninitializedCapacity: entries) { out, initialized in
             let shared = UncheckedBox(out)
             _ = Parallel.map(dictionaries.count) { p in
                 var next = (0..<partitionCount).map { counts[$0 * dictionaries.count + p] }
+                let dictionary = dictionaries[p]
                 for (code, q) in partitionOf[p].enumerated() {
-                    shared.value[next[Int(q)]] = UInt64(p) << 32 | UInt64(code)
+                    let key = dictionary.withBytes(code) { bytes in
+                        StringInterner.key(bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, bytes.count)
+                    }
+                    shared.value[next[Int(q)]] = Entry(key0: key.key0, key1: key.key1, place: UInt32(starts[p] + code), piece: UInt32(p))
                     next[Int(q)] += 1
                 }
             }
@@ -109,29 +125,40 @@ enum DictionaryMerge {
         func partitionStart(_ q: Int) -> Int { q == partitionCount ? entries : counts[q * dictionaries.count] }
 
         // 3. Each partition interned on its own; runs of partitions spread over the cores. Each
-        //    entry's code within its partition goes to its piece's table (disjoint writes).
-        let starts = tableStarts(dictionaries)
+        //    entry's code within its partition goes to its place (disjoint writes).
         var table = [UInt32](repeating: 0, count: starts.last!)
         let runs = Parallel.ranges(partitionCount, parts: Parallel.threadCount * 4)
         let found: [[(count: Int, dictionary: StringDictionary)]] = table.withUnsafeMutableBufferPointer { table in
             let shared = UncheckedBox(table)
-            return Parallel.map(runs.count) { r in
-                var interner = StringInterner(expectedCount: entriesPerPartition)
-                var result: [(count: Int, dictionary: StringDictionary)] = []
-                for q in runs[r] {
-                    let range = partitionStart(q)..<partitionStart(q + 1)
-                    interner.removeAll(expecting: range.count)
-                    for k in range {
-                        let p = Int(listed[k] >> 32), code = Int(listed[k] & 0xFFFF_FFFF)
-                        var isNew = false
-                        let local = dictionaries[p].withBytes(code) { entry in
-                            interner.intern(entry.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, entry.count, isNew: &isNew)
+            return listed.withUnsafeBufferPointer { listed in
+                Parallel.map(runs.count) { r in
+                    var interner = StringInterner(expectedCount: entriesPerPartition)
+                    var result: [(count: Int, dictionary: StringDictionary)] = []
+                    for q in runs[r] {
+                        let range = partitionStart(q)..<partitionStart(q + 1)
+                        interner.removeAll(expecting: range.count)
+                        for k in range {
+                            let entry = listed[k]
+                            var isNew = false
+                            let local: Int
+                            if entry.key1 == StringInterner.longMarker {
+                                let piece = Int(entry.piece)
+                                local = dictionaries[piece].withBytes(Int(entry.place) - starts[piece]) { bytes in
+                                    interner.intern(StringInterner.Key(key0: entry.key0, key1: entry.key1, hash: entry.key0),
+                                                    bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, bytes.count, isNew: &isNew)
+                                }
+                            } else {
+                                // An inline key holds the bytes: the interner reads no string.
+                                let key = StringInterner.Key(key0: entry.key0, key1: entry.key1,
+                                                             hash: StringInterner.hashInline(entry.key0, entry.key1))
+                                local = interner.intern(key, UnsafeRawPointer(bitPattern: 1)!, Int(entry.key1 >> 56) - 1, isNew: &isNew)
+                            }
+                            shared.value[Int(entry.place)] = UInt32(truncatingIfNeeded: local)
                         }
-                        shared.value[starts[p] + code] = UInt32(truncatingIfNeeded: local)
+                        result.append((interner.count, interner.finish()))
                     }
-                    result.append((interner.count, interner.finish()))
+                    return result
                 }
-                return result
             }
         }
         let perPartition = found.flatMap { $0 }
