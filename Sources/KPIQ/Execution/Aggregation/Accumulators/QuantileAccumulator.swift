@@ -28,100 +28,44 @@ final class QuantileAccumulator: Accumulator {
         let values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
             // Integers and times are converted here, not copied into doubles first.
             switch x {
-            case .ints(let a): a.withUnsafeBufferPointer { kept = Self.compact($0, take, into: out) }
-            default: x.doubles(count: n).withUnsafeBufferPointer { kept = Self.compact($0, take, into: out) }
+            case .ints(let a): a.withUnsafeBufferPointer { kept = Self.compact($0, take, into: out.baseAddress!) { Double($0) } }
+            default: x.doubles(count: n).withUnsafeBufferPointer { kept = Self.compact($0, take, into: out.baseAddress!) { $0 } }
             }
             initialized = kept
         }
         guard kept > 0 else { return }
-        let groupsTaken: [Int32]
-        if let take, kept < n {
-            groupsTaken = [Int32](unsafeUninitializedCapacity: n) { out, initialized in
-                take.withUnsafeBufferPointer { take in
-                    groups.withUnsafeBufferPointer { groups in
-                        var k = 0
-                        var i = 0
-                        let raw = UnsafeRawPointer(take.baseAddress!)
-                        while i &+ 8 <= n {
-                            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 {
-                                for j in i..<(i &+ 8) {
-                                    out[k] = groups[j]
-                                    k &+= Int(take[j] & 1)
-                                }
-                            }
-                            i &+= 8
-                        }
-                        while i < n {
-                            out[k] = groups[i]
-                            k &+= Int(take[i] & 1)
-                            i &+= 1
-                        }
-                        initialized = k
-                    }
-                }
-            }
-        } else {
-            groupsTaken = groups
+        let groupsTaken = kept == n ? groups : [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+            initialized = groups.withUnsafeBufferPointer { Self.compact($0, take, into: out.baseAddress!) { $0 } }
         }
         lists.append((values, groupsTaken))
     }
 
-    /// Copies the values where `take` is 1 (all of them without `take`) to the start of `out`,
-    /// converted to doubles; returns how many. Branch-free: every row is written at the next
-    /// free place, which moves on only for rows taken.
+    /// Copies `values[i]`, converted, where `take[i]` is 1 (all of them without `take`) to the
+    /// start of `out`; returns how many. Branch-free: every row is written at the next free
+    /// place, which moves on only for rows taken; eight flags at a time, so that a word of
+    /// eight rows not taken (a later stage's days are taken for few rows) is skipped whole.
     @inline(__always)
-    private static func compact<T: BinaryInteger>(_ values: UnsafeBufferPointer<T>, _ take: [UInt8]?, into out: UnsafeMutableBufferPointer<Double>) -> Int {
+    private static func compact<T, U>(_ values: UnsafeBufferPointer<T>, _ take: [UInt8]?, into out: UnsafeMutablePointer<U>,
+                                      _ convert: (T) -> U) -> Int {
         guard let take else {
-            for i in 0..<values.count { out[i] = Double(values[i]) }
+            for i in 0..<values.count { out[i] = convert(values[i]) }
             return values.count
         }
         return take.withUnsafeBufferPointer { take in
-            // Eight flags at a time: a later stage's days are taken for few rows, and a word
-            // of eight zeros is skipped whole.
             var kept = 0
             var i = 0
             let raw = UnsafeRawPointer(take.baseAddress!)
             while i &+ 8 <= values.count {
                 if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 {
                     for j in i..<(i &+ 8) {
-                        out[kept] = Double(values[j])
+                        out[kept] = convert(values[j])
                         kept &+= Int(take[j] & 1)
                     }
                 }
                 i &+= 8
             }
             while i < values.count {
-                out[kept] = Double(values[i])
-                kept &+= Int(take[i] & 1)
-                i &+= 1
-            }
-            return kept
-        }
-    }
-
-    @inline(__always)
-    private static func compact(_ values: UnsafeBufferPointer<Double>, _ take: [UInt8]?, into out: UnsafeMutableBufferPointer<Double>) -> Int {
-        guard let take else {
-            for i in 0..<values.count { out[i] = values[i] }
-            return values.count
-        }
-        return take.withUnsafeBufferPointer { take in
-            // Eight flags at a time: a later stage's days are taken for few rows, and a word
-            // of eight zeros is skipped whole.
-            var kept = 0
-            var i = 0
-            let raw = UnsafeRawPointer(take.baseAddress!)
-            while i &+ 8 <= values.count {
-                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 {
-                    for j in i..<(i &+ 8) {
-                        out[kept] = values[j]
-                        kept &+= Int(take[j] & 1)
-                    }
-                }
-                i &+= 8
-            }
-            while i < values.count {
-                out[kept] = values[i]
+                out[kept] = convert(values[i])
                 kept &+= Int(take[i] & 1)
                 i &+= 1
             }
