@@ -3,8 +3,9 @@
 /// for per stage: rather than a mask and a pass over the rows per count, one pass counts each
 /// group's rows by the column's value, and each count adds up the values its condition keeps.
 ///
-/// Chosen by `PhysicalPlanner` (`.explain` says so). Used for a batch whose values all lie in `0..<valueLimit`, with at most `groupLimit` groups;
-/// any other batch takes the general path (a mask per count), so the result never depends on it.
+/// Chosen by `PhysicalPlanner` (`.explain` says so). Used for a batch whose values all lie in
+/// `0..<valueLimit`, with at most `groupLimit` groups; any other batch takes the general path
+/// (a mask per count), so the result never depends on it.
 struct SmallValueCounts {
     /// One `count()`: its accumulator's position among the sink's specs, and the values it
     /// counts (nil: every row, nulls included).
@@ -19,11 +20,6 @@ struct SmallValueCounts {
 
     static let valueLimit = 16
     static let groupLimit = 64
-
-    init(column: Int, members: [Member]) {
-        self.column = column
-        self.members = members
-    }
 
     /// The counts among `aggregates` this applies to (at least two filtered by comparisons
     /// of the same integer column of the input with constants, and every unfiltered
