@@ -10,10 +10,10 @@
 /// order, entries in code order): deterministic, though not first-seen order overall, as with
 /// the CSV loader's columns of many strings (`PartitionedDictionaryBuilder`).
 enum DictionaryMerge {
-    /// Below this many entries in all, one table in first-seen order. (Not by thread count: the
-    /// codes are the same however many cores run it.)
+    /// Below this many entries in all (or past what a 32-bit place holds), one table in
+    /// first-seen order. (Not by thread count: the codes are the same however many cores run it.)
     static let partitionedMinimum = 1 << 16
-    /// About this many entries per partition: a table of 2 x 16k slots of 24 bytes.
+    /// At most about this many entries per partition: a table of up to 32k slots of 24 bytes.
     static let entriesPerPartition = 1 << 14
 
     /// Each piece's codes in one array, in piece order, translated into the merged dictionary.
@@ -21,7 +21,7 @@ enum DictionaryMerge {
     /// code 0).
     static func merge(codes pieces: [[UInt32]], dictionaries: [StringDictionary]) -> ([UInt32], StringDictionary) {
         let entries = dictionaries.reduce(0) { $0 + $1.count }
-        let translations = entries < partitionedMinimum
+        let translations = entries < partitionedMinimum || entries + dictionaries.count > Int(UInt32.max)
             ? firstSeen(dictionaries)
             : partitioned(dictionaries, entries: entries)
         let starts = pieces.reduce(into: [0]) { $0.append($0.last! + $1.count) }
