@@ -66,8 +66,6 @@ extension GroupIndexer {
         // of fresh memory, first touched in parallel.
         let nullGroup = dictionary.count
         let validity = keyColumn.validity
-        // A quarter of the rows or more are first rows: reading the codes in order is cheaper.
-        let dense = 4 * total >= rowCount
         var groups: [Int] = []
         let rows = bits.withUnsafeBufferPointer { bits in
             LargeAllocation.array(of: Int32.self, count: total) { rows in
@@ -86,29 +84,6 @@ extension GroupIndexer {
                         }
                         let count = at - starts[p]
                         guard count > 0 else { return }
-                        if dense {
-                            // Most rows are first rows (every visitor of the whole table): the
-                            // piece's codes decoded in order, a chunk at a time, and each marked
-                            // row's taken from the chunk, rather than decoded one by one.
-                            let chunk = 4096
-                            let decoded = UnsafeMutablePointer<Int64>.allocate(capacity: chunk)
-                            defer { decoded.deallocate() }
-                            let firstRow = wordPieces[p].lowerBound << 6
-                            let endRow = min(rowCount, wordPieces[p].upperBound << 6)
-                            var k = starts[p]
-                            var chunkStart = firstRow
-                            while chunkStart < endRow, k < at {
-                                let n = min(chunk, endRow - chunkStart)
-                                codes.decode(from: chunkStart, count: n, into: decoded)
-                                while k < at, Int(rows[k]) < chunkStart + n {
-                                    let row = Int(rows[k])
-                                    groups[k] = validity?.isValid(row) == false ? nullGroup : Int(decoded[row - chunkStart])
-                                    k += 1
-                                }
-                                chunkStart += n
-                            }
-                            return
-                        }
                         let codesAt = UnsafeMutablePointer<Int64>.allocate(capacity: count)
                         defer { codesAt.deallocate() }
                         codes.decode(indices: rows + starts[p], count: count, into: codesAt)
