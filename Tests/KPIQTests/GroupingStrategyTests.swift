@@ -96,6 +96,40 @@ import Testing
         #expect(throws: Cancelled.self) { try indexer.orderedGroupsByRows(of: column, cancel: token) }
     }
 
+    /// The first-row order by the bitmap, where first rows are many and where they are few,
+    /// with null keys: every group and row against a walk over the rows.
+    @Test(arguments: [(rows: 200_000, distinct: 80_000), (rows: 600_000, distinct: 70_000)])
+    func groupsComeInOrderOfTheirFirstRows(rows n: Int, distinct: Int) throws {
+        var random = SplitMix(seed: UInt64(n))
+        let dictionary = StringDictionary(strings: (0..<distinct).map { "v\($0)" })
+        let codes = (0..<n).map { _ in Int64(random.next() % UInt64(distinct)) }
+        let valid = (0..<n).map { _ in random.next() % 50 != 0 }
+        let column = Column(type: .text, values: .text(codes: PackedIntegers.pack(codes), dictionary: dictionary),
+                            validity: Validity(flags: valid))
+        let indexer = GroupIndexer(keys: [KeyComponents(type: .text, stableText: true)], strategy: .codes, expectedRows: n)
+        let batch = 2048
+        for start in stride(from: 0, to: n, by: batch) {
+            let end = min(n, start + batch)
+            let flags = valid[start..<end].map { UInt8($0 ? 1 : 0) }
+            _ = indexer.groups(for: [Vector(type: .text, values: .text(codes: Array(codes[start..<end]), dictionary: dictionary), valid: flags,
+                                            count: end - start)],
+                               rowNumbers: (Int32(start)..<Int32(end)).map { $0 })
+        }
+        var seen = Set<Int>()
+        var expectedGroups: [Int] = [], expectedRows: [Int32] = []
+        for row in 0..<n {
+            let group = valid[row] ? Int(codes[row]) : distinct
+            if seen.insert(group).inserted {
+                expectedGroups.append(group)
+                expectedRows.append(Int32(row))
+            }
+        }
+        let ordered = try #require(try indexer.orderedGroupsByRows(of: column))
+        // Compared whole into one flag (a failure would print the long arrays otherwise).
+        let sameOrder = ordered.groups == expectedGroups && ordered.rows == expectedRows
+        #expect(sameOrder, "\(ordered.groups.count) groups, \(expectedGroups.count) expected")
+    }
+
     @Test func thePlannerChoosesTheGroupingFromTheKeyTypes() {
         #expect(PhysicalPlanner.grouping(for: []) == .single)
         #expect(PhysicalPlanner.grouping(for: [.text]) == .codes)
