@@ -18,7 +18,8 @@ public struct Column: Sendable {
     /// rows): stored as text, but its type is open. Queries read it as a column of nulls of
     /// whatever type the other side of a join, union or comparison has (`Schema.Field.untyped`).
     package let isUntyped: Bool
-    /// Integer-backed columns: their extremes and whether they never decrease, once asked (`StoredExtremes.of`, `isStoredNondecreasing`).
+    /// Integer-backed columns: their extremes and whether they never decrease, once asked
+    /// (`StoredExtremes.of`, `isStoredNondecreasing`).
     package let extremes: ColumnExtremes?
 
     package init(type: DataType, values: Values, validity: Validity?, untyped: Bool = false) {

@@ -95,7 +95,9 @@ enum DictionaryMerge {
         // 2. The entries in partition order, pieces in order within a partition, each as its
         //    interning key and its place in the table of translations: the strings are read
         //    in order here, so interning a partition reads its entries in order too, and looks
-        //    at a string's bytes only when longer than a key holds.
+        //    at a string's bytes only when longer than a key holds. (The key is made again
+        //    here rather than kept from step 1: 16 bytes per entry less, for one more pass
+        //    over strings read in order.)
         var counts = [Int](repeating: 0, count: partitionCount * dictionaries.count)
         for p in dictionaries.indices {
             for q in partitionOf[p] { counts[Int(q) * dictionaries.count + p] += 1 }
