@@ -11,7 +11,17 @@ struct SmallValueCounts {
     /// counts (nil: every row, nulls included).
     struct Member {
         let spec: Int
-        let condition: (op: BinaryOperator, constant: Int64)?
+        /// Per bucket (values 0..<valueLimit, then the nulls), whether the count takes it.
+        let takes: [Bool]
+
+        init(spec: Int, condition: (op: BinaryOperator, constant: Int64)?) {
+            self.spec = spec
+            takes = (0...SmallValueCounts.valueLimit).map { value in
+                guard let condition else { return true }
+                return value < SmallValueCounts.valueLimit
+                    && ComparisonExpression.holds(condition.op, SmallValueCounts.order(Int64(value), condition.constant))
+            }
+        }
     }
 
     /// The column's index in the batch.
@@ -94,13 +104,7 @@ struct SmallValueCounts {
             for g in 0..<groupCount {
                 var total: Int64 = 0
                 for value in 0..<buckets {
-                    let counted: Bool
-                    if let condition = member.condition {
-                        counted = value < Self.valueLimit && ComparisonExpression.holds(condition.op, Self.order(Int64(value), condition.constant))
-                    } else {
-                        counted = true
-                    }
-                    if counted {
+                    if member.takes[value] {
                         let at = (g * buckets + value) * lanes
                         total &+= histogram[at] &+ histogram[at + 1] &+ histogram[at + 2] &+ histogram[at + 3]
                     }
@@ -113,5 +117,5 @@ struct SmallValueCounts {
     }
 
     /// -1, 0 or 1 as `a` is below, equal to or above `b`.
-    private static func order(_ a: Int64, _ b: Int64) -> Int { a < b ? -1 : a == b ? 0 : 1 }
+    fileprivate static func order(_ a: Int64, _ b: Int64) -> Int { a < b ? -1 : a == b ? 0 : 1 }
 }
