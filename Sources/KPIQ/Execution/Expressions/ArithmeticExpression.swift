@@ -105,7 +105,7 @@ struct ArithmeticExpression: PhysicalExpression {
     ) -> Vector {
         var nonFinite = 0
         let values = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
-            // Counted into a local, not a captured flag, and with the common strides spelled
+            // Noted in a local, not a captured flag, and with the common strides spelled
             // out (`withStrides`), so the loops run in vector registers.
             if x.isInteger, y.isInteger {
                 // Times and integers: converted in the loop, not copied first.
